@@ -1,0 +1,33 @@
+import type { Article } from "../core/article.ts";
+import { parseArticle, type FieldIssue } from "../articles/article-schema.ts";
+import type { InputFormat } from "./open-input.ts";
+import { readRecords } from "./read-records.ts";
+import { describeRecordPosition, type SourceRecord } from "./source-record.ts";
+
+export type ReadArticle =
+  | { ok: true; article: Article; position: SourceRecord }
+  | { ok: false; position: SourceRecord; id: string | null; issues: FieldIssue[] };
+
+/**
+ * Reads and validates articles from a file. Every record comes out, good or bad, so the caller
+ * can index the good ones and report each bad one with its line, field and reason.
+ */
+export async function* readArticles(path: string, format?: InputFormat): AsyncGenerator<ReadArticle> {
+  for await (const record of readRecords(path, format)) {
+    if (record.syntaxError !== undefined) {
+      yield { ok: false, position: record, id: null, issues: [{ field: "(record)", reason: record.syntaxError }] };
+      continue;
+    }
+    const parsed = parseArticle(record.value);
+    yield parsed.ok
+      ? { ok: true, article: parsed.article, position: record }
+      : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
+  }
+}
+
+/** One line per problem: `feed.jsonl:17 (record 12) id "a-9": published_at: must be an ISO 8601 date`. */
+export function describeRejectedRecord(rejected: Extract<ReadArticle, { ok: false }>): string {
+  const id = rejected.id === null ? "" : ` id "${rejected.id}"`;
+  const reasons = rejected.issues.map((issue) => `${issue.field}: ${issue.reason}`).join("; ");
+  return `${describeRecordPosition(rejected.position)}${id}: ${reasons}`;
+}

@@ -1,0 +1,20 @@
+/**
+ * One raw record read from an input file, before validation, with where it came from so that
+ * every problem can be reported as "file:line, record N, field: reason".
+ */
+export interface SourceRecord {
+  file: string;
+  /** 1-based record number within the file (header lines not counted). */
+  recordNumber: number;
+  /** 1-based line number where the record starts, when the format has lines. */
+  lineNumber: number | null;
+  /** The decoded value, or a syntax error that made the record unreadable. */
+  value?: unknown;
+  syntaxError?: string;
+}
+
+/** Formats a record position for messages: `feed.jsonl:17 (record 12)`. */
+export function describeRecordPosition(record: Pick<SourceRecord, "file" | "recordNumber" | "lineNumber">): string {
+  const line = record.lineNumber === null ? "" : `:${record.lineNumber}`;
+  return `${record.file}${line} (record ${record.recordNumber})`;
+}
