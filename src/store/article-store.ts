@@ -1,0 +1,75 @@
+import type { Article } from "../core/article.ts";
+
+/** An article as stored: the article, its dense label, hashes and change sequence number. */
+export interface StoredArticle extends Article {
+  /** Dense integer id used by the vector index; never leaves the store/vectors layer. */
+  label: number;
+  /** Hash of the normalised title and body: equal hashes mean copies of the same text. */
+  textHash: string;
+  /** Hash of the exact model input and model id: equal means the stored vector is current. */
+  embedHash: string;
+  /** Sequence number of the last change to this article. */
+  seq: number;
+}
+
+/** What the write path hands to the store for one article. */
+export interface ArticleWrite {
+  article: Article;
+  textHash: string;
+  embedHash: string;
+  /** The vector, or null to keep the stored one (metadata-only change). */
+  vector: Float32Array | null;
+}
+
+export type WriteStatus = "created" | "updated" | "unchanged";
+
+export interface WriteOutcome {
+  id: string;
+  label: number;
+  status: WriteStatus;
+  seq: number;
+}
+
+export interface ModelPin {
+  modelId: string;
+  dimensions: number;
+}
+
+export interface Change {
+  seq: number;
+  label: number;
+  kind: "upsert" | "delete";
+}
+
+/**
+ * The store port (GUIDE.md, "Ports"): the source of truth for articles, topics and vectors.
+ * A PostgreSQL implementation is planned behind the same interface, so keep it small.
+ */
+export interface ArticleStore {
+  /** The model whose vectors the store holds, or null while empty. */
+  getModelPin(): ModelPin | null;
+  setModelPin(pin: ModelPin): void;
+  count(): number;
+  findById(id: string): StoredArticle | null;
+  findByLabel(label: number): StoredArticle | null;
+  /** The stored `embedHash` of each of these ids that exists, to skip unchanged text. */
+  findEmbedHashes(ids: readonly string[]): Map<string, string>;
+  getVector(label: number): Float32Array | null;
+  /** Writes articles in one transaction; a write whose fields all match is "unchanged". */
+  writeArticles(writes: readonly ArticleWrite[]): WriteOutcome[];
+  /** Deletes by id; null when the id is unknown. */
+  deleteArticle(id: string): { label: number; seq: number } | null;
+  /** Every stored article in label order, without vectors. */
+  listArticles(): Iterable<StoredArticle>;
+  /** Every stored vector in label order. */
+  listVectors(): Iterable<{ label: number; vector: Float32Array }>;
+  /** The latest change per label with sequence number above `seq`. */
+  listChangesSince(seq: number): Change[];
+  /** The sequence number of the latest change (0 when none). */
+  latestSeq(): number;
+  /** Drops change-log entries up to `seq`, once a saved graph contains them. */
+  pruneChangesThrough(seq: number): void;
+  /** Changes after this sequence number are all still in the log. */
+  oldestReplayableSeq(): number;
+  close(): void;
+}

@@ -1,0 +1,47 @@
+/**
+ * SQLite schema, version 1. `label` is the INTEGER PRIMARY KEY so that the vector index's
+ * integer labels are the rowids; `changes` is the log the HNSW graph replays on start
+ * (everything after the sequence number in its manifest).
+ */
+export const schemaVersion = 1;
+
+export const schemaSql = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS articles (
+  -- AUTOINCREMENT: a label is never reused for another article, so the graph can never
+  -- confuse a deleted article with a new one (hnswlib keeps deleted labels until compaction).
+  label INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  url TEXT,
+  published_at TEXT,
+  published_ms INTEGER,
+  lang TEXT,
+  source TEXT,
+  text_hash TEXT NOT NULL,
+  embed_hash TEXT NOT NULL,
+  vector BLOB NOT NULL,
+  seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+
+CREATE TABLE IF NOT EXISTS article_topics (
+  label INTEGER NOT NULL REFERENCES articles(label) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  topic TEXT NOT NULL,
+  PRIMARY KEY (label, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_topics_topic ON article_topics(topic);
+
+CREATE TABLE IF NOT EXISTS changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  label INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('upsert', 'delete'))
+);
+CREATE INDEX IF NOT EXISTS changes_label ON changes(label);
+`;

@@ -1,0 +1,271 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Article } from "../core/article.ts";
+import { KindredError } from "../core/errors.ts";
+import type { ArticleStore, ArticleWrite, Change, ModelPin, StoredArticle, WriteOutcome } from "./article-store.ts";
+import { schemaSql, schemaVersion } from "./schema.sql.ts";
+
+interface ArticleRow {
+  label: number;
+  id: string;
+  title: string;
+  body: string;
+  url: string | null;
+  published_at: string | null;
+  published_ms: number | null;
+  lang: string | null;
+  source: string | null;
+  text_hash: string;
+  embed_hash: string;
+  seq: number;
+  topics: string | null;
+}
+
+const articleColumns = `a.label, a.id, a.title, a.body, a.url, a.published_at, a.published_ms, a.lang, a.source,
+  a.text_hash, a.embed_hash, a.seq,
+  (SELECT json_group_array(topic) FROM (SELECT topic FROM article_topics t WHERE t.label = a.label ORDER BY position)) AS topics`;
+
+/** Change-log entries kept after pruning, for followers of the log. */
+const retainedChanges = 100_000;
+
+/** The file name of the database inside the data directory. */
+export const databaseFileName = "kindred.sqlite";
+
+/**
+ * The SQLite article store (better-sqlite3): the source of truth. WAL journal with
+ * synchronous=FULL, so a write is on disk when its transaction returns and a `kill -9` at any
+ * moment loses no acknowledged write.
+ */
+export class SqliteArticleStore implements ArticleStore {
+  readonly #db: Database.Database;
+  readonly #statements;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#statements = {
+      getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
+      setMeta: db.prepare<[string, string]>("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      count: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM articles"),
+      byId: db.prepare<[string], ArticleRow>(`SELECT ${articleColumns} FROM articles a WHERE a.id = ?`),
+      byLabel: db.prepare<[number], ArticleRow>(`SELECT ${articleColumns} FROM articles a WHERE a.label = ?`),
+      embedHash: db.prepare<[string], { embed_hash: string }>("SELECT embed_hash FROM articles WHERE id = ?"),
+      vector: db.prepare<[number], { vector: Buffer }>("SELECT vector FROM articles WHERE label = ?"),
+      insert: db.prepare(`INSERT INTO articles(id, title, body, url, published_at, published_ms, lang, source, text_hash, embed_hash, vector, seq)
+        VALUES (@id, @title, @body, @url, @published_at, @published_ms, @lang, @source, @text_hash, @embed_hash, @vector, @seq)`),
+      update: db.prepare(`UPDATE articles SET title = @title, body = @body, url = @url, published_at = @published_at,
+        published_ms = @published_ms, lang = @lang, source = @source, text_hash = @text_hash, embed_hash = @embed_hash,
+        vector = COALESCE(@vector, vector), seq = @seq WHERE label = @label`),
+      deleteTopics: db.prepare<[number]>("DELETE FROM article_topics WHERE label = ?"),
+      insertTopic: db.prepare<[number, number, string]>("INSERT INTO article_topics(label, position, topic) VALUES (?, ?, ?)"),
+      deleteArticle: db.prepare<[number]>("DELETE FROM articles WHERE label = ?"),
+      logChange: db.prepare<[number, string]>("INSERT INTO changes(label, kind) VALUES (?, ?)"),
+      latestSeq: db.prepare<[], { seq: number | null }>("SELECT MAX(seq) AS seq FROM changes"),
+      changesSince: db.prepare<[number], { seq: number; label: number; kind: "upsert" | "delete" }>(
+        "SELECT MAX(seq) AS seq, label, kind FROM changes WHERE seq > ? GROUP BY label ORDER BY seq",
+      ),
+      pruneChanges: db.prepare<[number]>("DELETE FROM changes WHERE seq <= ?"),
+      listArticles: db.prepare<[], ArticleRow>(`SELECT ${articleColumns} FROM articles a ORDER BY a.label`),
+      listVectors: db.prepare<[], { label: number; vector: Buffer }>("SELECT label, vector FROM articles ORDER BY label"),
+    };
+  }
+
+  /** Opens (creating if needed) the store in `dataDir`. */
+  static open(dataDir: string): SqliteArticleStore {
+    mkdirSync(dataDir, { recursive: true });
+    const db = new Database(join(dataDir, databaseFileName));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    db.exec(schemaSql);
+    const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
+    if (version === undefined) {
+      db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?)").run(String(schemaVersion));
+    } else if (Number(version.value) !== schemaVersion) {
+      db.close();
+      throw new KindredError(
+        "index_corrupt",
+        `The database in ${dataDir} has schema version ${version.value}; this kindred reads version ${schemaVersion}. Re-index into a new data directory.`,
+      );
+    }
+    return new SqliteArticleStore(db);
+  }
+
+  getModelPin(): ModelPin | null {
+    const modelId = this.#statements.getMeta.get("model_id")?.value;
+    const dimensions = this.#statements.getMeta.get("dimensions")?.value;
+    return modelId === undefined || dimensions === undefined ? null : { modelId, dimensions: Number(dimensions) };
+  }
+
+  setModelPin(pin: ModelPin): void {
+    this.#db.transaction(() => {
+      this.#statements.setMeta.run("model_id", pin.modelId);
+      this.#statements.setMeta.run("dimensions", String(pin.dimensions));
+    })();
+  }
+
+  count(): number {
+    return this.#statements.count.get()!.n;
+  }
+
+  findById(id: string): StoredArticle | null {
+    const row = this.#statements.byId.get(id);
+    return row === undefined ? null : toStoredArticle(row);
+  }
+
+  findByLabel(label: number): StoredArticle | null {
+    const row = this.#statements.byLabel.get(label);
+    return row === undefined ? null : toStoredArticle(row);
+  }
+
+  findEmbedHashes(ids: readonly string[]): Map<string, string> {
+    const hashes = new Map<string, string>();
+    for (const id of ids) {
+      const row = this.#statements.embedHash.get(id);
+      if (row !== undefined) hashes.set(id, row.embed_hash);
+    }
+    return hashes;
+  }
+
+  getVector(label: number): Float32Array | null {
+    const row = this.#statements.vector.get(label);
+    return row === undefined ? null : decodeVector(row.vector);
+  }
+
+  writeArticles(writes: readonly ArticleWrite[]): WriteOutcome[] {
+    return this.#db.transaction(() => writes.map((write) => this.#writeOne(write)))();
+  }
+
+  #writeOne(write: ArticleWrite): WriteOutcome {
+    const { article } = write;
+    const existing = this.#statements.byId.get(article.id);
+    if (existing !== undefined && write.vector === null && existing.embed_hash !== write.embedHash) {
+      throw new Error(`Article "${article.id}" changed its text but no new vector was given.`);
+    }
+    if (existing === undefined && write.vector === null) {
+      throw new Error(`Article "${article.id}" is new but no vector was given.`);
+    }
+    if (existing !== undefined && isUnchanged(toStoredArticle(existing), write)) {
+      return { id: article.id, label: existing.label, status: "unchanged", seq: existing.seq };
+    }
+    const row = {
+      id: article.id,
+      title: article.title,
+      body: article.body,
+      url: article.url,
+      published_at: article.publishedAt,
+      published_ms: article.publishedMs,
+      lang: article.lang,
+      source: article.source,
+      text_hash: write.textHash,
+      embed_hash: write.embedHash,
+      vector: write.vector === null ? null : encodeVector(write.vector),
+    };
+    let label: number;
+    if (existing === undefined) {
+      label = Number(this.#statements.insert.run({ ...row, seq: 0 }).lastInsertRowid);
+    } else {
+      label = existing.label;
+      this.#statements.deleteTopics.run(label);
+    }
+    article.topics.forEach((topic, position) => this.#statements.insertTopic.run(label, position, topic));
+    const seq = Number(this.#statements.logChange.run(label, "upsert").lastInsertRowid);
+    this.#statements.update.run({ ...row, label, seq });
+    return { id: article.id, label, status: existing === undefined ? "created" : "updated", seq };
+  }
+
+  deleteArticle(id: string): { label: number; seq: number } | null {
+    return this.#db.transaction(() => {
+      const existing = this.#statements.byId.get(id);
+      if (existing === undefined) return null;
+      this.#statements.deleteArticle.run(existing.label);
+      const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
+      return { label: existing.label, seq };
+    })();
+  }
+
+  *listArticles(): Iterable<StoredArticle> {
+    for (const row of this.#statements.listArticles.iterate()) yield toStoredArticle(row);
+  }
+
+  *listVectors(): Iterable<{ label: number; vector: Float32Array }> {
+    for (const row of this.#statements.listVectors.iterate()) yield { label: row.label, vector: decodeVector(row.vector) };
+  }
+
+  listChangesSince(seq: number): Change[] {
+    return this.#statements.changesSince.all(seq);
+  }
+
+  latestSeq(): number {
+    return this.#statements.latestSeq.get()?.seq ?? 0;
+  }
+
+  /**
+   * Drops change-log entries up to `seq` (which a saved graph contains), but keeps the most
+   * recent `retainedChanges` so that another process following the log (a running server while
+   * `kindred index` writes) can still catch up by replay.
+   */
+  pruneChangesThrough(seq: number): void {
+    const through = Math.min(seq, this.latestSeq() - retainedChanges);
+    if (through <= this.oldestReplayableSeq()) return;
+    this.#db.transaction(() => {
+      this.#statements.pruneChanges.run(through);
+      this.#statements.setMeta.run("pruned_through", String(through));
+    })();
+  }
+
+  oldestReplayableSeq(): number {
+    return Number(this.#statements.getMeta.get("pruned_through")?.value ?? 0);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function toStoredArticle(row: ArticleRow): StoredArticle {
+  return {
+    label: row.label,
+    id: row.id,
+    title: row.title,
+    body: row.body,
+    url: row.url,
+    topics: row.topics === null ? [] : (JSON.parse(row.topics) as string[]),
+    publishedAt: row.published_at,
+    publishedMs: row.published_ms,
+    lang: row.lang,
+    source: row.source,
+    textHash: row.text_hash,
+    embedHash: row.embed_hash,
+    seq: row.seq,
+  };
+}
+
+function isUnchanged(stored: StoredArticle, write: ArticleWrite): boolean {
+  const next: Article = write.article;
+  return (
+    stored.embedHash === write.embedHash &&
+    stored.textHash === write.textHash &&
+    stored.title === next.title &&
+    stored.body === next.body &&
+    stored.url === next.url &&
+    stored.publishedAt === next.publishedAt &&
+    stored.lang === next.lang &&
+    stored.source === next.source &&
+    stored.topics.length === next.topics.length &&
+    stored.topics.every((topic, index) => topic === next.topics[index])
+  );
+}
+
+/** Vectors are stored as little-endian float32 BLOBs (x86 and ARM are both little-endian). */
+function encodeVector(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+function decodeVector(blob: Buffer): Float32Array {
+  // Copy: better-sqlite3 may reuse the buffer, and Float32Array needs 4-byte alignment.
+  const copy = new Float32Array(blob.byteLength / 4);
+  new Uint8Array(copy.buffer).set(blob);
+  return copy;
+}

@@ -1,0 +1,95 @@
+import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
+import { TopK } from "./top-k.ts";
+
+/**
+ * Exact (brute-force) inner-product search over a packed Float32Array. It is the reference
+ * that HNSW recall is measured against, and the right tool when a filter leaves few
+ * candidates: scanning 2,000 vectors of 512 dimensions takes well under a millisecond.
+ */
+export class ExactVectorIndex implements VectorIndex {
+  readonly dimensions: number;
+  #data: Float32Array;
+  readonly #slotOfLabel = new Map<number, number>();
+  #labelOfSlot: number[] = [];
+  readonly #freeSlots: number[] = [];
+
+  constructor(dimensions: number, initialCapacity = 1024) {
+    this.dimensions = dimensions;
+    this.#data = new Float32Array(dimensions * Math.max(1, initialCapacity));
+  }
+
+  size(): number {
+    return this.#slotOfLabel.size;
+  }
+
+  has(label: number): boolean {
+    return this.#slotOfLabel.has(label);
+  }
+
+  labels(): IterableIterator<number> {
+    return this.#slotOfLabel.keys();
+  }
+
+  upsert(label: number, vector: Float32Array): void {
+    if (vector.length !== this.dimensions) {
+      throw new Error(`Vector for label ${label} has ${vector.length} dimensions; the index holds ${this.dimensions}.`);
+    }
+    let slot = this.#slotOfLabel.get(label);
+    if (slot === undefined) {
+      slot = this.#freeSlots.pop() ?? this.#labelOfSlot.length;
+      if ((slot + 1) * this.dimensions > this.#data.length) this.#grow();
+      this.#slotOfLabel.set(label, slot);
+      this.#labelOfSlot[slot] = label;
+    }
+    this.#data.set(vector, slot * this.dimensions);
+  }
+
+  remove(label: number): void {
+    const slot = this.#slotOfLabel.get(label);
+    if (slot === undefined) return;
+    this.#slotOfLabel.delete(label);
+    this.#labelOfSlot[slot] = -1;
+    this.#freeSlots.push(slot);
+  }
+
+  /** The stored vector (a view: do not modify), or null. */
+  getVector(label: number): Float32Array | null {
+    const slot = this.#slotOfLabel.get(label);
+    return slot === undefined ? null : this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
+  }
+
+  search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[] {
+    const top = new TopK(k);
+    for (let slot = 0; slot < this.#labelOfSlot.length; slot++) {
+      const label = this.#labelOfSlot[slot]!;
+      if (label < 0 || (filter !== undefined && !filter(label))) continue;
+      top.offer(label, this.#dot(query, slot));
+    }
+    return top.sorted();
+  }
+
+  /** Exact search restricted to the given labels (those not in the index are skipped). */
+  searchAmong(query: Float32Array, labels: Iterable<number>, k: number, filter?: LabelFilter): Neighbor[] {
+    const top = new TopK(k);
+    for (const label of labels) {
+      const slot = this.#slotOfLabel.get(label);
+      if (slot === undefined || (filter !== undefined && !filter(label))) continue;
+      top.offer(label, this.#dot(query, slot));
+    }
+    return top.sorted();
+  }
+
+  #dot(query: Float32Array, slot: number): number {
+    const data = this.#data;
+    const offset = slot * this.dimensions;
+    let sum = 0;
+    for (let i = 0; i < this.dimensions; i++) sum += query[i]! * data[offset + i]!;
+    return sum;
+  }
+
+  #grow(): void {
+    const next = new Float32Array(Math.max(this.#data.length * 2, this.dimensions * 1024));
+    next.set(this.#data);
+    this.#data = next;
+  }
+}

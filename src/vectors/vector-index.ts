@@ -1,0 +1,26 @@
+/** A neighbour found by a vector search: `score` is the inner product (cosine for unit vectors). */
+export interface Neighbor {
+  label: number;
+  score: number;
+}
+
+/** Decides, inside the search, whether a label may be returned (hnswlib's filter callback). */
+export type LabelFilter = (label: number) => boolean;
+
+/**
+ * The vector index port (GUIDE.md, "Ports"). Labels are the store's dense integers; vectors are
+ * L2-normalised so inner product is cosine similarity. Two implementations: HNSW (approximate,
+ * fast) and exact brute force (the recall reference and the tool for selective filters).
+ */
+export interface VectorIndex {
+  readonly dimensions: number;
+  /** Number of live (not deleted) vectors. */
+  size(): number;
+  has(label: number): boolean;
+  /** Adds a vector, or replaces the vector of an existing label. */
+  upsert(label: number, vector: Float32Array): void;
+  /** Removes a label; unknown labels are ignored. */
+  remove(label: number): void;
+  /** Up to `k` neighbours by descending score, only labels the filter accepts. */
+  search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[];
+}
