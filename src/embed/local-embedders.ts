@@ -1,0 +1,27 @@
+import { KindredError } from "../core/errors.ts";
+import type { Embedder } from "./embedder.ts";
+import { UseLiteTfjsEmbedder, useLiteDimensions, useLiteModelId } from "./use-lite-tfjs-embedder.ts";
+
+/** What a worker needs to build its own copy of a model: plain data, so it crosses threads. */
+export interface EmbedderSpec {
+  modelId: string;
+  modelsDir: string;
+}
+
+/** The dimensions a model produces, known without loading it where possible. */
+export function knownDimensions(spec: EmbedderSpec): number | null {
+  return spec.modelId === useLiteModelId ? useLiteDimensions : null;
+}
+
+/**
+ * Builds an in-thread embedder for a model id. The bundled model is always available; other
+ * backends (Transformers.js models under `models/`) register here.
+ */
+export async function createLocalEmbedder(spec: EmbedderSpec): Promise<Embedder> {
+  if (spec.modelId === useLiteModelId) return UseLiteTfjsEmbedder.load();
+  throw new KindredError(
+    "model_unavailable",
+    `Unknown model "${spec.modelId}". The bundled model is "${useLiteModelId}".`,
+    { model: spec.modelId },
+  );
+}
