@@ -1,0 +1,112 @@
+import type { CatalogEntry } from "../core/related/catalog-entry.ts";
+import type { StoredArticle } from "../store/article-store.ts";
+
+/**
+ * In-memory metadata of every article, with the lookups query planning needs: id -> label,
+ * topic -> labels (posting lists) and labels sorted by publication time. Filters run against
+ * this inside the vector search, so they cost no database round trip.
+ */
+export class ArticleCatalog {
+  readonly #byLabel = new Map<number, CatalogEntry>();
+  readonly #labelById = new Map<string, number>();
+  readonly #labelsByTopic = new Map<string, Set<number>>();
+  /** Dated labels sorted by time; rebuilt lazily after changes. */
+  #byTime: { ms: Float64Array; labels: Int32Array } | null = null;
+
+  size(): number {
+    return this.#byLabel.size;
+  }
+
+  get(label: number): CatalogEntry | undefined {
+    return this.#byLabel.get(label);
+  }
+
+  labelOf(id: string): number | undefined {
+    return this.#labelById.get(id);
+  }
+
+  entries(): IterableIterator<CatalogEntry> {
+    return this.#byLabel.values();
+  }
+
+  upsert(article: StoredArticle): CatalogEntry {
+    this.remove(article.label);
+    const entry: CatalogEntry = Object.freeze({
+      label: article.label,
+      id: article.id,
+      title: article.title,
+      url: article.url,
+      topics: Object.freeze([...article.topics]),
+      publishedAt: article.publishedAt,
+      publishedMs: article.publishedMs,
+      textHash: article.textHash,
+    });
+    this.#byLabel.set(entry.label, entry);
+    this.#labelById.set(entry.id, entry.label);
+    for (const topic of entry.topics) {
+      let labels = this.#labelsByTopic.get(topic);
+      if (labels === undefined) this.#labelsByTopic.set(topic, (labels = new Set()));
+      labels.add(entry.label);
+    }
+    if (entry.publishedMs !== null) this.#byTime = null;
+    return entry;
+  }
+
+  remove(label: number): CatalogEntry | undefined {
+    const entry = this.#byLabel.get(label);
+    if (entry === undefined) return undefined;
+    this.#byLabel.delete(label);
+    if (this.#labelById.get(entry.id) === label) this.#labelById.delete(entry.id);
+    for (const topic of entry.topics) {
+      const labels = this.#labelsByTopic.get(topic);
+      labels?.delete(label);
+      if (labels?.size === 0) this.#labelsByTopic.delete(topic);
+    }
+    if (entry.publishedMs !== null) this.#byTime = null;
+    return entry;
+  }
+
+  /** Labels having any of the topics (a union of posting lists). */
+  labelsWithAnyTopic(topics: readonly string[]): Set<number> {
+    if (topics.length === 1) return this.#labelsByTopic.get(topics[0]!) ?? new Set();
+    const union = new Set<number>();
+    for (const topic of topics) for (const label of this.#labelsByTopic.get(topic) ?? []) union.add(label);
+    return union;
+  }
+
+  /** Number of articles having this topic. */
+  topicCount(topic: string): number {
+    return this.#labelsByTopic.get(topic)?.size ?? 0;
+  }
+
+  /** Labels published within [sinceMs, untilMs] (either bound may be null), via binary search. */
+  labelsPublishedBetween(sinceMs: number | null, untilMs: number | null): Int32Array {
+    const { ms, labels } = this.#timeIndex();
+    const start = sinceMs === null ? 0 : lowerBound(ms, sinceMs);
+    const end = untilMs === null ? ms.length : lowerBound(ms, untilMs, true);
+    return labels.subarray(start, Math.max(start, end));
+  }
+
+  #timeIndex(): { ms: Float64Array; labels: Int32Array } {
+    if (this.#byTime !== null) return this.#byTime;
+    const dated = [...this.#byLabel.values()].filter((entry) => entry.publishedMs !== null);
+    dated.sort((a, b) => a.publishedMs! - b.publishedMs! || a.label - b.label);
+    this.#byTime = {
+      ms: Float64Array.from(dated, (entry) => entry.publishedMs!),
+      labels: Int32Array.from(dated, (entry) => entry.label),
+    };
+    return this.#byTime;
+  }
+}
+
+/** First index whose value is >= target (or > target when `after`). */
+function lowerBound(values: Float64Array, target: number, after = false): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (values[mid]! < target || (after && values[mid] === target)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

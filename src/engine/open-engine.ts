@@ -1,0 +1,67 @@
+import type { Config } from "../config/config.ts";
+import { KindredError } from "../core/errors.ts";
+import type { Embedder } from "../embed/embedder.ts";
+import { knownDimensions } from "../embed/local-embedders.ts";
+import { WorkerPoolEmbedder } from "../embed/worker-pool-embedder.ts";
+import type { Logger } from "../log/logger.ts";
+import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
+import { KindredEngine } from "./kindred-engine.ts";
+
+export interface OpenedEngine {
+  engine: KindredEngine;
+  /** Stops the embedding workers (if started) and closes the store, saving the graph. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the data directory for the configured model: refuses an index built with another
+ * model, loads or rebuilds the graph, and starts embedding workers only when first needed.
+ *
+ * @example
+ *   const { engine, close } = await openEngine(loadConfig(), logger);
+ */
+export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder } = {}): Promise<OpenedEngine> {
+  const store = SqliteArticleStore.open(config.dataDir);
+  try {
+    const pin = store.getModelPin();
+    if (pin !== null && pin.modelId !== config.model) {
+      throw new KindredError(
+        "index_model_mismatch",
+        `The index in ${config.dataDir} holds vectors of model "${pin.modelId}", but kindred is configured for "${config.model}". ` +
+          `Start with --model ${pin.modelId} (or KINDRED_MODEL=${pin.modelId}), or re-embed with \`kindred reindex --model ${config.model}\`.`,
+        { indexModel: pin.modelId, configuredModel: config.model },
+      );
+    }
+    let embedder: Promise<Embedder> | null = options.embedder === undefined ? null : Promise.resolve(options.embedder);
+    const provideEmbedder = () => {
+      if (embedder === null) {
+        logger.info({ model: config.model, workers: config.embedWorkers }, "starting embedding workers");
+        embedder = WorkerPoolEmbedder.start({ modelId: config.model, modelsDir: config.modelsDir }, config.embedWorkers, config.embedBatchSize);
+        embedder.catch(() => (embedder = null));
+      }
+      return embedder;
+    };
+    const dimensions = pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder()).dimensions;
+    if (pin === null) store.setModelPin({ modelId: config.model, dimensions });
+
+    const engine = new KindredEngine(store, provideEmbedder, {
+      dataDir: config.dataDir,
+      modelId: config.model,
+      dimensions,
+      hnsw: { m: config.hnswM, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch },
+      exactScanMaxCandidates: config.exactScanMaxCandidates,
+      logger,
+    });
+    logger.info({ articles: engine.size(), graph: engine.graphSource, dataDir: config.dataDir }, "index open");
+    return {
+      engine,
+      close: async () => {
+        engine.close();
+        if (embedder !== null && options.embedder === undefined) await (await embedder.catch(() => null))?.close();
+      },
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+import type { CatalogEntry } from "../core/related/catalog-entry.ts";
+import type { RelatedFilters } from "../core/related/related-filters.ts";
+import type { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
+import type { HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
+import type { Neighbor } from "../vectors/vector-index.ts";
+import type { ArticleCatalog } from "./article-catalog.ts";
+
+/** How a query's candidates were found, reported in responses for the curious. */
+export type SearchPlan = "hnsw" | "hnsw-filtered" | "exact-subset" | "exact-fallback";
+
+export interface CandidateSearch {
+  query: Float32Array;
+  /** The full predicate (filters, exclusions); applied inside the search. */
+  accept: (entry: CatalogEntry) => boolean;
+  filters: RelatedFilters;
+  /** How many accepted neighbours to find. */
+  want: number;
+}
+
+export interface SearchIndexes {
+  graph: HnswVectorIndex;
+  exact: ExactVectorIndex;
+  catalog: ArticleCatalog;
+  /** Filters that can match at most this many articles are scanned exactly. */
+  exactScanMaxCandidates: number;
+}
+
+/**
+ * Filter-aware planning (after Qdrant's): when a topic or date filter leaves few articles, an
+ * exact scan of just those is both faster and complete; otherwise HNSW searches with the
+ * filter inside (hnswlib's callback). If HNSW still comes back short, for example when a filter
+ * rejects most of the graph's neighbourhood, an exact scan finishes the job, so a filtered query
+ * returns `want` results whenever that many articles match.
+ */
+export function searchCandidates(indexes: SearchIndexes, search: CandidateSearch): { neighbors: Neighbor[]; plan: SearchPlan } {
+  const { graph, exact, catalog } = indexes;
+  const acceptLabel = (label: number) => {
+    const entry = catalog.get(label);
+    return entry !== undefined && search.accept(entry);
+  };
+  const subset = narrowestSubset(catalog, search.filters);
+  if (subset !== null && subset.size <= indexes.exactScanMaxCandidates) {
+    return { neighbors: exact.searchAmong(search.query, subset.labels, search.want, acceptLabel), plan: "exact-subset" };
+  }
+  const neighbors = graph.search(search.query, search.want, acceptLabel);
+  const plan: SearchPlan = subset === null && search.filters.excludeTopics.length === 0 ? "hnsw" : "hnsw-filtered";
+  if (neighbors.length >= search.want || neighbors.length >= graph.size()) return { neighbors, plan };
+  const fallback = subset === null
+    ? exact.search(search.query, search.want, acceptLabel)
+    : exact.searchAmong(search.query, subset.labels, search.want, acceptLabel);
+  return { neighbors: fallback, plan: "exact-fallback" };
+}
+
+/** The smallest label set a filter confines results to, or null when no filter confines them. */
+function narrowestSubset(catalog: ArticleCatalog, filters: RelatedFilters): { labels: Iterable<number>; size: number } | null {
+  const options: { labels: Iterable<number>; size: number }[] = [];
+  if (filters.topics.length > 0) {
+    const labels = catalog.labelsWithAnyTopic(filters.topics);
+    options.push({ labels, size: labels.size });
+  }
+  if (filters.sinceMs !== null || filters.untilMs !== null) {
+    const labels = catalog.labelsPublishedBetween(filters.sinceMs, filters.untilMs);
+    options.push({ labels, size: labels.length });
+  }
+  if (options.length === 0) return null;
+  return options.reduce((smallest, option) => (option.size < smallest.size ? option : smallest));
+}
