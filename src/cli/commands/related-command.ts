@@ -1,0 +1,33 @@
+import { openEngine } from "../../engine/open-engine.ts";
+import { createLogger } from "../../log/logger.ts";
+import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
+import { print } from "./index-command.ts";
+import { printResults, queryOptions, queryOptionsHelp, toRelatedRequest } from "./query-options.ts";
+
+export const relatedHelp = `Usage: kindred related ID [options]
+
+Lists the articles most related to the indexed article ID (never itself, never a copy of it).
+
+${queryOptionsHelp}
+${sharedOptionsHelp}`;
+
+/** `kindred related ID` */
+export async function runRelatedCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, queryOptions, true);
+  if (values.help) return print(relatedHelp);
+  if (positionals.length !== 1) {
+    process.stderr.write(`kindred related: give exactly one article ID.\n\n${relatedHelp}\n`);
+    return 2;
+  }
+  const request = toRelatedRequest(values);
+  const config = configFromFlags(values);
+  const { engine, close } = await openEngine(config, createLogger(config.logLevel));
+  try {
+    const answer = engine.findRelatedToArticle(positionals[0]!, request);
+    if (!values.json) process.stdout.write(`related to ${answer.article.id}: ${answer.article.title}\n`);
+    printResults(answer.results, values.json === true, { article: answer.article.id, folded_copies: answer.foldedCopies });
+  } finally {
+    await close();
+  }
+  return 0;
+}

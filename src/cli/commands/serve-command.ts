@@ -1,0 +1,101 @@
+import { serve } from "@hono/node-server";
+import { existsSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { openEngine, type OpenedEngine } from "../../engine/open-engine.ts";
+import { createApp } from "../../http/app.ts";
+import type { ServiceState } from "../../http/service-state.ts";
+import { indexFiles } from "../../indexer/index-files.ts";
+import { countRecords } from "../../ingest/count-records.ts";
+import { createLogger } from "../../log/logger.ts";
+import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
+import { createProgressBar } from "../progress-bar.ts";
+import { print } from "./index-command.ts";
+
+export const serveHelp = `Usage: kindred serve [options]
+
+Serves the related-articles API over HTTP. The port answers at once: /healthz is alive,
+/readyz turns ready once the index is open.
+
+Options:
+  --port N            port (env PORT, default 8080)
+  --host HOST         interface (env HOST, default 0.0.0.0)
+  --bootstrap FILE    when the index is empty, index FILE first (npm start uses the demo corpus)
+${sharedOptionsHelp}`;
+
+/** How often the service picks up changes other processes (kindred index) committed. */
+const storeSyncIntervalMs = 1_000;
+/** How often a changed graph is saved, so a restart replays little. */
+const graphSaveIntervalMs = 60_000;
+
+/** `kindred serve` */
+export async function runServeCommand(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, { port: { type: "string" }, host: { type: "string" }, bootstrap: { type: "string" } });
+  if (values.help) return print(serveHelp);
+  const config = configFromFlags(values, { port: values.port, host: values.host });
+  const logger = createLogger(config.logLevel);
+  const state: ServiceState = { engine: null, phase: "opening index" };
+  const app = createApp(state, { maxRequestBytes: config.maxRequestBytes, maxQueryTextChars: config.maxQueryTextChars, modelId: config.model, logger });
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let opened: OpenedEngine | null = null;
+  const timers: NodeJS.Timeout[] = [];
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    for (const timer of timers) clearInterval(timer);
+    server.close();
+    await opened?.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+
+  opened = await openEngine(config, logger);
+  const { engine } = opened;
+  if (engine.size() === 0 && values.bootstrap !== undefined) {
+    if (!existsSync(values.bootstrap)) {
+      logger.warn({ file: values.bootstrap }, "bootstrap file not found; serving an empty index");
+    } else {
+      state.phase = `indexing ${values.bootstrap} (first start)`;
+      const total = await countRecords(values.bootstrap);
+      state.progress = { done: 0, total };
+      process.stderr.write(`First start: indexing ${values.bootstrap} into ${config.dataDir}; later starts skip this.\n`);
+      const bar = createProgressBar("indexing", total);
+      const report = await indexFiles(engine, [values.bootstrap], {
+        onProgress: ({ done }) => {
+          bar.update(done);
+          state.progress = { done, total };
+        },
+        onRejected: (message) => logger.warn({ record: message }, "record rejected"),
+      });
+      bar.stop();
+      delete state.progress;
+      process.stderr.write(`Indexed ${report.indexed} articles in ${(report.elapsedMs / 1000).toFixed(1)} s.\n`);
+    }
+  }
+  state.engine = engine;
+  timers.push(
+    setInterval(() => void engine.syncFromStore().catch((error) => logger.error({ err: error }, "store sync failed")), storeSyncIntervalMs),
+    setInterval(() => {
+      try {
+        engine.saveGraph();
+      } catch (error) {
+        logger.error({ err: error }, "graph save failed");
+      }
+    }, graphSaveIntervalMs),
+  );
+  for (const timer of timers) timer.unref();
+
+  const example = engine.getEntry("wcep-2025-03-02-01055")?.id ?? engine.anyArticleId();
+  const host = config.host === "0.0.0.0" ? "localhost" : config.host;
+  process.stdout.write(
+    `kindred ready: ${engine.size()} articles, model ${config.model}, listening on http://${host}:${port}\n` +
+      (example === undefined ? "" : `  try: curl 'http://${host}:${port}/v1/articles/${encodeURIComponent(example)}/related?k=5'\n`),
+  );
+  return new Promise<number>(() => {});
+}

@@ -1,0 +1,26 @@
+import type { Context } from "hono";
+import { errorCatalog, isKindredError, KindredError, type ErrorCode } from "../core/errors.ts";
+import type { Logger } from "../log/logger.ts";
+
+/**
+ * Renders any error as RFC 9457 problem details (`application/problem+json`), the one place
+ * where errors become HTTP. Unknown errors are logged with the request id and answered as a
+ * plain 500 that reveals nothing internal.
+ */
+export function problemResponse(c: Context, error: unknown, logger: Logger): Response {
+  const requestId = c.get("requestId" as never) as string | undefined;
+  const known = isKindredError(error) ? error : null;
+  if (known === null) logger.error({ err: error, requestId, path: c.req.path }, "unhandled error");
+  const problem = known ?? new KindredError("internal", "Something went wrong on our side; the request id identifies it in the logs.");
+  return problemJson(problem.code, problem.message, { ...problem.details, ...(requestId === undefined ? {} : { request_id: requestId }) });
+}
+
+/** A problem+json response for a catalogued error code. */
+export function problemJson(code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}): Response {
+  const { status, title } = errorCatalog[code];
+  const body = { type: `urn:kindred:problem:${code.replaceAll("_", "-")}`, title, status, detail, code, ...extensions };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" },
+  });
+}

@@ -1,0 +1,15 @@
+import { Hono } from "hono";
+import type { ServiceState } from "../service-state.ts";
+
+/** GET /healthz (the process answers) and GET /readyz (the index is loaded and queryable). */
+export function healthRoutes(state: ServiceState) {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", (c) => {
+    if (state.engine === null) {
+      return c.json({ status: "not_ready", phase: state.phase, ...(state.progress === undefined ? {} : { progress: state.progress }) }, 503);
+    }
+    return c.json({ status: "ready", articles: state.engine.size(), model: state.engine.options.modelId });
+  });
+  return app;
+}

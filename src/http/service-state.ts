@@ -1,0 +1,13 @@
+import type { KindredEngine } from "../engine/kindred-engine.ts";
+
+/**
+ * What the HTTP layer serves from. The server listens before the index is open (a first start
+ * may be indexing the demo corpus), so `engine` is null until ready and `/readyz` says why.
+ */
+export interface ServiceState {
+  engine: KindredEngine | null;
+  /** Human-readable phase while not ready: "opening index", "indexing demo corpus", ... */
+  phase: string;
+  /** Optional progress while not ready. */
+  progress?: { done: number; total: number | null };
+}

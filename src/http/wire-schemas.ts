@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { parseIsoTimestamp } from "../articles/article-schema.ts";
+import { KindredError } from "../core/errors.ts";
+import type { RelatedFilters } from "../core/related/related-filters.ts";
+import { normalizeTopics } from "../core/topics.ts";
+
+/** Bounds every related query shares. */
+export const maxResults = 100;
+const maxListItems = 200;
+
+const kSchema = z.coerce
+  .number({ message: "must be a whole number from 1 to 100" })
+  .int("must be a whole number from 1 to 100")
+  .min(1, "must be at least 1")
+  .max(maxResults, `must be at most ${maxResults}`)
+  .default(10);
+
+const listSchema = z.array(z.string().max(512, "each value must be at most 512 characters")).max(maxListItems, `at most ${maxListItems} values`).default([]);
+
+const dateSchema = z
+  .string()
+  .refine((value) => parseIsoTimestamp(value) !== null, "must be an ISO 8601 date (2025-03-02) or date-time (2025-03-02T10:15:00Z)")
+  .optional();
+
+/** Filters as they appear on the wire (query string or JSON body), snake_case. */
+const wireFiltersShape = {
+  topics: listSchema,
+  exclude_topics: listSchema,
+  since: dateSchema,
+  until: dateSchema,
+  exclude: listSchema,
+};
+
+export const relatedQuerySchema = z.object({ k: kSchema, ...wireFiltersShape }).strict();
+export type RelatedQuery = z.output<typeof relatedQuerySchema>;
+
+/** POST /v1/related: a text that is not stored (a draft, an analyst's question). */
+export function relatedTextBodySchema(maxTextChars: number) {
+  return z
+    .object({
+      text: z.string().trim().min(1, "must not be empty").max(maxTextChars, `must be at most ${maxTextChars} characters`),
+      title: z.string().max(2_000, "must be at most 2000 characters").optional(),
+      k: kSchema,
+      filters: z.object(wireFiltersShape).strict().default({ topics: [], exclude_topics: [], exclude: [] }),
+    })
+    .strict();
+}
+
+const listParameters = new Set(["topics", "exclude_topics", "exclude"]);
+
+/**
+ * Turns a query string into the object the schema validates: list parameters may repeat
+ * (`topics=a&topics=b`) or hold commas (`topics=a,b`); other parameters take one value.
+ */
+export function queryToObject(queries: Record<string, string[]>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [name, values] of Object.entries(queries)) {
+    if (listParameters.has(name)) {
+      result[name] = values.flatMap((value) => value.split(",")).map((value) => value.trim()).filter((value) => value !== "");
+    } else {
+      if (values.length > 1) throw new KindredError("invalid_parameter", `Parameter "${name}" was given ${values.length} times; give it once.`, { parameter: name });
+      result[name] = values[0];
+    }
+  }
+  return result;
+}
+
+/** Validates with a schema, turning the first problem into an error that names the parameter. */
+export function parseParameters<T extends z.ZodType>(schema: T, value: unknown, where: "query" | "body"): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === "unrecognized_keys") {
+    const name = [...issue.path, issue.keys[0]].join(".");
+    return failWith("unknown_parameter", `Unknown ${where === "query" ? "query parameter" : "field"} "${name}".`, name);
+  }
+  const name = issue.path.join(".") || "(body)";
+  return failWith(where === "query" ? "invalid_parameter" : "invalid_body", `${where === "query" ? "Parameter" : "Field"} "${name}" ${issue.message}.`, name);
+}
+
+function failWith(code: "unknown_parameter" | "invalid_parameter" | "invalid_body", message: string, parameter: string): never {
+  throw new KindredError(code, message, { parameter });
+}
+
+/** Maps wire filters to core filters. A date-only `until` includes the whole day. */
+export function toRelatedFilters(wire: { topics: string[]; exclude_topics: string[]; since?: string | undefined; until?: string | undefined; exclude: string[] }): RelatedFilters {
+  const until = wire.until === undefined ? null : parseIsoTimestamp(wire.until)!;
+  const untilIsDay = wire.until !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(wire.until.trim());
+  const filters: RelatedFilters = {
+    topics: normalizeTopics(wire.topics),
+    excludeTopics: normalizeTopics(wire.exclude_topics),
+    sinceMs: wire.since === undefined ? null : parseIsoTimestamp(wire.since)!,
+    untilMs: until === null ? null : untilIsDay ? until + 86_400_000 - 1 : until,
+    excludeIds: wire.exclude,
+  };
+  if (filters.sinceMs !== null && filters.untilMs !== null && filters.sinceMs > filters.untilMs) {
+    throw new KindredError("invalid_parameter", `"since" (${wire.since}) is after "until" (${wire.until}).`, { parameter: "since" });
+  }
+  return filters;
+}
