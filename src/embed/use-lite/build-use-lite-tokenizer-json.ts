@@ -5,8 +5,11 @@ import { RESERVED_PIECE_COUNT, UNKNOWN_ID, type UseLiteVocabulary } from "./use-
  * Transformers.js' `AutoTokenizer` loads it from `models/google/use-lite/` like any other model.
  *
  * Mapping of the reference behaviour (see use-lite-tokenizer.ts):
- * - normalizer: NFKC, then prepend `▁`, then every U+0020 to `▁` (a Metaspace pre-tokenizer
- *   would not prepend to text that already starts with a space, and would split the text);
+ * - normalizer: NFKC, then `▁` before non-empty text, then every U+0020 to `▁`. Not a Metaspace
+ *   pre-tokenizer: it would not prepend to text that already starts with a space, and it splits
+ *   the text. Not a Prepend normalizer: it turns "" into "▁", where the reference gives no ids.
+ *   The "start of a non-empty string" pattern uses lookarounds, not `^`, because Oniguruma (the
+ *   Rust `tokenizers` regex engine) reads `^` as start of any line;
  * - no pre-tokenizer: the unigram lattice spans the whole text, as in the reference;
  * - Unigram model with the vocab's scores (`null` scores as 0, as the reference adds them).
  *   The six reserved pieces get a very low score so they are never chosen over real pieces,
@@ -29,7 +32,7 @@ export function buildUseLiteTokenizerJson(vocabulary: UseLiteVocabulary): object
       type: "Sequence",
       normalizers: [
         { type: "NFKC" },
-        { type: "Prepend", prepend: WORD_START },
+        { type: "Replace", pattern: { Regex: "(?<![\\s\\S])(?=[\\s\\S])" }, content: WORD_START },
         { type: "Replace", pattern: { String: " " }, content: WORD_START },
       ],
     },

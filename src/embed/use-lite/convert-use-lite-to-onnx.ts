@@ -82,7 +82,7 @@ export interface ConversionResult {
 export const DEFAULT_USE_LITE_ONNX_DIRECTORY = "models/google/use-lite";
 
 /** Bump when the converter's output changes, so existing conversions are redone. */
-export const CONVERTER_VERSION = "1";
+export const CONVERTER_VERSION = "2";
 
 const CONVERSION_MANIFEST = "conversion.json";
 const OUTPUT_FILES = ["onnx/model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json"];
