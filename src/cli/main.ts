@@ -1,4 +1,5 @@
 import { isKindredError } from "../core/errors.ts";
+import { runEvalCommand } from "./commands/eval-command.ts";
 import { runIndexCommand } from "./commands/index-command.ts";
 import { runRelatedCommand } from "./commands/related-command.ts";
 import { runServeCommand } from "./commands/serve-command.ts";
@@ -9,6 +10,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   serve: { run: runServeCommand, summary: "serve the HTTP API" },
   related: { run: runRelatedCommand, summary: "list articles related to an indexed article" },
   similar: { run: runSimilarCommand, summary: "list articles related to a free text" },
+  eval: { run: runEvalCommand, summary: "measure relatedness on a labelled file" },
 };
 
 const usage = `kindred: which of your articles are really related to this one
