@@ -19,7 +19,7 @@ import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenize
  *   const [vector] = await embedder.embed(["Pentagon denies halt to cyber operations"]);
  *   await embedder.close();
  */
-export async function createUseLiteOnnxEmbedder(options: UseLiteOnnxEmbedderOptions = {}): Promise<Embedder> {
+export async function createUseLiteOnnxEmbedder(options: UseLiteOnnxEmbedderOptions = {}): Promise<UseLiteOnnxEmbedder> {
   const modelDirectory = options.modelDirectory ?? DEFAULT_USE_LITE_ONNX_DIRECTORY;
   // First use converts the bundled TF.js model; later uses only compare the source hash.
   if (options.convertIfNeeded ?? true) await ensureUseLiteOnnx({ outputDirectory: modelDirectory });
@@ -61,7 +61,7 @@ export const USE_LITE_MAX_TOKENS = 128;
 const DEFAULT_MAX_BATCH_SIZE = 32;
 const DEFAULT_MAX_BATCH_TOKENS = 32 * USE_LITE_MAX_TOKENS;
 
-class UseLiteOnnxEmbedder implements Embedder {
+export class UseLiteOnnxEmbedder implements Embedder {
   readonly modelId = USE_LITE_MODEL_ID;
   readonly dimensions = USE_LITE_DIMENSIONS;
   private closed = false;
@@ -74,10 +74,15 @@ class UseLiteOnnxEmbedder implements Embedder {
 
   /** USE Lite is symmetric: `role` is ignored. */
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    return this.embedTokenIds(texts.map((text) => this.tokenizer.encode(text, USE_LITE_MAX_TOKENS)));
+  }
+
+  /** Embeds already tokenised texts; ids past the first 128 are dropped, as the model would. */
+  async embedTokenIds(tokenIds: readonly (readonly number[])[]): Promise<Float32Array[]> {
     if (this.closed) throw new Error("The USE Lite ONNX embedder is closed.");
-    const tokenIds = texts.map((text) => this.tokenizer.encode(text, USE_LITE_MAX_TOKENS));
-    const vectors = new Array<Float32Array>(texts.length);
-    for (const batch of packTokenBatches(tokenIds, this.limits)) {
+    const clipped = tokenIds.map((ids) => (ids.length > USE_LITE_MAX_TOKENS ? ids.slice(0, USE_LITE_MAX_TOKENS) : ids));
+    const vectors = new Array<Float32Array>(tokenIds.length);
+    for (const batch of packTokenBatches(clipped, this.limits)) {
       const output = await this.runBatch(batch);
       batch.indices.forEach((index, row) => {
         // slice() copies, so each vector owns a small buffer instead of pinning the batch output.
