@@ -1,0 +1,37 @@
+import { loadConfig, type ConfigInput } from "../../src/config/config.ts";
+import type { EmbedRole, Embedder } from "../../src/embed/embedder.ts";
+import { openEngine } from "../../src/engine/open-engine.ts";
+import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+
+/** Configuration for tests: no environment, no config file. */
+export function testConfig(flags: Partial<ConfigInput>) {
+  return loadConfig({ flags, env: {} });
+}
+
+/** The real model in one worker, counting the texts it embeds (to prove what is not re-embedded). */
+export class CountingEmbedder implements Embedder {
+  embeddedTexts = 0;
+  constructor(private readonly inner: Embedder) {}
+  get modelId() {
+    return this.inner.modelId;
+  }
+  get dimensions() {
+    return this.inner.dimensions;
+  }
+  embed(texts: readonly string[], role?: EmbedRole) {
+    this.embeddedTexts += texts.length;
+    return this.inner.embed(texts, role);
+  }
+  close() {
+    return this.inner.close();
+  }
+  static async start(): Promise<CountingEmbedder> {
+    return new CountingEmbedder(await WorkerPoolEmbedder.start({ modelId: "google/use-lite", modelsDir: "models" }, 1));
+  }
+}
+
+/** Opens an engine on a data directory with the given embedder. */
+export function openTestEngine(dataDir: string, embedder?: Embedder, flags: Partial<ConfigInput> = {}) {
+  return openEngine(testConfig({ dataDir, ...flags }), silentLogger(), embedder === undefined ? {} : { embedder });
+}
