@@ -3,15 +3,14 @@ import type { Article } from "../core/article.ts";
 import { buildEmbedText } from "../core/embed-text.ts";
 import { KindredError } from "../core/errors.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import { createFilterPredicate, type RelatedFilters } from "../core/related/related-filters.ts";
-import { rankRelated, type ScoredCandidate } from "../core/related/rank-related.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { saveGraph } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { loadIndexes, type LoadedIndexes } from "./load-indexes.ts";
-import { searchCandidates, type SearchPlan } from "./search-candidates.ts";
+import { applyStoreChanges } from "./apply-store-changes.ts";
+import { findRelated, type RelatedAnswer, type RelatedRequest } from "./find-related.ts";
 
 export interface EngineOptions {
   dataDir: string;
@@ -22,16 +21,7 @@ export interface EngineOptions {
   logger: Logger;
 }
 
-export interface RelatedRequest {
-  k: number;
-  filters: RelatedFilters;
-}
-
-export interface RelatedAnswer {
-  results: ScoredCandidate[];
-  foldedCopies: number;
-  plan: SearchPlan;
-}
+export type { RelatedAnswer, RelatedRequest };
 
 /** Provides the embedder when first needed: serving by id never loads the model. */
 export type EmbedderProvider = () => Promise<Embedder>;
@@ -91,7 +81,7 @@ export class KindredEngine {
       throw new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
     }
     const article = this.#indexes.catalog.get(label)!;
-    const answer = this.#findRelated(vector, request, { labels: new Set([label]), textHashes: new Set([article.textHash]) });
+    const answer = findRelated(this.#searchIndexes(), vector, request, { labels: new Set([label]), textHashes: new Set([article.textHash]) });
     return { ...answer, article };
   }
 
@@ -100,25 +90,7 @@ export class KindredEngine {
     const embedder = await this.#embedder();
     const draft = { title: input.title ?? "", body: input.text };
     const [vector] = await embedder.embed([buildEmbedText(draft)], "query");
-    return this.#findRelated(vector!, request, { labels: new Set(), textHashes: new Set([hashArticleText(draft)]) });
-  }
-
-  #findRelated(query: Float32Array, request: RelatedRequest, exclusions: { labels: Set<number>; textHashes: Set<string> }): RelatedAnswer {
-    const { catalog } = this.#indexes;
-    const accept = createFilterPredicate(request.filters, exclusions);
-    // Copies of one text fold into one result; ask for a few more so k survive the folding,
-    // and widen the search if they did not.
-    let want = request.k + Math.min(10, request.k);
-    for (;;) {
-      const { neighbors, plan } = searchCandidates(
-        { ...this.#indexes, exactScanMaxCandidates: this.options.exactScanMaxCandidates },
-        { query, accept, filters: request.filters, want },
-      );
-      const candidates = neighbors.map(({ label, score }) => ({ entry: catalog.get(label)!, score }));
-      const ranked = rankRelated(candidates, request.k);
-      if (ranked.results.length >= request.k || neighbors.length < want) return { ...ranked, plan };
-      want *= 2;
-    }
+    return findRelated(this.#searchIndexes(), vector!, request, { labels: new Set(), textHashes: new Set([hashArticleText(draft)]) });
   }
 
   /**
@@ -184,32 +156,16 @@ export class KindredEngine {
 
   /** Replays the store's change log onto the in-memory indexes; returns how many applied. */
   #applyChanges(): number {
-    const indexes = this.#indexes;
-    if (indexes.appliedSeq < this.store.oldestReplayableSeq()) {
+    if (this.#indexes.appliedSeq < this.store.oldestReplayableSeq()) {
+      // The log we would replay was pruned (another process saved a graph): reload everything.
       this.#indexes = loadIndexes(this.store, this.options);
       return this.#indexes.catalog.size();
     }
-    const changes = this.store.listChangesSince(indexes.appliedSeq);
-    for (const change of changes) {
-      const article = change.kind === "upsert" ? this.store.findByLabel(change.label) : null;
-      if (article === null) {
-        indexes.catalog.remove(change.label);
-        indexes.exact.remove(change.label);
-        indexes.graph.remove(change.label);
-        indexes.embedHashes.delete(change.label);
-        continue;
-      }
-      if (indexes.embedHashes.get(change.label) !== article.embedHash || !indexes.graph.has(change.label)) {
-        const vector = this.store.getVector(change.label)!;
-        indexes.exact.upsert(change.label, vector);
-        indexes.graph.upsert(change.label, vector);
-        indexes.embedHashes.set(change.label, article.embedHash);
-      }
-      indexes.catalog.upsert(article);
-    }
-    // Changes come ordered by sequence number; SQLite serialises writers, so none can appear below it later.
-    if (changes.length > 0) indexes.appliedSeq = Math.max(indexes.appliedSeq, changes[changes.length - 1]!.seq);
-    return changes.length;
+    return applyStoreChanges(this.#indexes, this.store);
+  }
+
+  #searchIndexes() {
+    return { ...this.#indexes, exactScanMaxCandidates: this.options.exactScanMaxCandidates };
   }
 
   #serialise<T>(work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,32 @@
+import type { ArticleStore } from "../store/article-store.ts";
+import type { LoadedIndexes } from "./load-indexes.ts";
+
+/**
+ * Replays the store's change log onto the in-memory indexes (catalog, exact, graph), from
+ * `indexes.appliedSeq` on; returns how many labels changed. A metadata-only change updates
+ * the catalog without touching the vectors. One synchronous pass: a read in between sees
+ * each article either before or after, never half-applied.
+ */
+export function applyStoreChanges(indexes: LoadedIndexes, store: ArticleStore): number {
+  const changes = store.listChangesSince(indexes.appliedSeq);
+  for (const change of changes) {
+    const article = change.kind === "upsert" ? store.findByLabel(change.label) : null;
+    if (article === null) {
+      indexes.catalog.remove(change.label);
+      indexes.exact.remove(change.label);
+      indexes.graph.remove(change.label);
+      indexes.embedHashes.delete(change.label);
+      continue;
+    }
+    if (indexes.embedHashes.get(change.label) !== article.embedHash || !indexes.graph.has(change.label)) {
+      const vector = store.getVector(change.label)!;
+      indexes.exact.upsert(change.label, vector);
+      indexes.graph.upsert(change.label, vector);
+      indexes.embedHashes.set(change.label, article.embedHash);
+    }
+    indexes.catalog.upsert(article);
+  }
+  // Changes come ordered by sequence number; SQLite serialises writers, so none can appear below it later.
+  if (changes.length > 0) indexes.appliedSeq = Math.max(indexes.appliedSeq, changes[changes.length - 1]!.seq);
+  return changes.length;
+}

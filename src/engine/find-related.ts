@@ -1,0 +1,31 @@
+import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
+import { rankRelated, type ScoredCandidate } from "../core/related/rank-related.ts";
+import { searchCandidates, type SearchIndexes, type SearchPlan } from "./search-candidates.ts";
+
+export interface RelatedRequest {
+  k: number;
+  filters: RelatedFilters;
+}
+
+export interface RelatedAnswer {
+  results: ScoredCandidate[];
+  foldedCopies: number;
+  plan: SearchPlan;
+}
+
+/**
+ * The related query: candidates from the vector indexes (filters inside the search), then
+ * the pure ranking core (order, fold copies, cut to k). Copies fold away, so it asks for a
+ * few more than k and widens the search until k survive or nothing more matches.
+ */
+export function findRelated(indexes: SearchIndexes, query: Float32Array, request: RelatedRequest, exclusions: QueryExclusions): RelatedAnswer {
+  const accept = createFilterPredicate(request.filters, exclusions);
+  let want = request.k + Math.min(10, request.k);
+  for (;;) {
+    const { neighbors, plan } = searchCandidates(indexes, { query, accept, filters: request.filters, want });
+    const candidates = neighbors.map(({ label, score }) => ({ entry: indexes.catalog.get(label)!, score }));
+    const ranked = rankRelated(candidates, request.k);
+    if (ranked.results.length >= request.k || neighbors.length < want) return { ...ranked, plan };
+    want *= 2;
+  }
+}
