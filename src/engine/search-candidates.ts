@@ -1,8 +1,7 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import type { RelatedFilters } from "../core/related/related-filters.ts";
 import type { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
-import type { HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
-import type { Neighbor } from "../vectors/vector-index.ts";
+import type { Neighbor, VectorIndex } from "../vectors/vector-index.ts";
 import type { ArticleCatalog } from "./article-catalog.ts";
 
 /** How a query's candidates were found, reported in responses for the curious. */
@@ -18,7 +17,8 @@ export interface CandidateSearch {
 }
 
 export interface SearchIndexes {
-  graph: HnswVectorIndex;
+  /** The approximate index (HNSW); any `VectorIndex` will do, e.g. the exact one for a reference run. */
+  graph: VectorIndex;
   exact: ExactVectorIndex;
   catalog: ArticleCatalog;
   /** Filters that can match at most this many articles are scanned exactly. */
