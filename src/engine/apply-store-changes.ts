@@ -5,11 +5,13 @@ import type { LoadedIndexes } from "./load-indexes.ts";
  * Replays the store's change log onto the in-memory indexes (catalog, exact, graph), from
  * `indexes.appliedSeq` on; returns how many labels changed. A metadata-only change updates
  * the catalog without touching the vectors. One synchronous pass: a read in between sees
- * each article either before or after, never half-applied.
+ * each article either before or after, never half-applied. `onApplied` hears of each changed
+ * label (the result cache and a running compaction follow changes through it).
  */
-export function applyStoreChanges(indexes: LoadedIndexes, store: ArticleStore): number {
+export function applyStoreChanges(indexes: LoadedIndexes, store: ArticleStore, onApplied?: (label: number) => void): number {
   const changes = store.listChangesSince(indexes.appliedSeq);
   for (const change of changes) {
+    onApplied?.(change.label);
     const article = change.kind === "upsert" ? store.findByLabel(change.label) : null;
     if (article === null) {
       indexes.catalog.remove(change.label);

@@ -59,6 +59,8 @@ export interface ArticleStore {
   writeArticles(writes: readonly ArticleWrite[]): WriteOutcome[];
   /** Deletes by id; null when the id is unknown. */
   deleteArticle(id: string): { label: number; seq: number } | null;
+  /** Deletes several by id in one transaction; returns those that existed. */
+  deleteArticles(ids: readonly string[]): { id: string; label: number; seq: number }[];
   /** Every stored article in label order, without vectors. */
   listArticles(): Iterable<StoredArticle>;
   /** Every stored vector in label order. */

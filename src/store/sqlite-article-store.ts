@@ -176,13 +176,20 @@ export class SqliteArticleStore implements ArticleStore {
   }
 
   deleteArticle(id: string): { label: number; seq: number } | null {
-    return this.#db.transaction(() => {
-      const existing = this.#statements.byId.get(id);
-      if (existing === undefined) return null;
-      this.#statements.deleteArticle.run(existing.label);
-      const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
-      return { label: existing.label, seq };
-    })();
+    const [deleted] = this.deleteArticles([id]);
+    return deleted === undefined ? null : { label: deleted.label, seq: deleted.seq };
+  }
+
+  deleteArticles(ids: readonly string[]): { id: string; label: number; seq: number }[] {
+    return this.#db.transaction(() =>
+      ids.flatMap((id) => {
+        const existing = this.#statements.byId.get(id);
+        if (existing === undefined) return [];
+        this.#statements.deleteArticle.run(existing.label);
+        const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
+        return [{ id, label: existing.label, seq }];
+      }),
+    )();
   }
 
   *listArticles(): Iterable<StoredArticle> {

@@ -52,10 +52,30 @@ export class ExactVectorIndex implements VectorIndex {
     this.#freeSlots.push(slot);
   }
 
+  /** A packed copy of every vector with its label (row i of `vectors` belongs to `labels[i]`). */
+  snapshot(): { labels: Float64Array; vectors: Float32Array } {
+    const labels = new Float64Array(this.size());
+    const vectors = new Float32Array(this.size() * this.dimensions);
+    let row = 0;
+    for (const [label, slot] of this.#slotOfLabel) {
+      labels[row] = label;
+      vectors.set(this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions), row * this.dimensions);
+      row++;
+    }
+    return { labels, vectors };
+  }
+
   /** The stored vector (a view: do not modify), or null. */
   getVector(label: number): Float32Array | null {
     const slot = this.#slotOfLabel.get(label);
     return slot === undefined ? null : this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
+  }
+
+  /** Inner product of two stored vectors (cosine for unit vectors); null if either is absent. */
+  similarity(labelA: number, labelB: number): number | null {
+    const slotB = this.#slotOfLabel.get(labelB);
+    const vectorA = this.getVector(labelA);
+    return slotB === undefined || vectorA === null ? null : this.#dot(vectorA, slotB);
   }
 
   search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[] {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { graphFormatVersion, graphManifestSchema, type GraphManifest } from "./graph-manifest.ts";
 import { HnswVectorIndex, type HnswParameters } from "./hnsw-vector-index.ts";
@@ -57,23 +57,50 @@ export function loadGraph(dataDir: string, parameters: HnswParameters): GraphLoa
  * moment leaves either the old pair or the new pair. Older graph files are removed afterwards.
  */
 export function saveGraph(dataDir: string, index: HnswVectorIndex, info: { modelId: string; seq: number }): GraphManifest {
+  const temporaryPath = join(dataDir, `graph-${info.seq}-${Date.now().toString(36)}.hnsw.tmp`);
+  index.writeTo(temporaryPath);
+  return commitGraphFile(dataDir, temporaryPath, {
+    modelId: info.modelId,
+    seq: info.seq,
+    dimensions: index.dimensions,
+    parameters: index.parameters,
+    count: index.size(),
+    deletedLabels: index.deletedLabels(),
+  });
+}
+
+/** What the manifest says about a graph file being committed. */
+export interface GraphFileInfo {
+  modelId: string;
+  /** The store change sequence number the file includes. */
+  seq: number;
+  dimensions: number;
+  parameters: Pick<HnswParameters, "m" | "efConstruction">;
+  count: number;
+  deletedLabels: number[];
+}
+
+/**
+ * Makes a graph file written elsewhere (by `saveGraph`, or by the compaction worker) the saved
+ * graph: fsync, rename into place, then the manifest by rename (the commit point).
+ */
+export function commitGraphFile(dataDir: string, temporaryPath: string, info: GraphFileInfo): GraphManifest {
   const graphFile = `graph-${info.seq}-${Date.now().toString(36)}.hnsw`;
   const graphPath = join(dataDir, graphFile);
-  index.writeTo(`${graphPath}.tmp`);
-  fsyncFile(`${graphPath}.tmp`);
-  renameSync(`${graphPath}.tmp`, graphPath);
+  fsyncFile(temporaryPath);
+  renameSync(temporaryPath, graphPath);
 
   const manifest: GraphManifest = {
     format_version: graphFormatVersion,
     model_id: info.modelId,
-    dimensions: index.dimensions,
+    dimensions: info.dimensions,
     metric: "ip",
-    hnsw: { m: index.parameters.m, ef_construction: index.parameters.efConstruction },
-    count: index.size(),
+    hnsw: { m: info.parameters.m, ef_construction: info.parameters.efConstruction },
+    count: info.count,
     seq: info.seq,
     graph_file: graphFile,
     graph_bytes: statSync(graphPath).size,
-    deleted_labels: index.deletedLabels(),
+    deleted_labels: info.deletedLabels,
     saved_at: new Date().toISOString(),
   };
   const manifestPath = join(dataDir, manifestFileName);
@@ -82,10 +109,24 @@ export function saveGraph(dataDir: string, index: HnswVectorIndex, info: { model
   renameSync(`${manifestPath}.tmp`, manifestPath);
   fsyncFile(dataDir);
 
+  const staleBefore = Date.now() - staleCompactionFileMs;
   for (const name of readdirSync(dataDir)) {
-    if (name !== graphFile && /^graph-.*\.hnsw(\.tmp)?$/.test(name)) unlinkSync(join(dataDir, name));
+    // rmSync with force: another process saving into the same directory may have removed it.
+    const path = join(dataDir, name);
+    if (name !== graphFile && /^graph-.*\.hnsw(\.tmp)?$/.test(name)) rmSync(path, { force: true });
+    // Left behind by a compaction that crashed (a running one commits its file within seconds of writing it).
+    else if (name.startsWith(compactionFilePrefix) && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) rmSync(path, { force: true });
   }
   return manifest;
+}
+
+/** Graph files being built by a compaction are named so that saves leave them alone. */
+export const compactionFilePrefix = "compacting-";
+const staleCompactionFileMs = 10 * 60_000;
+
+/** A fresh path for a compaction's graph file in `dataDir`. */
+export function compactionFilePath(dataDir: string): string {
+  return join(dataDir, `${compactionFilePrefix}${process.pid}-${Date.now().toString(36)}.hnsw.tmp`);
 }
 
 function fsyncFile(path: string): void {

@@ -17,6 +17,20 @@ export interface HnswParameters {
 const initialCapacity = 1024;
 
 /**
+ * hnswlib's index options for kindred's graphs (also used by the compaction worker, so a
+ * rebuilt graph is built exactly like one grown in place).
+ */
+export function hnswInitOptions(parameters: HnswParameters, capacity: number) {
+  return {
+    maxElements: Math.max(capacity, 16),
+    m: parameters.m,
+    efConstruction: parameters.efConstruction,
+    randomSeed: 100,
+    allowReplaceDeleted: true,
+  };
+}
+
+/**
  * Approximate nearest-neighbour search with hnswlib (inner product on normalised vectors).
  * Deletes are tombstones (hnswlib's markDelete); new labels reuse tombstoned slots
  * (`allowReplaceDeleted`), so the graph does not grow with churn.
@@ -36,13 +50,7 @@ export class HnswVectorIndex implements VectorIndex {
   /** An empty index. */
   static create(dimensions: number, parameters: HnswParameters, capacity = initialCapacity): HnswVectorIndex {
     const graph = new HierarchicalNSW("ip", dimensions);
-    graph.initIndex({
-      maxElements: Math.max(capacity, 16),
-      m: parameters.m,
-      efConstruction: parameters.efConstruction,
-      randomSeed: 100,
-      allowReplaceDeleted: true,
-    });
+    graph.initIndex(hnswInitOptions(parameters, capacity));
     return new HnswVectorIndex(dimensions, parameters, graph);
   }
 
@@ -62,6 +70,11 @@ export class HnswVectorIndex implements VectorIndex {
 
   has(label: number): boolean {
     return this.#liveLabels.has(label);
+  }
+
+  /** Number of slots in use, live or tombstoned. */
+  slotCount(): number {
+    return this.#graph.getCurrentCount();
   }
 
   /** Number of tombstoned slots (deleted, not yet reused or compacted). */

@@ -1,0 +1,90 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Article } from "../../src/core/article.ts";
+import { noFilters } from "../../src/core/related/related-filters.ts";
+import type { OpenedEngine } from "../../src/engine/open-engine.ts";
+import { manifestFileName } from "../../src/vectors/graph-files.ts";
+import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
+import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
+import { copyDataDir } from "../support/temp-dir.ts";
+
+const article = (id: string, title: string): Article => ({
+  id, title, body: "", url: null, topics: [], publishedAt: "2025-03-07", publishedMs: Date.UTC(2025, 2, 7), lang: "en", source: null,
+});
+
+describe("graph tombstones, slot reuse and background compaction", () => {
+  let embedder: CountingEmbedder;
+  let opened: OpenedEngine;
+  const dataDir = copyDataDir(inject("demoIndexDir"));
+  /** Deleting 12 of ~230 articles crosses this threshold; fewer do not. */
+  const compaction = { compactDeletedFraction: 0.04, compactMinDeleted: 10 };
+
+  beforeAll(async () => {
+    embedder = await CountingEmbedder.start();
+    opened = await openTestEngine(dataDir, embedder, compaction);
+  });
+  afterAll(async () => {
+    await opened.close();
+    await embedder.close();
+  });
+
+  const relatedIds = (id: string, k = 10) => opened.engine.findRelatedToArticle(id, { k, filters: noFilters }, { cache: false }).results.map((result) => result.entry.id);
+  /** Articles far down the Hegseth list, so deleting them leaves the lists we compare intact. */
+  const expendable = () => opened.engine.listIds().filter((id) => ![hegsethId, pentagonDenialId].includes(id) && !relatedIds(hegsethId, 30).includes(id));
+
+  it("tombstones deletes and reuses their slots for new articles", async () => {
+    const before = opened.engine.graphStats();
+    await opened.engine.deleteArticles(expendable().slice(0, 3));
+    expect(opened.engine.graphStats()).toMatchObject({ live: before.live - 3, tombstones: 3, compacting: false });
+    await opened.engine.writeArticles([article("reuse-1", "Storm floods coastal towns"), article("reuse-2", "Parliament passes budget"), article("reuse-3", "New vaccine trial begins")]);
+    expect(opened.engine.graphStats()).toMatchObject({ live: before.live, tombstones: 0 });
+  });
+
+  it("compacts in the background once tombstones pass the threshold, and answers the same", async () => {
+    await opened.engine.deleteArticles(expendable().slice(0, 9));
+    expect(opened.engine.graphStats()).toMatchObject({ tombstones: 9, compacting: false });
+    const tombstonedAnswer = relatedIds(hegsethId);
+    await opened.engine.deleteArticles(expendable().slice(0, 3));
+    expect(opened.engine.graphStats()).toMatchObject({ tombstones: 12, compacting: true });
+    // Queries keep being answered from the old graph while the worker builds.
+    expect(relatedIds(hegsethId)).toEqual(tombstonedAnswer);
+    await opened.engine.waitForCompaction();
+    expect(opened.engine.graphStats()).toEqual({ live: opened.engine.size(), tombstones: 0, compacting: false });
+    expect(relatedIds(hegsethId)).toEqual(tombstonedAnswer);
+    const manifest = JSON.parse(readFileSync(join(dataDir, manifestFileName), "utf8"));
+    expect(manifest).toMatchObject({ deleted_labels: [], count: opened.engine.size() });
+    expect(readdirSync(dataDir).filter((name) => name.startsWith("compacting-"))).toEqual([]);
+  });
+
+  it("keeps writes made while the new graph was being built", async () => {
+    const gone = expendable().slice(0, 2);
+    const running = opened.engine.compactGraph();
+    await opened.engine.deleteArticles(gone);
+    await opened.engine.writeArticles([article("during-compaction", "Hegseth orders US Cyber Command to stand down against Russia")]);
+    const report = await running;
+    expect(report).toMatchObject({ replayed: 3, tombstonesRemoved: 0 });
+    expect(report!.buildMs).toBeGreaterThan(0);
+    expect(relatedIds(hegsethId, 3)).toContain("during-compaction");
+    for (const id of opened.engine.listIds().slice(0, 40)) for (const deleted of gone) expect(relatedIds(id, 20)).not.toContain(deleted);
+    // Replayed onto the new graph: two deletes tombstoned, then the new article took one of their slots.
+    expect(opened.engine.graphStats()).toMatchObject({ live: opened.engine.size(), tombstones: 1 });
+  });
+
+  it("restarts from the compacted graph, replaying what came after it", async () => {
+    const answer = relatedIds(hegsethId);
+    await opened.close();
+    opened = await openTestEngine(dataDir, embedder, compaction);
+    expect(["loaded", "replayed"]).toContain(opened.engine.graphSource);
+    expect(relatedIds(hegsethId)).toEqual(answer);
+    expect(opened.engine.graphStats().live).toBe(opened.engine.size());
+  });
+
+  it("stops a compaction when the engine closes, leaving no file behind", async () => {
+    const running = opened.engine.compactGraph();
+    await opened.close();
+    expect(await running).toBeNull();
+    expect(readdirSync(dataDir).filter((name) => name.startsWith("compacting-"))).toEqual([]);
+    opened = await openTestEngine(dataDir, embedder, compaction);
+  });
+});
