@@ -11,6 +11,14 @@ export interface RelatedAnswer {
   results: ScoredCandidate[];
   foldedCopies: number;
   plan: SearchPlan;
+  /** The candidates the list was ranked from (what a cached copy of it depends on). */
+  window: CandidateWindow;
+}
+
+export interface CandidateWindow {
+  labels: number[];
+  /** Lowest candidate score, or -Infinity when the search found fewer than it asked for. */
+  floorScore: number;
 }
 
 /**
@@ -25,7 +33,10 @@ export function findRelated(indexes: SearchIndexes, query: Float32Array, request
     const { neighbors, plan } = searchCandidates(indexes, { query, accept, filters: request.filters, want });
     const candidates = neighbors.map(({ label, score }) => ({ entry: indexes.catalog.get(label)!, score }));
     const ranked = rankRelated(candidates, request.k);
-    if (ranked.results.length >= request.k || neighbors.length < want) return { ...ranked, plan };
+    if (ranked.results.length >= request.k || neighbors.length < want) {
+      const floorScore = neighbors.length < want ? -Infinity : neighbors.reduce((floor, neighbor) => Math.min(floor, neighbor.score), Infinity);
+      return { ...ranked, plan, window: { labels: neighbors.map((neighbor) => neighbor.label), floorScore } };
+    }
     want *= 2;
   }
 }

@@ -51,6 +51,8 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       hnsw: { m: config.hnswM, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch },
       exactScanMaxCandidates: config.exactScanMaxCandidates,
       logger,
+      relatedCacheEntries: config.relatedCacheEntries,
+      compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
     });
     logger.info({ articles: engine.size(), graph: engine.graphSource, dataDir: config.dataDir }, "index open");
     return {

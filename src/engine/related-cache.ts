@@ -1,0 +1,123 @@
+import { couldChangeList, type ArticleChange, type ListDependencies } from "../core/cache/list-invalidation.ts";
+import type { CatalogEntry } from "../core/related/catalog-entry.ts";
+
+interface CachedList<T> {
+  value: T;
+  dependencies: ListDependencies;
+  /** Position in the change journal up to which this list has been checked. */
+  checkedThrough: number;
+}
+
+/** Lookups the cache needs from the indexes, as they are now. */
+export interface CurrentState {
+  entry(label: number): CatalogEntry | undefined;
+  /** Cosine similarity of two stored articles now. */
+  score(queryLabel: number, label: number): number;
+}
+
+/**
+ * Related lists in memory, bounded (least recently used first out), that are never served
+ * stale. Every change applied to the indexes is appended to a journal of changed labels; a
+ * lookup checks its list against the changes since the list was last checked, with the pure
+ * rule in core/cache/list-invalidation.ts, and drops it if any could alter it. So a write
+ * costs O(1) here however many lists are cached, each list pays only for the changes since it
+ * was last read, and a list no change could reach stays cached (and keeps its ETag).
+ *
+ * The journal is bounded too: a list older than the journal's start is dropped on lookup.
+ *
+ * @example
+ *   const cache = new RelatedCache<Answer>(10_000);
+ *   cache.set(key, answer, dependencies); cache.recordChange(label); cache.get(key, state);
+ */
+export class RelatedCache<T> {
+  readonly maxEntries: number;
+  readonly #maxJournal: number;
+  readonly #lists = new Map<string, CachedList<T>>();
+  #journal: number[] = [];
+  /** Journal position of `#journal[0]`. */
+  #journalStart = 0;
+  #hits = 0;
+  #misses = 0;
+  #invalidated = 0;
+
+  constructor(maxEntries: number, maxJournal = 100_000) {
+    this.maxEntries = maxEntries;
+    this.#maxJournal = maxJournal;
+  }
+
+  get size(): number {
+    return this.#lists.size;
+  }
+
+  stats() {
+    return { entries: this.#lists.size, hits: this.#hits, misses: this.#misses, invalidated: this.#invalidated };
+  }
+
+  /** The cached value, or undefined when absent or when a change since could have altered it. */
+  get(key: string, state: CurrentState): T | undefined {
+    const list = this.#lists.get(key);
+    if (list === undefined) {
+      this.#misses++;
+      return undefined;
+    }
+    if (!this.#stillValid(list, state)) {
+      this.#lists.delete(key);
+      this.#invalidated++;
+      this.#misses++;
+      return undefined;
+    }
+    list.checkedThrough = this.#journalEnd();
+    this.#lists.delete(key);
+    this.#lists.set(key, list);
+    this.#hits++;
+    return list.value;
+  }
+
+  set(key: string, value: T, dependencies: ListDependencies): void {
+    if (this.maxEntries <= 0) return;
+    this.#lists.delete(key);
+    this.#lists.set(key, { value, dependencies, checkedThrough: this.#journalEnd() });
+    while (this.#lists.size > this.maxEntries) this.#lists.delete(this.#lists.keys().next().value!);
+  }
+
+  /** Notes that an article (by label) was added, changed or deleted. */
+  recordChange(label: number): void {
+    if (this.#lists.size === 0) {
+      // Nothing cached can depend on it: skip the journal.
+      this.#journalStart += this.#journal.length + 1;
+      this.#journal = [];
+      return;
+    }
+    this.#journal.push(label);
+    if (this.#journal.length > this.#maxJournal) {
+      const dropped = this.#journal.length - this.#maxJournal / 2;
+      this.#journal = this.#journal.slice(dropped);
+      this.#journalStart += dropped;
+    }
+  }
+
+  /** Forgets everything (the indexes were reloaded). */
+  clear(): void {
+    this.#lists.clear();
+    this.#journalStart += this.#journal.length;
+    this.#journal = [];
+  }
+
+  #journalEnd(): number {
+    return this.#journalStart + this.#journal.length;
+  }
+
+  #stillValid(list: CachedList<T>, state: CurrentState): boolean {
+    if (list.checkedThrough < this.#journalStart) return false;
+    const seen = new Set<number>();
+    const { dependencies } = list;
+    for (let position = list.checkedThrough - this.#journalStart; position < this.#journal.length; position++) {
+      const label = this.#journal[position]!;
+      if (seen.has(label)) continue;
+      seen.add(label);
+      const change: ArticleChange = { label, current: state.entry(label), scoreNow: () => state.score(dependencies.queryLabel, label) };
+      if (couldChangeList(dependencies, change)) return false;
+    }
+    return true;
+  }
+}

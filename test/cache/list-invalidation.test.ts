@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { couldChangeList, type ListDependencies } from "../../src/core/cache/list-invalidation.ts";
+import type { CatalogEntry } from "../../src/core/related/catalog-entry.ts";
+import { createFilterPredicate, noFilters } from "../../src/core/related/related-filters.ts";
+import { RelatedCache, type CurrentState } from "../../src/engine/related-cache.ts";
+
+const entry = (label: number, topics: string[] = ["politics"]): CatalogEntry => ({
+  label, id: `a${label}`, title: `Article ${label}`, url: null, topics, publishedAt: null, publishedMs: null, textHash: `t${label}`,
+});
+
+/** The list of article 1, filtered to politics, ranked from candidates 2, 3, 4 scoring at least 0.6. */
+const politicsList: ListDependencies = {
+  queryLabel: 1,
+  candidateLabels: new Set([2, 3, 4]),
+  floorScore: 0.6,
+  accept: createFilterPredicate({ ...noFilters, topics: ["politics"] }, { labels: new Set([1]), textHashes: new Set(["t1"]) }),
+};
+
+describe("couldChangeList: which changes can alter a cached related list", () => {
+  it.each([
+    ["the query article itself changed", 1, entry(1), 0.1, true],
+    ["the query article was deleted", 1, undefined, 0, true],
+    ["a candidate was deleted", 3, undefined, 0, true],
+    ["a candidate changed, even with a low score now", 3, entry(3), 0.1, true],
+    ["a candidate left the filter", 2, entry(2, ["sport"]), 0.9, true],
+    ["a new article scores above the floor", 9, entry(9), 0.75, true],
+    ["a new article ties the floor", 9, entry(9), 0.6, true],
+    ["a new article scores below the floor", 9, entry(9), 0.59, false],
+    ["a new high-scoring article the filter rejects", 9, entry(9, ["sport"]), 0.99, false],
+    ["an article that is not a candidate was deleted", 9, undefined, 0, false],
+  ])("%s: %s", (_what, label, current, score, expected) => {
+    expect(couldChangeList(politicsList, { label, current, scoreNow: () => score })).toBe(expected);
+  });
+
+  it("lets any newly accepted article in when the search saw every accepted article", () => {
+    const complete = { ...politicsList, floorScore: -Infinity };
+    expect(couldChangeList(complete, { label: 9, current: entry(9), scoreNow: () => -0.9 })).toBe(true);
+  });
+
+  it("never asks for a score when membership or the filter decides", () => {
+    const scoreNow = () => {
+      throw new Error("score asked for");
+    };
+    expect(couldChangeList(politicsList, { label: 2, current: entry(2), scoreNow })).toBe(true);
+    expect(couldChangeList(politicsList, { label: 9, current: entry(9, ["sport"]), scoreNow })).toBe(false);
+  });
+});
+
+describe("RelatedCache", () => {
+  const entries = new Map<number, CatalogEntry>([1, 2, 3, 4, 9].map((label) => [label, entry(label)]));
+  const scores = new Map<number, number>([[9, 0.1]]);
+  const state: CurrentState = { entry: (label) => entries.get(label), score: (_query, label) => scores.get(label) ?? 0 };
+
+  it("keeps a list through changes that cannot alter it and drops it at the first that can", () => {
+    const cache = new RelatedCache<string>(10);
+    cache.set("list-of-1", "answer", politicsList);
+    cache.recordChange(9); // scores 0.1, below the floor
+    expect(cache.get("list-of-1", state)).toBe("answer");
+    scores.set(9, 0.8);
+    cache.recordChange(9);
+    expect(cache.get("list-of-1", state)).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, invalidated: 1, entries: 0 });
+  });
+
+  it("checks only the changes since a list was last checked", () => {
+    const cache = new RelatedCache<string>(10);
+    scores.set(9, 0.1);
+    cache.recordChange(3); // before the list was cached: irrelevant to it
+    cache.set("list-of-1", "answer", politicsList);
+    expect(cache.get("list-of-1", state)).toBe("answer");
+  });
+
+  it("evicts the least recently used list beyond its bound", () => {
+    const cache = new RelatedCache<string>(2);
+    cache.set("a", "A", politicsList);
+    cache.set("b", "B", politicsList);
+    cache.get("a", state);
+    cache.set("c", "C", politicsList);
+    expect(cache.get("b", state)).toBeUndefined();
+    expect(cache.get("a", state)).toBe("A");
+    expect(cache.get("c", state)).toBe("C");
+  });
+
+  it("drops a list older than its bounded journal rather than guess", () => {
+    const cache = new RelatedCache<string>(10, 4);
+    cache.set("list-of-1", "answer", politicsList);
+    scores.set(9, 0.1);
+    for (let i = 0; i < 5; i++) cache.recordChange(9);
+    expect(cache.get("list-of-1", state)).toBeUndefined();
+  });
+});
