@@ -51,6 +51,14 @@ describe("ensureUseLiteOnnx", () => {
     expect(await readdir(join(workDirectory, "google"))).toEqual(["use-lite"]);
   });
 
+  it("survives two conversions racing for the same directory, as two workers starting at once would", async () => {
+    const racedDirectory = join(workDirectory, "raced", "use-lite");
+    const results = await Promise.all([ensureUseLiteOnnx({ outputDirectory: racedDirectory }), ensureUseLiteOnnx({ outputDirectory: racedDirectory })]);
+    expect(results.every((result) => result.sourceSha256 === results[0]!.sourceSha256)).toBe(true);
+    expect(await readdir(join(workDirectory, "raced"))).toEqual(["use-lite"]);
+    expect((await ensureUseLiteOnnx({ outputDirectory: racedDirectory })).converted).toBe(false);
+  });
+
   it("refuses a model.json whose graph is not the USE Lite structure, naming what differs", async () => {
     const source = findUseLiteSourceDirectory();
     const altered = join(workDirectory, "altered-source");

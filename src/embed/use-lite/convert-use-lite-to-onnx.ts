@@ -34,11 +34,17 @@ export async function ensureUseLiteOnnx(options: ConversionOptions = {}): Promis
   if (await isConversionCurrent(outputDirectory, sourceSha256)) {
     return { converted: false, outputDirectory, sourceSha256 };
   }
-  return convertUseLiteToOnnx({ sourceDirectory, outputDirectory });
+  // Another process (a second worker starting up) may finish the same conversion meanwhile; then
+  // keep its copy rather than pull the directory from under a reader.
+  return convert({ sourceDirectory, outputDirectory }, () => isConversionCurrent(outputDirectory, sourceSha256));
 }
 
 /** Converts unconditionally, replacing any previous output. */
 export async function convertUseLiteToOnnx(options: ConversionOptions = {}): Promise<ConversionResult> {
+  return convert(options, async () => false);
+}
+
+async function convert(options: ConversionOptions, isExistingCopyFine: () => Promise<boolean>): Promise<ConversionResult> {
   const sourceDirectory = options.sourceDirectory ?? findUseLiteSourceDirectory();
   const outputDirectory = options.outputDirectory ?? DEFAULT_USE_LITE_ONNX_DIRECTORY;
   const sourceSha256 = await hashUseLiteSource(sourceDirectory);
@@ -61,7 +67,7 @@ export async function convertUseLiteToOnnx(options: ConversionOptions = {}): Pro
     "config.json": `${JSON.stringify(buildConfig(weights.tanh.outputSize, weights.maxTokens, vocabulary.length), null, 2)}\n`,
     [CONVERSION_MANIFEST]: `${JSON.stringify({ converter_version: CONVERTER_VERSION, source_sha256: sourceSha256, source: sourceDirectory }, null, 2)}\n`,
   };
-  await writeDirectoryAtomically(outputDirectory, files, () => isConversionCurrent(outputDirectory, sourceSha256));
+  await writeDirectoryAtomically(outputDirectory, files, isExistingCopyFine);
   return { converted: true, outputDirectory, sourceSha256 };
 }
 
@@ -135,13 +141,13 @@ function buildConfig(dimensions: number, maxTokens: number, vocabularySize: numb
 }
 
 /**
- * Writes all files into a temporary sibling directory, then swaps it in with renames. If another
- * process swapped in its own copy meanwhile, `isOtherCopyFine` decides whether that is an error.
+ * Writes all files into a temporary sibling directory, then swaps it in with renames. An existing
+ * directory that `isExistingCopyFine` accepts (checked just before the swap) is left in place.
  */
 async function writeDirectoryAtomically(
   directory: string,
   files: Record<string, string | Uint8Array>,
-  isOtherCopyFine: () => Promise<boolean>,
+  isExistingCopyFine: () => Promise<boolean>,
 ): Promise<void> {
   const suffix = `${process.pid}-${Date.now()}`;
   const temporary = `${directory}.tmp-${suffix}`;
@@ -153,12 +159,13 @@ async function writeDirectoryAtomically(
       await writeFile(join(temporary, path), content);
     }
     await mkdir(dirname(directory), { recursive: true });
+    if (await isExistingCopyFine()) return;
     const hadPrevious = await rename(directory, previous).then(() => true, (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return false;
       throw error;
     });
     await rename(temporary, directory).catch(async (error: NodeJS.ErrnoException) => {
-      const lostRace = (error.code === "ENOTEMPTY" || error.code === "EEXIST") && (await isOtherCopyFine());
+      const lostRace = (error.code === "ENOTEMPTY" || error.code === "EEXIST") && (await isExistingCopyFine());
       if (!lostRace) throw error;
     });
     if (hadPrevious) await rm(previous, { recursive: true, force: true });
