@@ -95,7 +95,40 @@ for (const pathName of args.paths) {
     await pool.close();
   }
 }
-console.log(JSON.stringify({ machine: { cpus: availableParallelism(), model: cpus()[0]?.model }, textsPerCall: args["texts-per-call"], results }, null, 2));
+const tokenizerResults = await measureTokenizers();
+console.log(JSON.stringify({ machine: { cpus: availableParallelism(), model: cpus()[0]?.model }, textsPerCall: args["texts-per-call"], results, tokenizers: tokenizerResults }, null, 2));
+
+/** Tokens/s of kindred's tokenizer and of the @energetic-ai reference, on the same texts. */
+async function measureTokenizers(): Promise<Record<string, unknown>[]> {
+  const { loadTfjsUseLiteReference } = await import("../src/embed/use-lite/tfjs-use-lite-reference.ts");
+  const reference = await loadTfjsUseLiteReference();
+  const texts = { ...inputs, "full article": records.map((record) => `${record.title}. ${record.text}`) };
+  const measured: Record<string, unknown>[] = [];
+  for (const [inputName, all] of Object.entries(texts)) {
+    // All ~2,200 texts for kindred's tokenizer (a short sample would time the JIT warming up);
+    // 200 for the reference, which is quadratic in text length.
+    const time = (encode: (text: string) => number[], sample = all) => {
+      const startedMs = performance.now();
+      let tokens = 0;
+      for (const text of sample) tokens += encode(text).length;
+      return { tokens, seconds: (performance.now() - startedMs) / 1000 };
+    };
+    for (let round = 0; round < 3; round++) time((text) => tokenizer.encode(text)); // warm-up
+    const exact = time((text) => tokenizer.encode(text));
+    const clipped = time((text) => tokenizer.encode(text, USE_LITE_MAX_TOKENS));
+    const energetic = time((text) => reference.tokenize(text), all.slice(0, 200));
+    const result = {
+      input: inputName,
+      texts: all.length,
+      kindredTokensPerSecond: Math.round(exact.tokens / exact.seconds),
+      kindredClippedTextsPerSecond: Math.round(all.length / clipped.seconds),
+      energeticTokensPerSecond: Math.round(energetic.tokens / energetic.seconds),
+    };
+    measured.push(result);
+    process.stderr.write(`tokenizer ${inputName.padEnd(12)} kindred ${result.kindredTokensPerSecond} tokens/s (${result.kindredClippedTextsPerSecond} texts/s clipped at 128), @energetic-ai ${result.energeticTokensPerSecond} tokens/s\n`);
+  }
+  return measured;
+}
 
 /**
  * Runs embedders in worker threads (or, with `inMainThread`, one worker doing the same work as
