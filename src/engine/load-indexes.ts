@@ -1,9 +1,12 @@
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { KindredError } from "../core/errors.ts";
-import type { ArticleStore } from "../store/article-store.ts";
+import type { ArticleStore, Change } from "../store/article-store.ts";
 import { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
 import { loadGraph, saveGraph } from "../vectors/graph-files.ts";
+import type { GraphManifest } from "../vectors/graph-manifest.ts";
 import { HnswVectorIndex, type HnswParameters } from "../vectors/hnsw-vector-index.ts";
+import { readGraphVectors } from "../vectors/read-graph-vectors.ts";
 import { ArticleCatalog } from "./article-catalog.ts";
 
 export interface LoadedIndexes {
@@ -18,10 +21,11 @@ export interface LoadedIndexes {
 }
 
 /**
- * Brings the in-memory indexes up to the store: the catalog and the exact index are read from
- * the store; the HNSW graph is loaded from its files and the store's change log replayed onto
- * it, or rebuilt from stored vectors (never re-embedded) when it is missing, unusable or older
- * than the retained log. A graph for another model is refused, naming what to run.
+ * Brings the in-memory indexes up to the store: the catalog is read from the store; the HNSW
+ * graph is loaded from its files, the exact index filled from the vectors in the same file,
+ * and the store's change log replayed onto both; or, when the graph is missing, unusable or
+ * older than the retained log, the exact index is read from the store and the graph rebuilt
+ * from it (never re-embedded). A graph for another model is refused, naming what to run.
  */
 export function loadIndexes(
   store: ArticleStore,
@@ -35,8 +39,6 @@ export function loadIndexes(
     catalog.upsert(article);
     embedHashes.set(article.label, article.embedHash);
   }
-  const exact = new ExactVectorIndex(dimensions, Math.max(1024, catalog.size()));
-  for (const { label, vector } of store.listVectors()) exact.upsert(label, vector);
 
   const saved = loadGraph(dataDir, hnsw);
   if (saved.status === "loaded" || (saved.status === "unusable" && saved.manifest !== null)) {
@@ -55,22 +57,31 @@ export function loadIndexes(
   if (saved.status === "loaded" && saved.manifest.seq >= store.oldestReplayableSeq()) {
     const graph = saved.index;
     const changes = store.listChangesSince(saved.manifest.seq);
+    // The graph file holds the vectors as of its sequence number; the change log brings both
+    // indexes forward from there.
+    const exact = readExactFromGraph(dataDir, saved.manifest, changes, store, logger) ?? readExactFromStore(store, dimensions, catalog.size());
     for (const change of changes) {
-      const vector = change.kind === "upsert" ? exact.getVector(change.label) : null;
-      if (vector === null) graph.remove(change.label);
-      else graph.upsert(change.label, vector);
+      const vector = change.kind === "upsert" ? store.getVector(change.label) : null;
+      if (vector === null) {
+        graph.remove(change.label);
+        exact.remove(change.label);
+      } else {
+        graph.upsert(change.label, vector);
+        exact.upsert(change.label, vector);
+      }
     }
-    if (graph.size() === exact.size()) {
+    if (graph.size() === exact.size() && exact.size() === catalog.size()) {
       logger.debug({ replayed: changes.length, count: graph.size() }, "graph loaded");
       return { graph, exact, catalog, embedHashes, appliedSeq, graphSource: changes.length > 0 ? "replayed" : "loaded" };
     }
-    logger.warn({ graph: graph.size(), store: exact.size() }, "graph and store disagree after replay; rebuilding the graph");
+    logger.warn({ graph: graph.size(), store: catalog.size() }, "graph and store disagree after replay; rebuilding the graph");
   } else if (saved.status === "unusable") {
     logger.warn({ reason: saved.reason }, "saved graph unusable; rebuilding it from stored vectors");
   } else if (saved.status === "loaded") {
     logger.warn("saved graph is older than the retained change log; rebuilding it from stored vectors");
   }
 
+  const exact = readExactFromStore(store, dimensions, catalog.size());
   const graph = HnswVectorIndex.create(dimensions, hnsw, Math.max(1024, exact.size()));
   for (const label of exact.labels()) graph.upsert(label, exact.getVector(label)!);
   if (graph.size() > 0) {
@@ -78,4 +89,34 @@ export function loadIndexes(
     store.pruneChangesThrough(appliedSeq);
   }
   return { graph, exact, catalog, embedHashes, appliedSeq, graphSource: graph.size() > 0 ? "rebuilt" : "empty" };
+}
+
+function readExactFromStore(store: ArticleStore, dimensions: number, count: number): ExactVectorIndex {
+  const exact = new ExactVectorIndex(dimensions, Math.max(1024, count));
+  for (const { label, vector } of store.listVectors()) exact.upsert(label, vector);
+  return exact;
+}
+
+/**
+ * The exact index from the vectors inside the saved graph file (see read-graph-vectors.ts for
+ * why), or null, logged, if the file cannot be read that way or disagrees with the store on a
+ * few articles the change log does not touch, in which case the caller reads the store.
+ */
+function readExactFromGraph(dataDir: string, manifest: GraphManifest, changes: readonly Change[], store: ArticleStore, logger: Logger): ExactVectorIndex | null {
+  try {
+    const { labels, vectors } = readGraphVectors(join(dataDir, manifest.graph_file), manifest.dimensions, new Set(manifest.deleted_labels));
+    const exact = ExactVectorIndex.fromPacked(manifest.dimensions, labels, vectors);
+    const changed = new Set(changes.map((change) => change.label));
+    const unchanged = labels.filter((label) => !changed.has(label));
+    for (const label of [unchanged[0], unchanged[unchanged.length >> 1], unchanged[unchanged.length - 1]]) {
+      if (label === undefined) continue;
+      const stored = store.getVector(label);
+      const loaded = exact.getVector(label)!;
+      if (stored === null || stored.some((value, index) => value !== loaded[index])) throw new Error(`vector of label ${label} differs from the store's`);
+    }
+    return exact;
+  } catch (error) {
+    logger.warn({ reason: (error as Error).message }, "vectors not readable from the graph file; reading them from the store");
+    return null;
+  }
 }

@@ -18,6 +18,21 @@ export class ExactVectorIndex implements VectorIndex {
     this.#data = new Float32Array(dimensions * Math.max(1, initialCapacity));
   }
 
+  /**
+   * An index over packed vectors, row i belonging to `labels[i]` (the shape `snapshot()`
+   * returns); takes `vectors` over without copying it.
+   */
+  static fromPacked(dimensions: number, labels: readonly number[], vectors: Float32Array): ExactVectorIndex {
+    if (vectors.length !== labels.length * dimensions) {
+      throw new Error(`${labels.length} labels need ${labels.length * dimensions} floats; got ${vectors.length}.`);
+    }
+    const index = new ExactVectorIndex(dimensions, 1);
+    if (vectors.length > 0) index.#data = vectors;
+    labels.forEach((label, row) => index.#slotOfLabel.set(label, row));
+    index.#labelOfSlot = [...labels];
+    return index;
+  }
+
   size(): number {
     return this.#slotOfLabel.size;
   }
