@@ -1,5 +1,5 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import type { StoredArticle } from "../store/article-store.ts";
+import type { ArticleSummary } from "../store/article-store.ts";
 
 /**
  * In-memory metadata of every article, with the lookups query planning needs: id -> label,
@@ -29,7 +29,7 @@ export class ArticleCatalog {
     return this.#byLabel.values();
   }
 
-  upsert(article: StoredArticle): CatalogEntry {
+  upsert(article: ArticleSummary): CatalogEntry {
     this.remove(article.label);
     const entry: CatalogEntry = Object.freeze({
       label: article.label,

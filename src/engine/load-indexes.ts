@@ -35,7 +35,7 @@ export function loadIndexes(
   const appliedSeq = store.latestSeq();
   const catalog = new ArticleCatalog();
   const embedHashes = new Map<number, string>();
-  for (const article of store.listArticles()) {
+  for (const article of store.listSummaries()) {
     catalog.upsert(article);
     embedHashes.set(article.label, article.embedHash);
   }

@@ -12,6 +12,9 @@ export interface StoredArticle extends Article {
   seq: number;
 }
 
+/** What the in-memory catalog keeps of an article: its metadata, without body or vector. */
+export type ArticleSummary = Pick<StoredArticle, "label" | "id" | "title" | "url" | "topics" | "publishedAt" | "publishedMs" | "textHash" | "embedHash" | "seq">;
+
 /** What the write path hands to the store for one article. */
 export interface ArticleWrite {
   article: Article;
@@ -63,6 +66,8 @@ export interface ArticleStore {
   deleteArticles(ids: readonly string[]): { id: string; label: number; seq: number }[];
   /** Every stored article in label order, without vectors. */
   listArticles(): Iterable<StoredArticle>;
+  /** Every stored article's summary in label order: what start-up loads, so no body is read. */
+  listSummaries(): Iterable<ArticleSummary>;
   /** Every stored vector in label order. */
   listVectors(): Iterable<{ label: number; vector: Float32Array }>;
   /** The latest change per label with sequence number above `seq`. */

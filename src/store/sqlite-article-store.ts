@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Article } from "../core/article.ts";
 import { KindredError } from "../core/errors.ts";
-import type { ArticleStore, ArticleWrite, Change, ModelPin, StoredArticle, WriteOutcome } from "./article-store.ts";
+import type { ArticleStore, ArticleSummary, ArticleWrite, Change, ModelPin, StoredArticle, WriteOutcome } from "./article-store.ts";
 import { schemaSql, schemaVersion } from "./schema.sql.ts";
 
 interface ArticleRow {
@@ -67,6 +67,10 @@ export class SqliteArticleStore implements ArticleStore {
       pruneChanges: db.prepare<[number]>("DELETE FROM changes WHERE seq <= ?"),
       listArticles: db.prepare<[], ArticleRow>(`SELECT ${articleColumns} FROM articles a ORDER BY a.label`),
       listVectors: db.prepare<[], { label: number; vector: Buffer }>("SELECT label, vector FROM articles ORDER BY label"),
+      listSummaries: db.prepare<[], Omit<ArticleRow, "body" | "lang" | "source" | "topics">>(
+        "SELECT label, id, title, url, published_at, published_ms, text_hash, embed_hash, seq FROM articles ORDER BY label",
+      ),
+      listTopics: db.prepare<[], { label: number; topic: string }>("SELECT label, topic FROM article_topics ORDER BY label, position"),
     };
   }
 
@@ -194,6 +198,31 @@ export class SqliteArticleStore implements ArticleStore {
 
   *listArticles(): Iterable<StoredArticle> {
     for (const row of this.#statements.listArticles.iterate()) yield toStoredArticle(row);
+  }
+
+  *listSummaries(): Iterable<ArticleSummary> {
+    // Both scans in one read transaction (one snapshot); topics from one ordered scan merged by
+    // label rather than a subquery and a JSON parse per article: at 100k articles this takes a
+    // fraction of listArticles' time, which also reads every body.
+    const [rows, topics] = this.#db.transaction(() => [this.#statements.listSummaries.all(), this.#statements.listTopics.all()] as const)();
+    let next = 0;
+    for (const row of rows) {
+      while (next < topics.length && topics[next]!.label < row.label) next++;
+      const articleTopics: string[] = [];
+      while (next < topics.length && topics[next]!.label === row.label) articleTopics.push(topics[next++]!.topic);
+      yield {
+        label: row.label,
+        id: row.id,
+        title: row.title,
+        url: row.url,
+        topics: articleTopics,
+        publishedAt: row.published_at,
+        publishedMs: row.published_ms,
+        textHash: row.text_hash,
+        embedHash: row.embed_hash,
+        seq: row.seq,
+      };
+    }
   }
 
   *listVectors(): Iterable<{ label: number; vector: Float32Array }> {
