@@ -1,0 +1,185 @@
+/**
+ * Renders bench/results.json as the markdown the README holds: the targets of issue 6 with
+ * what was measured, then one table per benchmark, each figure beside its baseline.
+ *
+ *   npx tsx bench/render-results.ts                 # print the tables of bench/results.json
+ *   npx tsx bench/render-results.ts --write-readme  # and put them into bench/README.md
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { BenchResults } from "./support/bench-results.ts";
+import { isMainModule } from "./support/progress-log.ts";
+import type { TierFigures } from "./vector-search.ts";
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** Issue 6's targets against the figures (reported, never asserted). */
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const { embedding, vectorSearch, http, coldStart, reindex } = results.sections;
+  const checks: TargetCheck[] = [];
+  const add = (target: string, measured: string | undefined, met: boolean | undefined) =>
+    checks.push({ target, measured: measured ?? "not measured", met: measured === undefined ? null : (met ?? null) });
+
+  // The issue's target input is title + lead, ~128 tokens (the model's window).
+  const input = embedding?.inputs.reduce((best, item) => (Math.abs(item.meanTokens - 128) < Math.abs(best.meanTokens - 128) ? item : best));
+  const inputName = input === undefined ? "" : ` (${input.input}, ${input.meanTokens} tokens)`;
+  add("embedding >= 100 articles/s", input && `${fixed(input.onnx.docsPerSecond, 1)}/s${inputName}`, input && input.onnx.docsPerSecond >= 100);
+  add("embedding >= 5x the TF.js path", input && `${input.speedUp}x${inputName}`, input && input.speedUp >= 5);
+
+  const tier100k = largestSyntheticTier(vectorSearch, 100_000);
+  const unfiltered = tier100k?.filters.find((item) => item.filter === "none");
+  const tierName = tier100k === undefined ? "" : ` at ${tier100k.tier}`;
+  add("HNSW recall@10 >= 0.99 at 100k", unfiltered && `${unfiltered.recallAt10}${tierName}`, unfiltered && unfiltered.recallAt10 >= 0.99);
+  add("HNSW >= 20x exact search at 100k", unfiltered && `${unfiltered.speedUp}x${tierName}`, unfiltered && unfiltered.speedUp >= 20);
+  for (const tier of vectorSearch ?? []) {
+    const filtered = tier.filters.filter((item) => item.filter !== "none");
+    const worst = filtered.reduce((low, item) => (item.recallAt10 < low.recallAt10 ? item : low), filtered[0]!);
+    add(`filtered recall@10 >= 0.98 at every selectivity (${tier.tier})`, worst && `min ${worst.recallAt10} (filter ${worst.filter})`, worst && worst.recallAt10 >= 0.98);
+  }
+  for (const corpus of http ?? []) {
+    const share = corpus.rateRatio;
+    add(`related-by-id >= 50% of /healthz rate (${corpus.corpus})`, `${fixed(share * 100, 1)}%`, share >= 0.5);
+  }
+  const httpLarge = http?.find((item) => item.corpus !== "demo") ?? undefined;
+  add(
+    `related-by-id p99 < 10 ms over HTTP at 100k`,
+    httpLarge && `${fixed(httpLarge.related.saturated.p99Ms, 2)} ms with ${httpLarge.related.saturated.connections} connections, ${fixed(httpLarge.related.single.p99Ms, 2)} ms with 1 (${count(httpLarge.articles)} articles)`,
+    httpLarge && httpLarge.related.saturated.p99Ms < 10,
+  );
+  add(
+    "cold start with 100k articles < 3 s",
+    coldStart && `${fixed(coldStart.full.readyMs / 1000, 2)} s (${count(coldStart.full.articles)} articles)`,
+    coldStart && coldStart.full.readyMs < 3000,
+  );
+  add(
+    "incremental re-index >= 50x faster than full",
+    reindex && `${reindex.speedUpWall}x wall clock, ${reindex.speedUpIndex}x command time`,
+    reindex && reindex.speedUpWall >= 50,
+  );
+  return checks;
+}
+
+/** The whole markdown: a heading line with the machine, the targets, then every table. */
+export function renderResultsMarkdown(results: BenchResults): string {
+  const { embedding, reindex, relatedLatency, vectorSearch, coldStart, http } = results.sections;
+  const out: string[] = [];
+  out.push(
+    `Measured ${results.startedAt.slice(0, 10)} (${results.mode} run, commit ${results.commit}, ${Math.round(results.elapsedS / 60)} min) on ` +
+      `${results.machine.cpus} cores (${results.machine.cpuModel}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}; ` +
+      `load average ${results.loadAverage.start} at start, ${results.loadAverage.end} at end.`,
+    "",
+  );
+  out.push("| target | measured | met |", "|---|---|---|");
+  for (const check of checkTargets(results)) out.push(`| ${check.target} | ${check.measured} | ${check.met === null ? "–" : check.met ? "yes" : "**no**"} |`);
+
+  if (embedding !== undefined) {
+    out.push("", "**Embedding** (bundled USE Lite, docs/s, fastest configuration of each backend on the same 2 cores):", "");
+    out.push("| input | tokens | ONNX Runtime | TF.js (baseline) | ratio |", "|---|---:|---:|---:|---:|");
+    for (const item of embedding.inputs) {
+      out.push(`| ${item.input} | ${item.meanTokens} | ${fixed(item.onnx.docsPerSecond, 1)} (${item.onnx.path}) | ${fixed(item.tfjs.docsPerSecond, 1)} (${item.tfjs.path}) | ${item.speedUp}x |`);
+    }
+  }
+
+  if (vectorSearch !== undefined && vectorSearch.length > 0) {
+    out.push("", "**Vector search** through the query planner, k=10, mean latency per query; exact = the same planner over the exact index:", "");
+    out.push("| vectors | filter (matching) | kindred plan | recall@10 | kindred ms | exact ms | speed-up |", "|---|---|---|---:|---:|---:|---:|");
+    for (const tier of vectorSearch) {
+      for (const item of tier.filters) {
+        const plans = Object.entries(item.plans).map(([plan, times]) => (Object.keys(item.plans).length > 1 ? `${plan} ${times}` : plan)).join(", ");
+        out.push(
+          `| ${describeTier(tier)} | ${item.filter} (${count(item.matching)}) | ${plans} | ${fixed(item.recallAt10, 3)} | ${fixed(item.kindred.meanMs, 3)} | ${fixed(item.exact.meanMs, 3)} | ${item.speedUp}x |`,
+        );
+      }
+    }
+    out.push("", "| vectors | HNSW M / efConstruction / efSearch | build | inserts/s | neighbour cosine 1st / 10th |", "|---|---|---:|---:|---|");
+    for (const tier of vectorSearch) {
+      out.push(
+        `| ${describeTier(tier)} | ${tier.hnsw.m} / ${tier.hnsw.efConstruction} / ${tier.hnsw.efSearch} | ${fixed(tier.hnswBuildMs / 1000, 1)} s | ${count(tier.hnswInsertsPerSecond)} | ${tier.neighbourCosine.first} / ${tier.neighbourCosine.tenth} |`,
+      );
+    }
+  }
+
+  if (http !== undefined && http.length > 0) {
+    out.push("", "**HTTP** (`kindred serve`, autocannon in the same machine; related-by-id asks for a random article each request, k=10):", "");
+    out.push("| articles | endpoint | req/s | p50 ms | p99 ms | 1 connection: p50 / p99 ms |", "|---|---|---:|---:|---:|---|");
+    for (const corpus of http) {
+      for (const [name, endpoint] of [["/healthz (baseline)", corpus.healthz], ["related-by-id", corpus.related]] as const) {
+        out.push(
+          `| ${corpus.corpus} (${count(corpus.articles)}) | ${name} | ${count(endpoint.saturated.requestsPerSecond)} | ${fixed(endpoint.saturated.p50Ms, 2)} | ${fixed(endpoint.saturated.p99Ms, 2)} | ${fixed(endpoint.single.p50Ms, 2)} / ${fixed(endpoint.single.p99Ms, 2)} |`,
+        );
+      }
+      out.push(`| ${corpus.corpus} (${count(corpus.articles)}) | **ratio** | **${fixed(corpus.rateRatio * 100, 1)}%** | | | |`);
+    }
+    const connections = http[0]!.healthz.saturated.connections;
+    out.push("", `req/s, p50 and p99 with ${connections} connections for ${http[0]!.healthz.saturated.durationS} s; then one connection for as long.`);
+  }
+
+  if (relatedLatency !== undefined && relatedLatency.length > 0) {
+    out.push("", "**Related-by-id in process** (`engine.findRelatedToArticle`, k=10, no HTTP):", "");
+    out.push("| articles | queries | p50 ms | p99 ms | mean ms |", "|---|---:|---:|---:|---:|");
+    for (const item of relatedLatency) out.push(`| ${item.corpus} (${count(item.articles)}) | ${count(item.count)} | ${fixed(item.p50Ms, 3)} | ${fixed(item.p99Ms, 3)} | ${fixed(item.meanMs, 3)} |`);
+  }
+
+  if (coldStart !== undefined) {
+    out.push("", "**Cold start** (spawn `node bin/kindred.js serve` to `/readyz` 200, median of runs; RSS once ready):", "");
+    out.push("| articles | ready | runs (ms) | CPU used until ready | RSS |", "|---:|---:|---|---:|---:|");
+    for (const item of [coldStart.empty, coldStart.full]) {
+      out.push(
+        `| ${count(item.articles)}${item.articles === 0 ? " (baseline)" : ""} | ${fixed(item.readyMs / 1000, 2)} s | ${item.readyMsRuns.join(", ")} | ${fixed(item.cpuMs / 1000, 2)} s | ${fixed(item.rssMiB, 0)} MiB |`,
+      );
+    }
+    out.push("", `Opening the index adds ${fixed(coldStart.indexOpenMs / 1000, 2)} s; memory ${count(coldStart.rssBytesPerArticle)} bytes per article.`);
+  }
+
+  if (reindex !== undefined) {
+    out.push("", `**Re-index** of ${reindex.input.replace(/^.*\//, "")} (${count(reindex.articles)} articles) with \`kindred index\`:`, "");
+    out.push("| run | wall clock | command's own time | articles/s |", "|---|---:|---:|---:|");
+    out.push(`| full (baseline) | ${fixed(reindex.full.wallMs / 1000, 1)} s | ${fixed(reindex.full.indexMs / 1000, 1)} s | ${fixed(reindex.full.articlesPerSecond, 1)} |`);
+    out.push(`| incremental, nothing changed | ${fixed(reindex.incremental.wallMs / 1000, 2)} s | ${fixed(reindex.incremental.indexMs / 1000, 2)} s | ${fixed(reindex.incremental.articlesPerSecond, 1)} |`);
+    out.push(`| **ratio** | **${reindex.speedUpWall}x** | **${reindex.speedUpIndex}x** | |`);
+  }
+
+  const errors = Object.entries(results.errors);
+  if (errors.length > 0) out.push("", "Failed sections:", "", ...errors.map(([name, message]) => `- ${name}: ${message.split("\n")[0]}`));
+  return `${out.join("\n")}\n`;
+}
+
+function largestSyntheticTier(tiers: readonly TierFigures[] | undefined, atMost: number): TierFigures | undefined {
+  return tiers?.filter((tier) => tier.source === "synthetic" && tier.count <= atMost).sort((a, b) => b.count - a.count)[0];
+}
+
+function describeTier(tier: TierFigures): string {
+  return tier.source === "demo" ? `demo corpus (${count(tier.count)})` : `${count(tier.count)} synthetic`;
+}
+
+function fixed(value: number | null | undefined, digits: number): string {
+  return typeof value === "number" && Number.isFinite(value) ? value.toFixed(digits) : "–";
+}
+
+function count(value: number): string {
+  return value.toLocaleString("en-US");
+}
+
+const readmeStart = "<!-- bench:results:start -->";
+const readmeEnd = "<!-- bench:results:end -->";
+
+/** Replaces the generated part of a README (between the markers) with the tables. */
+export function writeIntoReadme(readmePath: string, markdown: string): void {
+  const text = readFileSync(readmePath, "utf8");
+  const start = text.indexOf(readmeStart);
+  const end = text.indexOf(readmeEnd);
+  if (start < 0 || end < start) throw new Error(`${readmePath} has no ${readmeStart} ... ${readmeEnd} section.`);
+  writeFileSync(readmePath, `${text.slice(0, start + readmeStart.length)}\n${markdown}${text.slice(end)}`);
+}
+
+if (isMainModule(import.meta.url)) {
+  const { values, positionals } = parseArgs({ options: { "write-readme": { type: "boolean" } }, allowPositionals: true });
+  const resultsPath = positionals[0] ?? new URL("./results.json", import.meta.url).pathname;
+  const markdown = renderResultsMarkdown(JSON.parse(readFileSync(resultsPath, "utf8")) as BenchResults);
+  process.stdout.write(markdown);
+  if (values["write-readme"]) writeIntoReadme(new URL("./README.md", import.meta.url).pathname, markdown);
+}

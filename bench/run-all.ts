@@ -1,0 +1,190 @@
+/**
+ * `npm run bench`: every speed figure of kindred beside its baseline, measured in one run,
+ * written to bench/results.json and printed as the markdown tables the README holds.
+ *
+ *   npm run bench                      # full run (~30 min on 2 cores): demo corpus, 10k and 100k tiers
+ *   npm run bench -- --with-1m         # adds the 1M-vector tier (about 4 GB of vectors, long HNSW build)
+ *   npm run bench -- --quick           # CI: small sizes, checks every figure is produced (< 2 min)
+ *   npm run bench -- --only http,coldStart   # re-measure some sections, keeping the others in the file
+ *
+ * Progress (with the load average: the figures are wall-clock) goes to stderr.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { measureColdStart } from "./cold-start.ts";
+import { embeddingArguments, measureEmbedding } from "./embedding-ratio.ts";
+import { measureHttp } from "./http-load.ts";
+import { measureReindex, writeCorpusSlice } from "./reindex.ts";
+import { measureRelatedLatency, type RelatedLatencyFigures } from "./related-latency.ts";
+import { renderResultsMarkdown } from "./render-results.ts";
+import { readArticleIds } from "./support/article-ids.ts";
+import { findMissingFigures, sectionNames, type BenchResults, type SectionName } from "./support/bench-results.ts";
+import { repoRoot } from "./support/kindred-process.ts";
+import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
+import { logProgress } from "./support/progress-log.ts";
+import { prepareSyntheticDataDir } from "./support/synthetic-data-dir.ts";
+import { measureDemoTier, measureSyntheticTier, syntheticTiers } from "./vector-search.ts";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    "with-1m": { type: "boolean", default: false },
+    only: { type: "string" },
+    out: { type: "string" },
+    keep: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const quick = values.quick!;
+
+/** Sizes of a run: the full one the README reports, and a small one that only proves every figure appears. */
+const plan = quick
+  ? { demoSlice: 60, syntheticTiers: ["2k"], largeArticles: 2_000, vectorQueries: 20, latencyQueries: 200, coldStartRuns: 1, httpSeconds: 1, httpConnections: 10 }
+  : {
+      demoSlice: null,
+      syntheticTiers: ["10k", "100k", ...(values["with-1m"] ? ["1m"] : [])],
+      largeArticles: 100_000,
+      vectorQueries: 200,
+      latencyQueries: 5_000,
+      coldStartRuns: 3,
+      httpSeconds: 10,
+      httpConnections: 10,
+    };
+
+const only = values.only === undefined ? null : new Set(values.only.split(","));
+for (const name of only ?? []) if (!sectionNames.includes(name as SectionName)) throw new Error(`Unknown section "${name}"; known: ${sectionNames.join(", ")}.`);
+const wanted = (name: SectionName) => only === null || only.has(name);
+
+const outPath = values.out ?? join(repoRoot, quick ? "bench/tmp/results-quick.json" : "bench/results.json");
+const demoCorpusPath = join(repoRoot, "data/wcep-2025-2026.jsonl.gz");
+const workDir = mkdtempSync(join(tmpdir(), "kindred-bench-"));
+const startedMs = performance.now();
+// With --only, the other sections keep their figures from the last run written to the same file.
+const previous = only !== null && existsSync(outPath) ? (JSON.parse(readFileSync(outPath, "utf8")) as BenchResults) : null;
+const results: BenchResults = {
+  mode: quick ? "quick" : "full",
+  startedAt: new Date().toISOString(),
+  elapsedS: 0,
+  commit: describeCommit(),
+  machine: describeMachine(),
+  loadAverage: { start: readLoadAverage(), end: 0 },
+  sections: { ...(previous?.sections ?? {}) },
+  errors: Object.fromEntries(Object.entries(previous?.errors ?? {}).filter(([name]) => !wanted(name as SectionName))),
+};
+
+/** Runs one section; a failure is recorded and the others still run. */
+async function runSection<T>(name: string, work: () => Promise<T>): Promise<T | undefined> {
+  logProgress(`== ${name}`);
+  try {
+    return await work();
+  } catch (error) {
+    results.errors[name] = (error as Error).stack ?? String(error);
+    logProgress(`${name} failed: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+try {
+  if (wanted("embedding")) results.sections.embedding = await runSection("embedding", () => measureEmbedding(embeddingArguments(quick)));
+
+  // The demo index the re-index builds is what the demo-corpus figures below query.
+  const demoDir = join(workDir, "demo");
+  const needsDemo = ["reindex", "relatedLatency", "vectorSearch", "http"].some((name) => wanted(name as SectionName));
+  const reindex = needsDemo
+    ? await runSection("reindex", async () => {
+        const input = plan.demoSlice === null ? demoCorpusPath : await writeCorpusSlice(demoCorpusPath, plan.demoSlice, join(workDir, "demo-slice.jsonl"));
+        return measureReindex(input, demoDir);
+      })
+    : undefined;
+  if (wanted("reindex")) results.sections.reindex = reindex;
+  const demoIds = reindex === undefined ? null : readArticleIds(demoDir);
+  const demoOrFail = () => {
+    if (demoIds === null) throw new Error("no demo index (the re-index failed)");
+    return demoIds;
+  };
+
+  const relatedLatency: RelatedLatencyFigures[] | undefined = wanted("relatedLatency") ? [] : undefined;
+  if (relatedLatency !== undefined) {
+    const demo = await runSection("relatedLatency", async () => measureRelatedLatency(demoDir, "demo", demoOrFail(), plan.latencyQueries));
+    if (demo !== undefined) relatedLatency.push(demo);
+  }
+
+  if (wanted("vectorSearch")) {
+    const tiers = [];
+    const demoTier = await runSection("vectorSearch", async () => (demoOrFail(), measureDemoTier(demoDir, plan.vectorQueries)));
+    if (demoTier !== undefined) tiers.push(demoTier);
+    for (const name of plan.syntheticTiers) {
+      const tier = await runSection("vectorSearch", async () => measureSyntheticTier({ ...syntheticTiers[name]!, queries: name === "1m" ? 50 : plan.vectorQueries }));
+      if (tier !== undefined) tiers.push(tier);
+    }
+    results.sections.vectorSearch = tiers;
+  }
+
+  // A large synthetic data directory, written through the store port, for the serving figures.
+  const needsLarge = wanted("coldStart") || wanted("http") || wanted("relatedLatency");
+  const largeDir = join(workDir, `synthetic-${plan.largeArticles}`);
+  const large = needsLarge
+    ? await runSection("prepare", async () => {
+        logProgress(`preparing ${plan.largeArticles} synthetic articles in ${largeDir}`);
+        return prepareSyntheticDataDir(largeDir, plan.largeArticles);
+      })
+    : undefined;
+  const largeIds = large === undefined ? null : readArticleIds(largeDir);
+  const largeOrFail = () => {
+    if (largeIds === null) throw new Error("no synthetic data directory (its preparation failed)");
+    return largeIds;
+  };
+  const largeName = `${plan.largeArticles / 1000}k synthetic`;
+
+  if (wanted("coldStart")) {
+    results.sections.coldStart = await runSection("coldStart", async () => {
+      const emptyDir = join(workDir, "empty");
+      mkdirSync(emptyDir);
+      return measureColdStart({ emptyDir, fullDir: largeDir, articles: largeOrFail().length }, plan.coldStartRuns);
+    });
+  }
+
+  if (wanted("http")) {
+    const corpora = [];
+    const options = { durationS: plan.httpSeconds, connections: plan.httpConnections };
+    const demo = await runSection("http", async () => measureHttp(demoDir, "demo", demoOrFail(), options));
+    if (demo !== undefined) corpora.push(demo);
+    const synthetic = await runSection("http", async () => measureHttp(largeDir, largeName, largeOrFail(), options));
+    if (synthetic !== undefined) corpora.push(synthetic);
+    results.sections.http = corpora;
+  }
+
+  if (relatedLatency !== undefined) {
+    const synthetic = await runSection("relatedLatency", async () => measureRelatedLatency(largeDir, largeName, largeOrFail(), plan.latencyQueries));
+    if (synthetic !== undefined) relatedLatency.push(synthetic);
+    results.sections.relatedLatency = relatedLatency;
+  }
+} finally {
+  if (!values.keep) rmSync(workDir, { recursive: true, force: true });
+  else logProgress(`kept the data directories in ${workDir}`);
+}
+
+results.elapsedS = Math.round((performance.now() - startedMs) / 1000);
+results.loadAverage.end = readLoadAverage();
+mkdirSync(dirname(outPath), { recursive: true });
+writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(renderResultsMarkdown(results));
+const missing = findMissingFigures(results);
+logProgress(`wrote ${outPath} in ${results.elapsedS} s`);
+if (missing.length > 0) {
+  process.stderr.write(`\nMissing figures:\n${missing.map((line) => `  ${line}`).join("\n")}\n`);
+  process.exitCode = 1;
+}
+
+function describeCommit(): string {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot, encoding: "utf8" }).trim() !== "";
+    return dirty ? `${commit}+changes` : commit;
+  } catch {
+    return "unknown";
+  }
+}

@@ -1,0 +1,54 @@
+import type { ColdStartFigures } from "../cold-start.ts";
+import type { EmbeddingFigures } from "../embedding-ratio.ts";
+import type { HttpFigures } from "../http-load.ts";
+import type { ReindexFigures } from "../reindex.ts";
+import type { RelatedLatencyFigures } from "../related-latency.ts";
+import type { TierFigures } from "../vector-search.ts";
+import type { MachineInfo } from "./machine-info.ts";
+
+/** Everything one `npm run bench` measures: the shape of bench/results.json. */
+export interface BenchResults {
+  mode: "full" | "quick";
+  startedAt: string;
+  elapsedS: number;
+  commit: string;
+  machine: MachineInfo;
+  /** 1-minute load average at start and end; above the core count the figures are pessimistic. */
+  loadAverage: { start: number; end: number };
+  sections: {
+    embedding?: EmbeddingFigures;
+    reindex?: ReindexFigures;
+    relatedLatency?: RelatedLatencyFigures[];
+    vectorSearch?: TierFigures[];
+    coldStart?: ColdStartFigures;
+    http?: HttpFigures[];
+  };
+  /** Sections that failed, with the error message. */
+  errors: Record<string, string>;
+}
+
+export type SectionName = keyof BenchResults["sections"];
+export const sectionNames: readonly SectionName[] = ["embedding", "reindex", "relatedLatency", "vectorSearch", "coldStart", "http"];
+
+/**
+ * Where a figure is missing: a section absent or failed, or a number that is not finite
+ * (NaN becomes null in JSON). This is all the quick mode checks: that every figure is produced.
+ */
+export function findMissingFigures(results: BenchResults): string[] {
+  const missing: string[] = [];
+  for (const name of sectionNames) {
+    if (results.errors[name] !== undefined) missing.push(`${name}: failed: ${results.errors[name]}`);
+    else if (results.sections[name] === undefined) missing.push(`${name}: not measured`);
+  }
+  const walk = (value: unknown, path: string) => {
+    if (value === null || (typeof value === "number" && !Number.isFinite(value))) missing.push(`${path}: no value`);
+    else if (Array.isArray(value)) value.forEach((item, index) => walk(item, `${path}[${index}]`));
+    else if (typeof value === "object") for (const [key, item] of Object.entries(value as object)) walk(item, `${path}.${key}`);
+  };
+  const { embedding, relatedLatency, vectorSearch, http } = results.sections;
+  for (const [path, list] of Object.entries({ "embedding.inputs": embedding?.inputs, relatedLatency, vectorSearch, http })) {
+    if (list !== undefined && list.length === 0) missing.push(`sections.${path}: empty`);
+  }
+  walk(JSON.parse(JSON.stringify(results.sections)), "sections");
+  return missing;
+}

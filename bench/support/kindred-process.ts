@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: children run from here so `models/` and `bin/` resolve as for a user. */
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const kindredBin = fileURLToPath(new URL("../../bin/kindred.js", import.meta.url));
+
+/**
+ * The environment for child processes: no KINDRED_* settings from the caller's shell, so every
+ * run measures the defaults plus the flags given here.
+ */
+function childEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("KINDRED_") && name !== "PORT" && name !== "HOST"));
+}
+
+export interface CommandRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+}
+
+/** Runs `node bin/kindred.js ARGS` to completion, timing it from spawn to exit. */
+export function runKindred(args: readonly string[]): Promise<CommandRun> {
+  return runNode([kindredBin, ...args]);
+}
+
+/** Runs `node ARGS` (e.g. `node --import tsx script.ts`) to completion. */
+export function runNode(args: readonly string[], onStderr?: (chunk: string) => void): Promise<CommandRun> {
+  const startedMs = performance.now();
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env: childEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    onStderr?.(chunk.toString());
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ exitCode: code ?? 1, stdout, stderr, wallMs: performance.now() - startedMs }));
+  });
+}
+
+export interface RunningServer {
+  child: ChildProcess;
+  baseUrl: string;
+  /** Milliseconds from spawn until /readyz answered 200 (the index is open). */
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `kindred serve` on a data directory and resolves once `/readyz` answers 200, timing
+ * from spawn: what a process manager waits for after a restart.
+ */
+export async function startKindredServer(dataDir: string, options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunningServer> {
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const port = await findFreePort();
+  const startedMs = performance.now();
+  const child = spawn(process.execPath, [kindredBin, "serve", "--data-dir", dataDir, "--port", String(port), "--host", "127.0.0.1", "--log-level", "warn"], {
+    cwd: repoRoot,
+    env: { ...childEnvironment(), ...options.env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`kindred serve exited with ${code} before ready:\n${stderr}`))));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const gone = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await gone;
+  };
+  exited.catch(() => undefined);
+  try {
+    const readyAtMs = await Promise.race([waitForReady(baseUrl, timeoutMs), exited]);
+    return { child, baseUrl, readyMs: readyAtMs - startedMs, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Polls GET /readyz every 5 ms (connection refused while the process is still starting, 503
+ * while the index opens) and returns the moment it answered 200.
+ */
+async function waitForReady(baseUrl: string, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    try {
+      const response = await fetch(`${baseUrl}/readyz`);
+      await response.arrayBuffer();
+      if (response.status === 200) return performance.now();
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`${baseUrl}/readyz did not answer 200 within ${timeoutMs} ms`);
+}
+
+/**
+ * CPU time (user + system, all threads) a process has used, from /proc (Linux): on a busy
+ * machine it says what a start costs when wall-clock time mostly says how long it waited.
+ */
+export function readCpuMs(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux architecture Node supports
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+export function readRssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (match === null) throw new Error(`No VmRSS for process ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,255 @@
+/**
+ * Vector search through kindred's own query planner (src/engine/find-related.ts and
+ * search-candidates.ts): HNSW recall@10 against exact search, and the speed-up over it,
+ * unfiltered and with topic filters matching 50% / 10% / 1% / 0.1% of the articles, at
+ * synthetic tiers and on the demo corpus's real vectors; plus HNSW build times.
+ *
+ * The exact reference runs the same planner with the exact index in the graph's place and no
+ * limit on exact subset scans, so both sides fold copies, exclude the query article and apply
+ * filters identically; a filter selective enough for the planner to scan exactly shows
+ * recall 1 and speed-up ~1x, which is the point of the plan.
+ *
+ *   npx tsx bench/vector-search.ts --tiers 10k,100k [--demo-dir DIR] [--queries 200]
+ */
+import { parseArgs } from "node:util";
+import { noFilters } from "../src/core/related/related-filters.ts";
+import { ArticleCatalog } from "../src/engine/article-catalog.ts";
+import { findRelated } from "../src/engine/find-related.ts";
+import type { SearchIndexes, SearchPlan } from "../src/engine/search-candidates.ts";
+import { SqliteArticleStore } from "../src/store/sqlite-article-store.ts";
+import { ExactVectorIndex } from "../src/vectors/exact-vector-index.ts";
+import { HnswVectorIndex, type HnswParameters } from "../src/vectors/hnsw-vector-index.ts";
+import { createRandom, selectivityTopics, SyntheticCorpus } from "./support/synthetic-corpus.ts";
+import { ratioOf, roundTo, summariseLatencies, timeSync, type LatencySummary } from "./support/latency-stats.ts";
+import { readLoadAverage } from "./support/machine-info.ts";
+import { isMainModule, logProgress } from "./support/progress-log.ts";
+
+export const resultK = 10;
+/** The model's dimensions (USE Lite). */
+export const benchDimensions = 512;
+
+/** kindred's defaults (src/config/config.ts). */
+export const defaultHnsw: HnswParameters = { m: 16, efConstruction: 200, efSearch: 128 };
+export const defaultExactScanMaxCandidates = 5_000;
+
+export interface VectorTierSpec {
+  name: string;
+  count: number;
+  hnsw: HnswParameters;
+  queries: number;
+}
+
+export interface FilterFigures {
+  filter: string;
+  topics: string[];
+  matching: number;
+  matchingShare: number;
+  /** How kindred's planner answered, per plan. */
+  plans: Partial<Record<SearchPlan, number>>;
+  recallAt10: number;
+  kindred: LatencySummary;
+  exact: LatencySummary;
+  /** Mean exact latency / mean kindred latency. */
+  speedUp: number;
+}
+
+export interface TierFigures {
+  tier: string;
+  source: "synthetic" | "demo";
+  count: number;
+  dimensions: number;
+  hnsw: HnswParameters;
+  hnswBuildMs: number;
+  hnswInsertsPerSecond: number;
+  /** Mean cosine of each query's nearest and 10th-nearest neighbour: how clustered the data is. */
+  neighbourCosine: { first: number; tenth: number };
+  loadAverage: number;
+  filters: FilterFigures[];
+}
+
+interface TierIndexes {
+  exact: ExactVectorIndex;
+  catalog: ArticleCatalog;
+  labels: number[];
+  filterCases: { filter: string; topics: string[] }[];
+}
+
+/** One synthetic tier: generate, build the graph (timed), measure every filter. */
+export function measureSyntheticTier(spec: VectorTierSpec, seed = 42): TierFigures {
+  logProgress(`vector search ${spec.name}: generating ${spec.count} synthetic vectors`);
+  const corpus = new SyntheticCorpus(spec.count, { dimensions: benchDimensions, seed });
+  const exact = new ExactVectorIndex(benchDimensions, spec.count);
+  const catalog = new ArticleCatalog();
+  const scratch = new Float32Array(benchDimensions);
+  const labels: number[] = [];
+  for (let label = 1; label <= spec.count; label++) {
+    exact.upsert(label, corpus.fillVector(label, scratch));
+    catalog.upsert({ ...corpus.articleAt(label), label, textHash: `text-${label}`, embedHash: "", seq: label });
+    labels.push(label);
+  }
+  const filterCases = [{ filter: "none", topics: [] as string[] }, ...selectivityTopics.map(({ topic, share }) => ({ filter: `${share * 100}%`, topics: [topic] }))];
+  return measureTier(spec, "synthetic", { exact, catalog, labels, filterCases });
+}
+
+/** The demo corpus's real vectors and topics, read from an indexed data directory. */
+export function measureDemoTier(dataDir: string, queries: number): TierFigures {
+  const store = SqliteArticleStore.open(dataDir);
+  const catalog = new ArticleCatalog();
+  const labels: number[] = [];
+  let exact: ExactVectorIndex;
+  try {
+    for (const article of store.listSummaries()) catalog.upsert(article);
+    exact = new ExactVectorIndex(benchDimensions, catalog.size());
+    for (const { label, vector } of store.listVectors()) {
+      exact.upsert(label, vector);
+      labels.push(label);
+    }
+  } finally {
+    store.close();
+  }
+  const filterCases = [
+    { filter: "none", topics: [] as string[] },
+    ...selectivityTopics.map(({ share }) => ({ filter: `${share * 100}%`, topics: chooseTopicsMatching(catalog, share) })),
+  ];
+  return measureTier({ name: "demo", count: labels.length, hnsw: defaultHnsw, queries }, "demo", { exact, catalog, labels, filterCases });
+}
+
+function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexes: TierIndexes): TierFigures {
+  const { exact, catalog, labels } = indexes;
+  logProgress(`vector search ${spec.name}: building HNSW over ${labels.length} vectors (M=${spec.hnsw.m}, efConstruction=${spec.hnsw.efConstruction})`);
+  const loadBefore = readLoadAverage();
+  // The same loop as a rebuild in src/engine/load-indexes.ts.
+  const { result: graph, elapsedMs: hnswBuildMs } = timeSync(() => {
+    const built = HnswVectorIndex.create(benchDimensions, spec.hnsw, Math.max(1024, labels.length));
+    let done = 0;
+    for (const label of labels) {
+      built.upsert(label, exact.getVector(label)!);
+      if (++done % 100_000 === 0) logProgress(`  ${done} inserted`);
+    }
+    return built;
+  });
+  const kindredIndexes: SearchIndexes = { graph, exact, catalog, exactScanMaxCandidates: defaultExactScanMaxCandidates };
+  const exactIndexes: SearchIndexes = { graph: exact, exact, catalog, exactScanMaxCandidates: Number.MAX_SAFE_INTEGER };
+
+  const random = createRandom(7);
+  const queryLabels = Array.from({ length: Math.min(spec.queries, labels.length) }, () => labels[Math.floor(random() * labels.length)]!);
+  const filters: FilterFigures[] = [];
+  let firstCosine = 0;
+  let tenthCosine = 0;
+  for (const filterCase of indexes.filterCases) {
+    const matching = filterCase.topics.length === 0 ? catalog.size() : catalog.labelsWithAnyTopic(filterCase.topics).size;
+    const request = { k: resultK, filters: { ...noFilters, topics: filterCase.topics } };
+    const kindredMs: number[] = [];
+    const exactMs: number[] = [];
+    const plans: Partial<Record<SearchPlan, number>> = {};
+    let recallSum = 0;
+    queryLabels.forEach((label, index) => {
+      const query = exact.getVector(label)!;
+      const entry = catalog.get(label)!;
+      const exclusions = { labels: new Set([label]), textHashes: new Set([entry.textHash]) };
+      // Alternate which side runs first, so neither always finds the caches warm.
+      const runKindred = () => timeSync(() => findRelated(kindredIndexes, query, request, exclusions));
+      const runExact = () => timeSync(() => findRelated(exactIndexes, query, request, exclusions));
+      const reference = index % 2 === 1 ? runExact() : null;
+      const kindred = runKindred();
+      const exactRun = reference ?? runExact();
+      kindredMs.push(kindred.elapsedMs);
+      exactMs.push(exactRun.elapsedMs);
+      plans[kindred.result.plan] = (plans[kindred.result.plan] ?? 0) + 1;
+      recallSum += recallOf(kindred.result.results, exactRun.result.results);
+      if (filterCase.topics.length === 0) {
+        firstCosine += exactRun.result.results[0]?.score ?? 0;
+        tenthCosine += exactRun.result.results[resultK - 1]?.score ?? 0;
+      }
+    });
+    const kindred = summariseLatencies(kindredMs);
+    const exactSummary = summariseLatencies(exactMs);
+    const figures: FilterFigures = {
+      filter: filterCase.filter,
+      topics: filterCase.topics,
+      matching,
+      matchingShare: roundTo(matching / catalog.size(), 5),
+      plans,
+      recallAt10: roundTo(recallSum / queryLabels.length, 4),
+      kindred,
+      exact: exactSummary,
+      speedUp: ratioOf(exactSummary.meanMs, kindred.meanMs, 1),
+    };
+    filters.push(figures);
+    logProgress(
+      `  ${spec.name} filter ${figures.filter.padEnd(5)} (${matching} match): recall@10 ${figures.recallAt10}, ` +
+        `kindred ${kindred.meanMs.toFixed(3)} ms (${Object.keys(plans).join("+")}), exact ${exactSummary.meanMs.toFixed(3)} ms, ${figures.speedUp}x`,
+    );
+  }
+  return {
+    tier: spec.name,
+    source,
+    count: labels.length,
+    dimensions: benchDimensions,
+    hnsw: spec.hnsw,
+    hnswBuildMs: Math.round(hnswBuildMs),
+    hnswInsertsPerSecond: Math.round(labels.length / (hnswBuildMs / 1000)),
+    neighbourCosine: { first: roundTo(firstCosine / queryLabels.length, 3), tenth: roundTo(tenthCosine / queryLabels.length, 3) },
+    loadAverage: roundTo((loadBefore + readLoadAverage()) / 2, 2),
+    filters,
+  };
+}
+
+/**
+ * Recall@k of `found` against the exact `truth`, counting a result whose score ties the
+ * truth's last one as a hit (which of two equally similar articles comes back is not a miss).
+ * An empty truth is matched only by an empty answer.
+ */
+function recallOf(found: readonly { entry: { label: number }; score: number }[], truth: readonly { entry: { label: number }; score: number }[]): number {
+  if (truth.length === 0) return found.length === 0 ? 1 : 0;
+  const truthLabels = new Set(truth.map((item) => item.entry.label));
+  const lastScore = truth[truth.length - 1]!.score;
+  const hits = found.filter((item) => truthLabels.has(item.entry.label) || item.score >= lastScore - 1e-6).length;
+  return Math.min(hits, truth.length) / truth.length;
+}
+
+/**
+ * Real topics whose union matches about `share` of the articles: the single topic nearest to
+ * the target if one is within 25% of it, else a union of topics (a `topics=a,b` query) built
+ * greedily from the largest that still fit.
+ */
+export function chooseTopicsMatching(catalog: ArticleCatalog, share: number): string[] {
+  const target = Math.max(2, Math.round(share * catalog.size()));
+  const counts = new Map<string, number>();
+  for (const entry of catalog.entries()) for (const topic of entry.topics) counts.set(topic, (counts.get(topic) ?? 0) + 1);
+  const byCount = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const nearest = byCount.reduce((best, candidate) => (Math.abs(candidate[1] - target) < Math.abs(best[1] - target) ? candidate : best), byCount[0]!);
+  if (Math.abs(nearest[1] - target) <= 0.25 * target) return [nearest[0]];
+  const chosen: string[] = [];
+  let size = 0;
+  for (const [topic, count] of byCount) {
+    if (size >= 0.95 * target) break;
+    if (size + count > 1.05 * target) continue;
+    chosen.push(topic);
+    size = catalog.labelsWithAnyTopic(chosen).size;
+  }
+  return chosen.length > 0 ? chosen : [nearest[0]];
+}
+
+/** Tier names accepted on the command line. */
+export const syntheticTiers: Record<string, Omit<VectorTierSpec, "queries">> = {
+  "2k": { name: "2k", count: 2_000, hnsw: defaultHnsw },
+  "10k": { name: "10k", count: 10_000, hnsw: defaultHnsw },
+  "100k": { name: "100k", count: 100_000, hnsw: defaultHnsw },
+  // Single-threaded inserts at efConstruction 200 would take most of an hour on 2 cores; 64 keeps
+  // the build to minutes (hnswlib ALGO_PARAMS.md: efConstruction trades build time for recall).
+  "1m": { name: "1m", count: 1_000_000, hnsw: { ...defaultHnsw, efConstruction: 64 } },
+};
+
+if (isMainModule(import.meta.url)) {
+  const { values } = parseArgs({ options: { tiers: { type: "string", default: "10k" }, "demo-dir": { type: "string" }, queries: { type: "string", default: "200" } } });
+  const queries = Number(values.queries);
+  const results: TierFigures[] = [];
+  if (values["demo-dir"] !== undefined) results.push(measureDemoTier(values["demo-dir"], queries));
+  for (const name of values.tiers!.split(",").filter(Boolean)) {
+    const tier = syntheticTiers[name];
+    if (tier === undefined) throw new Error(`Unknown tier "${name}"; known: ${Object.keys(syntheticTiers).join(", ")}.`);
+    results.push(measureSyntheticTier({ ...tier, queries }));
+  }
+  console.log(JSON.stringify(results, null, 2));
+}
