@@ -16,6 +16,7 @@ export const errorCatalog = {
   route_not_found: { status: 404, title: "No such route" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   body_too_large: { status: 413, title: "Request body too large" },
+  batch_too_large: { status: 413, title: "Too many articles in one batch" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   not_ready: { status: 503, title: "Index not ready" },
   index_model_mismatch: { status: 500, title: "Index was built with another model" },

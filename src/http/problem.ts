@@ -19,8 +19,8 @@ export function problemResponse(c: Context, error: unknown, logger: Logger): Res
 export function problemJson(code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}): Response {
   const { status, title } = errorCatalog[code];
   const body = { type: `urn:kindred:problem:${code.replaceAll("_", "-")}`, title, status, detail, code, ...extensions };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" },
-  });
+  const headers: Record<string, string> = { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" };
+  // RFC 9110 §11.6.1: a 401 says how to authenticate.
+  if (code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="kindred"';
+  return new Response(JSON.stringify(body), { status, headers });
 }

@@ -98,3 +98,39 @@ export function toRelatedFilters(wire: { topics: string[]; exclude_topics: strin
   }
   return filters;
 }
+
+/** Most articles one `POST /v1/articles:batch` may carry. */
+export const maxBatchArticles = 1_000;
+
+/** POST /v1/articles:batch: `{"articles": [...]}`; each article is validated on its own. */
+export const articleBatchBodySchema = z.object({ articles: z.array(z.unknown(), { message: "must be a list of articles" }) }).strict();
+
+/** Fields a PATCH may change: metadata only, never what the model reads. */
+export const patchableFields = ["url", "topics", "published_at", "lang", "source"] as const;
+const textFields = ["title", "text", "html"] as const;
+
+/**
+ * PATCH /v1/articles/{id}: a JSON merge patch (RFC 7396) of metadata; `null` clears a field.
+ * Values are validated by the one article schema once merged into the stored article.
+ */
+export function parseArticlePatch(raw: unknown, id: string): Record<string, unknown> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new KindredError("invalid_body", "The body must be a JSON object of fields to change.", { parameter: "(body)" });
+  }
+  const patch = raw as Record<string, unknown>;
+  const textField = textFields.find((field) => field in patch);
+  if (textField !== undefined) {
+    throw new KindredError(
+      "invalid_body",
+      `PATCH changes metadata only (${patchableFields.join(", ")}); send "${textField}" with the whole article in PUT /v1/articles/{id}.`,
+      { parameter: textField },
+    );
+  }
+  if ("id" in patch && String(patch["id"]) !== id) {
+    throw new KindredError("invalid_body", `Field "id" does not match the article in the path ("${id}").`, { parameter: "id" });
+  }
+  const { id: _id, ...fields } = patch;
+  const unknown = Object.keys(fields).find((field) => !(patchableFields as readonly string[]).includes(field));
+  if (unknown !== undefined) throw new KindredError("unknown_parameter", `Unknown field "${unknown}"; PATCH accepts ${patchableFields.join(", ")}.`, { parameter: unknown });
+  return fields;
+}

@@ -24,8 +24,6 @@ ${sharedOptionsHelp}`;
 
 /** How often the service picks up changes other processes (kindred index) committed. */
 const storeSyncIntervalMs = 1_000;
-/** How often a changed graph is saved, so a restart replays little. */
-const graphSaveIntervalMs = 60_000;
 
 /** `kindred serve` */
 export async function runServeCommand(args: string[]): Promise<number> {
@@ -34,7 +32,19 @@ export async function runServeCommand(args: string[]): Promise<number> {
   const config = configFromFlags(values, { port: values.port, host: values.host });
   const logger = createLogger(config.logLevel);
   const state: ServiceState = { engine: null, phase: "opening index" };
-  const app = createApp(state, { maxRequestBytes: config.maxRequestBytes, maxQueryTextChars: config.maxQueryTextChars, modelId: config.model, logger });
+  const app = createApp(state, {
+    maxRequestBytes: config.maxRequestBytes,
+    maxQueryTextChars: config.maxQueryTextChars,
+    modelId: config.model,
+    logger,
+    apiKeys: config.apiKeys,
+    readsRequireKey: config.readsRequireKey,
+    maxWriteRequestBytes: config.maxWriteRequestBytes,
+    httpMaxAgeSeconds: config.httpMaxAgeSeconds,
+  });
+  if (!config.apiKeys.some((key) => key.scopes.includes("write"))) {
+    logger.warn("no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, README \"API keys\")");
+  }
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve, reject) => {
@@ -87,7 +97,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
       } catch (error) {
         logger.error({ err: error }, "graph save failed");
       }
-    }, graphSaveIntervalMs),
+    }, config.graphSaveIntervalMs),
   );
   for (const timer of timers) timer.unref();
 

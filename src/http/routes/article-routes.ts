@@ -1,5 +1,7 @@
 import { Hono } from "hono";
 import { KindredError } from "../../core/errors.ts";
+import type { ReadRouteOptions } from "../app.ts";
+import { entityTagOf, respondCacheable } from "../http-caching.ts";
 import { presentArticle } from "../present.ts";
 import type { ServiceState } from "../service-state.ts";
 import { parseParameters, queryToObject } from "../wire-schemas.ts";
@@ -8,15 +10,16 @@ import { readyEngine } from "./related-routes.ts";
 
 const noQuerySchema = z.object({}).strict();
 
-/** GET /v1/articles/{id}: one stored article. */
-export function articleRoutes(state: ServiceState) {
+/** GET /v1/articles/{id}: one stored article, with an ETag (304 when unchanged). */
+export function articleRoutes(state: ServiceState, options: ReadRouteOptions) {
   const app = new Hono();
-  app.get("/v1/articles/:id", (c) => {
+  app.get("/v1/articles/:id", options.readAuth, (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
     const article = readyEngine(state).getArticle(id);
     if (article === null) throw new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
-    return c.json(presentArticle(article));
+    const body = presentArticle(article);
+    return respondCacheable(c, body, entityTagOf(body), options.cachePolicy);
   });
   return app;
 }

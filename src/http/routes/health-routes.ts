@@ -9,7 +9,8 @@ export function healthRoutes(state: ServiceState) {
     if (state.engine === null) {
       return c.json({ status: "not_ready", phase: state.phase, ...(state.progress === undefined ? {} : { progress: state.progress }) }, 503);
     }
-    return c.json({ status: "ready", articles: state.engine.size(), model: state.engine.options.modelId });
+    const { engine } = state;
+    return c.json({ status: "ready", articles: engine.size(), model: engine.options.modelId, graph: engine.graphStats(), related_cache: engine.cacheStats() });
   });
   return app;
 }

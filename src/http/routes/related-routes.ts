@@ -1,7 +1,10 @@
 import { Hono } from "hono";
 import { KindredError } from "../../core/errors.ts";
-import type { KindredEngine } from "../../engine/kindred-engine.ts";
+import type { ArticleRelatedAnswer, KindredEngine } from "../../engine/kindred-engine.ts";
+import type { ReadRouteOptions } from "../app.ts";
+import { entityTagOf, respondCacheable } from "../http-caching.ts";
 import { presentEntry, presentResult } from "../present.ts";
+import { readJsonBody } from "../request-body.ts";
 import type { ServiceState } from "../service-state.ts";
 import { parseParameters, queryToObject, relatedQuerySchema, relatedTextBodySchema, toRelatedFilters } from "../wire-schemas.ts";
 
@@ -12,37 +15,42 @@ export function readyEngine(state: ServiceState): KindredEngine {
 }
 
 /**
- * GET /v1/articles/{id}/related and POST /v1/related: the related-articles queries.
+ * GET /v1/articles/{id}/related and POST /v1/related: the related-articles queries. Lists by
+ * id carry a weak ETag over their content and answer 304 to a matching If-None-Match;
+ * `X-Kindred-Cache` says whether the engine's result cache answered.
  */
-export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars: number; modelId: string }) {
+export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars: number; modelId: string } & ReadRouteOptions) {
   const app = new Hono();
   const textBodySchema = relatedTextBodySchema(options.maxQueryTextChars);
+  /** The presented list and its tag, per answer: a cached answer is presented and hashed once. */
+  const presented = new WeakMap<ArticleRelatedAnswer, { content: Record<string, unknown>; etag: string }>();
 
-  app.get("/v1/articles/:id/related", (c) => {
+  app.get("/v1/articles/:id/related", options.readAuth, (c) => {
     const started = performance.now();
     const query = parseParameters(relatedQuerySchema, queryToObject(c.req.queries()), "query");
     const engine = readyEngine(state);
     const answer = engine.findRelatedToArticle(c.req.param("id"), { k: query.k, filters: toRelatedFilters(query) });
-    return c.json({
-      article: presentEntry(answer.article),
-      results: answer.results.map(presentResult),
-      k: query.k,
-      folded_copies: answer.foldedCopies,
-      plan: answer.plan,
-      model: options.modelId,
-      took_ms: Math.round((performance.now() - started) * 1000) / 1000,
-    });
+    let view = presented.get(answer);
+    const cacheStatus = view === undefined ? "miss" : "hit";
+    if (view === undefined) {
+      const content = {
+        article: presentEntry(answer.article),
+        results: answer.results.map(presentResult),
+        k: query.k,
+        folded_copies: answer.foldedCopies,
+        plan: answer.plan,
+        model: options.modelId,
+      };
+      view = { content, etag: entityTagOf(content) };
+      presented.set(answer, view);
+    }
+    const body = { ...view.content, took_ms: Math.round((performance.now() - started) * 1000) / 1000 };
+    return respondCacheable(c, body, view.etag, options.cachePolicy, { "x-kindred-cache": cacheStatus });
   });
 
-  app.post("/v1/related", async (c) => {
+  app.post("/v1/related", options.readAuth, async (c) => {
     const started = performance.now();
-    if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json")) {
-      throw new KindredError("unsupported_media_type", 'Send the query as JSON with "Content-Type: application/json".');
-    }
-    const raw = await c.req.json().catch(() => {
-      throw new KindredError("invalid_body", "The request body is not valid JSON.", { parameter: "(body)" });
-    });
-    const body = parseParameters(textBodySchema, raw, "body");
+    const body = parseParameters(textBodySchema, await readJsonBody(c), "body");
     const engine = readyEngine(state);
     const answer = await engine.findRelatedToText(
       { text: body.text, ...(body.title === undefined ? {} : { title: body.title }) },

@@ -1,0 +1,44 @@
+import { createHash } from "node:crypto";
+import type { Context } from "hono";
+
+/** How public read responses may be cached by browsers and CDNs. */
+export interface CachePolicy {
+  /** False when reads need a key: shared caches must not serve one client's answer to another. */
+  shared: boolean;
+  maxAgeSeconds: number;
+}
+
+/**
+ * `Cache-Control` for read responses. With the default max-age of 0 a CDN may store a response
+ * but must revalidate it every time (RFC 9111 §5.2.2.2), which costs a 304 when nothing changed:
+ * kindred's own cache is exact, so freshness is decided here, not by a TTL.
+ */
+export function cacheControlOf(policy: CachePolicy): string {
+  return `${policy.shared ? "public" : "private"}, max-age=${policy.maxAgeSeconds}, must-revalidate`;
+}
+
+/**
+ * A weak entity tag (RFC 9110 §8.8.3) over a response's content: equal content, equal tag,
+ * whether it came from the cache or was computed again. Weak, because fields such as
+ * `took_ms` vary between byte-different but equivalent responses.
+ */
+export function entityTagOf(content: unknown): string {
+  return `W/"${createHash("sha256").update(JSON.stringify(content)).digest("base64url").slice(0, 27)}"`;
+}
+
+/** RFC 9110 §13.1.2: If-None-Match uses weak comparison; `*` matches any current representation. */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
+  return header.split(",").some((tag) => tag.trim() === "*" || opaque(tag) === opaque(etag));
+}
+
+/**
+ * Answers a cacheable GET: 304 with no body when the client's tag matches, else the JSON body,
+ * both with ETag and Cache-Control.
+ */
+export function respondCacheable(c: Context, body: unknown, etag: string, policy: CachePolicy, headers: Record<string, string> = {}): Response {
+  const common = { etag, "cache-control": cacheControlOf(policy), ...headers, ...(policy.shared ? {} : { vary: "Authorization, X-API-Key" }) };
+  if (matchesIfNoneMatch(c.req.header("if-none-match"), etag)) return c.body(null, 304, common);
+  return c.json(body, 200, common);
+}
