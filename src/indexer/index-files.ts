@@ -13,6 +13,10 @@ export interface IndexReport {
   unchanged: number;
   /** Records rejected (unreadable, invalid, or failed to embed). */
   failed: number;
+  /** Articles deleted because the input no longer holds them (`prune`). */
+  deleted: number;
+  /** Why pruning was asked for but not done, if it was not. */
+  pruneSkipped?: string;
   elapsedMs: number;
 }
 
@@ -28,11 +32,22 @@ export interface IndexFilesOptions {
   onProgress?: (progress: IndexProgress) => void;
   /** Called once per rejected record with a line naming file, line, record, field and reason. */
   onRejected?: (message: string) => void;
+  /**
+   * Afterwards, delete stored articles whose ids the input does not hold (the input is the
+   * whole collection). Skipped if any record's id could not be read, since that article might
+   * be one of them.
+   */
+  prune?: boolean;
 }
 
+/** Articles deleted per transaction when pruning. */
+const pruneBatchSize = 1_000;
+
 /**
- * Indexes articles from files through the engine's write path: unchanged articles are not
- * re-embedded, every bad record is reported and skipped, and nothing else is lost.
+ * Indexes articles from files through the engine's write path (the one the HTTP API uses):
+ * unchanged articles are not re-embedded, every bad record is reported and skipped, and
+ * nothing else is lost. Each batch is committed before it counts as done, so an interrupted
+ * run resumes by running it again: what was committed comes back "unchanged" without the model.
  *
  * @example
  *   const report = await indexFiles(engine, ["data/feed.jsonl"], { onRejected: console.error });
@@ -40,7 +55,10 @@ export interface IndexFilesOptions {
 export async function indexFiles(engine: KindredEngine, paths: readonly string[], options: IndexFilesOptions = {}): Promise<IndexReport> {
   const batchSize = options.batchSize ?? 256;
   const started = Date.now();
-  const report: IndexReport = { indexed: 0, updated: 0, unchanged: 0, failed: 0, elapsedMs: 0 };
+  const report: IndexReport = { indexed: 0, updated: 0, unchanged: 0, failed: 0, deleted: 0, elapsedMs: 0 };
+  /** Ids the input holds, valid or not (for prune), and how many records had no readable id. */
+  const inputIds = new Set<string>();
+  let recordsWithoutId = 0;
   let done = 0;
   const inFlight = new Set<Promise<void>>();
   const reportProgress = () => {
@@ -79,9 +97,12 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
     let batch: { article: Article; position: SourceRecord }[] = [];
     for await (const item of readArticles(path) as AsyncGenerator<ReadArticle>) {
       if (!item.ok) {
+        if (item.id === null) recordsWithoutId++;
+        else inputIds.add(item.id);
         reject(describeRejectedRecord(item));
         continue;
       }
+      inputIds.add(item.article.id);
       batch.push({ article: item.article, position: item.position });
       if (batch.length >= batchSize) {
         flush(batch);
@@ -92,6 +113,16 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
     if (batch.length > 0) flush(batch);
   }
   await Promise.all(inFlight);
+  if (options.prune) {
+    if (recordsWithoutId > 0) {
+      report.pruneSkipped = `${recordsWithoutId} record(s) had no readable id, so which stored articles the input still holds is unknown`;
+    } else {
+      const missing = engine.listIds().filter((id) => !inputIds.has(id));
+      for (let start = 0; start < missing.length; start += pruneBatchSize) {
+        report.deleted += (await engine.deleteArticles(missing.slice(start, start + pruneBatchSize))).length;
+      }
+    }
+  }
   reportProgress();
   engine.saveGraph();
   return report;

@@ -1,23 +1,8 @@
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { kindred } from "../support/run-kindred.ts";
 import { useTempDir } from "../support/temp-dir.ts";
-
-const run = promisify(execFile);
-const bin = new URL("../../bin/kindred.js", import.meta.url).pathname;
-
-/** Runs the real `kindred` command in a child process; resolves with its exit code and output. */
-async function kindred(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run("node", [bin, ...args], { env: { ...process.env, KINDRED_LOG_LEVEL: "warn", ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe("kindred CLI", () => {
   const dir = useTempDir();

@@ -12,8 +12,13 @@ Indexes articles from JSON Lines (.jsonl, .ndjson), JSON arrays (.json) or CSV w
 are not re-embedded. Every bad record is reported with its file, line, field and reason, and
 every good record is still indexed.
 
+An interrupted run resumes when run again: every batch is committed before it counts, and
+committed articles come back "unchanged" without the model.
+
 Options:
   --strict           exit with status 1 if any record failed
+  --prune            afterwards delete stored articles the input does not hold (the input is
+                     the whole collection); skipped if a record's id could not be read
   --batch-size N     articles per write batch (default 256)
 ${sharedOptionsHelp}
 
@@ -21,7 +26,7 @@ Exit status: 0 on success; 1 if nothing was readable, or with --strict if any re
 
 /** `kindred index FILE...` */
 export async function runIndexCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { strict: { type: "boolean" }, "batch-size": { type: "string" } }, true);
+  const { values, positionals } = parseCommandArgs(args, { strict: { type: "boolean" }, prune: { type: "boolean" }, "batch-size": { type: "string" } }, true);
   if (values.help) return print(indexHelp);
   if (positionals.length === 0) {
     process.stderr.write(`kindred index: give at least one FILE.\n\n${indexHelp}\n`);
@@ -40,6 +45,7 @@ export async function runIndexCommand(args: string[]): Promise<number> {
   try {
     report = await indexFiles(engine, positionals, {
       batchSize,
+      prune: values.prune === true,
       onProgress: ({ done }) => bar.update(done),
       onRejected: (message) => rejected.push(message),
     });
@@ -48,10 +54,12 @@ export async function runIndexCommand(args: string[]): Promise<number> {
     await close();
   }
   for (const message of rejected) process.stderr.write(`rejected: ${message}\n`);
+  if (report.pruneSkipped !== undefined) process.stderr.write(`kindred index: --prune skipped: ${report.pruneSkipped}.\n`);
   const seconds = report.elapsedMs / 1000;
   const processed = report.indexed + report.updated + report.unchanged;
   process.stdout.write(
-    `indexed ${report.indexed}, updated ${report.updated}, unchanged ${report.unchanged}, failed ${report.failed} ` +
+    `indexed ${report.indexed}, updated ${report.updated}, unchanged ${report.unchanged}, failed ${report.failed}` +
+      `${values.prune ? `, deleted ${report.deleted}` : ""} ` +
       `in ${seconds.toFixed(1)} s (${(processed / Math.max(seconds, 0.001)).toFixed(1)} articles/s) into ${config.dataDir}\n`,
   );
   if (processed === 0 && report.failed > 0) return 1;

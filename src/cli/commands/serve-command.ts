@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { openEngine, type OpenedEngine } from "../../engine/open-engine.ts";
 import { createApp } from "../../http/app.ts";
@@ -19,7 +20,8 @@ Serves the related-articles API over HTTP. The port answers at once: /healthz is
 Options:
   --port N            port (env PORT, default 8080)
   --host HOST         interface (env HOST, default 0.0.0.0)
-  --bootstrap FILE    when the index is empty, index FILE first (npm start uses the demo corpus)
+  --bootstrap FILE    when the index is empty, index FILE first (npm start uses the demo corpus);
+                      an interrupted first start finishes it on the next start
 ${sharedOptionsHelp}`;
 
 /** How often the service picks up changes other processes (kindred index) committed. */
@@ -67,11 +69,14 @@ export async function runServeCommand(args: string[]): Promise<number> {
 
   opened = await openEngine(config, logger);
   const { engine } = opened;
-  if (engine.size() === 0 && values.bootstrap !== undefined) {
+  // Present while a bootstrap runs: a first start interrupted half-way resumes it next time.
+  const bootstrapPending = join(config.dataDir, "bootstrap.pending");
+  if (values.bootstrap !== undefined && (engine.size() === 0 || existsSync(bootstrapPending))) {
     if (!existsSync(values.bootstrap)) {
       logger.warn({ file: values.bootstrap }, "bootstrap file not found; serving an empty index");
     } else {
       state.phase = `indexing ${values.bootstrap} (first start)`;
+      writeFileSync(bootstrapPending, `${values.bootstrap}\n`);
       const total = await countRecords(values.bootstrap);
       state.progress = { done: 0, total };
       process.stderr.write(`First start: indexing ${values.bootstrap} into ${config.dataDir}; later starts skip this.\n`);
@@ -84,6 +89,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
         onRejected: (message) => logger.warn({ record: message }, "record rejected"),
       });
       bar.stop();
+      rmSync(bootstrapPending, { force: true });
       delete state.progress;
       process.stderr.write(`Indexed ${report.indexed} articles in ${(report.elapsedMs / 1000).toFixed(1)} s.\n`);
     }
