@@ -17,7 +17,8 @@ export function clusteredUnitVectors(count: number, dimensions: number, clusters
   });
 }
 
-function mulberry32(seed: number): () => number {
+/** A small seeded generator of numbers in [0, 1) (mulberry32), for reproducible tests. */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
