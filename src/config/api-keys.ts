@@ -39,6 +39,9 @@ export const apiKeyEntrySchema = z
     sha256: entry.sha256?.toLowerCase() ?? digestApiKey(entry.key!),
   }));
 
+/** A keys file, or `apiKeys` in a config file: a JSON array of entries. */
+export const apiKeysFileSchema = z.array(apiKeyEntrySchema, { message: "must be a list of keys" });
+
 /** SHA-256 of a presented or configured key, as lower-case hex. */
 export function digestApiKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
@@ -58,15 +61,23 @@ export function parseApiKeyList(value: string, ctx: z.RefinementCtx): ApiKey[] {
     const parsed = apiKeyEntrySchema.safeParse({ name, scopes: scopes.split("+").filter((scope) => scope !== ""), key: rest.join(":") });
     if (parsed.success) keys.push(parsed.data);
     else {
-      const label = /^[\w.-]{1,64}$/.test(name) ? ` ("${name}")` : "";
+      // Name the entry only when it has the name:scopes:key shape: a bare key must not be echoed as a "name".
+      const label = rest.length > 0 && /^[\w.-]{1,64}$/.test(name) ? ` ("${name}")` : "";
       ctx.addIssue({ code: "custom", message: `entry ${index + 1}${label} must be name:scopes:key (${parsed.error.issues[0]!.message})` });
     }
   });
   return keys;
 }
 
-/** The `apiKeys` setting: the environment string form, or a list of entries in a config file. */
-export const apiKeysSettingSchema = z.union([z.string().transform(parseApiKeyList), z.array(apiKeyEntrySchema)]);
-
-/** Reads a keys file: a JSON array of entries (see `apiKeyEntrySchema`). */
-export const apiKeysFileSchema = z.array(apiKeyEntrySchema);
+/**
+ * The `apiKeys` setting: the environment string form, or a list of entries in a config file.
+ * (Not a zod union: a union reports only "Invalid input", and problems must name the entry.)
+ */
+export const apiKeysSettingSchema = z.unknown().transform((value, ctx): ApiKey[] => {
+  if (typeof value === "string") return parseApiKeyList(value, ctx);
+  const parsed = apiKeysFileSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  ctx.addIssue({ code: "custom", message: `${issue.path.length > 0 ? `at ${issue.path.join(".")}: ` : ""}${issue.message}` });
+  return z.NEVER;
+});

@@ -10,7 +10,13 @@ export const defaultModelId = "google/use-lite";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A switch from a file (true/false) or the environment ("true", "false", "1", "0"). */
-const switchSetting = z.union([z.boolean(), z.enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' }).transform((value) => value === "true" || value === "1")]);
+const switchSetting = z.unknown().transform((value, ctx) => {
+  if (typeof value === "boolean") return value;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  ctx.addIssue({ code: "custom", message: 'must be "true" or "false"' });
+  return z.NEVER;
+});
 
 /**
  * Every setting kindred has, with its default. Parsed once at start-up into a frozen object
