@@ -6,7 +6,7 @@ import type { WriteOutcome } from "../../store/article-store.ts";
 import { presentArticle } from "../present.ts";
 import { limitBody, readJsonBody } from "../request-body.ts";
 import type { ServiceState } from "../service-state.ts";
-import { articleBatchBodySchema, maxBatchArticles, parseArticlePatch, parseParameters, queryToObject } from "../wire-schemas.ts";
+import { articleBatchBodySchema, maxBatchArticles, parseArticleBody, parseArticlePatch, parseParameters, queryToObject } from "../wire-schemas.ts";
 import { readyEngine } from "./related-routes.ts";
 import { z } from "zod";
 
@@ -37,14 +37,7 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   app.put("/v1/articles/:id", ...guard, async (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
-    const raw = await readJsonBody(c);
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-      throw new KindredError("invalid_body", "The body must be a JSON object: an article.", { parameter: "(body)" });
-    }
-    const record = raw as Record<string, unknown>;
-    if ("id" in record && String(record["id"]) !== id) {
-      throw new KindredError("invalid_body", `Field "id" does not match the article in the path ("${id}").`, { parameter: "id" });
-    }
+    const record = parseArticleBody(await readJsonBody(c), id, "(an article)");
     const article = validArticle({ ...record, id }, id);
     if (article.id !== id) throw new KindredError("invalid_parameter", `The id in the path ("${id}") must not begin or end with spaces.`, { parameter: "id" });
     const [outcome] = await readyEngine(state).writeArticles([article]);
@@ -57,14 +50,14 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
     const id = c.req.param("id");
     const patch = parseArticlePatch(await readJsonBody(c, ["application/merge-patch+json", "application/json"]), id);
     const outcome = await readyEngine(state).updateArticleMetadata(id, (current) => validArticle({ ...presentArticle(current), ...patch }, id));
-    if (outcome === null) throw new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
+    if (outcome === null) throw articleNotFound(id);
     return c.json({ id, status: outcome.status }, 200, noStore);
   });
 
   app.delete("/v1/articles/:id", ...guard, async (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
-    if (!(await readyEngine(state).deleteArticle(id))) throw new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
+    if (!(await readyEngine(state).deleteArticle(id))) throw articleNotFound(id);
     return c.body(null, 204, noStore);
   });
 
@@ -108,6 +101,10 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   });
 
   return app;
+}
+
+function articleNotFound(id: string): KindredError {
+  return new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
 }
 
 /** Validates with the one article schema; a 400 problem lists every field problem. */
