@@ -20,7 +20,8 @@ export async function loadTfjsUseLiteReference(): Promise<TfjsUseLiteReference> 
     tokenize: (text) => model.tokenizer.encode(text),
     async embed(texts) {
       const vectors = new Array<Float32Array>(texts.length);
-      const nonEmpty = texts.map((text, index) => ({ text, index })).filter(({ text }) => model.tokenizer.encode(text).length > 0);
+      // A text has no tokens exactly when it is empty after NFKC (the reference's first step).
+      const nonEmpty = texts.map((text, index) => ({ text, index })).filter(({ text }) => text.normalize("NFKC").length > 0);
       if (nonEmpty.length > 0) {
         const raw = await model.embed(nonEmpty.map(({ text }) => text));
         nonEmpty.forEach(({ index }, row) => (vectors[index] = Float32Array.from(raw[row]!)));
