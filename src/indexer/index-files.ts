@@ -121,6 +121,8 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
       for (let start = 0; start < missing.length; start += pruneBatchSize) {
         report.deleted += (await engine.deleteArticles(missing.slice(start, start + pruneBatchSize))).length;
       }
+      // Many deletes start a compaction: let it finish, so the graph saved below has no tombstones.
+      await engine.waitForCompaction();
     }
   }
   reportProgress();
