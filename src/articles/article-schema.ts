@@ -66,7 +66,7 @@ export const articleRecordSchema = z
           .string()
           .min(1, "must not be empty")
           .max(articleLimits.idChars, `must be at most ${articleLimits.idChars} characters`)
-          .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters"),
+          .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters"),
       ),
     title: optionalText(articleLimits.titleChars),
     text: optionalText(articleLimits.bodyChars),

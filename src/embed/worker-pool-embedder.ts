@@ -1,3 +1,6 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { KindredError } from "../core/errors.ts";
 import type { EmbedRole, Embedder } from "./embedder.ts";
@@ -19,8 +22,9 @@ interface PoolWorker {
  * The worker is TypeScript. On Node 20 a worker does not inherit the parent's module hooks, so
  * a small CommonJS bootstrap registers tsx in the worker before importing the real entry.
  */
+const tsxApiUrl = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
 const workerBootstrap = `
-import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
+import(${JSON.stringify(tsxApiUrl)})
   .then(({ register }) => { register(); return import(${JSON.stringify(new URL("./embed-worker.ts", import.meta.url).href)}); })
   .catch((error) => { require("node:worker_threads").parentPort.postMessage({ kind: "failed", message: String(error && error.stack || error) }); });
 `;
