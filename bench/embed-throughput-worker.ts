@@ -4,8 +4,6 @@
  * (the vectors stay here: the benchmark measures embedding, not message passing of results).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { loadTfjsUseLiteReference } from "../src/embed/use-lite/tfjs-use-lite-reference.ts";
-import { createUseLiteOnnxEmbedder } from "../src/embed/use-lite/use-lite-onnx-embedder.ts";
 
 export interface BenchWorkerData {
   backend: "tfjs" | "onnx";
@@ -14,10 +12,13 @@ export interface BenchWorkerData {
 
 const port = parentPort!;
 const { backend, intraOpThreads } = workerData as BenchWorkerData;
+// Import only the backend in use: a TF.js worker must not load onnxruntime-node (see the bench).
 const embed =
   backend === "tfjs"
-    ? (await loadTfjsUseLiteReference()).embed
-    : await createUseLiteOnnxEmbedder({ intraOpThreads, convertIfNeeded: false }).then((embedder) => embedder.embed.bind(embedder));
+    ? (await (await import("../src/embed/use-lite/tfjs-use-lite-reference.ts")).loadTfjsUseLiteReference()).embed
+    : await (await import("../src/embed/use-lite/use-lite-onnx-embedder.ts"))
+        .createUseLiteOnnxEmbedder({ intraOpThreads, convertIfNeeded: false })
+        .then((embedder) => embedder.embed.bind(embedder));
 port.on("message", async ({ id, texts }: { id: number; texts: string[] }) => {
   const vectors = await embed(texts);
   port.postMessage({ id, count: vectors.length });

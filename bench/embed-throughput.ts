@@ -10,6 +10,10 @@
  *
  * docs/s is wall-clock: on a shared machine it depends on what else runs, so the output carries
  * the load average and CPU milliseconds per document (process-wide, all threads) as well.
+ *
+ * onnxruntime-node is only loaded where an ONNX session runs, and the one ONNX worker pool is
+ * started once: its 1.14 binding corrupts the heap when workers that loaded it are terminated
+ * and new ones started in the same process (see use-lite-onnx-embedder.ts).
  */
 import { readFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -18,7 +22,7 @@ import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { z } from "zod";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "../src/embed/use-lite/convert-use-lite-to-onnx.ts";
-import { USE_LITE_MAX_TOKENS } from "../src/embed/use-lite/use-lite-onnx-embedder.ts";
+import { USE_LITE_MAX_TOKENS } from "../src/embed/use-lite/use-lite-constants.ts";
 import { loadUseLiteTokenizer } from "../src/embed/use-lite/use-lite-tokenizer.ts";
 import type { BenchWorkerData } from "./embed-throughput-worker.ts";
 
@@ -154,9 +158,10 @@ async function startPool(backend: BenchWorkerData["backend"], workerCount: numbe
 }
 
 async function startMainThreadEmbedder(backend: BenchWorkerData["backend"], intraOpThreads: number) {
-  const { loadTfjsUseLiteReference } = await import("../src/embed/use-lite/tfjs-use-lite-reference.ts");
-  const { createUseLiteOnnxEmbedder } = await import("../src/embed/use-lite/use-lite-onnx-embedder.ts");
-  const embedder = backend === "tfjs" ? await loadTfjsUseLiteReference() : await createUseLiteOnnxEmbedder({ intraOpThreads, convertIfNeeded: false });
+  const embedder =
+    backend === "tfjs"
+      ? await (await import("../src/embed/use-lite/tfjs-use-lite-reference.ts")).loadTfjsUseLiteReference()
+      : await (await import("../src/embed/use-lite/use-lite-onnx-embedder.ts")).createUseLiteOnnxEmbedder({ intraOpThreads, convertIfNeeded: false });
   return {
     async embed(texts: readonly string[]): Promise<void> {
       for (let start = 0; start < texts.length; start += args["texts-per-call"]) await embedder.embed(texts.slice(start, start + args["texts-per-call"]));

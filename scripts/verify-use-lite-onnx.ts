@@ -15,7 +15,8 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY } from "../src/embed/use-lite/convert-use-lite-to-onnx.ts";
 import { loadTfjsUseLiteReference } from "../src/embed/use-lite/tfjs-use-lite-reference.ts";
-import { createUseLiteOnnxEmbedder, USE_LITE_MAX_TOKENS, type UseLiteOnnxEmbedder } from "../src/embed/use-lite/use-lite-onnx-embedder.ts";
+import { USE_LITE_MAX_TOKENS } from "../src/embed/use-lite/use-lite-constants.ts";
+import { createUseLiteOnnxEmbedder, type UseLiteOnnxEmbedder } from "../src/embed/use-lite/use-lite-onnx-embedder.ts";
 import { loadUseLiteTokenizer } from "../src/embed/use-lite/use-lite-tokenizer.ts";
 
 const argsSchema = z.object({

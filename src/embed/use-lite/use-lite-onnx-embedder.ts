@@ -3,6 +3,7 @@ import ort from "onnxruntime-node";
 import { normalizeInPlace, type Embedder } from "../embedder.ts";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "./convert-use-lite-to-onnx.ts";
 import { packTokenBatches, type BatchLimits, type PackedBatch } from "./pack-token-batches.ts";
+import { USE_LITE_DIMENSIONS, USE_LITE_MAX_TOKENS, USE_LITE_MODEL_ID } from "./use-lite-constants.ts";
 import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenizer.ts";
 
 /**
@@ -12,7 +13,10 @@ import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenize
  * model id `google/use-lite` and existing indexes stay valid.
  *
  * `session.run` in onnxruntime-node 1.14 blocks the thread it is called from, so a server runs
- * this inside a worker (one embedder per worker thread, see worker-pool-embedder.ts).
+ * this inside a worker (one embedder per worker thread, see worker-pool-embedder.ts). Keep those
+ * workers for the life of the process: the 1.14 binding keeps process-wide state that the thread
+ * which loaded it last owns, and terminating workers that loaded it, then starting new ones,
+ * corrupts the heap ("free(): invalid pointer") within a few rounds in a local reproduction.
  *
  * @example
  *   const embedder = await createUseLiteOnnxEmbedder({ intraOpThreads: 1 });
@@ -54,10 +58,6 @@ export interface UseLiteOnnxEmbedderOptions {
   maxBatchTokens?: number;
 }
 
-export const USE_LITE_MODEL_ID = "google/use-lite";
-export const USE_LITE_DIMENSIONS = 512;
-/** The model reads at most this many tokens per text (ClipToMaxLength in the TF graph). */
-export const USE_LITE_MAX_TOKENS = 128;
 /**
  * Small batches are faster per text on CPU: measured with one thread, 128-token texts cost 9.2-9.3
  * CPU ms each in batches of 2-4 (256-512 tokens) against 12.5 ms in batches of 32, because the
