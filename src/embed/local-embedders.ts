@@ -1,6 +1,8 @@
 import { KindredError } from "../core/errors.ts";
+import { join } from "node:path";
 import type { Embedder } from "./embedder.ts";
-import { UseLiteTfjsEmbedder, useLiteDimensions, useLiteModelId } from "./use-lite-tfjs-embedder.ts";
+import { createUseLiteOnnxEmbedder } from "./use-lite/use-lite-onnx-embedder.ts";
+import { useLiteDimensions, useLiteModelId } from "./use-lite-tfjs-embedder.ts";
 
 /** What a worker needs to build its own copy of a model: plain data, so it crosses threads. */
 export interface EmbedderSpec {
@@ -14,11 +16,13 @@ export function knownDimensions(spec: EmbedderSpec): number | null {
 }
 
 /**
- * Builds an in-thread embedder for a model id. The bundled model is always available; other
- * backends (Transformers.js models under `models/`) register here.
+ * Builds an in-thread embedder for a model id. The bundled model is always available: its
+ * TF.js weights are converted once, by kindred's own converter, into an ONNX model under
+ * `models/google/use-lite/` and run with onnxruntime (same vectors as TF.js, about 10x faster;
+ * see src/embed/use-lite/). Other backends (Transformers.js models under `models/`) register here.
  */
 export async function createLocalEmbedder(spec: EmbedderSpec): Promise<Embedder> {
-  if (spec.modelId === useLiteModelId) return UseLiteTfjsEmbedder.load();
+  if (spec.modelId === useLiteModelId) return createUseLiteOnnxEmbedder({ modelDirectory: join(spec.modelsDir, "google", "use-lite") });
   throw new KindredError(
     "model_unavailable",
     `Unknown model "${spec.modelId}". The bundled model is "${useLiteModelId}".`,

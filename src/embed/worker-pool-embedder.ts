@@ -30,62 +30,44 @@ import(${JSON.stringify(tsxApiUrl)})
 `;
 
 /**
- * Runs a model in worker threads, one model instance per worker, so embedding never blocks
- * the event loop (requests keep being answered while a batch is embedded) and indexing uses
- * every core. Calls are split into batches and spread over idle workers; results come back
- * in input order.
- *
- * @example
- *   const embedder = await WorkerPoolEmbedder.start({ modelId: "google/use-lite", modelsDir: "models" }, 2);
- *   const [vector] = await embedder.embed(["Pentagon denies halt to cyber operations"]);
+ * Worker threads running one model instance each, shared by every embedder of the same model
+ * in the process. They are never terminated: onnxruntime-node 1.14 corrupts the heap when
+ * threads that loaded it are terminated and new ones started (see use-lite-onnx-embedder.ts),
+ * so a pool lives as long as the process, and idle pools are unref'd so they do not keep it
+ * alive.
  */
-export class WorkerPoolEmbedder implements Embedder {
+class ModelWorkers {
   readonly modelId: string;
   readonly dimensions: number;
   readonly #workers: PoolWorker[];
   readonly #queue: PendingBatch[] = [];
-  readonly #batchSize: number;
   #nextId = 0;
-  #closed = false;
+  #leases = 0;
 
-  private constructor(modelId: string, dimensions: number, workers: PoolWorker[], batchSize: number) {
-    this.modelId = modelId;
-    this.dimensions = dimensions;
-    this.#workers = workers;
-    this.#batchSize = batchSize;
-    for (const entry of workers) this.#listen(entry);
+  constructor(ready: { modelId: string; dimensions: number }, workers: Worker[]) {
+    this.modelId = ready.modelId;
+    this.dimensions = ready.dimensions;
+    this.#workers = workers.map((worker) => ({ worker, busy: null }));
+    for (const entry of this.#workers) this.#listen(entry);
   }
 
-  /** Starts `workerCount` workers and waits until each has loaded the model. */
-  static async start(spec: EmbedderSpec, workerCount: number, batchSize = 32): Promise<WorkerPoolEmbedder> {
-    const workers = await Promise.all(Array.from({ length: Math.max(1, workerCount) }, () => startWorker(spec)));
-    const first = workers[0]!;
-    return new WorkerPoolEmbedder(first.ready.modelId, first.ready.dimensions, workers.map(({ worker }) => ({ worker, busy: null })), batchSize);
-  }
-
-  get workerCount(): number {
+  get size(): number {
     return this.#workers.length;
   }
 
-  async embed(texts: readonly string[], role: EmbedRole = "passage"): Promise<Float32Array[]> {
-    if (this.#closed) throw new Error("The embedder is closed.");
-    const batches: Promise<Float32Array[]>[] = [];
-    for (let start = 0; start < texts.length; start += this.#batchSize) {
-      const slice = texts.slice(start, start + this.#batchSize);
-      batches.push(
-        new Promise((resolve, reject) => {
-          this.#queue.push({ request: { id: this.#nextId++, texts: [...slice], role }, resolve, reject });
-        }),
-      );
-    }
-    this.#dispatch();
-    return (await Promise.all(batches)).flat();
+  lease(): void {
+    if (this.#leases++ === 0) for (const { worker } of this.#workers) worker.ref();
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    for (const pending of this.#queue.splice(0)) pending.reject(new Error("The embedder was closed."));
-    await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
+  release(): void {
+    if (--this.#leases === 0) for (const { worker } of this.#workers) worker.unref();
+  }
+
+  submit(texts: string[], role: EmbedRole): Promise<Float32Array[]> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request: { id: this.#nextId++, texts, role }, resolve, reject });
+      this.#dispatch();
+    });
   }
 
   #dispatch(): void {
@@ -112,6 +94,81 @@ export class WorkerPoolEmbedder implements Embedder {
       entry.busy = null;
     });
   }
+}
+
+const sharedWorkers = new Map<string, Promise<ModelWorkers>>();
+
+/**
+ * An embedder backed by worker threads, one model instance per worker, so embedding never
+ * blocks the event loop (requests keep being answered while a batch is embedded) and indexing
+ * uses every core. Calls are split into batches of `batchSize` texts spread over idle workers;
+ * results come back in input order. Embedders of the same model and worker count share their
+ * workers; `close()` releases this one's share.
+ *
+ * @example
+ *   const embedder = await WorkerPoolEmbedder.start({ modelId: "google/use-lite", modelsDir: "models" }, 2);
+ *   const [vector] = await embedder.embed(["Pentagon denies halt to cyber operations"]);
+ */
+export class WorkerPoolEmbedder implements Embedder {
+  readonly modelId: string;
+  readonly dimensions: number;
+  readonly #workers: ModelWorkers;
+  readonly #batchSize: number;
+  #closed = false;
+
+  private constructor(workers: ModelWorkers, batchSize: number) {
+    this.modelId = workers.modelId;
+    this.dimensions = workers.dimensions;
+    this.#workers = workers;
+    this.#batchSize = batchSize;
+    workers.lease();
+  }
+
+  /** Starts (or joins) `workerCount` workers for the model and waits until each has loaded it. */
+  static async start(spec: EmbedderSpec, workerCount: number, batchSize = 32): Promise<WorkerPoolEmbedder> {
+    const count = Math.max(1, workerCount);
+    const key = JSON.stringify([spec.modelId, spec.modelsDir, count]);
+    let workers = sharedWorkers.get(key);
+    if (workers === undefined) {
+      workers = startWorkers(spec, count);
+      sharedWorkers.set(key, workers);
+      workers.catch(() => sharedWorkers.delete(key));
+    }
+    return new WorkerPoolEmbedder(await workers, batchSize);
+  }
+
+  get workerCount(): number {
+    return this.#workers.size;
+  }
+
+  async embed(texts: readonly string[], role: EmbedRole = "passage"): Promise<Float32Array[]> {
+    if (this.#closed) throw new Error("The embedder is closed.");
+    const batches: Promise<Float32Array[]>[] = [];
+    for (let start = 0; start < texts.length; start += this.#batchSize) {
+      batches.push(this.#workers.submit(texts.slice(start, start + this.#batchSize), role));
+    }
+    return (await Promise.all(batches)).flat();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#workers.release();
+  }
+}
+
+async function startWorkers(spec: EmbedderSpec, count: number): Promise<ModelWorkers> {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startWorker(spec)));
+  const failure = started.find((result) => result.status === "rejected");
+  if (failure !== undefined) {
+    // Workers that did load stay parked (unref'd) rather than terminated; see ModelWorkers.
+    for (const result of started) if (result.status === "fulfilled") result.value.worker.unref();
+    throw (failure as PromiseRejectedResult).reason;
+  }
+  const workers = started.map((result) => (result as PromiseFulfilledResult<{ worker: Worker; ready: { modelId: string; dimensions: number } }>).value);
+  const pool = new ModelWorkers(workers[0]!.ready, workers.map(({ worker }) => worker));
+  for (const { worker } of workers) worker.unref();
+  return pool;
 }
 
 async function startWorker(spec: EmbedderSpec): Promise<{ worker: Worker; ready: { modelId: string; dimensions: number } }> {
