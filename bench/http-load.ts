@@ -2,9 +2,10 @@
  * HTTP: requests/s and latency of `GET /v1/articles/{id}/related` against `GET /healthz` on
  * the same `kindred serve` process under the same load generator (autocannon, in this
  * process: on 2 cores the server gets one and the generator the other). The ratio is what
- * the related query costs over the bare HTTP stack. Each endpoint runs twice: saturated with
- * several connections (throughput, and latency including queueing) and with one connection
- * (latency of one request at a time).
+ * the related query costs over the bare HTTP stack (computed afresh, and served from the
+ * related-list cache for a hot set of articles). Each endpoint runs three times: saturated
+ * with several connections (throughput; latency then includes queueing), at half that rate
+ * (latency under a load the server keeps up with), and with one connection (no queue).
  */
 import autocannon from "autocannon";
 import { createRandom } from "./support/synthetic-corpus.ts";
@@ -16,6 +17,8 @@ import { logProgress } from "./support/progress-log.ts";
 export interface LoadFigures {
   connections: number;
   durationS: number;
+  /** The rate asked for (half-load runs); absent: as fast as the server answers. */
+  targetRate?: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -25,7 +28,11 @@ export interface LoadFigures {
 }
 
 export interface EndpointFigures {
+  /** As many requests as the server answers: its throughput; latency includes queueing. */
   saturated: LoadFigures;
+  /** A steady half of the saturated rate: latency under a load the server keeps up with. */
+  halfLoad: LoadFigures;
+  /** One request at a time: latency with no queue at all. */
   single: LoadFigures;
 }
 
@@ -33,9 +40,13 @@ export interface HttpFigures {
   corpus: string;
   articles: number;
   healthz: EndpointFigures;
+  /** A random article each request, the related-list cache off: every list computed. */
   related: EndpointFigures;
+  /** The same on a server with the default cache, asked only for a hot set of articles. */
+  relatedCached: EndpointFigures;
   /** related requests/s over /healthz requests/s, saturated. */
   rateRatio: number;
+  cachedRateRatio: number;
   loadAverage: number;
 }
 
@@ -45,45 +56,68 @@ export interface HttpLoadOptions {
 }
 
 export async function measureHttp(dataDir: string, corpus: string, ids: readonly string[], options: HttpLoadOptions): Promise<HttpFigures> {
-  // The related-list cache off: every request computes its list, as the first view of each
-  // article page does (a cache hit costs about what /healthz does, and hit rates are the site's).
-  const server = await startKindredServer(dataDir, { env: { KINDRED_RELATED_CACHE_ENTRIES: "0" } });
   const loadBefore = readLoadAverage();
+  const random = createRandom(11);
+  const pathOf = (id: string) => `/v1/articles/${encodeURIComponent(id)}/related`;
+  // A different article each request, as a site's article pages would ask.
+  const anyArticle = () => pathOf(ids[Math.floor(random() * ids.length)]!);
+  // The most-read articles of a site: a set small enough that every list stays cached.
+  const hotIds = Array.from({ length: Math.min(hotArticles, ids.length) }, () => ids[Math.floor(random() * ids.length)]!);
+  let nextHot = 0;
+  const hotArticle = () => pathOf(hotIds[nextHot++ % hotIds.length]!);
+
+  // The related-list cache off: every request computes its list, as the first view of each
+  // article page does; then a server with the default cache, asked for the hot set only.
+  const uncached = await startKindredServer(dataDir, { env: { KINDRED_RELATED_CACHE_ENTRIES: "0" } });
+  let healthz: EndpointFigures;
+  let related: EndpointFigures;
   try {
-    const random = createRandom(11);
-    // A different article each request, as a site's article pages would ask.
-    const relatedPath = () => `/v1/articles/${encodeURIComponent(ids[Math.floor(random() * ids.length)]!)}/related`;
-    const healthzPath = () => "/healthz";
-    const run = async (name: string, nextPath: () => string): Promise<EndpointFigures> => {
-      await loadFor(server.baseUrl, nextPath, Math.min(options.connections, 4), 1); // warm-up (JIT, caches)
-      const saturated = await loadFor(server.baseUrl, nextPath, options.connections, options.durationS);
-      const single = await loadFor(server.baseUrl, nextPath, 1, options.durationS);
-      logProgress(
-        `  ${corpus} ${name}: ${saturated.requestsPerSecond} req/s, p50 ${saturated.p50Ms} ms, p99 ${saturated.p99Ms} ms (${options.connections} connections); ` +
-          `one connection p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms`,
-      );
-      return { saturated, single };
-    };
-    const healthz = await run("/healthz", healthzPath);
-    const related = await run("related-by-id", relatedPath);
-    return {
-      corpus,
-      articles: ids.length,
-      healthz,
-      related,
-      rateRatio: ratioOf(related.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),
-      loadAverage: roundTo((loadBefore + readLoadAverage()) / 2, 2),
-    };
+    healthz = await measureEndpoint(uncached.baseUrl, `${corpus} /healthz`, () => "/healthz", options);
+    related = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id`, anyArticle, options);
   } finally {
-    await server.stop();
+    await uncached.stop();
   }
+  const cached = await startKindredServer(dataDir);
+  let relatedCached: EndpointFigures;
+  try {
+    for (const id of new Set(hotIds)) await (await fetch(`${cached.baseUrl}${pathOf(id)}`)).arrayBuffer();
+    relatedCached = await measureEndpoint(cached.baseUrl, `${corpus} related-by-id, cached`, hotArticle, options);
+  } finally {
+    await cached.stop();
+  }
+  return {
+    corpus,
+    articles: ids.length,
+    healthz,
+    related,
+    relatedCached,
+    rateRatio: ratioOf(related.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),
+    cachedRateRatio: ratioOf(relatedCached.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),
+    loadAverage: roundTo((loadBefore + readLoadAverage()) / 2, 2),
+  };
+}
+
+/** Articles in the hot set of the cached run (well under the cache's default 10,000 lists). */
+const hotArticles = 1_000;
+
+/** Warm-up, then saturated, half-rate and one-connection runs against one endpoint. */
+async function measureEndpoint(baseUrl: string, name: string, nextPath: () => string, options: HttpLoadOptions): Promise<EndpointFigures> {
+  await loadFor(baseUrl, nextPath, Math.min(options.connections, 4), 1); // warm-up (JIT)
+  const saturated = await loadFor(baseUrl, nextPath, options.connections, options.durationS);
+  const halfLoad = await loadFor(baseUrl, nextPath, options.connections, options.durationS, Math.max(1, Math.round(saturated.requestsPerSecond / 2)));
+  const single = await loadFor(baseUrl, nextPath, 1, options.durationS);
+  logProgress(
+    `  ${name}: ${saturated.requestsPerSecond} req/s, p50 ${saturated.p50Ms} ms, p99 ${saturated.p99Ms} ms (${options.connections} connections); ` +
+      `at ${halfLoad.requestsPerSecond} req/s p50 ${halfLoad.p50Ms} ms, p99 ${halfLoad.p99Ms} ms; one connection p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms`,
+  );
+  return { saturated, halfLoad, single };
 }
 
 /**
  * One autocannon run. Latencies are collected from its per-response event rather than its
  * histogram, which records whole milliseconds (too coarse for sub-millisecond answers).
  */
-async function loadFor(baseUrl: string, nextPath: () => string, connections: number, durationS: number): Promise<LoadFigures> {
+async function loadFor(baseUrl: string, nextPath: () => string, connections: number, durationS: number, overallRate?: number): Promise<LoadFigures> {
   const latenciesMs: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -91,6 +125,7 @@ async function loadFor(baseUrl: string, nextPath: () => string, connections: num
         url: baseUrl,
         connections,
         duration: durationS,
+        ...(overallRate === undefined ? {} : { overallRate }),
         requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: nextPath() }) }],
       },
       (error, finished) => (error ? reject(error) : resolve(finished)),
@@ -103,6 +138,7 @@ async function loadFor(baseUrl: string, nextPath: () => string, connections: num
   return {
     connections,
     durationS,
+    ...(overallRate === undefined ? {} : { targetRate: overallRate }),
     requestsPerSecond: Math.round(latenciesMs.length / result.duration),
     p50Ms: roundTo(latency.p50Ms, 3),
     p99Ms: roundTo(latency.p99Ms, 3),

@@ -11,6 +11,9 @@
  *
  *   npx tsx bench/vector-search.ts --tiers 10k,100k [--demo-dir DIR] [--queries 200]
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { ArticleCatalog } from "../src/engine/article-catalog.ts";
@@ -37,6 +40,7 @@ export interface VectorTierSpec {
   count: number;
   hnsw: HnswParameters;
   queries: number;
+  sweepEfSearch: boolean;
 }
 
 export interface FilterFigures {
@@ -53,6 +57,14 @@ export interface FilterFigures {
   speedUp: number;
 }
 
+export interface EfSearchFigures {
+  efSearch: number;
+  recallAt10: number;
+  meanMs: number;
+  /** Against the unfiltered exact search of the tier. */
+  speedUp: number;
+}
+
 export interface TierFigures {
   tier: string;
   source: "synthetic" | "demo";
@@ -65,6 +77,8 @@ export interface TierFigures {
   neighbourCosine: { first: number; tenth: number };
   loadAverage: number;
   filters: FilterFigures[];
+  /** Unfiltered, at other efSearch values (empty for tiers too large to save and reload cheaply). */
+  efSearchSweep: EfSearchFigures[];
 }
 
 interface TierIndexes {
@@ -111,7 +125,7 @@ export function measureDemoTier(dataDir: string, queries: number): TierFigures {
     { filter: "none", topics: [] as string[] },
     ...selectivityTopics.map(({ share }) => ({ filter: `${share * 100}%`, topics: chooseTopicsMatching(catalog, share) })),
   ];
-  return measureTier({ name: "demo", count: labels.length, hnsw: defaultHnsw, queries }, "demo", { exact, catalog, labels, filterCases });
+  return measureTier({ name: "demo", count: labels.length, hnsw: defaultHnsw, queries, sweepEfSearch: true }, "demo", { exact, catalog, labels, filterCases });
 }
 
 function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexes: TierIndexes): TierFigures {
@@ -134,6 +148,7 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
   const random = createRandom(7);
   const queryLabels = Array.from({ length: Math.min(spec.queries, labels.length) }, () => labels[Math.floor(random() * labels.length)]!);
   const filters: FilterFigures[] = [];
+  const unfilteredTruth: ReturnType<typeof findRelated>["results"][] = [];
   let firstCosine = 0;
   let tenthCosine = 0;
   for (const filterCase of indexes.filterCases) {
@@ -158,6 +173,7 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
       plans[kindred.result.plan] = (plans[kindred.result.plan] ?? 0) + 1;
       recallSum += recallOf(kindred.result.results, exactRun.result.results);
       if (filterCase.topics.length === 0) {
+        unfilteredTruth.push(exactRun.result.results);
         firstCosine += exactRun.result.results[0]?.score ?? 0;
         tenthCosine += exactRun.result.results[resultK - 1]?.score ?? 0;
       }
@@ -181,6 +197,10 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
         `kindred ${kindred.meanMs.toFixed(3)} ms (${Object.keys(plans).join("+")}), exact ${exactSummary.meanMs.toFixed(3)} ms, ${figures.speedUp}x`,
     );
   }
+  const unfilteredExactMs = filters.find((item) => item.filter === "none")?.exact.meanMs ?? Number.NaN;
+  const efSearchSweep = spec.sweepEfSearch
+    ? sweepEfSearch(graph, spec.hnsw, { exact, catalog, queryLabels, truth: unfilteredTruth, exactMs: unfilteredExactMs })
+    : [];
   return {
     tier: spec.name,
     source,
@@ -192,7 +212,45 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
     neighbourCosine: { first: roundTo(firstCosine / queryLabels.length, 3), tenth: roundTo(tenthCosine / queryLabels.length, 3) },
     loadAverage: roundTo((loadBefore + readLoadAverage()) / 2, 2),
     filters,
+    efSearchSweep,
   };
+}
+
+/** efSearch values tried on each tier that sweeps: kindred's default is 128. */
+const sweptEfSearch = [32, 64, 128, 256];
+
+/**
+ * Unfiltered recall@10 and mean time at other query-time widths, on the same graph (saved and
+ * reloaded with each efSearch) and the same queries: what the default trades.
+ */
+function sweepEfSearch(
+  graph: HnswVectorIndex,
+  hnsw: HnswParameters,
+  reference: { exact: ExactVectorIndex; catalog: ArticleCatalog; queryLabels: number[]; truth: ReturnType<typeof findRelated>["results"][]; exactMs: number },
+): EfSearchFigures[] {
+  const dir = mkdtempSync(join(tmpdir(), "kindred-ef-"));
+  try {
+    const path = join(dir, "graph.hnsw");
+    graph.writeTo(path);
+    return sweptEfSearch.map((efSearch) => {
+      const reloaded = HnswVectorIndex.load(path, benchDimensions, { ...hnsw, efSearch }, graph.deletedLabels());
+      const indexes: SearchIndexes = { graph: reloaded, exact: reference.exact, catalog: reference.catalog, exactScanMaxCandidates: defaultExactScanMaxCandidates };
+      const request = { k: resultK, filters: noFilters };
+      let recallSum = 0;
+      const samplesMs = reference.queryLabels.map((label, index) => {
+        const exclusions = { labels: new Set([label]), textHashes: new Set([reference.catalog.get(label)!.textHash]) };
+        const { result, elapsedMs } = timeSync(() => findRelated(indexes, reference.exact.getVector(label)!, request, exclusions));
+        recallSum += recallOf(result.results, reference.truth[index]!);
+        return elapsedMs;
+      });
+      const meanMs = summariseLatencies(samplesMs).meanMs;
+      const figures = { efSearch, recallAt10: roundTo(recallSum / samplesMs.length, 4), meanMs, speedUp: ratioOf(reference.exactMs, meanMs, 1) };
+      logProgress(`  efSearch ${efSearch}: recall@10 ${figures.recallAt10}, ${meanMs.toFixed(3)} ms, ${figures.speedUp}x exact`);
+      return figures;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -233,12 +291,12 @@ export function chooseTopicsMatching(catalog: ArticleCatalog, share: number): st
 
 /** Tier names accepted on the command line. */
 export const syntheticTiers: Record<string, Omit<VectorTierSpec, "queries">> = {
-  "2k": { name: "2k", count: 2_000, hnsw: defaultHnsw },
-  "10k": { name: "10k", count: 10_000, hnsw: defaultHnsw },
-  "100k": { name: "100k", count: 100_000, hnsw: defaultHnsw },
+  "2k": { name: "2k", count: 2_000, hnsw: defaultHnsw, sweepEfSearch: true },
+  "10k": { name: "10k", count: 10_000, hnsw: defaultHnsw, sweepEfSearch: true },
+  "100k": { name: "100k", count: 100_000, hnsw: defaultHnsw, sweepEfSearch: true },
   // Single-threaded inserts at efConstruction 200 would take most of an hour on 2 cores; 64 keeps
   // the build to minutes (hnswlib ALGO_PARAMS.md: efConstruction trades build time for recall).
-  "1m": { name: "1m", count: 1_000_000, hnsw: { ...defaultHnsw, efConstruction: 64 } },
+  "1m": { name: "1m", count: 1_000_000, hnsw: { ...defaultHnsw, efConstruction: 64 }, sweepEfSearch: false },
 };
 
 if (isMainModule(import.meta.url)) {

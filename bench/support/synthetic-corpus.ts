@@ -18,19 +18,25 @@ export interface SyntheticCorpusOptions {
 }
 
 /**
- * Shape of the synthetic embeddings, calibrated on the demo corpus's real USE Lite vectors
- * (bench/vector-search.ts prints both): articles are noise around a story centre, stories sit
- * around a section centre, and every level has a decaying spectrum (variance of dimension i
- * ~ (i+1)^-spectrumDecay), as real sentence embeddings do. Isotropic noise in 512 dimensions
- * would make every neighbour almost equally far, which no text corpus looks like.
+ * Shape of the synthetic embeddings: articles are noise around a story centre, stories sit
+ * around a section centre, story sizes are skewed (a few large stories, many small), and every
+ * level has a decaying spectrum (variance of dimension i ~ (i+1)^-spectrumDecay), as real
+ * sentence embeddings do. Isotropic noise in 512 dimensions would make every neighbour almost
+ * equally far, which no text corpus looks like. Calibrated at 10k vectors on the demo corpus's
+ * real USE Lite vectors: mean cosine of the 1st / 10th neighbour 0.84 / 0.79 (real 0.86 / 0.79);
+ * HNSW recall@10 0.995 / 0.999 / 1 at efSearch 16 / 32 / 64 (real 0.997 at 32, 0.9985 at 64,
+ * 0.9995 at 128): a little easier for the graph than the real vectors, so read synthetic
+ * recall as slightly optimistic.
  */
 export const syntheticShape = {
   sections: 48,
-  articlesPerStory: 40,
+  articlesPerStory: 20,
+  /** Story sizes: a story is drawn as u^storySkew over the stories, so a few are large and most small. */
+  storySkew: 2,
   sectionWeight: 1.0,
   storyWeight: 0.9,
-  noiseWeight: 0.8,
-  spectrumDecay: 1.0,
+  noiseWeight: 0.65,
+  spectrumDecay: 0.5,
 };
 
 /**
@@ -60,14 +66,23 @@ export class SyntheticCorpus {
   /** Writes the unit vector of `label` into `out`. */
   fillVector(label: number, out: Float32Array): Float32Array {
     const random = createRandom(this.#seed * 104_729 + label);
-    const story = Math.floor(random() * this.#storyCount);
+    const story = Math.floor(Math.pow(random(), syntheticShape.storySkew) * this.#storyCount);
     const storyCentre = this.#storyCentre(story);
     const scale = this.#scale;
     let norm = 0;
-    for (let i = 0; i < this.dimensions; i++) {
-      const value = storyCentre[i]! + syntheticShape.noiseWeight * gaussian(random) * scale[i]!;
-      out[i] = value;
-      norm += value * value;
+    // Box-Muller gives two independent normal draws per pair of uniforms: use both (half the cost
+    // of generating a million vectors).
+    for (let i = 0; i < this.dimensions; i += 2) {
+      const radius = syntheticShape.noiseWeight * Math.sqrt(-2 * Math.log(random() + 1e-12));
+      const angle = 2 * Math.PI * random();
+      const first = storyCentre[i]! + radius * Math.cos(angle) * scale[i]!;
+      out[i] = first;
+      norm += first * first;
+      if (i + 1 < this.dimensions) {
+        const second = storyCentre[i + 1]! + radius * Math.sin(angle) * scale[i + 1]!;
+        out[i + 1] = second;
+        norm += second * second;
+      }
     }
     norm = Math.sqrt(norm);
     for (let i = 0; i < this.dimensions; i++) out[i]! /= norm;
@@ -77,7 +92,7 @@ export class SyntheticCorpus {
   /** The article of `label`, with the selectivity topics it drew and a body of `bodyWords` words. */
   articleAt(label: number, bodyWords = 0): Article {
     const random = createRandom(this.#seed * 15_485_863 + label);
-    const story = Math.floor(createRandom(this.#seed * 104_729 + label)() * this.#storyCount);
+    const story = Math.floor(Math.pow(createRandom(this.#seed * 104_729 + label)(), syntheticShape.storySkew) * this.#storyCount);
     const topics = [`section-${story % syntheticShape.sections}`];
     for (const { topic, share } of selectivityTopics) if (random() < share) topics.push(topic);
     const publishedMs = Date.UTC(2024, 0, 1) + Math.floor(random() * 730) * 86_400_000;
