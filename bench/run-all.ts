@@ -2,8 +2,8 @@
  * `npm run bench`: every speed figure of kindred beside its baseline, measured in one run,
  * written to bench/results.json and printed as the markdown tables the README holds.
  *
- *   npm run bench                      # full run (~30 min on 2 cores): demo corpus, 10k and 100k tiers
- *   npm run bench -- --with-1m         # adds the 1M-vector tier (about 4 GB of vectors, long HNSW build)
+ *   npm run bench                      # full run (~30 min on 2 quiet cores): demo corpus, 10k, 100k and 1M tiers
+ *   npm run bench -- --skip-1m         # without the 1M-vector tier (4 GB of vectors, ~13 of those minutes)
  *   npm run bench -- --quick           # CI: small sizes, checks every figure is produced (< 2 min)
  *   npm run bench -- --only http,coldStart   # re-measure some sections, keeping the others in the file
  *
@@ -31,7 +31,7 @@ import { measureDemoTier, measureSyntheticTier, syntheticTiers } from "./vector-
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    "with-1m": { type: "boolean", default: false },
+    "skip-1m": { type: "boolean", default: false },
     only: { type: "string" },
     out: { type: "string" },
     keep: { type: "boolean", default: false },
@@ -45,7 +45,7 @@ const plan = quick
   ? { demoSlice: 60, syntheticTiers: ["2k"], largeArticles: 2_000, vectorQueries: 20, latencyQueries: 200, coldStartRuns: 1, httpSeconds: 1, httpConnections: 10 }
   : {
       demoSlice: null,
-      syntheticTiers: ["10k", "100k", ...(values["with-1m"] ? ["1m"] : [])],
+      syntheticTiers: ["10k", "100k", ...(values["skip-1m"] ? [] : ["1m"])],
       largeArticles: 100_000,
       vectorQueries: 200,
       latencyQueries: 5_000,
