@@ -58,6 +58,14 @@ export const configSchema = z
     compactDeletedFraction: z.coerce.number().min(0).max(1).default(0.1),
     /** ...and at least this many. */
     compactMinDeleted: intFrom(1, 1_000_000_000).default(1_000),
+    /**
+     * Topics that are no relatedness signal (e.g. "featured", "sponsored"): sharing one does not
+     * make two articles related, and boosting one does nothing. A list, or comma-separated text.
+     */
+    noiseTopics: z
+      .union([z.array(z.string()), z.string().transform((value) => value.split(","))], { message: "must be a list of topics or comma-separated text" })
+      .transform((topics) => topics.map((topic) => topic.trim()).filter((topic) => topic !== ""))
+      .default([]),
   })
   .strict();
 
@@ -89,6 +97,7 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_GRAPH_SAVE_INTERVAL_MS: "graphSaveIntervalMs",
   KINDRED_COMPACT_DELETED_FRACTION: "compactDeletedFraction",
   KINDRED_COMPACT_MIN_DELETED: "compactMinDeleted",
+  KINDRED_NOISE_TOPICS: "noiseTopics",
 };
 
 export interface ConfigSources {

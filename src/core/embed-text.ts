@@ -21,6 +21,29 @@ export function buildEmbedText(article: Pick<Article, "title" | "body">, maxChar
   return truncateAtWord(text, maxChars);
 }
 
+/** Passages: the lead window, then the body in chunks that each fit the bundled encoder's 128 tokens. */
+export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxChunks: 10 });
+
+/**
+ * The texts the model embeds for an article; its vector is their mean (normalised). An article
+ * of at most 90 words is one passage, `buildEmbedText`. A longer one adds its body in 60-word
+ * chunks (at most 10, the first 600 words), so more than the first 128 tokens count: the
+ * bundled encoder ignores everything after them (research: +1.7 points P@10 on bbc).
+ */
+export function buildEmbedPassages(article: Pick<Article, "title" | "body">): string[] {
+  const text = buildEmbedText(article);
+  const words = text.split(/\s+/).filter((word) => word !== "");
+  if (words.length <= passageLimits.leadWords) return [text];
+  const title = article.title.trim();
+  const body = article.body.trim();
+  const bodyWords = (title !== "" && body.startsWith(title) ? body.slice(title.length) : body).split(/\s+/).filter((word) => word !== "");
+  const passages = [words.slice(0, passageLimits.leadWords).join(" ")];
+  for (let start = 0; start < bodyWords.length && passages.length <= passageLimits.maxChunks; start += passageLimits.chunkWords) {
+    passages.push(bodyWords.slice(start, start + passageLimits.chunkWords).join(" "));
+  }
+  return passages;
+}
+
 /** Cuts text to at most `maxChars`, at a word boundary when one is near. */
 export function truncateAtWord(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;

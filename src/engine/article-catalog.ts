@@ -1,5 +1,9 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import type { ArticleSummary } from "../store/article-store.ts";
+import { signatureLength } from "../core/related/shingle-signature.ts";
+
+/** The signature of an article stored without one: matches no other text. */
+const noSignature = new Uint32Array(signatureLength).fill(0xffffffff);
 
 /**
  * In-memory metadata of every article, with the lookups query planning needs: id -> label,
@@ -40,6 +44,9 @@ export class ArticleCatalog {
       publishedAt: article.publishedAt,
       publishedMs: article.publishedMs,
       textHash: article.textHash,
+      signature: article.signature ?? noSignature,
+      words: article.words ?? 0,
+      lang: article.lang ?? null,
     });
     this.#byLabel.set(entry.label, entry);
     this.#labelById.set(entry.id, entry.label);

@@ -1,18 +1,23 @@
 import { hashArticleText, hashEmbedInput } from "../core/content-hash.ts";
 import type { Article } from "../core/article.ts";
-import { buildEmbedText } from "../core/embed-text.ts";
+import { buildEmbedPassages } from "../core/embed-text.ts";
 import { KindredError } from "../core/errors.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import type { Embedder } from "../embed/embedder.ts";
+import { normalizeInPlace, type Embedder } from "../embed/embedder.ts";
+import { modelReadsLanguage } from "../embed/model-languages.ts";
+import type { RankingOptions } from "../core/related/ranking-options.ts";
+import { shingleSignature } from "../core/related/shingle-signature.ts";
+import { bodyWithoutTitle } from "../core/related/lexical-profile.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { createFilterPredicate } from "../core/related/related-filters.ts";
+import { normalizeTopics } from "../core/topics.ts";
 import { saveGraph } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { loadIndexes, type LoadedIndexes } from "./load-indexes.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
 import { compactGraph, needsCompaction, type CompactionReport } from "./compact-graph.ts";
-import { findRelated, type RelatedAnswer, type RelatedRequest } from "./find-related.ts";
+import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
 
 export interface EngineOptions {
@@ -26,9 +31,23 @@ export interface EngineOptions {
   relatedCacheEntries?: number;
   /** When to rebuild the graph without its tombstones; default 10% of slots and at least 1,000. */
   compaction?: { deletedFraction: number; minDeleted: number };
+  /** Topics that are no relatedness signal (e.g. "featured", "sponsored"): they neither attract nor are shared. */
+  noiseTopics?: readonly string[];
+  /** The clock recency decay measures age against (tests fix it). */
+  now?: () => number;
 }
 
-export type { CompactionReport, RelatedAnswer, RelatedRequest };
+export type { CompactionReport };
+
+/**
+ * A related query: k, filters, ranking options, and bounds relative to the query article's
+ * publication time (`published_before=article`), which only a stored, dated article has.
+ */
+export interface RelatedRequest extends HybridRequest {
+  relativeDates?: { beforeArticle: boolean; afterArticle: boolean };
+}
+
+export type RelatedAnswer = HybridAnswer;
 
 /** A related list by article id, as served (and cached). */
 export type ArticleRelatedAnswer = RelatedAnswer & { article: CatalogEntry };
@@ -51,6 +70,7 @@ export class KindredEngine {
   #writeQueue: Promise<unknown> = Promise.resolve();
   #savedSeq: number;
   readonly #cache: RelatedCache<ArticleRelatedAnswer>;
+  readonly #noiseTopics: ReadonlySet<string>;
   /** The running compaction, and the labels changed since its snapshot. */
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
   #closed = false;
@@ -62,6 +82,7 @@ export class KindredEngine {
     this.#indexes = loadIndexes(store, options);
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
     this.#cache = new RelatedCache(options.relatedCacheEntries ?? 10_000);
+    this.#noiseTopics = new Set(normalizeTopics(options.noiseTopics ?? []));
     this.#compactIfNeeded();
   }
 
@@ -109,13 +130,27 @@ export class KindredEngine {
     if (cached !== undefined) return cached;
     const article = indexes.catalog.get(label)!;
     const exclusions = { labels: new Set([label]), textHashes: new Set([article.textHash]) };
-    const answer = { ...findRelated(this.#searchIndexes(), vector, request, exclusions), article };
+    const filters = withRelativeDates(request, article);
+    const query: RelatedQueryArticle = {
+      label,
+      vector: modelReadsLanguage(this.options.modelId, article.lang) ? vector : null,
+      profile: this.store.getLexicalProfile(label) ?? { terms: [], tokens: 0 },
+      publishedMs: article.publishedMs,
+      topics: article.topics,
+      textHash: article.textHash,
+      signature: article.signature,
+    };
+    const lexicalVersion = this.store.lexicalVersion();
+    const answer = { ...findRelatedArticles(this.#rankingEnvironment(), query, { ...request, filters }, exclusions), article };
     if (useCache) {
       this.#cache.set(key, answer, {
         queryLabel: label,
         candidateLabels: new Set(answer.window.labels),
         floorScore: answer.window.floorScore,
-        accept: createFilterPredicate(request.filters, exclusions),
+        accept: createFilterPredicate(filters, exclusions),
+        expandedProbe: answer.expandedProbe,
+        lexicalTerms: answer.lexicalTerms,
+        ...(answer.lexicalTerms === null ? {} : { lexicalVersion }),
       });
     }
     return answer;
@@ -134,10 +169,24 @@ export class KindredEngine {
 
   /** Related articles for a text that is not stored (a draft, an analyst's query). */
   async findRelatedToText(input: { title?: string; text: string }, request: RelatedRequest): Promise<RelatedAnswer> {
+    if (request.relativeDates?.beforeArticle || request.relativeDates?.afterArticle) {
+      throw new KindredError("invalid_parameter", 'A text has no publication date: "article" works as a date bound only for a stored article.', { parameter: "published_before" });
+    }
     const embedder = await this.#embedder();
     const draft = { title: input.title ?? "", body: input.text };
-    const [vector] = await embedder.embed([buildEmbedText(draft)], "query");
-    return findRelated(this.#searchIndexes(), vector!, request, { labels: new Set(), textHashes: new Set([hashArticleText(draft)]) });
+    const passages = buildEmbedPassages(draft);
+    const vector = meanVector(await embedder.embed(passages, "query"));
+    const textHash = hashArticleText(draft);
+    const query: RelatedQueryArticle = {
+      label: null,
+      vector,
+      profile: this.store.analyzeText(draft.title, draft.body),
+      publishedMs: null,
+      topics: [],
+      textHash,
+      signature: shingleSignature(bodyWithoutTitle(draft.title, draft.body) || draft.title),
+    };
+    return findRelatedArticles(this.#rankingEnvironment(), query, request, { labels: new Set(), textHashes: new Set([textHash]) });
   }
 
   /**
@@ -147,16 +196,21 @@ export class KindredEngine {
    */
   async writeArticles(articles: readonly Article[]): Promise<WriteOutcome[]> {
     const prepared = articles.map((article) => {
-      const embedText = buildEmbedText(article);
-      return { article, embedText, textHash: hashArticleText(article), embedHash: hashEmbedInput(this.options.modelId, embedText) };
+      const passages = buildEmbedPassages(article);
+      return { article, passages, textHash: hashArticleText(article), embedHash: this.#embedHashOf(passages) };
     });
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
     const embedStale = async () => {
       const stored = this.store.findEmbedHashes(prepared.map((item) => item.article.id));
       const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
       if (stale.length === 0) return;
-      const embedded = await (await this.#embedder()).embed(stale.map((item) => item.embedText), "passage");
-      stale.forEach((item, index) => vectors.set(item, embedded[index]!));
+      // One call for every passage of every stale article (the pool batches them), then one mean each.
+      const embedded = await (await this.#embedder()).embed(stale.flatMap((item) => item.passages), "passage");
+      let next = 0;
+      for (const item of stale) {
+        vectors.set(item, meanVector(embedded.slice(next, next + item.passages.length)));
+        next += item.passages.length;
+      }
     };
     await embedStale();
     return this.#serialise(async () => {
@@ -184,7 +238,7 @@ export class KindredEngine {
       const current = this.store.findById(id);
       if (current === null) return null;
       const next = update(current);
-      const embedHash = hashEmbedInput(this.options.modelId, buildEmbedText(next));
+      const embedHash = this.#embedHashOf(buildEmbedPassages(next));
       if (next.id !== id || embedHash !== current.embedHash || hashArticleText(next) !== current.textHash) {
         throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
       }
@@ -296,11 +350,35 @@ export class KindredEngine {
       entry: (label: number) => indexes.catalog.get(label),
       // A vector gone since means the article is gone: treat as "could enter" (drop the list).
       score: (queryLabel: number, label: number) => indexes.exact.similarity(queryLabel, label) ?? Infinity,
+      probeScore: (vector: Float32Array, label: number) => {
+        const stored = indexes.exact.getVector(label);
+        if (stored === null) return Infinity;
+        let sum = 0;
+        for (let i = 0; i < vector.length; i++) sum += vector[i]! * stored[i]!;
+        return sum;
+      },
+      // A profile gone since means the article is gone: treat as "could enter".
+      holdsAnyTerm: (label: number, stems: ReadonlySet<string>) => this.store.getLexicalProfile(label)?.terms.some((term) => stems.has(term.stem)) ?? true,
+      lexicalVersion: () => this.store.lexicalVersion(),
     };
   }
 
   #searchIndexes() {
     return { ...this.#indexes, exactScanMaxCandidates: this.options.exactScanMaxCandidates };
+  }
+
+  #rankingEnvironment() {
+    return {
+      indexes: this.#searchIndexes(),
+      lexicon: this.store,
+      noiseTopics: this.#noiseTopics,
+      nowMs: (this.options.now ?? Date.now)(),
+    };
+  }
+
+  /** The hash of the model input: one passage hashes as its text alone, so short articles keep their version 1 hashes. */
+  #embedHashOf(passages: readonly string[]): string {
+    return hashEmbedInput(this.options.modelId, passages.join("\u0000"));
   }
 
   #serialise<T>(work: () => Promise<T>): Promise<T> {
@@ -310,9 +388,38 @@ export class KindredEngine {
   }
 }
 
-/** One cache key per distinct query: the article, k and the normalised filters. */
+/** One cache key per distinct query: the article, k, the normalised filters and the ranking options. */
 function relatedCacheKey(id: string, request: RelatedRequest): string {
   const { filters } = request;
   const sorted = (values: readonly string[]) => [...new Set(values)].sort();
-  return JSON.stringify([id, request.k, sorted(filters.topics), sorted(filters.excludeTopics), filters.sinceMs, filters.untilMs, sorted(filters.excludeIds)]);
+  const ranking: Partial<RankingOptions> = request.ranking ?? {};
+  return JSON.stringify([
+    id, request.k, sorted(filters.topics), sorted(filters.excludeTopics), filters.sinceMs, filters.untilMs, sorted(filters.excludeIds),
+    ranking.mode, ranking.foldDuplicates, ranking.diversity, ranking.halfLifeDays, sorted(ranking.boostTopics ?? []), ranking.topicSignal, ranking.explain,
+    request.relativeDates?.beforeArticle, request.relativeDates?.afterArticle,
+  ]);
+}
+
+/** The filters with `published_before/after=article` applied as bounds at the article's publication time. */
+function withRelativeDates(request: RelatedRequest, article: CatalogEntry): RelatedRequest["filters"] {
+  const relative = request.relativeDates;
+  if (relative === undefined || (!relative.beforeArticle && !relative.afterArticle)) return request.filters;
+  if (article.publishedMs === null) {
+    throw new KindredError("invalid_parameter", `Article "${article.id}" has no publication date, so "article" cannot bound dates; give a date instead.`, {
+      parameter: relative.beforeArticle ? "published_before" : "published_after",
+    });
+  }
+  const { sinceMs, untilMs } = request.filters;
+  return {
+    ...request.filters,
+    sinceMs: relative.afterArticle ? Math.max(sinceMs ?? -Infinity, article.publishedMs) : sinceMs,
+    untilMs: relative.beforeArticle ? Math.min(untilMs ?? Infinity, article.publishedMs) : untilMs,
+  };
+}
+
+/** The normalised mean of passage vectors: the article's vector. */
+function meanVector(vectors: readonly Float32Array[]): Float32Array {
+  const mean = Float32Array.from(vectors[0]!);
+  for (const vector of vectors.slice(1)) for (let i = 0; i < mean.length; i++) mean[i]! += vector[i]!;
+  return normalizeInPlace(mean);
 }

@@ -53,6 +53,7 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       logger,
       relatedCacheEntries: config.relatedCacheEntries,
       compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
+      noiseTopics: config.noiseTopics,
     });
     logger.info({ articles: engine.size(), graph: engine.graphSource, dataDir: config.dataDir }, "index open");
     return {

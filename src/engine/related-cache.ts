@@ -1,4 +1,4 @@
-import { couldChangeList, type ArticleChange, type ListDependencies } from "../core/cache/list-invalidation.ts";
+import { couldChangeList, lexicalStatisticsChanged, type ArticleChange, type ListDependencies } from "../core/cache/list-invalidation.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 
 interface CachedList<T> {
@@ -13,6 +13,12 @@ export interface CurrentState {
   entry(label: number): CatalogEntry | undefined;
   /** Cosine similarity of two stored articles now. */
   score(queryLabel: number, label: number): number;
+  /** Inner product of a vector and a stored article's vector now. */
+  probeScore?(vector: Float32Array, label: number): number;
+  /** Whether a stored article's text holds any of these stems now. */
+  holdsAnyTerm?(label: number, stems: ReadonlySet<string>): boolean;
+  /** The store's lexical version now (see `lexicalStatisticsChanged`). */
+  lexicalVersion?(): number;
 }
 
 /**
@@ -111,11 +117,18 @@ export class RelatedCache<T> {
     if (list.checkedThrough < this.#journalStart) return false;
     const seen = new Set<number>();
     const { dependencies } = list;
+    if (state.lexicalVersion !== undefined && lexicalStatisticsChanged(dependencies, state.lexicalVersion())) return false;
     for (let position = list.checkedThrough - this.#journalStart; position < this.#journal.length; position++) {
       const label = this.#journal[position]!;
       if (seen.has(label)) continue;
       seen.add(label);
-      const change: ArticleChange = { label, current: state.entry(label), scoreNow: () => state.score(dependencies.queryLabel, label) };
+      const change: ArticleChange = {
+        label,
+        current: state.entry(label),
+        scoreNow: () => state.score(dependencies.queryLabel, label),
+        ...(state.probeScore === undefined ? {} : { probeScoreNow: (vector: Float32Array) => state.probeScore!(vector, label) }),
+        ...(state.holdsAnyTerm === undefined ? {} : { holdsAnyTerm: (stems: ReadonlySet<string>) => state.holdsAnyTerm!(label, stems) }),
+      };
       if (couldChangeList(dependencies, change)) return false;
     }
     return true;

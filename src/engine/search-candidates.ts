@@ -4,8 +4,8 @@ import type { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
 import type { Neighbor, VectorIndex } from "../vectors/vector-index.ts";
 import type { ArticleCatalog } from "./article-catalog.ts";
 
-/** How a query's candidates were found, reported in responses for the curious. */
-export type SearchPlan = "hnsw" | "hnsw-filtered" | "exact-subset" | "exact-fallback";
+/** How a query's candidates were found, reported in responses for the curious ("lexical": BM25 alone). */
+export type SearchPlan = "hnsw" | "hnsw-filtered" | "exact-subset" | "exact-fallback" | "lexical";
 
 export interface CandidateSearch {
   query: Float32Array;

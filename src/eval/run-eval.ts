@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Config } from "../config/config.ts";
-import { meanOf, ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision, type Judged } from "../core/eval/relevance-metrics.ts";
+import { bootstrapInterval, pairedDifferenceInterval, type Interval } from "../core/eval/bootstrap-interval.ts";
+import { ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision, type Judged } from "../core/eval/relevance-metrics.ts";
+import type { RankingMode } from "../core/related/ranking-options.ts";
 import { noFilters } from "../core/related/related-filters.ts";
+import type { Embedder } from "../embed/embedder.ts";
 import { openEngine } from "../engine/open-engine.ts";
 import { indexFiles, type IndexProgress } from "../indexer/index-files.ts";
 import { readRecords } from "../ingest/read-records.ts";
@@ -17,33 +20,49 @@ const judgementSchema = z.object({
   story: z.string().min(1).nullish().transform((story) => story ?? null),
 });
 
+/** One configuration's results on one file: each metric's mean with its 95% bootstrap interval. */
+export interface ConfigReport {
+  mode: RankingMode;
+  precisionLabel: Interval | null;
+  precisionStory: Interval | null;
+  ndcg: Interval | null;
+  rPrecisionStory: Interval | null;
+  /** Paired difference to the first configuration compared (null for the first itself). */
+  versusFirst: { precisionLabel: Interval | null; precisionStory: Interval | null } | null;
+  /** Copies folded into results, summed over every query. */
+  foldedCopies: number;
+  queryMsP50: number;
+  queryMsP99: number;
+}
+
 export interface EvalReport {
   file: string;
   model: string;
   k: number;
   articles: number;
   evaluated: number;
-  precisionLabel: number | null;
-  precisionStory: number | null;
-  ndcg: number | null;
-  rPrecisionStory: number | null;
-  foldedCopies: number;
+  configs: ConfigReport[];
   indexSeconds: number;
-  queryMsP50: number;
-  queryMsP99: number;
   wallSeconds: number;
 }
 
 export interface EvalOptions {
   k: number;
+  /** Ranking modes measured side by side on the same index (default: hybrid alone). */
+  compare?: readonly RankingMode[];
   /** Reuse (and keep) this data directory instead of a temporary one. */
   dataDir?: string;
+  /** An embedder to use instead of starting worker threads (tests, scripts). */
+  embedder?: Embedder;
   onIndexProgress?: (progress: IndexProgress) => void;
+  onQueryProgress?: (progress: { done: number; total: number; mode: RankingMode }) => void;
 }
 
 /**
- * Indexes a labelled file and measures, for every article, its top-k related list: P@k by
- * label and by story, nDCG@k (story 2, label 1) and R-precision by story.
+ * Indexes a labelled file and measures, for every article and every configuration, its top-k
+ * related list: P@k by label and by story, nDCG@k (story 2, label 1) and R-precision by story,
+ * each with a bootstrap interval. The files' `topics` are their labels, so they are never a
+ * ranking signal here (`topicSignal: false`): an evaluation must measure kindred, not the labels.
  */
 export async function runEval(file: string, config: Config, logger: Logger, options: EvalOptions): Promise<EvalReport> {
   const started = Date.now();
@@ -55,48 +74,57 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
   const storySizes = countBy([...judgements.values()], (judged) => judged.story);
   const labelStorySizes = countBy([...judgements.values()], (judged) => `${judged.label}\u0000${judged.story ?? ""}`);
   const labelSizes = countBy([...judgements.values()], (judged) => judged.label);
+  const modes = options.compare ?? ["hybrid"];
 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kindred-eval-"));
-  const { engine, close } = await openEngine({ ...config, dataDir }, logger);
+  const { engine, close } = await openEngine({ ...config, dataDir, relatedCacheEntries: 0 }, logger, options.embedder === undefined ? {} : { embedder: options.embedder });
   try {
     const indexed = await indexFiles(engine, [file], { ...(options.onIndexProgress ? { onProgress: options.onIndexProgress } : {}) });
-    const perQuery: { p: number; ps: number | null; ndcg: number; rp: number | null }[] = [];
-    const latencies: number[] = [];
-    let foldedCopies = 0;
-    for (const [id, query] of judgements) {
-      if (engine.getEntry(id) === undefined) continue;
-      const storySize = query.story === null ? 0 : storySizes.get(query.story) ?? 0;
-      const depth = Math.max(options.k, storySize - 1);
-      const queryStarted = performance.now();
-      const answer = engine.findRelatedToArticle(id, { k: depth, filters: noFilters });
-      latencies.push(performance.now() - queryStarted);
-      foldedCopies += answer.foldedCopies;
-      const results = answer.results.map((result) => judgements.get(result.entry.id) ?? { label: "", story: null });
-      const sameStory = query.story === null ? 0 : storySize - 1;
-      const sameLabel = (labelSizes.get(query.label) ?? 1) - 1;
-      const sameLabelSameStory = query.story === null ? 0 : (labelStorySizes.get(`${query.label}\u0000${query.story}`) ?? 1) - 1;
-      perQuery.push({
-        p: precisionAtK(query, results, options.k),
-        ps: storyPrecisionAtK(query, results, options.k),
-        ndcg: ndcgAtK(query, results, options.k, { sameStory, sameLabelOtherStory: sameLabel - sameLabelSameStory }),
-        rp: storyRPrecision(query, results, storySize),
-      });
+    const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
+    const perMode: { p: number[]; ps: (number | null)[]; ndcg: number[]; rp: (number | null)[]; folded: number; latencies: number[] }[] = [];
+    for (const mode of modes) {
+      const measured = { p: [] as number[], ps: [] as (number | null)[], ndcg: [] as number[], rp: [] as (number | null)[], folded: 0, latencies: [] as number[] };
+      for (const [id, query] of queries) {
+        const storySize = query.story === null ? 0 : storySizes.get(query.story) ?? 0;
+        const depth = Math.min(100, Math.max(options.k, storySize - 1));
+        const queryStarted = performance.now();
+        const answer = engine.findRelatedToArticle(id, { k: depth, filters: noFilters, ranking: { mode, topicSignal: false } }, { cache: false });
+        measured.latencies.push(performance.now() - queryStarted);
+        measured.folded += answer.foldedCopies;
+        const results = answer.results.map((result) => judgements.get(result.entry.id) ?? { label: "", story: null });
+        const sameStory = query.story === null ? 0 : storySize - 1;
+        const sameLabel = (labelSizes.get(query.label) ?? 1) - 1;
+        const sameLabelSameStory = query.story === null ? 0 : (labelStorySizes.get(`${query.label}\u0000${query.story}`) ?? 1) - 1;
+        measured.p.push(precisionAtK(query, results, options.k));
+        measured.ps.push(storyPrecisionAtK(query, results, options.k));
+        measured.ndcg.push(ndcgAtK(query, results, options.k, { sameStory, sameLabelOtherStory: sameLabel - sameLabelSameStory }));
+        measured.rp.push(storyRPrecision(query, results, storySize));
+        if (measured.p.length % 500 === 0) options.onQueryProgress?.({ done: measured.p.length, total: queries.length, mode });
+      }
+      perMode.push(measured);
     }
-    latencies.sort((a, b) => a - b);
+    const first = perMode[0]!;
     return {
       file,
       model: config.model,
       k: options.k,
       articles: judgements.size,
-      evaluated: perQuery.length,
-      precisionLabel: meanOf(perQuery.map((query) => query.p)),
-      precisionStory: meanOf(perQuery.map((query) => query.ps)),
-      ndcg: meanOf(perQuery.map((query) => query.ndcg)),
-      rPrecisionStory: meanOf(perQuery.map((query) => query.rp)),
-      foldedCopies,
+      evaluated: queries.length,
+      configs: perMode.map((measured, index) => {
+        const sorted = [...measured.latencies].sort((a, b) => a - b);
+        return {
+          mode: modes[index]!,
+          precisionLabel: bootstrapInterval(measured.p),
+          precisionStory: bootstrapInterval(measured.ps),
+          ndcg: bootstrapInterval(measured.ndcg),
+          rPrecisionStory: bootstrapInterval(measured.rp),
+          versusFirst: index === 0 ? null : { precisionLabel: pairedDifferenceInterval(measured.p, first.p), precisionStory: pairedDifferenceInterval(measured.ps, first.ps) },
+          foldedCopies: measured.folded,
+          queryMsP50: percentile(sorted, 0.5),
+          queryMsP99: percentile(sorted, 0.99),
+        };
+      }),
       indexSeconds: indexed.elapsedMs / 1000,
-      queryMsP50: percentile(latencies, 0.5),
-      queryMsP99: percentile(latencies, 0.99),
       wallSeconds: (Date.now() - started) / 1000,
     };
   } finally {

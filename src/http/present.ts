@@ -1,4 +1,5 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
+import type { Explanation } from "../core/related/explain-result.ts";
 import type { ScoredCandidate } from "../core/related/rank-related.ts";
 import type { StoredArticle } from "../store/article-store.ts";
 
@@ -7,9 +8,39 @@ export function presentEntry(entry: CatalogEntry) {
   return { id: entry.id, title: entry.title, url: entry.url, topics: entry.topics, published_at: entry.publishedAt };
 }
 
-/** A related result: the summary plus its score (cosine similarity, rounded to 6 places). */
-export function presentResult(result: ScoredCandidate) {
-  return { ...presentEntry(result.entry), score: Math.round(result.score * 1e6) / 1e6 };
+const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
+
+/**
+ * A related result: the summary, its score (the fused score, see README "Scores"), the cosine
+ * similarity of the embeddings, and on request the explanation (parts rounded to 6 places).
+ */
+export function presentResult(result: ScoredCandidate & { cosine?: number; explanation?: Explanation }) {
+  return {
+    ...presentEntry(result.entry),
+    score: round6(result.score),
+    ...(result.cosine === undefined ? {} : { cosine: round6(result.cosine) }),
+    ...(result.explanation === undefined ? {} : { explanation: presentExplanation(result.explanation) }),
+  };
+}
+
+function presentExplanation(explanation: Explanation) {
+  const parts = explanation.parts;
+  return {
+    parts: {
+      dense: round6(parts.dense),
+      lexical: round6(parts.lexical),
+      proximity: round6(parts.proximity),
+      topics: round6(parts.topics),
+      boost: round6(parts.boost),
+      recency: round6(parts.recency),
+    },
+    cosine: round6(explanation.cosine),
+    bm25: round6(explanation.bm25),
+    shared_topics: explanation.sharedTopics,
+    shared_terms: explanation.sharedTerms,
+    boosted_topics: explanation.boostedTopics,
+    folded: explanation.folded,
+  };
 }
 
 /** A whole stored article. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseIsoTimestamp } from "../articles/article-schema.ts";
 import { KindredError } from "../core/errors.ts";
 import type { RelatedFilters } from "../core/related/related-filters.ts";
+import type { RankingOptions } from "../core/related/ranking-options.ts";
 import { normalizeTopics } from "../core/topics.ts";
 
 /** Bounds every related query shares. */
@@ -31,8 +32,72 @@ const wireFiltersShape = {
   exclude: listSchema,
 };
 
-export const relatedQuerySchema = z.object({ k: kSchema, ...wireFiltersShape }).strict();
+/** A switch in a query string ("true"/"false", "1"/"0") or a JSON boolean. */
+const booleanSchema = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1")], {
+  message: 'must be "true" or "false"',
+});
+
+/** A date bound relative to the query article ("article") or an ISO 8601 date or date-time. */
+const relativeDateSchema = z
+  .string()
+  .refine((value) => value === "article" || parseIsoTimestamp(value) !== null, 'must be "article" (the query article\'s publication time) or an ISO 8601 date or date-time')
+  .optional();
+
+/** Ranking options on the wire (issue 4); see core/related/ranking-options.ts for what each does. */
+const wireRankingShape = {
+  mode: z.enum(["hybrid", "dense", "lexical"], { message: 'must be "hybrid", "dense" or "lexical"' }).default("hybrid"),
+  fold_duplicates: booleanSchema.default(true),
+  diversity: z.coerce.number({ message: "must be a number from 0 to 1" }).min(0, "must be from 0 to 1").max(1, "must be from 0 to 1").default(0),
+  half_life_days: z.coerce.number({ message: "must be a positive number of days" }).positive("must be a positive number of days").max(36_500, "must be at most 36500").optional(),
+  boost_topics: listSchema,
+  explain: booleanSchema.default(false),
+};
+
+export const relatedQuerySchema = z
+  .object({ k: kSchema, ...wireFiltersShape, ...wireRankingShape, published_before: relativeDateSchema, published_after: relativeDateSchema })
+  .strict();
 export type RelatedQuery = z.output<typeof relatedQuerySchema>;
+
+/** Maps wire ranking options to core ones (topics normalised). */
+export function toRankingOptions(wire: {
+  mode: RankingOptions["mode"];
+  fold_duplicates: boolean;
+  diversity: number;
+  half_life_days?: number | undefined;
+  boost_topics: string[];
+  explain: boolean;
+}): RankingOptions {
+  return {
+    mode: wire.mode,
+    foldDuplicates: wire.fold_duplicates,
+    diversity: wire.diversity,
+    halfLifeDays: wire.half_life_days ?? null,
+    boostTopics: normalizeTopics(wire.boost_topics),
+    topicSignal: true,
+    explain: wire.explain,
+  };
+}
+
+/**
+ * `published_before` / `published_after`: "article" becomes a bound at the query article's
+ * time (resolved by the engine); a date narrows `until` / `since` (the tighter bound wins).
+ */
+export function toRelativeDates(query: RelatedQuery, filters: RelatedFilters): { filters: RelatedFilters; relativeDates: { beforeArticle: boolean; afterArticle: boolean } } {
+  const before = query.published_before;
+  const after = query.published_after;
+  const absolute = toRelatedFilters({
+    topics: [],
+    exclude_topics: [],
+    exclude: [],
+    ...(before === undefined || before === "article" ? {} : { until: before }),
+    ...(after === undefined || after === "article" ? {} : { since: after }),
+  });
+  const tighter = (a: number | null, b: number | null, pick: (x: number, y: number) => number) => (a === null ? b : b === null ? a : pick(a, b));
+  return {
+    filters: { ...filters, sinceMs: tighter(filters.sinceMs, absolute.sinceMs, Math.max), untilMs: tighter(filters.untilMs, absolute.untilMs, Math.min) },
+    relativeDates: { beforeArticle: before === "article", afterArticle: after === "article" },
+  };
+}
 
 /** POST /v1/related: a text that is not stored (a draft, an analyst's question). */
 export function relatedTextBodySchema(maxTextChars: number) {
@@ -42,11 +107,12 @@ export function relatedTextBodySchema(maxTextChars: number) {
       title: z.string().max(2_000, "must be at most 2000 characters").optional(),
       k: kSchema,
       filters: z.object(wireFiltersShape).strict().default({ topics: [], exclude_topics: [], exclude: [] }),
+      ...wireRankingShape,
     })
     .strict();
 }
 
-const listParameters = new Set(["topics", "exclude_topics", "exclude"]);
+const listParameters = new Set(["topics", "exclude_topics", "exclude", "boost_topics"]);
 
 /**
  * Turns a query string into the object the schema validates: list parameters may repeat

@@ -1,4 +1,6 @@
 import type { Article } from "../core/article.ts";
+import type { LexicalProfile } from "../core/related/lexical-profile.ts";
+import type { TermStatistics } from "../core/related/query-terms.ts";
 
 /** An article as stored: the article, its dense label, hashes and change sequence number. */
 export interface StoredArticle extends Article {
@@ -10,10 +12,15 @@ export interface StoredArticle extends Article {
   embedHash: string;
   /** Sequence number of the last change to this article. */
   seq: number;
+  /** MinHash signature of the body's word shingles (core/related/shingle-signature.ts), for folding copies. */
+  signature: Uint32Array;
+  /** Words in title and body: how complete a copy is. */
+  words: number;
 }
 
 /** What the in-memory catalog keeps of an article: its metadata, without body or vector. */
-export type ArticleSummary = Pick<StoredArticle, "label" | "id" | "title" | "url" | "topics" | "publishedAt" | "publishedMs" | "textHash" | "embedHash" | "seq">;
+export type ArticleSummary = Pick<StoredArticle, "label" | "id" | "title" | "url" | "topics" | "publishedAt" | "publishedMs" | "textHash" | "embedHash" | "seq"> &
+  Partial<Pick<StoredArticle, "signature" | "words" | "lang">>;
 
 /** What the write path hands to the store for one article. */
 export interface ArticleWrite {
@@ -68,6 +75,19 @@ export interface ArticleStore {
   listArticles(): Iterable<StoredArticle>;
   /** Every stored article's summary in label order: what start-up loads, so no body is read. */
   listSummaries(): Iterable<ArticleSummary>;
+  /**
+   * The lexical channel (issue 4). Each article's terms are indexed for BM25 and profiled when
+   * it is written, in the same transaction. `getLexicalProfile` is the stored profile;
+   * `analyzeText` profiles a text that is not stored; `getTermStatistics` gives the article
+   * count and these stems' document frequencies; `searchLexical` ranks articles holding any of
+   * the words by BM25 (higher is better), best first.
+   */
+  getLexicalProfile(label: number): LexicalProfile | null;
+  analyzeText(title: string, body: string): LexicalProfile;
+  getTermStatistics(stems: readonly string[]): TermStatistics;
+  searchLexical(words: readonly string[], limit: number): { label: number; score: number }[];
+  /** A number that changes whenever any article's text is added, replaced or removed (BM25 statistics moved). */
+  lexicalVersion(): number;
   /** Every stored vector in label order. */
   listVectors(): Iterable<{ label: number; vector: Float32Array }>;
   /** The latest change per label with sequence number above `seq`. */

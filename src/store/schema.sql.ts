@@ -1,9 +1,12 @@
+import { lexiconSchemaSql } from "./sqlite-lexicon.ts";
+
 /**
- * SQLite schema, version 1. `label` is the INTEGER PRIMARY KEY so that the vector index's
+ * SQLite schema, version 2 (version 1 had no lexical channel; opening one adds it, see
+ * SqliteArticleStore.open). `label` is the INTEGER PRIMARY KEY so that the vector index's
  * integer labels are the rowids; `changes` is the log the HNSW graph replays on start
  * (everything after the sequence number in its manifest).
  */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
 export const schemaSql = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -44,4 +47,4 @@ CREATE TABLE IF NOT EXISTS changes (
   kind TEXT NOT NULL CHECK (kind IN ('upsert', 'delete'))
 );
 CREATE INDEX IF NOT EXISTS changes_label ON changes(label);
-`;
+${lexiconSchemaSql}`;

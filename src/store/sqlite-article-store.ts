@@ -5,6 +5,10 @@ import type { Article } from "../core/article.ts";
 import { KindredError } from "../core/errors.ts";
 import type { ArticleStore, ArticleSummary, ArticleWrite, Change, ModelPin, StoredArticle, WriteOutcome } from "./article-store.ts";
 import { schemaSql, schemaVersion } from "./schema.sql.ts";
+import type { LexicalProfile } from "../core/related/lexical-profile.ts";
+import type { TermStatistics } from "../core/related/query-terms.ts";
+import { signatureLength } from "../core/related/shingle-signature.ts";
+import { decodeSignature, SqliteLexicon } from "./sqlite-lexicon.ts";
 
 interface ArticleRow {
   label: number;
@@ -20,11 +24,16 @@ interface ArticleRow {
   embed_hash: string;
   seq: number;
   topics: string | null;
+  signature: Buffer | null;
+  words: number | null;
 }
 
 const articleColumns = `a.label, a.id, a.title, a.body, a.url, a.published_at, a.published_ms, a.lang, a.source,
-  a.text_hash, a.embed_hash, a.seq,
+  a.text_hash, a.embed_hash, a.seq, l.signature, l.words,
   (SELECT json_group_array(topic) FROM (SELECT topic FROM article_topics t WHERE t.label = a.label ORDER BY position)) AS topics`;
+
+/** Articles with their lexicon row (signature, length), which every article has from schema version 2 on. */
+const articlesWithLexicon = "articles a LEFT JOIN article_lexicon l ON l.label = a.label";
 
 /** Change-log entries kept after pruning, for followers of the log. */
 const retainedChanges = 100_000;
@@ -40,15 +49,17 @@ export const databaseFileName = "kindred.sqlite";
 export class SqliteArticleStore implements ArticleStore {
   readonly #db: Database.Database;
   readonly #statements;
+  readonly #lexicon: SqliteLexicon;
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    this.#lexicon = new SqliteLexicon(db);
     this.#statements = {
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: db.prepare<[string, string]>("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
       count: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM articles"),
-      byId: db.prepare<[string], ArticleRow>(`SELECT ${articleColumns} FROM articles a WHERE a.id = ?`),
-      byLabel: db.prepare<[number], ArticleRow>(`SELECT ${articleColumns} FROM articles a WHERE a.label = ?`),
+      byId: db.prepare<[string], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} WHERE a.id = ?`),
+      byLabel: db.prepare<[number], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} WHERE a.label = ?`),
       embedHash: db.prepare<[string], { embed_hash: string }>("SELECT embed_hash FROM articles WHERE id = ?"),
       vector: db.prepare<[number], { vector: Buffer }>("SELECT vector FROM articles WHERE label = ?"),
       insert: db.prepare(`INSERT INTO articles(id, title, body, url, published_at, published_ms, lang, source, text_hash, embed_hash, vector, seq)
@@ -65,10 +76,11 @@ export class SqliteArticleStore implements ArticleStore {
         "SELECT MAX(seq) AS seq, label, kind FROM changes WHERE seq > ? GROUP BY label ORDER BY seq",
       ),
       pruneChanges: db.prepare<[number]>("DELETE FROM changes WHERE seq <= ?"),
-      listArticles: db.prepare<[], ArticleRow>(`SELECT ${articleColumns} FROM articles a ORDER BY a.label`),
+      listArticles: db.prepare<[], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} ORDER BY a.label`),
       listVectors: db.prepare<[], { label: number; vector: Buffer }>("SELECT label, vector FROM articles ORDER BY label"),
-      listSummaries: db.prepare<[], Omit<ArticleRow, "body" | "lang" | "source" | "topics">>(
-        "SELECT label, id, title, url, published_at, published_ms, text_hash, embed_hash, seq FROM articles ORDER BY label",
+      listSummaries: db.prepare<[], Omit<ArticleRow, "body" | "source" | "topics">>(
+        `SELECT a.label, a.id, a.title, a.url, a.published_at, a.published_ms, a.lang, a.text_hash, a.embed_hash, a.seq, l.signature, l.words
+         FROM ${articlesWithLexicon} ORDER BY a.label`,
       ),
       listTopics: db.prepare<[], { label: number; topic: string }>("SELECT label, topic FROM article_topics ORDER BY label, position"),
     };
@@ -86,6 +98,16 @@ export class SqliteArticleStore implements ArticleStore {
     const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
     if (version === undefined) {
       db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?)").run(String(schemaVersion));
+    } else if (Number(version.value) === 1) {
+      // Version 1 had no lexical channel: index every stored text now (about 2 s per 10,000 short articles).
+      const store = new SqliteArticleStore(db);
+      db.transaction(() => {
+        for (const row of db.prepare<[], { label: number; title: string; body: string }>("SELECT label, title, body FROM articles").all()) {
+          store.#lexicon.add(row.label, row.title, row.body);
+        }
+        db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(schemaVersion));
+      })();
+      return store;
     } else if (Number(version.value) !== schemaVersion) {
       db.close();
       throw new KindredError(
@@ -173,6 +195,11 @@ export class SqliteArticleStore implements ArticleStore {
       label = existing.label;
       this.#statements.deleteTopics.run(label);
     }
+    // The lexical index follows the text in the same transaction (a metadata change leaves it be).
+    if (existing === undefined || existing.title !== article.title || existing.body !== article.body) {
+      this.#lexicon.remove(label);
+      this.#lexicon.add(label, article.title, article.body);
+    }
     article.topics.forEach((topic, position) => this.#statements.insertTopic.run(label, position, topic));
     const seq = Number(this.#statements.logChange.run(label, "upsert").lastInsertRowid);
     this.#statements.update.run({ ...row, label, seq });
@@ -189,6 +216,7 @@ export class SqliteArticleStore implements ArticleStore {
       ids.flatMap((id) => {
         const existing = this.#statements.byId.get(id);
         if (existing === undefined) return [];
+        this.#lexicon.remove(existing.label);
         this.#statements.deleteArticle.run(existing.label);
         const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
         return [{ id, label: existing.label, seq }];
@@ -218,9 +246,11 @@ export class SqliteArticleStore implements ArticleStore {
         topics: articleTopics,
         publishedAt: row.published_at,
         publishedMs: row.published_ms,
+        lang: row.lang,
         textHash: row.text_hash,
         embedHash: row.embed_hash,
         seq: row.seq,
+        ...lexiconOf(row),
       };
     }
   }
@@ -251,6 +281,26 @@ export class SqliteArticleStore implements ArticleStore {
     })();
   }
 
+  getLexicalProfile(label: number): LexicalProfile | null {
+    return this.#lexicon.profile(label);
+  }
+
+  analyzeText(title: string, body: string): LexicalProfile {
+    return this.#lexicon.analyze(title, body);
+  }
+
+  getTermStatistics(stems: readonly string[]): TermStatistics {
+    return this.#lexicon.statistics(stems);
+  }
+
+  searchLexical(words: readonly string[], limit: number): { label: number; score: number }[] {
+    return this.#lexicon.search(words, limit);
+  }
+
+  lexicalVersion(): number {
+    return this.#lexicon.version();
+  }
+
   oldestReplayableSeq(): number {
     return Number(this.#statements.getMeta.get("pruned_through")?.value ?? 0);
   }
@@ -275,7 +325,13 @@ function toStoredArticle(row: ArticleRow): StoredArticle {
     textHash: row.text_hash,
     embedHash: row.embed_hash,
     seq: row.seq,
+    ...lexiconOf(row),
   };
+}
+
+/** The signature and length from the lexicon row (a signature of nothing if there is none). */
+function lexiconOf(row: { signature: Buffer | null; words: number | null }): { signature: Uint32Array; words: number } {
+  return { signature: row.signature === null ? new Uint32Array(signatureLength).fill(0xffffffff) : decodeSignature(row.signature), words: row.words ?? 0 };
 }
 
 function isUnchanged(stored: StoredArticle, write: ArticleWrite): boolean {

@@ -6,6 +6,7 @@ import { RelatedCache, type CurrentState } from "../../src/engine/related-cache.
 
 const entry = (label: number, topics: string[] = ["politics"]): CatalogEntry => ({
   label, id: `a${label}`, title: `Article ${label}`, url: null, topics, publishedAt: null, publishedMs: null, textHash: `t${label}`,
+  signature: new Uint32Array(64).fill(label), words: 10, lang: null,
 });
 
 /** The list of article 1, filtered to politics, ranked from candidates 2, 3, 4 scoring at least 0.6. */

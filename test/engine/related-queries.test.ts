@@ -28,7 +28,7 @@ describe("related queries on the demo slice", () => {
     expect(results[0]!.entry.id).toBe(pentagonDenialId);
     expect(results.map((result) => result.entry.id)).not.toContain(hegsethId);
     expect(results).toHaveLength(10);
-    for (const result of results) expect(result.score).toBeGreaterThanOrEqual(-1), expect(result.score).toBeLessThanOrEqual(1);
+    for (const result of results) expect(result.cosine).toBeGreaterThanOrEqual(-1), expect(result.cosine).toBeLessThanOrEqual(1);
   });
 
   it("returns k results with a topic filter when k match, and all matches when fewer do", () => {

@@ -65,7 +65,7 @@ describe("HTTP API", () => {
       expect(body["article"]).toMatchObject({ id: hegsethId });
       expect(body["results"]).toHaveLength(5);
       expect(body["results"][0]).toMatchObject({ id: pentagonDenialId, url: expect.stringContaining("wikipedia.org"), published_at: "2025-03-05" });
-      expect(Object.keys(body["results"][0]).sort()).toEqual(["id", "published_at", "score", "title", "topics", "url"]);
+      expect(Object.keys(body["results"][0]).sort()).toEqual(["cosine", "id", "published_at", "score", "title", "topics", "url"]);
       const scores = body["results"].map((result: { score: number }) => result.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     });

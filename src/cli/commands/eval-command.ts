@@ -1,4 +1,6 @@
-import { runEval, type EvalReport } from "../../eval/run-eval.ts";
+import { runEval, type ConfigReport, type EvalReport } from "../../eval/run-eval.ts";
+import type { Interval } from "../../core/eval/bootstrap-interval.ts";
+import type { RankingMode } from "../../core/related/ranking-options.ts";
 import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
 import { KindredError } from "../../core/errors.ts";
@@ -10,17 +12,23 @@ export const evalHelp = `Usage: kindred eval FILE.jsonl [options]
 
 Indexes a labelled file (one JSON object per line with id, title, text, label and optionally
 story) into a temporary data directory, then measures every article's related list:
-P@k by label, P@k by story, nDCG@k (same story 2, same label 1) and R-precision by story.
+P@k by label, P@k by story, nDCG@k (same story 2, same label 1) and R-precision by story,
+each with a 95% bootstrap interval over the articles. The file's topics are never used for
+ranking (in labelled files they are the labels).
 
 Options:
-  --k N          list length measured (default 10)
-  --json         print the report as JSON
-  --data-dir DIR keep the index in DIR (re-running then re-embeds nothing)
+  --k N                   list length measured (default 10)
+  --compare M,M           ranking modes side by side on one index: lexical, dense, hybrid
+                          (default hybrid); later modes also show their difference to the first
+  --json                  print the report as JSON
+  --data-dir DIR          keep the index in DIR (re-running then re-embeds nothing)
 ${sharedOptionsHelp.replace(/^  --data-dir.*\n/m, "")}`;
+
+const modes: readonly RankingMode[] = ["hybrid", "dense", "lexical"];
 
 /** `kindred eval FILE` */
 export async function runEvalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { k: { type: "string" }, json: { type: "boolean" } }, true);
+  const { values, positionals } = parseCommandArgs(args, { k: { type: "string" }, json: { type: "boolean" }, compare: { type: "string" } }, true);
   if (values.help) return print(evalHelp);
   if (positionals.length === 0) {
     process.stderr.write(`kindred eval: give at least one labelled FILE.\n\n${evalHelp}\n`);
@@ -28,6 +36,11 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   }
   const k = Number(values.k ?? 10);
   if (!Number.isInteger(k) || k < 1 || k > 100) throw new KindredError("invalid_parameter", "--k must be a whole number from 1 to 100.", { parameter: "k" });
+  const compare = (values.compare ?? "hybrid").split(",").map((mode) => mode.trim()).filter(Boolean);
+  const unknown = compare.find((mode) => !(modes as readonly string[]).includes(mode));
+  if (unknown !== undefined || compare.length === 0) {
+    throw new KindredError("invalid_parameter", `--compare takes modes from ${modes.join(", ")}; got "${unknown ?? ""}".`, { parameter: "compare" });
+  }
   const config = configFromFlags(values, { logLevel: "warn" });
   const logger = createLogger(config.logLevel);
   const reports: EvalReport[] = [];
@@ -37,8 +50,10 @@ export async function runEvalCommand(args: string[]): Promise<number> {
       reports.push(
         await runEval(file, config, logger, {
           k,
+          compare: compare as RankingMode[],
           ...(values["data-dir"] === undefined ? {} : { dataDir: config.dataDir }),
           onIndexProgress: ({ done }) => bar.update(done),
+          onQueryProgress: ({ done, total, mode }) => process.stderr.write(`\r${mode}: ${done}/${total} queries`),
         }),
       );
     } finally {
@@ -49,23 +64,29 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** One column per file, one row per metric. */
+/** One column per file and configuration, one row per metric; intervals in brackets. */
 export function formatEvalTable(reports: readonly EvalReport[]): string {
   const k = reports[0]?.k ?? 10;
-  const number = (value: number | null, digits = 3) => (value === null ? "-" : value.toFixed(digits));
-  const rows: [string, (report: EvalReport) => string][] = [
-    ["articles", (report) => String(report.evaluated)],
-    [`P@${k} (label)`, (report) => number(report.precisionLabel)],
-    [`P@${k} (story)`, (report) => number(report.precisionStory)],
-    [`nDCG@${k}`, (report) => number(report.ndcg)],
-    ["R-precision (story)", (report) => number(report.rPrecisionStory)],
-    ["copies folded", (report) => String(report.foldedCopies)],
-    ["index time (s)", (report) => number(report.indexSeconds, 1)],
-    ["query p50 / p99 (ms)", (report) => `${number(report.queryMsP50, 2)} / ${number(report.queryMsP99, 2)}`],
-    ["wall time (s)", (report) => number(report.wallSeconds, 1)],
+  const interval = (value: Interval | null) => (value === null ? "-" : `${value.mean.toFixed(3)} [${value.low.toFixed(3)}, ${value.high.toFixed(3)}]`);
+  const difference = (value: Interval | null | undefined) =>
+    value == null ? "-" : `${value.mean >= 0 ? "+" : ""}${value.mean.toFixed(3)} [${value.low.toFixed(3)}, ${value.high.toFixed(3)}]`;
+  const columns = reports.flatMap((report) => report.configs.map((configReport) => ({ report, config: configReport })));
+  const first = (report: EvalReport) => report.configs[0]!.mode;
+  const rows: [string, (column: { report: EvalReport; config: ConfigReport }) => string][] = [
+    ["articles", ({ report }) => String(report.evaluated)],
+    [`P@${k} (label)`, ({ config }) => interval(config.precisionLabel)],
+    [`P@${k} (story)`, ({ config }) => interval(config.precisionStory)],
+    [`nDCG@${k}`, ({ config }) => interval(config.ndcg)],
+    ["R-precision (story)", ({ config }) => interval(config.rPrecisionStory)],
+    [`P@${k} (label) vs first`, ({ config }) => difference(config.versusFirst?.precisionLabel)],
+    [`P@${k} (story) vs first`, ({ config }) => difference(config.versusFirst?.precisionStory)],
+    ["copies folded", ({ config }) => String(config.foldedCopies)],
+    ["query p50 / p99 (ms)", ({ config }) => `${config.queryMsP50.toFixed(2)} / ${config.queryMsP99.toFixed(2)}`],
+    ["index time (s)", ({ report }) => report.indexSeconds.toFixed(1)],
+    ["wall time (s)", ({ report }) => report.wallSeconds.toFixed(1)],
   ];
-  const names = reports.map((report) => report.file.split("/").pop() ?? report.file);
-  const widths = [Math.max(...rows.map(([label]) => label.length), 6), ...names.map((name, index) => Math.max(name.length, ...rows.map(([, cell]) => cell(reports[index]!).length)))];
+  const names = columns.map(({ report, config }) => `${report.file.split("/").pop() ?? report.file} ${config.mode}${config.mode === first(report) && report.configs.length > 1 ? " (first)" : ""}`);
+  const widths = [Math.max(...rows.map(([label]) => label.length), 6), ...names.map((name, index) => Math.max(name.length, ...rows.map(([, cell]) => cell(columns[index]!).length)))];
   const line = (cells: string[]) => `${cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[index]!))).join("  ")}\n`;
-  return `model ${reports[0]?.model ?? "?"}\n${line(["metric", ...names])}${rows.map(([label, cell]) => line([label, ...reports.map(cell)])).join("")}`;
+  return `model ${reports[0]?.model ?? "?"}\n${line(["metric", ...names])}${rows.map(([label, cell]) => line([label, ...columns.map(cell)])).join("")}`;
 }

@@ -1,6 +1,6 @@
 import type { RelatedRequest } from "../../engine/kindred-engine.ts";
 import type { ScoredCandidate } from "../../core/related/rank-related.ts";
-import { parseParameters, relatedQuerySchema, toRelatedFilters } from "../../http/wire-schemas.ts";
+import { parseParameters, relatedQuerySchema, toRankingOptions, toRelatedFilters, toRelativeDates } from "../../http/wire-schemas.ts";
 import { presentResult } from "../../http/present.ts";
 
 /** Flags shared by `related` and `similar`: the same filters as the HTTP API. */
@@ -11,6 +11,14 @@ export const queryOptions = {
   since: { type: "string" },
   until: { type: "string" },
   exclude: { type: "string", multiple: true },
+  mode: { type: "string" },
+  "fold-duplicates": { type: "string" },
+  diversity: { type: "string" },
+  "half-life-days": { type: "string" },
+  "boost-topics": { type: "string", multiple: true },
+  "published-before": { type: "string" },
+  "published-after": { type: "string" },
+  explain: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -21,6 +29,14 @@ export const queryOptionsHelp = `Query options:
   --since DATE            published on or after DATE (ISO 8601)
   --until DATE            published on or before DATE (a date includes the whole day)
   --exclude ID,ID         leave these article ids out
+  --published-before D    published at or before D: "article" (the query article's time) or a date
+  --published-after D     published at or after D: "article" or a date
+  --mode M                hybrid (default: embeddings and words fused), dense or lexical
+  --fold-duplicates B     fold copies of one text into one result (default true)
+  --diversity X           0 (default) to 1: trade relevance for variety (MMR)
+  --half-life-days N      favour recent articles: a result loses half its recency credit every N days
+  --boost-topics A,B      favour articles with any of these topics
+  --explain               show what each score is made of
   --json                  print JSON instead of a table`;
 
 const splitList = (values: string[] | undefined) => (values ?? []).flatMap((value) => value.split(",")).map((value) => value.trim()).filter(Boolean);
@@ -36,14 +52,25 @@ export function toRelatedRequest(values: Record<string, unknown>): RelatedReques
       ...(values["since"] === undefined ? {} : { since: values["since"] }),
       ...(values["until"] === undefined ? {} : { until: values["until"] }),
       exclude: splitList(values["exclude"] as string[] | undefined),
+      boost_topics: splitList(values["boost-topics"] as string[] | undefined),
+      ...optional("mode", values["mode"]),
+      ...optional("fold_duplicates", values["fold-duplicates"]),
+      ...optional("diversity", values["diversity"]),
+      ...optional("half_life_days", values["half-life-days"]),
+      ...optional("published_before", values["published-before"]),
+      ...optional("published_after", values["published-after"]),
+      ...(values["explain"] === true ? { explain: "true" } : {}),
     },
     "query",
   );
-  return { k: query.k, filters: toRelatedFilters(query) };
+  const { filters, relativeDates } = toRelativeDates(query, toRelatedFilters(query));
+  return { k: query.k, filters, relativeDates, ranking: toRankingOptions(query) };
 }
 
+const optional = (name: string, value: unknown) => (value === undefined ? {} : { [name]: value });
+
 /** Prints results as an aligned table, or JSON with `--json`. */
-export function printResults(results: readonly ScoredCandidate[], asJson: boolean, header: Record<string, unknown> = {}): void {
+export function printResults(results: readonly (ScoredCandidate & Parameters<typeof presentResult>[0])[], asJson: boolean, header: Record<string, unknown> = {}): void {
   if (asJson) {
     process.stdout.write(`${JSON.stringify({ ...header, results: results.map(presentResult) }, null, 2)}\n`);
     return;
@@ -56,5 +83,15 @@ export function printResults(results: readonly ScoredCandidate[], asJson: boolea
     const date = result.entry.publishedAt?.slice(0, 10) ?? "          ";
     const title = result.entry.title.length > 100 ? `${result.entry.title.slice(0, 99)}…` : result.entry.title;
     process.stdout.write(`${String(index + 1).padStart(3)}  ${result.score.toFixed(3)}  ${date}  ${result.entry.id}  ${title}\n`);
+    const why = result.explanation;
+    if (why !== undefined) {
+      const parts = Object.entries(why.parts).filter(([, value]) => value !== 0).map(([name, value]) => `${name} ${value.toFixed(3)}`);
+      const extra = [
+        why.sharedTerms.length > 0 ? `terms: ${why.sharedTerms.join(", ")}` : "",
+        why.sharedTopics.length > 0 ? `topics: ${why.sharedTopics.join(", ")}` : "",
+        why.folded.length > 0 ? `folded: ${why.folded.join(", ")}` : "",
+      ].filter(Boolean);
+      process.stdout.write(`       = ${parts.join(" + ")}  (cosine ${why.cosine.toFixed(3)}, bm25 ${why.bm25.toFixed(2)})${extra.length > 0 ? `; ${extra.join("; ")}` : ""}\n`);
+    }
   });
 }

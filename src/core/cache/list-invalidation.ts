@@ -18,6 +18,23 @@ export interface ListDependencies {
   floorScore: number;
   /** The query's filter and exclusions, as applied inside the search. */
   accept: (entry: CatalogEntry) => boolean;
+  /**
+   * A hybrid list's second dense search (the feedback round's expanded query vector) and the
+   * lowest score its window held, like `floorScore` for the first.
+   */
+  expandedProbe?: { vector: Float32Array; floorScore: number } | null;
+  /**
+   * The stems of the list's lexical query, when it used the lexical channel: an article holding
+   * any of them could enter through BM25 (and changes those terms' statistics).
+   */
+  lexicalTerms?: ReadonlySet<string> | null;
+  /**
+   * The store's lexical version when the list was computed (lists that used BM25). BM25 scores
+   * depend on corpus statistics (article count, average length, term frequencies) that every
+   * text added, replaced or removed anywhere moves a little, so such a list is exact only while
+   * the version stands.
+   */
+  lexicalVersion?: number;
 }
 
 /** One changed article, in its state now. */
@@ -27,6 +44,10 @@ export interface ArticleChange {
   current: CatalogEntry | undefined;
   /** Cosine similarity of the query article and the changed article now (only called when needed). */
   scoreNow: () => number;
+  /** Inner product of a probe vector and the changed article's vector now (needed for `expandedProbe`). */
+  probeScoreNow?: (vector: Float32Array) => number;
+  /** Whether the changed article's text now holds any of these stems (needed for `lexicalTerms`). */
+  holdsAnyTerm?: (stems: ReadonlySet<string>) => boolean;
 }
 
 /**
@@ -34,6 +55,11 @@ export interface ArticleChange {
  * bits; treating a near-tie as "could enter" only costs a recomputation, never a stale list.
  */
 export const scoreTolerance = 1e-4;
+
+/** True when a list that used BM25 was computed on other corpus statistics than the store has now. */
+export function lexicalStatisticsChanged(list: ListDependencies, versionNow: number): boolean {
+  return list.lexicalVersion !== undefined && list.lexicalVersion !== versionNow;
+}
 
 /**
  * Decides whether a change to one article could alter a cached related list. Sound by
@@ -46,6 +72,13 @@ export const scoreTolerance = 1e-4;
  * checked one by one against the articles' states now: an article that changed twice and is
  * neither a candidate nor able to enter leaves the list as it was.
  *
+ * A hybrid list also has its feedback round's dense search and its lexical query: (3) extends to
+ * "scores at least that search's floor" and to "holds any of the query's terms" (it could then
+ * enter by BM25). Fused scores are z-scores over the candidates, so an unchanged candidate set
+ * with unchanged raw scores fuses the same. BM25's corpus statistics are checked apart, per list
+ * (`lexicalStatisticsChanged`): any text change anywhere moves them, so it drops every list
+ * that used BM25, while a metadata change only drops the lists it can reach.
+ *
  * Exact with respect to the vector scores; an approximate (HNSW) search can also drift when
  * the graph's links change, which is not a change of what the list means (README, "Caching").
  *
@@ -55,5 +88,9 @@ export const scoreTolerance = 1e-4;
 export function couldChangeList(list: ListDependencies, change: ArticleChange): boolean {
   if (change.label === list.queryLabel || list.candidateLabels.has(change.label)) return true;
   if (change.current === undefined || !list.accept(change.current)) return false;
-  return change.scoreNow() >= list.floorScore - scoreTolerance;
+  if (change.scoreNow() >= list.floorScore - scoreTolerance) return true;
+  const probe = list.expandedProbe;
+  if (probe != null && (change.probeScoreNow === undefined || change.probeScoreNow(probe.vector) >= probe.floorScore - scoreTolerance)) return true;
+  const terms = list.lexicalTerms;
+  return terms != null && terms.size > 0 && (change.holdsAnyTerm === undefined || change.holdsAnyTerm(terms));
 }

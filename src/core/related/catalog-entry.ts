@@ -11,4 +11,10 @@ export interface CatalogEntry {
   publishedAt: string | null;
   publishedMs: number | null;
   textHash: string;
+  /** MinHash of the body's word shingles: folds copies without reading bodies (shingle-signature.ts). */
+  signature: Uint32Array;
+  /** Words in title and body: the most complete of several copies is shown. */
+  words: number;
+  /** ISO 639-1 language, when known: a query the model cannot read is ranked by words alone. */
+  lang: string | null;
 }

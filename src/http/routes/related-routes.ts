@@ -6,7 +6,7 @@ import { entityTagOf, respondCacheable } from "../http-caching.ts";
 import { presentEntry, presentResult } from "../present.ts";
 import { readJsonBody } from "../request-body.ts";
 import type { ServiceState } from "../service-state.ts";
-import { parseParameters, queryToObject, relatedQuerySchema, relatedTextBodySchema, toRelatedFilters } from "../wire-schemas.ts";
+import { parseParameters, queryToObject, relatedQuerySchema, relatedTextBodySchema, toRankingOptions, toRelatedFilters, toRelativeDates } from "../wire-schemas.ts";
 
 /** The engine, or a 503 problem while the index is still opening. */
 export function readyEngine(state: ServiceState): KindredEngine {
@@ -29,7 +29,8 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
     const started = performance.now();
     const query = parseParameters(relatedQuerySchema, queryToObject(c.req.queries()), "query");
     const engine = readyEngine(state);
-    const answer = engine.findRelatedToArticle(c.req.param("id"), { k: query.k, filters: toRelatedFilters(query) });
+    const { filters, relativeDates } = toRelativeDates(query, toRelatedFilters(query));
+    const answer = engine.findRelatedToArticle(c.req.param("id"), { k: query.k, filters, relativeDates, ranking: toRankingOptions(query) });
     let view = presented.get(answer);
     const cacheStatus = view === undefined ? "miss" : "hit";
     if (view === undefined) {
@@ -37,6 +38,7 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
         article: presentEntry(answer.article),
         results: answer.results.map(presentResult),
         k: query.k,
+        mode: answer.mode,
         folded_copies: answer.foldedCopies,
         plan: answer.plan,
         model: options.modelId,
@@ -54,11 +56,12 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
     const engine = readyEngine(state);
     const answer = await engine.findRelatedToText(
       { text: body.text, ...(body.title === undefined ? {} : { title: body.title }) },
-      { k: body.k, filters: toRelatedFilters(body.filters) },
+      { k: body.k, filters: toRelatedFilters(body.filters), ranking: toRankingOptions(body) },
     );
     return c.json({
       results: answer.results.map(presentResult),
       k: body.k,
+      mode: answer.mode,
       folded_copies: answer.foldedCopies,
       plan: answer.plan,
       model: options.modelId,

@@ -1,0 +1,44 @@
+import type { CatalogEntry } from "./catalog-entry.ts";
+import type { FusedCandidate, ScoreParts } from "./fuse-candidates.ts";
+import type { LexicalProfile } from "./lexical-profile.ts";
+import { sharedQueryTerms, type QueryTerm } from "./query-terms.ts";
+
+/** Why one result is in the list: the parts of its score (they add up to it) and what they rest on. */
+export interface Explanation {
+  parts: ScoreParts;
+  /** Cosine similarity of the embeddings, and BM25 of the query's terms: the raw channel scores. */
+  cosine: number;
+  bm25: number;
+  /** Topics both articles have (noise topics left out). */
+  sharedTopics: string[];
+  /** The query's strongest terms this result holds, as written in the query article. */
+  sharedTerms: string[];
+  /** The boosted topics it has. */
+  boostedTopics: string[];
+  /** Ids of the copies of this text folded into it. */
+  folded: string[];
+}
+
+export interface ExplainContext {
+  queryTopics: readonly string[];
+  noiseTopics: ReadonlySet<string>;
+  boostTopics: readonly string[];
+  queryTerms: readonly QueryTerm[];
+}
+
+/**
+ * Builds a result's explanation from its fused parts. `profile` is the result's lexical
+ * profile (null when unknown: no shared terms are listed).
+ */
+export function explainResult(result: FusedCandidate, copies: readonly CatalogEntry[], profile: LexicalProfile | null, context: ExplainContext): Explanation {
+  const topics = new Set(result.entry.topics);
+  return {
+    parts: { ...result.parts },
+    cosine: result.cosine,
+    bm25: result.lexicalScore,
+    sharedTopics: context.queryTopics.filter((topic) => topics.has(topic) && !context.noiseTopics.has(topic)),
+    sharedTerms: profile === null ? [] : sharedQueryTerms(context.queryTerms, profile).map((term) => term.surface),
+    boostedTopics: context.boostTopics.filter((topic) => topics.has(topic)),
+    folded: copies.map((copy) => copy.id),
+  };
+}

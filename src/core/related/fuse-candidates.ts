@@ -1,0 +1,125 @@
+import type { CatalogEntry } from "./catalog-entry.ts";
+
+/** A candidate in the pool with each channel's raw score. */
+export interface PoolCandidate {
+  entry: CatalogEntry;
+  /** Inner product with the (possibly feedback-expanded) query vector; what the dense part fuses. */
+  denseScore: number;
+  /** BM25 of the query's terms (0 when it holds none of them). */
+  lexicalScore: number;
+  /** Cosine similarity of the two articles' embeddings, in [-1, 1]: reported, never fused. */
+  cosine: number;
+}
+
+/** The parts of a fused score; `score` is exactly their sum. */
+export interface ScoreParts {
+  dense: number;
+  lexical: number;
+  proximity: number;
+  topics: number;
+  boost: number;
+  recency: number;
+}
+
+export interface FusedCandidate extends PoolCandidate {
+  score: number;
+  parts: ScoreParts;
+}
+
+/** Everything a fusion needs beyond the pool; a null signal is off. */
+export interface FusionContext {
+  query: { publishedMs: number | null; topics: readonly string[] };
+  weights: { dense: number; lexical: number };
+  /** Fuse channels as z-scores over the pool (hybrid); false keeps the raw score of a single channel. */
+  standardize: boolean;
+  proximity: { weight: number; days: number } | null;
+  /** Shared topics; `topicArticles(t)` is how many articles have topic t, `articles` all of them. */
+  topics: { weight: number; noise: ReadonlySet<string>; articles: number; topicArticles: (topic: string) => number } | null;
+  boost: { weight: number; topics: ReadonlySet<string> } | null;
+  recency: { weight: number; halfLifeDays: number; nowMs: number } | null;
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * Fuses a candidate pool into one score per candidate (a sum of parts, in standard deviations
+ * of this query's pool), best first; ties break by id so lists are stable.
+ *
+ * - dense, lexical: each channel's score as a z-score over the pool, times its weight (a
+ *   single-channel ranking, `standardize: false`, keeps the raw cosine or BM25). Z-scores
+ *   put a cosine and a BM25 on one scale without per-site calibration (a raw mix needs a
+ *   different weight per collection; issue 4's table), and unlike reciprocal-rank fusion they
+ *   keep how far ahead a candidate is (research §3: RRF lost to z on every set).
+ * - proximity: exp(-|days apart| / days) when both are dated: one event is reported within days.
+ * - topics: idf-weighted cosine of the two topic sets, noise topics left out.
+ * - boost: a candidate with any boosted topic.
+ * - recency: -(1 - 2^(-age / half-life)), age from `nowMs`; undated candidates are not decayed.
+ */
+export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionContext): FusedCandidate[] {
+  const raw = (scores: number[]) => (context.standardize ? standardize(scores) : scores);
+  const dense = raw(pool.map((candidate) => candidate.denseScore));
+  const lexical = raw(pool.map((candidate) => candidate.lexicalScore));
+  const queryTopics = context.topics === null ? null : topicVector(context.query.topics, context.topics);
+  const fused = pool.map((candidate, index): FusedCandidate => {
+    const parts: ScoreParts = {
+      dense: context.weights.dense === 0 ? 0 : context.weights.dense * dense[index]!,
+      lexical: context.weights.lexical === 0 ? 0 : context.weights.lexical * lexical[index]!,
+      proximity: proximityPart(context, candidate.entry),
+      topics: queryTopics === null ? 0 : context.topics!.weight * topicCosine(queryTopics, topicVector(candidate.entry.topics, context.topics!)),
+      boost: context.boost !== null && candidate.entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0,
+      recency: recencyPart(context, candidate.entry),
+    };
+    return { ...candidate, parts, score: sumParts(parts) };
+  });
+  return fused.sort(byScore);
+}
+
+/** The score as the sum of its parts, in one fixed order (so an explanation adds up exactly). */
+export function sumParts(parts: ScoreParts): number {
+  return parts.dense + parts.lexical + parts.proximity + parts.topics + parts.boost + parts.recency;
+}
+
+export function byScore(a: { score: number; entry: CatalogEntry }, b: { score: number; entry: CatalogEntry }): number {
+  return b.score - a.score || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0);
+}
+
+/** (x - mean) / standard deviation over the values; all zero when they do not vary. */
+export function standardize(values: readonly number[]): number[] {
+  if (values.length === 0) return [];
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / values.length;
+  const deviation = Math.sqrt(variance);
+  return values.map((value) => (deviation < 1e-12 ? 0 : (value - mean) / deviation));
+}
+
+function proximityPart(context: FusionContext, entry: CatalogEntry): number {
+  const { proximity, query } = context;
+  if (proximity === null || query.publishedMs === null || entry.publishedMs === null) return 0;
+  return proximity.weight * Math.exp(-Math.abs(entry.publishedMs - query.publishedMs) / dayMs / proximity.days);
+}
+
+function recencyPart(context: FusionContext, entry: CatalogEntry): number {
+  const { recency } = context;
+  if (recency === null || entry.publishedMs === null) return 0;
+  const ageDays = Math.max(0, (recency.nowMs - entry.publishedMs) / dayMs);
+  return -recency.weight * (1 - 2 ** (-ageDays / recency.halfLifeDays));
+}
+
+/** Topic -> idf weight, noise topics dropped: a topic every article has says nothing. */
+function topicVector(topics: readonly string[], settings: NonNullable<FusionContext["topics"]>): Map<string, number> {
+  const vector = new Map<string, number>();
+  for (const topic of topics) {
+    if (settings.noise.has(topic)) continue;
+    vector.set(topic, Math.log((settings.articles + 1) / (settings.topicArticles(topic) + 1)) + 1e-6);
+  }
+  return vector;
+}
+
+function topicCosine(a: Map<string, number>, b: Map<string, number>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let dot = 0;
+  for (const [topic, weight] of a) dot += weight * (b.get(topic) ?? 0);
+  if (dot === 0) return 0;
+  const norm = (vector: Map<string, number>) => Math.sqrt([...vector.values()].reduce((sum, weight) => sum + weight * weight, 0));
+  return dot / (norm(a) * norm(b));
+}

@@ -1,0 +1,76 @@
+/**
+ * How a related list is ranked, per request. `hybrid` fuses the embedding (dense) and BM25
+ * (lexical) channels with the same-story signals; `dense` and `lexical` are each channel alone,
+ * kept for comparison (`kindred eval --compare`) and for sites that want one.
+ */
+export type RankingMode = "hybrid" | "dense" | "lexical";
+
+export interface RankingOptions {
+  mode: RankingMode;
+  /** Fold copies and light edits of one text into one result (default on). */
+  foldDuplicates: boolean;
+  /** 0 (pure relevance) to 1 (most diverse): MMR over the candidate pool. */
+  diversity: number;
+  /** Recency: a result loses up to one unit of score as it ages, half of it per half-life. Null: off. */
+  halfLifeDays: number | null;
+  /** Results with any of these topics gain `fusionConstants.boostWeight`. */
+  boostTopics: readonly string[];
+  /** Whether shared topics count as a signal. `kindred eval` turns it off: there the topics are the labels. */
+  topicSignal: boolean;
+  /** Return the parts of each score (and what was folded). */
+  explain: boolean;
+}
+
+export const defaultRankingOptions: RankingOptions = Object.freeze({
+  mode: "hybrid",
+  foldDuplicates: true,
+  diversity: 0,
+  halfLifeDays: null,
+  boostTopics: [],
+  topicSignal: true,
+  explain: false,
+});
+
+/**
+ * The fused score's constants: the same for every site and collection (issue 4: no per-site
+ * tuning). Channel parts are z-scores over the query's candidate pool, so each unit is "one
+ * standard deviation above this query's typical candidate", whatever the channel's raw scale.
+ * Where the numbers come from: scratch research (REPORT.md §3-4) and the measurements in the
+ * README ("How relatedness is measured").
+ */
+export const fusionConstants = Object.freeze({
+  /** Dense candidates taken (at least twice k). */
+  densePool: 100,
+  /** Lexical candidates added to the pool: few, since a shared name alone (another Hegseth story) is weak evidence. */
+  lexicalPool: 30,
+  /** Lexical matches scored: pool members below this depth get half the lowest score fetched. */
+  lexicalDepth: 200,
+  /**
+   * Weight of the lexical part. The encoder reads about the first 90 words (128 tokens) of each
+   * passage and averages passages, so it blurs what tells one long story from a similar one;
+   * BM25 reads everything. So the lexical weight rises with the share of the query the lead
+   * window does not cover: `short` when it covers all of it, up to `long` (research: 0.25 keeps
+   * short items on topic; same-event sets of long articles want lexical near-equal).
+   */
+  lexicalWeightShort: 0.25,
+  lexicalWeightLong: 1,
+  encoderWindowWords: 90,
+  /** Same story: published close in time to the query article, exp(-|days apart| / 14). */
+  proximityWeight: 1,
+  proximityDays: 14,
+  /** Shared topics (idf-weighted cosine of topic sets; noise topics left out). */
+  topicWeight: 0.5,
+  boostWeight: 1,
+  recencyWeight: 1,
+  /** Pseudo-relevance feedback: the query vector moves toward the fused top 3 (Rocchio). */
+  feedbackArticles: 3,
+  /** Copies shown after folding are looked for among this many ranked candidates beyond k. */
+  foldWindowExtra: 50,
+});
+
+/** The lexical weight for a query of `words` words (see `fusionConstants.lexicalWeightShort`). */
+export function lexicalWeightFor(words: number): number {
+  const { lexicalWeightShort: short, lexicalWeightLong: long, encoderWindowWords: window } = fusionConstants;
+  const uncovered = words <= window ? 0 : 1 - window / words;
+  return short + (long - short) * uncovered;
+}

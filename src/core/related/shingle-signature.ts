@@ -1,0 +1,74 @@
+/**
+ * Near-duplicate detection by word shingles (Broder 1997, "On the resemblance and containment of
+ * documents"): two texts whose sets of 5-word sequences overlap with Jaccard >= 0.6 are copies
+ * or light edits of one text (a wire story re-run under another headline, a revised version).
+ * Measured on bbc (research §5): every pair at >= 0.6 is a revision of one article, while pairs
+ * at 0.3-0.5 are different articles on one story, which must not fold. Embedding cosine is no
+ * substitute: short items on different days of one war ("airstrikes kill 27" / "... kill 22")
+ * reach 0.97.
+ *
+ * A MinHash signature (one minimum per hash function) estimates the Jaccard of two shingle sets
+ * from a fixed 256 bytes per article, stored at index time, so folding reads no bodies.
+ */
+export const signatureLength = 64;
+export const shingleWords = 5;
+/** Jaccard at or above which two texts are one text (research §5). */
+export const duplicateJaccard = 0.6;
+
+/** Odd multipliers and offsets of the hash family, fixed so signatures stay comparable across runs. */
+const family = (() => {
+  let state = 0x9e3779b9;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  return Array.from({ length: signatureLength }, () => ({ multiplier: next() | 1, offset: next() }));
+})();
+
+/** The words of a text, case- and width-folded, as shingles see them. */
+export function normalizedWords(text: string): string[] {
+  return text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/**
+ * The MinHash signature of a text's 5-word shingles. A text of fewer than five words is one
+ * shingle; an empty text has an all-ones signature that matches only another empty text.
+ *
+ * @example
+ *   estimateJaccard(shingleSignature(a.body), shingleSignature(b.body)) >= duplicateJaccard // a copy
+ */
+export function shingleSignature(text: string): Uint32Array {
+  const words = normalizedWords(text);
+  const signature = new Uint32Array(signatureLength).fill(0xffffffff);
+  const count = Math.max(1, words.length - shingleWords + 1);
+  if (words.length === 0) return signature;
+  for (let start = 0; start < count; start++) {
+    const shingle = fnv1a(words.slice(start, start + shingleWords).join(" "));
+    for (let i = 0; i < signatureLength; i++) {
+      const { multiplier, offset } = family[i]!;
+      const hashed = (Math.imul(shingle ^ offset, multiplier) ^ (Math.imul(shingle, 0x85ebca6b) >>> 13)) >>> 0;
+      if (hashed < signature[i]!) signature[i] = hashed;
+    }
+  }
+  return signature;
+}
+
+/** The share of positions where two signatures agree: an unbiased estimate of their Jaccard. */
+export function estimateJaccard(a: Uint32Array, b: Uint32Array): number {
+  let same = 0;
+  // An all-ones slot is "no shingle": two empty signatures are not evidence of one text.
+  for (let i = 0; i < signatureLength; i++) if (a[i] === b[i] && a[i] !== 0xffffffff) same++;
+  return same / signatureLength;
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

@@ -1,0 +1,213 @@
+import type { CatalogEntry } from "../core/related/catalog-entry.ts";
+import { diversify } from "../core/related/diversify-results.ts";
+import { explainResult, type Explanation } from "../core/related/explain-result.ts";
+import { foldDuplicates } from "../core/related/fold-duplicates.ts";
+import { fuseCandidates, type FusedCandidate, type FusionContext, type PoolCandidate } from "../core/related/fuse-candidates.ts";
+import type { LexicalProfile } from "../core/related/lexical-profile.ts";
+import { selectQueryTerms, type QueryTerm } from "../core/related/query-terms.ts";
+import { defaultRankingOptions, fusionConstants, lexicalWeightFor, type RankingOptions } from "../core/related/ranking-options.ts";
+import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
+import { normalizeInPlace } from "../embed/embedder.ts";
+import type { ArticleStore } from "../store/article-store.ts";
+import { searchCandidates, type SearchIndexes, type SearchPlan } from "./search-candidates.ts";
+
+/** The query article (stored or a draft) as the ranking sees it. */
+export interface RelatedQueryArticle {
+  /** Null for a draft that is not stored. */
+  label: number | null;
+  /** Null when the model cannot read it (a language it was not trained on): words alone rank it. */
+  vector: Float32Array | null;
+  profile: LexicalProfile;
+  publishedMs: number | null;
+  topics: readonly string[];
+  textHash: string | null;
+  signature: Uint32Array | null;
+}
+
+export interface HybridRequest {
+  k: number;
+  filters: RelatedFilters;
+  ranking?: Partial<RankingOptions>;
+}
+
+/** One related result: the article, its fused score with the raw channel scores, and its folded copies. */
+export interface RelatedResult {
+  entry: CatalogEntry;
+  /** The fused score (a sum of parts in standard deviations over the candidate pool; see fuse-candidates.ts). */
+  score: number;
+  cosine: number;
+  copies: CatalogEntry[];
+  explanation?: Explanation;
+}
+
+export interface HybridAnswer {
+  results: RelatedResult[];
+  /** Copies folded into the results, and copies of the query article dropped. */
+  foldedCopies: number;
+  plan: SearchPlan;
+  mode: RankingOptions["mode"];
+  /** What the list depended on, for the result cache (core/cache/list-invalidation.ts). */
+  window: { labels: number[]; floorScore: number };
+  expandedProbe: { vector: Float32Array; floorScore: number } | null;
+  lexicalTerms: ReadonlySet<string> | null;
+}
+
+/** What the ranking reads from the store: the lexical channel. */
+export type LexicalSource = Pick<ArticleStore, "getTermStatistics" | "searchLexical" | "getLexicalProfile">;
+
+export interface RankingEnvironment {
+  indexes: SearchIndexes;
+  lexicon: LexicalSource;
+  noiseTopics: ReadonlySet<string>;
+  nowMs: number;
+}
+
+/**
+ * The related query (issue 4): candidates from the dense channel (the vector index, filters
+ * inside the search) and the lexical channel (BM25 of the query's "more like this" terms,
+ * filters applied after), fused into one score with the same-story signals, one round of
+ * pseudo-relevance feedback on the dense side, then copies folded, optional MMR, and the cut
+ * to k. Pure ranking lives in src/core/related; this file only fetches.
+ */
+export function findRelatedArticles(environment: RankingEnvironment, query: RelatedQueryArticle, request: HybridRequest, exclusions: QueryExclusions): HybridAnswer {
+  const ranking: RankingOptions = { ...defaultRankingOptions, ...request.ranking };
+  // A single channel needs only a window a little wider than k (what copies may fold away);
+  // the hybrid pools 100 dense candidates, since z-scores need a population to be measured on.
+  let poolSize = ranking.mode === "hybrid" ? Math.max(fusionConstants.densePool, 2 * request.k + fusionConstants.foldWindowExtra) : request.k + Math.max(10, request.k);
+  for (;;) {
+    const attempt = rankPool(environment, query, request, exclusions, ranking, poolSize);
+    if (attempt.answer.results.length >= request.k || !attempt.saturated) return attempt.answer;
+    poolSize *= 2; // copies folded away more than the window held: widen it until k survive or nothing more matches
+  }
+}
+
+function rankPool(
+  environment: RankingEnvironment,
+  query: RelatedQueryArticle,
+  request: HybridRequest,
+  exclusions: QueryExclusions,
+  ranking: RankingOptions,
+  poolSize: number,
+): { answer: HybridAnswer; saturated: boolean } {
+  const { indexes, lexicon } = environment;
+  const accept = createFilterPredicate(request.filters, exclusions);
+  const useDense = ranking.mode !== "lexical" && query.vector !== null;
+  const useLexical = ranking.mode !== "dense" || query.vector === null;
+  const hybrid = useDense && useLexical;
+
+  const pool = new Map<number, PoolCandidate>();
+  let plan: SearchPlan = "lexical";
+  let floorScore = Infinity;
+  let saturated = false;
+  const addDense = (vector: Float32Array) => {
+    const search = searchCandidates(indexes, { query: vector, accept, filters: request.filters, want: poolSize });
+    for (const { label } of search.neighbors) if (!pool.has(label)) pool.set(label, { entry: indexes.catalog.get(label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
+    const full = search.neighbors.length >= poolSize;
+    saturated ||= full;
+    return { plan: search.plan, floor: full ? Math.min(...search.neighbors.map((neighbor) => neighbor.score)) : -Infinity };
+  };
+  if (useDense) ({ plan, floor: floorScore } = addDense(query.vector!));
+
+  let queryTerms: QueryTerm[] = [];
+  let lexicalScoreOf = (_label: number) => 0;
+  if (useLexical) {
+    const statistics = lexicon.getTermStatistics(query.profile.terms.map((term) => term.stem));
+    queryTerms = selectQueryTerms(query.profile, statistics);
+    const depth = Math.max(fusionConstants.lexicalDepth, 2 * poolSize);
+    const hits = lexicon.searchLexical(queryTerms.map((term) => term.surface), depth);
+    const scores = new Map(hits.map((hit) => [hit.label, hit.score]));
+    // Articles matched below the depth fetched score less than the last one: half of it stands in.
+    const below = hits.length < depth ? 0 : hits[hits.length - 1]!.score / 2;
+    lexicalScoreOf = (label) => scores.get(label) ?? below;
+    let taken = 0;
+    const wanted = hybrid ? fusionConstants.lexicalPool : poolSize;
+    for (const hit of hits) {
+      if (taken >= wanted) break;
+      const entry = indexes.catalog.get(hit.label);
+      if (entry === undefined || !accept(entry)) continue;
+      taken++;
+      if (!pool.has(hit.label)) pool.set(hit.label, { entry, denseScore: 0, lexicalScore: 0, cosine: 0 });
+    }
+    if (!hybrid) saturated ||= taken >= wanted || hits.length >= depth;
+  }
+
+  const scorePool = (vector: Float32Array | null) => {
+    for (const candidate of pool.values()) {
+      const stored = indexes.exact.getVector(candidate.entry.label);
+      candidate.cosine = query.vector === null || stored === null ? 0 : dot(query.vector, stored);
+      candidate.denseScore = vector === null || stored === null ? 0 : dot(vector, stored);
+      candidate.lexicalScore = lexicalScoreOf(candidate.entry.label);
+    }
+  };
+  const weights = { dense: useDense ? 1 : 0, lexical: useLexical ? (hybrid ? lexicalWeightFor(query.profile.tokens) : 1) : 0 };
+  const context = fusionContext(environment, query, ranking, weights, hybrid);
+  scorePool(useDense ? query.vector : null);
+  let ranked = fuseCandidates([...pool.values()], context);
+
+  // Feedback (Rocchio 1971; research §3: +0.5-0.9 points on every set): the query vector moves
+  // to the centroid of itself and the fused top 3, which finds the same story told in other words.
+  let expandedProbe: HybridAnswer["expandedProbe"] = null;
+  if (hybrid && ranked.length > 0) {
+    const expanded = Float32Array.from(query.vector!);
+    const top = ranked.slice(0, fusionConstants.feedbackArticles);
+    for (const candidate of top) {
+      const stored = indexes.exact.getVector(candidate.entry.label)!;
+      for (let i = 0; i < expanded.length; i++) expanded[i]! += stored[i]! / top.length;
+    }
+    normalizeInPlace(expanded);
+    const { floor } = addDense(expanded);
+    expandedProbe = { vector: expanded, floorScore: floor };
+    scorePool(expanded);
+    ranked = fuseCandidates([...pool.values()], context);
+  }
+
+  const { groups, copiesOfQuery } = ranking.foldDuplicates
+    ? foldDuplicates(ranked, { textHash: query.textHash, signature: query.signature })
+    : { groups: ranked.map((candidate) => ({ shown: candidate, copies: [] as FusedCandidate[] })), copiesOfQuery: 0 };
+  const chosen = diversify(groups, request.k, ranking.diversity, (group) => group.shown.score, (a, b) => {
+    const va = indexes.exact.getVector(a.shown.entry.label);
+    const vb = indexes.exact.getVector(b.shown.entry.label);
+    return va === null || vb === null ? 0 : dot(va, vb);
+  });
+  const explainContext = { queryTopics: query.topics, noiseTopics: environment.noiseTopics, boostTopics: ranking.boostTopics, queryTerms };
+  const results = chosen.map(({ shown, copies }): RelatedResult => ({
+    entry: shown.entry,
+    score: shown.score,
+    cosine: shown.cosine,
+    copies: copies.map((copy) => copy.entry),
+    ...(ranking.explain ? { explanation: explainResult(shown, copies.map((copy) => copy.entry), lexicon.getLexicalProfile(shown.entry.label), explainContext) } : {}),
+  }));
+  const answer: HybridAnswer = {
+    results,
+    foldedCopies: copiesOfQuery + results.reduce((sum, result) => sum + result.copies.length, 0),
+    plan,
+    mode: ranking.mode,
+    window: { labels: [...pool.keys()], floorScore },
+    expandedProbe,
+    lexicalTerms: useLexical ? new Set(queryTerms.map((term) => term.stem)) : null,
+  };
+  return { answer, saturated };
+}
+
+function fusionContext(environment: RankingEnvironment, query: RelatedQueryArticle, ranking: RankingOptions, weights: FusionContext["weights"], hybrid: boolean): FusionContext {
+  const { catalog } = environment.indexes;
+  const boostTopics = ranking.boostTopics.filter((topic) => !environment.noiseTopics.has(topic));
+  return {
+    query: { publishedMs: query.publishedMs, topics: query.topics },
+    weights,
+    standardize: hybrid,
+    proximity: hybrid ? { weight: fusionConstants.proximityWeight, days: fusionConstants.proximityDays } : null,
+    topics:
+      hybrid && ranking.topicSignal
+        ? { weight: fusionConstants.topicWeight, noise: environment.noiseTopics, articles: catalog.size(), topicArticles: (topic) => catalog.topicCount(topic) }
+        : null,
+    boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
+    recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: environment.nowMs },
+  };
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}

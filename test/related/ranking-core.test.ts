@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import { bootstrapInterval, pairedDifferenceInterval } from "../../src/core/eval/bootstrap-interval.ts";
+import type { CatalogEntry } from "../../src/core/related/catalog-entry.ts";
+import { diversify } from "../../src/core/related/diversify-results.ts";
+import { foldDuplicates } from "../../src/core/related/fold-duplicates.ts";
+import { fuseCandidates, sumParts, type FusionContext, type PoolCandidate } from "../../src/core/related/fuse-candidates.ts";
+import { buildLexicalProfile, splitWords } from "../../src/core/related/lexical-profile.ts";
+import { selectQueryTerms } from "../../src/core/related/query-terms.ts";
+import { lexicalWeightFor } from "../../src/core/related/ranking-options.ts";
+import { estimateJaccard, shingleSignature } from "../../src/core/related/shingle-signature.ts";
+
+const story =
+  "The Pentagon denied on Wednesday that Defense Secretary Pete Hegseth had ordered Cyber Command to stand down all planning " +
+  "against Russia, calling earlier reports about a pause in offensive cyber operations false and saying its posture was unchanged.";
+
+const entry = (id: string, overrides: Partial<CatalogEntry> = {}): CatalogEntry => ({
+  label: Number(id.replace(/\D/g, "") || 0), id, title: id, url: null, topics: [], publishedAt: null, publishedMs: null,
+  textHash: `hash-${id}`, signature: shingleSignature(`unique text of ${id} ${id} ${id} ${id} ${id}`), words: 10, lang: null, ...overrides,
+});
+
+const context = (overrides: Partial<FusionContext> = {}): FusionContext => ({
+  query: { publishedMs: Date.UTC(2025, 2, 2), topics: ["cyber", "featured"] },
+  weights: { dense: 1, lexical: 0.5 },
+  standardize: true,
+  proximity: { weight: 1, days: 14 },
+  topics: { weight: 0.5, noise: new Set(["featured"]), articles: 100, topicArticles: () => 10 },
+  boost: { weight: 1, topics: new Set(["pentagon"]) },
+  recency: { weight: 1, halfLifeDays: 30, nowMs: Date.UTC(2025, 5, 1) },
+  ...overrides,
+});
+
+describe("shingle signatures", () => {
+  it("estimate Jaccard: 1 for a copy, high for a light edit, low for another text on the same story", () => {
+    const edited = story.replace("Wednesday", "Thursday"); // one word changed: 5 of 36 shingles differ
+    const other = "Russia said the United States was still running cyber operations against it, days after reports of a pause by Pete Hegseth.";
+    expect(estimateJaccard(shingleSignature(story), shingleSignature(story))).toBe(1);
+    expect(estimateJaccard(shingleSignature(story), shingleSignature(edited))).toBeGreaterThanOrEqual(0.6);
+    expect(estimateJaccard(shingleSignature(story), shingleSignature(other))).toBeLessThan(0.2);
+  });
+
+  it("never match two empty texts", () => {
+    expect(estimateJaccard(shingleSignature(""), shingleSignature(""))).toBe(0);
+  });
+});
+
+describe("folding duplicates", () => {
+  it("folds copies (also chains of edits) into one group shown by its newest copy, at the best copy's place", () => {
+    const signature = shingleSignature(story);
+    const ranked = [
+      { entry: entry("a1", { signature, publishedMs: 1 }) },
+      { entry: entry("b2") },
+      { entry: entry("a3", { signature, publishedMs: 3 }) },
+      { entry: entry("a4", { textHash: "hash-a1", publishedMs: 2 }) },
+      { entry: entry("q5", { textHash: "query" }) },
+    ];
+    const { groups, copiesOfQuery } = foldDuplicates(ranked, { textHash: "query", signature: null });
+    expect(groups.map((group) => group.shown.entry.id)).toEqual(["a3", "b2"]);
+    expect(groups[0]!.copies.map((copy) => copy.entry.id)).toEqual(["a1", "a4"]);
+    expect(copiesOfQuery).toBe(1);
+  });
+
+  it("shows the most complete copy when they are equally new", () => {
+    const signature = shingleSignature(story);
+    const { groups } = foldDuplicates([{ entry: entry("short1", { signature, words: 40 }) }, { entry: entry("long2", { signature, words: 90 }) }], { textHash: null, signature: null });
+    expect(groups.map((group) => group.shown.entry.id)).toEqual(["long2"]);
+  });
+});
+
+describe("fusion", () => {
+  const pool: PoolCandidate[] = [
+    { entry: entry("a1", { publishedMs: Date.UTC(2025, 2, 5), topics: ["cyber", "featured"] }), denseScore: 0.9, lexicalScore: 30, cosine: 0.9 },
+    { entry: entry("b2", { publishedMs: Date.UTC(2024, 2, 5), topics: ["featured"] }), denseScore: 0.7, lexicalScore: 2, cosine: 0.7 },
+    { entry: entry("c3", { topics: ["pentagon"] }), denseScore: 0.5, lexicalScore: 0, cosine: 0.5 },
+  ];
+
+  it("gives each candidate a score that is exactly the sum of its parts, best first", () => {
+    const fused = fuseCandidates(pool, context());
+    expect(fused.map((candidate) => candidate.entry.id)).toEqual(["a1", "c3", "b2"]);
+    for (const candidate of fused) expect(candidate.score).toBe(sumParts(candidate.parts));
+    expect(fused[0]!.parts.proximity).toBeCloseTo(Math.exp(-3 / 14), 10);
+    expect(fused.find((candidate) => candidate.entry.id === "c3")!.parts.boost).toBe(1);
+  });
+
+  it("gives noise topics no weight: sharing only a noise topic adds nothing", () => {
+    const fused = fuseCandidates(pool, context());
+    expect(fused.find((candidate) => candidate.entry.id === "b2")!.parts.topics).toBe(0);
+    expect(fused.find((candidate) => candidate.entry.id === "a1")!.parts.topics).toBeGreaterThan(0);
+    const withoutNoise = fuseCandidates(pool, context({ topics: { weight: 0.5, noise: new Set(), articles: 100, topicArticles: () => 10 } }));
+    expect(withoutNoise.find((candidate) => candidate.entry.id === "b2")!.parts.topics).toBeGreaterThan(0);
+  });
+
+  it("decays older candidates by their age and leaves undated ones be", () => {
+    const fused = fuseCandidates(pool, context());
+    const older = fused.find((candidate) => candidate.entry.id === "b2")!;
+    const newer = fused.find((candidate) => candidate.entry.id === "a1")!;
+    expect(older.parts.recency).toBeLessThan(newer.parts.recency);
+    expect(newer.parts.recency).toBeLessThan(0);
+    expect(fused.find((candidate) => candidate.entry.id === "c3")!.parts.recency).toBe(0);
+  });
+
+  it("weights the lexical channel up as the query outgrows the encoder's window", () => {
+    expect(lexicalWeightFor(40)).toBe(0.25);
+    expect(lexicalWeightFor(900)).toBeGreaterThan(0.9);
+    expect(lexicalWeightFor(300)).toBeGreaterThan(lexicalWeightFor(120));
+  });
+});
+
+describe("MMR", () => {
+  it("changes the order toward variety, and keeps it at diversity 0", () => {
+    const items = ["a", "a2", "b"]; // a and a2 are near-identical
+    const relevance = (item: string) => ({ a: 1, a2: 0.95, b: 0.8 })[item]!;
+    const similarity = (x: string, y: string) => (x[0] === y[0] ? 0.99 : 0.1);
+    expect(diversify(items, 3, 0, relevance, similarity)).toEqual(["a", "a2", "b"]);
+    expect(diversify(items, 3, 0.5, relevance, similarity)).toEqual(["a", "b", "a2"]);
+  });
+});
+
+describe("query terms", () => {
+  it("choose names and rare words, never function words, too-rare or too-common terms", () => {
+    const title = "Pentagon denies Hegseth paused cyber operations";
+    const body = "The Pentagon said the report was false.";
+    const occurrences = [
+      ...["pentagon", "deni", "hegseth", "paus", "cyber", "oper"].map((stem, offset) => ({ stem, column: "title" as const, offset })),
+      ...["the", "pentagon", "said", "the", "report", "wa", "fals"].map((stem, offset) => ({ stem, column: "body" as const, offset })),
+    ];
+    const profile = buildLexicalProfile(title, body, occurrences);
+    const df: Record<string, number> = { pentagon: 20, deni: 50, hegseth: 5, paus: 30, cyber: 40, oper: 400, the: 990, said: 800, report: 1, wa: 900, fals: 60 };
+    const terms = selectQueryTerms(profile, { articles: 1_000, documentFrequency: (stem) => df[stem] ?? 0 });
+    const stems = terms.map((term) => term.stem);
+    expect(stems[0]).toBe("hegseth");
+    expect(stems).not.toContain("the");
+    expect(stems).not.toContain("report"); // in no other article
+    expect(stems).not.toContain("oper"); // in 40% of articles
+    expect(terms.find((term) => term.stem === "deni")!.surface).toBe("denies");
+  });
+
+  it("align surface words with the engine's tokens and spot names inside sentences", () => {
+    const words = splitWords("Hegseth said. The Pentagon denied it");
+    expect(words.map((word) => word.capitalisedMidSentence)).toEqual([false, false, false, true, false, false]);
+  });
+});
+
+describe("bootstrap intervals", () => {
+  it("bracket the mean and narrow with more queries", () => {
+    const few = bootstrapInterval([1, 0, 1, 1, 0, 1])!;
+    const many = bootstrapInterval(Array.from({ length: 600 }, (_, i) => (i % 3 === 0 ? 0 : 1)))!;
+    expect(few.low).toBeLessThanOrEqual(few.mean);
+    expect(few.high).toBeGreaterThanOrEqual(few.mean);
+    expect(many.high - many.low).toBeLessThan(few.high - few.low);
+    expect(bootstrapInterval([null, null])).toBeNull();
+    expect(pairedDifferenceInterval([1, 1, 1], [0, 0, 0])!.mean).toBe(1);
+  });
+});
