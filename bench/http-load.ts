@@ -2,8 +2,8 @@
  * HTTP: requests/s and latency of `GET /v1/articles/{id}/related` against `GET /healthz` on
  * the same `kindred serve` process under the same load generator (autocannon, in this
  * process: on 2 cores the server gets one and the generator the other). The ratio is what
- * the related query costs over the bare HTTP stack (computed afresh, and served from the
- * related-list cache for a hot set of articles). Each endpoint runs three times: saturated
+ * the related query costs over the bare HTTP stack (computed afresh in the default hybrid
+ * ranking and in the dense mode, and served from the related-list cache for a hot set). Each endpoint runs three times: saturated
  * with several connections (throughput; latency then includes queueing), at half that rate
  * (latency under a load the server keeps up with), and with one connection (no queue).
  */
@@ -40,12 +40,15 @@ export interface HttpFigures {
   corpus: string;
   articles: number;
   healthz: EndpointFigures;
-  /** A random article each request, the related-list cache off: every list computed. */
+  /** A random article each request, the related-list cache off: every list computed (default hybrid ranking). */
   related: EndpointFigures;
+  /** The same in the dense mode (`mode=dense`: the embedding alone, no lexical channel). */
+  relatedDense: EndpointFigures;
   /** The same on a server with the default cache, asked only for a hot set of articles. */
   relatedCached: EndpointFigures;
   /** related requests/s over /healthz requests/s, saturated. */
   rateRatio: number;
+  denseRateRatio: number;
   cachedRateRatio: number;
   loadAverage: number;
 }
@@ -58,9 +61,10 @@ export interface HttpLoadOptions {
 export async function measureHttp(dataDir: string, corpus: string, ids: readonly string[], options: HttpLoadOptions): Promise<HttpFigures> {
   const loadBefore = readLoadAverage();
   const random = createRandom(11);
-  const pathOf = (id: string) => `/v1/articles/${encodeURIComponent(id)}/related`;
+  const pathOf = (id: string, query = "") => `/v1/articles/${encodeURIComponent(id)}/related${query}`;
   // A different article each request, as a site's article pages would ask.
   const anyArticle = () => pathOf(ids[Math.floor(random() * ids.length)]!);
+  const anyArticleDense = () => pathOf(ids[Math.floor(random() * ids.length)]!, "?mode=dense");
   // The most-read articles of a site: a set small enough that every list stays cached.
   const hotIds = Array.from({ length: Math.min(hotArticles, ids.length) }, () => ids[Math.floor(random() * ids.length)]!);
   let nextHot = 0;
@@ -71,9 +75,11 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
   const uncached = await startKindredServer(dataDir, { env: { KINDRED_RELATED_CACHE_ENTRIES: "0" } });
   let healthz: EndpointFigures;
   let related: EndpointFigures;
+  let relatedDense: EndpointFigures;
   try {
     healthz = await measureEndpoint(uncached.baseUrl, `${corpus} /healthz`, () => "/healthz", options);
     related = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id`, anyArticle, options);
+    relatedDense = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id, dense`, anyArticleDense, options);
   } finally {
     await uncached.stop();
   }
@@ -90,8 +96,10 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
     articles: ids.length,
     healthz,
     related,
+    relatedDense,
     relatedCached,
     rateRatio: ratioOf(related.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),
+    denseRateRatio: ratioOf(relatedDense.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),
     cachedRateRatio: ratioOf(relatedCached.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),
     loadAverage: roundTo((loadBefore + readLoadAverage()) / 2, 2),
   };
