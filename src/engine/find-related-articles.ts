@@ -161,9 +161,13 @@ function rankPool(
     ranked = fuseCandidates([...pool.values()], context);
   }
 
-  const { groups, copiesOfQuery } = ranking.foldDuplicates
-    ? foldDuplicates(ranked, { textHash: query.textHash, signature: query.signature })
-    : { groups: ranked.map((candidate) => ({ shown: candidate, copies: [] as FusedCandidate[] })), copiesOfQuery: 0 };
+  // Folding compares each candidate with the groups before it: without MMR, only the top of the
+  // ranking can be shown, so fold a window of it (all of it only if copies left fewer than k).
+  const fold = (candidates: FusedCandidate[]) => foldDuplicates(candidates, { textHash: query.textHash, signature: query.signature });
+  const window = ranking.diversity > 0 ? ranked : ranked.slice(0, request.k + fusionConstants.foldWindowExtra);
+  let folded = ranking.foldDuplicates ? fold(window) : { groups: ranked.map((candidate) => ({ shown: candidate, copies: [] as FusedCandidate[] })), copiesOfQuery: 0 };
+  if (ranking.foldDuplicates && folded.groups.length < request.k && window.length < ranked.length) folded = fold(ranked);
+  const { groups, copiesOfQuery } = folded;
   const chosen = diversify(groups, request.k, ranking.diversity, (group) => group.shown.score, (a, b) => {
     const va = indexes.exact.getVector(a.shown.entry.label);
     const vb = indexes.exact.getVector(b.shown.entry.label);
