@@ -1,6 +1,8 @@
-import { KindredError } from "../core/errors.ts";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Embedder } from "./embedder.ts";
+import { modelDirectory, readModelDimensions } from "./transformers/model-profiles.ts";
+import { createTransformersEmbedder } from "./transformers/transformers-embedder.ts";
 import { createUseLiteOnnxEmbedder } from "./use-lite/use-lite-onnx-embedder.ts";
 import { useLiteDimensions, useLiteModelId } from "./use-lite-tfjs-embedder.ts";
 
@@ -10,22 +12,21 @@ export interface EmbedderSpec {
   modelsDir: string;
 }
 
-/** The dimensions a model produces, known without loading it where possible. */
+/** The dimensions a model produces, known without loading it where possible; null when it is not installed. */
 export function knownDimensions(spec: EmbedderSpec): number | null {
-  return spec.modelId === useLiteModelId ? useLiteDimensions : null;
+  if (spec.modelId === useLiteModelId) return useLiteDimensions;
+  if (!existsSync(join(modelDirectory(spec.modelsDir, spec.modelId), "config.json"))) return null;
+  return readModelDimensions(spec.modelsDir, spec.modelId);
 }
 
 /**
  * Builds an in-thread embedder for a model id. The bundled model is always available: its
  * TF.js weights are converted once, by kindred's own converter, into an ONNX model under
  * `models/google/use-lite/` and run with onnxruntime (same vectors as TF.js, about 10x faster;
- * see src/embed/use-lite/). Other backends (Transformers.js models under `models/`) register here.
+ * see src/embed/use-lite/). Every other id is a Hugging Face model under `models/<org>/<name>/`,
+ * run through Transformers.js (src/embed/transformers/).
  */
 export async function createLocalEmbedder(spec: EmbedderSpec): Promise<Embedder> {
   if (spec.modelId === useLiteModelId) return createUseLiteOnnxEmbedder({ modelDirectory: join(spec.modelsDir, "google", "use-lite") });
-  throw new KindredError(
-    "model_unavailable",
-    `Unknown model "${spec.modelId}". The bundled model is "${useLiteModelId}".`,
-    { model: spec.modelId },
-  );
+  return createTransformersEmbedder({ modelsDir: spec.modelsDir, modelId: spec.modelId });
 }
