@@ -1,6 +1,7 @@
 import { isKindredError } from "../core/errors.ts";
 import { runEvalCommand } from "./commands/eval-command.ts";
 import { runIndexCommand } from "./commands/index-command.ts";
+import { runModelCommand } from "./commands/model-command.ts";
 import { runRelatedCommand } from "./commands/related-command.ts";
 import { runServeCommand } from "./commands/serve-command.ts";
 import { runSimilarCommand } from "./commands/similar-command.ts";
@@ -11,6 +12,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   related: { run: runRelatedCommand, summary: "list articles related to an indexed article" },
   similar: { run: runSimilarCommand, summary: "list articles related to a free text" },
   eval: { run: runEvalCommand, summary: "measure relatedness on a labelled file" },
+  model: { run: runModelCommand, summary: "list installed embedding models, or fetch one from the Hugging Face Hub" },
 };
 
 const usage = `kindred: which of your articles are really related to this one

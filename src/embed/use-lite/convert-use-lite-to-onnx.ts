@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { encodeOnnxModel } from "../../onnx/onnx-writer.ts";
+import { writeDirectoryAtomically } from "../write-directory-atomically.ts";
 import { buildUseLiteOnnxGraph } from "./build-use-lite-onnx-graph.ts";
 import { buildUseLiteTokenizerConfig, buildUseLiteTokenizerJson } from "./build-use-lite-tokenizer-json.ts";
 import { extractUseLiteWeights } from "./extract-use-lite-weights.ts";
@@ -138,38 +139,4 @@ function buildConfig(dimensions: number, maxTokens: number, vocabularySize: numb
     pad_token_id: 2,
     kindred: { output: "sentence_embedding", pooling: "built-in (mean, tanh layer, L2)", normalized: true },
   };
-}
-
-/**
- * Writes all files into a temporary sibling directory, then swaps it in with renames. An existing
- * directory that `isExistingCopyFine` accepts (checked just before the swap) is left in place.
- */
-async function writeDirectoryAtomically(
-  directory: string,
-  files: Record<string, string | Uint8Array>,
-  isExistingCopyFine: () => Promise<boolean>,
-): Promise<void> {
-  const suffix = `${process.pid}-${Date.now()}`;
-  const temporary = `${directory}.tmp-${suffix}`;
-  const previous = `${directory}.old-${suffix}`;
-  await rm(temporary, { recursive: true, force: true });
-  try {
-    for (const [path, content] of Object.entries(files)) {
-      await mkdir(dirname(join(temporary, path)), { recursive: true });
-      await writeFile(join(temporary, path), content);
-    }
-    await mkdir(dirname(directory), { recursive: true });
-    if (await isExistingCopyFine()) return;
-    const hadPrevious = await rename(directory, previous).then(() => true, (error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return false;
-      throw error;
-    });
-    await rename(temporary, directory).catch(async (error: NodeJS.ErrnoException) => {
-      const lostRace = (error.code === "ENOTEMPTY" || error.code === "EEXIST") && (await isExistingCopyFine());
-      if (!lostRace) throw error;
-    });
-    if (hadPrevious) await rm(previous, { recursive: true, force: true });
-  } finally {
-    await rm(temporary, { recursive: true, force: true });
-  }
 }
