@@ -13,12 +13,25 @@ import { indexFiles, type IndexProgress } from "../indexer/index-files.ts";
 import { readRecords } from "../ingest/read-records.ts";
 import type { Logger } from "../log/logger.ts";
 
-/** The labels an evaluation file adds to each article (../shared/eval/README.md). */
-const judgementSchema = z.object({
-  id: z.union([z.string(), z.number()]).transform(String),
-  label: z.string().min(1),
-  story: z.string().min(1).nullish().transform((story) => story ?? null),
-});
+/**
+ * The labels an evaluation file adds to each article (../shared/eval/README.md). The demo
+ * corpus's own fields count too: `category` as the label and `story_path` (joined with " > ")
+ * as the story, so `kindred eval data/wcep-2025-2026.jsonl.gz` measures it as shipped.
+ */
+const judgementSchema = z
+  .object({
+    id: z.union([z.string(), z.number()]).transform(String),
+    label: z.string().min(1).optional(),
+    category: z.string().min(1).optional(),
+    story: z.string().min(1).nullish(),
+    story_path: z.array(z.string()).nullish(),
+  })
+  .transform((record) => ({
+    id: record.id,
+    label: record.label ?? record.category,
+    story: record.story ?? (record.story_path != null && record.story_path.length > 0 ? record.story_path.join(" > ") : null),
+  }))
+  .refine((record): record is { id: string; label: string; story: string | null } => record.label !== undefined);
 
 /** One configuration's results on one file: each metric's mean with its 95% bootstrap interval. */
 export interface ConfigReport {
@@ -69,7 +82,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
   const judgements = new Map<string, Judged>();
   for await (const record of readRecords(file)) {
     const parsed = judgementSchema.safeParse(record.value);
-    if (parsed.success) judgements.set(parsed.data.id, { label: parsed.data.label, story: parsed.data.story });
+    if (parsed.success) judgements.set(parsed.data.id, { label: parsed.data.label!, story: parsed.data.story });
   }
   const storySizes = countBy([...judgements.values()], (judged) => judged.story);
   const labelStorySizes = countBy([...judgements.values()], (judged) => `${judged.label}\u0000${judged.story ?? ""}`);

@@ -1,0 +1,50 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { kindred } from "../support/run-kindred.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+
+const items = [
+  ["r1", "Central bank raises interest rates to fight inflation", "economy", "rates"],
+  ["r2", "Inflation slows after the central bank's rate rise", "economy", "rates"],
+  ["r3", "Mortgage costs climb as the central bank lifts rates again", "economy", "rates"],
+  ["j1", "Factory jobs fall for a third month as orders dry up", "economy", "jobs"],
+  ["j2", "Manufacturers cut jobs after a third month of falling orders", "economy", "jobs"],
+  ["f1", "Home side wins the cup final on penalties", "sport", "final"],
+  ["f2", "Cup final goes to penalties and the home side holds its nerve", "sport", "final"],
+  ["f3", "Fans celebrate the cup final win late into the night", "sport", "final"],
+  ["t1", "Tennis champion retires after a record twentieth title", "sport", "tennis"],
+  ["t2", "Record-breaking tennis champion announces her retirement", "sport", "tennis"],
+] as const;
+
+describe("kindred eval", () => {
+  const dir = useTempDir();
+  const write = (name: string, withTopics: boolean) => {
+    const file = join(dir, name);
+    // The topics are deliberately the labels, as in ../shared/eval: they must not change a thing.
+    const lines = items.map(([id, title, label, story]) => JSON.stringify({ id, title, text: title, label, story, ...(withTopics ? { topics: [label] } : {}) }));
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    return file;
+  };
+
+  it("compares modes side by side with intervals and folding counts, ignoring the files' topics", async () => {
+    const run = async (file: string) => {
+      const result = await kindred(["eval", file, "--compare", "lexical,dense,hybrid", "--k", "3", "--json", "--workers", "1"]);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as { configs: { mode: string; precisionLabel: { mean: number; low: number; high: number }; precisionStory: { mean: number }; foldedCopies: number; versusFirst: unknown }[] }[];
+    };
+    const [withTopics] = await run(write("labelled.jsonl", true));
+    const [withoutTopics] = await run(write("bare.jsonl", false));
+    expect(withTopics!.configs.map((config) => config.mode)).toEqual(["lexical", "dense", "hybrid"]);
+    for (const config of withTopics!.configs) {
+      expect(config.precisionLabel.low).toBeLessThanOrEqual(config.precisionLabel.mean);
+      expect(config.precisionLabel.high).toBeGreaterThanOrEqual(config.precisionLabel.mean);
+      expect(config.foldedCopies).toBeGreaterThanOrEqual(0);
+    }
+    expect(withTopics!.configs[0]!.versusFirst).toBeNull();
+    expect(withTopics!.configs[2]!.versusFirst).not.toBeNull();
+    expect(withTopics!.configs.map((config) => [config.precisionLabel.mean, config.precisionStory.mean])).toEqual(
+      withoutTopics!.configs.map((config) => [config.precisionLabel.mean, config.precisionStory.mean]),
+    );
+  });
+});
