@@ -2,6 +2,7 @@ import { isKindredError } from "../core/errors.ts";
 import { runEvalCommand } from "./commands/eval-command.ts";
 import { runIndexCommand } from "./commands/index-command.ts";
 import { runModelCommand } from "./commands/model-command.ts";
+import { runReindexCommand } from "./commands/reindex-command.ts";
 import { runRelatedCommand } from "./commands/related-command.ts";
 import { runServeCommand } from "./commands/serve-command.ts";
 import { runSimilarCommand } from "./commands/similar-command.ts";
@@ -13,6 +14,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   similar: { run: runSimilarCommand, summary: "list articles related to a free text" },
   eval: { run: runEvalCommand, summary: "measure relatedness on a labelled file" },
   model: { run: runModelCommand, summary: "list installed embedding models, or fetch one from the Hugging Face Hub" },
+  reindex: { run: runReindexCommand, summary: "switch the index to another model, re-embedding beside the live index" },
 };
 
 const usage = `kindred: which of your articles are really related to this one

@@ -20,6 +20,7 @@ export const errorCatalog = {
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   not_ready: { status: 503, title: "Index not ready" },
   index_model_mismatch: { status: 500, title: "Index was built with another model" },
+  model_switched: { status: 503, title: "The index is switching models" },
   index_corrupt: { status: 500, title: "Index files are unreadable" },
   invalid_config: { status: 500, title: "Invalid configuration" },
   input_unreadable: { status: 400, title: "Input file unreadable" },

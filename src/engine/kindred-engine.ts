@@ -1,9 +1,9 @@
-import { hashArticleText, hashEmbedInput } from "../core/content-hash.ts";
+import { hashArticleText } from "../core/content-hash.ts";
 import type { Article } from "../core/article.ts";
 import { buildEmbedPassages } from "../core/embed-text.ts";
-import { KindredError } from "../core/errors.ts";
+import { isKindredError, KindredError } from "../core/errors.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import { normalizeInPlace, type Embedder } from "../embed/embedder.ts";
+import type { Embedder } from "../embed/embedder.ts";
 import { modelReadsLanguage } from "../embed/model-languages.ts";
 import type { RankingOptions } from "../core/related/ranking-options.ts";
 import { shingleSignature } from "../core/related/shingle-signature.ts";
@@ -17,6 +17,7 @@ import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { loadIndexes, type LoadedIndexes } from "./load-indexes.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
 import { compactGraph, needsCompaction, type CompactionReport } from "./compact-graph.ts";
+import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
 
@@ -54,8 +55,14 @@ export type ArticleRelatedAnswer = RelatedAnswer & { article: CatalogEntry };
 
 const defaultCompaction = { deletedFraction: 0.1, minDeleted: 1_000 };
 
-/** Provides the embedder when first needed: serving by id never loads the model. */
-export type EmbedderProvider = () => Promise<Embedder>;
+/**
+ * Provides the embedder of a model when first needed: serving by id never loads the model. The
+ * model is the one the store pins, which `kindred reindex` may switch while the engine runs.
+ */
+export type EmbedderProvider = (modelId: string) => Promise<Embedder>;
+
+/** Attempts of a write that keeps meeting a model switch (one switch needs one retry). */
+const modelSwitchAttempts = 3;
 
 /**
  * The application: the store (truth), the HNSW graph and exact index (derived), the catalog,
@@ -92,6 +99,11 @@ export class KindredEngine {
 
   get appliedSeq(): number {
     return this.#indexes.appliedSeq;
+  }
+
+  /** The model whose vectors the indexes hold: the store's pin, followed across `kindred reindex`. */
+  get modelId(): string {
+    return this.#indexes.modelId;
   }
 
   size(): number {
@@ -133,7 +145,7 @@ export class KindredEngine {
     const filters = withRelativeDates(request, article);
     const query: RelatedQueryArticle = {
       label,
-      vector: modelReadsLanguage(this.options.modelId, article.lang) ? vector : null,
+      vector: modelReadsLanguage(indexes.modelId, article.lang) ? vector : null,
       profile: this.store.getLexicalProfile(label) ?? { terms: [], tokens: 0 },
       publishedMs: article.publishedMs,
       topics: article.topics,
@@ -172,10 +184,16 @@ export class KindredEngine {
     if (request.relativeDates?.beforeArticle || request.relativeDates?.afterArticle) {
       throw new KindredError("invalid_parameter", 'A text has no publication date: "article" works as a date bound only for a stored article.', { parameter: "published_before" });
     }
-    const embedder = await this.#embedder();
     const draft = { title: input.title ?? "", body: input.text };
     const passages = buildEmbedPassages(draft);
-    const vector = meanVector(await embedder.embed(passages, "query"));
+    let vector: Float32Array;
+    for (let attempt = 1; ; attempt++) {
+      const modelId = this.#indexes.modelId;
+      vector = (await embedPassageGroups(await this.#embedder(modelId), [passages], "query"))[0]!;
+      // A model switch while embedding: the vector is of the old model, the indexes of the new.
+      if (this.#indexes.modelId === modelId) break;
+      if (attempt >= modelSwitchAttempts) throw modelSwitchedError(modelId, this.#indexes.modelId);
+    }
     const textHash = hashArticleText(draft);
     const query: RelatedQueryArticle = {
       label: null,
@@ -193,24 +211,23 @@ export class KindredEngine {
    * Writes articles: embeds only those whose model input changed (content hash), stores all
    * in one transaction, then brings the indexes up to date. Resolves once durable.
    * Embedding runs outside the write lock, so the next batch embeds while this one is stored.
+   * If `kindred reindex` switches models meanwhile, the store refuses vectors of the old model
+   * and the write is embedded again with the new one: it is delayed, never lost.
    */
-  async writeArticles(articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = articles.map((article) => {
-      const passages = buildEmbedPassages(article);
-      return { article, passages, textHash: hashArticleText(article), embedHash: this.#embedHashOf(passages) };
-    });
+  writeArticles(articles: readonly Article[]): Promise<WriteOutcome[]> {
+    return this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles));
+  }
+
+  async #writeArticlesWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
+    const prepared = articles.map((article) => ({ article, textHash: hashArticleText(article), ...prepareEmbedInput(modelId, article) }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
     const embedStale = async () => {
       const stored = this.store.findEmbedHashes(prepared.map((item) => item.article.id));
       const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
       if (stale.length === 0) return;
       // One call for every passage of every stale article (the pool batches them), then one mean each.
-      const embedded = await (await this.#embedder()).embed(stale.flatMap((item) => item.passages), "passage");
-      let next = 0;
-      for (const item of stale) {
-        vectors.set(item, meanVector(embedded.slice(next, next + item.passages.length)));
-        next += item.passages.length;
-      }
+      const embedded = await embedPassageGroups(await this.#embedder(modelId), stale.map((item) => item.passages), "passage");
+      stale.forEach((item, index) => vectors.set(item, embedded[index]!));
     };
     await embedStale();
     return this.#serialise(async () => {
@@ -222,7 +239,7 @@ export class KindredEngine {
         embedHash: item.embedHash,
         vector: vectors.get(item) ?? null,
       }));
-      const outcomes = this.store.writeArticles(writes);
+      const outcomes = this.store.writeArticles(writes, modelId);
       this.#applyChanges();
       return outcomes;
     });
@@ -234,18 +251,24 @@ export class KindredEngine {
    * concurrent write is never overwritten by a stale copy. Null when the article does not exist.
    */
   updateArticleMetadata(id: string, update: (current: StoredArticle) => Article): Promise<WriteOutcome | null> {
-    return this.#serialise(async () => {
-      const current = this.store.findById(id);
-      if (current === null) return null;
-      const next = update(current);
-      const embedHash = this.#embedHashOf(buildEmbedPassages(next));
-      if (next.id !== id || embedHash !== current.embedHash || hashArticleText(next) !== current.textHash) {
-        throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
-      }
-      const [outcome] = this.store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }]);
-      this.#applyChanges();
-      return outcome!;
-    });
+    return this.#retryOnModelSwitch(() =>
+      this.#serialise(async () => {
+        const modelId = this.#indexes.modelId;
+        const current = this.store.findById(id);
+        if (current === null) return null;
+        const next = update(current);
+        const { embedHash } = prepareEmbedInput(modelId, next);
+        if (next.id !== id || embedHash !== current.embedHash || hashArticleText(next) !== current.textHash) {
+          // The stored hash may be of a model `kindred reindex` has just switched to.
+          const pinned = this.store.getModelPin()?.modelId ?? modelId;
+          if (pinned !== modelId) throw modelSwitchedError(modelId, pinned);
+          throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
+        }
+        const [outcome] = this.store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
+        this.#applyChanges();
+        return outcome!;
+      }),
+    );
   }
 
   /** Deletes an article; false when it did not exist. */
@@ -279,8 +302,8 @@ export class KindredEngine {
     this.#compaction = compaction;
     compaction.done = compactGraph({
       dataDir: this.options.dataDir,
-      modelId: this.options.modelId,
-      dimensions: this.options.dimensions,
+      modelId: this.#indexes.modelId,
+      dimensions: this.#indexes.dimensions,
       hnsw: this.options.hnsw,
       store: this.store,
       logger: this.options.logger,
@@ -288,7 +311,8 @@ export class KindredEngine {
       serialise: (work) => this.#serialise(work),
       changedLabels,
       markSaved: (seq) => (this.#savedSeq = seq ?? -1),
-      isClosed: () => this.#closed,
+      // A model switch makes the compacted graph one of the old model: drop it.
+      isClosed: () => this.#closed || !this.#isPinnedModel(this.#indexes.modelId),
       onCancel: (cancel) => (compaction.cancel = cancel),
     }).finally(() => {
       if (this.#compaction === compaction) this.#compaction = null;
@@ -301,15 +325,23 @@ export class KindredEngine {
     while (this.#compaction !== null) await this.#compaction.done.catch(() => null);
   }
 
-  /** Applies changes other processes committed to the store (e.g. `kindred index` while serving). */
+  /**
+   * Applies changes other processes committed to the store (e.g. `kindred index` while serving),
+   * and follows a model switch `kindred reindex` committed: the new model's graph (built beside
+   * the old one) is loaded and swapped in with one assignment, so queries are answered from the
+   * old graph until then and from the new one after.
+   */
   syncFromStore(): Promise<number> {
-    return this.#serialise(async () => this.#applyChanges());
+    return this.#serialise(async () => {
+      this.#followModelSwitch();
+      return this.#applyChanges();
+    });
   }
 
-  /** Saves the graph if it has changed since the last save. */
+  /** Saves the graph if it has changed since the last save (not after a model switch it has yet to follow). */
   saveGraph(): void {
-    if (this.#savedSeq === this.#indexes.appliedSeq) return;
-    saveGraph(this.options.dataDir, this.#indexes.graph, { modelId: this.options.modelId, seq: this.#indexes.appliedSeq });
+    if (this.#savedSeq === this.#indexes.appliedSeq || !this.#isPinnedModel(this.#indexes.modelId)) return;
+    saveGraph(this.options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
     this.store.pruneChangesThrough(this.#indexes.appliedSeq);
     this.#savedSeq = this.#indexes.appliedSeq;
   }
@@ -322,12 +354,41 @@ export class KindredEngine {
     this.store.close();
   }
 
+  /** Loads the indexes of the model the store now pins, if `kindred reindex` switched it. */
+  #followModelSwitch(): void {
+    const pin = this.store.getModelPin();
+    if (pin === null || pin.modelId === this.#indexes.modelId) return;
+    const started = performance.now();
+    const previous = this.#indexes.modelId;
+    this.#compaction?.cancel();
+    this.#indexes = loadIndexes(this.store, { ...this.options, modelId: pin.modelId, dimensions: pin.dimensions });
+    this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
+    this.#cache.clear();
+    this.options.logger.info({ from: previous, to: pin.modelId, graph: this.#indexes.graphSource, ms: Math.round(performance.now() - started) }, "switched model");
+  }
+
+  #isPinnedModel(modelId: string): boolean {
+    return (this.store.getModelPin()?.modelId ?? modelId) === modelId;
+  }
+
+  /** Runs a write again after following a model switch that refused it. */
+  async #retryOnModelSwitch<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isKindredError(error) || error.code !== "model_switched" || attempt >= modelSwitchAttempts) throw error;
+        await this.syncFromStore();
+      }
+    }
+  }
+
   /** Replays the store's change log onto the in-memory indexes; returns how many applied. */
   #applyChanges(): number {
     let applied: number;
     if (this.#indexes.appliedSeq < this.store.oldestReplayableSeq()) {
       // The log we would replay was pruned (another process saved a graph): reload everything.
-      this.#indexes = loadIndexes(this.store, this.options);
+      this.#indexes = loadIndexes(this.store, { ...this.options, modelId: this.#indexes.modelId, dimensions: this.#indexes.dimensions });
       this.#cache.clear();
       applied = this.#indexes.catalog.size();
     } else {
@@ -376,11 +437,6 @@ export class KindredEngine {
     };
   }
 
-  /** The hash of the model input: one passage hashes as its text alone, so short articles keep their version 1 hashes. */
-  #embedHashOf(passages: readonly string[]): string {
-    return hashEmbedInput(this.options.modelId, passages.join("\u0000"));
-  }
-
   #serialise<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#writeQueue.then(work, work);
     this.#writeQueue = run.catch(() => undefined);
@@ -417,9 +473,6 @@ function withRelativeDates(request: RelatedRequest, article: CatalogEntry): Rela
   };
 }
 
-/** The normalised mean of passage vectors: the article's vector. */
-function meanVector(vectors: readonly Float32Array[]): Float32Array {
-  const mean = Float32Array.from(vectors[0]!);
-  for (const vector of vectors.slice(1)) for (let i = 0; i < mean.length; i++) mean[i]! += vector[i]!;
-  return normalizeInPlace(mean);
+function modelSwitchedError(from: string, to: string): KindredError {
+  return new KindredError("model_switched", `The index switched from model "${from}" to "${to}" while this request ran; retry it.`, { from, to });
 }

@@ -1,15 +1,17 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { KindredError } from "../core/errors.ts";
 import type { ArticleStore, Change } from "../store/article-store.ts";
 import { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
-import { loadGraph, saveGraph } from "../vectors/graph-files.ts";
+import { loadGraph, nextGraphDir, removeNextGraph, saveGraph, type GraphLoadResult } from "../vectors/graph-files.ts";
 import type { GraphManifest } from "../vectors/graph-manifest.ts";
 import { HnswVectorIndex, type HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { readGraphVectors } from "../vectors/read-graph-vectors.ts";
 import { ArticleCatalog } from "./article-catalog.ts";
 
 export interface LoadedIndexes {
+  /** The model whose vectors these are, and their width. */
+  modelId: string;
+  dimensions: number;
   graph: HnswVectorIndex;
   exact: ExactVectorIndex;
   catalog: ArticleCatalog;
@@ -25,7 +27,14 @@ export interface LoadedIndexes {
  * graph is loaded from its files, the exact index filled from the vectors in the same file,
  * and the store's change log replayed onto both; or, when the graph is missing, unusable or
  * older than the retained log, the exact index is read from the store and the graph rebuilt
- * from it (never re-embedded). A graph for another model is refused, naming what to run.
+ * from it (never re-embedded).
+ *
+ * `modelId` is the model the store pins (open-engine.ts refuses to open a store pinned to
+ * another model than the configured one). A saved graph of another model is what an
+ * interrupted `kindred reindex` leaves when it stops after the store switched models but before
+ * it saved the new graph in place: then the graph it built beside the old one
+ * (`next-graph/`) is taken if it is of this model, and otherwise the graph is rebuilt from the
+ * stored vectors, which are the truth.
  */
 export function loadIndexes(
   store: ArticleStore,
@@ -40,17 +49,18 @@ export function loadIndexes(
     embedHashes.set(article.label, article.embedHash);
   }
 
-  const saved = loadGraph(dataDir, hnsw);
-  if (saved.status === "loaded" || (saved.status === "unusable" && saved.manifest !== null)) {
-    const manifest = saved.status === "loaded" ? saved.manifest : saved.manifest!;
-    if (manifest.model_id !== modelId || manifest.dimensions !== dimensions) {
-      throw new KindredError(
-        "index_model_mismatch",
-        `The graph in ${dataDir} was built with model "${manifest.model_id}" (${manifest.dimensions} dimensions), ` +
-          `but kindred is configured for "${modelId}" (${dimensions}). Start with --model ${manifest.model_id} ` +
-          `(or KINDRED_MODEL=${manifest.model_id}), or re-embed everything with \`kindred reindex --model ${modelId}\`.`,
-        { indexModel: manifest.model_id, configuredModel: modelId },
-      );
+  let graphDir = dataDir;
+  let saved = loadGraph(dataDir, hnsw);
+  const savedModel = saved.status === "missing" ? null : saved.manifest;
+  if (savedModel !== null && (savedModel.model_id !== modelId || savedModel.dimensions !== dimensions)) {
+    const next = loadGraph(nextGraphDir(dataDir), hnsw);
+    const reason = `the saved graph is of model "${savedModel.model_id}", the store holds vectors of "${modelId}"`;
+    if (next.status === "loaded" && next.manifest.model_id === modelId && next.manifest.dimensions === dimensions) {
+      logger.warn({ reason }, "taking the graph kindred reindex built beside it");
+      graphDir = nextGraphDir(dataDir);
+      saved = next;
+    } else {
+      saved = { status: "unusable", reason, manifest: null } satisfies GraphLoadResult;
     }
   }
 
@@ -59,7 +69,7 @@ export function loadIndexes(
     const changes = store.listChangesSince(saved.manifest.seq);
     // The graph file holds the vectors as of its sequence number; the change log brings both
     // indexes forward from there.
-    const exact = readExactFromGraph(dataDir, saved.manifest, changes, store, logger) ?? readExactFromStore(store, dimensions, catalog.size());
+    const exact = readExactFromGraph(graphDir, saved.manifest, changes, store, logger) ?? readExactFromStore(store, dimensions, catalog.size());
     for (const change of changes) {
       const vector = change.kind === "upsert" ? store.getVector(change.label) : null;
       if (vector === null) {
@@ -72,7 +82,14 @@ export function loadIndexes(
     }
     if (graph.size() === exact.size() && exact.size() === catalog.size()) {
       logger.debug({ replayed: changes.length, count: graph.size() }, "graph loaded");
-      return { graph, exact, catalog, embedHashes, appliedSeq, graphSource: changes.length > 0 ? "replayed" : "loaded" };
+      if (graphDir !== dataDir) {
+        // Put the new model's graph in place, so the next start loads it from there.
+        saveGraph(dataDir, graph, { modelId, seq: appliedSeq });
+        removeNextGraph(dataDir, modelId);
+        return { modelId, dimensions, graph, exact, catalog, embedHashes, appliedSeq, graphSource: "loaded" };
+      }
+      removeNextGraph(dataDir, modelId);
+      return { modelId, dimensions, graph, exact, catalog, embedHashes, appliedSeq, graphSource: changes.length > 0 ? "replayed" : "loaded" };
     }
     logger.warn({ graph: graph.size(), store: catalog.size() }, "graph and store disagree after replay; rebuilding the graph");
   } else if (saved.status === "unusable") {
@@ -88,7 +105,8 @@ export function loadIndexes(
     saveGraph(dataDir, graph, { modelId, seq: appliedSeq });
     store.pruneChangesThrough(appliedSeq);
   }
-  return { graph, exact, catalog, embedHashes, appliedSeq, graphSource: graph.size() > 0 ? "rebuilt" : "empty" };
+  removeNextGraph(dataDir, modelId);
+  return { modelId, dimensions, graph, exact, catalog, embedHashes, appliedSeq, graphSource: graph.size() > 0 ? "rebuilt" : "empty" };
 }
 
 function readExactFromStore(store: ArticleStore, dimensions: number, count: number): ExactVectorIndex {

@@ -32,16 +32,21 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
         { indexModel: pin.modelId, configuredModel: config.model },
       );
     }
-    let embedder: Promise<Embedder> | null = options.embedder === undefined ? null : Promise.resolve(options.embedder);
-    const provideEmbedder = () => {
-      if (embedder === null) {
-        logger.info({ model: config.model, workers: config.embedWorkers }, "starting embedding workers");
-        embedder = WorkerPoolEmbedder.start({ modelId: config.model, modelsDir: config.modelsDir }, config.embedWorkers, config.embedBatchSize);
-        embedder.catch(() => (embedder = null));
+    // One embedder per model, started when first needed: the engine asks for the model the store
+    // pins, which `kindred reindex` may switch while it runs.
+    const embedders = new Map<string, Promise<Embedder>>();
+    const provideEmbedder = (modelId: string) => {
+      if (options.embedder !== undefined && options.embedder.modelId === modelId) return Promise.resolve(options.embedder);
+      let embedder = embedders.get(modelId);
+      if (embedder === undefined) {
+        logger.info({ model: modelId, workers: config.embedWorkers }, "starting embedding workers");
+        embedder = WorkerPoolEmbedder.start({ modelId, modelsDir: config.modelsDir }, config.embedWorkers, config.embedBatchSize);
+        embedders.set(modelId, embedder);
+        embedder.catch(() => embedders.delete(modelId));
       }
       return embedder;
     };
-    const dimensions = pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder()).dimensions;
+    const dimensions = pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
     if (pin === null) store.setModelPin({ modelId: config.model, dimensions });
 
     const engine = new KindredEngine(store, provideEmbedder, {
@@ -60,7 +65,7 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       engine,
       close: async () => {
         engine.close();
-        if (embedder !== null && options.embedder === undefined) await (await embedder.catch(() => null))?.close();
+        for (const embedder of embedders.values()) await (await embedder.catch(() => null))?.close();
       },
     };
   } catch (error) {

@@ -16,7 +16,6 @@ import type { ServiceState } from "./service-state.ts";
 export interface AppOptions {
   maxRequestBytes: number;
   maxQueryTextChars: number;
-  modelId: string;
   logger: Logger;
   /** Keys for the write API (and for reads when `readsRequireKey`); none: writes answer 401. */
   apiKeys?: readonly ApiKey[];
@@ -41,7 +40,7 @@ export interface ReadRouteOptions {
  * cross-origin browsers.
  *
  * @example
- *   const app = createApp(state, { maxRequestBytes: 1e6, maxQueryTextChars: 20000, modelId, logger });
+ *   const app = createApp(state, { maxRequestBytes: 1e6, maxQueryTextChars: 20000, logger });
  *   const response = await app.request("/v1/articles/a1/related?k=5");
  */
 export function createApp(state: ServiceState, options: AppOptions): Hono {

@@ -45,6 +45,22 @@ export interface ModelPin {
   dimensions: number;
 }
 
+/** A vector of the next model, staged by `kindred reindex` while the pinned model keeps serving. */
+export interface StagedVector {
+  label: number;
+  /** The article's `embedHash` (under the pinned model) when it was embedded: while unchanged, the staged vector is current. */
+  sourceEmbedHash: string;
+  /** The article's `embedHash` under the staged model, which it takes at the switch. */
+  embedHash: string;
+  vector: Float32Array;
+}
+
+/** What a switch attempt did: switched, or not because articles changed since they were staged, or another process switched first. */
+export type ModelSwitchResult =
+  | { switched: true; seq: number }
+  | { switched: false; reason: "stale"; stale: number }
+  | { switched: false; reason: "pin_changed"; pin: ModelPin | null };
+
 export interface Change {
   seq: number;
   label: number;
@@ -65,8 +81,13 @@ export interface ArticleStore {
   /** The stored `embedHash` of each of these ids that exists, to skip unchanged text. */
   findEmbedHashes(ids: readonly string[]): Map<string, string>;
   getVector(label: number): Float32Array | null;
-  /** Writes articles in one transaction; a write whose fields all match is "unchanged". */
-  writeArticles(writes: readonly ArticleWrite[]): WriteOutcome[];
+  /**
+   * Writes articles in one transaction; a write whose fields all match is "unchanged". With
+   * `modelId` (the model the vectors and hashes are of), the write is refused with
+   * `model_switched` unless that model is still the pinned one: a write embedded just before
+   * `kindred reindex` switched models must be embedded again, never stored.
+   */
+  writeArticles(writes: readonly ArticleWrite[], modelId?: string): WriteOutcome[];
   /** Deletes by id; null when the id is unknown. */
   deleteArticle(id: string): { label: number; seq: number } | null;
   /** Deletes several by id in one transaction; returns those that existed. */
@@ -98,5 +119,18 @@ export interface ArticleStore {
   pruneChangesThrough(seq: number): void;
   /** Changes after this sequence number are all still in the log. */
   oldestReplayableSeq(): number;
+  /**
+   * Switching models (`kindred reindex`): vectors of the next model are staged beside the live
+   * ones; `listUnstaged` names the articles whose staged vector is missing or older than their
+   * text, and staged labels whose article is gone; `listStagedVectors` gives the current ones;
+   * `switchModel` re-checks everything under the write lock and, if all is staged, moves the
+   * staged vectors in and pins the new model in one transaction.
+   */
+  stageVectors(modelId: string, vectors: readonly StagedVector[]): void;
+  listUnstaged(modelId: string): { unstaged: number[]; orphaned: number[] };
+  listStagedVectors(modelId: string): Iterable<{ label: number; vector: Float32Array }>;
+  /** Drops staged vectors: of `modelId` (only `labels` if given), or with `{ exceptModelId }` of every other model. */
+  discardStagedVectors(target: string | { exceptModelId: string }, labels?: readonly number[]): number;
+  switchModel(from: string, to: ModelPin): ModelSwitchResult;
   close(): void;
 }

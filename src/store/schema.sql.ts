@@ -1,10 +1,13 @@
 import { lexiconSchemaSql } from "./sqlite-lexicon.ts";
+import { stagingSchemaSql } from "./sqlite-model-staging.ts";
 
 /**
  * SQLite schema, version 2 (version 1 had no lexical channel; opening one adds it, see
  * SqliteArticleStore.open). `label` is the INTEGER PRIMARY KEY so that the vector index's
  * integer labels are the rowids; `changes` is the log the HNSW graph replays on start
- * (everything after the sequence number in its manifest).
+ * (everything after the sequence number in its manifest); `staged_vectors` holds the next
+ * model's vectors while `kindred reindex` runs (sqlite-model-staging.ts; created on open, so
+ * it needs no version of its own).
  */
 export const schemaVersion = 2;
 
@@ -47,4 +50,4 @@ CREATE TABLE IF NOT EXISTS changes (
   kind TEXT NOT NULL CHECK (kind IN ('upsert', 'delete'))
 );
 CREATE INDEX IF NOT EXISTS changes_label ON changes(label);
-${lexiconSchemaSql}`;
+${lexiconSchemaSql}${stagingSchemaSql}`;

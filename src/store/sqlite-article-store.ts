@@ -3,12 +3,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Article } from "../core/article.ts";
 import { KindredError } from "../core/errors.ts";
-import type { ArticleStore, ArticleSummary, ArticleWrite, Change, ModelPin, StoredArticle, WriteOutcome } from "./article-store.ts";
+import type { ArticleStore, ArticleSummary, ArticleWrite, Change, ModelPin, ModelSwitchResult, StagedVector, StoredArticle, WriteOutcome } from "./article-store.ts";
 import { schemaSql, schemaVersion } from "./schema.sql.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
 import { signatureLength } from "../core/related/shingle-signature.ts";
 import { decodeSignature, SqliteLexicon } from "./sqlite-lexicon.ts";
+import { decodeVector, encodeVector, SqliteModelStaging } from "./sqlite-model-staging.ts";
 
 interface ArticleRow {
   label: number;
@@ -50,10 +51,12 @@ export class SqliteArticleStore implements ArticleStore {
   readonly #db: Database.Database;
   readonly #statements;
   readonly #lexicon: SqliteLexicon;
+  readonly #staging: SqliteModelStaging;
 
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#lexicon = new SqliteLexicon(db);
+    this.#staging = new SqliteModelStaging(db);
     this.#statements = {
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: db.prepare<[string, string]>("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
@@ -131,6 +134,26 @@ export class SqliteArticleStore implements ArticleStore {
     })();
   }
 
+  stageVectors(modelId: string, vectors: readonly StagedVector[]): void {
+    this.#staging.stage(modelId, vectors);
+  }
+
+  listUnstaged(modelId: string): { unstaged: number[]; orphaned: number[] } {
+    return this.#staging.listUnstaged(modelId);
+  }
+
+  listStagedVectors(modelId: string): Iterable<{ label: number; vector: Float32Array }> {
+    return this.#staging.listCurrent(modelId);
+  }
+
+  discardStagedVectors(target: string | { exceptModelId: string }, labels?: readonly number[]): number {
+    return typeof target === "string" ? this.#staging.discard(target, labels) : this.#staging.discardOthers(target.exceptModelId);
+  }
+
+  switchModel(from: string, to: ModelPin): ModelSwitchResult {
+    return this.#staging.promote(from, to, { readPin: () => this.getModelPin(), writePin: (pin) => this.setModelPin(pin), latestSeq: () => this.latestSeq() });
+  }
+
   count(): number {
     return this.#statements.count.get()!.n;
   }
@@ -159,8 +182,21 @@ export class SqliteArticleStore implements ArticleStore {
     return row === undefined ? null : decodeVector(row.vector);
   }
 
-  writeArticles(writes: readonly ArticleWrite[]): WriteOutcome[] {
-    return this.#db.transaction(() => writes.map((write) => this.#writeOne(write)))();
+  writeArticles(writes: readonly ArticleWrite[], modelId?: string): WriteOutcome[] {
+    // IMMEDIATE: the write lock first, so the pin checked is the pin the write commits under (a
+    // deferred transaction could read it, lose the lock to a model switch, and fail as busy).
+    return this.#db
+      .transaction(() => {
+        const pin = modelId === undefined ? null : this.getModelPin();
+        if (pin !== null && pin.modelId !== modelId) {
+          throw new KindredError("model_switched", `The index switched from model "${modelId}" to "${pin.modelId}" (kindred reindex); embed again with "${pin.modelId}".`, {
+            writerModel: modelId,
+            indexModel: pin.modelId,
+          });
+        }
+        return writes.map((write) => this.#writeOne(write));
+      })
+      .immediate();
   }
 
   #writeOne(write: ArticleWrite): WriteOutcome {
@@ -221,7 +257,7 @@ export class SqliteArticleStore implements ArticleStore {
         const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
         return [{ id, label: existing.label, seq }];
       }),
-    )();
+    ).immediate();
   }
 
   *listArticles(): Iterable<StoredArticle> {
@@ -348,16 +384,4 @@ function isUnchanged(stored: StoredArticle, write: ArticleWrite): boolean {
     stored.topics.length === next.topics.length &&
     stored.topics.every((topic, index) => topic === next.topics[index])
   );
-}
-
-/** Vectors are stored as little-endian float32 BLOBs (x86 and ARM are both little-endian). */
-function encodeVector(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-function decodeVector(blob: Buffer): Float32Array {
-  // Copy: better-sqlite3 may reuse the buffer, and Float32Array needs 4-byte alignment.
-  const copy = new Float32Array(blob.byteLength / 4);
-  new Uint8Array(copy.buffer).set(blob);
-  return copy;
 }

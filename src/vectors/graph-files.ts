@@ -109,20 +109,54 @@ export function commitGraphFile(dataDir: string, temporaryPath: string, info: Gr
   renameSync(`${manifestPath}.tmp`, manifestPath);
   fsyncFile(dataDir);
 
-  const staleBefore = Date.now() - staleCompactionFileMs;
+  const staleBefore = Date.now() - staleGraphFileMs;
   for (const name of readdirSync(dataDir)) {
     // rmSync with force: another process saving into the same directory may have removed it.
     const path = join(dataDir, name);
-    if (name !== graphFile && /^graph-.*\.hnsw(\.tmp)?$/.test(name)) rmSync(path, { force: true });
-    // Left behind by a compaction that crashed (a running one commits its file within seconds of writing it).
-    else if (name.startsWith(compactionFilePrefix) && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) rmSync(path, { force: true });
+    if (name !== graphFile && /^graph-.*\.hnsw$/.test(name)) rmSync(path, { force: true });
+    // Being written by another process saving into the same directory (kindred reindex putting the
+    // new model's graph in place while kindred serve saves its own), or left behind by a save or
+    // compaction that crashed: removed only once stale.
+    else if ((name.startsWith(compactionFilePrefix) || /^graph-.*\.hnsw\.tmp$/.test(name)) && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) {
+      rmSync(path, { force: true });
+    }
   }
   return manifest;
 }
 
+/**
+ * Where `kindred reindex` builds the next model's graph, beside the live one (a directory of
+ * its own, so saves of the live graph leave it alone), until the switch puts it in place.
+ */
+export function nextGraphDir(dataDir: string): string {
+  return join(dataDir, "next-graph");
+}
+
+/**
+ * Removes the next model's graph once it is superseded: when it is of `modelId` (the model now
+ * in place), or unconditionally without one (a reindex starting afresh).
+ */
+export function removeNextGraph(dataDir: string, modelId?: string): void {
+  const directory = nextGraphDir(dataDir);
+  if (!existsSync(directory)) return;
+  if (modelId !== undefined) {
+    const manifest = (() => {
+      try {
+        return readGraphManifest(directory);
+      } catch {
+        return null;
+      }
+    })();
+    // No manifest yet: a reindex may be saving it right now.
+    if (manifest === null || manifest.model_id !== modelId) return;
+  }
+  rmSync(directory, { recursive: true, force: true });
+}
+
 /** Graph files being built by a compaction are named so that saves leave them alone. */
 export const compactionFilePrefix = "compacting-";
-const staleCompactionFileMs = 10 * 60_000;
+/** How old an unfinished graph file must be before a save removes it. */
+const staleGraphFileMs = 10 * 60_000;
 
 /** A fresh path for a compaction's graph file in `dataDir`. */
 export function compactionFilePath(dataDir: string): string {

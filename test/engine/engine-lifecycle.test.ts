@@ -79,11 +79,15 @@ describe("store and graph across restarts", () => {
     );
   });
 
-  it("refuses a graph manifest written for another model", async () => {
+  it("rebuilds a graph of another model (an interrupted model switch leaves one) from the stored vectors, which are the truth", async () => {
     const path = join(dataDir, manifestFileName);
     const manifest = JSON.parse(readFileSync(path, "utf8"));
     writeFileSync(path, JSON.stringify({ ...manifest, model_id: "other/model" }));
-    await expect(openTestEngine(dataDir, embedder)).rejects.toThrow(/graph .* was built with model "other\/model"/);
-    writeFileSync(path, JSON.stringify(manifest));
+    const embeddedBefore = embedder.embeddedTexts;
+    const { source, ids } = await topIds();
+    expect(source).toBe("rebuilt");
+    expect(ids[0]).toBe(pentagonDenialId);
+    expect(JSON.parse(readFileSync(path, "utf8")).model_id).toBe("google/use-lite");
+    expect(embedder.embeddedTexts).toBe(embeddedBefore);
   });
 });

@@ -17,7 +17,7 @@ describe("HTTP API", () => {
   const state: ServiceState = { engine: null, phase: "opening index" };
   beforeAll(async () => {
     opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), undefined, { embedWorkers: 1 });
-    app = createApp(state, { maxRequestBytes, maxQueryTextChars, modelId: "google/use-lite", logger: silentLogger() });
+    app = createApp(state, { maxRequestBytes, maxQueryTextChars, logger: silentLogger() });
   });
   afterAll(() => opened.close());
 

@@ -21,7 +21,7 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
     opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), undefined, { embedWorkers: 1 });
     app = createApp(
       { engine: opened.engine, phase: "ready" },
-      { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, modelId: "google/use-lite", logger: silentLogger(), apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] },
+      { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger(), apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] },
     );
   });
   afterAll(() => opened.close());
@@ -70,7 +70,7 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
   });
 
   it("keeps the tag of a list recomputed with nothing changed", async () => {
-    const uncachedApp = createApp({ engine: opened.engine, phase: "ready" }, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, modelId: "google/use-lite", logger: silentLogger() });
+    const uncachedApp = createApp({ engine: opened.engine, phase: "ready" }, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger() });
     const cached = (await get(listPath(starshipId))).response.headers.get("etag");
     const recomputed = await requestJson(uncachedApp, "GET", listPath(starshipId));
     expect(recomputed.response.headers.get("x-kindred-cache")).toBe("miss");

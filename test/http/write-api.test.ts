@@ -31,7 +31,7 @@ describe("write API", () => {
     embedder = await CountingEmbedder.start();
     opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), embedder);
     state.engine = opened.engine;
-    app = createApp(state, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, modelId: "google/use-lite", logger, apiKeys, maxWriteRequestBytes });
+    app = createApp(state, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger, apiKeys, maxWriteRequestBytes });
   });
   afterAll(async () => {
     await opened.close();
@@ -81,7 +81,7 @@ describe("write API", () => {
     });
 
     it("answers 401 naming the setting when no key is configured", async () => {
-      const keyless = createApp(state, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, modelId: "google/use-lite", logger });
+      const keyless = createApp(state, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger });
       const result = await requestJson(keyless, "DELETE", `/v1/articles/${pentagonDenialId}`, { headers: bearer(writerKey) });
       expectProblem(result, 401, "unauthorized");
       expect(opened.engine.getArticle(pentagonDenialId)).not.toBeNull();
@@ -94,7 +94,7 @@ describe("write API", () => {
       const open = await requestJson(app, "GET", path);
       expect(open.status).toBe(200);
       expect(open.response.headers.get("cache-control")).toBe("public, max-age=0, must-revalidate");
-      const guarded = createApp(state, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, modelId: "google/use-lite", logger, apiKeys, readsRequireKey: true });
+      const guarded = createApp(state, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger, apiKeys, readsRequireKey: true });
       expectProblem(await requestJson(guarded, "GET", path), 401, "unauthorized");
       expectProblem(await requestJson(guarded, "GET", `/v1/articles/${hegsethId}`), 401, "unauthorized");
       expectProblem(await requestJson(guarded, "POST", "/v1/related", { body: { text: "cyber" } }), 401, "unauthorized");

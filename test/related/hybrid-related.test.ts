@@ -163,7 +163,7 @@ describe("ranking options over HTTP", () => {
   let app: Hono;
   beforeAll(async () => {
     opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), undefined, { embedWorkers: 1 });
-    app = createApp({ engine: opened.engine, phase: "ready" }, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, modelId: "google/use-lite", logger: silentLogger() });
+    app = createApp({ engine: opened.engine, phase: "ready" }, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger() });
   });
   afterAll(() => opened.close());
 

@@ -37,7 +37,6 @@ export async function runServeCommand(args: string[]): Promise<number> {
   const app = createApp(state, {
     maxRequestBytes: config.maxRequestBytes,
     maxQueryTextChars: config.maxQueryTextChars,
-    modelId: config.model,
     logger,
     apiKeys: config.apiKeys,
     readsRequireKey: config.readsRequireKey,
@@ -110,7 +109,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
   const example = engine.getEntry("wcep-2025-03-02-01055")?.id ?? engine.anyArticleId();
   const host = config.host === "0.0.0.0" ? "localhost" : config.host;
   process.stdout.write(
-    `kindred ready: ${engine.size()} articles, model ${config.model}, listening on http://${host}:${port}\n` +
+    `kindred ready: ${engine.size()} articles, model ${engine.modelId}, listening on http://${host}:${port}\n` +
       (example === undefined ? "" : `  try: curl 'http://${host}:${port}/v1/articles/${encodeURIComponent(example)}/related?k=5'\n`),
   );
   return new Promise<number>(() => {});

@@ -19,7 +19,7 @@ export function readyEngine(state: ServiceState): KindredEngine {
  * id carry a weak ETag over their content and answer 304 to a matching If-None-Match;
  * `X-Kindred-Cache` says whether the engine's result cache answered.
  */
-export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars: number; modelId: string } & ReadRouteOptions) {
+export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars: number } & ReadRouteOptions) {
   const app = new Hono();
   const textBodySchema = relatedTextBodySchema(options.maxQueryTextChars);
   /** The presented list and its tag, per answer: a cached answer is presented and hashed once. */
@@ -41,7 +41,7 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
         mode: answer.mode,
         folded_copies: answer.foldedCopies,
         plan: answer.plan,
-        model: options.modelId,
+        model: engine.modelId,
       };
       view = { content, etag: entityTagOf(content) };
       presented.set(answer, view);
@@ -64,7 +64,7 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
       mode: answer.mode,
       folded_copies: answer.foldedCopies,
       plan: answer.plan,
-      model: options.modelId,
+      model: engine.modelId,
       took_ms: Math.round((performance.now() - started) * 1000) / 1000,
     });
   });
