@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ort from "onnxruntime-node";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { buildTinyBertFixture } from "../../scripts/tiny-bert/build-tiny-bert.ts";
 import { knownDimensions } from "../../src/embed/local-embedders.ts";
 import { resolveModelProfile } from "../../src/embed/transformers/model-profiles.ts";
@@ -42,7 +42,20 @@ describe("Transformers.js embedder on the tiny BERT fixture", () => {
     }
   });
 
-  it("loads through Transformers.js with the model's dimensions and length limit, known before loading", async () => {
+  it("loads through Transformers.js from the models directory alone, never the network", async () => {
+    const fetchSpy = vi.spyOn(globalThis, "fetch");
+    try {
+      const fresh = await createTransformersEmbedder({ modelsDir: fixtureModelsDir, modelId: tinyBertModelId });
+      await fresh.embed(texts);
+      expect(fetchSpy).not.toHaveBeenCalled();
+    } finally {
+      fetchSpy.mockRestore();
+    }
+    const { env } = await import("@xenova/transformers");
+    expect(env).toMatchObject({ allowRemoteModels: false, localModelPath: `${fixtureModelsDir.replace(/\/+$/, "")}/` });
+  });
+
+  it("has the model's dimensions and length limit, known before loading", async () => {
     expect(embedder.dimensions).toBe(32);
     expect(embedder.maxTokens).toBe(128);
     expect(knownDimensions({ modelId: tinyBertModelId, modelsDir: fixtureModelsDir })).toBe(32);
