@@ -15,8 +15,12 @@ import { searchCandidates, type SearchIndexes, type SearchPlan } from "./search-
 export interface RelatedQueryArticle {
   /** Null for a draft that is not stored. */
   label: number | null;
-  /** Null when the model cannot read it (a language it was not trained on): words alone rank it. */
   vector: Float32Array | null;
+  /**
+   * False when the model cannot read the query's language: the hybrid then ranks by words alone
+   * (`dense` mode still uses the vector, as asked).
+   */
+  modelReadsIt: boolean;
   profile: LexicalProfile;
   publishedMs: number | null;
   topics: readonly string[];
@@ -91,7 +95,7 @@ function rankPool(
 ): { answer: HybridAnswer; saturated: boolean } {
   const { indexes, lexicon } = environment;
   const accept = createFilterPredicate(request.filters, exclusions);
-  const useDense = ranking.mode !== "lexical" && query.vector !== null;
+  const useDense = query.vector !== null && (ranking.mode === "dense" || (ranking.mode === "hybrid" && query.modelReadsIt));
   const useLexical = ranking.mode !== "dense" || query.vector === null;
   const hybrid = useDense && useLexical;
 

@@ -145,7 +145,8 @@ export class KindredEngine {
     const filters = withRelativeDates(request, article);
     const query: RelatedQueryArticle = {
       label,
-      vector: modelReadsLanguage(indexes.modelId, article.lang) ? vector : null,
+      vector,
+      modelReadsIt: modelReadsLanguage(indexes.modelId, article.lang),
       profile: this.store.getLexicalProfile(label) ?? { terms: [], tokens: 0 },
       publishedMs: article.publishedMs,
       topics: article.topics,
@@ -198,6 +199,7 @@ export class KindredEngine {
     const query: RelatedQueryArticle = {
       label: null,
       vector,
+      modelReadsIt: true,
       profile: this.store.analyzeText(draft.title, draft.body),
       publishedMs: null,
       topics: [],

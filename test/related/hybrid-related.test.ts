@@ -103,6 +103,16 @@ describe("hybrid related lists on the demo slice", () => {
     expect(ids(related("q-a", { ranking: { mode: "lexical" } }))).not.toContain("q-c");
   });
 
+  it("ranks a query in a language the model cannot read by words alone, unless dense is asked for", async () => {
+    const german = (id: string, title: string): Article => ({ ...dated(id, title, title, "2025-03-05"), lang: "de" });
+    await opened.engine.writeArticles([german("de-1", "Die Regierung in Wien beschließt das Budget"), german("de-2", "Wien: Budget der Regierung beschlossen")]);
+    const hybrid = related("de-1");
+    expect(hybrid.plan).toBe("lexical");
+    expect(ids(hybrid)[0]).toBe("de-2");
+    expect(related("de-1", { ranking: { mode: "dense" } }).plan).not.toBe("lexical");
+    await opened.engine.deleteArticles(["de-1", "de-2"]);
+  });
+
   it("drops a cached hybrid list when any text changes (BM25 statistics move) and keeps it for an unrelated metadata change", async () => {
     const request = { k: 10, filters: noFilters };
     const first = opened.engine.findRelatedToArticle(hegsethId, request);
