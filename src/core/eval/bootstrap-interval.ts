@@ -1,3 +1,5 @@
+import { mulberry32 } from "../seeded-random.ts";
+
 /** A mean with its 95% bootstrap confidence interval. */
 export interface Interval {
   mean: number;
@@ -33,16 +35,4 @@ export function bootstrapInterval(values: readonly (number | null)[], resamples 
 /** The interval of the paired difference a - b over the queries both apply to. */
 export function pairedDifferenceInterval(a: readonly (number | null)[], b: readonly (number | null)[], resamples = 2_000, seed = 1): Interval | null {
   return bootstrapInterval(a.map((value, index) => (value === null || b[index] == null ? null : value - b[index]!)), resamples, seed);
-}
-
-/** A small seeded generator of numbers in [0, 1) (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

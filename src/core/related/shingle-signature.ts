@@ -1,3 +1,5 @@
+import { mulberry32 } from "../seeded-random.ts";
+
 /**
  * Near-duplicate detection by word shingles (Broder 1997, "On the resemblance and containment of
  * documents"): two texts whose sets of 5-word sequences overlap with Jaccard >= 0.6 are copies
@@ -15,16 +17,10 @@ export const shingleWords = 5;
 /** Jaccard at or above which two texts are one text (research §5). */
 export const duplicateJaccard = 0.6;
 
-/** Odd multipliers and offsets of the hash family, fixed so signatures stay comparable across runs. */
+/** Odd multipliers and offsets of the hash family, fixed so stored signatures stay comparable across runs. */
 const family = (() => {
-  let state = 0x9e3779b9;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const random = mulberry32(0x9e3779b9);
+  const next = () => random() * 4294967296; // the generator's 32 bits, exactly
   return Array.from({ length: signatureLength }, () => ({ multiplier: next() | 1, offset: next() }));
 })();
 
