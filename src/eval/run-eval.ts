@@ -40,8 +40,8 @@ export interface ConfigReport {
   precisionStory: Interval | null;
   ndcg: Interval | null;
   rPrecisionStory: Interval | null;
-  /** Paired difference to the first configuration compared (null for the first itself). */
-  versusFirst: { precisionLabel: Interval | null; precisionStory: Interval | null } | null;
+  /** Paired differences (this minus that) to each configuration listed before it, by mode. */
+  versus: Partial<Record<RankingMode, { precisionLabel: Interval | null; precisionStory: Interval | null }>>;
   /** Copies folded into results, summed over every query. */
   foldedCopies: number;
   queryMsP50: number;
@@ -116,7 +116,6 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       }
       perMode.push(measured);
     }
-    const first = perMode[0]!;
     return {
       file,
       model: config.model,
@@ -131,7 +130,12 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
           precisionStory: bootstrapInterval(measured.ps),
           ndcg: bootstrapInterval(measured.ndcg),
           rPrecisionStory: bootstrapInterval(measured.rp),
-          versusFirst: index === 0 ? null : { precisionLabel: pairedDifferenceInterval(measured.p, first.p), precisionStory: pairedDifferenceInterval(measured.ps, first.ps) },
+          versus: Object.fromEntries(
+            perMode.slice(0, index).map((earlier, earlierIndex) => [
+              modes[earlierIndex]!,
+              { precisionLabel: pairedDifferenceInterval(measured.p, earlier.p), precisionStory: pairedDifferenceInterval(measured.ps, earlier.ps) },
+            ]),
+          ),
           foldedCopies: measured.folded,
           queryMsP50: percentile(sorted, 0.5),
           queryMsP99: percentile(sorted, 0.99),

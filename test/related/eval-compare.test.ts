@@ -31,7 +31,7 @@ describe("kindred eval", () => {
     const run = async (file: string) => {
       const result = await kindred(["eval", file, "--compare", "lexical,dense,hybrid", "--k", "3", "--json", "--workers", "1"]);
       expect(result.code, result.stderr).toBe(0);
-      return JSON.parse(result.stdout) as { configs: { mode: string; precisionLabel: { mean: number; low: number; high: number }; precisionStory: { mean: number }; foldedCopies: number; versusFirst: unknown }[] }[];
+      return JSON.parse(result.stdout) as { configs: { mode: string; precisionLabel: { mean: number; low: number; high: number }; precisionStory: { mean: number }; foldedCopies: number; versus: Record<string, unknown> }[] }[];
     };
     const [withTopics] = await run(write("labelled.jsonl", true));
     const [withoutTopics] = await run(write("bare.jsonl", false));
@@ -41,8 +41,8 @@ describe("kindred eval", () => {
       expect(config.precisionLabel.high).toBeGreaterThanOrEqual(config.precisionLabel.mean);
       expect(config.foldedCopies).toBeGreaterThanOrEqual(0);
     }
-    expect(withTopics!.configs[0]!.versusFirst).toBeNull();
-    expect(withTopics!.configs[2]!.versusFirst).not.toBeNull();
+    expect(withTopics!.configs[0]!.versus).toEqual({});
+    expect(Object.keys(withTopics!.configs[2]!.versus)).toEqual(["lexical", "dense"]);
     expect(withTopics!.configs.map((config) => [config.precisionLabel.mean, config.precisionStory.mean])).toEqual(
       withoutTopics!.configs.map((config) => [config.precisionLabel.mean, config.precisionStory.mean]),
     );

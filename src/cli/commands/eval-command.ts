@@ -19,7 +19,8 @@ ranking (in labelled files they are the labels).
 Options:
   --k N                   list length measured (default 10)
   --compare M,M           ranking modes side by side on one index: lexical, dense, hybrid
-                          (default hybrid); later modes also show their difference to the first
+                          (default hybrid); each mode also shows its paired difference to
+                          every mode listed before it, with its interval
   --json                  print the report as JSON
   --data-dir DIR          keep the index in DIR (re-running then re-embeds nothing)
 ${sharedOptionsHelp.replace(/^  --data-dir.*\n/m, "")}`;
@@ -53,7 +54,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
           compare: compare as RankingMode[],
           ...(values["data-dir"] === undefined ? {} : { dataDir: config.dataDir }),
           onIndexProgress: ({ done }) => bar.update(done),
-          onQueryProgress: ({ done, total, mode }) => process.stderr.write(`\r${mode}: ${done}/${total} queries`),
+          onQueryProgress: ({ done, total, mode }) => process.stderr.write(`${mode}: ${done}/${total} queries\n`),
         }),
       );
     } finally {
@@ -71,21 +72,24 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
   const difference = (value: Interval | null | undefined) =>
     value == null ? "-" : `${value.mean >= 0 ? "+" : ""}${value.mean.toFixed(3)} [${value.low.toFixed(3)}, ${value.high.toFixed(3)}]`;
   const columns = reports.flatMap((report) => report.configs.map((configReport) => ({ report, config: configReport })));
-  const first = (report: EvalReport) => report.configs[0]!.mode;
+  const compared = reports[0]?.configs.map((config) => config.mode) ?? [];
+  const versusRows = compared.slice(0, -1).flatMap((mode): [string, (column: { report: EvalReport; config: ConfigReport }) => string][] => [
+    [`P@${k} (label) - ${mode}`, ({ config }) => difference(config.versus[mode]?.precisionLabel)],
+    [`P@${k} (story) - ${mode}`, ({ config }) => difference(config.versus[mode]?.precisionStory)],
+  ]);
   const rows: [string, (column: { report: EvalReport; config: ConfigReport }) => string][] = [
     ["articles", ({ report }) => String(report.evaluated)],
     [`P@${k} (label)`, ({ config }) => interval(config.precisionLabel)],
     [`P@${k} (story)`, ({ config }) => interval(config.precisionStory)],
     [`nDCG@${k}`, ({ config }) => interval(config.ndcg)],
     ["R-precision (story)", ({ config }) => interval(config.rPrecisionStory)],
-    [`P@${k} (label) vs first`, ({ config }) => difference(config.versusFirst?.precisionLabel)],
-    [`P@${k} (story) vs first`, ({ config }) => difference(config.versusFirst?.precisionStory)],
+    ...versusRows,
     ["copies folded", ({ config }) => String(config.foldedCopies)],
     ["query p50 / p99 (ms)", ({ config }) => `${config.queryMsP50.toFixed(2)} / ${config.queryMsP99.toFixed(2)}`],
     ["index time (s)", ({ report }) => report.indexSeconds.toFixed(1)],
     ["wall time (s)", ({ report }) => report.wallSeconds.toFixed(1)],
   ];
-  const names = columns.map(({ report, config }) => `${report.file.split("/").pop() ?? report.file} ${config.mode}${config.mode === first(report) && report.configs.length > 1 ? " (first)" : ""}`);
+  const names = columns.map(({ report, config }) => `${report.file.split("/").pop() ?? report.file} ${config.mode}`);
   const widths = [Math.max(...rows.map(([label]) => label.length), 6), ...names.map((name, index) => Math.max(name.length, ...rows.map(([, cell]) => cell(columns[index]!).length)))];
   const line = (cells: string[]) => `${cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[index]!))).join("  ")}\n`;
   return `model ${reports[0]?.model ?? "?"}\n${line(["metric", ...names])}${rows.map(([label, cell]) => line([label, ...columns.map(cell)])).join("")}`;
