@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import ort from "onnxruntime-node";
 import { normalizeInPlace, type Embedder } from "../embedder.ts";
@@ -29,7 +30,10 @@ export async function createUseLiteOnnxEmbedder(options: UseLiteOnnxEmbedderOpti
   if (options.convertIfNeeded ?? true) await ensureUseLiteOnnx({ outputDirectory: modelDirectory });
   const [tokenizer, session] = await Promise.all([
     loadUseLiteTokenizer(join(modelDirectory, "tokenizer.json")),
-    ort.InferenceSession.create(join(modelDirectory, "onnx", "model.onnx"), {
+    // From the file's bytes, not its path: in onnxruntime-node 1.14 a session created from the
+    // path ran this model at 0.57x the speed (256 vs 448 docs/s on 1,000 demo texts, separate
+    // processes, one thread) with bit-identical outputs. Transformers.js also loads from bytes.
+    ort.InferenceSession.create(await readFile(join(modelDirectory, "onnx", "model.onnx")), {
       intraOpNumThreads: options.intraOpThreads ?? 1,
       interOpNumThreads: 1,
       executionMode: "sequential",
