@@ -1,3 +1,5 @@
+import { mulberry32 } from "../../src/core/seeded-random.ts";
+
 /**
  * Deterministic unit vectors grouped around random centres, shaped like document embeddings
  * (topics as clusters). For index tests that need thousands of vectors; the model is tested
@@ -17,14 +19,5 @@ export function clusteredUnitVectors(count: number, dimensions: number, clusters
   });
 }
 
-/** A small seeded generator of numbers in [0, 1) (mulberry32), for reproducible tests. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator of numbers in [0, 1) (mulberry32), for reproducible tests: the core's. */
+export { mulberry32 };
