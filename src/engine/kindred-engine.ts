@@ -136,7 +136,8 @@ export class KindredEngine {
     if (label === undefined || vector === null) {
       throw new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
     }
-    const useCache = options.cache !== false && this.#cache.maxEntries > 0;
+    // A recency decay moves with the clock, which no change log records: such lists are not cached.
+    const useCache = options.cache !== false && this.#cache.maxEntries > 0 && request.ranking?.halfLifeDays == null;
     const key = useCache ? relatedCacheKey(id, request) : "";
     const cached = useCache ? this.#cache.get(key, this.#cacheState(indexes)) : undefined;
     if (cached !== undefined) return cached;

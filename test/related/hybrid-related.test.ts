@@ -128,6 +128,11 @@ describe("hybrid related lists on the demo slice", () => {
     expect(after).not.toBe(first);
     expect(after.results.map((result) => result.score)).toEqual(related(hegsethId).results.map((result) => result.score));
   });
+
+  it("never caches a list with a recency decay, whose scores move with the clock", () => {
+    const request = { k: 5, filters: noFilters, ranking: { halfLifeDays: 7 } };
+    expect(opened.engine.findRelatedToArticle(hegsethId, request)).not.toBe(opened.engine.findRelatedToArticle(hegsethId, request));
+  });
 });
 
 describe("topics as signal, recency", () => {
