@@ -4,6 +4,7 @@ import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import { KindredEngine, type RelatedRequest } from "../../src/engine/kindred-engine.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
+import { digestApiKey } from "../../src/config/api-keys.ts";
 import { createApp } from "../../src/http/app.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
@@ -174,13 +175,33 @@ describe("topics as signal, recency", () => {
 });
 
 describe("ranking options over HTTP", () => {
+  const writerKey = "hybrid-test-writer-key-0123456789";
   let opened: OpenedEngine;
   let app: Hono;
   beforeAll(async () => {
     opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), undefined, { embedWorkers: 1 });
-    app = createApp({ engine: opened.engine, phase: "ready" }, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger() });
+    app = createApp(
+      { engine: opened.engine, phase: "ready" },
+      { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger(), apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] },
+    );
   });
   afterAll(() => opened.close());
+
+  it("keeps the lexical channel in step with PUT, PATCH, DELETE and batch writes", async () => {
+    const write = (method: string, path: string, body?: unknown) =>
+      requestJson(app, method, path, { ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${writerKey}` } });
+    const zyglot = () => opened.engine.store.searchLexical(["zyglot"], 10).length;
+    expect((await write("PUT", "/v1/articles/z1", { title: "Zyglot harvest fails in the north", published_at: "2025-03-05" })).status).toBe(201);
+    expect((await write("POST", "/v1/articles:batch", { articles: [{ id: "z2", title: "Zyglot prices double" }, { id: "z3", title: "Zyglot farmers ask for aid" }] })).status).toBe(200);
+    expect(zyglot()).toBe(3);
+    const lexical = await requestJson(app, "GET", "/v1/articles/z1/related?k=2&mode=lexical");
+    expect(lexical.body["results"].map((result: { id: string }) => result.id).sort()).toEqual(["z2", "z3"]);
+    expect((await write("PATCH", "/v1/articles/z2", { topics: ["farming"] })).status).toBe(200);
+    expect(zyglot()).toBe(3);
+    expect((await write("PUT", "/v1/articles/z2", { title: "Prices double at the market" })).status).toBe(200);
+    expect((await write("DELETE", "/v1/articles/z3")).status).toBe(204);
+    expect(zyglot()).toBe(1);
+  });
 
   it("explains results on request, with parts adding up to the score", async () => {
     const { status, body } = await requestJson(app, "GET", `/v1/articles/${hegsethId}/related?k=5&explain=true&published_before=2025-03-31`);
