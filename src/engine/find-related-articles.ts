@@ -148,7 +148,7 @@ function rankPool(
   scorePool(useDense ? query.vector : null);
   let ranked = fuseCandidates([...pool.values()], context);
 
-  // Feedback (Rocchio 1971; research §3: +0.5-0.9 points on every set): the query vector moves
+  // Feedback (Rocchio 1971; issue 4 research: +0.5-0.9 points on every set): the query vector moves
   // to the centroid of itself and the fused top 3, which finds the same story told in other words.
   let expandedProbe: HybridAnswer["expandedProbe"] = null;
   if (hybrid && ranked.length > 0) {

@@ -49,7 +49,7 @@ const dayMs = 86_400_000;
  *   single-channel ranking, `standardize: false`, keeps the raw cosine or BM25). Z-scores
  *   put a cosine and a BM25 on one scale without per-site calibration (a raw mix needs a
  *   different weight per collection; issue 4's table), and unlike reciprocal-rank fusion they
- *   keep how far ahead a candidate is (research §3: RRF lost to z on every set).
+ *   keep how far ahead a candidate is (issue 4 research: RRF lost to z on every set).
  * - proximity: exp(-|days apart| / days) when both are dated: one event is reported within days.
  * - topics: idf-weighted cosine of the two topic sets, noise topics left out.
  * - boost: a candidate with any boosted topic.

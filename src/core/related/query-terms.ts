@@ -14,7 +14,7 @@ export interface QueryTerm {
 }
 
 export interface QueryTermOptions {
-  /** Terms kept (default 40: fewer lose long articles' specifics, research §2). */
+  /** Terms kept (default 40: fewer lose long articles' specifics, issue 4 research). */
   maxTerms: number;
   /** Terms in more than this share of articles say nothing about one story (default 0.3). */
   maxDocumentShare: number;

@@ -35,11 +35,11 @@ export const defaultRankingOptions: RankingOptions = Object.freeze({
  * The fused score's constants: the same for every site and collection (issue 4: no per-site
  * tuning). Channel parts are z-scores over the query's candidate pool, so each unit is "one
  * standard deviation above this query's typical candidate", whatever the channel's raw scale.
- * Where the numbers come from: scratch research (REPORT.md §3-4) and the measurements in the
+ * Where the numbers come from: the research notes of issue 4 and the measurements in the
  * README ("How relatedness is measured").
  */
 export const fusionConstants = Object.freeze({
-  /** Dense candidates taken (at least twice k). */
+  /** Dense candidates taken by the hybrid (at least 2k + 50). */
   densePool: 100,
   /** Lexical candidates added to the pool: few, since a shared name alone (another Hegseth story) is weak evidence. */
   lexicalPool: 30,
