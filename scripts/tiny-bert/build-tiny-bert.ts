@@ -1,6 +1,6 @@
 import { OnnxGraphBuilder, attr } from "../../src/onnx/onnx-graph-builder.ts";
 import { encodeOnnxModel } from "../../src/onnx/onnx-writer.ts";
-import { mulberry32 } from "../../test/support/synthetic-vectors.ts";
+import { mulberry32 } from "../../src/core/seeded-random.ts";
 import { buildTinyBertVocabulary, specialTokens } from "./tiny-bert-vocabulary.ts";
 
 /**

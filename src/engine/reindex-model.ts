@@ -170,6 +170,8 @@ export async function reindexModel(options: ReindexOptions): Promise<ReindexRepo
     for (let index = 0; index < batches.length; index++) {
       const staged = await pending!;
       pending = index + 1 < batches.length ? embedBatch(batches[index + 1]!) : null;
+      // If staging fails, the batch embedding ahead is abandoned: its failure must not go unhandled.
+      pending?.catch(() => undefined);
       store.stageVectors(to, staged);
       for (const item of staged) graph.upsert(item.label, item.vector);
       embedded += staged.length;

@@ -34,7 +34,6 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   if (missing.length > 0) {
     throw new KindredError("model_unavailable", `The model "${modelId}" in ${directory} lacks ${missing.join(", ")}; fetch it again with \`kindred model fetch ${modelId}\`.`, { model: modelId });
   }
-  const loaded = await loadWithTransformersJs(modelsDir, modelId, onnxFile, options.intraOpThreads ?? 1);
   const ownLimit = readModelMaxTokens(modelsDir, modelId) ?? Infinity;
   const maxTokens = Math.min(profile.maxTokens ?? Infinity, ownLimit);
   if (!Number.isFinite(maxTokens)) {
@@ -43,6 +42,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   const dimensions = readModelDimensions(modelsDir, modelId);
   if (dimensions === null) throw new KindredError("model_unavailable", `The width of model "${modelId}" is unknown; set "dimensions" in ${join(directory, "kindred.json")}.`, { model: modelId });
   const limits: BatchLimits = { maxBatchSize: options.maxBatchSize ?? 32, maxBatchTokens: options.maxBatchTokens ?? 4 * Math.min(maxTokens, 512) };
+  const loaded = await loadWithTransformersJs(modelsDir, modelId, onnxFile, options.intraOpThreads ?? 1);
   return new TransformersEmbedder(modelId, dimensions, profile, maxTokens, loaded, limits);
 }
 
