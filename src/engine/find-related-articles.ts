@@ -1,4 +1,5 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
+import { centeredCosine } from "../core/related/centered-cosine.ts";
 import { diversify } from "../core/related/diversify-results.ts";
 import { explainResult, type Explanation } from "../core/related/explain-result.ts";
 import { foldDuplicates } from "../core/related/fold-duplicates.ts";
@@ -64,6 +65,8 @@ export interface RankingEnvironment {
   lexicon: LexicalSource;
   noiseTopics: ReadonlySet<string>;
   nowMs: number;
+  /** The collection's mean vector, which the hybrid centres dense scores on (null: none). */
+  centroid?: { vector: Float32Array; normSquared: number } | null;
 }
 
 /**
@@ -135,11 +138,13 @@ function rankPool(
     if (!hybrid) saturated ||= taken >= wanted || hits.length >= depth;
   }
 
+  // The hybrid fuses centred cosines (centered-cosine.ts); a single dense channel keeps the plain cosine.
+  const centroid = hybrid ? environment.centroid ?? null : null;
   const scorePool = (vector: Float32Array | null) => {
     for (const candidate of pool.values()) {
       const stored = indexes.exact.getVector(candidate.entry.label);
       candidate.cosine = query.vector === null || stored === null ? 0 : dot(query.vector, stored);
-      candidate.denseScore = vector === null || stored === null ? 0 : dot(vector, stored);
+      candidate.denseScore = vector === null || stored === null ? 0 : centroid === null ? dot(vector, stored) : centeredCosine(vector, stored, centroid);
       candidate.lexicalScore = lexicalScoreOf(candidate.entry.label);
     }
   };
@@ -198,7 +203,6 @@ function rankPool(
 }
 
 function fusionContext(environment: RankingEnvironment, query: RelatedQueryArticle, ranking: RankingOptions, weights: FusionContext["weights"], hybrid: boolean): FusionContext {
-  const { catalog } = environment.indexes;
   const boostTopics = ranking.boostTopics.filter((topic) => !environment.noiseTopics.has(topic));
   return {
     query: { publishedMs: query.publishedMs, topics: query.topics },
@@ -207,7 +211,7 @@ function fusionContext(environment: RankingEnvironment, query: RelatedQueryArtic
     proximity: hybrid ? { weight: fusionConstants.proximityWeight, days: fusionConstants.proximityDays } : null,
     topics:
       hybrid && ranking.topicSignal
-        ? { weight: fusionConstants.topicWeight, noise: environment.noiseTopics, articles: catalog.size(), topicArticles: (topic) => catalog.topicCount(topic) }
+        ? { weight: fusionConstants.topicWeight, noise: environment.noiseTopics }
         : null,
     boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
     recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: environment.nowMs },

@@ -20,6 +20,7 @@ import { compactGraph, needsCompaction, type CompactionReport } from "./compact-
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
+import { VectorCentroid } from "./vector-centroid.ts";
 
 export interface EngineOptions {
   dataDir: string;
@@ -78,6 +79,8 @@ export class KindredEngine {
   #savedSeq: number;
   readonly #cache: RelatedCache<ArticleRelatedAnswer>;
   readonly #noiseTopics: ReadonlySet<string>;
+  /** The mean vector the hybrid centres dense scores on, kept up to date by #applyChanges. */
+  #centroid: VectorCentroid | null = null;
   /** The running compaction, and the labels changed since its snapshot. */
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
   #closed = false;
@@ -395,10 +398,20 @@ export class KindredEngine {
       this.#cache.clear();
       applied = this.#indexes.catalog.size();
     } else {
+      // The centroid follows the vectors: out with each changed article's old one, in with its new.
+      const centroid = this.#centroid?.exact === this.#indexes.exact ? this.#centroid : null;
+      const changed: number[] = [];
       applied = applyStoreChanges(this.#indexes, this.store, (label) => {
         this.#cache.recordChange(label);
         this.#compaction?.changedLabels.add(label);
+        const old = centroid === null ? null : this.#indexes.exact.getVector(label);
+        if (old !== null) centroid!.remove(old);
+        changed.push(label);
       });
+      for (const label of centroid === null ? [] : changed) {
+        const vector = this.#indexes.exact.getVector(label);
+        if (vector !== null) centroid!.add(vector);
+      }
     }
     this.#compactIfNeeded();
     return applied;
@@ -432,11 +445,14 @@ export class KindredEngine {
   }
 
   #rankingEnvironment() {
+    const { exact } = this.#indexes;
+    if (this.#centroid?.exact !== exact) this.#centroid = new VectorCentroid(exact);
     return {
       indexes: this.#searchIndexes(),
       lexicon: this.store,
       noiseTopics: this.#noiseTopics,
       nowMs: (this.options.now ?? Date.now)(),
+      centroid: this.#centroid.mean(),
     };
   }
 

@@ -23,7 +23,7 @@ const context = (overrides: Partial<FusionContext> = {}): FusionContext => ({
   weights: { dense: 1, lexical: 0.5 },
   standardize: true,
   proximity: { weight: 1, days: 14 },
-  topics: { weight: 0.5, noise: new Set(["featured"]), articles: 100, topicArticles: () => 10 },
+  topics: { weight: 0.5, noise: new Set(["featured"]) },
   boost: { weight: 1, topics: new Set(["pentagon"]) },
   recency: { weight: 1, halfLifeDays: 30, nowMs: Date.UTC(2025, 5, 1) },
   ...overrides,
@@ -85,7 +85,7 @@ describe("fusion", () => {
     const fused = fuseCandidates(pool, context());
     expect(fused.find((candidate) => candidate.entry.id === "b2")!.parts.topics).toBe(0);
     expect(fused.find((candidate) => candidate.entry.id === "a1")!.parts.topics).toBeGreaterThan(0);
-    const withoutNoise = fuseCandidates(pool, context({ topics: { weight: 0.5, noise: new Set(), articles: 100, topicArticles: () => 10 } }));
+    const withoutNoise = fuseCandidates(pool, context({ topics: { weight: 0.5, noise: new Set() } }));
     expect(withoutNoise.find((candidate) => candidate.entry.id === "b2")!.parts.topics).toBeGreaterThan(0);
   });
 

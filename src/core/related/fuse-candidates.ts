@@ -33,8 +33,8 @@ export interface FusionContext {
   /** Fuse channels as z-scores over the pool (hybrid); false keeps the raw score of a single channel. */
   standardize: boolean;
   proximity: { weight: number; days: number } | null;
-  /** Shared topics; `topicArticles(t)` is how many articles have topic t, `articles` all of them. */
-  topics: { weight: number; noise: ReadonlySet<string>; articles: number; topicArticles: (topic: string) => number } | null;
+  /** Shared topics, noise topics left out. */
+  topics: { weight: number; noise: ReadonlySet<string> } | null;
   boost: { weight: number; topics: ReadonlySet<string> } | null;
   recency: { weight: number; halfLifeDays: number; nowMs: number } | null;
 }
@@ -51,7 +51,9 @@ const dayMs = 86_400_000;
  *   different weight per collection; issue 4's table), and unlike reciprocal-rank fusion they
  *   keep how far ahead a candidate is (issue 4 research: RRF lost to z on every set).
  * - proximity: exp(-|days apart| / days) when both are dated: one event is reported within days.
- * - topics: idf-weighted cosine of the two topic sets, noise topics left out.
+ * - topics: cosine of the two topic sets, noise topics left out. Unweighted on purpose: a
+ *   weight from topic counts would make every list depend on every article's topics, and a
+ *   cached list could then not be kept exactly (core/cache/list-invalidation.ts).
  * - boost: a candidate with any boosted topic.
  * - recency: -(1 - 2^(-age / half-life)), age from `nowMs`; undated candidates are not decayed.
  */
@@ -59,13 +61,13 @@ export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionCo
   const raw = (scores: number[]) => (context.standardize ? standardize(scores) : scores);
   const dense = raw(pool.map((candidate) => candidate.denseScore));
   const lexical = raw(pool.map((candidate) => candidate.lexicalScore));
-  const queryTopics = context.topics === null ? null : topicVector(context.query.topics, context.topics);
+  const queryTopics = context.topics === null ? null : topicSet(context.query.topics, context.topics.noise);
   const fused = pool.map((candidate, index): FusedCandidate => {
     const parts: ScoreParts = {
       dense: context.weights.dense === 0 ? 0 : context.weights.dense * dense[index]!,
       lexical: context.weights.lexical === 0 ? 0 : context.weights.lexical * lexical[index]!,
       proximity: proximityPart(context, candidate.entry),
-      topics: queryTopics === null ? 0 : context.topics!.weight * topicCosine(queryTopics, topicVector(candidate.entry.topics, context.topics!)),
+      topics: queryTopics === null ? 0 : context.topics!.weight * topicCosine(queryTopics, topicSet(candidate.entry.topics, context.topics!.noise)),
       boost: context.boost !== null && candidate.entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0,
       recency: recencyPart(context, candidate.entry),
     };
@@ -105,21 +107,15 @@ function recencyPart(context: FusionContext, entry: CatalogEntry): number {
   return -recency.weight * (1 - 2 ** (-ageDays / recency.halfLifeDays));
 }
 
-/** Topic -> idf weight, noise topics dropped: a topic every article has says nothing. */
-function topicVector(topics: readonly string[], settings: NonNullable<FusionContext["topics"]>): Map<string, number> {
-  const vector = new Map<string, number>();
-  for (const topic of topics) {
-    if (settings.noise.has(topic)) continue;
-    vector.set(topic, Math.log((settings.articles + 1) / (settings.topicArticles(topic) + 1)) + 1e-6);
-  }
-  return vector;
+/** The topics that count as a signal: noise topics dropped. */
+function topicSet(topics: readonly string[], noise: ReadonlySet<string>): Set<string> {
+  return new Set(topics.filter((topic) => !noise.has(topic)));
 }
 
-function topicCosine(a: Map<string, number>, b: Map<string, number>): number {
+/** |A and B| / sqrt(|A| |B|): the cosine of two sets as 0/1 vectors. */
+function topicCosine(a: Set<string>, b: Set<string>): number {
   if (a.size === 0 || b.size === 0) return 0;
-  let dot = 0;
-  for (const [topic, weight] of a) dot += weight * (b.get(topic) ?? 0);
-  if (dot === 0) return 0;
-  const norm = (vector: Map<string, number>) => Math.sqrt([...vector.values()].reduce((sum, weight) => sum + weight * weight, 0));
-  return dot / (norm(a) * norm(b));
+  let shared = 0;
+  for (const topic of a) if (b.has(topic)) shared++;
+  return shared / Math.sqrt(a.size * b.size);
 }

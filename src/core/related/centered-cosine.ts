@@ -1,0 +1,29 @@
+/**
+ * Cosine similarity after subtracting the collection's mean vector (centring), computed from
+ * uncentred vectors: ((v - m) . (x - m)) / (|v - m| |x - m|). Sentence-encoder vectors share a
+ * common direction that inflates every cosine alike; removing it spreads the scores of one
+ * query's candidates (Mu and Viswanath 2018, "All-but-the-top"; only the mean is removed here:
+ * removing top principal components as well lost 1 to 19 points in the issue 4 research, while
+ * centring gained 0.1 to 0.6 on every set, README "What is in the hybrid").
+ *
+ * @example
+ *   const mean = { vector: m, normSquared: dot(m, m) };
+ *   centeredCosine(query, candidate, mean); // in [-1, 1]
+ */
+export function centeredCosine(v: Float32Array, x: Float32Array, mean: { vector: Float32Array; normSquared: number }): number {
+  const m = mean.vector;
+  let vx = 0;
+  let vm = 0;
+  let xm = 0;
+  let vv = 0;
+  let xx = 0;
+  for (let i = 0; i < v.length; i++) {
+    vx += v[i]! * x[i]!;
+    vm += v[i]! * m[i]!;
+    xm += x[i]! * m[i]!;
+    vv += v[i]! * v[i]!;
+    xx += x[i]! * x[i]!;
+  }
+  const denominator = Math.sqrt(Math.max(1e-24, (vv - 2 * vm + mean.normSquared) * (xx - 2 * xm + mean.normSquared)));
+  return (vx - vm - xm + mean.normSquared) / denominator;
+}
