@@ -18,12 +18,12 @@ export function cacheControlOf(policy: CachePolicy): string {
 }
 
 /**
- * A weak entity tag (RFC 9110 §8.8.3) over a response's content: equal content, equal tag,
- * whether it came from the cache or was computed again. Weak, because fields such as
- * `took_ms` vary between byte-different but equivalent responses.
+ * A weak entity tag (RFC 9110 §8.8.3) over a response's serialized content: equal content,
+ * equal tag, whether it came from the cache or was computed again. Weak, because fields such
+ * as `took_ms` vary between byte-different but equivalent responses.
  */
-export function entityTagOf(content: unknown): string {
-  return `W/"${createHash("sha256").update(JSON.stringify(content)).digest("base64url").slice(0, 27)}"`;
+export function entityTagOf(contentJson: string): string {
+  return `W/"${createHash("sha256").update(contentJson).digest("base64url").slice(0, 27)}"`;
 }
 
 /** RFC 9110 §13.1.2: If-None-Match uses weak comparison; `*` matches any current representation. */
@@ -34,11 +34,12 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 }
 
 /**
- * Answers a cacheable GET: 304 with no body when the client's tag matches, else the JSON body,
- * both with ETag and Cache-Control.
+ * Answers a cacheable GET: 304 with no body when the client's tag matches, else the JSON body
+ * (already serialized, so a cached answer is not serialized again), both with ETag and
+ * Cache-Control.
  */
-export function respondCacheable(c: Context, body: unknown, etag: string, policy: CachePolicy, headers: Record<string, string> = {}): Response {
+export function respondCacheable(c: Context, bodyJson: string, etag: string, policy: CachePolicy, headers: Record<string, string> = {}): Response {
   const common = { etag, "cache-control": cacheControlOf(policy), ...headers, ...(policy.shared ? {} : { vary: "Authorization, X-API-Key" }) };
   if (matchesIfNoneMatch(c.req.header("if-none-match"), etag)) return c.body(null, 304, common);
-  return c.json(body, 200, common);
+  return c.body(bodyJson, 200, { ...common, "content-type": "application/json" });
 }

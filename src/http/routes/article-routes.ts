@@ -19,7 +19,8 @@ export function articleRoutes(state: ServiceState, options: ReadRouteOptions) {
     const article = readyEngine(state).getArticle(id);
     if (article === null) throw new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
     const body = presentArticle(article);
-    return respondCacheable(c, body, entityTagOf(body), options.cachePolicy);
+    const bodyJson = JSON.stringify(body);
+    return respondCacheable(c, bodyJson, entityTagOf(bodyJson), options.cachePolicy);
   });
   return app;
 }

@@ -22,8 +22,11 @@ export function readyEngine(state: ServiceState): KindredEngine {
 export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars: number } & ReadRouteOptions) {
   const app = new Hono();
   const textBodySchema = relatedTextBodySchema(options.maxQueryTextChars);
-  /** The presented list and its tag, per answer: a cached answer is presented and hashed once. */
-  const presented = new WeakMap<ArticleRelatedAnswer, { content: Record<string, unknown>; etag: string }>();
+  /**
+   * The serialized list (without its closing brace, so `took_ms` can follow) and its tag, per
+   * answer: a cached answer is presented, serialized and hashed once.
+   */
+  const presented = new WeakMap<ArticleRelatedAnswer, { contentJsonOpen: string; etag: string }>();
 
   app.get("/v1/articles/:id/related", options.readAuth, (c) => {
     const started = performance.now();
@@ -43,11 +46,12 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
         plan: answer.plan,
         model: engine.modelId,
       };
-      view = { content, etag: entityTagOf(content) };
+      const contentJson = JSON.stringify(content);
+      view = { contentJsonOpen: contentJson.slice(0, -1), etag: entityTagOf(contentJson) };
       presented.set(answer, view);
     }
-    const body = { ...view.content, took_ms: Math.round((performance.now() - started) * 1000) / 1000 };
-    return respondCacheable(c, body, view.etag, options.cachePolicy, { "x-kindred-cache": cacheStatus });
+    const tookMs = Math.round((performance.now() - started) * 1000) / 1000;
+    return respondCacheable(c, `${view.contentJsonOpen},"took_ms":${tookMs}}`, view.etag, options.cachePolicy, { "x-kindred-cache": cacheStatus });
   });
 
   app.post("/v1/related", options.readAuth, async (c) => {
