@@ -33,7 +33,6 @@ export const benchDimensions = 512;
 
 /** kindred's defaults (src/config/config.ts). */
 export const defaultHnsw: HnswParameters = { m: 16, efConstruction: 200, efSearch: 128 };
-export const defaultExactScanMaxCandidates = 5_000;
 
 export interface VectorTierSpec {
   name: string;
@@ -142,7 +141,8 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
     }
     return built;
   });
-  const kindredIndexes: SearchIndexes = { graph, exact, catalog, exactScanMaxCandidates: defaultExactScanMaxCandidates };
+  // kindred's default planner: exact subset scans up to `autoExactScanLimit` matches.
+  const kindredIndexes: SearchIndexes = { graph, exact, catalog };
   const exactIndexes: SearchIndexes = { graph: exact, exact, catalog, exactScanMaxCandidates: Number.MAX_SAFE_INTEGER };
 
   const random = createRandom(7);
@@ -234,7 +234,7 @@ function sweepEfSearch(
     graph.writeTo(path);
     return sweptEfSearch.map((efSearch) => {
       const reloaded = HnswVectorIndex.load(path, benchDimensions, { ...hnsw, efSearch }, graph.deletedLabels());
-      const indexes: SearchIndexes = { graph: reloaded, exact: reference.exact, catalog: reference.catalog, exactScanMaxCandidates: defaultExactScanMaxCandidates };
+      const indexes: SearchIndexes = { graph: reloaded, exact: reference.exact, catalog: reference.catalog };
       const request = { k: resultK, filters: noFilters };
       let recallSum = 0;
       const samplesMs = reference.queryLabels.map((label, index) => {

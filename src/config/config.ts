@@ -35,8 +35,11 @@ export const configSchema = z
     hnswM: intFrom(4, 128).default(16),
     hnswEfConstruction: intFrom(10, 2000).default(200),
     hnswEfSearch: intFrom(10, 5000).default(128),
-    /** A filtered query scans exactly when at most this many articles can match. */
-    exactScanMaxCandidates: intFrom(0, 10_000_000).default(5_000),
+    /**
+     * A filtered query scans exactly when at most this many articles can match; unset: the
+     * planner's own limit, which grows with the square root of the collection (search-candidates.ts).
+     */
+    exactScanMaxCandidates: intFrom(0, 10_000_000).optional(),
     maxRequestBytes: intFrom(1_024, 100_000_000).default(1_000_000),
     maxQueryTextChars: intFrom(100, 1_000_000).default(20_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -27,7 +27,8 @@ export interface EngineOptions {
   modelId: string;
   dimensions: number;
   hnsw: HnswParameters;
-  exactScanMaxCandidates: number;
+  /** Undefined: the planner's own limit (`autoExactScanLimit`). */
+  exactScanMaxCandidates?: number | undefined;
   logger: Logger;
   /** Related lists kept in memory (0: no cache); default 10,000. */
   relatedCacheEntries?: number;

@@ -21,8 +21,20 @@ export interface SearchIndexes {
   graph: VectorIndex;
   exact: ExactVectorIndex;
   catalog: ArticleCatalog;
-  /** Filters that can match at most this many articles are scanned exactly. */
-  exactScanMaxCandidates: number;
+  /** Filters that can match at most this many articles are scanned exactly; undefined: `autoExactScanLimit`. */
+  exactScanMaxCandidates?: number | undefined;
+}
+
+/**
+ * How many matching articles an exact scan may cover before a filtered HNSW search is cheaper.
+ * An exact scan costs about b per match (2.8-4.1 us measured); a filtered HNSW search about
+ * a / s, where s is the share of articles that match (a = 0.6-0.9 ms at efSearch 128), since
+ * the graph walk must visit about 1/s nodes per accepted one. They cross at s = sqrt(a / (b N)),
+ * that is at sqrt(a N / b), about 15 sqrt(N) matches: 1,500 at 10k, 4,700 at 100k, 15,000 at
+ * 1M (bench/README.md, vector search tables).
+ */
+export function autoExactScanLimit(articles: number): number {
+  return Math.round(15 * Math.sqrt(articles));
 }
 
 /**
@@ -39,7 +51,8 @@ export function searchCandidates(indexes: SearchIndexes, search: CandidateSearch
     return entry !== undefined && search.accept(entry);
   };
   const subset = narrowestSubset(catalog, search.filters);
-  if (subset !== null && subset.size <= indexes.exactScanMaxCandidates) {
+  const exactScanLimit = indexes.exactScanMaxCandidates ?? autoExactScanLimit(graph.size());
+  if (subset !== null && subset.size <= exactScanLimit) {
     return { neighbors: exact.searchAmong(search.query, subset.labels, search.want, acceptLabel), plan: "exact-subset" };
   }
   const neighbors = graph.search(search.query, search.want, acceptLabel);

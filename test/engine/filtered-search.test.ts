@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CatalogEntry } from "../../src/core/related/catalog-entry.ts";
 import { createFilterPredicate, noFilters, type RelatedFilters } from "../../src/core/related/related-filters.ts";
 import { ArticleCatalog } from "../../src/engine/article-catalog.ts";
-import { searchCandidates } from "../../src/engine/search-candidates.ts";
+import { autoExactScanLimit, searchCandidates } from "../../src/engine/search-candidates.ts";
 import { ExactVectorIndex } from "../../src/vectors/exact-vector-index.ts";
 import { HnswVectorIndex } from "../../src/vectors/hnsw-vector-index.ts";
 import { clusteredUnitVectors } from "../support/synthetic-vectors.ts";
@@ -37,7 +37,7 @@ function buildIndexes() {
 const { graph, exact, catalog, vectors } = buildIndexes();
 const noExclusions = { labels: new Set<number>(), textHashes: new Set<string>() };
 
-function search(filters: RelatedFilters, want: number, exactScanMaxCandidates: number, query = vectors[4_321]!) {
+function search(filters: RelatedFilters, want: number, exactScanMaxCandidates: number | undefined, query = vectors[4_321]!) {
   const predicate = createFilterPredicate(filters, noExclusions);
   return searchCandidates({ graph, exact, catalog, exactScanMaxCandidates }, { query, accept: predicate, filters, want });
 }
@@ -73,6 +73,13 @@ describe("filtered search", () => {
     expect(plan).toBe("hnsw-filtered");
     expect(neighbors).toHaveLength(10);
     expect(neighbors.every(({ label }) => label % 2 === 0)).toBe(true);
+  });
+
+  it("by default scans exactly up to about 15 sqrt(N) matches, where a filtered graph walk starts to cost more", () => {
+    expect([10_000, 100_000, 1_000_000].map(autoExactScanLimit)).toEqual([1_500, 4_743, 15_000]);
+    expect(autoExactScanLimit(graph.size())).toBe(1_061);
+    expect(search({ ...noFilters, topics: ["rare"] }, 10, undefined).plan).toBe("exact-subset"); // 50 match
+    expect(search({ ...noFilters, topics: ["half"] }, 10, undefined).plan).toBe("hnsw-filtered"); // 2,500 match
   });
 
   it("applies date bounds inclusively and excluded topics", () => {
