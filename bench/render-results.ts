@@ -72,6 +72,16 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   return checks;
 }
 
+/** One line per earlier run whose sections a `--only` run kept. */
+function describeCarried(carried: BenchResults["carried"]): string[] {
+  const byRun = new Map<string, string[]>();
+  for (const [name, run] of Object.entries(carried ?? {})) {
+    const key = `the run of ${run.date} at commit ${run.commit}`;
+    byRun.set(key, [...(byRun.get(key) ?? []), name]);
+  }
+  return [...byRun].map(([run, names]) => `Only some sections were measured in this run; ${names.join(", ")} are from ${run}.`);
+}
+
 /** The whole markdown: a heading line with the machine, the targets, then every table. */
 export function renderResultsMarkdown(results: BenchResults): string {
   const { embedding, reindex, relatedLatency, vectorSearch, coldStart, http } = results.sections;
@@ -80,6 +90,7 @@ export function renderResultsMarkdown(results: BenchResults): string {
     `Measured ${results.startedAt.slice(0, 10)} (${results.mode} run, commit ${results.commit}, ${Math.round(results.elapsedS / 60)} min) on ` +
       `${results.machine.cpus} cores (${results.machine.cpuModel}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}; ` +
       `load average ${results.loadAverage.start} at start, ${results.loadAverage.end} at end.`,
+    ...describeCarried(results.carried),
     "",
   );
   out.push("| target | measured | met |", "|---|---|---|");

@@ -21,7 +21,7 @@ import { measureReindex, writeCorpusSlice } from "./reindex.ts";
 import { measureRelatedLatency, type RelatedLatencyFigures } from "./related-latency.ts";
 import { renderResultsMarkdown } from "./render-results.ts";
 import { readArticleIds } from "./support/article-ids.ts";
-import { findMissingFigures, sectionNames, type BenchResults, type SectionName } from "./support/bench-results.ts";
+import { carriedSections, findMissingFigures, sectionNames, type BenchResults, type SectionName } from "./support/bench-results.ts";
 import { repoRoot } from "./support/kindred-process.ts";
 import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
 import { logProgress } from "./support/progress-log.ts";
@@ -73,6 +73,7 @@ const results: BenchResults = {
   loadAverage: { start: readLoadAverage(), end: 0 },
   sections: { ...(previous?.sections ?? {}) },
   errors: Object.fromEntries(Object.entries(previous?.errors ?? {}).filter(([name]) => !wanted(name as SectionName))),
+  ...(previous === null ? {} : { carried: carriedSections(previous, wanted) }),
 };
 
 /** Runs one section; a failure is recorded and the others still run. */

@@ -25,9 +25,24 @@ export interface BenchResults {
   };
   /** Sections that failed, with the error message. */
   errors: Record<string, string>;
+  /**
+   * Sections kept from an earlier run by `--only`, with the run that measured them; absent
+   * when every section is from this run.
+   */
+  carried?: Partial<Record<SectionName, { commit: string; date: string }>>;
 }
 
 export type SectionName = keyof BenchResults["sections"];
+
+/** What a run with `--only` keeps of the previous results: each other section, with where it came from. */
+export function carriedSections(previous: BenchResults, measuredNow: (name: SectionName) => boolean): BenchResults["carried"] {
+  const carried: NonNullable<BenchResults["carried"]> = {};
+  for (const name of sectionNames) {
+    if (measuredNow(name) || previous.sections[name] === undefined) continue;
+    carried[name] = previous.carried?.[name] ?? { commit: previous.commit, date: previous.startedAt.slice(0, 10) };
+  }
+  return carried;
+}
 export const sectionNames: readonly SectionName[] = ["embedding", "reindex", "relatedLatency", "vectorSearch", "coldStart", "http"];
 
 /**

@@ -1,4 +1,5 @@
 import type { Article } from "../../src/core/article.ts";
+import { mulberry32 } from "../../src/core/seeded-random.ts";
 
 /**
  * Topic filters of known selectivity. Each article draws each of them independently of its
@@ -138,16 +139,9 @@ const vocabulary =
     " ",
   );
 
-/** mulberry32: a small, fast, seedable PRNG (deterministic runs, no dependency). */
+/** The core's seeded generator, with the seed mixed so that small seeds start far apart. */
 export function createRandom(seed: number): () => number {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  return mulberry32(seed ^ 0x9e3779b9);
 }
 
 function gaussian(random: () => number): number {
