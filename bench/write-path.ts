@@ -216,7 +216,7 @@ async function main() {
   const batchSize = Number(values.batch ?? 500);
   const root = mkdtempSync(join(tmpdir(), "kindred-bench-write-"));
   const dataDir = join(root, "index");
-  const embedWorkers = process.env["KINDRED_EMBED_WORKERS"] ?? "default (cores, max 4)";
+  const embedWorkers = process.env["KINDRED_EMBED_WORKERS"] ?? "default (defaultEmbedWorkers: cores - 1 for the bundled model)";
   const server = await startKindredServer(dataDir, {
     env: { KINDRED_API_KEYS: `bench:write:${writerKey}`, ...(process.env["KINDRED_EMBED_WORKERS"] === undefined ? {} : { KINDRED_EMBED_WORKERS: process.env["KINDRED_EMBED_WORKERS"] }) },
   });

@@ -19,7 +19,8 @@ export const sharedOptionsHelp = `Shared options:
   --data-dir DIR     index directory (env KINDRED_DATA_DIR, default index/)
   --model ID         embedding model (env KINDRED_MODEL, default google/use-lite)
   --models-dir DIR   where Transformers.js models live (env KINDRED_MODELS_DIR, default models/)
-  --workers N        embedding worker threads (env KINDRED_EMBED_WORKERS)
+  --workers N        embedding worker threads (env KINDRED_EMBED_WORKERS; default: cores - 1 for the
+                     bundled model, cores for others, at most 4)
   --log-level LEVEL  fatal|error|warn|info|debug|silent (env KINDRED_LOG_LEVEL, default info)
   --config FILE      JSON settings file (env KINDRED_CONFIG, default kindred.config.json if present)
   -h, --help         this help`;

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { KindredError } from "../core/errors.ts";
@@ -29,8 +28,8 @@ export const configSchema = z
     host: z.string().min(1).default("0.0.0.0"),
     model: z.string().min(1).default(defaultModelId),
     modelsDir: z.string().min(1).default("models"),
-    /** Embedding worker threads; one model instance each (WebAssembly threads are off under Node). */
-    embedWorkers: intFrom(1, 64).default(Math.min(availableParallelism(), 4)),
+    /** Embedding worker threads, one model instance each; unset: `defaultEmbedWorkers` of the model. */
+    embedWorkers: intFrom(1, 64).optional(),
     embedBatchSize: intFrom(1, 1024).default(32),
     hnswM: intFrom(4, 128).default(16),
     hnswEfConstruction: intFrom(10, 2000).default(200),

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Embedder } from "./embedder.ts";
 import { modelDirectory, readModelDimensions } from "./transformers/model-profiles.ts";
@@ -10,6 +11,18 @@ import { useLiteDimensions, useLiteModelId } from "./use-lite-tfjs-embedder.ts";
 export interface EmbedderSpec {
   modelId: string;
   modelsDir: string;
+}
+
+/**
+ * Embedding workers when none are configured. The bundled model is so small that the main
+ * thread (parsing, SQLite, FTS5, the graph) is busy for a good share of each article, and
+ * workers on every core contend with it: on 2 cores, one worker indexed the demo corpus at 372
+ * articles/s, two at 297 (both cores busy either way). Larger models spend nearly all their
+ * time in the workers: one per core. At most 4 (one model instance each).
+ */
+export function defaultEmbedWorkers(modelId: string, cores: number = availableParallelism()): number {
+  const perCore = Math.min(cores, 4);
+  return modelId === useLiteModelId ? Math.max(1, perCore - 1) : perCore;
 }
 
 /** The dimensions a model produces, known without loading it where possible; null when it is not installed. */
