@@ -79,7 +79,7 @@ function describeCarried(carried: BenchResults["carried"]): string[] {
     const key = `the run of ${run.date} at commit ${run.commit}`;
     byRun.set(key, [...(byRun.get(key) ?? []), name]);
   }
-  return [...byRun].map(([run, names]) => `Only some sections were measured in this run; ${names.join(", ")} are from ${run}.`);
+  return [...byRun].map(([run, names]) => `Only some sections were measured in this run; from ${run}: ${names.join(", ")}.`);
 }
 
 /** The whole markdown: a heading line with the machine, the targets, then every table. */
