@@ -8,6 +8,7 @@ import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { selectQueryTerms, type QueryTerm } from "../core/related/query-terms.ts";
 import { defaultRankingOptions, fusionConstants, lexicalWeightFor, type RankingOptions } from "../core/related/ranking-options.ts";
 import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
+import { dot } from "../core/vector-math.ts";
 import { normalizeInPlace } from "../embed/embedder.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import { searchCandidates, type SearchIndexes, type SearchPlan } from "./search-candidates.ts";
@@ -220,10 +221,4 @@ function fusionContext(environment: RankingEnvironment, query: RelatedQueryArtic
     boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
     recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: environment.nowMs },
   };
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }

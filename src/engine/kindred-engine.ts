@@ -2,6 +2,7 @@ import { hashArticleText } from "../core/content-hash.ts";
 import type { Article } from "../core/article.ts";
 import { buildEmbedPassages } from "../core/embed-text.ts";
 import { isKindredError, KindredError } from "../core/errors.ts";
+import { dot } from "../core/vector-math.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { modelReadsLanguage } from "../embed/model-languages.ts";
@@ -430,10 +431,7 @@ export class KindredEngine {
       score: (queryLabel: number, label: number) => indexes.exact.similarity(queryLabel, label) ?? Infinity,
       probeScore: (vector: Float32Array, label: number) => {
         const stored = indexes.exact.getVector(label);
-        if (stored === null) return Infinity;
-        let sum = 0;
-        for (let i = 0; i < vector.length; i++) sum += vector[i]! * stored[i]!;
-        return sum;
+        return stored === null ? Infinity : dot(vector, stored);
       },
       // A profile gone since means the article is gone: treat as "could enter".
       holdsAnyTerm: (label: number, stems: ReadonlySet<string>) => this.store.getLexicalProfile(label)?.terms.some((term) => stems.has(term.stem)) ?? true,

@@ -1,3 +1,4 @@
+import { dot } from "../core/vector-math.ts";
 import type { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
 
 /**
@@ -35,7 +36,7 @@ export class VectorCentroid {
     if (this.#count <= 0) return null;
     if (this.#mean === null) {
       const vector = Float32Array.from(this.#sum, (total) => total / this.#count);
-      this.#mean = { vector, normSquared: vector.reduce((sum, value) => sum + value * value, 0) };
+      this.#mean = { vector, normSquared: dot(vector, vector) };
     }
     return this.#mean;
   }
