@@ -8,8 +8,9 @@ import { schemaSql, schemaVersion } from "./schema.sql.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
 import { signatureLength } from "../core/related/shingle-signature.ts";
-import { decodeSignature, SqliteLexicon } from "./sqlite-lexicon.ts";
-import { decodeVector, encodeVector, SqliteModelStaging } from "./sqlite-model-staging.ts";
+import { SqliteLexicon } from "./sqlite-lexicon.ts";
+import { SqliteModelStaging } from "./sqlite-model-staging.ts";
+import { decodeSignature, decodeVector, encodeTypedArray } from "./typed-array-blobs.ts";
 
 interface ArticleRow {
   label: number;
@@ -222,7 +223,7 @@ export class SqliteArticleStore implements ArticleStore {
       source: article.source,
       text_hash: write.textHash,
       embed_hash: write.embedHash,
-      vector: write.vector === null ? null : encodeVector(write.vector),
+      vector: write.vector === null ? null : encodeTypedArray(write.vector),
     };
     let label: number;
     if (existing === undefined) {

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { bodyWithoutTitle, buildLexicalProfile, decodeLexicalProfile, encodeLexicalProfile, type LexicalProfile, type TermOccurrence } from "../core/related/lexical-profile.ts";
 import { normalizedWords, shingleSignature } from "../core/related/shingle-signature.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
+import { encodeTypedArray } from "./typed-array-blobs.ts";
 
 /**
  * The lexical channel's SQL (schema version 2): an FTS5 index of title and body, each
@@ -85,7 +86,7 @@ export class SqliteLexicon {
     const lexicalBody = bodyWithoutTitle(title, body);
     this.#statements.ftsInsert.run(label, title, lexicalBody);
     const summary = { signature: shingleSignature(lexicalBody === "" ? title : lexicalBody), words: normalizedWords(`${title} ${lexicalBody}`).length };
-    this.#statements.lexiconInsert.run(label, encodeLexicalProfile(profile), encodeSignature(summary.signature), summary.words);
+    this.#statements.lexiconInsert.run(label, encodeLexicalProfile(profile), encodeTypedArray(summary.signature), summary.words);
     this.#adjustCounts(profile, +1);
     return summary;
   }
@@ -130,14 +131,4 @@ export class SqliteLexicon {
       if (delta < 0) this.#statements.dropZeroCount.run(stem);
     }
   }
-}
-
-export function encodeSignature(signature: Uint32Array): Buffer {
-  return Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength);
-}
-
-export function decodeSignature(blob: Buffer): Uint32Array {
-  const copy = new Uint32Array(blob.byteLength / 4);
-  new Uint8Array(copy.buffer).set(blob);
-  return copy;
 }

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ModelPin, ModelSwitchResult, StagedVector } from "./article-store.ts";
+import { decodeVector, encodeTypedArray } from "./typed-array-blobs.ts";
 
 /**
  * Vectors of the next model, staged by `kindred reindex` beside the live ones. Each staged row
@@ -62,7 +63,7 @@ export class SqliteModelStaging {
 
   stage(modelId: string, vectors: readonly StagedVector[]): void {
     this.#db.transaction(() => {
-      for (const item of vectors) this.#statements.upsert.run(modelId, item.label, item.sourceEmbedHash, item.embedHash, encodeVector(item.vector));
+      for (const item of vectors) this.#statements.upsert.run(modelId, item.label, item.sourceEmbedHash, item.embedHash, encodeTypedArray(item.vector));
     })();
   }
 
@@ -101,16 +102,4 @@ export class SqliteModelStaging {
       return { switched: true, seq: store.latestSeq() };
     }).immediate();
   }
-}
-
-/** Vectors are stored as little-endian float32 BLOBs, as in `articles.vector`. */
-export function encodeVector(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-export function decodeVector(blob: Buffer): Float32Array {
-  // Copy: better-sqlite3 may reuse the buffer, and Float32Array needs 4-byte alignment.
-  const copy = new Float32Array(blob.byteLength / 4);
-  new Uint8Array(copy.buffer).set(blob);
-  return copy;
 }
