@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters, type RelatedFilters } from "../../src/core/related/related-filters.ts";
 import type { RelatedRequest } from "../../src/engine/kindred-engine.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
-import { copyDataDir } from "../support/temp-dir.ts";
+import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
 
 const article = (id: string, title: string, topics: string[] = [], publishedAt = "2025-03-07"): Article => ({
   id, title, body: "", url: null, topics, publishedAt, publishedMs: Date.parse(`${publishedAt}T00:00:00Z`), lang: "en", source: null,
@@ -21,7 +20,7 @@ describe("related-list cache: exact invalidation", () => {
 
   beforeAll(async () => {
     embedder = await CountingEmbedder.start();
-    opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), embedder);
+    opened = await openDemoSliceCopy(embedder);
     const ids = opened.engine.listIds().sort().filter((_, index) => index % 23 === 0);
     // Hybrid lists (the default) depend on BM25's corpus statistics, which any text change moves;
     // dense lists depend only on their neighbours: both kinds are checked.

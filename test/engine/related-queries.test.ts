@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
-import { copyDataDir } from "../support/temp-dir.ts";
+import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
 
 const article = (id: string, title: string, topics: string[] = []): Article => ({
   id, title, body: "", url: null, topics, publishedAt: "2025-03-07", publishedMs: Date.UTC(2025, 2, 7), lang: "en", source: null,
@@ -15,7 +14,7 @@ describe("related queries on the demo slice", () => {
   let embedder: CountingEmbedder;
   beforeAll(async () => {
     embedder = await CountingEmbedder.start();
-    opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), embedder);
+    opened = await openDemoSliceCopy(embedder);
   });
   afterAll(async () => {
     await opened.close();

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hono } from "hono";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { ServiceState } from "../../src/http/service-state.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { openTestEngine } from "../support/open-test-engine.ts";
-import { copyDataDir } from "../support/temp-dir.ts";
+import { openDemoSliceCopy } from "../support/open-test-engine.ts";
 
 const maxRequestBytes = 10_000;
 const maxQueryTextChars = 2_000;
@@ -16,7 +15,7 @@ describe("HTTP API", () => {
   let app: Hono;
   const state: ServiceState = { engine: null, phase: "opening index" };
   beforeAll(async () => {
-    opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), undefined, { embedWorkers: 1 });
+    opened = await openDemoSliceCopy(undefined, { embedWorkers: 1 });
     app = createApp(state, { maxRequestBytes, maxQueryTextChars, logger: silentLogger() });
   });
   afterAll(() => opened.close());

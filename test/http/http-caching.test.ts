@@ -1,13 +1,9 @@
 import type { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { digestApiKey } from "../../src/config/api-keys.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
-import { createApp } from "../../src/http/app.ts";
-import { silentLogger } from "../../src/log/logger.ts";
 import { hegsethId } from "../support/demo-slice.ts";
 import { requestJson } from "../support/http-client.ts";
-import { openTestEngine } from "../support/open-test-engine.ts";
-import { copyDataDir } from "../support/temp-dir.ts";
+import { createTestApp, openDemoSliceCopy } from "../support/open-test-engine.ts";
 
 const writerKey = "cache-test-writer-key-0123456789";
 /** Lists far from the changes below: the Oscars and a Starship launch. */
@@ -18,11 +14,8 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
   let opened: OpenedEngine;
   let app: Hono;
   beforeAll(async () => {
-    opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), undefined, { embedWorkers: 1 });
-    app = createApp(
-      { engine: opened.engine, phase: "ready" },
-      { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger(), apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] },
-    );
+    opened = await openDemoSliceCopy(undefined, { embedWorkers: 1 });
+    app = createTestApp(opened.engine, writerKey);
   });
   afterAll(() => opened.close());
 
@@ -70,7 +63,7 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
   });
 
   it("keeps the tag of a list recomputed with nothing changed", async () => {
-    const uncachedApp = createApp({ engine: opened.engine, phase: "ready" }, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger() });
+    const uncachedApp = createTestApp(opened.engine);
     const cached = (await get(listPath(starshipId))).response.headers.get("etag");
     const recomputed = await requestJson(uncachedApp, "GET", listPath(starshipId));
     expect(recomputed.response.headers.get("x-kindred-cache")).toBe("miss");

@@ -1,13 +1,12 @@
 import type { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestApiKey, type ApiKey } from "../../src/config/api-keys.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { ServiceState } from "../../src/http/service-state.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
 import { recordingLogger, requestJson } from "../support/http-client.ts";
-import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
-import { copyDataDir } from "../support/temp-dir.ts";
+import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
 
 const writerKey = "writer-key-0123456789abcdef";
 const rotatedInKey = "writer-key-fedcba9876543210";
@@ -29,7 +28,7 @@ describe("write API", () => {
 
   beforeAll(async () => {
     embedder = await CountingEmbedder.start();
-    opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), embedder);
+    opened = await openDemoSliceCopy(embedder);
     state.engine = opened.engine;
     app = createApp(state, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger, apiKeys, maxWriteRequestBytes });
   });

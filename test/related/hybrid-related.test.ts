@@ -4,13 +4,11 @@ import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import { KindredEngine, type RelatedRequest } from "../../src/engine/kindred-engine.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
-import { digestApiKey } from "../../src/config/api-keys.ts";
-import { createApp } from "../../src/http/app.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
 import { requestJson } from "../support/http-client.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
+import { CountingEmbedder, createTestApp, openDemoSliceCopy } from "../support/open-test-engine.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
 
 const dated = (id: string, title: string, body: string, publishedAt: string, topics: string[] = []): Article => ({
@@ -23,7 +21,7 @@ describe("hybrid related lists on the demo slice", () => {
   let embedder: CountingEmbedder;
   beforeAll(async () => {
     embedder = await CountingEmbedder.start();
-    opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), embedder);
+    opened = await openDemoSliceCopy(embedder);
   });
   afterAll(async () => {
     await opened.close();
@@ -179,11 +177,8 @@ describe("ranking options over HTTP", () => {
   let opened: OpenedEngine;
   let app: Hono;
   beforeAll(async () => {
-    opened = await openTestEngine(copyDataDir(inject("demoIndexDir")), undefined, { embedWorkers: 1 });
-    app = createApp(
-      { engine: opened.engine, phase: "ready" },
-      { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger(), apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] },
-    );
+    opened = await openDemoSliceCopy(undefined, { embedWorkers: 1 });
+    app = createTestApp(opened.engine, writerKey);
   });
   afterAll(() => opened.close());
 

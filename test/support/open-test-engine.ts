@@ -1,8 +1,14 @@
+import type { Hono } from "hono";
+import { inject } from "vitest";
+import { digestApiKey } from "../../src/config/api-keys.ts";
 import { loadConfig, type ConfigInput } from "../../src/config/config.ts";
 import type { EmbedRole, Embedder } from "../../src/embed/embedder.ts";
 import { openEngine } from "../../src/engine/open-engine.ts";
 import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
+import type { KindredEngine } from "../../src/engine/kindred-engine.ts";
+import { createApp } from "../../src/http/app.ts";
 import { silentLogger } from "../../src/log/logger.ts";
+import { copyDataDir } from "./temp-dir.ts";
 
 /** Configuration for tests: no environment, no config file. */
 export function testConfig(flags: Partial<ConfigInput>) {
@@ -34,4 +40,22 @@ export class CountingEmbedder implements Embedder {
 /** Opens an engine on a data directory with the given embedder. */
 export function openTestEngine(dataDir: string, embedder?: Embedder, flags: Partial<ConfigInput> = {}) {
   return openEngine(testConfig({ dataDir, ...flags }), silentLogger(), embedder === undefined ? {} : { embedder });
+}
+
+/** Opens a private copy of the demo-slice index that the global setup built. */
+export function openDemoSliceCopy(embedder?: Embedder, flags: Partial<ConfigInput> = {}) {
+  return openTestEngine(copyDataDir(inject("demoIndexDir")), embedder, flags);
+}
+
+/** The HTTP app over a ready engine, with small request bounds and, if given, one key that may write. */
+export function createTestApp(engine: KindredEngine, writerKey?: string): Hono {
+  return createApp(
+    { engine, phase: "ready" },
+    {
+      maxRequestBytes: 10_000,
+      maxQueryTextChars: 2_000,
+      logger: silentLogger(),
+      ...(writerKey === undefined ? {} : { apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] }),
+    },
+  );
 }
