@@ -84,8 +84,7 @@ export function loadIndexes(
       logger.debug({ replayed: changes.length, count: graph.size() }, "graph loaded");
       if (graphDir !== dataDir) {
         // Put the new model's graph in place, so the next start loads it from there.
-        saveGraph(dataDir, graph, { modelId, seq: appliedSeq });
-        removeNextGraph(dataDir, modelId);
+        if (saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger)) removeNextGraph(dataDir, modelId);
         return { modelId, dimensions, graph, exact, catalog, embedHashes, appliedSeq, graphSource: "loaded" };
       }
       removeNextGraph(dataDir, modelId);
@@ -101,12 +100,23 @@ export function loadIndexes(
   const exact = readExactFromStore(store, dimensions, catalog.size());
   const graph = HnswVectorIndex.create(dimensions, hnsw, Math.max(1024, exact.size()));
   for (const label of exact.labels()) graph.upsert(label, exact.getVector(label)!);
-  if (graph.size() > 0) {
-    saveGraph(dataDir, graph, { modelId, seq: appliedSeq });
-    store.pruneChangesThrough(appliedSeq);
-  }
+  if (graph.size() > 0 && saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger)) store.pruneChangesThrough(appliedSeq);
   removeNextGraph(dataDir, modelId);
   return { modelId, dimensions, graph, exact, catalog, embedHashes, appliedSeq, graphSource: graph.size() > 0 ? "rebuilt" : "empty" };
+}
+
+/**
+ * Saves the graph just loaded or rebuilt; a failure (a full disk) is logged, not thrown: the
+ * indexes in memory are whole, and the next save or start tries again.
+ */
+function saveGraphOrWarn(dataDir: string, graph: HnswVectorIndex, info: { modelId: string; seq: number }, logger: Logger): boolean {
+  try {
+    saveGraph(dataDir, graph, info);
+    return true;
+  } catch (error) {
+    logger.warn({ err: error }, "could not save the graph; serving from memory, the next save tries again");
+    return false;
+  }
 }
 
 function readExactFromStore(store: ArticleStore, dimensions: number, count: number): ExactVectorIndex {

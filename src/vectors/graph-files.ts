@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { graphFormatVersion, graphManifestSchema, type GraphManifest } from "./graph-manifest.ts";
+import { withDirectoryLock } from "./directory-lock.ts";
 import { HnswVectorIndex, type HnswParameters } from "./hnsw-vector-index.ts";
 
 export const manifestFileName = "graph.manifest.json";
@@ -25,10 +26,24 @@ export function readGraphManifest(dataDir: string): GraphManifest | null {
  */
 export function loadGraph(dataDir: string, parameters: HnswParameters): GraphLoadResult {
   const manifestPath = join(dataDir, manifestFileName);
-  if (!existsSync(manifestPath)) return { status: "missing" };
+  // Another process may put a new graph in place (and remove the old file) while this one reads:
+  // then the manifest has changed, and the new pair is read.
+  for (let attempt = 1; ; attempt++) {
+    const text = readFileIfExists(manifestPath);
+    if (text === null) return { status: "missing" };
+    const result = loadGraphOnce(dataDir, text, parameters);
+    if (result.status !== "unusable" || attempt === 3 || readFileIfExists(manifestPath) === text) return result;
+  }
+}
+
+function readFileIfExists(path: string): string | null {
+  return existsSync(path) ? readFileSync(path, "utf8") : null;
+}
+
+function loadGraphOnce(dataDir: string, manifestText: string, parameters: HnswParameters): GraphLoadResult {
   let manifest: GraphManifest;
   try {
-    const parsed = graphManifestSchema.safeParse(JSON.parse(readFileSync(manifestPath, "utf8")));
+    const parsed = graphManifestSchema.safeParse(JSON.parse(manifestText));
     if (!parsed.success) return { status: "unusable", reason: `manifest does not match format ${graphFormatVersion}`, manifest: null };
     manifest = parsed.data;
   } catch (error) {
@@ -57,7 +72,7 @@ export function loadGraph(dataDir: string, parameters: HnswParameters): GraphLoa
  * moment leaves either the old pair or the new pair. Older graph files are removed afterwards.
  */
 export function saveGraph(dataDir: string, index: HnswVectorIndex, info: { modelId: string; seq: number }): GraphManifest {
-  const temporaryPath = join(dataDir, `graph-${info.seq}-${Date.now().toString(36)}.hnsw.tmp`);
+  const temporaryPath = join(dataDir, `${uniqueGraphName(info.seq)}.hnsw.tmp`);
   index.writeTo(temporaryPath);
   return commitGraphFile(dataDir, temporaryPath, {
     modelId: info.modelId,
@@ -85,43 +100,54 @@ export interface GraphFileInfo {
  * graph: fsync, rename into place, then the manifest by rename (the commit point).
  */
 export function commitGraphFile(dataDir: string, temporaryPath: string, info: GraphFileInfo): GraphManifest {
-  const graphFile = `graph-${info.seq}-${Date.now().toString(36)}.hnsw`;
-  const graphPath = join(dataDir, graphFile);
   fsyncFile(temporaryPath);
-  renameSync(temporaryPath, graphPath);
+  // Under the lock: another process putting its own graph in place (kindred reindex beside
+  // kindred serve) must not remove this graph file between its rename and the manifest naming it.
+  return withDirectoryLock(dataDir, saveLockFileName, () => {
+    const graphFile = `${uniqueGraphName(info.seq)}.hnsw`;
+    const graphPath = join(dataDir, graphFile);
+    renameSync(temporaryPath, graphPath);
 
-  const manifest: GraphManifest = {
-    format_version: graphFormatVersion,
-    model_id: info.modelId,
-    dimensions: info.dimensions,
-    metric: "ip",
-    hnsw: { m: info.parameters.m, ef_construction: info.parameters.efConstruction },
-    count: info.count,
-    seq: info.seq,
-    graph_file: graphFile,
-    graph_bytes: statSync(graphPath).size,
-    deleted_labels: info.deletedLabels,
-    saved_at: new Date().toISOString(),
-  };
-  const manifestPath = join(dataDir, manifestFileName);
-  writeFileSync(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
-  fsyncFile(`${manifestPath}.tmp`);
-  renameSync(`${manifestPath}.tmp`, manifestPath);
-  fsyncFile(dataDir);
+    const manifest: GraphManifest = {
+      format_version: graphFormatVersion,
+      model_id: info.modelId,
+      dimensions: info.dimensions,
+      metric: "ip",
+      hnsw: { m: info.parameters.m, ef_construction: info.parameters.efConstruction },
+      count: info.count,
+      seq: info.seq,
+      graph_file: graphFile,
+      graph_bytes: statSync(graphPath).size,
+      deleted_labels: info.deletedLabels,
+      saved_at: new Date().toISOString(),
+    };
+    const manifestPath = join(dataDir, manifestFileName);
+    const manifestTemporaryPath = `${manifestPath}.${process.pid}.tmp`;
+    writeFileSync(manifestTemporaryPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    fsyncFile(manifestTemporaryPath);
+    renameSync(manifestTemporaryPath, manifestPath);
+    fsyncFile(dataDir);
 
-  const staleBefore = Date.now() - staleGraphFileMs;
-  for (const name of readdirSync(dataDir)) {
-    // rmSync with force: another process saving into the same directory may have removed it.
-    const path = join(dataDir, name);
-    if (name !== graphFile && /^graph-.*\.hnsw$/.test(name)) rmSync(path, { force: true });
-    // Being written by another process saving into the same directory (kindred reindex putting the
-    // new model's graph in place while kindred serve saves its own), or left behind by a save or
-    // compaction that crashed: removed only once stale.
-    else if ((name.startsWith(compactionFilePrefix) || /^graph-.*\.hnsw\.tmp$/.test(name)) && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) {
-      rmSync(path, { force: true });
+    const staleBefore = Date.now() - staleGraphFileMs;
+    for (const name of readdirSync(dataDir)) {
+      const path = join(dataDir, name);
+      if (name !== graphFile && /^graph-.*\.hnsw$/.test(name)) rmSync(path, { force: true });
+      // Being written by another process saving into the same directory, or left behind by a
+      // save or compaction that crashed: removed only once stale.
+      else if ((name.startsWith(compactionFilePrefix) || /^graph\..*\.tmp$|^graph-.*\.hnsw\.tmp$/.test(name)) && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) {
+        rmSync(path, { force: true });
+      }
     }
-  }
-  return manifest;
+    return manifest;
+  });
+}
+
+/** Held while a graph file and its manifest are put in place. */
+const saveLockFileName = "graph.lock";
+
+/** Graph file names unique across processes saving into one directory. */
+function uniqueGraphName(seq: number): string {
+  return `graph-${seq}-${process.pid}-${Date.now().toString(36)}`;
 }
 
 /**
