@@ -8,6 +8,7 @@ import { buildLexicalProfile, splitWords } from "../../src/core/related/lexical-
 import { selectQueryTerms } from "../../src/core/related/query-terms.ts";
 import { lexicalWeightFor } from "../../src/core/related/ranking-options.ts";
 import { estimateJaccard, shingleSignature } from "../../src/core/related/shingle-signature.ts";
+import { topicSetSimilarity, topicWordKeys } from "../../src/core/related/topic-similarity.ts";
 
 const story =
   "The Pentagon denied on Wednesday that Defense Secretary Pete Hegseth had ordered Cyber Command to stand down all planning " +
@@ -63,6 +64,32 @@ describe("folding duplicates", () => {
     const signature = shingleSignature(story);
     const { groups } = foldDuplicates([{ entry: entry("short1", { signature, words: 40 }) }, { entry: entry("long2", { signature, words: 90 }) }], { textHash: null, signature: null });
     expect(groups.map((group) => group.shown.entry.id)).toEqual(["long2"]);
+  });
+});
+
+describe("topic set similarity", () => {
+  it("is the plain set cosine for topics sharing no word: 1 for the same set, 0 for disjoint sets", () => {
+    expect(topicSetSimilarity(["sport", "football"], ["football", "sport"])).toBeCloseTo(1, 12);
+    expect(topicSetSimilarity(["sport", "football"], ["football"])).toBeCloseTo(1 / Math.sqrt(2), 12);
+    expect(topicSetSimilarity(["sport"], ["politics and elections"])).toBe(0);
+    expect(topicSetSimilarity([], ["sport"])).toBe(0);
+  });
+
+  it("counts topics that share words as partly the same (a hierarchy written out in names)", () => {
+    const query = ["international relations", "peace negotiations in the russian invasion of ukraine", "russia–united states relations"];
+    const sameWar = ["armed conflicts and attacks", "russian invasion of ukraine", "united states and the russian invasion of ukraine"];
+    const other = ["politics and elections"];
+    const partly = topicSetSimilarity(query, sameWar);
+    expect(partly).toBeGreaterThan(0.4);
+    expect(partly).toBeLessThan(topicSetSimilarity(query, ["international relations", "russia–united states relations"]));
+    expect(topicSetSimilarity(query, other)).toBe(0);
+    expect(topicSetSimilarity(query, sameWar)).toBeCloseTo(topicSetSimilarity(sameWar, query), 12);
+  });
+
+  it("keys words by their first five letters, without function words", () => {
+    expect(topicWordKeys("Peace negotiations in the Russian invasion of Ukraine")).toEqual(["peace", "negot", "russi", "invas", "ukrai"]);
+    expect(topicWordKeys("Russia")).toEqual(["russi"]);
+    expect(topicWordKeys("the")).toEqual(["the"]);
   });
 });
 

@@ -2,6 +2,7 @@ import type { CatalogEntry } from "./catalog-entry.ts";
 import type { FusedCandidate, ScoreParts } from "./fuse-candidates.ts";
 import type { LexicalProfile } from "./lexical-profile.ts";
 import { sharedQueryTerms, type QueryTerm } from "./query-terms.ts";
+import { topicWordKeys } from "./topic-similarity.ts";
 
 /** Why one result is in the list: the parts of its score (they add up to it) and what they rest on. */
 export interface Explanation {
@@ -9,7 +10,7 @@ export interface Explanation {
   /** Cosine similarity of the embeddings, and BM25 of the query's terms: the raw channel scores. */
   cosine: number;
   bm25: number;
-  /** Topics both articles have (noise topics left out). */
+  /** Its topics that the topic part rests on: the query's own, or ones sharing a word with them (noise topics left out). */
   sharedTopics: string[];
   /** The query's strongest terms this result holds, as written in the query article. */
   sharedTerms: string[];
@@ -32,11 +33,12 @@ export interface ExplainContext {
  */
 export function explainResult(result: FusedCandidate, copies: readonly CatalogEntry[], profile: LexicalProfile | null, context: ExplainContext): Explanation {
   const topics = new Set(result.entry.topics);
+  const queryKeys = new Set(context.queryTopics.filter((topic) => !context.noiseTopics.has(topic)).flatMap(topicWordKeys));
   return {
     parts: { ...result.parts },
     cosine: result.cosine,
     bm25: result.lexicalScore,
-    sharedTopics: context.queryTopics.filter((topic) => topics.has(topic) && !context.noiseTopics.has(topic)),
+    sharedTopics: result.entry.topics.filter((topic) => !context.noiseTopics.has(topic) && topicWordKeys(topic).some((key) => queryKeys.has(key))),
     sharedTerms: profile === null ? [] : sharedQueryTerms(context.queryTerms, profile).map((term) => term.surface),
     boostedTopics: context.boostTopics.filter((topic) => topics.has(topic)),
     folded: copies.map((copy) => copy.id),

@@ -1,4 +1,5 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
+import { topicSetSimilarity, topicSetVector } from "./topic-similarity.ts";
 
 /** A candidate in the pool with each channel's raw score. */
 export interface PoolCandidate {
@@ -33,7 +34,7 @@ export interface FusionContext {
   /** Fuse channels as z-scores over the pool (hybrid); false keeps the raw score of a single channel. */
   standardize: boolean;
   proximity: { weight: number; days: number } | null;
-  /** Shared topics, noise topics left out. */
+  /** Shared and kindred topics (topic-similarity.ts), noise topics left out. */
   topics: { weight: number; noise: ReadonlySet<string> } | null;
   boost: { weight: number; topics: ReadonlySet<string> } | null;
   recency: { weight: number; halfLifeDays: number; nowMs: number } | null;
@@ -51,9 +52,10 @@ const dayMs = 86_400_000;
  *   different weight per collection; issue 4's table), and unlike reciprocal-rank fusion they
  *   keep how far ahead a candidate is (issue 4 research: RRF lost to z on every set).
  * - proximity: exp(-|days apart| / days) when both are dated: one event is reported within days.
- * - topics: cosine of the two topic sets, noise topics left out. Unweighted on purpose: a
- *   weight from topic counts would make every list depend on every article's topics, and a
- *   cached list could then not be kept exactly (core/cache/list-invalidation.ts).
+ * - topics: how much the two topic sets overlap, topics sharing words counting partly
+ *   (topic-similarity.ts), noise topics left out. Without weights from topic counts on purpose:
+ *   those would make every list depend on every article's topics, and a cached list could then
+ *   not be kept exactly (core/cache/list-invalidation.ts).
  * - boost: a candidate with any boosted topic.
  * - recency: -(1 - 2^(-age / half-life)), age from `nowMs`; undated candidates are not decayed.
  */
@@ -61,13 +63,13 @@ export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionCo
   const raw = (scores: number[]) => (context.standardize ? standardize(scores) : scores);
   const dense = raw(pool.map((candidate) => candidate.denseScore));
   const lexical = raw(pool.map((candidate) => candidate.lexicalScore));
-  const queryTopics = context.topics === null ? null : topicSet(context.query.topics, context.topics.noise);
+  const queryTopics = context.topics === null ? null : topicSetVector(signalTopics(context.query.topics, context.topics.noise));
   const fused = pool.map((candidate, index): FusedCandidate => {
     const parts: ScoreParts = {
       dense: context.weights.dense === 0 ? 0 : context.weights.dense * dense[index]!,
       lexical: context.weights.lexical === 0 ? 0 : context.weights.lexical * lexical[index]!,
       proximity: proximityPart(context, candidate.entry),
-      topics: queryTopics === null ? 0 : context.topics!.weight * topicCosine(queryTopics, topicSet(candidate.entry.topics, context.topics!.noise)),
+      topics: queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarity(queryTopics, signalTopics(candidate.entry.topics, context.topics!.noise)),
       boost: context.boost !== null && candidate.entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0,
       recency: recencyPart(context, candidate.entry),
     };
@@ -108,14 +110,6 @@ function recencyPart(context: FusionContext, entry: CatalogEntry): number {
 }
 
 /** The topics that count as a signal: noise topics dropped. */
-function topicSet(topics: readonly string[], noise: ReadonlySet<string>): Set<string> {
-  return new Set(topics.filter((topic) => !noise.has(topic)));
-}
-
-/** |A and B| / sqrt(|A| |B|): the cosine of two sets as 0/1 vectors. */
-function topicCosine(a: Set<string>, b: Set<string>): number {
-  if (a.size === 0 || b.size === 0) return 0;
-  let shared = 0;
-  for (const topic of a) if (b.has(topic)) shared++;
-  return shared / Math.sqrt(a.size * b.size);
+function signalTopics(topics: readonly string[], noise: ReadonlySet<string>): string[] {
+  return noise.size === 0 ? [...topics] : topics.filter((topic) => !noise.has(topic));
 }

@@ -61,7 +61,7 @@ export const fusionConstants = Object.freeze({
   /** Same story: published close in time to the query article, exp(-|days apart| / 14). */
   proximityWeight: 1,
   proximityDays: 14,
-  /** Shared topics (cosine of the two topic sets; noise topics left out). Not measurable on the eval sets, whose topics are their labels. */
+  /** Shared topics (topic-similarity.ts; noise topics left out). Not measurable on the eval sets, whose topics are their labels. */
   topicWeight: 0.5,
   boostWeight: 1,
   recencyWeight: 1,
