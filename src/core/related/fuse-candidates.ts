@@ -110,6 +110,6 @@ function recencyPart(context: FusionContext, entry: CatalogEntry): number {
 }
 
 /** The topics that count as a signal: noise topics dropped. */
-function signalTopics(topics: readonly string[], noise: ReadonlySet<string>): string[] {
-  return noise.size === 0 ? [...topics] : topics.filter((topic) => !noise.has(topic));
+function signalTopics(topics: readonly string[], noise: ReadonlySet<string>): readonly string[] {
+  return noise.size === 0 ? topics : topics.filter((topic) => !noise.has(topic));
 }

@@ -48,7 +48,23 @@ function isTopicSetVector(value: readonly string[] | TopicSetVector): value is T
   return !Array.isArray(value);
 }
 
+/**
+ * Topic set vectors by topic array: a catalog entry's topics are one frozen array for as long as
+ * the entry stands (an edit makes a new one), so this is exact, and scoring a pool of ~130
+ * candidates twice per query need not split the same names again (it cost ~0.7 ms a query).
+ */
+const vectorsByTopicArray = new WeakMap<readonly string[], TopicSetVector>();
+
 export function topicSetVector(topics: readonly string[]): TopicSetVector {
+  let vector = vectorsByTopicArray.get(topics);
+  if (vector === undefined) {
+    vector = buildTopicSetVector(topics);
+    if (Object.isFrozen(topics)) vectorsByTopicArray.set(topics, vector);
+  }
+  return vector;
+}
+
+function buildTopicSetVector(topics: readonly string[]): TopicSetVector {
   const weights = new Map<string, number>();
   for (const topic of new Set(topics)) {
     const keys = topicWordKeys(topic);
