@@ -1,4 +1,4 @@
-import { closeSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 /** A lock older than this was left by a process that died holding it. */
@@ -9,8 +9,9 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /**
  * Runs `critical` while holding `<directory>/<name>`, a file created exclusively, so that
  * processes sharing a data directory (kindred serve and kindred reindex both putting a graph in
- * place) take turns. Synchronous because the sections it guards are a few renames; a lock left
- * by a crashed process is taken over once stale.
+ * place) take turns. Synchronous because the sections it guards are a few renames. A lock left
+ * by a crashed process (killed mid-save) is taken over at once when the pid it names is gone,
+ * and otherwise once stale.
  */
 export function withDirectoryLock<T>(directory: string, name: string, critical: () => T): T {
   const path = join(directory, name);
@@ -20,8 +21,7 @@ export function withDirectoryLock<T>(directory: string, name: string, critical: 
       fd = openSync(path, "wx");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
-      if (modified !== undefined && Date.now() - modified > staleLockMs) rmSync(path, { force: true });
+      if (isAbandoned(path)) rmSync(path, { force: true });
       else Atomics.wait(sleeper, 0, 0, pollMs);
       continue;
     }
@@ -32,5 +32,28 @@ export function withDirectoryLock<T>(directory: string, name: string, critical: 
       closeSync(fd);
       rmSync(path, { force: true });
     }
+  }
+}
+
+/** Whether the holder of the lock at `path` is gone: its pid is not running, or the lock is stale. */
+function isAbandoned(path: string): boolean {
+  let holder: number;
+  let modifiedMs: number;
+  try {
+    holder = Number.parseInt(readFileSync(path, "utf8"), 10);
+    modifiedMs = statSync(path).mtimeMs;
+  } catch {
+    return false; // released meanwhile: the next attempt takes it
+  }
+  if (Date.now() - modifiedMs > staleLockMs) return true;
+  if (!Number.isInteger(holder)) return false;
+  // This process holds no lock while it waits for one: a lock naming its pid was left by an
+  // earlier process given the same pid (a restarted container's).
+  if (holder === process.pid) return true;
+  try {
+    process.kill(holder, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
   }
 }
