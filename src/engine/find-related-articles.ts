@@ -84,7 +84,7 @@ export function findRelatedArticles(environment: RankingEnvironment, query: Rela
   let poolSize = ranking.mode === "hybrid" ? Math.max(fusionConstants.densePool, 2 * request.k + fusionConstants.foldWindowExtra) : request.k + Math.max(10, request.k);
   for (;;) {
     const attempt = rankPool(environment, query, request, exclusions, ranking, poolSize);
-    if (attempt.answer.results.length >= request.k || !attempt.saturated) return attempt.answer;
+    if (attempt.groups >= request.k || !attempt.saturated) return attempt.answer;
     poolSize *= 2; // copies folded away more than the window held: widen it until k survive or nothing more matches
   }
 }
@@ -96,7 +96,7 @@ function rankPool(
   exclusions: QueryExclusions,
   ranking: RankingOptions,
   poolSize: number,
-): { answer: HybridAnswer; saturated: boolean } {
+): { answer: HybridAnswer; saturated: boolean; groups: number } {
   const { indexes, lexicon } = environment;
   const accept = createFilterPredicate(request.filters, exclusions);
   const useDense = query.vector !== null && (ranking.mode === "dense" || (ranking.mode === "hybrid" && query.modelReadsIt));
@@ -182,7 +182,12 @@ function rankPool(
   let folded = ranking.foldDuplicates ? fold(window) : { groups: ranked.map((candidate) => ({ shown: candidate, copies: [] as FusedCandidate[] })), copiesOfQuery: 0 };
   if (ranking.foldDuplicates && folded.groups.length < request.k && window.length < ranked.length) folded = fold(ranked);
   const { groups, copiesOfQuery } = folded;
-  const chosen = diversify(groups, request.k, ranking.diversity, (group) => group.shown.score, (a, b) => {
+  // The cosine floor filters the ranked list after folding and never widens the pool: the pool
+  // already holds the query's nearest by that same cosine (in hybrid and dense modes), so what
+  // lies outside it is below the floor whenever the list came out short.
+  const minCosine = ranking.minCosine !== null && query.vector !== null && query.modelReadsIt ? ranking.minCosine : null;
+  const shown = minCosine === null ? groups : groups.filter((group) => group.shown.cosine >= minCosine);
+  const chosen = diversify(shown, request.k, ranking.diversity, (group) => group.shown.score, (a, b) => {
     const va = indexes.exact.getVector(a.shown.entry.label);
     const vb = indexes.exact.getVector(b.shown.entry.label);
     return va === null || vb === null ? 0 : dot(va, vb);
@@ -204,7 +209,7 @@ function rankPool(
     expandedProbe,
     lexicalTerms: useLexical ? new Set(queryTerms.map((term) => term.stem)) : null,
   };
-  return { answer, saturated };
+  return { answer, saturated, groups: groups.length };
 }
 
 function fusionContext(environment: RankingEnvironment, query: RelatedQueryArticle, ranking: RankingOptions, weights: FusionContext["weights"], hybrid: boolean): FusionContext {

@@ -469,7 +469,7 @@ function relatedCacheKey(id: string, request: RelatedRequest): string {
   const ranking: Partial<RankingOptions> = request.ranking ?? {};
   return JSON.stringify([
     id, request.k, sorted(filters.topics), sorted(filters.excludeTopics), filters.sinceMs, filters.untilMs, sorted(filters.excludeIds),
-    ranking.mode, ranking.foldDuplicates, ranking.diversity, ranking.halfLifeDays, sorted(ranking.boostTopics ?? []), ranking.topicSignal, ranking.explain,
+    ranking.mode, ranking.foldDuplicates, ranking.diversity, ranking.halfLifeDays, sorted(ranking.boostTopics ?? []), ranking.minCosine, ranking.topicSignal, ranking.explain,
     request.relativeDates?.beforeArticle, request.relativeDates?.afterArticle,
   ]);
 }

@@ -50,6 +50,7 @@ const wireRankingShape = {
   diversity: z.coerce.number({ message: "must be a number from 0 to 1" }).min(0, "must be from 0 to 1").max(1, "must be from 0 to 1").default(0),
   half_life_days: z.coerce.number({ message: "must be a positive number of days" }).positive("must be a positive number of days").max(36_500, "must be at most 36500").optional(),
   boost_topics: listSchema,
+  min_cosine: z.coerce.number({ message: "must be a number from -1 to 1" }).min(-1, "must be from -1 to 1").max(1, "must be from -1 to 1").optional(),
   explain: booleanSchema.default(false),
 };
 
@@ -65,6 +66,7 @@ export function toRankingOptions(wire: {
   diversity: number;
   half_life_days?: number | undefined;
   boost_topics: string[];
+  min_cosine?: number | undefined;
   explain: boolean;
 }): RankingOptions {
   return {
@@ -73,6 +75,7 @@ export function toRankingOptions(wire: {
     diversity: wire.diversity,
     halfLifeDays: wire.half_life_days ?? null,
     boostTopics: normalizeTopics(wire.boost_topics),
+    minCosine: wire.min_cosine ?? null,
     topicSignal: true,
     explain: wire.explain,
   };

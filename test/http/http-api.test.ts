@@ -90,11 +90,32 @@ describe("HTTP API", () => {
       ["since=yesterday", "since"],
       ["since=2025-03-05&until=2025-03-01", "since"],
       ["k=5&k=6", "k"],
+      ["min_cosine=1.5", "min_cosine"],
+      ["min_cosine=high", "min_cosine"],
     ])("answers 400 naming the parameter for %s", async (query, parameter) => {
       const { response, body } = await getJson(`/v1/articles/${hegsethId}/related?${query}`);
       expectProblem(response, body, 400, "invalid_parameter");
       expect(body["parameter"]).toBe(parameter);
       expect(body["detail"]).toContain(`"${parameter}"`);
+    });
+
+    it("leaves out results below min_cosine, down to none when nothing is that close", async () => {
+      const all = await getJson(`/v1/articles/${hegsethId}/related?k=10`);
+      const cosines: number[] = all.body["results"].map((result: { cosine: number }) => result.cosine);
+      const floor = 0.8;
+      expect(Math.min(...cosines)).toBeLessThan(floor); // so the floor has something to cut
+
+      const floored = await getJson(`/v1/articles/${hegsethId}/related?k=10&min_cosine=${floor}`);
+      expect(floored.response.status).toBe(200);
+      expect(floored.body["results"].length).toBeGreaterThan(0);
+      expect(floored.body["results"][0]).toMatchObject({ id: pentagonDenialId });
+      for (const result of floored.body["results"]) expect(result.cosine).toBeGreaterThanOrEqual(floor);
+
+      const none = await getJson(`/v1/articles/${hegsethId}/related?k=10&min_cosine=0.99`);
+      expect(none.body["results"]).toEqual([]);
+      const text = await postJson("/v1/related", { text: "The US paused offensive cyber operations against Russia.", k: 10, min_cosine: 0.99 });
+      expect(text.response.status).toBe(200);
+      expect(text.body["results"]).toEqual([]);
     });
 
     it("rejects unknown query parameters", async () => {

@@ -16,6 +16,7 @@ export const queryOptions = {
   diversity: { type: "string" },
   "half-life-days": { type: "string" },
   "boost-topics": { type: "string", multiple: true },
+  "min-cosine": { type: "string" },
   "published-before": { type: "string" },
   "published-after": { type: "string" },
   explain: { type: "boolean" },
@@ -36,6 +37,7 @@ export const queryOptionsHelp = `Query options:
   --diversity X           0 (default) to 1: trade relevance for variety (MMR)
   --half-life-days N      favour recent articles: a result loses half its recency credit every N days
   --boost-topics A,B      favour articles with any of these topics
+  --min-cosine X          leave out results whose embedding cosine is below X (-1 to 1)
   --explain               show what each score is made of
   --json                  print JSON instead of a table`;
 
@@ -57,6 +59,7 @@ export function toRelatedRequest(values: Record<string, unknown>): RelatedReques
       ...optional("fold_duplicates", values["fold-duplicates"]),
       ...optional("diversity", values["diversity"]),
       ...optional("half_life_days", values["half-life-days"]),
+      ...optional("min_cosine", values["min-cosine"]),
       ...optional("published_before", values["published-before"]),
       ...optional("published_after", values["published-after"]),
       ...(values["explain"] === true ? { explain: "true" } : {}),

@@ -15,6 +15,12 @@ export interface RankingOptions {
   halfLifeDays: number | null;
   /** Results with any of these topics gain `fusionConstants.boostWeight`. */
   boostTopics: readonly string[];
+  /**
+   * Leave out results whose embedding cosine with the query is below this (null: no floor), so a
+   * site with nothing really related shows nothing rather than the nearest unrelated story. The
+   * list may then be shorter than k. Only where the model reads the query's language.
+   */
+  minCosine: number | null;
   /** Whether shared topics count as a signal. `kindred eval` turns it off: there the topics are the labels. */
   topicSignal: boolean;
   /** Return the parts of each score (and what was folded). */
@@ -27,6 +33,7 @@ export const defaultRankingOptions: RankingOptions = Object.freeze({
   diversity: 0,
   halfLifeDays: null,
   boostTopics: [],
+  minCosine: null,
   topicSignal: true,
   explain: false,
 });
