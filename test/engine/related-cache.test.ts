@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters, type RelatedFilters } from "../../src/core/related/related-filters.ts";
 import type { RelatedRequest } from "../../src/engine/kindred-engine.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
+import { useDemoSliceEngine } from "../support/open-test-engine.ts";
 
 const article = (id: string, title: string, topics: string[] = [], publishedAt = "2025-03-07"): Article => ({
   id, title, body: "", url: null, topics, publishedAt, publishedMs: Date.parse(`${publishedAt}T00:00:00Z`), lang: "en", source: null,
@@ -13,15 +13,12 @@ const article = (id: string, title: string, topics: string[] = [], publishedAt =
 const since = (date: string): RelatedFilters => ({ ...noFilters, sinceMs: Date.parse(`${date}T00:00:00Z`) });
 
 describe("related-list cache: exact invalidation", () => {
-  let opened: OpenedEngine;
-  let embedder: CountingEmbedder;
+  const slice = useDemoSliceEngine();
   /** A spread of lists: several articles, k, topic and date filters. */
   let queries: { id: string; request: RelatedRequest }[];
 
-  beforeAll(async () => {
-    embedder = await CountingEmbedder.start();
-    opened = await openDemoSliceCopy(embedder);
-    const ids = opened.engine.listIds().sort().filter((_, index) => index % 23 === 0);
+  beforeAll(() => {
+    const ids = slice.opened.engine.listIds().sort().filter((_, index) => index % 23 === 0);
     // Hybrid lists (the default) depend on BM25's corpus statistics, which any text change moves;
     // dense lists depend only on their neighbours: both kinds are checked.
     queries = [hegsethId, pentagonDenialId, ...ids].flatMap((id) => [
@@ -32,10 +29,6 @@ describe("related-list cache: exact invalidation", () => {
       { id, request: { k: 5, filters: since("2025-03-04"), ranking: { mode: "dense" } } },
     ]);
   });
-  afterAll(async () => {
-    await opened.close();
-    await embedder.close();
-  });
 
   const summary = (answer: ReturnType<OpenedEngine["engine"]["findRelatedToArticle"]>) => ({
     article: answer.article,
@@ -45,33 +38,33 @@ describe("related-list cache: exact invalidation", () => {
 
   /** Every cached answer must equal one computed afresh; returns how many were cache hits. */
   const expectCacheMatchesFreshAnswers = () => {
-    const hitsBefore = opened.engine.cacheStats().hits;
+    const hitsBefore = slice.opened.engine.cacheStats().hits;
     for (const { id, request } of queries) {
-      if (opened.engine.getEntry(id) === undefined) continue;
-      const served = opened.engine.findRelatedToArticle(id, request);
-      const fresh = opened.engine.findRelatedToArticle(id, request, { cache: false });
+      if (slice.opened.engine.getEntry(id) === undefined) continue;
+      const served = slice.opened.engine.findRelatedToArticle(id, request);
+      const fresh = slice.opened.engine.findRelatedToArticle(id, request, { cache: false });
       expect(summary(served), `${id} ${JSON.stringify(request)}`).toEqual(summary(fresh));
     }
-    return opened.engine.cacheStats().hits - hitsBefore;
+    return slice.opened.engine.cacheStats().hits - hitsBefore;
   };
 
   it("serves a repeated query from the cache", () => {
-    const first = opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters });
-    expect(opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters })).toBe(first);
+    const first = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters });
+    expect(slice.opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters })).toBe(first);
     expectCacheMatchesFreshAnswers();
     expect(expectCacheMatchesFreshAnswers()).toBeGreaterThan(queries.length * 0.9);
   });
 
   it("never serves a list an add, edit, metadata change or delete altered, and keeps the others", async () => {
-    const hegsethTop = opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters }).results.map((result) => result.entry.id);
+    const hegsethTop = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters }).results.map((result) => result.entry.id);
     const changes: [string, () => Promise<unknown>][] = [
-      ["add a near-copy of the Hegseth item", () => opened.engine.writeArticles([article("new-cyber", "Hegseth halts US offensive cyber operations against Russia, officials say", ["international relations"])])],
-      ["add an unrelated article", () => opened.engine.writeArticles([article("new-cake", "A lemon drizzle cake recipe for a rainy weekend", ["food"])])],
-      ["edit the text of a listed article", () => opened.engine.writeArticles([article(hegsethTop[1]!, "Local bakery wins a regional bread award")])],
-      ["move a listed article out of the date range", async () => opened.engine.updateArticleMetadata(hegsethTop[2]!, (current) => ({ ...current, publishedAt: "2025-02-01", publishedMs: Date.UTC(2025, 1, 1) }))],
-      ["give an article a topic a filtered list asks for", async () => opened.engine.updateArticleMetadata(hegsethTop[3]!, (current) => ({ ...current, topics: [...current.topics, "international relations"] }))],
-      ["delete a listed article", () => opened.engine.deleteArticle(hegsethTop[4]!)],
-      ["delete the unrelated article", () => opened.engine.deleteArticle("new-cake")],
+      ["add a near-copy of the Hegseth item", () => slice.opened.engine.writeArticles([article("new-cyber", "Hegseth halts US offensive cyber operations against Russia, officials say", ["international relations"])])],
+      ["add an unrelated article", () => slice.opened.engine.writeArticles([article("new-cake", "A lemon drizzle cake recipe for a rainy weekend", ["food"])])],
+      ["edit the text of a listed article", () => slice.opened.engine.writeArticles([article(hegsethTop[1]!, "Local bakery wins a regional bread award")])],
+      ["move a listed article out of the date range", async () => slice.opened.engine.updateArticleMetadata(hegsethTop[2]!, (current) => ({ ...current, publishedAt: "2025-02-01", publishedMs: Date.UTC(2025, 1, 1) }))],
+      ["give an article a topic a filtered list asks for", async () => slice.opened.engine.updateArticleMetadata(hegsethTop[3]!, (current) => ({ ...current, topics: [...current.topics, "international relations"] }))],
+      ["delete a listed article", () => slice.opened.engine.deleteArticle(hegsethTop[4]!)],
+      ["delete the unrelated article", () => slice.opened.engine.deleteArticle("new-cake")],
     ];
     for (const [what, change] of changes) {
       expectCacheMatchesFreshAnswers(); // fill the cache
@@ -83,11 +76,11 @@ describe("related-list cache: exact invalidation", () => {
 
   it("keeps the Hegseth list cached when an unrelated article arrives, and drops it for a related one", async () => {
     const dense: RelatedRequest = { k: 10, filters: noFilters, ranking: { mode: "dense" } };
-    const before = opened.engine.findRelatedToArticle(hegsethId, dense);
-    await opened.engine.writeArticles([article("new-football", "Home side wins the cup final on penalties", ["sport"])]);
-    expect(opened.engine.findRelatedToArticle(hegsethId, dense)).toBe(before);
-    await opened.engine.writeArticles([article("new-pentagon", "Pentagon denies it ordered a pause in cyber operations against Russia", [])]);
-    const after = opened.engine.findRelatedToArticle(hegsethId, dense);
+    const before = slice.opened.engine.findRelatedToArticle(hegsethId, dense);
+    await slice.opened.engine.writeArticles([article("new-football", "Home side wins the cup final on penalties", ["sport"])]);
+    expect(slice.opened.engine.findRelatedToArticle(hegsethId, dense)).toBe(before);
+    await slice.opened.engine.writeArticles([article("new-pentagon", "Pentagon denies it ordered a pause in cyber operations against Russia", [])]);
+    const after = slice.opened.engine.findRelatedToArticle(hegsethId, dense);
     expect(after).not.toBe(before);
     expect(after.results.map((result) => result.entry.id)).toContain("new-pentagon");
   });

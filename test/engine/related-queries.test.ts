@@ -1,28 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
-import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
+import { useDemoSliceEngine } from "../support/open-test-engine.ts";
 
 const article = (id: string, title: string, topics: string[] = []): Article => ({
   id, title, body: "", url: null, topics, publishedAt: "2025-03-07", publishedMs: Date.UTC(2025, 2, 7), lang: "en", source: null,
 });
 
 describe("related queries on the demo slice", () => {
-  let opened: OpenedEngine;
-  let embedder: CountingEmbedder;
-  beforeAll(async () => {
-    embedder = await CountingEmbedder.start();
-    opened = await openDemoSliceCopy(embedder);
-  });
-  afterAll(async () => {
-    await opened.close();
-    await embedder.close();
-  });
+  const slice = useDemoSliceEngine();
 
   it("puts the Pentagon's response first for the Hegseth item, never the item itself", () => {
-    const { results, article: query } = opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters });
+    const { results, article: query } = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters });
     expect(query.id).toBe(hegsethId);
     expect(results[0]!.entry.id).toBe(pentagonDenialId);
     expect(results.map((result) => result.entry.id)).not.toContain(hegsethId);
@@ -32,30 +22,30 @@ describe("related queries on the demo slice", () => {
 
   it("returns k results with a topic filter when k match, and all matches when fewer do", () => {
     const topic = "science and technology"; // 10 of 231 items
-    const { results } = opened.engine.findRelatedToArticle(hegsethId, { k: 8, filters: { ...noFilters, topics: [topic] } });
+    const { results } = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 8, filters: { ...noFilters, topics: [topic] } });
     expect(results).toHaveLength(8);
-    expect(opened.engine.findRelatedToArticle(hegsethId, { k: 20, filters: { ...noFilters, topics: [topic] } }).results).toHaveLength(10);
+    expect(slice.opened.engine.findRelatedToArticle(hegsethId, { k: 20, filters: { ...noFilters, topics: [topic] } }).results).toHaveLength(10);
     expect(results.every((result) => result.entry.topics.includes(topic))).toBe(true);
   });
 
   it("answers free text without storing it", async () => {
-    const before = opened.engine.size();
-    const { results } = await opened.engine.findRelatedToText(
+    const before = slice.opened.engine.size();
+    const { results } = await slice.opened.engine.findRelatedToText(
       { title: "Cyber Command", text: "The US defence secretary paused offensive cyber operations against Russia." },
       { k: 5, filters: noFilters },
     );
     expect(results.map((result) => result.entry.id)).toContain(hegsethId);
-    expect(opened.engine.size()).toBe(before);
+    expect(slice.opened.engine.size()).toBe(before);
   });
 
   it("folds copies of one text into one result and never returns a copy of the query", async () => {
-    const original = opened.engine.getArticle(pentagonDenialId)!;
-    await opened.engine.writeArticles([
+    const original = slice.opened.engine.getArticle(pentagonDenialId)!;
+    await slice.opened.engine.writeArticles([
       { ...original, id: "wire-copy-1" },
       { ...original, id: "wire-copy-2" },
-      { ...opened.engine.getArticle(hegsethId)!, id: "copy-of-query" },
+      { ...slice.opened.engine.getArticle(hegsethId)!, id: "copy-of-query" },
     ]);
-    const { results, foldedCopies } = opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters });
+    const { results, foldedCopies } = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters });
     const ids = results.map((result) => result.entry.id);
     expect(ids.filter((id) => [pentagonDenialId, "wire-copy-1", "wire-copy-2"].includes(id))).toHaveLength(1);
     expect(ids).not.toContain("copy-of-query");
@@ -64,20 +54,20 @@ describe("related queries on the demo slice", () => {
   });
 
   it("re-embeds only changed text; a metadata change updates filters at once", async () => {
-    await opened.engine.writeArticles([article("meta-1", "Zelenskyy meets European leaders in London", ["ukraine"])]);
-    const embeddedBefore = embedder.embeddedTexts;
-    const [outcome] = await opened.engine.writeArticles([article("meta-1", "Zelenskyy meets European leaders in London", ["ukraine", "diplomacy"])]);
+    await slice.opened.engine.writeArticles([article("meta-1", "Zelenskyy meets European leaders in London", ["ukraine"])]);
+    const embeddedBefore = slice.embedder.embeddedTexts;
+    const [outcome] = await slice.opened.engine.writeArticles([article("meta-1", "Zelenskyy meets European leaders in London", ["ukraine", "diplomacy"])]);
     expect(outcome!.status).toBe("updated");
-    expect(embedder.embeddedTexts).toBe(embeddedBefore);
-    const { results } = opened.engine.findRelatedToArticle(hegsethId, { k: 5, filters: { ...noFilters, topics: ["diplomacy"] } });
+    expect(slice.embedder.embeddedTexts).toBe(embeddedBefore);
+    const { results } = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 5, filters: { ...noFilters, topics: ["diplomacy"] } });
     expect(results.map((result) => result.entry.id)).toEqual(["meta-1"]);
   });
 
   it("forgets a deleted article at once", async () => {
-    await opened.engine.writeArticles([article("to-delete", "Hegseth orders a halt to cyber operations against Russia, officials say")]);
-    expect(opened.engine.findRelatedToArticle(hegsethId, { k: 5, filters: noFilters }).results.map((r) => r.entry.id)).toContain("to-delete");
-    expect(await opened.engine.deleteArticle("to-delete")).toBe(true);
-    expect(opened.engine.findRelatedToArticle(hegsethId, { k: 50, filters: noFilters }).results.map((r) => r.entry.id)).not.toContain("to-delete");
-    expect(() => opened.engine.findRelatedToArticle("to-delete", { k: 5, filters: noFilters })).toThrow(/No article with id "to-delete"/);
+    await slice.opened.engine.writeArticles([article("to-delete", "Hegseth orders a halt to cyber operations against Russia, officials say")]);
+    expect(slice.opened.engine.findRelatedToArticle(hegsethId, { k: 5, filters: noFilters }).results.map((r) => r.entry.id)).toContain("to-delete");
+    expect(await slice.opened.engine.deleteArticle("to-delete")).toBe(true);
+    expect(slice.opened.engine.findRelatedToArticle(hegsethId, { k: 50, filters: noFilters }).results.map((r) => r.entry.id)).not.toContain("to-delete");
+    expect(() => slice.opened.engine.findRelatedToArticle("to-delete", { k: 5, filters: noFilters })).toThrow(/No article with id "to-delete"/);
   });
 });

@@ -1,9 +1,7 @@
-import type { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OpenedEngine } from "../../src/engine/open-engine.ts";
+import { describe, expect, it } from "vitest";
 import { hegsethId } from "../support/demo-slice.ts";
 import { requestJson } from "../support/http-client.ts";
-import { createTestApp, openDemoSliceCopy } from "../support/open-test-engine.ts";
+import { createTestApp, useDemoSliceApp } from "../support/open-test-engine.ts";
 
 const writerKey = "cache-test-writer-key-0123456789";
 /** Lists far from the changes below: the Oscars and a Starship launch. */
@@ -11,17 +9,9 @@ const oscarsId = "wcep-2025-03-02-01046";
 const starshipId = "wcep-2025-03-06-01121";
 
 describe("HTTP caching: ETag, 304 and lists that change at once", () => {
-  let opened: OpenedEngine;
-  let app: Hono;
-  beforeAll(async () => {
-    opened = await openDemoSliceCopy(undefined, { embedWorkers: 1 });
-    app = createTestApp(opened.engine, writerKey);
-  });
-  afterAll(() => opened.close());
-
-  const get = (path: string, etag?: string) => requestJson(app, "GET", path, { headers: etag === undefined ? {} : { "if-none-match": etag } });
-  const write = (method: string, path: string, body?: unknown) =>
-    requestJson(app, method, path, { ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${writerKey}` } });
+  const demo = useDemoSliceApp(writerKey);
+  const { write } = demo;
+  const get = (path: string, etag?: string) => requestJson(demo.app, "GET", path, { headers: etag === undefined ? {} : { "if-none-match": etag } });
   // Dense lists: a hybrid list also depends on BM25's corpus statistics, which every text change
   // moves, so after an add or edit no hybrid list keeps its tag (test/related/hybrid-related.test.ts).
   const listPath = (id: string) => `/v1/articles/${id}/related?k=10&mode=dense`;
@@ -63,7 +53,7 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
   });
 
   it("keeps the tag of a list recomputed with nothing changed", async () => {
-    const uncachedApp = createTestApp(opened.engine);
+    const uncachedApp = createTestApp(demo.opened.engine);
     const cached = (await get(listPath(starshipId))).response.headers.get("etag");
     const recomputed = await requestJson(uncachedApp, "GET", listPath(starshipId));
     expect(recomputed.response.headers.get("x-kindred-cache")).toBe("miss");

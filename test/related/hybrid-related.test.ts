@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Hono } from "hono";
+import { describe, expect, inject, it } from "vitest";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import { KindredEngine, type RelatedRequest } from "../../src/engine/kindred-engine.ts";
-import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
 import { requestJson } from "../support/http-client.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { CountingEmbedder, createTestApp, openDemoSliceCopy } from "../support/open-test-engine.ts";
+import { useDemoSliceApp, useDemoSliceEngine } from "../support/open-test-engine.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
 
 const dated = (id: string, title: string, body: string, publishedAt: string, topics: string[] = []): Article => ({
@@ -17,17 +15,8 @@ const dated = (id: string, title: string, body: string, publishedAt: string, top
 const ids = (answer: { results: { entry: { id: string } }[] }) => answer.results.map((result) => result.entry.id);
 
 describe("hybrid related lists on the demo slice", () => {
-  let opened: OpenedEngine;
-  let embedder: CountingEmbedder;
-  beforeAll(async () => {
-    embedder = await CountingEmbedder.start();
-    opened = await openDemoSliceCopy(embedder);
-  });
-  afterAll(async () => {
-    await opened.close();
-    await embedder.close();
-  });
-  const related = (id: string, request: Partial<RelatedRequest> = {}) => opened.engine.findRelatedToArticle(id, { k: 10, filters: noFilters, ...request }, { cache: false });
+  const slice = useDemoSliceEngine();
+  const related = (id: string, request: Partial<RelatedRequest> = {}) => slice.opened.engine.findRelatedToArticle(id, { k: 10, filters: noFilters, ...request }, { cache: false });
 
   it("ranks by the fused score by default, with the Pentagon's denial first, and reports the cosine too", () => {
     const answer = related(hegsethId);
@@ -54,7 +43,7 @@ describe("hybrid related lists on the demo slice", () => {
   });
 
   it("keeps results at or before (or after) the query article's time with published_before/after=article", () => {
-    const queryMs = opened.engine.getEntry(hegsethId)!.publishedMs!;
+    const queryMs = slice.opened.engine.getEntry(hegsethId)!.publishedMs!;
     const before = related(hegsethId, { relativeDates: { beforeArticle: true, afterArticle: false } });
     const after = related(hegsethId, { relativeDates: { beforeArticle: false, afterArticle: true } });
     expect(before.results.length).toBe(10);
@@ -71,8 +60,8 @@ describe("hybrid related lists on the demo slice", () => {
   });
 
   it("folds a reworded copy into one result showing the newest copy, and shows both when folding is off", async () => {
-    const denial = opened.engine.getArticle(pentagonDenialId)!;
-    await opened.engine.writeArticles([dated("denial-rerun", "Pentagon: no order to stand down on Russia cyber", denial.body, "2025-03-06", denial.topics)]);
+    const denial = slice.opened.engine.getArticle(pentagonDenialId)!;
+    await slice.opened.engine.writeArticles([dated("denial-rerun", "Pentagon: no order to stand down on Russia cyber", denial.body, "2025-03-06", denial.topics)]);
     const folded = related(hegsethId, { ranking: { explain: true } });
     expect(ids(folded)).toContain("denial-rerun");
     expect(ids(folded)).not.toContain(pentagonDenialId);
@@ -81,13 +70,13 @@ describe("hybrid related lists on the demo slice", () => {
     const unfolded = related(hegsethId, { ranking: { foldDuplicates: false } });
     expect(ids(unfolded)).toEqual(expect.arrayContaining(["denial-rerun", pentagonDenialId]));
     expect(unfolded.foldedCopies).toBe(0);
-    await opened.engine.deleteArticle("denial-rerun");
+    await slice.opened.engine.deleteArticle("denial-rerun");
   });
 
   it("keeps the lexical channel in step with writes, edits and deletes", async () => {
-    const store = opened.engine.store;
-    const labelOf = (id: string) => opened.engine.getArticle(id)!.label;
-    await opened.engine.writeArticles([
+    const store = slice.opened.engine.store;
+    const labelOf = (id: string) => slice.opened.engine.getArticle(id)!.label;
+    await slice.opened.engine.writeArticles([
       dated("q-a", "Quorblat miners strike in Tasmania", "Workers at the quorblat mine walked out over pay.", "2025-03-04"),
       dated("q-b", "Quorblat prices jump after the strike", "Traders said quorblat was scarce.", "2025-03-05"),
       dated("q-c", "Quorblat exports halted", "No quorblat left the port.", "2025-03-05"),
@@ -95,8 +84,8 @@ describe("hybrid related lists on the demo slice", () => {
     const holders = () => store.searchLexical(["quorblat"], 10).map((hit) => hit.label).sort();
     expect(holders()).toEqual([labelOf("q-a"), labelOf("q-b"), labelOf("q-c")].sort());
     expect(ids(related("q-a", { ranking: { mode: "lexical" } })).slice(0, 2).sort()).toEqual(["q-b", "q-c"]);
-    await opened.engine.writeArticles([dated("q-b", "A lemon drizzle cake for the weekend", "Bake for forty minutes.", "2025-03-05")]);
-    await opened.engine.deleteArticle("q-c");
+    await slice.opened.engine.writeArticles([dated("q-b", "A lemon drizzle cake for the weekend", "Bake for forty minutes.", "2025-03-05")]);
+    await slice.opened.engine.deleteArticle("q-c");
     expect(holders()).toEqual([labelOf("q-a")]);
     expect(store.getTermStatistics(["quorblat"]).documentFrequency("quorblat")).toBe(1);
     expect(ids(related("q-a", { ranking: { mode: "lexical" } }))).not.toContain("q-c");
@@ -104,33 +93,33 @@ describe("hybrid related lists on the demo slice", () => {
 
   it("ranks a query in a language the model cannot read by words alone, unless dense is asked for", async () => {
     const german = (id: string, title: string): Article => ({ ...dated(id, title, title, "2025-03-05"), lang: "de" });
-    await opened.engine.writeArticles([german("de-1", "Die Regierung in Wien beschließt das Budget"), german("de-2", "Wien: Budget der Regierung beschlossen")]);
+    await slice.opened.engine.writeArticles([german("de-1", "Die Regierung in Wien beschließt das Budget"), german("de-2", "Wien: Budget der Regierung beschlossen")]);
     const hybrid = related("de-1");
     expect(hybrid.plan).toBe("lexical");
     expect(ids(hybrid)[0]).toBe("de-2");
     expect(related("de-1", { ranking: { mode: "dense" } }).plan).not.toBe("lexical");
-    await opened.engine.deleteArticles(["de-1", "de-2"]);
+    await slice.opened.engine.deleteArticles(["de-1", "de-2"]);
   });
 
   it("drops a cached hybrid list when any text changes (BM25 statistics move) and keeps it for an unrelated metadata change", async () => {
     const request = { k: 10, filters: noFilters };
-    const first = opened.engine.findRelatedToArticle(hegsethId, request);
+    const first = slice.opened.engine.findRelatedToArticle(hegsethId, request);
     const reaches = (id: string) => {
-      const label = opened.engine.getEntry(id)!.label;
-      return id === hegsethId || first.window.labels.includes(label) || opened.engine.store.getLexicalProfile(label)!.terms.some((term) => first.lexicalTerms!.has(term.stem));
+      const label = slice.opened.engine.getEntry(id)!.label;
+      return id === hegsethId || first.window.labels.includes(label) || slice.opened.engine.store.getLexicalProfile(label)!.terms.some((term) => first.lexicalTerms!.has(term.stem));
     };
-    const farAway = opened.engine.listIds().find((id) => !reaches(id))!;
-    await opened.engine.updateArticleMetadata(farAway, (current) => ({ ...current, url: "https://example.org/moved" }));
-    expect(opened.engine.findRelatedToArticle(hegsethId, request)).toBe(first);
-    await opened.engine.writeArticles([dated("cake", "A lemon drizzle cake for a rainy weekend", "Bake it for forty minutes.", "2025-03-05")]);
-    const after = opened.engine.findRelatedToArticle(hegsethId, request);
+    const farAway = slice.opened.engine.listIds().find((id) => !reaches(id))!;
+    await slice.opened.engine.updateArticleMetadata(farAway, (current) => ({ ...current, url: "https://example.org/moved" }));
+    expect(slice.opened.engine.findRelatedToArticle(hegsethId, request)).toBe(first);
+    await slice.opened.engine.writeArticles([dated("cake", "A lemon drizzle cake for a rainy weekend", "Bake it for forty minutes.", "2025-03-05")]);
+    const after = slice.opened.engine.findRelatedToArticle(hegsethId, request);
     expect(after).not.toBe(first);
     expect(after.results.map((result) => result.score)).toEqual(related(hegsethId).results.map((result) => result.score));
   });
 
   it("never caches a list with a recency decay, whose scores move with the clock", () => {
     const request = { k: 5, filters: noFilters, ranking: { halfLifeDays: 7 } };
-    expect(opened.engine.findRelatedToArticle(hegsethId, request)).not.toBe(opened.engine.findRelatedToArticle(hegsethId, request));
+    expect(slice.opened.engine.findRelatedToArticle(hegsethId, request)).not.toBe(slice.opened.engine.findRelatedToArticle(hegsethId, request));
   });
 });
 
@@ -173,23 +162,15 @@ describe("topics as signal, recency", () => {
 });
 
 describe("ranking options over HTTP", () => {
-  const writerKey = "hybrid-test-writer-key-0123456789";
-  let opened: OpenedEngine;
-  let app: Hono;
-  beforeAll(async () => {
-    opened = await openDemoSliceCopy(undefined, { embedWorkers: 1 });
-    app = createTestApp(opened.engine, writerKey);
-  });
-  afterAll(() => opened.close());
+  const demo = useDemoSliceApp("hybrid-test-writer-key-0123456789");
+  const { write } = demo;
 
   it("keeps the lexical channel in step with PUT, PATCH, DELETE and batch writes", async () => {
-    const write = (method: string, path: string, body?: unknown) =>
-      requestJson(app, method, path, { ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${writerKey}` } });
-    const zyglot = () => opened.engine.store.searchLexical(["zyglot"], 10).length;
+    const zyglot = () => demo.opened.engine.store.searchLexical(["zyglot"], 10).length;
     expect((await write("PUT", "/v1/articles/z1", { title: "Zyglot harvest fails in the north", published_at: "2025-03-05" })).status).toBe(201);
     expect((await write("POST", "/v1/articles:batch", { articles: [{ id: "z2", title: "Zyglot prices double" }, { id: "z3", title: "Zyglot farmers ask for aid" }] })).status).toBe(200);
     expect(zyglot()).toBe(3);
-    const lexical = await requestJson(app, "GET", "/v1/articles/z1/related?k=2&mode=lexical");
+    const lexical = await requestJson(demo.app, "GET", "/v1/articles/z1/related?k=2&mode=lexical");
     expect(lexical.body["results"].map((result: { id: string }) => result.id).sort()).toEqual(["z2", "z3"]);
     expect((await write("PATCH", "/v1/articles/z2", { topics: ["farming"] })).status).toBe(200);
     expect(zyglot()).toBe(3);
@@ -199,7 +180,7 @@ describe("ranking options over HTTP", () => {
   });
 
   it("explains results on request, with parts adding up to the score", async () => {
-    const { status, body } = await requestJson(app, "GET", `/v1/articles/${hegsethId}/related?k=5&explain=true&published_before=2025-03-31`);
+    const { status, body } = await requestJson(demo.app, "GET", `/v1/articles/${hegsethId}/related?k=5&explain=true&published_before=2025-03-31`);
     expect(status).toBe(200);
     expect(body["mode"]).toBe("hybrid");
     for (const result of body["results"]) {
@@ -216,13 +197,13 @@ describe("ranking options over HTTP", () => {
     ["published_before=yesterday", "published_before"],
     ["fold_duplicates=maybe", "fold_duplicates"],
   ])("answers 400 naming the parameter for %s", async (query, parameter) => {
-    const { status, body } = await requestJson(app, "GET", `/v1/articles/${hegsethId}/related?${query}`);
+    const { status, body } = await requestJson(demo.app, "GET", `/v1/articles/${hegsethId}/related?${query}`);
     expect(status).toBe(400);
     expect(body).toMatchObject({ code: "invalid_parameter", parameter });
   });
 
   it("ranks a single channel on request: dense scores are cosines", async () => {
-    const { body } = await requestJson(app, "GET", `/v1/articles/${hegsethId}/related?k=3&mode=dense`);
+    const { body } = await requestJson(demo.app, "GET", `/v1/articles/${hegsethId}/related?k=3&mode=dense`);
     expect(body["mode"]).toBe("dense");
     for (const result of body["results"]) expect(result.score).toBeCloseTo(result.cosine, 6);
   });

@@ -1,13 +1,14 @@
 import type { Hono } from "hono";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
 import { loadConfig, type ConfigInput } from "../../src/config/config.ts";
 import type { EmbedRole, Embedder } from "../../src/embed/embedder.ts";
-import { openEngine } from "../../src/engine/open-engine.ts";
+import { openEngine, type OpenedEngine } from "../../src/engine/open-engine.ts";
 import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
 import type { KindredEngine } from "../../src/engine/kindred-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import { silentLogger } from "../../src/log/logger.ts";
+import { requestJson } from "./http-client.ts";
 import { copyDataDir } from "./temp-dir.ts";
 
 /** Configuration for tests: no environment, no config file. */
@@ -58,4 +59,42 @@ export function createTestApp(engine: KindredEngine, writerKey?: string): Hono {
       ...(writerKey === undefined ? {} : { apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] }),
     },
   );
+}
+
+/**
+ * A private demo-slice copy opened with the counting embedder before the enclosing describe's
+ * tests and closed after them; read `opened` and `embedder` inside the tests.
+ */
+export function useDemoSliceEngine(): { readonly opened: OpenedEngine; readonly embedder: CountingEmbedder } {
+  const fixture = {} as { opened: OpenedEngine; embedder: CountingEmbedder };
+  beforeAll(async () => {
+    fixture.embedder = await CountingEmbedder.start();
+    fixture.opened = await openDemoSliceCopy(fixture.embedder);
+  });
+  afterAll(async () => {
+    await fixture.opened.close();
+    await fixture.embedder.close();
+  });
+  return fixture;
+}
+
+/**
+ * A private demo-slice copy (one embedding worker) and the HTTP app over it with one key that
+ * may write, for the enclosing describe; `write` sends a JSON request with that key.
+ */
+export function useDemoSliceApp(writerKey: string): {
+  readonly opened: OpenedEngine;
+  readonly app: Hono;
+  write: (method: string, path: string, body?: unknown) => ReturnType<typeof requestJson>;
+} {
+  const fixture = {
+    write: (method: string, path: string, body?: unknown) =>
+      requestJson(fixture.app, method, path, { ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${writerKey}` } }),
+  } as { opened: OpenedEngine; app: Hono; write: (method: string, path: string, body?: unknown) => ReturnType<typeof requestJson> };
+  beforeAll(async () => {
+    fixture.opened = await openDemoSliceCopy(undefined, { embedWorkers: 1 });
+    fixture.app = createTestApp(fixture.opened.engine, writerKey);
+  });
+  afterAll(() => fixture.opened.close());
+  return fixture;
 }
