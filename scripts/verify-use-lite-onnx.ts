@@ -13,6 +13,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { cosine } from "../src/core/vector-math.ts";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY } from "../src/embed/use-lite/convert-use-lite-to-onnx.ts";
 import { loadTfjsUseLiteReference } from "../src/embed/use-lite/tfjs-use-lite-reference.ts";
 import { USE_LITE_MAX_TOKENS } from "../src/embed/use-lite/use-lite-constants.ts";
@@ -148,18 +149,6 @@ function reportProgress(label: string, done: number, total: number, startedMs: n
   const perSecond = done / ((performance.now() - startedMs) / 1000);
   const etaSeconds = Math.round((total - done) / perSecond);
   process.stderr.write(`\r${label}: ${done}/${total} (${perSecond.toFixed(1)}/s, ETA ${etaSeconds}s) min ${stats.min.toFixed(6)} mean ${stats.mean.toFixed(6)}   `);
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    normA += a[i]! * a[i]!;
-    normB += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(normA * normB);
 }
 
 await main();

@@ -4,3 +4,16 @@ export function dot(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
   return sum;
 }
+
+/** The cosine of two vectors of one length, whatever their norms. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let product = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    product += a[i]! * b[i]!;
+    normA += a[i]! * a[i]!;
+    normB += b[i]! * b[i]!;
+  }
+  return product / Math.sqrt(normA * normB);
+}

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { AutoModel, AutoTokenizer, env } from "@xenova/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cosine } from "../../core/vector-math.ts";
 import type { Embedder } from "../embedder.ts";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY } from "./convert-use-lite-to-onnx.ts";
 import { loadTfjsUseLiteReference } from "./tfjs-use-lite-reference.ts";
@@ -80,18 +81,6 @@ describe("the converted model in Transformers.js", () => {
     for (const [row, vector] of ours.entries()) expect(cosine(data.subarray(row * 512, (row + 1) * 512), vector)).toBeGreaterThan(0.99999);
   });
 });
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    normA += a[i]! * a[i]!;
-    normB += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(normA * normB);
-}
 
 function maxAbsoluteDifference(a: Float32Array, b: Float32Array): number {
   let max = 0;
