@@ -1,0 +1,39 @@
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+
+/** Where Debian's chromium lives; `.ci/run` installs it when missing. KINDRED_CHROMIUM overrides. */
+export function chromiumPath(): string {
+  const candidates = [process.env.KINDRED_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  const found = candidates.find((path): path is string => Boolean(path) && existsSync(path!));
+  if (!found) {
+    throw new Error("No chromium found: install Debian's chromium (apt-get install chromium) or set KINDRED_CHROMIUM to its path.");
+  }
+  return found;
+}
+
+/**
+ * A real headless Chromium (Debian's build, driven by playwright-core) for the file's tests.
+ * `--no-sandbox` because CI runs as root; the other flags keep it off the network.
+ *
+ * @example
+ * const browser = useBrowser();
+ * it("shows the list", async () => { const page = await browser().newPage(); ... });
+ */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error("The browser is not launched yet: call it inside a test.");
+    return browser;
+  };
+}
