@@ -19,13 +19,18 @@ interface PoolWorker {
 }
 
 /**
- * The worker is TypeScript. On Node 20 a worker does not inherit the parent's module hooks, so
- * a small CommonJS bootstrap registers tsx in the worker before importing the real entry.
+ * Run from the sources, the worker is TypeScript, and on Node 20 a worker does not inherit the
+ * parent's module hooks, so a small CommonJS bootstrap registers tsx in the worker before
+ * importing the real entry. Run from the build (dist/), the entry is plain JavaScript.
  */
-const tsxApiUrl = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
+const fromSources = import.meta.url.endsWith(".ts");
+const workerEntryUrl = new URL(fromSources ? "./embed-worker.ts" : "./embed-worker.js", import.meta.url).href;
+const registerTsx = fromSources
+  ? `import(${JSON.stringify(pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href)}).then(({ register }) => register())`
+  : "Promise.resolve()";
 const workerBootstrap = `
-import(${JSON.stringify(tsxApiUrl)})
-  .then(({ register }) => { register(); return import(${JSON.stringify(new URL("./embed-worker.ts", import.meta.url).href)}); })
+${registerTsx}
+  .then(() => import(${JSON.stringify(workerEntryUrl)}))
   .catch((error) => { require("node:worker_threads").parentPort.postMessage({ kind: "failed", message: String(error && error.stack || error) }); });
 `;
 
