@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
+    // The `kindred` command spawned by tests runs the sources, never a possibly stale dist/.
+    env: { KINDRED_RUN_SOURCES: "1" },
     // Real model, real index, real database: give the model time to load in workers.
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -19,7 +19,7 @@ export interface TargetCheck {
 
 /** Issue 6's targets against the figures (reported, never asserted). */
 export function checkTargets(results: BenchResults): TargetCheck[] {
-  const { embedding, vectorSearch, http, coldStart, reindex } = results.sections;
+  const { embedding, vectorSearch, http, coldStart, reindex, fullArticles } = results.sections;
   const checks: TargetCheck[] = [];
   const add = (target: string, measured: string | undefined, met: boolean | undefined) =>
     checks.push({ target, measured: measured ?? "not measured", met: measured === undefined ? null : (met ?? null) });
@@ -28,6 +28,13 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   const input = embedding?.inputs.reduce((best, item) => (Math.abs(item.meanTokens - 128) < Math.abs(best.meanTokens - 128) ? item : best));
   const inputName = input === undefined ? "" : ` (${input.input}, ${input.meanTokens} tokens)`;
   add("embedding >= 100 articles/s", input && `${fixed(input.onnx.docsPerSecond, 1)}/s${inputName}`, input && input.onnx.docsPerSecond >= 100);
+  for (const set of fullArticles ?? []) {
+    add(
+      `full-article indexing >= 30 articles/s and >= 4x the one-worker baseline (${set.set})`,
+      `${fixed(set.current.articlesPerSecond, 1)}/s, ${set.speedUp}x (${fixed(set.baseline.articlesPerSecond, 1)}/s baseline)`,
+      set.current.articlesPerSecond >= 30 && set.speedUp >= 4,
+    );
+  }
   add("embedding >= 5x the TF.js path", input && `${input.speedUp}x${inputName}`, input && input.speedUp >= 5);
 
   const tier100k = largestSyntheticTier(vectorSearch, 100_000);
@@ -84,7 +91,7 @@ function describeCarried(carried: BenchResults["carried"]): string[] {
 
 /** The whole markdown: a heading line with the machine, the targets, then every table. */
 export function renderResultsMarkdown(results: BenchResults): string {
-  const { embedding, reindex, relatedLatency, vectorSearch, coldStart, http } = results.sections;
+  const { embedding, reindex, fullArticles, relatedLatency, vectorSearch, coldStart, http } = results.sections;
   const out: string[] = [];
   out.push(
     `Measured ${results.startedAt.slice(0, 10)} (${results.mode} run, commit ${results.commit}, ${Math.round(results.elapsedS / 60)} min) on ` +
@@ -192,6 +199,14 @@ export function renderResultsMarkdown(results: BenchResults): string {
     out.push(`| full (baseline) | ${fixed(reindex.full.wallMs / 1000, 1)} s | ${fixed(reindex.full.indexMs / 1000, 1)} s | ${fixed(reindex.full.articlesPerSecond, 1)} |`);
     out.push(`| incremental, nothing changed | ${fixed(reindex.incremental.wallMs / 1000, 2)} s | ${fixed(reindex.incremental.indexMs / 1000, 2)} s | ${fixed(reindex.incremental.articlesPerSecond, 1)} |`);
     out.push(`| **ratio** | **${reindex.speedUpWall}x** | **${reindex.speedUpIndex}x** | |`);
+  }
+
+  if (fullArticles !== undefined) {
+    out.push("", "**Full-length articles** indexed with `kindred index` and the bundled model (eval sets in ../shared/eval), against one embedding worker in the same run:", "");
+    out.push("| set | articles | words (mean) | one worker (baseline) | default | speed-up |", "|---|---:|---:|---:|---:|---:|");
+    for (const set of fullArticles) {
+      out.push(`| ${set.set} | ${count(set.articles)} | ${set.meanWords} | ${fixed(set.baseline.articlesPerSecond, 1)}/s | ${fixed(set.current.articlesPerSecond, 1)}/s | ${set.speedUp}x |`);
+    }
   }
 
   const errors = Object.entries(results.errors);

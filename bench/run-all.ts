@@ -16,6 +16,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { measureColdStart } from "./cold-start.ts";
 import { embeddingArguments, measureEmbedding } from "./embedding-ratio.ts";
+import { fullArticleSets, measureFullArticleIndexing } from "./full-articles.ts";
 import { measureHttp } from "./http-load.ts";
 import { measureReindex, writeCorpusSlice } from "./reindex.ts";
 import { measureRelatedLatency, type RelatedLatencyFigures } from "./related-latency.ts";
@@ -90,6 +91,10 @@ async function runSection<T>(name: string, work: () => Promise<T>): Promise<T | 
 
 try {
   if (wanted("embedding")) results.sections.embedding = await runSection("embedding", () => measureEmbedding(embeddingArguments(quick)));
+
+  if (wanted("fullArticles")) {
+    results.sections.fullArticles = await runSection("fullArticles", () => measureFullArticleIndexing(fullArticleSets(quick), workDir));
+  }
 
   // The demo index the re-index builds is what the demo-corpus figures below query.
   const demoDir = join(workDir, "demo");

@@ -1,5 +1,6 @@
 import type { ColdStartFigures } from "../cold-start.ts";
 import type { EmbeddingFigures } from "../embedding-ratio.ts";
+import type { FullArticleIndexFigures } from "../full-articles.ts";
 import type { HttpFigures } from "../http-load.ts";
 import type { ReindexFigures } from "../reindex.ts";
 import type { RelatedLatencyFigures } from "../related-latency.ts";
@@ -18,6 +19,7 @@ export interface BenchResults {
   sections: {
     embedding?: EmbeddingFigures;
     reindex?: ReindexFigures;
+    fullArticles?: FullArticleIndexFigures[];
     relatedLatency?: RelatedLatencyFigures[];
     vectorSearch?: TierFigures[];
     coldStart?: ColdStartFigures;
@@ -43,7 +45,7 @@ export function carriedSections(previous: BenchResults, measuredNow: (name: Sect
   }
   return carried;
 }
-export const sectionNames: readonly SectionName[] = ["embedding", "reindex", "relatedLatency", "vectorSearch", "coldStart", "http"];
+export const sectionNames: readonly SectionName[] = ["embedding", "reindex", "fullArticles", "relatedLatency", "vectorSearch", "coldStart", "http"];
 
 /**
  * Where a figure is missing: a section absent or failed, or a number that is not finite
@@ -60,8 +62,8 @@ export function findMissingFigures(results: BenchResults): string[] {
     else if (Array.isArray(value)) value.forEach((item, index) => walk(item, `${path}[${index}]`));
     else if (typeof value === "object") for (const [key, item] of Object.entries(value as object)) walk(item, `${path}.${key}`);
   };
-  const { embedding, relatedLatency, vectorSearch, http } = results.sections;
-  for (const [path, list] of Object.entries({ "embedding.inputs": embedding?.inputs, relatedLatency, vectorSearch, http })) {
+  const { embedding, fullArticles, relatedLatency, vectorSearch, http } = results.sections;
+  for (const [path, list] of Object.entries({ "embedding.inputs": embedding?.inputs, fullArticles, relatedLatency, vectorSearch, http })) {
     if (list !== undefined && list.length === 0) missing.push(`sections.${path}: empty`);
   }
   walk(JSON.parse(JSON.stringify(results.sections)), "sections");

@@ -28,7 +28,7 @@ export const configSchema = z
     host: z.string().min(1).default("0.0.0.0"),
     model: z.string().min(1).default(defaultModelId),
     modelsDir: z.string().min(1).default("models"),
-    /** Embedding worker threads, one model instance each; unset: `defaultEmbedWorkers` of the model. */
+    /** Embedding worker threads, one model instance each; unset: an adaptive pool (`defaultWorkerPlan`). */
     embedWorkers: intFrom(1, 64).optional(),
     embedBatchSize: intFrom(1, 1024).default(32),
     hnswM: intFrom(4, 128).default(16),

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Embedder } from "./embedder.ts";
+import type { WorkerPlan } from "./worker-pool-embedder.ts";
 import { modelDirectory, readModelDimensions } from "./transformers/model-profiles.ts";
 import { createTransformersEmbedder } from "./transformers/transformers-embedder.ts";
 import { createUseLiteOnnxEmbedder } from "./use-lite/use-lite-onnx-embedder.ts";
@@ -14,15 +15,12 @@ export interface EmbedderSpec {
 }
 
 /**
- * Embedding workers when none are configured. The bundled model is so small that the main
- * thread (parsing, SQLite, FTS5, the graph) is busy for a good share of each article, and
- * workers on every core contend with it: on 2 cores, one worker indexed the demo corpus at 372
- * articles/s, two at 297 (both cores busy either way). Larger models spend nearly all their
- * time in the workers: one per core. At most 4 (one model instance each).
+ * Embedding workers when none are configured: an adaptive pool of up to one worker per core
+ * (at most 4, one model instance each), which uses more than one only while the main thread
+ * leaves cores idle (worker-pool-embedder.ts, WorkerPlan).
  */
-export function defaultEmbedWorkers(modelId: string, cores: number = availableParallelism()): number {
-  const perCore = Math.min(cores, 4);
-  return modelId === useLiteModelId ? Math.max(1, perCore - 1) : perCore;
+export function defaultWorkerPlan(cores: number = availableParallelism()): WorkerPlan {
+  return { kind: "adaptive", upTo: Math.max(1, Math.min(cores, 4)) };
 }
 
 /** The dimensions a model produces, known without loading it where possible; null when it is not installed. */

@@ -1,4 +1,6 @@
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -19,15 +21,33 @@ interface PoolWorker {
 }
 
 /**
- * The worker is TypeScript. On Node 20 a worker does not inherit the parent's module hooks, so
- * a small CommonJS bootstrap registers tsx in the worker before importing the real entry.
+ * Run from the sources, the worker is TypeScript, and on Node 20 a worker does not inherit the
+ * parent's module hooks, so a small CommonJS bootstrap registers tsx in the worker before
+ * importing the real entry. Run from the build (dist/), the entry is plain JavaScript.
  */
-const tsxApiUrl = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
+const fromSources = import.meta.url.endsWith(".ts");
+const workerEntryUrl = new URL(fromSources ? "./embed-worker.ts" : "./embed-worker.js", import.meta.url).href;
+const registerTsx = fromSources
+  ? `import(${JSON.stringify(pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href)}).then(({ register }) => register())`
+  : "Promise.resolve()";
 const workerBootstrap = `
-import(${JSON.stringify(tsxApiUrl)})
-  .then(({ register }) => { register(); return import(${JSON.stringify(new URL("./embed-worker.ts", import.meta.url).href)}); })
+${registerTsx}
+  .then(() => import(${JSON.stringify(workerEntryUrl)}))
   .catch((error) => { require("node:worker_threads").parentPort.postMessage({ kind: "failed", message: String(error && error.stack || error) }); });
 `;
+
+/**
+ * How many workers a pool may keep busy. `fixed`: exactly that many, started together.
+ * `adaptive`: one, plus more (up to `upTo`, started when first wanted) while the main thread
+ * leaves cores idle: long articles keep the workers busy and the main thread waiting, so a
+ * second worker nearly doubles the rate; short items keep the main thread busy (parsing,
+ * SQLite, the lexical index, the graph), and a second worker would only fight it for a core
+ * (bench/README.md, re-index). The same rule leaves a core to a server's reads under load.
+ */
+export type WorkerPlan = { kind: "fixed"; count: number } | { kind: "adaptive"; upTo: number };
+
+/** How often the main thread's load is sampled for an adaptive pool. */
+const loadSampleMs = 250;
 
 /**
  * Worker threads running one model instance each, shared by every embedder of the same model
@@ -39,16 +59,23 @@ import(${JSON.stringify(tsxApiUrl)})
 class ModelWorkers {
   readonly modelId: string;
   readonly dimensions: number;
-  readonly #workers: PoolWorker[];
+  readonly #spec: EmbedderSpec;
+  readonly #plan: WorkerPlan;
+  readonly #workers: PoolWorker[] = [];
   readonly #queue: PendingBatch[] = [];
   #nextId = 0;
   #leases = 0;
+  #starting = false;
+  #loadSample = { at: performance.now(), elu: performance.eventLoopUtilization() };
+  /** The main thread's share of busy time in the last sample; busy until measured. */
+  #mainThreadBusy = 1;
 
-  constructor(ready: { modelId: string; dimensions: number }, workers: Worker[]) {
+  constructor(spec: EmbedderSpec, plan: WorkerPlan, ready: { modelId: string; dimensions: number }, workers: Worker[]) {
     this.modelId = ready.modelId;
     this.dimensions = ready.dimensions;
-    this.#workers = workers.map((worker) => ({ worker, busy: null }));
-    for (const entry of this.#workers) this.#listen(entry);
+    this.#spec = spec;
+    this.#plan = plan;
+    for (const worker of workers) this.#add(worker);
   }
 
   get size(): number {
@@ -71,13 +98,49 @@ class ModelWorkers {
   }
 
   #dispatch(): void {
+    const allowed = this.#allowedWorkers();
+    let working = this.#workers.filter((entry) => entry.busy !== null).length;
     for (const entry of this.#workers) {
+      if (this.#queue.length === 0 || working >= allowed) return;
       if (entry.busy !== null) continue;
-      const next = this.#queue.shift();
-      if (next === undefined) return;
+      const next = this.#queue.shift()!;
       entry.busy = next;
       entry.worker.postMessage(next.request);
+      working++;
     }
+    if (this.#queue.length > 0 && this.#workers.length < allowed) this.#startAnother();
+  }
+
+  #allowedWorkers(): number {
+    if (this.#plan.kind === "fixed") return this.#plan.count;
+    const now = performance.now();
+    if (now - this.#loadSample.at >= loadSampleMs) {
+      const elu = performance.eventLoopUtilization();
+      this.#mainThreadBusy = performance.eventLoopUtilization(elu, this.#loadSample.elu).utilization;
+      this.#loadSample = { at: now, elu };
+    }
+    return Math.max(1, Math.min(this.#plan.upTo, Math.round(availableParallelism() - this.#mainThreadBusy)));
+  }
+
+  #startAnother(): void {
+    if (this.#starting) return;
+    this.#starting = true;
+    startWorker(this.#spec)
+      .then(({ worker }) => {
+        this.#add(worker);
+        this.#dispatch();
+      })
+      // A worker that fails to load leaves the pool as it was; the first one loaded the same model.
+      .catch(() => undefined)
+      .finally(() => (this.#starting = false));
+  }
+
+  #add(worker: Worker): void {
+    const entry = { worker, busy: null };
+    this.#workers.push(entry);
+    if (this.#leases === 0) worker.unref();
+    else worker.ref();
+    this.#listen(entry);
   }
 
   #listen(entry: PoolWorker): void {
@@ -124,19 +187,23 @@ export class WorkerPoolEmbedder implements Embedder {
     workers.lease();
   }
 
-  /** Starts (or joins) `workerCount` workers for the model and waits until each has loaded it. */
-  static async start(spec: EmbedderSpec, workerCount: number, batchSize = 32): Promise<WorkerPoolEmbedder> {
-    const count = Math.max(1, workerCount);
-    const key = JSON.stringify([spec.modelId, spec.modelsDir, count]);
-    let workers = sharedWorkers.get(key);
-    if (workers === undefined) {
-      workers = startWorkers(spec, count);
-      sharedWorkers.set(key, workers);
-      workers.catch(() => sharedWorkers.delete(key));
+  /**
+   * Starts (or joins) the workers for the model and waits until they have loaded it: `workers`
+   * of them, or one that adds more as the work allows (`{ kind: "adaptive", upTo }`).
+   */
+  static async start(spec: EmbedderSpec, workers: number | WorkerPlan, batchSize = 32): Promise<WorkerPoolEmbedder> {
+    const plan: WorkerPlan = typeof workers === "number" ? { kind: "fixed", count: Math.max(1, workers) } : workers;
+    const key = JSON.stringify([spec.modelId, spec.modelsDir, plan]);
+    let pool = sharedWorkers.get(key);
+    if (pool === undefined) {
+      pool = startWorkers(spec, plan);
+      sharedWorkers.set(key, pool);
+      pool.catch(() => sharedWorkers.delete(key));
     }
-    return new WorkerPoolEmbedder(await workers, batchSize);
+    return new WorkerPoolEmbedder(await pool, batchSize);
   }
 
+  /** The workers started so far (an adaptive pool adds some as it goes). */
   get workerCount(): number {
     return this.#workers.size;
   }
@@ -157,7 +224,8 @@ export class WorkerPoolEmbedder implements Embedder {
   }
 }
 
-async function startWorkers(spec: EmbedderSpec, count: number): Promise<ModelWorkers> {
+async function startWorkers(spec: EmbedderSpec, plan: WorkerPlan): Promise<ModelWorkers> {
+  const count = plan.kind === "fixed" ? plan.count : 1;
   const started = await Promise.allSettled(Array.from({ length: count }, () => startWorker(spec)));
   const failure = started.find((result) => result.status === "rejected");
   if (failure !== undefined) {
@@ -166,9 +234,7 @@ async function startWorkers(spec: EmbedderSpec, count: number): Promise<ModelWor
     throw (failure as PromiseRejectedResult).reason;
   }
   const workers = started.map((result) => (result as PromiseFulfilledResult<{ worker: Worker; ready: { modelId: string; dimensions: number } }>).value);
-  const pool = new ModelWorkers(workers[0]!.ready, workers.map(({ worker }) => worker));
-  for (const { worker } of workers) worker.unref();
-  return pool;
+  return new ModelWorkers(spec, plan, workers[0]!.ready, workers.map(({ worker }) => worker));
 }
 
 async function startWorker(spec: EmbedderSpec): Promise<{ worker: Worker; ready: { modelId: string; dimensions: number } }> {

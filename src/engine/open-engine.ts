@@ -1,7 +1,7 @@
 import type { Config } from "../config/config.ts";
 import { KindredError } from "../core/errors.ts";
 import type { Embedder } from "../embed/embedder.ts";
-import { defaultEmbedWorkers, knownDimensions } from "../embed/local-embedders.ts";
+import { defaultWorkerPlan, knownDimensions } from "../embed/local-embedders.ts";
 import { WorkerPoolEmbedder } from "../embed/worker-pool-embedder.ts";
 import type { Logger } from "../log/logger.ts";
 import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
@@ -39,7 +39,7 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       if (options.embedder !== undefined && options.embedder.modelId === modelId) return Promise.resolve(options.embedder);
       let embedder = embedders.get(modelId);
       if (embedder === undefined) {
-        const workers = config.embedWorkers ?? defaultEmbedWorkers(modelId);
+        const workers = config.embedWorkers ?? defaultWorkerPlan();
         logger.info({ model: modelId, workers }, "starting embedding workers");
         embedder = WorkerPoolEmbedder.start({ modelId, modelsDir: config.modelsDir }, workers, config.embedBatchSize);
         embedders.set(modelId, embedder);

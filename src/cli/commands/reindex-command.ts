@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { reindexModel } from "../../engine/reindex-model.ts";
-import { defaultEmbedWorkers } from "../../embed/local-embedders.ts";
+import { defaultWorkerPlan } from "../../embed/local-embedders.ts";
 import { WorkerPoolEmbedder } from "../../embed/worker-pool-embedder.ts";
 import { createLogger } from "../../log/logger.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
@@ -45,7 +45,7 @@ export async function runReindexCommand(args: string[]): Promise<number> {
     }
     release = acquireLockFile(join(config.dataDir, "reindex.lock"), "kindred reindex");
     process.stderr.write(`Re-embedding ${store.count()} articles with ${config.model} (the index uses ${pin?.modelId ?? "no model yet"} until the switch).\n`);
-    const embedder = await WorkerPoolEmbedder.start({ modelId: config.model, modelsDir: config.modelsDir }, config.embedWorkers ?? defaultEmbedWorkers(config.model), config.embedBatchSize);
+    const embedder = await WorkerPoolEmbedder.start({ modelId: config.model, modelsDir: config.modelsDir }, config.embedWorkers ?? defaultWorkerPlan(), config.embedBatchSize);
     const bar = createProgressBar("re-embedding", null);
     try {
       const report = await reindexModel({

@@ -1,0 +1,62 @@
+/**
+ * Indexing full-length articles (the labelled sets in ../shared/eval: giveme5w1h, about 460
+ * words an article, and bbc, about 380) with the bundled model through the real CLI, against
+ * the previous default in the same run: one embedding worker beside the main thread
+ * (`--workers 1`). The sets are read where they lie, never copied into the project.
+ */
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { repoRoot } from "./support/kindred-process.ts";
+import { ratioOf } from "./support/latency-stats.ts";
+import { logProgress } from "./support/progress-log.ts";
+import { runIndex, type IndexRunFigures } from "./reindex.ts";
+
+export interface FullArticleIndexFigures {
+  set: string;
+  articles: number;
+  meanWords: number;
+  /** The previous default: one embedding worker. */
+  baseline: IndexRunFigures;
+  current: IndexRunFigures;
+  /** current / baseline articles per second (the command's own rate). */
+  speedUp: number;
+}
+
+/** The eval sets the section indexes, and how many articles of each (null: all). */
+export function fullArticleSets(quick: boolean): { name: string; limit: number | null }[] {
+  return quick ? [{ name: "giveme5w1h", limit: 40 }] : [{ name: "giveme5w1h", limit: null }, { name: "bbc", limit: null }];
+}
+
+export async function measureFullArticleIndexing(sets: { name: string; limit: number | null }[], workDir: string): Promise<FullArticleIndexFigures[]> {
+  const figures: FullArticleIndexFigures[] = [];
+  for (const { name, limit } of sets) {
+    const source = join(repoRoot, "..", "shared", "eval", `${name}.jsonl`);
+    if (!existsSync(source)) throw new Error(`${source} is missing: the full-article section reads the eval sets in ../shared/eval.`);
+    const input = join(workDir, `${name}.jsonl`);
+    const { articles, meanWords } = await copyArticles(source, input, limit);
+    logProgress(`full articles: ${name}, ${articles} articles of ${meanWords} words on average, one worker (baseline)`);
+    const baseline = await runIndex(input, join(workDir, `${name}-baseline`), ["--workers", "1"]);
+    logProgress(`  baseline: ${baseline.articlesPerSecond} articles/s; now the default`);
+    const current = await runIndex(input, join(workDir, `${name}-current`));
+    logProgress(`  default: ${current.articlesPerSecond} articles/s`);
+    figures.push({ set: name, articles, meanWords, baseline, current, speedUp: ratioOf(current.articlesPerSecond, baseline.articlesPerSecond, 1) });
+  }
+  return figures;
+}
+
+/** Copies the first `limit` records of a JSON Lines set (into the bench's temporary directory) and counts their words. */
+async function copyArticles(source: string, target: string, limit: number | null): Promise<{ articles: number; meanWords: number }> {
+  const out = createWriteStream(target);
+  let articles = 0;
+  let words = 0;
+  for await (const line of createInterface({ input: createReadStream(source), crlfDelay: Infinity })) {
+    if (line.trim() === "") continue;
+    const record = JSON.parse(line) as { title?: string; text?: string };
+    words += `${record.title ?? ""} ${record.text ?? ""}`.split(/\s+/).filter(Boolean).length;
+    out.write(`${line}\n`);
+    if (++articles === limit) break;
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return { articles, meanWords: Math.round(words / Math.max(1, articles)) };
+}

@@ -1,0 +1,51 @@
+import { availableParallelism } from "node:os";
+import { afterAll, describe, expect, it } from "vitest";
+import { defaultWorkerPlan } from "../../src/embed/local-embedders.ts";
+import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
+
+/** Long passages, so each batch keeps a worker busy for a while. */
+const passages = Array.from({ length: 160 }, (_, i) => `Passage ${i}: ${"the council met again on tuesday to discuss the flood defences and the budget ".repeat(8)}`);
+
+/** Keeps the main thread's event loop busy in slices until `done` resolves. */
+async function keepMainThreadBusyUntil(done: Promise<unknown>): Promise<void> {
+  let finished = false;
+  void done.then(() => (finished = true));
+  while (!finished) {
+    const until = performance.now() + 40;
+    while (performance.now() < until) {
+      // spin: the main thread is "parsing and writing" here
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe("adaptive embedding workers", () => {
+  const pools: WorkerPoolEmbedder[] = [];
+  afterAll(async () => {
+    for (const pool of pools) await pool.close();
+  });
+
+  it("defaults to up to one worker per core, at most 4", () => {
+    expect([1, 2, 4, 8].map((cores) => defaultWorkerPlan(cores))).toEqual([1, 2, 4, 4].map((upTo) => ({ kind: "adaptive", upTo })));
+  });
+
+  it.runIf(availableParallelism() >= 2)("adds a worker while the main thread waits on the model", async () => {
+    const pool = await WorkerPoolEmbedder.start({ modelId: "google/use-lite", modelsDir: "models" }, { kind: "adaptive", upTo: 2 }, 8);
+    pools.push(pool);
+    expect(pool.workerCount).toBe(1);
+    const vectors = await pool.embed(passages);
+    expect(vectors).toHaveLength(passages.length);
+    expect(pool.workerCount).toBe(2);
+  });
+
+  it("leaves the busy main thread its core", async () => {
+    // upTo 3, another pool than the test above, so its workers start from one
+    const pool = await WorkerPoolEmbedder.start({ modelId: "google/use-lite", modelsDir: "models" }, { kind: "adaptive", upTo: 3 }, 8);
+    pools.push(pool);
+    const embedding = pool.embed(passages);
+    await keepMainThreadBusyUntil(embedding);
+    expect(await embedding).toHaveLength(passages.length);
+    // on 2 cores: one worker
+    expect(pool.workerCount).toBe(Math.max(1, Math.min(3, availableParallelism() - 1)));
+  });
+});
