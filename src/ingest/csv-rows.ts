@@ -1,4 +1,6 @@
 const byte = { quote: 0x22, comma: 0x2c, cr: 0x0d, newline: 0x0a } as const;
+/** Longest row held while waiting for its end. */
+const maxRowBytes = 16 * 1024 * 1024;
 
 /** One CSV row split into cells (still bytes), or why it could not be, with its lines. */
 export type CsvRow = { cells: Buffer[]; line: number; endLine: number } | { error: string; line: number; endLine: number };
@@ -24,6 +26,16 @@ export class CsvRowSplitter {
   *push(chunk: Buffer): Generator<CsvRow> {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     yield* this.drain(false);
+    if (this.buffer.length > maxRowBytes) {
+      // No article row is this long (texts are at most a million characters): most likely a
+      // quote that is never closed. Fail the row's first line and go on, rather than holding
+      // (and scanning again) the rest of the file.
+      const line = this.line;
+      const found = this.errorRow(0, line, 0, `a row starting at line ${line} runs past ${maxRowBytes / 1024 / 1024} MiB (a quote opened there may never be closed)`, true)!;
+      this.buffer = this.buffer.subarray(found.next);
+      yield found.row!;
+      yield* this.drain(false);
+    }
   }
 
   /** The rows left at the end of the data; with `cut` (a damaged file) an unfinished row is dropped. */
