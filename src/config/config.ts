@@ -68,6 +68,22 @@ export const configSchema = z
       .union([z.array(z.string()), z.string().transform((value) => value.split(","))], { message: "must be a list of topics or comma-separated text" })
       .transform((topics) => topics.map((topic) => topic.trim()).filter((topic) => topic !== ""))
       .default([]),
+    /**
+     * Origins whose pages may call the read endpoints from a browser (CORS): `*` for any, or a
+     * list of `https://news.example` origins (a list, or comma-separated). Write endpoints never
+     * answer cross-origin browsers, whatever this says.
+     */
+    corsOrigins: z
+      .union([z.array(z.string()), z.string().transform((value) => value.split(","))], { message: "must be a list of origins or comma-separated text" })
+      .transform((origins) => origins.map((origin) => origin.trim().replace(/\/+$/, "")).filter((origin) => origin !== ""))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^(\*|https?:\/\/[^/\s?#*]+)$/i, 'each origin must be "*" or scheme://host[:port] with no path, such as https://news.example'),
+        ),
+      )
+      .default(["*"]),
   })
   .strict();
 
@@ -100,6 +116,7 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_COMPACT_DELETED_FRACTION: "compactDeletedFraction",
   KINDRED_COMPACT_MIN_DELETED: "compactMinDeleted",
   KINDRED_NOISE_TOPICS: "noiseTopics",
+  KINDRED_CORS_ORIGINS: "corsOrigins",
 };
 
 export interface ConfigSources {

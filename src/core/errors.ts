@@ -12,6 +12,7 @@ export const errorCatalog = {
   invalid_article: { status: 400, title: "Invalid article" },
   unauthorized: { status: 401, title: "API key required" },
   forbidden: { status: 403, title: "API key lacks the required scope" },
+  cross_origin_refused: { status: 403, title: "Cross-origin request refused" },
   article_not_found: { status: 404, title: "Article not found" },
   route_not_found: { status: 404, title: "No such route" },
   method_not_allowed: { status: 405, title: "Method not allowed" },

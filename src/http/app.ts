@@ -1,12 +1,12 @@
 import { Hono, type MiddlewareHandler } from "hono";
-import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import type { ApiKey } from "../config/api-keys.ts";
 import type { Logger } from "../log/logger.ts";
 import { apiKeyAuth } from "./auth/api-key-auth.ts";
+import { allowCrossOrigin, refuseCrossOriginPreflight, type CrossOriginMethod } from "./cross-origin.ts";
 import type { CachePolicy } from "./http-caching.ts";
 import { problemJson, problemResponse } from "./problem.ts";
-import { limitBody } from "./request-body.ts";
+import { limitBody, settleUnreadBody } from "./request-body.ts";
 import { articleRoutes } from "./routes/article-routes.ts";
 import { articleWriteRoutes } from "./routes/article-write-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -24,7 +24,12 @@ export interface AppOptions {
   maxWriteRequestBytes?: number;
   /** `max-age` of read responses; default 0 (revalidate with ETag every time). */
   httpMaxAgeSeconds?: number;
+  /** Origins whose pages may call the read endpoints (`*`: any); default `*`. Writes: never. */
+  corsOrigins?: readonly string[];
 }
+
+/** Bounds on reading a body nobody read (a 401/413/415 answered first) before answering. */
+const unreadBodyBounds = { maxDrainBytes: 64 * 1024 * 1024, drainTimeoutMs: 5_000 };
 
 /** What read routes need to guard and label their responses. */
 export interface ReadRouteOptions {
@@ -35,9 +40,9 @@ export interface ReadRouteOptions {
 
 /**
  * Builds the HTTP application. Tests call `app.request()` on it directly; `serve` puts it on
- * a port. Read endpoints allow any origin (widgets call them from article pages) and are public
- * unless `readsRequireKey`; write endpoints need a key with the write scope and are not open to
- * cross-origin browsers.
+ * a port. Read endpoints answer the origins in `corsOrigins` (widgets call them from article
+ * pages) and are public unless `readsRequireKey`; write endpoints need a key with the write
+ * scope and never answer cross-origin browsers.
  *
  * @example
  *   const app = createApp(state, { maxRequestBytes: 1e6, maxQueryTextChars: 20000, logger });
@@ -45,8 +50,14 @@ export interface ReadRouteOptions {
  */
 export function createApp(state: ServiceState, options: AppOptions): Hono {
   const app = new Hono();
+  app.use(settleUnreadBody(unreadBodyBounds));
   app.use(requestId());
-  app.use("/v1/*", cors({ origin: "*", allowMethods: ["GET", "POST"], exposeHeaders: ["X-Request-Id", "ETag", "X-Kindred-Cache"] }));
+  // CORS per read route; a new browser-facing route (widget events) adds its line here.
+  const crossOrigin = (methods: readonly CrossOriginMethod[]) => allowCrossOrigin({ origins: options.corsOrigins ?? ["*"] }, methods);
+  app.use("/v1/articles/:id/related", crossOrigin(["GET"]));
+  app.use("/v1/articles/:id", crossOrigin(["GET"]));
+  app.use("/v1/related", crossOrigin(["POST"]));
+  app.use(refuseCrossOriginPreflight());
   app.use("/v1/related", limitBody(options.maxRequestBytes));
   const keys = options.apiKeys ?? [];
   const passThrough: MiddlewareHandler = (_c, next) => next();

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { errorCatalog, isKindredError, KindredError, type ErrorCode } from "../core/errors.ts";
 import type { Logger } from "../log/logger.ts";
+import { incomingOf } from "./request-body.ts";
 
 /**
  * Renders any error as RFC 9457 problem details (`application/problem+json`), the one place
@@ -10,6 +11,12 @@ import type { Logger } from "../log/logger.ts";
 export function problemResponse(c: Context, error: unknown, logger: Logger): Response {
   const requestId = c.get("requestId" as never) as string | undefined;
   const known = isKindredError(error) ? error : null;
+  if (known === null && isClientHangUp(c, error)) {
+    // The client closed the connection before its body arrived: nobody will read an answer,
+    // and nothing went wrong on our side.
+    logger.debug({ requestId, path: c.req.path }, "client closed the connection before sending the whole request");
+    return problemJson("invalid_body", "The connection closed before the whole request body arrived.", { parameter: "(body)" });
+  }
   if (known === null) logger.error({ err: error, requestId, path: c.req.path }, "unhandled error");
   const problem = known ?? new KindredError("internal", "Something went wrong on our side; the request id identifies it in the logs.");
   return problemJson(problem.code, problem.message, { ...problem.details, ...(requestId === undefined ? {} : { request_id: requestId }) });
@@ -23,4 +30,12 @@ export function problemJson(code: ErrorCode, detail: string, extensions: Record<
   // RFC 9110 §11.6.1: a 401 says how to authenticate.
   if (code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="kindred"';
   return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** True when reading the request failed because the client went away (Node's "aborted", ECONNRESET). */
+function isClientHangUp(c: Context, error: unknown): boolean {
+  const incoming = incomingOf(c);
+  const code = (error as { code?: unknown } | null)?.code;
+  const clientGone = incoming !== undefined && !incoming.complete && (incoming.destroyed || incoming.errored !== null);
+  return clientGone && (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || c.req.raw.signal.aborted || (error as Error)?.message === "aborted");
 }

@@ -9,11 +9,19 @@ import { normalizeTopics } from "../core/topics.ts";
 export const maxResults = 100;
 const maxListItems = 200;
 
-const kSchema = z.coerce
-  .number({ message: "must be a whole number from 1 to 100" })
-  .int("must be a whole number from 1 to 100")
-  .min(1, "must be at least 1")
-  .max(maxResults, `must be at most ${maxResults}`)
+/**
+ * `k` from a query string is decimal digits only: a general number coercion would also read
+ * "0x10", "1e1" or " 7 " as numbers, which no client means to send.
+ */
+const kSchema = z
+  .preprocess(
+    (value) => (typeof value === "string" && /^[0-9]{1,9}$/.test(value) ? Number(value) : value),
+    z
+      .number({ message: "must be a whole number from 1 to 100" })
+      .int("must be a whole number from 1 to 100")
+      .min(1, "must be at least 1")
+      .max(maxResults, `must be at most ${maxResults}`),
+  )
   .default(10);
 
 const listSchema = z.array(z.string().max(512, "each value must be at most 512 characters")).max(maxListItems, `at most ${maxListItems} values`).default([]);
@@ -122,7 +130,9 @@ const listParameters = new Set(["topics", "exclude_topics", "exclude", "boost_to
  * (`topics=a&topics=b`) or hold commas (`topics=a,b`); other parameters take one value.
  */
 export function queryToObject(queries: Record<string, string[]>): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
+  // No prototype: on a plain object, `result["__proto__"] = v` would set the prototype instead
+  // of adding a key, so `?__proto__=x` would slip past the unknown-parameter check.
+  const result: Record<string, unknown> = Object.create(null);
   for (const [name, values] of Object.entries(queries)) {
     if (listParameters.has(name)) {
       result[name] = values.flatMap((value) => value.split(",")).map((value) => value.trim()).filter((value) => value !== "");

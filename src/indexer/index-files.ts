@@ -46,7 +46,10 @@ const pruneBatchSize = 1_000;
 /**
  * Indexes articles from files through the engine's write path (the one the HTTP API uses):
  * unchanged articles are not re-embedded, every bad record is reported and skipped, and
- * nothing else is lost. Each batch is committed before it counts as done, so an interrupted
+ * nothing else is lost. An id is indexed once per run: the first valid record with it wins,
+ * and every later one (in the same file or another of the run) is rejected naming the line
+ * it repeats, as a batch over HTTP rejects a repeated id, so a second run of the same files
+ * finds the same articles it stored. Each batch is committed before it counts as done, so an interrupted
  * run resumes by running it again: what was committed comes back "unchanged" without the model.
  *
  * @example
@@ -58,6 +61,8 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
   const report: IndexReport = { indexed: 0, updated: 0, unchanged: 0, failed: 0, deleted: 0, elapsedMs: 0 };
   /** Ids the input holds, valid or not (for prune), and how many records had no readable id. */
   const inputIds = new Set<string>();
+  /** Where each id was first read as a valid article: a later record with it is a repeat. */
+  const firstPositionOfId = new Map<string, string>();
   let recordsWithoutId = 0;
   let done = 0;
   const inFlight = new Set<Promise<void>>();
@@ -103,6 +108,12 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
         continue;
       }
       inputIds.add(item.article.id);
+      const first = firstPositionOfId.get(item.article.id);
+      if (first !== undefined) {
+        reject(`${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${first}; the first record with an id is indexed and later ones are not`);
+        continue;
+      }
+      firstPositionOfId.set(item.article.id, describeRecordPosition(item.position));
       batch.push({ article: item.article, position: item.position });
       if (batch.length >= batchSize) {
         flush(batch);

@@ -1,18 +1,51 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { KindredError } from "../core/errors.ts";
 
-/** Opens a file (or `-` for stdin) as a byte stream, gunzipping `.gz` files on the fly. */
-export async function openInput(path: string): Promise<Readable> {
-  if (path === "-") return process.stdin;
+/** Where and why a file stopped being readable part-way (a cut or damaged `.gz`). */
+export interface InputDamage {
+  /** Bytes of the file (for `.gz`, of the compressed data) read before the damage showed. */
+  fileOffset: number;
+  /** What zlib (or the file system) said, e.g. "unexpected end of file". */
+  reason: string;
+}
+
+/** An input's bytes, and after they end, whether they ended early because the file is damaged. */
+export interface OpenedInput {
+  /** The bytes (gunzipped for `.gz`); never errors: a damaged file just ends early. */
+  stream: Readable;
+  /** Set once `stream` has ended if it ended because the file is damaged. */
+  damage: () => InputDamage | null;
+}
+
+/**
+ * Opens a file (or `-` for stdin) as a byte stream, gunzipping `.gz` files on the fly. A
+ * damaged or cut `.gz` does not throw: the stream ends with everything decompressed before
+ * the damage, and `damage()` says where it was, so readers keep the complete records before it.
+ */
+export async function openInput(path: string): Promise<OpenedInput> {
+  if (path === "-") return { stream: process.stdin, damage: () => null };
   const info = await stat(path).catch(() => null);
   if (info === null || !info.isFile()) {
     throw new KindredError("input_unreadable", `Cannot read "${path}": no such file.`, { file: path });
   }
-  const stream = createReadStream(path);
-  return path.endsWith(".gz") ? stream.pipe(createGunzip()) : stream;
+  const file = createReadStream(path);
+  const gunzip = path.endsWith(".gz") ? createGunzip() : null;
+  const source: Readable = gunzip === null ? file : file.pipe(gunzip);
+  const output = new PassThrough();
+  let damage: InputDamage | null = null;
+  const fail = (error: NodeJS.ErrnoException) => {
+    if (damage !== null) return;
+    damage = { fileOffset: gunzip?.bytesWritten ?? file.bytesRead, reason: error.message };
+    source.unpipe(output);
+    output.end();
+  };
+  file.once("error", fail);
+  gunzip?.once("error", fail);
+  source.pipe(output);
+  return { stream: output, damage: () => damage };
 }
 
 /** The format of an input, from its name with any `.gz` removed. */
@@ -24,4 +57,13 @@ export function detectInputFormat(path: string): InputFormat {
   if (name.endsWith(".json")) return "json";
   // .jsonl, .ndjson and stdin are JSON Lines: the one format that streams at any size.
   return "jsonl";
+}
+
+/**
+ * The one-line report of a damaged file, at the line where reading stopped: what was kept and
+ * what was not, so the person importing knows to fetch the file again.
+ */
+export function describeDamage(damage: InputDamage, line: number): string {
+  const kept = line === 1 ? "nothing in it could be read" : `the records before line ${line} were read, the rest of the file could not be`;
+  return `the file is damaged at byte ${damage.fileOffset} (${damage.reason}): ${kept}`;
 }

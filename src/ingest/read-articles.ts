@@ -14,6 +14,10 @@ export type ReadArticle =
  */
 export async function* readArticles(path: string, format?: InputFormat): AsyncGenerator<ReadArticle> {
   for await (const record of readRecords(path, format)) {
+    if (record.fileProblem !== undefined) {
+      yield { ok: false, position: record, id: null, issues: [{ field: "(file)", reason: record.fileProblem }] };
+      continue;
+    }
     if (record.syntaxError !== undefined) {
       yield { ok: false, position: record, id: null, issues: [{ field: "(record)", reason: record.syntaxError }] };
       continue;
@@ -27,6 +31,11 @@ export async function* readArticles(path: string, format?: InputFormat): AsyncGe
 
 /** One line per problem: `feed.jsonl:17 (record 12) id "a-9": published_at: must be an ISO 8601 date`. */
 export function describeRejectedRecord(rejected: Extract<ReadArticle, { ok: false }>): string {
+  // A problem with the file is about no one record: `feed.csv:1: the header has no "id" column ...`.
+  if (rejected.position.fileProblem !== undefined) {
+    const line = rejected.position.lineNumber === null ? "" : `:${rejected.position.lineNumber}`;
+    return `${rejected.position.file}${line}: ${rejected.position.fileProblem}`;
+  }
   const id = rejected.id === null ? "" : ` id "${rejected.id}"`;
   const reasons = rejected.issues.map((issue) => `${issue.field}: ${issue.reason}`).join("; ");
   return `${describeRecordPosition(rejected.position)}${id}: ${reasons}`;

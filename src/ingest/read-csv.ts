@@ -1,48 +1,89 @@
-import { parse } from "csv-parse";
-import type { Readable } from "node:stream";
+import { CsvRowSplitter, type CsvRow } from "./csv-rows.ts";
+import { describeDamage, type OpenedInput } from "./open-input.ts";
 import type { SourceRecord } from "./source-record.ts";
+import { describeInvalidUtf8, findInvalidUtf8 } from "./utf8.ts";
 
-type CsvRow = { record: Record<string, string>; info: { lines: number } };
-type PendingRow = { endLine: number; value?: Record<string, string>; syntaxError?: string };
+/** Columns a file must have for any row to be an article: an id, and one of the texts. */
+const textColumns = ["title", "text", "html"];
 
 /**
- * Streams a CSV file with a header row. csv-parse handles quoting, embedded newlines and CRLF;
- * a malformed row (wrong column count, bad quoting) is reported as that record's error and the
- * parser carries on with the next row.
+ * Streams a CSV file with a header row. Rows carry the line they start on (counted in the
+ * file's own line breaks, quoted ones included); a malformed row (wrong cell count, bad
+ * quoting, bytes that are not UTF-8) is reported as that record's error and the rows after it
+ * are read as usual. A header without a required column is reported once, for the file.
  */
-export async function* readCsv(input: Readable, file: string): AsyncGenerator<SourceRecord> {
-  // csv-parse reports skipped rows by event, possibly before earlier good rows have been read
-  // from its buffer; ordering both by line keeps records numbered as they appear in the file.
-  const skipped: PendingRow[] = [];
-  const parser = parse({
-    bom: true,
-    columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    info: true,
-  });
-  parser.on("skip", (error: Error & { lines?: number }) => {
-    skipped.push({ endLine: error.lines ?? 0, syntaxError: `malformed CSV row: ${error.message}` });
-  });
-  input.pipe(parser);
-
+export async function* readCsv(input: OpenedInput, file: string): AsyncGenerator<SourceRecord> {
+  const splitter = new CsvRowSplitter();
+  let header: string[] | null = null;
+  let headerProblem: { line: number; message: string } | null = null;
+  let rowsBehindHeaderProblem = 0;
   let recordNumber = 0;
-  let previousEndLine = 1; // the header
-  const emit = (row: PendingRow): SourceRecord => {
-    recordNumber++;
-    const lineNumber = previousEndLine + 1;
-    previousEndLine = row.endLine;
-    return row.value !== undefined
-      ? { file, recordNumber, lineNumber, value: row.value }
-      : { file, recordNumber, lineNumber, syntaxError: row.syntaxError ?? "malformed CSV row" };
-  };
 
-  for await (const row of parser as AsyncIterable<CsvRow>) {
-    while (skipped.length > 0 && skipped[0]!.endLine < row.info.lines) yield emit(skipped.shift()!);
+  function* handle(row: CsvRow): Generator<SourceRecord> {
+    if (header === null) {
+      if ("error" in row) {
+        headerProblem = { line: row.line, message: `the header row is not valid CSV: ${row.error}` };
+        header = [];
+        return;
+      }
+      const names = decodeCells(row.cells);
+      if (typeof names === "string") {
+        headerProblem = { line: row.line, message: `the header row is ${names}` };
+        header = [];
+        return;
+      }
+      header = names.map((name, index) => (index === 0 ? name.replace(/^\uFEFF/, "") : name).trim().toLowerCase());
+      const missing = !header.includes("id") ? '"id"' : !textColumns.some((name) => header!.includes(name)) ? 'any of "title", "text" and "html"' : null;
+      if (missing !== null) headerProblem = { line: row.line, message: `the header has no ${missing} column (its columns: ${header.join(", ") || "none"})` };
+      return;
+    }
+    if (headerProblem !== null) {
+      rowsBehindHeaderProblem++;
+      return;
+    }
+    recordNumber++;
+    const position = { file, recordNumber, lineNumber: row.line };
+    if ("error" in row) {
+      yield { ...position, syntaxError: `malformed CSV row: ${row.error}` };
+      return;
+    }
+    if (row.cells.length !== header.length) {
+      yield { ...position, syntaxError: `malformed CSV row: ${row.cells.length} cells where the header has ${header.length} (line ${row.line}${row.endLine === row.line ? "" : `-${row.endLine}`})` };
+      return;
+    }
+    const cells = decodeCells(row.cells);
+    if (typeof cells === "string") {
+      yield { ...position, syntaxError: cells };
+      return;
+    }
     // Empty cells mean "absent", so optional fields validate as missing rather than as "".
-    const value: Record<string, string> = {};
-    for (const [key, cell] of Object.entries(row.record)) if (cell !== "") value[key] = cell;
-    yield emit({ endLine: row.info.lines, value });
+    const value: Record<string, string> = Object.create(null);
+    header.forEach((name, index) => {
+      if (cells[index] !== "") value[name] = cells[index]!;
+    });
+    yield { ...position, value };
   }
-  while (skipped.length > 0) yield emit(skipped.shift()!);
+
+  for await (const chunk of input.stream) {
+    for (const row of splitter.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)) yield* handle(row);
+  }
+  const damage = input.damage();
+  for (const row of splitter.end(damage !== null)) yield* handle(row);
+  const problem = headerProblem as { line: number; message: string } | null;
+  if (problem !== null) {
+    const rows = rowsBehindHeaderProblem === 1 ? "its 1 row was not read" : `none of its ${rowsBehindHeaderProblem} rows was read`;
+    yield { file, recordNumber: 1, lineNumber: problem.line, fileProblem: `${problem.message}, so ${rows}` };
+  }
+  if (damage !== null) yield { file, recordNumber: recordNumber + 1, lineNumber: splitter.nextLine, fileProblem: describeDamage(damage, splitter.nextLine) };
+}
+
+/** The cells as text, or why not: the first byte that is not UTF-8, with its cell. */
+function decodeCells(cells: readonly Buffer[]): string[] | string {
+  const texts: string[] = [];
+  for (const [index, cell] of cells.entries()) {
+    const invalid = findInvalidUtf8(cell);
+    if (invalid >= 0) return `${describeInvalidUtf8(cell, invalid, invalid + 1).replace(/ at column \d+/, ` at byte ${invalid + 1} of cell ${index + 1}`)}`;
+    texts.push(cell.toString("utf8"));
+  }
+  return texts;
 }

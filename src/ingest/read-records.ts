@@ -14,6 +14,5 @@ const readers = { jsonl: readJsonLines, json: readJsonArray, csv: readCsv } as c
  *   for await (const record of readRecords("data/feed.jsonl")) { ... }
  */
 export async function* readRecords(path: string, format: InputFormat = detectInputFormat(path)): AsyncGenerator<SourceRecord> {
-  const input = await openInput(path);
-  yield* readers[format](input, path === "-" ? "stdin" : path);
+  yield* readers[format](await openInput(path), path === "-" ? "stdin" : path);
 }

@@ -11,6 +11,12 @@ export interface SourceRecord {
   /** The decoded value, or a syntax error that made the record unreadable. */
   value?: unknown;
   syntaxError?: string;
+  /**
+   * A problem with the file rather than with one record (a damaged `.gz`, a CSV header without
+   * a required column), reported once at `lineNumber`; the records it made unreadable are not
+   * reported one by one.
+   */
+  fileProblem?: string;
 }
 
 /** Formats a record position for messages: `feed.jsonl:17 (record 12)`. */

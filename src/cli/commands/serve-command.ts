@@ -42,6 +42,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
     readsRequireKey: config.readsRequireKey,
     maxWriteRequestBytes: config.maxWriteRequestBytes,
     httpMaxAgeSeconds: config.httpMaxAgeSeconds,
+    corsOrigins: config.corsOrigins,
   });
   if (!config.apiKeys.some((key) => key.scopes.includes("write"))) {
     logger.warn("no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, README \"API keys\")");
