@@ -21,6 +21,7 @@ import { compactGraph, needsCompaction, type CompactionReport } from "./compact-
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
+import { findUrlConflicts, type UrlConflict } from "./url-conflicts.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 
 export interface EngineOptions {
@@ -127,6 +128,17 @@ export class KindredEngine {
 
   getArticle(id: string): StoredArticle | null {
     return this.store.findById(id);
+  }
+
+  /** The id of the indexed article with this URL (both normalised), or undefined. */
+  findIdByUrl(url: string): string | undefined {
+    const id = this.store.findIdByUrl(url);
+    return id === null || this.#indexes.catalog.labelOf(id) === undefined ? undefined : id;
+  }
+
+  /** The articles of a write whose URL another article has (engine/url-conflicts.ts). */
+  findUrlConflicts(articles: readonly Article[]): UrlConflict[] {
+    return findUrlConflicts(this.store, articles);
   }
 
   /**
