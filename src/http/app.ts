@@ -4,7 +4,11 @@ import { requestId } from "hono/request-id";
 import type { ApiKey } from "../config/api-keys.ts";
 import type { Logger } from "../log/logger.ts";
 import { apiKeyAuth } from "./auth/api-key-auth.ts";
-import type { CachePolicy } from "./http-caching.ts";
+import type { EventRecorder } from "../events/event-recorder.ts";
+import { matchesIfNoneMatch, type CachePolicy } from "./http-caching.ts";
+import { rateLimit } from "./rate-limit.ts";
+import { eventRoutes } from "./routes/event-routes.ts";
+import { buildWidgetScript, type WidgetDefaults } from "./widget-script.ts";
 import { problemJson, problemResponse } from "./problem.ts";
 import { limitBody } from "./request-body.ts";
 import { articleRoutes } from "./routes/article-routes.ts";
@@ -24,7 +28,16 @@ export interface AppOptions {
   maxWriteRequestBytes?: number;
   /** `max-age` of read responses; default 0 (revalidate with ETag every time). */
   httpMaxAgeSeconds?: number;
+  /** Site defaults of the widget and the fragment; default `defaultWidgetSettings`. */
+  widget?: Partial<WidgetDefaults>;
+  /** Where impressions and clicks are counted; none: POST /v1/events and GET /v1/stats answer 503. */
+  events?: EventRecorder | null;
+  /** Event requests per client and minute; default 120. */
+  eventsPerMinutePerClient?: number;
 }
+
+/** The widget's defaults when the configuration says nothing (README, "On a news page"). */
+export const defaultWidgetSettings: WidgetDefaults = { k: 5, minResults: 3, minCosine: 0.6, heading: "Related", lazyMargin: "300px" };
 
 /** What read routes need to guard and label their responses. */
 export interface ReadRouteOptions {
@@ -54,8 +67,24 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
     readAuth: options.readsRequireKey === true ? apiKeyAuth({ keys, scope: "read", logger: options.logger }) : passThrough,
     cachePolicy: { shared: options.readsRequireKey !== true, maxAgeSeconds: options.httpMaxAgeSeconds ?? 0 },
   };
+  const widget = { ...defaultWidgetSettings, ...options.widget };
+  const widgetScript = buildWidgetScript(widget);
   app.route("/", healthRoutes(state));
-  app.route("/", relatedRoutes(state, { ...options, ...reads }));
+  app.get("/widget.js", (c) => {
+    const headers = { etag: widgetScript.etag, "cache-control": "public, max-age=300" };
+    if (matchesIfNoneMatch(c.req.header("if-none-match"), widgetScript.etag)) return c.body(null, 304, headers);
+    return c.body(widgetScript.source, 200, { ...headers, "content-type": "text/javascript; charset=utf-8" });
+  });
+  app.route("/", relatedRoutes(state, { ...options, ...reads, widget }));
+  app.route(
+    "/",
+    eventRoutes(state, {
+      recorder: options.events ?? null,
+      rateLimit: rateLimit({ perMinute: options.eventsPerMinutePerClient ?? 120 }),
+      // Statistics are for the site's people: a read key once any key may read, else as reads are.
+      statsAuth: keys.some((key) => key.scopes.includes("read") || key.scopes.includes("write")) ? apiKeyAuth({ keys, scope: "read", logger: options.logger }) : reads.readAuth,
+    }),
+  );
   app.route("/", articleRoutes(state, reads));
   app.route(
     "/",
