@@ -106,8 +106,10 @@ if (window.customElements && !customElements.get("kindred-related")) {
   );
 }
 
+// Boxes already in the page load here too: the custom element's upgrade does not reach
+// elements of a document written with document.write (seen in Chromium), and load runs once.
 function loadDataElements() {
-  document.querySelectorAll("[data-kindred-related]").forEach(load);
+  document.querySelectorAll("kindred-related, [data-kindred-related]").forEach(load);
 }
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", loadDataElements);
 else loadDataElements();
