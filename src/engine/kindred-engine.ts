@@ -87,6 +87,7 @@ export class KindredEngine {
   /** The running compaction, and the labels changed since its snapshot. */
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
   #closed = false;
+  #pendingWriteArticles = 0;
 
   constructor(store: ArticleStore, embedder: EmbedderProvider, options: EngineOptions) {
     this.options = Object.freeze({ ...options });
@@ -235,7 +236,13 @@ export class KindredEngine {
    * and the write is embedded again with the new one: it is delayed, never lost.
    */
   writeArticles(articles: readonly Article[]): Promise<WriteOutcome[]> {
-    return this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles));
+    this.#pendingWriteArticles += articles.length;
+    return this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles)).finally(() => (this.#pendingWriteArticles -= articles.length));
+  }
+
+  /** Articles given to writeArticles and not yet embedded and committed (the embedding queue, for /metrics). */
+  get pendingWriteArticles(): number {
+    return this.#pendingWriteArticles;
   }
 
   async #writeArticlesWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {

@@ -6,6 +6,9 @@ import type { Logger } from "../log/logger.ts";
 import { apiKeyAuth } from "./auth/api-key-auth.ts";
 import type { EventRecorder } from "../events/event-recorder.ts";
 import { matchesIfNoneMatch, type CachePolicy } from "./http-caching.ts";
+import { createMetrics, observeRequests } from "./observability.ts";
+import { docsPageHtml } from "./openapi/docs-page.ts";
+import { buildOpenApiDocument } from "./openapi/openapi-document.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
 import { buildWidgetScript, type WidgetDefaults } from "./widget-script.ts";
@@ -59,6 +62,8 @@ export interface ReadRouteOptions {
 export function createApp(state: ServiceState, options: AppOptions): Hono {
   const app = new Hono();
   app.use(requestId());
+  const metrics = createMetrics(state, options.events ?? null);
+  app.use(observeRequests(metrics, options.logger));
   app.use("/v1/*", cors({ origin: "*", allowMethods: ["GET", "POST"], exposeHeaders: ["X-Request-Id", "ETag", "X-Kindred-Cache"] }));
   app.use("/v1/related", limitBody(options.maxRequestBytes));
   const keys = options.apiKeys ?? [];
@@ -93,6 +98,10 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
       maxWriteRequestBytes: options.maxWriteRequestBytes ?? 32 * 1024 * 1024,
     }),
   );
+  const openApiJson = JSON.stringify(buildOpenApiDocument({ maxQueryTextChars: options.maxQueryTextChars }));
+  app.get("/openapi.json", (c) => c.body(openApiJson, 200, { "content-type": "application/json", "cache-control": "public, max-age=300" }));
+  app.get("/docs", (c) => c.html(docsPageHtml));
+  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }));
   app.notFound((c) => problemJson("route_not_found", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => problemResponse(c, error, options.logger));
   return app;
