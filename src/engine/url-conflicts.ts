@@ -16,13 +16,18 @@ export interface UrlConflict {
 /**
  * The articles of a write whose URL another live article has (a URL belongs to one article),
  * checked before the write so that a batch or a file rejects just those and writes the rest.
- * Counts the write's own effect: an article of the list that moves away from a URL frees it,
+ * Counts the write's own effect: an article of the list that moves away from a URL frees it for
+ * the articles after it,
  * and of two in the list with one URL the first takes it. The store checks again inside its
  * write transaction, which settles a race with another writer.
  */
 export function findUrlConflicts(store: Pick<ArticleStore, "findIdByUrl">, articles: readonly Article[]): UrlConflict[] {
   const keyOfListed = new Map<string, string | null>();
-  for (const article of articles) keyOfListed.set(article.id, article.url === null ? null : normalizeArticleUrl(article.url));
+  const indexOfListed = new Map<string, number>();
+  articles.forEach((article, index) => {
+    keyOfListed.set(article.id, article.url === null ? null : normalizeArticleUrl(article.url));
+    indexOfListed.set(article.id, index);
+  });
   const claimedBy = new Map<string, string>();
   const conflicts: UrlConflict[] = [];
   articles.forEach((article, index) => {
@@ -34,8 +39,10 @@ export function findUrlConflicts(store: Pick<ArticleStore, "findIdByUrl">, artic
       return;
     }
     const owner = store.findIdByUrl(key);
-    // The stored owner keeps the URL unless this same write gives it another one.
-    if (owner !== null && owner !== article.id && (!keyOfListed.has(owner) || keyOfListed.get(owner) === key)) {
+    // The stored owner keeps the URL unless this same write gives it another one first (the
+    // store writes in list order).
+    const ownerMovesFirst = owner !== null && keyOfListed.has(owner) && keyOfListed.get(owner) !== key && indexOfListed.get(owner)! < index;
+    if (owner !== null && owner !== article.id && !ownerMovesFirst) {
       conflicts.push({ index, id: article.id, url: key, conflictingId: owner });
       return;
     }
