@@ -77,8 +77,9 @@ const minResultsSchema = z.coerce
   .max(maxResults, `must be at most ${maxResults}`)
   .optional();
 
-export const fragmentQuerySchema = relatedQuerySchema.extend({ min_results: minResultsSchema }).strict();
-export const fragmentByUrlQuerySchema = relatedQuerySchema.extend({ url: pageUrlSchema, min_results: minResultsSchema }).strict();
+/** The fragment's parameters: the list's, with `k` defaulting to the site's widgetK rather than 10. */
+export const fragmentQuerySchema = relatedQuerySchema.extend({ k: kSchema.unwrap().optional(), min_results: minResultsSchema }).strict();
+export const fragmentByUrlQuerySchema = fragmentQuerySchema.extend({ url: pageUrlSchema }).strict();
 
 /** Maps wire ranking options to core ones (topics normalised). */
 export function toRankingOptions(wire: {

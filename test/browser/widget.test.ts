@@ -152,6 +152,18 @@ describe("the widget in a browser", () => {
     await page.close();
   });
 
+  it("serves an API reference page that renders every operation of the OpenAPI document", async () => {
+    const page = await browser().newPage();
+    await page.route("**/*", (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()));
+    await page.goto(`${base}/docs`);
+    await page.waitForSelector("details");
+    const document = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.values(document.paths).reduce((sum, methods) => sum + Object.keys(methods).length, 0);
+    expect(await page.$$("details")).toHaveLength(operations);
+    expect(await page.textContent("#getV1RelatedHtml summary")).toContain("/v1/related.html");
+    await page.close();
+  });
+
   it("looks like a related box on a plain article page (screenshot)", async () => {
     const page = await openPage(
       `<style>body{font:17px/1.5 Georgia,serif;max-width:680px;margin:2em auto;color:#222} h1{font-size:1.7em;line-height:1.2} .byline{color:#666;font:14px system-ui,sans-serif}

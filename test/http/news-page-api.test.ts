@@ -171,6 +171,8 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
       expect((await app.request(`/v1/articles/${hegsethId}/related.html?k=5`, { headers: { "if-none-match": etag } })).status).toBe(304);
       const byUrl = await app.request(`/v1/related.html?url=${encodeURIComponent(hegsethUrl)}&k=5`);
       expect(await byUrl.text()).toBe(html);
+      // Without k, the site's widgetK (5), not the JSON list's 10.
+      expect(await (await app.request(`/v1/articles/${hegsethId}/related.html`)).text()).toBe(html);
     });
 
     it("escapes what an article says", async () => {

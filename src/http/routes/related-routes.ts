@@ -87,8 +87,8 @@ export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions)
   };
 
   /** The fragment: the widget's markup, empty when fewer than `min_results` pass the floor. */
-  const respondFragment = (c: Context, id: string, query: RelatedQuery & { min_results?: number | undefined }) => {
-    const withFloor = { ...query, min_cosine: query.min_cosine ?? options.widget.minCosine };
+  const respondFragment = (c: Context, id: string, query: Omit<RelatedQuery, "k"> & { k?: number | undefined; min_results?: number | undefined }) => {
+    const withFloor = { ...query, k: query.k ?? options.widget.k, min_cosine: query.min_cosine ?? options.widget.minCosine };
     const { view, cacheStatus } = listFor(id, withFloor);
     const minResults = query.min_results ?? options.widget.minResults;
     const html = renderRelatedMarkup(view.content, { minResults, heading: options.widget.heading });
