@@ -86,8 +86,9 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
     eventRoutes(state, {
       recorder: options.events ?? null,
       rateLimit: rateLimit({ perMinute: options.eventsPerMinutePerClient ?? 120 }),
-      // Statistics are for the site's people: a read key once any key may read, else as reads are.
-      statsAuth: keys.some((key) => key.scopes.includes("read") || key.scopes.includes("write")) ? apiKeyAuth({ keys, scope: "read", logger: options.logger }) : reads.readAuth,
+      // Statistics are for the site's people: once any key is configured (every key may read),
+      // they need one; with no keys at all they are as public as reads.
+      statsAuth: keys.length > 0 ? apiKeyAuth({ keys, scope: "read", logger: options.logger }) : reads.readAuth,
     }),
   );
   app.route("/", articleRoutes(state, reads));

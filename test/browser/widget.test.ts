@@ -49,8 +49,10 @@ describe("the widget in a browser", () => {
   });
 
   /** A page of kindred's origin holding `body`, with /widget.js loaded; other hosts answer locally. */
-  async function openPage(body: string, options: { width?: number } = {}): Promise<Page> {
+  async function openPage(body: string, options: { width?: number; requests?: string[] } = {}): Promise<Page> {
     const page = await browser().newPage({ viewport: { width: options.width ?? 900, height: 700 } });
+    // Recorded from before the page exists, so an early request cannot slip past.
+    page.on("request", (request) => void options.requests?.push(request.url()));
     await page.route("**/*", (route) =>
       route.request().url().startsWith(base) ? route.continue() : route.fulfill({ status: 200, contentType: "text/html", body: "<title>elsewhere</title>" }),
     );
@@ -105,14 +107,16 @@ describe("the widget in a browser", () => {
   });
 
   it("fetches the list only when the box is scrolled near", async () => {
-    const page = await openPage(`<h1>Long article</h1><div style="height:5000px">text</div><div data-kindred-related data-url="${hegsethUrl}" data-k="3" data-placement="lazy"></div>`);
-    const fetched: string[] = [];
-    page.on("request", (request) => void (request.url().includes("/v1/related?") && fetched.push(request.url())));
-    await page.waitForTimeout(500);
-    expect(fetched).toEqual([]);
+    const requests: string[] = [];
+    const page = await openPage(`<h1>Long article</h1><div style="height:5000px">text</div><div data-kindred-related data-url="${hegsethUrl}" data-k="3" data-placement="lazy"></div>`, { requests });
+    const fetched = () => requests.filter((url) => url.includes("/v1/related?"));
+    // The script has run (the page's load waited for it); an eager widget would have asked by now.
+    await page.waitForFunction(() => window.customElements.get("kindred-related") !== undefined);
+    await page.waitForTimeout(1_000);
+    expect(fetched()).toEqual([]);
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
     await page.waitForSelector("[data-kindred-related] .kindred-related__item");
-    expect(fetched).toHaveLength(1);
+    expect(fetched()).toHaveLength(1);
     expect(await page.$$("[data-kindred-related] .kindred-related__item")).toHaveLength(3);
     await page.close();
   });
