@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Article } from "../core/article.ts";
 import { normalizeTopics } from "../core/topics.ts";
+import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
 import { htmlToPlainText } from "./html-to-plain-text.ts";
 
 /** Limits that keep one record from exhausting memory or the model's time. */
@@ -10,6 +11,7 @@ export const articleLimits = {
   bodyChars: 1_000_000,
   topics: 100,
   topicChars: 200,
+  urlChars: 4_096,
 } as const;
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
@@ -74,9 +76,10 @@ export const articleRecordSchema = z
     url: z
       .string()
       .trim()
+      .max(articleLimits.urlChars, `must be at most ${articleLimits.urlChars} characters`)
       .nullish()
       .transform((value) => (value == null || value === "" ? null : value))
-      .refine((value) => value === null || /^https?:\/\/\S+$/i.test(value), "must be an http(s) URL"),
+      .refine((value) => value === null || (/^https?:\/\/\S+$/i.test(value) && normalizeArticleUrl(value) !== null), "must be an http(s) URL"),
     topics: topicsField,
     published_at: z
       .string()
@@ -87,6 +90,15 @@ export const articleRecordSchema = z
       }),
     lang: optionalText(35),
     source: optionalText(500),
+    image_url: z
+      .string()
+      .trim()
+      .max(articleLimits.urlChars, `must be at most ${articleLimits.urlChars} characters`)
+      .nullish()
+      .transform((value) => (value == null || value === "" ? null : value))
+      .refine((value) => value === null || /^https?:\/\/\S+$/i.test(value), "must be an http(s) URL"),
+    section: optionalText(200),
+    author: optionalText(500),
   })
   .superRefine((record, ctx) => {
     if (record.title === null && record.text === null && record.html === null) {
@@ -109,6 +121,9 @@ export function toArticle(record: z.output<typeof articleRecordSchema>): Article
     publishedMs: record.published_at === null ? null : parseIsoTimestamp(record.published_at),
     lang: record.lang,
     source: record.source,
+    imageUrl: record.image_url,
+    section: record.section,
+    author: record.author,
   };
 }
 

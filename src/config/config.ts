@@ -84,6 +84,20 @@ export const configSchema = z
         ),
       )
       .default(["*"]),
+    /** The widget's and fragment's site defaults (README, "On a news page"): results asked for... */
+    widgetK: intFrom(1, 100).default(5),
+    /** ...fewer than this many left after the floor and the box shows nothing... */
+    widgetMinResults: intFrom(1, 100).default(3),
+    /** ...the cosine floor: 0.6 leaves out 87% of random demo pairs and 0.6% of same-story results (README, "Choosing min_cosine")... */
+    widgetMinCosine: z.coerce.number().min(-1).max(1).default(0.6),
+    /** ...and the box's heading. */
+    widgetHeading: z.string().min(1).max(200).default("Related"),
+    /** POST /v1/events requests one client (address) may send per minute. */
+    eventsPerMinutePerClient: intFrom(1, 1_000_000).default(120),
+    /** Distinct placements counted; events of another are refused (bounded storage). */
+    eventMaxPlacements: intFrom(1, 10_000).default(50),
+    /** Days of impression and click counts kept. */
+    eventRetentionDays: intFrom(1, 3_650).default(400),
   })
   .strict();
 
@@ -117,6 +131,13 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_COMPACT_MIN_DELETED: "compactMinDeleted",
   KINDRED_NOISE_TOPICS: "noiseTopics",
   KINDRED_CORS_ORIGINS: "corsOrigins",
+  KINDRED_WIDGET_K: "widgetK",
+  KINDRED_WIDGET_MIN_RESULTS: "widgetMinResults",
+  KINDRED_WIDGET_MIN_COSINE: "widgetMinCosine",
+  KINDRED_WIDGET_HEADING: "widgetHeading",
+  KINDRED_EVENTS_PER_MINUTE_PER_CLIENT: "eventsPerMinutePerClient",
+  KINDRED_EVENT_MAX_PLACEMENTS: "eventMaxPlacements",
+  KINDRED_EVENT_RETENTION_DAYS: "eventRetentionDays",
 };
 
 export interface ConfigSources {

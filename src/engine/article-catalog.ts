@@ -47,6 +47,9 @@ export class ArticleCatalog {
       signature: article.signature ?? noSignature,
       words: article.words ?? 0,
       lang: article.lang ?? null,
+      imageUrl: article.imageUrl ?? null,
+      section: article.section ?? null,
+      author: article.author ?? null,
     });
     this.#byLabel.set(entry.label, entry);
     this.#labelById.set(entry.id, entry.label);

@@ -21,6 +21,7 @@ import { compactGraph, needsCompaction, type CompactionReport } from "./compact-
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
+import { findUrlConflicts, type UrlConflict } from "./url-conflicts.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 
 export interface EngineOptions {
@@ -86,6 +87,7 @@ export class KindredEngine {
   /** The running compaction, and the labels changed since its snapshot. */
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
   #closed = false;
+  #pendingWriteArticles = 0;
 
   constructor(store: ArticleStore, embedder: EmbedderProvider, options: EngineOptions) {
     this.options = Object.freeze({ ...options });
@@ -127,6 +129,17 @@ export class KindredEngine {
 
   getArticle(id: string): StoredArticle | null {
     return this.store.findById(id);
+  }
+
+  /** The id of the indexed article with this URL (both normalised), or undefined. */
+  findIdByUrl(url: string): string | undefined {
+    const id = this.store.findIdByUrl(url);
+    return id === null || this.#indexes.catalog.labelOf(id) === undefined ? undefined : id;
+  }
+
+  /** The articles of a write whose URL another article has (engine/url-conflicts.ts). */
+  findUrlConflicts(articles: readonly Article[]): UrlConflict[] {
+    return findUrlConflicts(this.store, articles);
   }
 
   /**
@@ -223,7 +236,13 @@ export class KindredEngine {
    * and the write is embedded again with the new one: it is delayed, never lost.
    */
   writeArticles(articles: readonly Article[]): Promise<WriteOutcome[]> {
-    return this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles));
+    this.#pendingWriteArticles += articles.length;
+    return this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles)).finally(() => (this.#pendingWriteArticles -= articles.length));
+  }
+
+  /** Articles given to writeArticles and not yet embedded and committed (the embedding queue, for /metrics). */
+  get pendingWriteArticles(): number {
+    return this.#pendingWriteArticles;
   }
 
   async #writeArticlesWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {

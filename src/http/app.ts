@@ -4,7 +4,14 @@ import type { ApiKey } from "../config/api-keys.ts";
 import type { Logger } from "../log/logger.ts";
 import { apiKeyAuth } from "./auth/api-key-auth.ts";
 import { allowCrossOrigin, refuseCrossOriginPreflight, type CrossOriginMethod } from "./cross-origin.ts";
-import type { CachePolicy } from "./http-caching.ts";
+import type { EventRecorder } from "../events/event-recorder.ts";
+import { matchesIfNoneMatch, type CachePolicy } from "./http-caching.ts";
+import { createMetrics, observeRequests } from "./observability.ts";
+import { docsPageHtml } from "./openapi/docs-page.ts";
+import { buildOpenApiDocument } from "./openapi/openapi-document.ts";
+import { rateLimit } from "./rate-limit.ts";
+import { eventRoutes } from "./routes/event-routes.ts";
+import { buildWidgetScript, type WidgetDefaults } from "./widget-script.ts";
 import { problemJson, problemResponse } from "./problem.ts";
 import { limitBody, settleUnreadBody } from "./request-body.ts";
 import { articleRoutes } from "./routes/article-routes.ts";
@@ -26,10 +33,19 @@ export interface AppOptions {
   httpMaxAgeSeconds?: number;
   /** Origins whose pages may call the read endpoints (`*`: any); default `*`. Writes: never. */
   corsOrigins?: readonly string[];
+  /** Site defaults of the widget and the fragment; default `defaultWidgetSettings`. */
+  widget?: Partial<WidgetDefaults>;
+  /** Where impressions and clicks are counted; none: POST /v1/events and GET /v1/stats answer 503. */
+  events?: EventRecorder | null;
+  /** Event requests per client and minute; default 120. */
+  eventsPerMinutePerClient?: number;
 }
 
 /** Bounds on reading a body nobody read (a 401/413/415 answered first) before answering. */
 const unreadBodyBounds = { maxDrainBytes: 64 * 1024 * 1024, drainTimeoutMs: 5_000 };
+
+/** The widget's defaults when the configuration says nothing (README, "On a news page"). */
+export const defaultWidgetSettings: WidgetDefaults = { k: 5, minResults: 3, minCosine: 0.6, heading: "Related", lazyMargin: "300px" };
 
 /** What read routes need to guard and label their responses. */
 export interface ReadRouteOptions {
@@ -52,11 +68,17 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
   const app = new Hono();
   app.use(settleUnreadBody(unreadBodyBounds));
   app.use(requestId());
-  // CORS per read route; a new browser-facing route (widget events) adds its line here.
+  const metrics = createMetrics(state, options.events ?? null);
+  app.use(observeRequests(metrics, options.logger));
+  // CORS per browser-facing route (reads, and the widget's events); everything else refuses a
+  // cross-origin preflight.
   const crossOrigin = (methods: readonly CrossOriginMethod[]) => allowCrossOrigin({ origins: options.corsOrigins ?? ["*"] }, methods);
   app.use("/v1/articles/:id/related", crossOrigin(["GET"]));
+  app.use("/v1/articles/:id/related.html", crossOrigin(["GET"]));
   app.use("/v1/articles/:id", crossOrigin(["GET"]));
-  app.use("/v1/related", crossOrigin(["POST"]));
+  app.use("/v1/related", crossOrigin(["GET", "POST"]));
+  app.use("/v1/related.html", crossOrigin(["GET"]));
+  app.use("/v1/events", crossOrigin(["POST"]));
   app.use(refuseCrossOriginPreflight());
   app.use("/v1/related", limitBody(options.maxRequestBytes));
   const keys = options.apiKeys ?? [];
@@ -65,8 +87,25 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
     readAuth: options.readsRequireKey === true ? apiKeyAuth({ keys, scope: "read", logger: options.logger }) : passThrough,
     cachePolicy: { shared: options.readsRequireKey !== true, maxAgeSeconds: options.httpMaxAgeSeconds ?? 0 },
   };
+  const widget = { ...defaultWidgetSettings, ...options.widget };
+  const widgetScript = buildWidgetScript(widget);
   app.route("/", healthRoutes(state));
-  app.route("/", relatedRoutes(state, { ...options, ...reads }));
+  app.get("/widget.js", (c) => {
+    const headers = { etag: widgetScript.etag, "cache-control": "public, max-age=300" };
+    if (matchesIfNoneMatch(c.req.header("if-none-match"), widgetScript.etag)) return c.body(null, 304, headers);
+    return c.body(widgetScript.source, 200, { ...headers, "content-type": "text/javascript; charset=utf-8" });
+  });
+  app.route("/", relatedRoutes(state, { ...options, ...reads, widget }));
+  app.route(
+    "/",
+    eventRoutes(state, {
+      recorder: options.events ?? null,
+      rateLimit: rateLimit({ perMinute: options.eventsPerMinutePerClient ?? 120 }),
+      // Statistics are for the site's people: once any key is configured (every key may read),
+      // they need one; with no keys at all they are as public as reads.
+      statsAuth: keys.length > 0 ? apiKeyAuth({ keys, scope: "read", logger: options.logger }) : reads.readAuth,
+    }),
+  );
   app.route("/", articleRoutes(state, reads));
   app.route(
     "/",
@@ -75,6 +114,10 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
       maxWriteRequestBytes: options.maxWriteRequestBytes ?? 32 * 1024 * 1024,
     }),
   );
+  const openApiJson = JSON.stringify(buildOpenApiDocument({ maxQueryTextChars: options.maxQueryTextChars }));
+  app.get("/openapi.json", (c) => c.body(openApiJson, 200, { "content-type": "application/json", "cache-control": "public, max-age=300" }));
+  app.get("/docs", (c) => c.html(docsPageHtml));
+  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }));
   app.notFound((c) => problemJson("route_not_found", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => problemResponse(c, error, options.logger));
   return app;

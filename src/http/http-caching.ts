@@ -38,8 +38,15 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  * (already serialized, so a cached answer is not serialized again), both with ETag and
  * Cache-Control.
  */
-export function respondCacheable(c: Context, bodyJson: string, etag: string, policy: CachePolicy, headers: Record<string, string> = {}): Response {
+export function respondCacheable(
+  c: Context,
+  bodyJson: string,
+  etag: string,
+  policy: CachePolicy,
+  headers: Record<string, string> = {},
+  contentType = "application/json",
+): Response {
   const common = { etag, "cache-control": cacheControlOf(policy), ...headers, ...(policy.shared ? {} : { vary: "Authorization, X-API-Key" }) };
   if (matchesIfNoneMatch(c.req.header("if-none-match"), etag)) return c.body(null, 304, common);
-  return c.body(bodyJson, 200, { ...common, "content-type": "application/json" });
+  return c.body(bodyJson, 200, { ...common, "content-type": contentType });
 }

@@ -5,7 +5,16 @@ import type { StoredArticle } from "../store/article-store.ts";
 
 /** An article summary on the wire (snake_case). */
 export function presentEntry(entry: CatalogEntry) {
-  return { id: entry.id, title: entry.title, url: entry.url, topics: entry.topics, published_at: entry.publishedAt };
+  return {
+    id: entry.id,
+    title: entry.title,
+    url: entry.url,
+    topics: entry.topics,
+    published_at: entry.publishedAt,
+    image_url: entry.imageUrl ?? null,
+    section: entry.section ?? null,
+    author: entry.author ?? null,
+  };
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -54,5 +63,8 @@ export function presentArticle(article: StoredArticle) {
     published_at: article.publishedAt,
     lang: article.lang,
     source: article.source,
+    image_url: article.imageUrl ?? null,
+    section: article.section ?? null,
+    author: article.author ?? null,
   };
 }

@@ -29,6 +29,8 @@ export function problemJson(code: ErrorCode, detail: string, extensions: Record<
   const headers: Record<string, string> = { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" };
   // RFC 9110 §11.6.1: a 401 says how to authenticate.
   if (code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="kindred"';
+  // RFC 9110 §10.2.3: a 429 says when to come back.
+  if (typeof extensions["retry_after_seconds"] === "number") headers["retry-after"] = String(extensions["retry_after_seconds"]);
   return new Response(JSON.stringify(body), { status, headers });
 }
 

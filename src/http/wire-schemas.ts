@@ -4,6 +4,7 @@ import { KindredError } from "../core/errors.ts";
 import type { RelatedFilters } from "../core/related/related-filters.ts";
 import type { RankingOptions } from "../core/related/ranking-options.ts";
 import { normalizeTopics } from "../core/topics.ts";
+import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
 
 /** Bounds every related query shares. */
 export const maxResults = 100;
@@ -66,6 +67,27 @@ export const relatedQuerySchema = z
   .object({ k: kSchema, ...wireFiltersShape, ...wireRankingShape, published_before: relativeDateSchema, published_after: relativeDateSchema })
   .strict();
 export type RelatedQuery = z.output<typeof relatedQuerySchema>;
+
+/** A page URL as a query parameter: an absolute http(s) URL (normalised by the route). */
+const pageUrlSchema = z
+  .string({ message: "is required: the page's absolute http(s) URL" })
+  .max(4_096, "must be at most 4096 characters")
+  .refine((value) => normalizeArticleUrl(value) !== null, "must be an absolute http(s) URL");
+
+/** GET /v1/related?url=: the by-id parameters and the page URL. */
+export const relatedByUrlQuerySchema = relatedQuerySchema.extend({ url: pageUrlSchema }).strict();
+
+/** The HTML fragment's extra parameter: show nothing below this many results (default: the site's). */
+const minResultsSchema = z.coerce
+  .number({ message: "must be a whole number from 1 to 100" })
+  .int("must be a whole number from 1 to 100")
+  .min(1, "must be at least 1")
+  .max(maxResults, `must be at most ${maxResults}`)
+  .optional();
+
+/** The fragment's parameters: the list's, with `k` defaulting to the site's widgetK rather than 10. */
+export const fragmentQuerySchema = relatedQuerySchema.extend({ k: kSchema.unwrap().optional(), min_results: minResultsSchema }).strict();
+export const fragmentByUrlQuerySchema = fragmentQuerySchema.extend({ url: pageUrlSchema }).strict();
 
 /** Maps wire ranking options to core ones (topics normalised). */
 export function toRankingOptions(wire: {
@@ -200,7 +222,7 @@ export function parseArticleBody(raw: unknown, id: string, what: string): Record
 }
 
 /** Fields a PATCH may change: metadata only, never what the model reads. */
-export const patchableFields = ["url", "topics", "published_at", "lang", "source"] as const;
+export const patchableFields = ["url", "topics", "published_at", "lang", "source", "image_url", "section", "author"] as const;
 const textFields = ["title", "text", "html"] as const;
 
 /**

@@ -1,4 +1,5 @@
 import type { Article } from "../core/article.ts";
+import { describeUrlConflict } from "../engine/url-conflicts.ts";
 import type { KindredEngine } from "../engine/kindred-engine.ts";
 import { describeRejectedRecord, readArticles, type ReadArticle } from "../ingest/read-articles.ts";
 import { describeRecordPosition, type SourceRecord } from "../ingest/source-record.ts";
@@ -76,7 +77,16 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
     options.onRejected?.(message);
   };
 
-  const flush = (batch: { article: Article; position: SourceRecord }[]) => {
+  const flush = (listed: { article: Article; position: SourceRecord }[]) => {
+    // A record whose URL another article has is rejected alone; the rest of the batch is written.
+    const conflicts = engine.findUrlConflicts(listed.map((item) => item.article));
+    for (const conflict of conflicts) {
+      const item = listed[conflict.index]!;
+      reject(`${describeRecordPosition(item.position)} id "${item.article.id}", field "url": ${describeUrlConflict(conflict)}`);
+    }
+    const rejected = new Set(conflicts.map((conflict) => conflict.index));
+    const batch = listed.filter((_item, index) => !rejected.has(index));
+    if (batch.length === 0) return Promise.resolve();
     const write = engine
       .writeArticles(batch.map((item) => item.article))
       .then((outcomes) => {

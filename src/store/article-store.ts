@@ -20,7 +20,7 @@ export interface StoredArticle extends Article {
 
 /** What the in-memory catalog keeps of an article: its metadata, without body or vector. */
 export type ArticleSummary = Pick<StoredArticle, "label" | "id" | "title" | "url" | "topics" | "publishedAt" | "publishedMs" | "textHash" | "embedHash" | "seq"> &
-  Partial<Pick<StoredArticle, "signature" | "words" | "lang">>;
+  Partial<Pick<StoredArticle, "signature" | "words" | "lang" | "imageUrl" | "section" | "author">>;
 
 /** What the write path hands to the store for one article. */
 export interface ArticleWrite {
@@ -78,6 +78,12 @@ export interface ArticleStore {
   count(): number;
   findById(id: string): StoredArticle | null;
   findByLabel(label: number): StoredArticle | null;
+  /**
+   * The id of the article whose URL is this one once both are normalised
+   * (core/urls/normalize-article-url.ts), or null. A write that gives an article a URL another
+   * article has is refused with `url_conflict`: a URL belongs to one live article.
+   */
+  findIdByUrl(url: string): string | null;
   /** The stored `embedHash` of each of these ids that exists, to skip unchanged text. */
   findEmbedHashes(ids: readonly string[]): Map<string, string>;
   getVector(label: number): Float32Array | null;

@@ -35,10 +35,8 @@ CREATE TABLE IF NOT EXISTS articles (
   seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
--- Covers what start-up reads of every article (listSummaries), so that scan reads this index
--- instead of the article rows, which bodies and vectors make many times larger: at 100k
--- articles it halves the time to load the catalog. Existing databases gain it on next open.
-CREATE INDEX IF NOT EXISTS articles_summary ON articles(label, id, title, url, published_at, published_ms, lang, text_hash, embed_hash, seq);
+-- The covering index of what start-up reads (articles_summary_display) is created after the
+-- display columns are added on open: see addDisplayColumns in sqlite-article-store.ts.
 
 CREATE TABLE IF NOT EXISTS article_topics (
   label INTEGER NOT NULL REFERENCES articles(label) ON DELETE CASCADE,

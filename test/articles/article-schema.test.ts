@@ -12,6 +12,9 @@ describe("article schema", () => {
       published_at: "2025-03-05",
       lang: "en",
       source: "Wire",
+      image_url: " https://example.org/a.jpg ",
+      section: " World ",
+      author: "A. Reporter",
       category: "ignored extra field",
     });
     expect(parsed).toEqual({
@@ -26,8 +29,17 @@ describe("article schema", () => {
         publishedMs: Date.UTC(2025, 2, 5),
         lang: "en",
         source: "Wire",
+        imageUrl: "https://example.org/a.jpg",
+        section: "World",
+        author: "A. Reporter",
       },
     });
+  });
+
+  it("rejects a display image that is not an http(s) URL and an over-long section", () => {
+    const parsed = parseArticle({ id: "d", title: "T", image_url: "javascript:alert(1)", section: "x".repeat(201) });
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.issues.map((issue) => issue.field)).toEqual(["image_url", "section"]);
   });
 
   it("reduces HTML to text when no text is given", () => {

@@ -41,9 +41,10 @@ describe("related queries on the demo slice", () => {
   it("folds copies of one text into one result and never returns a copy of the query", async () => {
     const original = slice.opened.engine.getArticle(pentagonDenialId)!;
     await slice.opened.engine.writeArticles([
-      { ...original, id: "wire-copy-1" },
-      { ...original, id: "wire-copy-2" },
-      { ...slice.opened.engine.getArticle(hegsethId)!, id: "copy-of-query" },
+      // Copies are republished at their own URLs (a URL belongs to one article).
+      { ...original, id: "wire-copy-1", url: "https://wire.example/copy-1" },
+      { ...original, id: "wire-copy-2", url: "https://wire.example/copy-2" },
+      { ...slice.opened.engine.getArticle(hegsethId)!, id: "copy-of-query", url: "https://wire.example/copy-of-query" },
     ]);
     const { results, foldedCopies } = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters });
     const ids = results.map((result) => result.entry.id);

@@ -63,8 +63,8 @@ describe("HTTP API", () => {
       expect(response.headers.get("access-control-allow-origin")).toBe("*");
       expect(body["article"]).toMatchObject({ id: hegsethId });
       expect(body["results"]).toHaveLength(5);
-      expect(body["results"][0]).toMatchObject({ id: pentagonDenialId, url: expect.stringContaining("wikipedia.org"), published_at: "2025-03-05" });
-      expect(Object.keys(body["results"][0]).sort()).toEqual(["cosine", "id", "published_at", "score", "title", "topics", "url"]);
+      expect(body["results"][0]).toMatchObject({ id: pentagonDenialId, url: expect.stringContaining("thehill.com"), published_at: "2025-03-05" });
+      expect(Object.keys(body["results"][0]).sort()).toEqual(["author", "cosine", "id", "image_url", "published_at", "score", "section", "title", "topics", "url"]);
       const scores = body["results"].map((result: { score: number }) => result.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     });

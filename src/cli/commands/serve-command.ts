@@ -3,6 +3,8 @@ import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { openEngine, type OpenedEngine } from "../../engine/open-engine.ts";
+import { EventRecorder } from "../../events/event-recorder.ts";
+import { SqliteEventStore } from "../../events/sqlite-event-store.ts";
 import { createApp } from "../../http/app.ts";
 import type { ServiceState } from "../../http/service-state.ts";
 import { indexFiles } from "../../indexer/index-files.ts";
@@ -34,6 +36,11 @@ export async function runServeCommand(args: string[]): Promise<number> {
   const config = configFromFlags(values, { port: values.port, host: values.host });
   const logger = createLogger(config.logLevel);
   const state: ServiceState = { engine: null, phase: "opening index" };
+  const events = new EventRecorder(SqliteEventStore.open(config.dataDir), {
+    maxPlacements: config.eventMaxPlacements,
+    retentionDays: config.eventRetentionDays,
+    flushIntervalMs: 1_000,
+  });
   const app = createApp(state, {
     maxRequestBytes: config.maxRequestBytes,
     maxQueryTextChars: config.maxQueryTextChars,
@@ -43,6 +50,9 @@ export async function runServeCommand(args: string[]): Promise<number> {
     maxWriteRequestBytes: config.maxWriteRequestBytes,
     httpMaxAgeSeconds: config.httpMaxAgeSeconds,
     corsOrigins: config.corsOrigins,
+    widget: { k: config.widgetK, minResults: config.widgetMinResults, minCosine: config.widgetMinCosine, heading: config.widgetHeading },
+    events,
+    eventsPerMinutePerClient: config.eventsPerMinutePerClient,
   });
   if (!config.apiKeys.some((key) => key.scopes.includes("write"))) {
     logger.warn("no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, README \"API keys\")");
@@ -61,6 +71,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
     logger.info({ signal }, "shutting down");
     for (const timer of timers) clearInterval(timer);
     server.close();
+    events.close();
     await opened?.close();
     process.exit(0);
   };

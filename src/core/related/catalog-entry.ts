@@ -17,4 +17,8 @@ export interface CatalogEntry {
   words: number;
   /** ISO 639-1 language, when known: a query the model cannot read is ranked by words alone. */
   lang: string | null;
+  /** Display fields: what a related list shows beside the title (absent: none). */
+  imageUrl?: string | null;
+  section?: string | null;
+  author?: string | null;
 }

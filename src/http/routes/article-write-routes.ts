@@ -7,6 +7,7 @@ import { presentArticle } from "../present.ts";
 import { limitBody, readJsonBody } from "../request-body.ts";
 import type { ServiceState } from "../service-state.ts";
 import { articleBatchBodySchema, maxBatchArticles, parseArticleBody, parseArticlePatch, parseParameters, queryToObject } from "../wire-schemas.ts";
+import { describeUrlConflict } from "../../engine/url-conflicts.ts";
 import { readyEngine } from "./related-routes.ts";
 import { z } from "zod";
 
@@ -71,7 +72,7 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
     }
     const engine = readyEngine(state);
     const results: BatchResult[] = new Array(records.length);
-    const accepted: { index: number; article: Article }[] = [];
+    let accepted: { index: number; article: Article }[] = [];
     const firstIndexOfId = new Map<string, number>();
     records.forEach((record, index) => {
       const parsed = parseArticle(record);
@@ -88,6 +89,14 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
       firstIndexOfId.set(id, index);
       accepted.push({ index, article: parsed.article });
     });
+    // One article whose URL another has is rejected alone (engine/url-conflicts.ts).
+    const conflicts = engine.findUrlConflicts(accepted.map((item) => item.article));
+    for (const conflict of conflicts) {
+      const item = accepted[conflict.index]!;
+      results[item.index] = { index: item.index, id: item.article.id, status: "rejected", errors: [{ field: "url", reason: describeUrlConflict(conflict) }] };
+    }
+    const conflicting = new Set(conflicts.map((conflict) => conflict.index));
+    accepted = accepted.filter((_item, position) => !conflicting.has(position));
     const outcomes = accepted.length === 0 ? [] : await engine.writeArticles(accepted.map((item) => item.article));
     accepted.forEach((item, position) => {
       results[item.index] = { index: item.index, id: item.article.id, status: outcomes[position]!.status };

@@ -1,12 +1,28 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import { createHash } from "node:crypto";
 import { KindredError } from "../../core/errors.ts";
+import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { ArticleRelatedAnswer, KindredEngine } from "../../engine/kindred-engine.ts";
+import { renderRelatedMarkup } from "../../widget/related-markup.js";
 import type { ReadRouteOptions } from "../app.ts";
 import { entityTagOf, respondCacheable } from "../http-caching.ts";
 import { presentEntry, presentResult } from "../present.ts";
 import { readJsonBody } from "../request-body.ts";
 import type { ServiceState } from "../service-state.ts";
-import { parseParameters, queryToObject, relatedQuerySchema, relatedTextBodySchema, toRankingOptions, toRelatedFilters, toRelativeDates } from "../wire-schemas.ts";
+import type { WidgetDefaults } from "../widget-script.ts";
+import {
+  fragmentByUrlQuerySchema,
+  fragmentQuerySchema,
+  parseParameters,
+  queryToObject,
+  relatedByUrlQuerySchema,
+  relatedQuerySchema,
+  relatedTextBodySchema,
+  toRankingOptions,
+  toRelatedFilters,
+  toRelativeDates,
+  type RelatedQuery,
+} from "../wire-schemas.ts";
 
 /** The engine, or a 503 problem while the index is still opening. */
 export function readyEngine(state: ServiceState): KindredEngine {
@@ -14,44 +30,88 @@ export function readyEngine(state: ServiceState): KindredEngine {
   return state.engine;
 }
 
+/** A presented list: its JSON without the closing brace (so `took_ms` can follow), its tag and content. */
+interface PresentedList {
+  contentJsonOpen: string;
+  etag: string;
+  content: { recommendation_id: string; results: ReturnType<typeof presentResult>[] };
+}
+
+export interface RelatedRouteOptions extends ReadRouteOptions {
+  maxQueryTextChars: number;
+  widget: WidgetDefaults;
+}
+
 /**
- * GET /v1/articles/{id}/related and POST /v1/related: the related-articles queries. Lists by
- * id carry a weak ETag over their content and answer 304 to a matching If-None-Match;
- * `X-Kindred-Cache` says whether the engine's result cache answered.
+ * The related-articles queries: by id (GET /v1/articles/{id}/related), by page URL (GET
+ * /v1/related?url=), by text (POST /v1/related), and the same lists as HTML fragments
+ * (`related.html`). Lists carry a weak ETag over their content and answer 304 to a matching
+ * If-None-Match; `X-Kindred-Cache` says whether the engine's result cache answered. Each list
+ * carries a `recommendation_id`, a digest of its content, that impression and click events
+ * name: the same list gets the same id, so it stays cacheable.
  */
-export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars: number } & ReadRouteOptions) {
+export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions) {
   const app = new Hono();
   const textBodySchema = relatedTextBodySchema(options.maxQueryTextChars);
-  /**
-   * The serialized list (without its closing brace, so `took_ms` can follow) and its tag, per
-   * answer: a cached answer is presented, serialized and hashed once.
-   */
-  const presented = new WeakMap<ArticleRelatedAnswer, { contentJsonOpen: string; etag: string }>();
+  // A cached answer is presented, serialized and hashed once.
+  const presented = new WeakMap<ArticleRelatedAnswer, PresentedList>();
 
-  app.get("/v1/articles/:id/related", options.readAuth, (c) => {
-    const started = performance.now();
-    const query = parseParameters(relatedQuerySchema, queryToObject(c.req.queries()), "query");
+  const listFor = (id: string, query: RelatedQuery): { view: PresentedList; cacheStatus: "hit" | "miss" } => {
     const engine = readyEngine(state);
     const { filters, relativeDates } = toRelativeDates(query, toRelatedFilters(query));
-    const answer = engine.findRelatedToArticle(c.req.param("id"), { k: query.k, filters, relativeDates, ranking: toRankingOptions(query) });
-    let view = presented.get(answer);
-    const cacheStatus = view === undefined ? "miss" : "hit";
-    if (view === undefined) {
-      const content = {
-        article: presentEntry(answer.article),
-        results: answer.results.map(presentResult),
-        k: query.k,
-        mode: answer.mode,
-        folded_copies: answer.foldedCopies,
-        plan: answer.plan,
-        model: engine.modelId,
-      };
-      const contentJson = JSON.stringify(content);
-      view = { contentJsonOpen: contentJson.slice(0, -1), etag: entityTagOf(contentJson) };
-      presented.set(answer, view);
-    }
+    const answer = engine.findRelatedToArticle(id, { k: query.k, filters, relativeDates, ranking: toRankingOptions(query) });
+    const known = presented.get(answer);
+    if (known !== undefined) return { view: known, cacheStatus: "hit" };
+    const listed = {
+      article: presentEntry(answer.article),
+      results: answer.results.map(presentResult),
+      k: query.k,
+      mode: answer.mode,
+      folded_copies: answer.foldedCopies,
+      plan: answer.plan,
+      model: engine.modelId,
+    };
+    const recommendationId = createHash("sha256").update(JSON.stringify(listed)).digest("base64url").slice(0, 22);
+    const content = { ...listed, recommendation_id: recommendationId };
+    const contentJson = JSON.stringify(content);
+    const view = { contentJsonOpen: contentJson.slice(0, -1), etag: entityTagOf(contentJson), content };
+    presented.set(answer, view);
+    return { view, cacheStatus: "miss" };
+  };
+
+  const respondList = (c: Context, id: string, query: RelatedQuery) => {
+    const started = performance.now();
+    const { view, cacheStatus } = listFor(id, query);
     const tookMs = Math.round((performance.now() - started) * 1000) / 1000;
     return respondCacheable(c, `${view.contentJsonOpen},"took_ms":${tookMs}}`, view.etag, options.cachePolicy, { "x-kindred-cache": cacheStatus });
+  };
+
+  /** The fragment: the widget's markup, empty when fewer than `min_results` pass the floor. */
+  const respondFragment = (c: Context, id: string, query: Omit<RelatedQuery, "k"> & { k?: number | undefined; min_results?: number | undefined }) => {
+    const withFloor = { ...query, k: query.k ?? options.widget.k, min_cosine: query.min_cosine ?? options.widget.minCosine };
+    const { view, cacheStatus } = listFor(id, withFloor);
+    const minResults = query.min_results ?? options.widget.minResults;
+    const html = renderRelatedMarkup(view.content, { minResults, heading: options.widget.heading });
+    const etag = entityTagOf(`${view.etag}|${minResults}|${options.widget.heading}`);
+    return respondCacheable(c, html, etag, options.cachePolicy, { "x-kindred-cache": cacheStatus }, "text/html; charset=utf-8");
+  };
+
+  app.get("/v1/articles/:id/related", options.readAuth, (c) =>
+    respondList(c, c.req.param("id"), parseParameters(relatedQuerySchema, queryToObject(c.req.queries()), "query")),
+  );
+
+  app.get("/v1/related", options.readAuth, (c) => {
+    const { url, ...query } = parseParameters(relatedByUrlQuerySchema, queryToObject(c.req.queries()), "query");
+    return respondList(c, idOfUrl(readyEngine(state), url), query);
+  });
+
+  app.get("/v1/articles/:id/related.html", options.readAuth, (c) =>
+    respondFragment(c, c.req.param("id"), parseParameters(fragmentQuerySchema, queryToObject(c.req.queries()), "query")),
+  );
+
+  app.get("/v1/related.html", options.readAuth, (c) => {
+    const { url, ...query } = parseParameters(fragmentByUrlQuerySchema, queryToObject(c.req.queries()), "query");
+    return respondFragment(c, idOfUrl(readyEngine(state), url), query);
   });
 
   app.post("/v1/related", options.readAuth, async (c) => {
@@ -74,4 +134,16 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
   });
 
   return app;
+}
+
+/** The id of the article at a page URL; 404 naming the normalised URL looked for. */
+function idOfUrl(engine: KindredEngine, url: string): string {
+  const normalized = normalizeArticleUrl(url)!;
+  const id = engine.findIdByUrl(normalized);
+  if (id === undefined) {
+    throw new KindredError("url_not_found", `No article has the URL ${normalized} (normalised from the one given: scheme and host in lower case, no default port, fragment, tracking parameters or trailing slash).`, {
+      url: normalized,
+    });
+  }
+  return id;
 }

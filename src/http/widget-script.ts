@@ -1,0 +1,36 @@
+import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
+
+/** What a site sets once in the configuration and a page may override per box (attributes). */
+export interface WidgetDefaults {
+  /** Results asked for. */
+  k: number;
+  /** Fewer results than this after the floor: the box shows nothing. */
+  minResults: number;
+  /** The cosine floor (README, "Choosing min_cosine"). */
+  minCosine: number;
+  heading: string;
+  /** How far below the viewport a box starts loading (CSS margin). */
+  lazyMargin: string;
+}
+
+const widgetDir = new URL("../widget/", import.meta.url);
+
+/**
+ * The text of GET /widget.js: related-markup.js (its `export`s dropped) and kindred-widget.js in
+ * one function scope with the site's defaults, so the browser runs the same markup code the
+ * server renders fragments with. Built once at start-up; `etag` and `gzipBytes` describe it.
+ */
+export function buildWidgetScript(defaults: WidgetDefaults): { source: string; etag: string; gzipBytes: number } {
+  // Whole-line comments are for people reading the source, not for every page view.
+  const dropComments = (text: string) => text.replace(/^\s*\/\/.*\n/gm, "").replace(/^\s*\/\*\*[\s\S]*?\*\/\n/gm, "");
+  const markup = dropComments(readFileSync(new URL("related-markup.js", widgetDir), "utf8")).replace(/^export /gm, "");
+  const widget = dropComments(readFileSync(new URL("kindred-widget.js", widgetDir), "utf8"));
+  const source = `/*! kindred related-articles widget */\n(function (siteDefaults) {\n"use strict";\n${markup}\n${widget}\n})(${JSON.stringify(defaults)});\n`;
+  return {
+    source,
+    etag: `"${createHash("sha256").update(source).digest("base64url").slice(0, 27)}"`,
+    gzipBytes: gzipSync(source, { level: 9 }).length,
+  };
+}
