@@ -75,8 +75,20 @@ describe("CORS", () => {
       const pre = await preflight(app, "/v1/related", evilSite, "POST");
       expect(pre.status).toBe(204);
       expect(pre.headers.get("access-control-allow-origin")).toBe("*");
-      expect(pre.headers.get("access-control-allow-methods")).toBe("POST");
+      // /v1/related is both the by-text POST and the by-URL GET
+      expect(pre.headers.get("access-control-allow-methods")).toBe("GET, POST");
       expect(pre.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("content-type");
+    });
+
+    it("answers the widget's calls from any origin by default: the list by URL, the fragment, the events", async () => {
+      const app = appWith();
+      for (const path of [`/v1/related?url=${encodeURIComponent("https://nowhere.example/none")}`, `/v1/articles/${hegsethId}/related.html?k=3`]) {
+        const read = await app.request(path, { headers: { origin: evilSite } });
+        expect(read.headers.get("access-control-allow-origin"), path).toBe("*");
+      }
+      const pre = await preflight(app, "/v1/events", evilSite, "POST");
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe("*");
     });
 
     it("answers only the listed origins when corsOrigins lists some", async () => {
