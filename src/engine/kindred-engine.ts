@@ -247,7 +247,7 @@ export class KindredEngine {
         embedHash: item.embedHash,
         vector: vectors.get(item) ?? null,
       }));
-      const outcomes = this.store.writeArticles(writes, modelId);
+      const outcomes = await this.store.writeArticles(writes, modelId);
       this.#applyChanges();
       return outcomes;
     });
@@ -272,7 +272,7 @@ export class KindredEngine {
           if (pinned !== modelId) throw modelSwitchedError(modelId, pinned);
           throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
         }
-        const [outcome] = this.store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
+        const [outcome] = await this.store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
         this.#applyChanges();
         return outcome!;
       }),
@@ -287,7 +287,7 @@ export class KindredEngine {
   /** Deletes articles in one transaction; returns the ids that existed. */
   deleteArticles(ids: readonly string[]): Promise<string[]> {
     return this.#serialise(async () => {
-      const deleted = this.store.deleteArticles(ids);
+      const deleted = await this.store.deleteArticles(ids);
       this.#applyChanges();
       return deleted.map((item) => item.id);
     });

@@ -48,7 +48,7 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       return embedder;
     };
     const dimensions = pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
-    if (pin === null) store.setModelPin({ modelId: config.model, dimensions });
+    if (pin === null) await store.setModelPin({ modelId: config.model, dimensions });
 
     const engine = new KindredEngine(store, provideEmbedder, {
       dataDir: config.dataDir,

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Article } from "../core/article.ts";
 import { KindredError } from "../core/errors.ts";
-import type { ArticleStore, ArticleSummary, ArticleWrite, Change, ModelPin, ModelSwitchResult, StagedVector, StoredArticle, WriteOutcome } from "./article-store.ts";
+import type { ArticleLog, ArticleStore, ArticleSummary, LexicalStatistics, ModelStaging, ArticleWrite, Change, ModelPin, ModelSwitchResult, StagedVector, StoredArticle, WriteOutcome } from "./article-store.ts";
 import { schemaSql, schemaVersion } from "./schema.sql.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
@@ -48,7 +48,7 @@ export const databaseFileName = "kindred.sqlite";
  * synchronous=FULL, so a write is on disk when its transaction returns and a `kill -9` at any
  * moment loses no acknowledged write.
  */
-export class SqliteArticleStore implements ArticleStore {
+export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStatistics, ModelStaging {
   readonly #db: Database.Database;
   readonly #statements;
   readonly #lexicon: SqliteLexicon;
