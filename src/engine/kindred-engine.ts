@@ -239,7 +239,8 @@ export class KindredEngine {
     };
     await embedStale();
     return this.#serialise(async () => {
-      // A concurrent write may have changed an article's text since we looked.
+      // A concurrent write (here, or on another replica) may have changed an article's text since we looked.
+      await this.store.catchUp?.();
       await embedStale();
       const writes: ArticleWrite[] = prepared.map((item) => ({
         article: item.article,
@@ -262,6 +263,7 @@ export class KindredEngine {
     return this.#retryOnModelSwitch(() =>
       this.#serialise(async () => {
         const modelId = this.#indexes.modelId;
+        await this.store.catchUp?.();
         const current = this.store.findById(id);
         if (current === null) return null;
         const next = update(current);

@@ -111,6 +111,11 @@ export interface ArticleLog {
   pruneChangesThrough(seq: number): void;
   /** Changes after this sequence number are all still in the log. */
   oldestReplayableSeq(): number;
+  /**
+   * Brings a local copy up to date with a shared store of record (a PostgreSQL replica), so a
+   * write is checked against what other replicas wrote; absent where the store is the truth.
+   */
+  catchUp?(): Promise<number>;
 }
 
 /**
