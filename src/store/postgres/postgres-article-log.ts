@@ -169,20 +169,22 @@ export class PostgresArticleLog {
   /** Logs one change per id and notifies followers (delivered at commit); returns each id's sequence number. */
   async #logChanges(client: pg.PoolClient, ids: readonly string[], kind: "upsert" | "delete"): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
+    // One round trip (the write lock is held meanwhile): PostgreSQL folds the identical notifications into one.
     const { rows } = await client.query<{ seq: number; article_id: string }>(
-      "INSERT INTO kindred_changes(article_id, kind) SELECT id, $2 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n RETURNING seq::float8 AS seq, article_id",
-      [ids, kind],
+      `WITH logged AS (
+         INSERT INTO kindred_changes(article_id, kind) SELECT id, $2 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n RETURNING seq, article_id
+       )
+       SELECT seq::float8 AS seq, article_id, pg_notify($3, (SELECT MAX(seq) FROM logged)::text) FROM logged`,
+      [ids, kind, changesChannel],
     );
-    const seqs = new Map(rows.map((row) => [row.article_id, row.seq]));
-    await client.query("SELECT pg_notify($1, $2)", [changesChannel, String(Math.max(...seqs.values()))]);
-    return seqs;
+    return new Map(rows.map((row) => [row.article_id, row.seq]));
   }
 
   async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [writeLockKey]);
+      // One round trip: a simple query may hold several statements.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${writeLockKey})`);
       const result = await work(client);
       await client.query("COMMIT");
       return result;

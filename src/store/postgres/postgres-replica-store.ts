@@ -101,11 +101,12 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
   }
 
   /** Brings the local copy up to the database's change log; returns how many articles changed. */
-  catchUp(): Promise<number> {
-    const run = this.#pulling.then(
-      () => this.#pull(),
-      () => this.#pull(),
-    );
+  catchUp(onStart?: () => void): Promise<number> {
+    const pull = () => {
+      onStart?.();
+      return this.#pull();
+    };
+    const run = this.#pulling.then(pull, pull);
     this.#pulling = run.catch(() => 0);
     return run;
   }
@@ -119,11 +120,18 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
     const { logger } = this.#options;
     let listener: pg.Client | null = null;
     let stopped = false;
+    // A burst of notifications needs one catch-up that has not started yet, not one each: a
+    // catch-up sees everything committed before it starts.
+    let waiting = false;
     const pull = () => {
-      if (stopped) return;
-      this.catchUp().then(
+      if (stopped || waiting) return;
+      waiting = true;
+      this.catchUp(() => (waiting = false)).then(
         (changed) => changed > 0 && onChanged(),
-        (error: unknown) => logger.warn({ err: error }, "following the PostgreSQL change log failed; retrying"),
+        (error: unknown) => {
+          waiting = false;
+          logger.warn({ err: error }, "following the PostgreSQL change log failed; retrying");
+        },
       );
     };
     const listen = async () => {
@@ -179,8 +187,8 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
         if (shared === undefined) gone.push(id);
         else writes.push({ article: shared.article, textHash: shared.textHash, embedHash: shared.embedHash, vector: shared.vector });
       }
-      const outcomes = this.#local.writeArticles(writes);
-      const deleted = this.#local.deleteArticles(gone);
+      const outcomes = writes.length === 0 ? [] : this.#local.writeArticles(writes);
+      const deleted = gone.length === 0 ? [] : this.#local.deleteArticles(gone);
       changed += outcomes.filter((outcome) => outcome.status !== "unchanged").length + deleted.length;
       this.#cursor = changes[changes.length - 1]!.seq;
       this.#saveCursor();
