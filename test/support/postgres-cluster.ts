@@ -19,7 +19,7 @@ export function findPostgresBin(): string {
   return join(root, versions.sort((a, b) => Number(b) - Number(a))[0]!, "bin");
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
