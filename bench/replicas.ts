@@ -65,14 +65,24 @@ async function measureWrites(store: ArticleStore): Promise<{ articles: number; s
   return { articles: plan.articles, seconds: roundTo(seconds, 2), perSecond: Math.round(plan.articles / seconds) };
 }
 
-function measureRelated(engine: Awaited<ReturnType<typeof openEngine>>["engine"]) {
+type Engine = Awaited<ReturnType<typeof openEngine>>["engine"];
+
+/** Both engines answer the same queries, interleaved (which goes first alternates), so a load that changes meanwhile weighs on both alike. */
+function measureRelated(engines: readonly Engine[]) {
   const random = createRandom(5);
   const pick = () => syntheticArticleId(1 + Math.floor(random() * plan.articles));
   const request = { k: 10, filters: noFilters, ranking: { mode: "hybrid" as const } };
-  for (let warm = 0; warm < 200; warm++) engine.findRelatedToArticle(pick(), request, { cache: false });
-  const samples: number[] = [];
-  for (let query = 0; query < plan.queries; query++) samples.push(timeSync(() => engine.findRelatedToArticle(pick(), request, { cache: false })).elapsedMs);
-  return summariseLatencies(samples);
+  for (let warm = 0; warm < 200; warm++) {
+    const id = pick();
+    for (const engine of engines) engine.findRelatedToArticle(id, request, { cache: false });
+  }
+  const samples = engines.map((): number[] => []);
+  for (let query = 0; query < plan.queries; query++) {
+    const id = pick();
+    const order = query % 2 === 0 ? engines.map((_, n) => n) : engines.map((_, n) => engines.length - 1 - n);
+    for (const n of order) samples[n]!.push(timeSync(() => engines[n]!.findRelatedToArticle(id, request, { cache: false })).elapsedMs);
+  }
+  return samples.map((sample) => summariseLatencies(sample));
 }
 
 async function measureFollowLag(databaseUrl: string, workDir: string) {
@@ -135,12 +145,13 @@ try {
   logProgress(`  SQLite ${sqliteWrites.perSecond}/s, PostgreSQL replica ${postgresWrites.perSecond}/s`);
 
   logProgress(`related-by-id: ${plan.queries} queries on the single node and on a replica`);
-  const related: Record<string, unknown> = {};
-  for (const [name, flags] of [["sqlite", { dataDir: sqliteDir }], ["postgresReplica", { dataDir: replicaDir, databaseUrl }]] as const) {
-    const { engine, close } = await openEngine(loadConfig({ flags: { ...flags, logLevel: "silent" }, env: {}, configFile: undefined }), silentLogger());
-    related[name] = measureRelated(engine);
-    await close();
+  const opened = [];
+  for (const flags of [{ dataDir: sqliteDir }, { dataDir: replicaDir, databaseUrl }]) {
+    opened.push(await openEngine(loadConfig({ flags: { ...flags, logLevel: "silent" }, env: {}, configFile: undefined }), silentLogger()));
   }
+  const [sqliteLatency, replicaLatency] = measureRelated(opened.map((item) => item.engine));
+  for (const item of opened) await item.close();
+  const related = { sqlite: sqliteLatency, postgresReplica: replicaLatency };
   results["relatedById"] = { ...related, loadAverage: readLoadAverage() };
   logProgress(`  ${JSON.stringify(related)}`);
 
