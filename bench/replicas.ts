@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/replicas.ts                 # 20,000 articles, 10 s of follow lag at 100 writes/s
  *   npx tsx bench/replicas.ts --quick         # small sizes: checks every figure is produced
+ *   npx tsx bench/replicas.ts --articles 5000 --follow-seconds 20   # other sizes
  *
  * 1. Batch write throughput through the store port (batches of 500 synthetic articles with
  *    512-dimension vectors, as the write path hands them over after embedding): the SQLite
@@ -38,9 +39,17 @@ import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
 import { logProgress } from "./support/progress-log.ts";
 import { createRandom, SyntheticCorpus, syntheticArticleId } from "./support/synthetic-corpus.ts";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string" } }, strict: true });
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, articles: { type: "string" }, "follow-seconds": { type: "string" }, out: { type: "string" } },
+  strict: true,
+});
 const quick = values.quick!;
-const plan = quick ? { articles: 2_000, followSeconds: 2, queries: 200 } : { articles: 20_000, followSeconds: 10, queries: 3_000 };
+const defaults = quick ? { articles: 2_000, followSeconds: 2, queries: 200 } : { articles: 20_000, followSeconds: 10, queries: 3_000 };
+const plan = {
+  ...defaults,
+  ...(values.articles === undefined ? {} : { articles: Number(values.articles) }),
+  ...(values["follow-seconds"] === undefined ? {} : { followSeconds: Number(values["follow-seconds"]) }),
+};
 const dimensions = 512;
 const batchSize = 500;
 const bodyWords = 120;
