@@ -81,6 +81,36 @@ describe("the PostgreSQL store", () => {
     }
   });
 
+  it("follows another replica's writes by NOTIFY, and keeps following when its LISTEN connection is killed", async () => {
+    const databaseUrl = await freshDatabase();
+    const [a, b] = await Promise.all([openReplica(databaseUrl, "follow-a"), openReplica(databaseUrl, "follow-b")]);
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    let changes = 0;
+    b.follow(() => changes++, 200);
+    const until = async (what: string, check: () => Promise<boolean> | boolean) => {
+      const started = Date.now();
+      while (!(await check())) {
+        if (Date.now() - started > 10_000) throw new Error(`${what}: not within 10 s`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    const listeners = async () => (await admin.query("SELECT pid FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'")).rows.map((row) => row.pid as number);
+    try {
+      await until("B listening", async () => (await listeners()).length === 1);
+      await a.writeArticles([write(article("first"))]);
+      await until("first write on B", () => b.findById("first") !== null);
+      expect(changes).toBeGreaterThan(0);
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'");
+      await a.writeArticles([write(article("second"))]);
+      await until("second write on B (polling, then a new LISTEN)", () => b.findById("second") !== null);
+      await until("B listening again", async () => (await listeners()).length === 1);
+    } finally {
+      await admin.end();
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
   it("rejects a database URL that is not PostgreSQL, naming where it came from", () => {
     expect(() => loadConfig({ env: { KINDRED_DATABASE_URL: "mysql://db/kindred" }, configFile: undefined })).toThrow(/environment variable KINDRED_DATABASE_URL: must be a URL starting with "postgres:\/\/"/);
     expect(loadConfig({ flags: { databaseUrl: "postgresql://db/kindred" }, env: {}, configFile: undefined }).databaseUrl).toBe("postgresql://db/kindred");
