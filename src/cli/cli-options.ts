@@ -7,6 +7,7 @@ type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 /** Flags every command accepts; each maps to a configuration setting. */
 export const sharedOptions = {
   "data-dir": { type: "string" },
+  "database-url": { type: "string" },
   model: { type: "string" },
   "models-dir": { type: "string" },
   workers: { type: "string" },
@@ -17,6 +18,8 @@ export const sharedOptions = {
 
 export const sharedOptionsHelp = `Shared options:
   --data-dir DIR     index directory (env KINDRED_DATA_DIR, default index/)
+  --database-url URL PostgreSQL store of record shared by replicas (env KINDRED_DATABASE_URL;
+                     default: none, the SQLite store in the data directory)
   --model ID         embedding model (env KINDRED_MODEL, default google/use-lite)
   --models-dir DIR   where Transformers.js models live (env KINDRED_MODELS_DIR, default models/)
   --workers N        embedding worker threads (env KINDRED_EMBED_WORKERS; default: cores - 1 for the
@@ -41,6 +44,7 @@ export function parseCommandArgs<T extends OptionSpec>(args: string[], options: 
 export function configFromFlags(values: Record<string, unknown>, extra: Partial<Record<keyof ConfigInput, unknown>> = {}): Config {
   const shared: Partial<Record<keyof ConfigInput, unknown>> = {
     dataDir: values["data-dir"],
+    databaseUrl: values["database-url"],
     model: values["model"],
     modelsDir: values["models-dir"],
     embedWorkers: values["workers"],

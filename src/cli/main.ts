@@ -1,6 +1,7 @@
 import { isKindredError } from "../core/errors.ts";
 import { runEvalCommand } from "./commands/eval-command.ts";
 import { runIndexCommand } from "./commands/index-command.ts";
+import { runMigrateCommand } from "./commands/migrate-command.ts";
 import { runModelCommand } from "./commands/model-command.ts";
 import { runReindexCommand } from "./commands/reindex-command.ts";
 import { runRelatedCommand } from "./commands/related-command.ts";
@@ -15,6 +16,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   eval: { run: runEvalCommand, summary: "measure relatedness on a labelled file" },
   model: { run: runModelCommand, summary: "list installed embedding models, or fetch one from the Hugging Face Hub" },
   reindex: { run: runReindexCommand, summary: "switch the index to another model, re-embedding beside the live index" },
+  migrate: { run: runMigrateCommand, summary: "apply the PostgreSQL store's schema migrations (--database-url)" },
 };
 
 const usage = `kindred: which of your articles are really related to this one

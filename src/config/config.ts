@@ -24,6 +24,11 @@ const switchSetting = z.unknown().transform((value, ctx) => {
 export const configSchema = z
   .object({
     dataDir: z.string().min(1).default("index"),
+    /**
+     * A PostgreSQL URL (postgres://user:password@host:5432/db): the shared store of record for
+     * several replicas (README, "Deployment"); unset: the embedded SQLite store in dataDir.
+     */
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a URL starting with "postgres://"' }).optional(),
     port: intFrom(0, 65535).default(8080),
     host: z.string().min(1).default("0.0.0.0"),
     model: z.string().min(1).default(defaultModelId),
@@ -107,6 +112,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 /** Environment variables and the settings they set. */
 const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_DATA_DIR: "dataDir",
+  KINDRED_DATABASE_URL: "databaseUrl",
   PORT: "port",
   HOST: "host",
   KINDRED_MODEL: "model",

@@ -25,6 +25,7 @@ export const errorCatalog = {
   not_ready: { status: 503, title: "Index not ready" },
   index_model_mismatch: { status: 500, title: "Index was built with another model" },
   model_switched: { status: 503, title: "The index is switching models" },
+  write_conflict: { status: 409, title: "The article changed on another replica meanwhile" },
   index_corrupt: { status: 500, title: "Index files are unreadable" },
   invalid_config: { status: 500, title: "Invalid configuration" },
   input_unreadable: { status: 400, title: "Input file unreadable" },

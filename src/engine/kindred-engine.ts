@@ -258,7 +258,8 @@ export class KindredEngine {
     };
     await embedStale();
     return this.#serialise(async () => {
-      // A concurrent write may have changed an article's text since we looked.
+      // A concurrent write (here, or on another replica) may have changed an article's text since we looked.
+      await this.store.catchUp?.();
       await embedStale();
       const writes: ArticleWrite[] = prepared.map((item) => ({
         article: item.article,
@@ -266,7 +267,7 @@ export class KindredEngine {
         embedHash: item.embedHash,
         vector: vectors.get(item) ?? null,
       }));
-      const outcomes = this.store.writeArticles(writes, modelId);
+      const outcomes = await this.store.writeArticles(writes, modelId);
       this.#applyChanges();
       return outcomes;
     });
@@ -281,6 +282,7 @@ export class KindredEngine {
     return this.#retryOnModelSwitch(() =>
       this.#serialise(async () => {
         const modelId = this.#indexes.modelId;
+        await this.store.catchUp?.();
         const current = this.store.findById(id);
         if (current === null) return null;
         const next = update(current);
@@ -291,7 +293,7 @@ export class KindredEngine {
           if (pinned !== modelId) throw modelSwitchedError(modelId, pinned);
           throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
         }
-        const [outcome] = this.store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
+        const [outcome] = await this.store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
         this.#applyChanges();
         return outcome!;
       }),
@@ -306,7 +308,7 @@ export class KindredEngine {
   /** Deletes articles in one transaction; returns the ids that existed. */
   deleteArticles(ids: readonly string[]): Promise<string[]> {
     return this.#serialise(async () => {
-      const deleted = this.store.deleteArticles(ids);
+      const deleted = await this.store.deleteArticles(ids);
       this.#applyChanges();
       return deleted.map((item) => item.id);
     });

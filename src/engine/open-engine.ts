@@ -4,6 +4,8 @@ import type { Embedder } from "../embed/embedder.ts";
 import { defaultWorkerPlan, knownDimensions } from "../embed/local-embedders.ts";
 import { WorkerPoolEmbedder } from "../embed/worker-pool-embedder.ts";
 import type { Logger } from "../log/logger.ts";
+import type { ArticleStore } from "../store/article-store.ts";
+import { PostgresReplicaStore } from "../store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
 import { KindredEngine } from "./kindred-engine.ts";
 
@@ -21,7 +23,9 @@ export interface OpenedEngine {
  *   const { engine, close } = await openEngine(loadConfig(), logger);
  */
 export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder } = {}): Promise<OpenedEngine> {
-  const store = SqliteArticleStore.open(config.dataDir);
+  // With a database URL this process is one replica: PostgreSQL is the truth, dataDir its local copy.
+  const store: ArticleStore =
+    config.databaseUrl === undefined ? SqliteArticleStore.open(config.dataDir) : await PostgresReplicaStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   try {
     const pin = store.getModelPin();
     if (pin !== null && pin.modelId !== config.model) {
@@ -48,7 +52,7 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       return embedder;
     };
     const dimensions = pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
-    if (pin === null) store.setModelPin({ modelId: config.model, dimensions });
+    if (pin === null) await store.setModelPin({ modelId: config.model, dimensions });
 
     const engine = new KindredEngine(store, provideEmbedder, {
       dataDir: config.dataDir,
@@ -66,11 +70,13 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       engine,
       close: async () => {
         engine.close();
+        if (store instanceof PostgresReplicaStore) await store.end();
         for (const embedder of embedders.values()) await (await embedder.catch(() => null))?.close();
       },
     };
   } catch (error) {
     store.close();
+    if (store instanceof PostgresReplicaStore) await store.end();
     throw error;
   }
 }

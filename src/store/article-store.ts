@@ -67,14 +67,19 @@ export interface Change {
   kind: "upsert" | "delete";
 }
 
+/** A result a port may give at once (SQLite) or later (PostgreSQL); callers `await` it. */
+export type Awaitable<T> = T | Promise<T>;
+
 /**
- * The store port (GUIDE.md, "Ports"): the source of truth for articles, topics and vectors.
- * A PostgreSQL implementation is planned behind the same interface, so keep it small.
+ * Port 1 of 3, articles and the change log: what the write path, start-up and the change
+ * follower use. Writes may be asynchronous (the PostgreSQL store commits over the network);
+ * reads are synchronous, because the read path is in memory (a PostgreSQL replica answers them
+ * from its local copy; README, "Deployment").
  */
-export interface ArticleStore {
+export interface ArticleLog {
   /** The model whose vectors the store holds, or null while empty. */
   getModelPin(): ModelPin | null;
-  setModelPin(pin: ModelPin): void;
+  setModelPin(pin: ModelPin): Awaitable<void>;
   count(): number;
   findById(id: string): StoredArticle | null;
   findByLabel(label: number): StoredArticle | null;
@@ -93,28 +98,15 @@ export interface ArticleStore {
    * `model_switched` unless that model is still the pinned one: a write embedded just before
    * `kindred reindex` switched models must be embedded again, never stored.
    */
-  writeArticles(writes: readonly ArticleWrite[], modelId?: string): WriteOutcome[];
+  writeArticles(writes: readonly ArticleWrite[], modelId?: string): Awaitable<WriteOutcome[]>;
   /** Deletes by id; null when the id is unknown. */
-  deleteArticle(id: string): { label: number; seq: number } | null;
+  deleteArticle(id: string): Awaitable<{ label: number; seq: number } | null>;
   /** Deletes several by id in one transaction; returns those that existed. */
-  deleteArticles(ids: readonly string[]): { id: string; label: number; seq: number }[];
+  deleteArticles(ids: readonly string[]): Awaitable<{ id: string; label: number; seq: number }[]>;
   /** Every stored article in label order, without vectors. */
   listArticles(): Iterable<StoredArticle>;
   /** Every stored article's summary in label order: what start-up loads, so no body is read. */
   listSummaries(): Iterable<ArticleSummary>;
-  /**
-   * The lexical channel (issue 4). Each article's terms are indexed for BM25 and profiled when
-   * it is written, in the same transaction. `getLexicalProfile` is the stored profile;
-   * `analyzeText` profiles a text that is not stored; `getTermStatistics` gives the article
-   * count and these stems' document frequencies; `searchLexical` ranks articles holding any of
-   * the words by BM25 (higher is better), best first.
-   */
-  getLexicalProfile(label: number): LexicalProfile | null;
-  analyzeText(title: string, body: string): LexicalProfile;
-  getTermStatistics(stems: readonly string[]): TermStatistics;
-  searchLexical(words: readonly string[], limit: number): { label: number; score: number }[];
-  /** A number that changes whenever any article's text is added, replaced or removed (BM25 statistics moved). */
-  lexicalVersion(): number;
   /** Every stored vector in label order. */
   listVectors(): Iterable<{ label: number; vector: Float32Array }>;
   /** The latest change per label with sequence number above `seq`. */
@@ -126,17 +118,50 @@ export interface ArticleStore {
   /** Changes after this sequence number are all still in the log. */
   oldestReplayableSeq(): number;
   /**
-   * Switching models (`kindred reindex`): vectors of the next model are staged beside the live
-   * ones; `listUnstaged` names the articles whose staged vector is missing or older than their
-   * text, and staged labels whose article is gone; `listStagedVectors` gives the current ones;
-   * `switchModel` re-checks everything under the write lock and, if all is staged, moves the
-   * staged vectors in and pins the new model in one transaction.
+   * Brings a local copy up to date with a shared store of record (a PostgreSQL replica), so a
+   * write is checked against what other replicas wrote; absent where the store is the truth.
    */
+  catchUp?(): Promise<number>;
+}
+
+/**
+ * Port 2 of 3, the lexical statistics (issue 4): what BM25 ranking reads. Each article's terms
+ * are indexed for BM25 and profiled when it is written, in the same transaction.
+ * `getLexicalProfile` is the stored profile; `analyzeText` profiles a text that is not stored;
+ * `getTermStatistics` gives the article count and these stems' document frequencies;
+ * `searchLexical` ranks articles holding any of the words by BM25 (higher is better), best first.
+ */
+export interface LexicalStatistics {
+  getLexicalProfile(label: number): LexicalProfile | null;
+  analyzeText(title: string, body: string): LexicalProfile;
+  getTermStatistics(stems: readonly string[]): TermStatistics;
+  searchLexical(words: readonly string[], limit: number): { label: number; score: number }[];
+  /** A number that changes whenever any article's text is added, replaced or removed (BM25 statistics moved). */
+  lexicalVersion(): number;
+}
+
+/**
+ * Port 3 of 3, model staging (`kindred reindex`): vectors of the next model are staged beside
+ * the live ones; `listUnstaged` names the articles whose staged vector is missing or older than
+ * their text, and staged labels whose article is gone; `listStagedVectors` gives the current
+ * ones; `switchModel` re-checks everything under the write lock and, if all is staged, moves
+ * the staged vectors in and pins the new model in one transaction.
+ */
+export interface ModelStaging {
   stageVectors(modelId: string, vectors: readonly StagedVector[]): void;
   listUnstaged(modelId: string): { unstaged: number[]; orphaned: number[] };
   listStagedVectors(modelId: string): Iterable<{ label: number; vector: Float32Array }>;
   /** Drops staged vectors: of `modelId` (only `labels` if given), or with `{ exceptModelId }` of every other model. */
   discardStagedVectors(target: string | { exceptModelId: string }, labels?: readonly number[]): number;
   switchModel(from: string, to: ModelPin): ModelSwitchResult;
+}
+
+/**
+ * The store (GUIDE.md, "Ports"): the source of truth for articles, topics and vectors, as the
+ * three small ports above, each with one contract suite run against every implementation
+ * (test/store/contracts/). SQLite implements all three; the PostgreSQL replica store
+ * (store/postgres/) implements the first two and refuses model staging.
+ */
+export interface ArticleStore extends ArticleLog, LexicalStatistics, ModelStaging {
   close(): void;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Article } from "../core/article.ts";
 import { KindredError } from "../core/errors.ts";
 import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
-import type { ArticleStore, ArticleSummary, ArticleWrite, Change, ModelPin, ModelSwitchResult, StagedVector, StoredArticle, WriteOutcome } from "./article-store.ts";
+import type { ArticleLog, ArticleStore, ArticleSummary, LexicalStatistics, ModelStaging, ArticleWrite, Change, ModelPin, ModelSwitchResult, StagedVector, StoredArticle, WriteOutcome } from "./article-store.ts";
 import { schemaSql, schemaVersion } from "./schema.sql.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
@@ -12,6 +12,7 @@ import { signatureLength } from "../core/related/shingle-signature.ts";
 import { SqliteLexicon } from "./sqlite-lexicon.ts";
 import { SqliteModelStaging } from "./sqlite-model-staging.ts";
 import { decodeSignature, decodeVector, encodeTypedArray } from "./typed-array-blobs.ts";
+import { urlTakenError } from "./url-taken-error.ts";
 
 interface ArticleRow {
   label: number;
@@ -52,7 +53,7 @@ export const databaseFileName = "kindred.sqlite";
  * synchronous=FULL, so a write is on disk when its transaction returns and a `kill -9` at any
  * moment loses no acknowledged write.
  */
-export class SqliteArticleStore implements ArticleStore {
+export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStatistics, ModelStaging {
   readonly #db: Database.Database;
   readonly #statements;
   readonly #lexicon: SqliteLexicon;
@@ -400,14 +401,6 @@ function addDisplayColumns(db: Database.Database): void {
   }).immediate();
 }
 
-function urlTakenError(id: string, urlKey: string, ownerId: string): KindredError {
-  return new KindredError("url_conflict", `Article "${id}" has the URL ${urlKey}, which article "${ownerId}" already has; a URL belongs to one article (change or delete "${ownerId}" first).`, {
-    id,
-    url: urlKey,
-    conflicting_id: ownerId,
-    parameter: "url",
-  });
-}
 
 function toStoredArticle(row: ArticleRow): StoredArticle {
   return {

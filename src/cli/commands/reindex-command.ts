@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { reindexModel } from "../../engine/reindex-model.ts";
 import { defaultWorkerPlan } from "../../embed/local-embedders.ts";
 import { WorkerPoolEmbedder } from "../../embed/worker-pool-embedder.ts";
+import { KindredError } from "../../core/errors.ts";
 import { createLogger } from "../../log/logger.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
@@ -34,6 +35,9 @@ export async function runReindexCommand(args: string[]): Promise<number> {
   if (values.help) return print(reindexHelp);
   const config = configFromFlags(values);
   const logger = createLogger(config.logLevel);
+  if (config.databaseUrl !== undefined) {
+    throw new KindredError("invalid_config", "kindred reindex works on the SQLite store only so far; with a PostgreSQL store (--database-url), index into a new database with the new model instead.");
+  }
   const batchSize = values["batch-size"] === undefined ? 64 : Number(values["batch-size"]);
   const store = SqliteArticleStore.open(config.dataDir);
   let release: (() => void) | null = null;

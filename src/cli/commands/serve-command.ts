@@ -10,6 +10,7 @@ import type { ServiceState } from "../../http/service-state.ts";
 import { indexFiles } from "../../indexer/index-files.ts";
 import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
+import { PostgresReplicaStore } from "../../store/postgres/postgres-replica-store.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
 import { print } from "./index-command.ts";
@@ -106,6 +107,11 @@ export async function runServeCommand(args: string[]): Promise<number> {
     }
   }
   state.engine = engine;
+  // A replica of a PostgreSQL store: follow its change log (LISTEN/NOTIFY, polling as fallback)
+  // and bring the in-memory indexes along as soon as the local copy moved.
+  if (engine.store instanceof PostgresReplicaStore) {
+    engine.store.follow(() => void engine.syncFromStore().catch((error) => logger.error({ err: error }, "store sync failed")));
+  }
   timers.push(
     setInterval(() => void engine.syncFromStore().catch((error) => logger.error({ err: error }, "store sync failed")), storeSyncIntervalMs),
     setInterval(() => {

@@ -1,0 +1,285 @@
+import type pg from "pg";
+import type { Article } from "../../core/article.ts";
+import { KindredError } from "../../core/errors.ts";
+import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
+import type { ArticleWrite, ModelPin, WriteStatus } from "../article-store.ts";
+import { decodeVector, encodeTypedArray } from "../typed-array-blobs.ts";
+import { urlTakenError } from "../url-taken-error.ts";
+
+/** The channel a commit notifies replicas on (payload: the latest sequence number). */
+export const changesChannel = "kindred_changes";
+
+/** Every writer takes this transaction-level advisory lock first: commits (and so sequence numbers) in order. */
+const writeLockKey = 0x6b647277; // "kdrw"
+
+/** An article as PostgreSQL holds it, with its vector. */
+export interface SharedArticle {
+  article: Article;
+  textHash: string;
+  embedHash: string;
+  vector: Float32Array;
+  seq: number;
+}
+
+export interface SharedChange {
+  seq: number;
+  articleId: string;
+  kind: "upsert" | "delete";
+}
+
+interface Row {
+  id: string;
+  title: string;
+  body: string;
+  url: string | null;
+  published_at: string | null;
+  published_ms: number | null;
+  lang: string | null;
+  source: string | null;
+  image_url: string | null;
+  section: string | null;
+  author: string | null;
+  url_key: string | null;
+  topics: string[];
+  text_hash: string;
+  embed_hash: string;
+  seq: number;
+}
+
+const rowColumns = "id, title, body, url, published_at, published_ms::float8 AS published_ms, lang, source, image_url, section, author, url_key, topics, text_hash, embed_hash, seq::float8 AS seq";
+
+/** The record shape jsonb_to_recordset reads a batch of articles in (one parameter per batch). */
+const recordShape = `r(id text, title text, body text, url text, published_at text, published_ms bigint, lang text, source text,
+  image_url text, section text, author text, url_key text, topics jsonb, text_hash text, embed_hash text, vector text, seq bigint)`;
+
+/**
+ * The shared store of record in PostgreSQL: articles with their vectors, the model pin and the
+ * change log. Every write is one transaction under one advisory lock, so two replicas writing
+ * the same article at once commit one after the other: the later one wins, both are logged.
+ */
+export class PostgresArticleLog {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** The id this database was given at its first migration (a replica's local copy names it). */
+  async storeId(): Promise<string> {
+    return (await this.#pool.query<{ value: string }>("SELECT value FROM kindred_meta WHERE key = 'store_id'")).rows[0]!.value;
+  }
+
+  async getModelPin(): Promise<ModelPin | null> {
+    return readPin(this.#pool);
+  }
+
+  /** Pins `pin` if no model is pinned yet; returns the pin in force (another replica's, if it was first). */
+  async pinModelIfUnset(pin: ModelPin): Promise<ModelPin> {
+    await this.#pool.query(
+      "INSERT INTO kindred_meta(key, value) VALUES ('model_id', $1), ('dimensions', $2) ON CONFLICT (key) DO NOTHING",
+      [pin.modelId, String(pin.dimensions)],
+    );
+    return (await readPin(this.#pool))!;
+  }
+
+  /**
+   * Writes a batch in one transaction (same rules as the SQLite store: "unchanged" when every
+   * field matches, `model_switched` when `modelId` is no longer pinned). A write without a vector
+   * whose text another replica has changed meanwhile is refused as `write_conflict`.
+   */
+  async writeArticles(writes: readonly ArticleWrite[], modelId?: string): Promise<{ id: string; status: WriteStatus; seq: number }[]> {
+    return this.#transaction(async (client) => {
+      if (modelId !== undefined) {
+        const pin = await readPin(client);
+        if (pin !== null && pin.modelId !== modelId) {
+          throw new KindredError("model_switched", `The index switched from model "${modelId}" to "${pin.modelId}" (kindred reindex); embed again with "${pin.modelId}".`, {
+            writerModel: modelId,
+            indexModel: pin.modelId,
+          });
+        }
+      }
+      const ids = [...new Set(writes.map((write) => write.article.id))];
+      const stored = new Map(
+        (await client.query<Row>(`SELECT ${rowColumns} FROM kindred_articles WHERE id = ANY($1)`, [ids])).rows.map((row) => [row.id, row] as const),
+      );
+      // Applied in order as SQLite does (a later write of the same id sees the earlier one); only the final state is stored.
+      const current = new Map<string, { row: Row; vector: Float32Array | null }>();
+      const statuses: { id: string; status: WriteStatus }[] = [];
+      for (const write of writes) {
+        const { article } = write;
+        const before = current.get(article.id)?.row ?? stored.get(article.id);
+        if (write.vector === null && (before === undefined || before.embed_hash !== write.embedHash)) {
+          throw new KindredError("write_conflict", `Article "${article.id}" was changed or deleted on another replica while this write ran; send it again.`, { id: article.id });
+        }
+        if (before !== undefined && isUnchanged(before, write)) {
+          statuses.push({ id: article.id, status: "unchanged" });
+          continue;
+        }
+        const urlKey = article.url === null ? null : normalizeArticleUrl(article.url);
+        const owner = urlKey === null ? undefined : await urlOwner(client, urlKey, article.id, current);
+        if (owner !== undefined) throw urlTakenError(article.id, urlKey!, owner);
+        const vector = write.vector ?? current.get(article.id)?.vector ?? null;
+        current.set(article.id, { row: toRow(write, before?.seq ?? 0), vector });
+        statuses.push({ id: article.id, status: before === undefined ? "created" : "updated" });
+      }
+      const seqs = await this.#logChanges(client, [...current.keys()], "upsert");
+      const records = [...current.entries()].map(([id, { row, vector }]) => ({ ...row, seq: seqs.get(id)!, vector: vector === null ? null : encodeTypedArray(vector).toString("base64") }));
+      const inserts = records.filter((record) => !stored.has(record.id));
+      const updates = records.filter((record) => stored.has(record.id));
+      if (inserts.length > 0) {
+        await client.query(
+          `INSERT INTO kindred_articles(id, title, body, url, published_at, published_ms, lang, source, image_url, section, author, url_key, topics, text_hash, embed_hash, vector, seq)
+           SELECT id, title, body, url, published_at, published_ms, lang, source, image_url, section, author, url_key, topics, text_hash, embed_hash, decode(vector, 'base64'), seq
+           FROM jsonb_to_recordset($1::jsonb) AS ${recordShape}`,
+          [JSON.stringify(inserts)],
+        );
+      }
+      if (updates.length > 0) {
+        await client.query(
+          `UPDATE kindred_articles a SET title = r.title, body = r.body, url = r.url, published_at = r.published_at,
+             published_ms = r.published_ms, lang = r.lang, source = r.source, image_url = r.image_url, section = r.section,
+             author = r.author, url_key = r.url_key, topics = r.topics, text_hash = r.text_hash,
+             embed_hash = r.embed_hash, vector = COALESCE(decode(r.vector, 'base64'), a.vector), seq = r.seq
+           FROM jsonb_to_recordset($1::jsonb) AS ${recordShape} WHERE a.id = r.id`,
+          [JSON.stringify(updates)],
+        );
+      }
+      return statuses.map(({ id, status }) => ({ id, status, seq: seqs.get(id) ?? stored.get(id)!.seq }));
+    });
+  }
+
+  /** Deletes by id in one transaction; returns those that existed, with the change's sequence number. */
+  async deleteArticles(ids: readonly string[]): Promise<{ id: string; seq: number }[]> {
+    return this.#transaction(async (client) => {
+      const deleted = (await client.query<{ id: string }>("DELETE FROM kindred_articles WHERE id = ANY($1) RETURNING id", [[...new Set(ids)]])).rows.map((row) => row.id);
+      const seqs = await this.#logChanges(client, deleted, "delete");
+      return deleted.map((id) => ({ id, seq: seqs.get(id)! }));
+    });
+  }
+
+  /** Change-log entries after `seq`, oldest first, at most `limit`. */
+  async changesSince(seq: number, limit: number): Promise<SharedChange[]> {
+    const { rows } = await this.#pool.query<{ seq: number; article_id: string; kind: "upsert" | "delete" }>(
+      "SELECT seq::float8 AS seq, article_id, kind FROM kindred_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+      [seq, limit],
+    );
+    return rows.map((row) => ({ seq: row.seq, articleId: row.article_id, kind: row.kind }));
+  }
+
+  /** The articles of these ids that exist now, with their vectors. */
+  async fetchArticles(ids: readonly string[]): Promise<Map<string, SharedArticle>> {
+    const { rows } = await this.#pool.query<Row & { vector: Buffer }>(`SELECT ${rowColumns}, vector FROM kindred_articles WHERE id = ANY($1)`, [ids]);
+    return new Map(rows.map((row) => [row.id, { article: toArticle(row), textHash: row.text_hash, embedHash: row.embed_hash, vector: decodeVector(row.vector), seq: row.seq }]));
+  }
+
+  async latestSeq(): Promise<number> {
+    return (await this.#pool.query<{ seq: number | null }>("SELECT MAX(seq)::float8 AS seq FROM kindred_changes")).rows[0]!.seq ?? 0;
+  }
+
+  /** Logs one change per id and notifies followers (delivered at commit); returns each id's sequence number. */
+  async #logChanges(client: pg.PoolClient, ids: readonly string[], kind: "upsert" | "delete"): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    // One round trip (the write lock is held meanwhile): PostgreSQL folds the identical notifications into one.
+    const { rows } = await client.query<{ seq: number; article_id: string }>(
+      `WITH logged AS (
+         INSERT INTO kindred_changes(article_id, kind) SELECT id, $2 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n RETURNING seq, article_id
+       )
+       SELECT seq::float8 AS seq, article_id, pg_notify($3, (SELECT MAX(seq) FROM logged)::text) FROM logged`,
+      [ids, kind, changesChannel],
+    );
+    return new Map(rows.map((row) => [row.article_id, row.seq]));
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      // One round trip: a simple query may hold several statements.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${writeLockKey})`);
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+async function readPin(queryable: pg.Pool | pg.PoolClient): Promise<ModelPin | null> {
+  const { rows } = await queryable.query<{ key: string; value: string }>("SELECT key, value FROM kindred_meta WHERE key IN ('model_id', 'dimensions')");
+  const values = new Map(rows.map((row) => [row.key, row.value]));
+  const modelId = values.get("model_id");
+  const dimensions = values.get("dimensions");
+  return modelId === undefined || dimensions === undefined ? null : { modelId, dimensions: Number(dimensions) };
+}
+
+function toRow(write: ArticleWrite, seq: number): Row {
+  const { article } = write;
+  return {
+    id: article.id,
+    title: article.title,
+    body: article.body,
+    url: article.url,
+    published_at: article.publishedAt,
+    published_ms: article.publishedMs,
+    lang: article.lang,
+    source: article.source,
+    image_url: article.imageUrl ?? null,
+    section: article.section ?? null,
+    author: article.author ?? null,
+    url_key: article.url === null ? null : normalizeArticleUrl(article.url),
+    topics: article.topics,
+    text_hash: write.textHash,
+    embed_hash: write.embedHash,
+    seq,
+  };
+}
+
+function toArticle(row: Row): Article {
+  return {
+    id: row.id,
+    title: row.title,
+    body: row.body,
+    url: row.url,
+    topics: row.topics,
+    publishedAt: row.published_at,
+    publishedMs: row.published_ms,
+    lang: row.lang,
+    source: row.source,
+    imageUrl: row.image_url,
+    section: row.section,
+    author: row.author,
+  };
+}
+
+/** The SQLite store's rule (sqlite-article-store.ts): every field the write gives matches. */
+function isUnchanged(stored: Row, write: ArticleWrite): boolean {
+  const next = write.article;
+  return (
+    stored.embed_hash === write.embedHash &&
+    stored.text_hash === write.textHash &&
+    stored.title === next.title &&
+    stored.body === next.body &&
+    stored.url === next.url &&
+    stored.published_at === next.publishedAt &&
+    stored.lang === next.lang &&
+    stored.source === next.source &&
+    stored.image_url === (next.imageUrl ?? null) &&
+    stored.section === (next.section ?? null) &&
+    stored.author === (next.author ?? null) &&
+    stored.topics.length === next.topics.length &&
+    stored.topics.every((topic, index) => topic === next.topics[index])
+  );
+}
+
+/** Which other article has this URL key: one written earlier in this batch, else one stored (the write lock is held). */
+async function urlOwner(client: pg.PoolClient, urlKey: string, id: string, batch: ReadonlyMap<string, { row: Row }>): Promise<string | undefined> {
+  for (const [otherId, { row }] of batch) if (otherId !== id && row.url_key === urlKey) return otherId;
+  const { rows } = await client.query<{ id: string }>("SELECT id FROM kindred_articles WHERE url_key = $1 AND id <> $2 LIMIT 1", [urlKey, id]);
+  const owner = rows[0]?.id;
+  // An article this batch moved off the URL no longer holds it.
+  return owner !== undefined && batch.has(owner) && batch.get(owner)!.row.url_key !== urlKey ? undefined : owner;
+}
+

@@ -1,0 +1,23 @@
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { freePort } from "./postgres-cluster.ts";
+
+/**
+ * PostgreSQL with pgvector in WebAssembly (PGlite), served on a loopback port so the real `pg`
+ * driver runs the pgvector mode's SQL unchanged: Debian packages no pgvector for its PostgreSQL.
+ * PGlite is one connection: use a pool of one.
+ */
+export async function startPgliteServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const db = await PGlite.create({ extensions: { vector } });
+  const port = await freePort();
+  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1" });
+  await server.start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
