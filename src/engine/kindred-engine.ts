@@ -120,6 +120,16 @@ export class KindredEngine {
     return label === undefined ? undefined : this.#indexes.catalog.get(label);
   }
 
+  /**
+   * Other stored articles with exactly this article's text (wire copies under other ids), which
+   * related lists leave out and a story thread shows as copies. A scan of the in-memory catalog.
+   */
+  exactCopiesOf(id: string): CatalogEntry[] {
+    const entry = this.getEntry(id);
+    if (entry === undefined) return [];
+    return [...this.#indexes.catalog.entries()].filter((other) => other.textHash === entry.textHash && other.id !== id);
+  }
+
   /** Some indexed article id (for examples), or undefined when empty. */
   anyArticleId(): string | undefined {
     return this.#indexes.catalog.entries().next().value?.id;

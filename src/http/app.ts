@@ -11,6 +11,7 @@ import { articleRoutes } from "./routes/article-routes.ts";
 import { articleWriteRoutes } from "./routes/article-write-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { relatedRoutes } from "./routes/related-routes.ts";
+import { storyRoutes } from "./routes/story-routes.ts";
 import type { ServiceState } from "./service-state.ts";
 
 export interface AppOptions {
@@ -57,6 +58,7 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
   app.route("/", healthRoutes(state));
   app.route("/", relatedRoutes(state, { ...options, ...reads }));
   app.route("/", articleRoutes(state, reads));
+  app.route("/", storyRoutes(state, reads));
   app.route(
     "/",
     articleWriteRoutes(state, {
