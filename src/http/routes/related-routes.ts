@@ -59,7 +59,7 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
     const body = parseParameters(textBodySchema, await readJsonBody(c), "body");
     const engine = readyEngine(state);
     const answer = await engine.findRelatedToText(
-      { text: body.text, ...(body.title === undefined ? {} : { title: body.title }) },
+      { text: body.text, ...(body.title === undefined ? {} : { title: body.title }), ...(body.lang === undefined ? {} : { lang: body.lang }) },
       { k: body.k, filters: toRelatedFilters(body.filters), ranking: toRankingOptions(body) },
     );
     return c.json({
@@ -69,6 +69,9 @@ export function relatedRoutes(state: ServiceState, options: { maxQueryTextChars:
       folded_copies: answer.foldedCopies,
       plan: answer.plan,
       model: engine.modelId,
+      lang: answer.language.code,
+      lang_source: answer.language.source,
+      ...(answer.warnings.length === 0 ? {} : { warnings: answer.warnings }),
       took_ms: Math.round((performance.now() - started) * 1000) / 1000,
     });
   });
