@@ -12,6 +12,7 @@ import { articleWriteRoutes } from "./routes/article-write-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { relatedRoutes } from "./routes/related-routes.ts";
 import { storyRoutes } from "./routes/story-routes.ts";
+import { workbenchRoutes } from "./routes/workbench-routes.ts";
 import type { ServiceState } from "./service-state.ts";
 
 export interface AppOptions {
@@ -56,6 +57,7 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
     cachePolicy: { shared: options.readsRequireKey !== true, maxAgeSeconds: options.httpMaxAgeSeconds ?? 0 },
   };
   app.route("/", healthRoutes(state));
+  app.route("/", workbenchRoutes());
   app.route("/", relatedRoutes(state, { ...options, ...reads }));
   app.route("/", articleRoutes(state, reads));
   app.route("/", storyRoutes(state, reads));

@@ -59,15 +59,15 @@ export interface StoryThreadModel {
 }
 
 export const storyThreadModel: Readonly<StoryThreadModel> = Object.freeze({
-  intercept: -12,
-  cosine: 10,
-  dense: 0.8,
-  lexical: 1.0,
-  proximity: 2.5,
+  intercept: -8.84,
+  cosine: 7.8,
+  dense: 0.1,
+  lexical: 1.24,
+  proximity: 1.63,
   proximityDays: 14,
   undatedProximity: 0.3,
   /** A candidate joins the thread when its same-story score is at least this. */
-  threshold: 0.5,
+  threshold: 0.4,
 });
 
 const dayMs = 86_400_000;
