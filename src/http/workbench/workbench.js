@@ -110,6 +110,8 @@ function el(tag, attributes = {}, ...children) {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === "class") node.className = value;
+    // Styles through the CSSOM: the page's content security policy forbids style attributes.
+    else if (name === "style") for (const [property, setting] of Object.entries(value)) node.style.setProperty(property, setting);
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : value);
   }
@@ -184,7 +186,7 @@ function renderExplanation(explanation) {
     const width = `${(Math.abs(value) / scale) * 100}%`;
     bars.append(
       el("span", { role: "listitem" }, name),
-      el("div", { class: "bar" }, el("span", { class: value < 0 ? "neg" : "", style: `left:0;width:${width};background:var(--${name})` })),
+      el("div", { class: "bar" }, el("span", { class: value < 0 ? "neg" : "", style: { left: "0", width, background: `var(--${name})` } })),
       el("span", { class: "v" }, fmt(value, 2)),
     );
   });
@@ -236,9 +238,9 @@ function renderAxis(items) {
   const min = Math.min(...times);
   const max = Math.max(...times);
   const at = (time) => (max === min ? 50 : 2 + ((time - min) / (max - min)) * 96);
-  for (const item of dated) axis.append(el("span", { class: `dot ${item.relation}`, style: `left:${at(Date.parse(item.published_at))}%`, title: `${item.published_at.slice(0, 10)} ${item.title}` }));
+  for (const item of dated) axis.append(el("span", { class: `dot ${item.relation}`, style: { left: `${at(Date.parse(item.published_at))}%` }, title: `${item.published_at.slice(0, 10)} ${item.title}` }));
   const ticks = max === min ? [min] : [min, (min + max) / 2, max];
-  for (const time of ticks) axis.append(el("span", { class: "tick", style: `left:${at(time)}%` }, new Date(time).toISOString().slice(0, 10)));
+  for (const time of ticks) axis.append(el("span", { class: "tick", style: { left: `${at(time)}%` } }, new Date(time).toISOString().slice(0, 10)));
 }
 
 // ---- actions --------------------------------------------------------------------------------
@@ -255,7 +257,8 @@ async function runSearch(state) {
     view.explanations = new Map(view.results.filter((result) => result.explanation).map((result) => [result.id, result.explanation]));
     view.explained = new Set(state.why.filter((id) => view.explanations.has(id)));
     showWarnings(answer.warnings);
-    setStatus(`${view.results.length} results · ${answer.mode} · ${answer.model}${answer.lang ? ` · language ${answer.lang} (${answer.lang_source})` : ""} · ${answer.took_ms} ms`);
+    view.statusLine = `${view.results.length} results · ${answer.mode} · ${answer.model}${answer.lang ? ` · language ${answer.lang} (${answer.lang_source})` : ""} · ${answer.took_ms} ms`;
+    setStatus(view.statusLine);
     renderResults();
   } catch (error) {
     view.answer = null;
@@ -274,7 +277,7 @@ async function toggleExplanation(id) {
       try {
         const answer = await fetchList(formState(), true);
         for (const result of answer.results ?? []) if (result.explanation) view.explanations.set(result.id, result.explanation);
-        setStatus(`${view.results.length} results · explained`);
+        setStatus(view.statusLine ?? "");
       } catch (error) {
         setStatus(error.message, true);
         return;
