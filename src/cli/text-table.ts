@@ -46,7 +46,12 @@ function fit(text: string, width: number): string {
   return characters.length <= width ? text : `${characters.slice(0, Math.max(0, width - 1)).join("")}…`;
 }
 
-/** The terminal's width for stdout, or Infinity when stdout is a file or a pipe. */
+/**
+ * The terminal's width for stdout; when stdout is a file or a pipe, `COLUMNS` if set, else
+ * Infinity (nothing is cut, so a script reading the table gets whole titles).
+ */
 export function terminalWidth(): number {
-  return process.stdout.isTTY ? process.stdout.columns || 100 : Infinity;
+  if (process.stdout.isTTY) return process.stdout.columns || 100;
+  const columns = Number(process.env["COLUMNS"]);
+  return Number.isInteger(columns) && columns > 0 ? columns : Infinity;
 }

@@ -61,8 +61,11 @@ describe("the workbench at /", () => {
     const chip = page.locator(`#results tr[data-id="${pentagonDenialId}"] .chip`).first();
     const topic = (await chip.textContent())!;
     await chip.click();
-    await page.waitForFunction((t) => new URL(location.href).searchParams.get("topics") === t, topic);
-    await page.waitForFunction((t) => [...document.querySelectorAll("#results tbody tr[data-id]")].every((row) => [...row.querySelectorAll(".chip")].some((c) => c.textContent === t)), topic);
+    // (Expressions as strings: the tests' TypeScript has no DOM types; they run in the page.)
+    await page.waitForFunction(`new URL(location.href).searchParams.get("topics") === ${JSON.stringify(topic)}`);
+    await page.waitForFunction(
+      `[...document.querySelectorAll("#results tbody tr[data-id]")].every((row) => [...row.querySelectorAll(".chip")].some((c) => c.textContent === ${JSON.stringify(topic)}))`,
+    );
     expect(await page.inputValue("#topics")).toBe(topic);
 
     // The explanation: score parts as bars, shared terms.
@@ -119,7 +122,7 @@ describe("the workbench at /", () => {
     await page.fill("#q", "https://news.example/none");
     await page.click("#go");
     // Whether this kindred has by-URL lookup (GET /v1/related?url=) or not, an unknown URL is an error shown in words.
-    await page.waitForFunction((old) => document.querySelector("#status.error") !== null && document.querySelector("#status")!.textContent !== old, previous);
+    await page.waitForFunction(`document.querySelector("#status.error") !== null && document.querySelector("#status").textContent !== ${JSON.stringify(previous)}`);
     expect((await page.textContent("#status"))!.length).toBeGreaterThan(10);
     expect(await page.isHidden("#results-section")).toBe(true);
     await page.close();

@@ -35,7 +35,7 @@ export async function runStoryCommand(args: string[]): Promise<number> {
     if (!parsed.success) throw new KindredError("invalid_parameter", `${parsed.error.issues[0]!.message}; got "${values.since}".`, { parameter: "since" });
     sinceMs = parseIsoTimestamp(values.since)!;
   }
-  const config = configFromFlags(values, { logLevel: values["log-level"] ?? "warn" });
+  const config = configFromFlags(values, { logLevel: "warn" });
   const { engine, close } = await openIndexForReading(config);
   try {
     const { article, thread } = findStory(engine, positionals[0]!, { sinceMs });
