@@ -232,7 +232,8 @@ function renderStory() {
 function renderAxis(items) {
   const axis = $("#story-axis");
   axis.replaceChildren();
-  const dated = items.filter((item) => item.published_at);
+  // The article itself last, so its dot is drawn over same-day neighbours.
+  const dated = items.filter((item) => item.published_at).sort((a, b) => (a.relation === "this") - (b.relation === "this"));
   if (dated.length === 0) return;
   const times = dated.map((item) => Date.parse(item.published_at));
   const min = Math.min(...times);
