@@ -67,7 +67,7 @@ export const storyThreadModel: Readonly<StoryThreadModel> = Object.freeze({
   proximityDays: 14,
   undatedProximity: 0.3,
   /** A candidate joins the thread when its same-story score is at least this. */
-  threshold: 0.4,
+  threshold: 0.7,
 });
 
 const dayMs = 86_400_000;
