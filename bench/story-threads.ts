@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadConfig } from "../src/config/config.ts";
 import { bCubed, type BCubed } from "../src/core/eval/thread-metrics.ts";
-import { buildStoryThread, sameStoryScore, storyThreadModel, type StoryCandidate, type StoryThreadModel } from "../src/core/story/story-thread.ts";
+import { buildStoryThread, storyThreadModel, type StoryCandidate, type StoryThreadModel } from "../src/core/story/story-thread.ts";
 import type { CatalogEntry } from "../src/core/related/catalog-entry.ts";
 import { openEngine } from "../src/engine/open-engine.ts";
 import { findStoryCandidates } from "../src/engine/find-story.ts";
@@ -137,4 +137,3 @@ function solve(a: number[][], b: number[]): number[] {
   }
   return m.map((row, i) => row[n]! / row[i]!);
 }
-void sameStoryScore;

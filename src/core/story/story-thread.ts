@@ -39,9 +39,10 @@ export interface StoryThread {
 /**
  * The same-story model: a logistic score over what the hybrid ranking already measures. The
  * weights were fitted (logistic regression) on candidate pairs of the story-labelled sets
- * (wcep-stories, giveme5w1h, gva; `bench/story-threads.ts --fit`), and `threshold` was chosen
- * for the B-cubed F1 of the threads on them (README, "Story threads"). Re-run that script after
- * any change to the fused ranking: the z-scores it reads are the ranking's.
+ * giveme5w1h and wcep-stories (`bench/story-threads.ts --fit`), and `threshold` was chosen for
+ * the best mean B-cubed F1 of the threads on those two and gva (README, "Story threads").
+ * Re-run that script after any change to the fused ranking: the z-scores it reads are the
+ * ranking's.
  *
  * - cosine: absolute, so an article with no story-mates gets no thread however the pool is spread;
  * - dense, lexical: how far above this article's typical candidate, from the fused ranking;
