@@ -1,3 +1,4 @@
+import { detectLanguage } from "./detect-language.ts";
 import { z } from "zod";
 import type { Article } from "../core/article.ts";
 import { normalizeTopics } from "../core/topics.ts";
@@ -119,7 +120,9 @@ export function toArticle(record: z.output<typeof articleRecordSchema>): Article
     topics: record.topics,
     publishedAt: record.published_at,
     publishedMs: record.published_at === null ? null : parseIsoTimestamp(record.published_at),
-    lang: record.lang,
+    // An article without a language gets the one its text is in, when that can be told: a
+    // related query for it is then ranked by words alone if the model cannot read it.
+    lang: record.lang ?? detectLanguage(`${record.title ?? ""}\n${body}`),
     source: record.source,
     imageUrl: record.image_url,
     section: record.section,

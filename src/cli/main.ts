@@ -7,12 +7,14 @@ import { runReindexCommand } from "./commands/reindex-command.ts";
 import { runRelatedCommand } from "./commands/related-command.ts";
 import { runServeCommand } from "./commands/serve-command.ts";
 import { runSimilarCommand } from "./commands/similar-command.ts";
+import { runStoryCommand } from "./commands/story-command.ts";
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
   index: { run: runIndexCommand, summary: "index articles from JSON Lines, JSON or CSV files" },
   serve: { run: runServeCommand, summary: "serve the HTTP API" },
   related: { run: runRelatedCommand, summary: "list articles related to an indexed article" },
   similar: { run: runSimilarCommand, summary: "list articles related to a free text" },
+  story: { run: runStoryCommand, summary: "the story thread of an indexed article: what came before, after, and copies" },
   eval: { run: runEvalCommand, summary: "measure relatedness on a labelled file" },
   model: { run: runModelCommand, summary: "list installed embedding models, or fetch one from the Hugging Face Hub" },
   reindex: { run: runReindexCommand, summary: "switch the index to another model, re-embedding beside the live index" },

@@ -1,4 +1,5 @@
 import cliProgress from "cli-progress";
+import { formatDuration } from "./format-duration.ts";
 
 /**
  * A progress bar on stderr: done/total, rate and ETA (GUIDE.md convention 8). On a terminal it
@@ -14,6 +15,7 @@ export function createProgressBar(label: string, total: number | null) {
       notTTYSchedule: 5_000,
       etaBuffer: 2_000,
       hideCursor: true,
+      formatTime: (seconds: number, _options: unknown, roundTo: number) => formatDuration(seconds, roundTo),
     },
     cliProgress.Presets.shades_classic,
   );

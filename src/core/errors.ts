@@ -10,6 +10,7 @@ export const errorCatalog = {
   unknown_parameter: { status: 400, title: "Unknown parameter" },
   invalid_body: { status: 400, title: "Invalid request body" },
   invalid_article: { status: 400, title: "Invalid article" },
+  query_too_short: { status: 400, title: "Too little text to find related articles" },
   unauthorized: { status: 401, title: "API key required" },
   forbidden: { status: 403, title: "API key lacks the required scope" },
   cross_origin_refused: { status: 403, title: "Cross-origin request refused" },

@@ -6,6 +6,8 @@ import { dot } from "../core/vector-math.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { modelReadsLanguage } from "../embed/model-languages.ts";
+import { detectLanguage } from "../articles/detect-language.ts";
+import { judgeQueryText } from "../core/related/query-text.ts";
 import type { RankingOptions } from "../core/related/ranking-options.ts";
 import { shingleSignature } from "../core/related/shingle-signature.ts";
 import { bodyWithoutTitle } from "../core/related/lexical-profile.ts";
@@ -56,6 +58,8 @@ export type RelatedAnswer = HybridAnswer;
 
 /** A related list by article id, as served (and cached). */
 export type ArticleRelatedAnswer = RelatedAnswer & { article: CatalogEntry };
+/** A free text's answer: what it was ranked as, and why the list may be less than it seems. */
+export type TextRelatedAnswer = RelatedAnswer & { warnings: string[]; language: { code: string | null; source: "given" | "detected" | null } };
 
 const defaultCompaction = { deletedFraction: 0.1, minDeleted: 1_000 };
 
@@ -120,6 +124,16 @@ export class KindredEngine {
   getEntry(id: string): CatalogEntry | undefined {
     const label = this.#indexes.catalog.labelOf(id);
     return label === undefined ? undefined : this.#indexes.catalog.get(label);
+  }
+
+  /**
+   * Other stored articles with exactly this article's text (wire copies under other ids), which
+   * related lists leave out and a story thread shows as copies. A scan of the in-memory catalog.
+   */
+  exactCopiesOf(id: string): CatalogEntry[] {
+    const entry = this.getEntry(id);
+    if (entry === undefined) return [];
+    return [...this.#indexes.catalog.entries()].filter((other) => other.textHash === entry.textHash && other.id !== id);
   }
 
   /** Some indexed article id (for examples), or undefined when empty. */
@@ -199,12 +213,31 @@ export class KindredEngine {
     return { live: graph.size(), tombstones: graph.tombstoneCount(), compacting: this.#compaction !== null };
   }
 
-  /** Related articles for a text that is not stored (a draft, an analyst's query). */
-  async findRelatedToText(input: { title?: string; text: string }, request: RelatedRequest): Promise<RelatedAnswer> {
+  /**
+   * Related articles for a text that is not stored (a draft, an analyst's query). The text's
+   * language is `input.lang` or detected; a language the model does not read, or a single
+   * word, is ranked by words alone and the answer's `warnings` say so; a text with no word that
+   * could tell one story from another is refused (core/related/query-text.ts).
+   */
+  async findRelatedToText(input: { title?: string; text: string; lang?: string | null }, request: RelatedRequest): Promise<TextRelatedAnswer> {
     if (request.relativeDates?.beforeArticle || request.relativeDates?.afterArticle) {
       throw new KindredError("invalid_parameter", 'A text has no publication date: "article" works as a date bound only for a stored article.', { parameter: "published_before" });
     }
     const draft = { title: input.title ?? "", body: input.text };
+    const profile = this.store.analyzeText(draft.title, draft.body);
+    const verdict = judgeQueryText(profile, this.store.getTermStatistics(profile.terms.map((term) => term.stem)));
+    if (verdict.kind === "refuse") throw new KindredError("query_too_short", verdict.reason, { parameter: "text" });
+    const given = input.lang == null ? null : input.lang.trim().toLowerCase();
+    const lang = given ?? detectLanguage(`${draft.title}\n${draft.body}`);
+    const language = { code: lang, source: given !== null ? ("given" as const) : lang !== null ? ("detected" as const) : null };
+    const warnings: string[] = [];
+    const readable = modelReadsLanguage(this.#indexes.modelId, lang);
+    if (!readable) {
+      warnings.push(
+        `The model ${this.#indexes.modelId} does not read this text's language (${lang}, ${language.source}): it is ranked by shared words alone, and min_cosine is not applied.`,
+      );
+    }
+    if (verdict.kind === "words_only") warnings.push(verdict.warning);
     const passages = buildEmbedPassages(draft);
     let vector: Float32Array;
     for (let attempt = 1; ; attempt++) {
@@ -218,14 +251,15 @@ export class KindredEngine {
     const query: RelatedQueryArticle = {
       label: null,
       vector,
-      modelReadsIt: true,
-      profile: this.store.analyzeText(draft.title, draft.body),
+      modelReadsIt: readable && verdict.kind === "full",
+      profile,
       publishedMs: null,
       topics: [],
       textHash,
       signature: shingleSignature(bodyWithoutTitle(draft.title, draft.body) || draft.title),
     };
-    return findRelatedArticles(this.#rankingEnvironment(), query, request, { labels: new Set(), textHashes: new Set([textHash]) });
+    const answer = findRelatedArticles(this.#rankingEnvironment(), query, request, { labels: new Set(), textHashes: new Set([textHash]) });
+    return { ...answer, warnings, language };
   }
 
   /**

@@ -18,6 +18,8 @@ import { articleRoutes } from "./routes/article-routes.ts";
 import { articleWriteRoutes } from "./routes/article-write-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { relatedRoutes } from "./routes/related-routes.ts";
+import { storyRoutes } from "./routes/story-routes.ts";
+import { workbenchRoutes } from "./routes/workbench-routes.ts";
 import type { ServiceState } from "./service-state.ts";
 
 export interface AppOptions {
@@ -90,6 +92,7 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
   const widget = { ...defaultWidgetSettings, ...options.widget };
   const widgetScript = buildWidgetScript(widget);
   app.route("/", healthRoutes(state));
+  app.route("/", workbenchRoutes());
   app.get("/widget.js", (c) => {
     const headers = { etag: widgetScript.etag, "cache-control": "public, max-age=300" };
     if (matchesIfNoneMatch(c.req.header("if-none-match"), widgetScript.etag)) return c.body(null, 304, headers);
@@ -107,6 +110,7 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
     }),
   );
   app.route("/", articleRoutes(state, reads));
+  app.route("/", storyRoutes(state, reads));
   app.route(
     "/",
     articleWriteRoutes(state, {

@@ -138,6 +138,11 @@ export function relatedTextBodySchema(maxTextChars: number) {
     .object({
       text: z.string().trim().min(1, "must not be empty").max(maxTextChars, `must be at most ${maxTextChars} characters`),
       title: z.string().max(2_000, "must be at most 2000 characters").optional(),
+      /** The text's language (ISO 639-1, e.g. "de"); detected when absent. */
+      lang: z
+        .string()
+        .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/, 'must be a language code such as "en", "de" or "pt-BR"')
+        .optional(),
       k: kSchema,
       filters: z.object(wireFiltersShape).strict().default({ topics: [], exclude_topics: [], exclude: [] }),
       ...wireRankingShape,

@@ -45,7 +45,8 @@ describe("kindred CLI", () => {
   it("lists related articles by id, as a table and as JSON", async () => {
     const table = await kindred(["related", "c1", "--data-dir", dataDir, "--k", "2"]);
     expect(table.code).toBe(0);
-    expect(table.stdout.split("\n")[1]).toMatch(/^\s+1\s+-?\d+\.\d{3}\s+2025-05-20\s+c2\s+Inflation slows/);
+    // Line 1 is the table's header (issue 16); the first result follows it, with its cosine.
+    expect(table.stdout.split("\n")[2]).toMatch(/^\s*1\s+-?\d+\.\d{3}\s+-?\d\.\d{3}\s+2025-05-20\s+c2\s+Inflation slows/);
     const json = await kindred(["related", "c1", "--data-dir", dataDir, "--topics", "sport", "--json"]);
     expect(JSON.parse(json.stdout)).toMatchObject({ article: "c1", results: [{ id: "s1" }] });
   });

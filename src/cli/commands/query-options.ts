@@ -2,6 +2,7 @@ import type { RelatedRequest } from "../../engine/kindred-engine.ts";
 import type { ScoredCandidate } from "../../core/related/rank-related.ts";
 import { parseParameters, relatedQuerySchema, toRankingOptions, toRelatedFilters, toRelativeDates } from "../../http/wire-schemas.ts";
 import { presentResult } from "../../http/present.ts";
+import { formatTable, terminalWidth, type TableColumn } from "../text-table.ts";
 
 /** Flags shared by `related` and `similar`: the same filters as the HTTP API. */
 export const queryOptions = {
@@ -23,16 +24,13 @@ export const queryOptions = {
   json: { type: "boolean" },
 } as const;
 
-export const queryOptionsHelp = `Query options:
-  --k N                   how many results (1-100, default 10)
+const commonQueryOptionsHelp = `  --k N                   how many results (1-100, default 10)
   --topics A,B            only articles with any of these topics
   --exclude-topics A,B    no articles with any of these topics
   --since DATE            published on or after DATE (ISO 8601)
   --until DATE            published on or before DATE (a date includes the whole day)
-  --exclude ID,ID         leave these article ids out
-  --published-before D    published at or before D: "article" (the query article's time) or a date
-  --published-after D     published at or after D: "article" or a date
-  --mode M                hybrid (default: embeddings and words fused), dense or lexical
+  --exclude ID,ID         leave these article ids out`;
+const rankingOptionsHelp = `  --mode M                hybrid (default: embeddings and words fused), dense or lexical
   --fold-duplicates B     fold copies of one text into one result (default true)
   --diversity X           0 (default) to 1: trade relevance for variety (MMR)
   --half-life-days N      favour recent articles: a result loses half its recency credit every N days
@@ -40,6 +38,24 @@ export const queryOptionsHelp = `Query options:
   --min-cosine X          leave out results whose embedding cosine is below X (-1 to 1)
   --explain               show what each score is made of
   --json                  print JSON instead of a table`;
+
+/** Help for \`related ID\`: a stored article has a date, so bounds relative to it work. */
+export const queryOptionsHelp = `Query options:
+${commonQueryOptionsHelp}
+  --published-before D    published at or before D: "article" (the query article's time) or a date
+  --published-after D     published at or after D: "article" or a date
+${rankingOptionsHelp}`;
+
+/** Help for \`similar\`: a free text has no date, so no bounds relative to it. */
+export const textQueryOptionsHelp = `Query options:
+${commonQueryOptionsHelp}
+${rankingOptionsHelp}`;
+
+/** The query flags of \`similar\`: those of \`related\` without the bounds relative to the query article. */
+export const textQueryOptions = Object.fromEntries(Object.entries(queryOptions).filter(([name]) => !name.startsWith("published-"))) as Omit<
+  typeof queryOptions,
+  "published-before" | "published-after"
+>;
 
 const splitList = (values: string[] | undefined) => (values ?? []).flatMap((value) => value.split(",")).map((value) => value.trim()).filter(Boolean);
 
@@ -72,7 +88,10 @@ export function toRelatedRequest(values: Record<string, unknown>): RelatedReques
 
 const optional = (name: string, value: unknown) => (value === undefined ? {} : { [name]: value });
 
-/** Prints results as an aligned table, or JSON with `--json`. */
+/**
+ * Prints results as a table with a header (rank, score, cosine, date, id, title fitted to the
+ * terminal, URL), or JSON with `--json`. With `--explain`, each result's parts follow its row.
+ */
 export function printResults(results: readonly (ScoredCandidate & Parameters<typeof presentResult>[0])[], asJson: boolean, header: Record<string, unknown> = {}): void {
   if (asJson) {
     process.stdout.write(`${JSON.stringify({ ...header, results: results.map(presentResult) }, null, 2)}\n`);
@@ -82,10 +101,28 @@ export function printResults(results: readonly (ScoredCandidate & Parameters<typ
     process.stdout.write("no related articles match\n");
     return;
   }
+  const columns: TableColumn[] = [
+    { header: "#", align: "right" },
+    { header: "score", align: "right" },
+    { header: "cosine", align: "right" },
+    { header: "date" },
+    { header: "id" },
+    { header: "title", flexible: true },
+    { header: "url" },
+  ];
+  const rows = results.map((result, index) => [
+    String(index + 1),
+    result.score.toFixed(3),
+    result.cosine === undefined ? "" : result.cosine.toFixed(3),
+    result.entry.publishedAt?.slice(0, 10) ?? "",
+    result.entry.id,
+    result.entry.title,
+    result.entry.url ?? "",
+  ]);
+  const lines = formatTable(columns, rows, terminalWidth()).split("\n");
+  process.stdout.write(`${lines[0]}\n`);
   results.forEach((result, index) => {
-    const date = result.entry.publishedAt?.slice(0, 10) ?? "          ";
-    const title = result.entry.title.length > 100 ? `${result.entry.title.slice(0, 99)}…` : result.entry.title;
-    process.stdout.write(`${String(index + 1).padStart(3)}  ${result.score.toFixed(3)}  ${date}  ${result.entry.id}  ${title}\n`);
+    process.stdout.write(`${lines[index + 1]}\n`);
     const why = result.explanation;
     if (why !== undefined) {
       const parts = Object.entries(why.parts).filter(([, value]) => value !== 0).map(([name, value]) => `${name} ${value.toFixed(3)}`);
@@ -94,7 +131,7 @@ export function printResults(results: readonly (ScoredCandidate & Parameters<typ
         why.sharedTopics.length > 0 ? `topics: ${why.sharedTopics.join(", ")}` : "",
         why.folded.length > 0 ? `folded: ${why.folded.join(", ")}` : "",
       ].filter(Boolean);
-      process.stdout.write(`       = ${parts.join(" + ")}  (cosine ${why.cosine.toFixed(3)}, bm25 ${why.bm25.toFixed(2)})${extra.length > 0 ? `; ${extra.join("; ")}` : ""}\n`);
+      process.stdout.write(`     = ${parts.join(" + ")}  (bm25 ${why.bm25.toFixed(2)})${extra.length > 0 ? `; ${extra.join("; ")}` : ""}\n`);
     }
   });
 }

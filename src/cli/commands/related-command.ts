@@ -1,6 +1,5 @@
-import { openEngine } from "../../engine/open-engine.ts";
-import { createLogger } from "../../log/logger.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
+import { openIndexForReading } from "../open-index.ts";
 import { print } from "./index-command.ts";
 import { printResults, queryOptions, queryOptionsHelp, toRelatedRequest } from "./query-options.ts";
 
@@ -20,8 +19,9 @@ export async function runRelatedCommand(args: string[]): Promise<number> {
     return 2;
   }
   const request = toRelatedRequest(values);
-  const config = configFromFlags(values);
-  const { engine, close } = await openEngine(config, createLogger(config.logLevel));
+  // Logs only when asked for (--log-level info) or when something is wrong: the table is the output.
+  const config = configFromFlags(values, { logLevel: "warn" });
+  const { engine, close } = await openIndexForReading(config);
   try {
     const answer = engine.findRelatedToArticle(positionals[0]!, request);
     if (!values.json) process.stdout.write(`related to ${answer.article.id}: ${answer.article.title}\n`);

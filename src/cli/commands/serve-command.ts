@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
+import { KindredError } from "../../core/errors.ts";
 import { openEngine, type OpenedEngine } from "../../engine/open-engine.ts";
 import { EventRecorder } from "../../events/event-recorder.ts";
 import { SqliteEventStore } from "../../events/sqlite-event-store.ts";
@@ -55,16 +56,16 @@ export async function runServeCommand(args: string[]): Promise<number> {
     events,
     eventsPerMinutePerClient: config.eventsPerMinutePerClient,
   });
-  if (!config.apiKeys.some((key) => key.scopes.includes("write"))) {
-    logger.warn("no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, README \"API keys\")");
-  }
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, config.host, config.port)));
   });
   const port = (server.address() as AddressInfo).port;
+  if (!config.apiKeys.some((key) => key.scopes.includes("write"))) {
+    logger.warn("no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, README \"API keys\")");
+  }
 
   let opened: OpenedEngine | null = null;
   const timers: NodeJS.Timeout[] = [];
@@ -131,4 +132,13 @@ export async function runServeCommand(args: string[]): Promise<number> {
       (example === undefined ? "" : `  try: curl 'http://${host}:${port}/v1/articles/${encodeURIComponent(example)}/related?k=5'\n`),
   );
   return new Promise<number>(() => {});
+}
+
+/** A port that cannot be had, said in one line that names the setting to change. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const fix = "choose another with --port N (or PORT=N, or \"port\" in kindred.config.json)";
+  if (error.code === "EADDRINUSE") return new KindredError("invalid_config", `Port ${port} on ${host} is already in use by another process; ${fix}.`, { parameter: "port" });
+  if (error.code === "EACCES") return new KindredError("invalid_config", `Port ${port} on ${host} needs privileges this process lacks; ${fix}.`, { parameter: "port" });
+  if (error.code === "EADDRNOTAVAIL") return new KindredError("invalid_config", `Host ${host} is not an address of this machine; choose another with --host (or HOST).`, { parameter: "host" });
+  return error;
 }

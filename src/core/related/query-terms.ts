@@ -37,6 +37,11 @@ very was we were what when where which while who whom why will with would you yo
 years told s t u us`.split(/\s+/),
 );
 
+/** True for an English function word or news boilerplate word (see `stopWords`). */
+export function isStopWord(word: string): boolean {
+  return stopWords.has(word);
+}
+
 /**
  * BM25's inverse document frequency as SQLite FTS5 computes it (fts5_aux.c): ln((N - n + 0.5) / (n + 0.5)),
  * floored at 1e-6 so very common terms count for almost nothing rather than less than nothing.

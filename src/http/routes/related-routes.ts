@@ -119,7 +119,7 @@ export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions)
     const body = parseParameters(textBodySchema, await readJsonBody(c), "body");
     const engine = readyEngine(state);
     const answer = await engine.findRelatedToText(
-      { text: body.text, ...(body.title === undefined ? {} : { title: body.title }) },
+      { text: body.text, ...(body.title === undefined ? {} : { title: body.title }), ...(body.lang === undefined ? {} : { lang: body.lang }) },
       { k: body.k, filters: toRelatedFilters(body.filters), ranking: toRankingOptions(body) },
     );
     return c.json({
@@ -129,6 +129,9 @@ export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions)
       folded_copies: answer.foldedCopies,
       plan: answer.plan,
       model: engine.modelId,
+      lang: answer.language.code,
+      lang_source: answer.language.source,
+      ...(answer.warnings.length === 0 ? {} : { warnings: answer.warnings }),
       took_ms: Math.round((performance.now() - started) * 1000) / 1000,
     });
   });

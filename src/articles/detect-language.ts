@@ -1,0 +1,26 @@
+import { eld } from "eld/small";
+
+/**
+ * Letters a text needs before its language is guessed: below this, n-gram detectors guess
+ * from a name or two ("Hegseth" comes out Norwegian), and a wrong guess would take the
+ * embedding away from an English query.
+ */
+const minLetters = 20;
+/** What the detector reads: the first characters are enough, and a long body costs no more. */
+const maxChars = 1_000;
+
+/**
+ * The language of a text (ISO 639-1), or null when it cannot be told reliably. Uses ELD
+ * (Nito-ELD, npm `eld`, Apache-2.0: pure JavaScript, no dependencies, 60 languages, maintained),
+ * its small database, and only its answers it reports as reliable.
+ *
+ * @example
+ *   detectLanguage("Ein schweres Erdbeben hat die Westküste Japans erschüttert."); // "de"
+ *   detectLanguage("quake"); // null
+ */
+export function detectLanguage(text: string): string | null {
+  const sample = text.slice(0, maxChars);
+  if ((sample.match(/\p{L}/gu)?.length ?? 0) < minLetters) return null;
+  const result = eld.detect(sample);
+  return result.language !== "" && result.isReliable() ? result.language : null;
+}

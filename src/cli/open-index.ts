@@ -1,0 +1,23 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config/config.ts";
+import { KindredError } from "../core/errors.ts";
+import { openEngine, type OpenedEngine } from "../engine/open-engine.ts";
+import { createLogger } from "../log/logger.ts";
+import { databaseFileName } from "../store/sqlite-article-store.ts";
+
+/**
+ * Opens an existing index for a command that only reads it (`related`, `similar`, `story`).
+ * A data directory holding no index is refused, naming it: opening it would create an empty
+ * one, and a mistyped `--data-dir` would then answer "no article with id ..." for everything.
+ */
+export async function openIndexForReading(config: Config): Promise<OpenedEngine> {
+  if (!existsSync(join(config.dataDir, databaseFileName))) {
+    throw new KindredError(
+      "invalid_parameter",
+      `No index in ${config.dataDir} (no ${databaseFileName} there). Give the directory you indexed into with --data-dir (or KINDRED_DATA_DIR), or build one with \`kindred index FILE --data-dir ${config.dataDir}\`.`,
+      { parameter: "data-dir" },
+    );
+  }
+  return openEngine(config, createLogger(config.logLevel));
+}
