@@ -153,7 +153,9 @@ export class KindredEngine {
       label,
       vector,
       modelReadsIt: modelReadsLanguage(indexes.modelId, article.lang),
-      profile: this.store.getLexicalProfile(label) ?? { terms: [], tokens: 0 },
+      profile: () => this.store.getLexicalProfile(label) ?? { terms: [], tokens: 0 },
+      words: indexes.documents.wordsOf(label),
+      documentTerms: indexes.documents.termsOf(label) ?? { terms: new Int32Array(0), weights: new Float32Array(0), words: 0 },
       publishedMs: article.publishedMs,
       topics: article.topics,
       textHash: article.textHash,
@@ -202,11 +204,14 @@ export class KindredEngine {
       if (attempt >= modelSwitchAttempts) throw modelSwitchedError(modelId, this.#indexes.modelId);
     }
     const textHash = hashArticleText(draft);
+    const profile = this.store.analyzeText(draft.title, draft.body);
     const query: RelatedQueryArticle = {
       label: null,
       vector,
       modelReadsIt: true,
-      profile: this.store.analyzeText(draft.title, draft.body),
+      profile: () => profile,
+      words: profile.tokens,
+      documentTerms: this.#indexes.documents.termsOfProfile(profile),
       publishedMs: null,
       topics: [],
       textHash,
@@ -448,6 +453,7 @@ export class KindredEngine {
     if (this.#centroid?.exact !== exact) this.#centroid = new VectorCentroid(exact);
     return {
       indexes: this.#searchIndexes(),
+      documents: this.#indexes.documents,
       lexicon: this.store,
       noiseTopics: this.#noiseTopics,
       nowMs: (this.options.now ?? Date.now)(),
