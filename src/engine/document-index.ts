@@ -125,14 +125,16 @@ export class DocumentIndex {
         scores[label]! += factor * postingWeights[i]!;
       }
     }
-    // Rank by the partial dot product over a (possibly stale) norm, then score the best exactly.
-    const shortlist: { label: number; score: number }[] = [];
+    // Rank by the partial dot product over a (possibly stale) norm, keeping the best few in a
+    // min-heap (no sort of every article touched), then score those exactly.
+    const keep = Math.max(want * 2, want + 20);
+    const heap = new MinHeap(keep);
     for (const label of touched) {
-      if (accept(label)) shortlist.push({ label, score: scores[label]! / (this.#cachedNorm(label) || 1) });
+      if (accept(label)) heap.offer(label, scores[label]! / (this.#cachedNorm(label) || 1));
       scores[label] = 0;
     }
-    shortlist.sort((a, b) => b.score - a.score || a.label - b.label);
-    const exact = shortlist.slice(0, Math.max(want * 2, want + 20)).map(({ label }) => ({ label, score: this.#cosineWeighted(weighted, label) }));
+    const shortlist = heap.items();
+    const exact = shortlist.map(({ label }) => ({ label, score: this.#cosineWeighted(weighted, label) }));
     exact.sort((a, b) => b.score - a.score || a.label - b.label);
     return exact.slice(0, want);
   }
@@ -278,4 +280,55 @@ function grow<T extends Int32Array | Float32Array | Float64Array>(array: T, size
   const grown = new (array.constructor as new (size: number) => T)(size);
   grown.set(array);
   return grown;
+}
+
+/** The `capacity` highest-scoring labels offered (ties: the lower label wins). */
+class MinHeap {
+  readonly #labels: Int32Array;
+  readonly #scores: Float64Array;
+  #size = 0;
+
+  constructor(readonly capacity: number) {
+    this.#labels = new Int32Array(capacity);
+    this.#scores = new Float64Array(capacity);
+  }
+
+  offer(label: number, score: number): void {
+    if (this.#size < this.capacity) {
+      let i = this.#size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.#worse(score, label, this.#scores[parent]!, this.#labels[parent]!)) break;
+        this.#labels[i] = this.#labels[parent]!;
+        this.#scores[i] = this.#scores[parent]!;
+        i = parent;
+      }
+      this.#labels[i] = label;
+      this.#scores[i] = score;
+      return;
+    }
+    if (this.capacity === 0 || this.#worse(score, label, this.#scores[0]!, this.#labels[0]!)) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= this.#size) break;
+      const right = left + 1;
+      const child = right < this.#size && this.#worse(this.#scores[right]!, this.#labels[right]!, this.#scores[left]!, this.#labels[left]!) ? right : left;
+      if (!this.#worse(this.#scores[child]!, this.#labels[child]!, score, label)) break;
+      this.#labels[i] = this.#labels[child]!;
+      this.#scores[i] = this.#scores[child]!;
+      i = child;
+    }
+    this.#labels[i] = label;
+    this.#scores[i] = score;
+  }
+
+  items(): { label: number; score: number }[] {
+    return Array.from({ length: this.#size }, (_, i) => ({ label: this.#labels[i]!, score: this.#scores[i]! }));
+  }
+
+  /** Whether (a, la) ranks below (b, lb). */
+  #worse(a: number, la: number, b: number, lb: number): boolean {
+    return a < b || (a === b && la > lb);
+  }
 }
