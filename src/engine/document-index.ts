@@ -130,7 +130,8 @@ export class DocumentIndex {
     const keep = Math.max(want * 2, want + 20);
     const heap = new MinHeap(keep);
     for (const label of touched) {
-      if (accept(label)) heap.offer(label, scores[label]! / (this.#cachedNorm(label) || 1));
+      const score = scores[label]! / (this.#cachedNorm(label) || 1);
+      if (heap.wouldKeep(label, score) && accept(label)) heap.offer(label, score);
       scores[label] = 0;
     }
     const shortlist = heap.items();
@@ -321,6 +322,11 @@ class MinHeap {
     }
     this.#labels[i] = label;
     this.#scores[i] = score;
+  }
+
+  /** Whether an offer would be kept (so the caller can skip a costlier check first). */
+  wouldKeep(label: number, score: number): boolean {
+    return this.#size < this.capacity || (this.capacity > 0 && !this.#worse(score, label, this.#scores[0]!, this.#labels[0]!));
   }
 
   items(): { label: number; score: number }[] {

@@ -131,7 +131,14 @@ function rankPool(
     // Whole-document cosine (issue 12): every pool member gets its exact score, and the best
     // matches by it join the pool.
     const { documents } = environment;
-    lexicalScoreOf = documents.scorer(query.documentTerms);
+    // Each pool member's cosine is computed once: the feedback round rescores the same pool.
+    const score = documents.scorer(query.documentTerms);
+    const scored = new Map<number, number>();
+    lexicalScoreOf = (label) => {
+      let value = scored.get(label);
+      if (value === undefined) scored.set(label, (value = score(label)));
+      return value;
+    };
     lexicalTerms = documents.usableStems(query.documentTerms);
     const wanted = hybrid ? fusionConstants.lexicalPool : poolSize;
     const hits = documents.search(query.documentTerms, wanted, (label) => {
