@@ -2,7 +2,7 @@ import type { ArticleStore } from "../store/article-store.ts";
 import type { LoadedIndexes } from "./load-indexes.ts";
 
 /**
- * Replays the store's change log onto the in-memory indexes (catalog, exact, graph), from
+ * Replays the store's change log onto the in-memory indexes (catalog, whole-document lexical index, exact, graph), from
  * `indexes.appliedSeq` on; returns how many labels changed. A metadata-only change updates
  * the catalog without touching the vectors. One synchronous pass: a read in between sees
  * each article either before or after, never half-applied. `onApplied` hears of each changed
@@ -15,6 +15,7 @@ export function applyStoreChanges(indexes: LoadedIndexes, store: ArticleStore, o
     const article = change.kind === "upsert" ? store.findByLabel(change.label) : null;
     if (article === null) {
       indexes.catalog.remove(change.label);
+      indexes.documents.remove(change.label);
       indexes.exact.remove(change.label);
       indexes.graph.remove(change.label);
       indexes.embedHashes.delete(change.label);
@@ -25,6 +26,12 @@ export function applyStoreChanges(indexes: LoadedIndexes, store: ArticleStore, o
       indexes.exact.upsert(change.label, vector);
       indexes.graph.upsert(change.label, vector);
       indexes.embedHashes.set(change.label, article.embedHash);
+    }
+    // The text's profile changes only with the text; a metadata-only change keeps its vector.
+    if (indexes.catalog.get(change.label)?.textHash !== article.textHash || !indexes.documents.has(change.label)) {
+      const profile = store.getLexicalProfile(change.label);
+      if (profile === null) indexes.documents.remove(change.label);
+      else indexes.documents.upsert(change.label, profile);
     }
     indexes.catalog.upsert(article);
   }

@@ -11,6 +11,7 @@ import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from
 import { dot } from "../core/vector-math.ts";
 import { normalizeInPlace } from "../embed/embedder.ts";
 import type { ArticleStore } from "../store/article-store.ts";
+import type { DocumentIndex, SparseTerms } from "./document-index.ts";
 import { searchCandidates, type SearchIndexes, type SearchPlan } from "./search-candidates.ts";
 
 /** The query article (stored or a draft) as the ranking sees it. */
@@ -23,7 +24,12 @@ export interface RelatedQueryArticle {
    * (`dense` mode still uses the vector, as asked).
    */
   modelReadsIt: boolean;
-  profile: LexicalProfile;
+  /** Its lexical profile, read only when an explanation needs its terms (no SQL on the usual query path). */
+  profile: () => LexicalProfile;
+  /** Tokens in its title and body (how much of it the encoder's window leaves unread). */
+  words: number;
+  /** Its whole-document vector in the lexical channel (engine/document-index.ts). */
+  documentTerms: SparseTerms;
   publishedMs: number | null;
   topics: readonly string[];
   textHash: string | null;
@@ -63,6 +69,8 @@ export type LexicalSource = Pick<ArticleStore, "getTermStatistics" | "searchLexi
 
 export interface RankingEnvironment {
   indexes: SearchIndexes;
+  /** The whole-document lexical channel. */
+  documents: DocumentIndex;
   lexicon: LexicalSource;
   noiseTopics: ReadonlySet<string>;
   nowMs: number;
@@ -117,26 +125,32 @@ function rankPool(
   if (useDense) ({ plan, floor: floorScore } = addDense(query.vector!));
 
   let queryTerms: QueryTerm[] = [];
+  let lexicalTerms: ReadonlySet<string> | null = null;
   let lexicalScoreOf = (_label: number) => 0;
   if (useLexical) {
-    const statistics = lexicon.getTermStatistics(query.profile.terms.map((term) => term.stem));
-    queryTerms = selectQueryTerms(query.profile, statistics);
-    const depth = Math.max(fusionConstants.lexicalDepth, 2 * poolSize);
-    const hits = lexicon.searchLexical(queryTerms.map((term) => term.surface), depth);
-    const scores = new Map(hits.map((hit) => [hit.label, hit.score]));
-    // Articles matched below the depth fetched score less than the last one: half of it stands in.
-    const below = hits.length < depth ? 0 : hits[hits.length - 1]!.score / 2;
-    lexicalScoreOf = (label) => scores.get(label) ?? below;
-    let taken = 0;
+    // Whole-document cosine (issue 12): every pool member gets its exact score, and the best
+    // matches by it join the pool.
+    const { documents } = environment;
+    // Each pool member's cosine is computed once: the feedback round rescores the same pool.
+    const score = documents.scorer(query.documentTerms);
+    const scored = new Map<number, number>();
+    lexicalScoreOf = (label) => {
+      let value = scored.get(label);
+      if (value === undefined) scored.set(label, (value = score(label)));
+      return value;
+    };
+    lexicalTerms = documents.usableStems(query.documentTerms);
     const wanted = hybrid ? fusionConstants.lexicalPool : poolSize;
-    for (const hit of hits) {
-      if (taken >= wanted) break;
-      const entry = indexes.catalog.get(hit.label);
-      if (entry === undefined || !accept(entry)) continue;
-      taken++;
-      if (!pool.has(hit.label)) pool.set(hit.label, { entry, denseScore: 0, lexicalScore: 0, cosine: 0 });
+    const hits = documents.search(query.documentTerms, wanted, (label) => {
+      const entry = indexes.catalog.get(label);
+      return entry !== undefined && accept(entry);
+    });
+    for (const hit of hits) if (!pool.has(hit.label)) pool.set(hit.label, { entry: indexes.catalog.get(hit.label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
+    if (!hybrid) saturated ||= hits.length >= wanted;
+    if (ranking.explain) {
+      const profile = query.profile();
+      queryTerms = selectQueryTerms(profile, lexicon.getTermStatistics(profile.terms.map((term) => term.stem)));
     }
-    if (!hybrid) saturated ||= taken >= wanted || hits.length >= depth;
   }
 
   // The hybrid fuses centred cosines (centered-cosine.ts); a single dense channel keeps the plain cosine.
@@ -149,9 +163,9 @@ function rankPool(
       candidate.lexicalScore = lexicalScoreOf(candidate.entry.label);
     }
   };
-  const weights = { dense: useDense ? 1 : 0, lexical: useLexical ? (hybrid ? lexicalWeightFor(query.profile.tokens) : 1) : 0 };
-  const context = fusionContext(environment, query, ranking, weights, hybrid);
   scorePool(useDense ? query.vector : null);
+  const weights = { dense: useDense ? 1 : 0, lexical: useLexical ? (hybrid ? lexicalWeightFor(query.words) : 1) : 0 };
+  const context = fusionContext(environment, query, ranking, weights, hybrid);
   let ranked = fuseCandidates([...pool.values()], context);
 
   // Feedback (Rocchio 1971; issue 4 research: +0.5-0.9 points on every set): the query vector moves
@@ -207,7 +221,7 @@ function rankPool(
     mode: ranking.mode,
     window: { labels: [...pool.keys()], floorScore },
     expandedProbe,
-    lexicalTerms: useLexical ? new Set(queryTerms.map((term) => term.stem)) : null,
+    lexicalTerms,
   };
   return { answer, saturated, groups: groups.length };
 }
@@ -227,3 +241,4 @@ function fusionContext(environment: RankingEnvironment, query: RelatedQueryArtic
     recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: environment.nowMs },
   };
 }
+

@@ -7,6 +7,7 @@ import type { GraphManifest } from "../vectors/graph-manifest.ts";
 import { HnswVectorIndex, type HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { readGraphVectors } from "../vectors/read-graph-vectors.ts";
 import { ArticleCatalog } from "./article-catalog.ts";
+import { DocumentIndex } from "./document-index.ts";
 
 export interface LoadedIndexes {
   /** The model whose vectors these are, and their width. */
@@ -15,6 +16,8 @@ export interface LoadedIndexes {
   graph: HnswVectorIndex;
   exact: ExactVectorIndex;
   catalog: ArticleCatalog;
+  /** The whole-document lexical channel, from the stored lexical profiles. */
+  documents: DocumentIndex;
   embedHashes: Map<number, string>;
   /** The store change sequence number everything in memory reflects. */
   appliedSeq: number;
@@ -44,9 +47,12 @@ export function loadIndexes(
   const appliedSeq = store.latestSeq();
   const catalog = new ArticleCatalog();
   const embedHashes = new Map<number, string>();
+  const documents = new DocumentIndex();
   for (const article of store.listSummaries()) {
     catalog.upsert(article);
     embedHashes.set(article.label, article.embedHash);
+    const profile = store.getLexicalProfile(article.label);
+    if (profile !== null) documents.upsert(article.label, profile);
   }
 
   let graphDir = dataDir;
@@ -85,10 +91,10 @@ export function loadIndexes(
       if (graphDir !== dataDir) {
         // Put the new model's graph in place, so the next start loads it from there.
         if (saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger)) removeNextGraph(dataDir, modelId);
-        return { modelId, dimensions, graph, exact, catalog, embedHashes, appliedSeq, graphSource: "loaded" };
+        return { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource: "loaded" };
       }
       removeNextGraph(dataDir, modelId);
-      return { modelId, dimensions, graph, exact, catalog, embedHashes, appliedSeq, graphSource: changes.length > 0 ? "replayed" : "loaded" };
+      return { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource: changes.length > 0 ? "replayed" : "loaded" };
     }
     logger.warn({ graph: graph.size(), store: catalog.size() }, "graph and store disagree after replay; rebuilding the graph");
   } else if (saved.status === "unusable") {
@@ -102,7 +108,7 @@ export function loadIndexes(
   for (const label of exact.labels()) graph.upsert(label, exact.getVector(label)!);
   if (graph.size() > 0 && saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger)) store.pruneChangesThrough(appliedSeq);
   removeNextGraph(dataDir, modelId);
-  return { modelId, dimensions, graph, exact, catalog, embedHashes, appliedSeq, graphSource: graph.size() > 0 ? "rebuilt" : "empty" };
+  return { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource: graph.size() > 0 ? "rebuilt" : "empty" };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Config } from "../config/config.ts";
 import { bootstrapInterval, pairedDifferenceInterval, type Interval } from "../core/eval/bootstrap-interval.ts";
 import { ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision, type Judged } from "../core/eval/relevance-metrics.ts";
 import type { RankingMode } from "../core/related/ranking-options.ts";
+import { rankByTfidf, type BaselineDocument } from "../core/eval/tfidf-baseline.ts";
 import { noFilters } from "../core/related/related-filters.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { openEngine } from "../engine/open-engine.ts";
@@ -33,15 +34,26 @@ const judgementSchema = z
   }))
   .refine((record): record is { id: string; label: string; story: string | null } => record.label !== undefined);
 
+/** What an evaluation can compare: kindred's ranking modes and the plain TF-IDF baseline (core/eval/tfidf-baseline.ts). */
+export type EvalMode = RankingMode | "tfidf";
+
+/** The text the TF-IDF baseline reads (the article schema's `text`, or a `body`). */
+const baselineTextSchema = z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  title: z.string().nullish(),
+  text: z.string().nullish(),
+  body: z.string().nullish(),
+});
+
 /** One configuration's results on one file: each metric's mean with its 95% bootstrap interval. */
 export interface ConfigReport {
-  mode: RankingMode;
+  mode: EvalMode;
   precisionLabel: Interval | null;
   precisionStory: Interval | null;
   ndcg: Interval | null;
   rPrecisionStory: Interval | null;
   /** Paired differences (this minus that) to each configuration listed before it, by mode. */
-  versus: Partial<Record<RankingMode, { precisionLabel: Interval | null; precisionStory: Interval | null }>>;
+  versus: Partial<Record<EvalMode, { precisionLabel: Interval | null; precisionStory: Interval | null; rPrecisionStory: Interval | null }>>;
   /** Copies folded into results, summed over every query. */
   foldedCopies: number;
   queryMsP50: number;
@@ -62,13 +74,15 @@ export interface EvalReport {
 export interface EvalOptions {
   k: number;
   /** Ranking modes measured side by side on the same index (default: hybrid alone). */
-  compare?: readonly RankingMode[];
+  compare?: readonly EvalMode[];
+  /** Fold copies of one text into one result (default true, as served). */
+  foldDuplicates?: boolean;
   /** Reuse (and keep) this data directory instead of a temporary one. */
   dataDir?: string;
   /** An embedder to use instead of starting worker threads (tests, scripts). */
   embedder?: Embedder;
   onIndexProgress?: (progress: IndexProgress) => void;
-  onQueryProgress?: (progress: { done: number; total: number; mode: RankingMode }) => void;
+  onQueryProgress?: (progress: { done: number; total: number; mode: EvalMode }) => void;
 }
 
 /**
@@ -80,14 +94,19 @@ export interface EvalOptions {
 export async function runEval(file: string, config: Config, logger: Logger, options: EvalOptions): Promise<EvalReport> {
   const started = Date.now();
   const judgements = new Map<string, Judged>();
+  const modes = options.compare ?? ["hybrid"];
+  const baselineDocuments: BaselineDocument[] = [];
   for await (const record of readRecords(file)) {
     const parsed = judgementSchema.safeParse(record.value);
     if (parsed.success) judgements.set(parsed.data.id, { label: parsed.data.label!, story: parsed.data.story });
+    if (modes.includes("tfidf")) {
+      const text = baselineTextSchema.safeParse(record.value);
+      if (text.success) baselineDocuments.push({ id: text.data.id, title: text.data.title ?? "", text: text.data.text ?? text.data.body ?? "" });
+    }
   }
   const storySizes = countBy([...judgements.values()], (judged) => judged.story);
   const labelStorySizes = countBy([...judgements.values()], (judged) => `${judged.label}\u0000${judged.story ?? ""}`);
   const labelSizes = countBy([...judgements.values()], (judged) => judged.label);
-  const modes = options.compare ?? ["hybrid"];
 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kindred-eval-"));
   const { engine, close } = await openEngine({ ...config, dataDir, relatedCacheEntries: 0 }, logger, options.embedder === undefined ? {} : { embedder: options.embedder });
@@ -95,16 +114,25 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     const indexed = await indexFiles(engine, [file], { ...(options.onIndexProgress ? { onProgress: options.onIndexProgress } : {}) });
     const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
     const perMode: { p: number[]; ps: (number | null)[]; ndcg: number[]; rp: (number | null)[]; folded: number; latencies: number[] }[] = [];
+    const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, (query.story === null ? 0 : storySizes.get(query.story) ?? 0) - 1));
+    const baseline = modes.includes("tfidf") ? rankByTfidf(baselineDocuments, (id) => depthOf(judgements.get(id) ?? { label: "", story: null })) : null;
     for (const mode of modes) {
       const measured = { p: [] as number[], ps: [] as (number | null)[], ndcg: [] as number[], rp: [] as (number | null)[], folded: 0, latencies: [] as number[] };
       for (const [id, query] of queries) {
         const storySize = query.story === null ? 0 : storySizes.get(query.story) ?? 0;
-        const depth = Math.min(100, Math.max(options.k, storySize - 1));
+        const depth = depthOf(query);
         const queryStarted = performance.now();
-        const answer = engine.findRelatedToArticle(id, { k: depth, filters: noFilters, ranking: { mode, topicSignal: false } }, { cache: false });
+        let resultIds: string[];
+        if (mode === "tfidf") {
+          resultIds = baseline!.get(id) ?? [];
+        } else {
+          const ranking = { mode, topicSignal: false, ...(options.foldDuplicates === undefined ? {} : { foldDuplicates: options.foldDuplicates }) };
+          const answer = engine.findRelatedToArticle(id, { k: depth, filters: noFilters, ranking }, { cache: false });
+          measured.folded += answer.foldedCopies;
+          resultIds = answer.results.map((result) => result.entry.id);
+        }
         measured.latencies.push(performance.now() - queryStarted);
-        measured.folded += answer.foldedCopies;
-        const results = answer.results.map((result) => judgements.get(result.entry.id) ?? { label: "", story: null });
+        const results = resultIds.map((resultId) => judgements.get(resultId) ?? { label: "", story: null });
         const sameStory = query.story === null ? 0 : storySize - 1;
         const sameLabel = (labelSizes.get(query.label) ?? 1) - 1;
         const sameLabelSameStory = query.story === null ? 0 : (labelStorySizes.get(`${query.label}\u0000${query.story}`) ?? 1) - 1;
@@ -133,7 +161,11 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
           versus: Object.fromEntries(
             perMode.slice(0, index).map((earlier, earlierIndex) => [
               modes[earlierIndex]!,
-              { precisionLabel: pairedDifferenceInterval(measured.p, earlier.p), precisionStory: pairedDifferenceInterval(measured.ps, earlier.ps) },
+              {
+                precisionLabel: pairedDifferenceInterval(measured.p, earlier.p),
+                precisionStory: pairedDifferenceInterval(measured.ps, earlier.ps),
+                rPrecisionStory: pairedDifferenceInterval(measured.rp, earlier.rp),
+              },
             ]),
           ),
           foldedCopies: measured.folded,

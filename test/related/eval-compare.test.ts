@@ -47,4 +47,19 @@ describe("kindred eval", () => {
       withoutTopics!.configs.map((config) => [config.precisionLabel.mean, config.precisionStory.mean]),
     );
   });
+
+  it("measures the plain TF-IDF baseline beside kindred, with paired differences, and without folding on --fold false", async () => {
+    const file = write("baseline.jsonl", false);
+    const result = await kindred(["eval", file, "--compare", "tfidf,lexical", "--fold", "false", "--k", "3", "--json", "--workers", "1"]);
+    expect(result.code, result.stderr).toBe(0);
+    const [report] = JSON.parse(result.stdout) as { configs: { mode: string; precisionLabel: { mean: number }; foldedCopies: number; versus: Record<string, { rPrecisionStory: { mean: number } | null }> }[] }[];
+    expect(report!.configs.map((config) => config.mode)).toEqual(["tfidf", "lexical"]);
+    expect(report!.configs[0]!.precisionLabel.mean).toBeGreaterThan(0.5);
+    expect(report!.configs[0]!.versus).toEqual({});
+    expect(report!.configs[1]!.versus["tfidf"]!.rPrecisionStory).not.toBeNull();
+    expect(report!.configs.map((config) => config.foldedCopies)).toEqual([0, 0]);
+    const refused = await kindred(["eval", file, "--fold", "maybe"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("--fold takes true or false");
+  });
 });

@@ -1,6 +1,5 @@
-import { runEval, type ConfigReport, type EvalReport } from "../../eval/run-eval.ts";
+import { runEval, type ConfigReport, type EvalMode, type EvalReport } from "../../eval/run-eval.ts";
 import type { Interval } from "../../core/eval/bootstrap-interval.ts";
-import type { RankingMode } from "../../core/related/ranking-options.ts";
 import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
 import { KindredError } from "../../core/errors.ts";
@@ -18,18 +17,20 @@ ranking (in labelled files they are the labels).
 
 Options:
   --k N                   list length measured (default 10)
-  --compare M,M           ranking modes side by side on one index: lexical, dense, hybrid
-                          (default hybrid); each mode also shows its paired difference to
-                          every mode listed before it, with its interval
+  --compare M,M           ranking modes side by side on one index: lexical, dense, hybrid,
+                          and tfidf, the plain whole-document TF-IDF cosine baseline of
+                          ../shared/eval/README.md (default hybrid); each mode also shows its
+                          paired difference to every mode listed before it, with its interval
+  --fold true|false       fold copies of one text into one result (default true, as served)
   --json                  print the report as JSON
   --data-dir DIR          keep the index in DIR (re-running then re-embeds nothing)
 ${sharedOptionsHelp.replace(/^  --data-dir.*\n/m, "")}`;
 
-const modes: readonly RankingMode[] = ["hybrid", "dense", "lexical"];
+const modes: readonly EvalMode[] = ["hybrid", "dense", "lexical", "tfidf"];
 
 /** `kindred eval FILE` */
 export async function runEvalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { k: { type: "string" }, json: { type: "boolean" }, compare: { type: "string" } }, true);
+  const { values, positionals } = parseCommandArgs(args, { k: { type: "string" }, json: { type: "boolean" }, compare: { type: "string" }, fold: { type: "string" } }, true);
   if (values.help) return print(evalHelp);
   if (positionals.length === 0) {
     process.stderr.write(`kindred eval: give at least one labelled FILE.\n\n${evalHelp}\n`);
@@ -42,6 +43,9 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   if (unknown !== undefined || compare.length === 0) {
     throw new KindredError("invalid_parameter", `--compare takes modes from ${modes.join(", ")}; got "${unknown ?? ""}".`, { parameter: "compare" });
   }
+  if (values.fold !== undefined && values.fold !== "true" && values.fold !== "false") {
+    throw new KindredError("invalid_parameter", `--fold takes true or false; got "${values.fold}".`, { parameter: "fold" });
+  }
   const config = configFromFlags(values, { logLevel: "warn" });
   const logger = createLogger(config.logLevel);
   const reports: EvalReport[] = [];
@@ -51,7 +55,8 @@ export async function runEvalCommand(args: string[]): Promise<number> {
       reports.push(
         await runEval(file, config, logger, {
           k,
-          compare: compare as RankingMode[],
+          compare: compare as EvalMode[],
+          ...(values.fold === undefined ? {} : { foldDuplicates: values.fold === "true" }),
           ...(values["data-dir"] === undefined ? {} : { dataDir: config.dataDir }),
           onIndexProgress: ({ done }) => bar.update(done),
           onQueryProgress: ({ done, total, mode }) => process.stderr.write(`${mode}: ${done}/${total} queries\n`),
@@ -76,6 +81,7 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
   const versusRows = compared.slice(0, -1).flatMap((mode): [string, (column: { report: EvalReport; config: ConfigReport }) => string][] => [
     [`P@${k} (label) - ${mode}`, ({ config }) => difference(config.versus[mode]?.precisionLabel)],
     [`P@${k} (story) - ${mode}`, ({ config }) => difference(config.versus[mode]?.precisionStory)],
+    [`R-precision (story) - ${mode}`, ({ config }) => difference(config.versus[mode]?.rPrecisionStory)],
   ]);
   const rows: [string, (column: { report: EvalReport; config: ConfigReport }) => string][] = [
     ["articles", ({ report }) => String(report.evaluated)],

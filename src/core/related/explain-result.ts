@@ -7,7 +7,10 @@ import { topicWordKeys } from "./topic-similarity.ts";
 /** Why one result is in the list: the parts of its score (they add up to it) and what they rest on. */
 export interface Explanation {
   parts: ScoreParts;
-  /** Cosine similarity of the embeddings, and BM25 of the query's terms: the raw channel scores. */
+  /**
+   * Cosine similarity of the embeddings, and the lexical channel's score: the raw channel scores.
+   * `bm25` keeps its wire name; since issue 12 it is the whole-document TF-IDF cosine.
+   */
   cosine: number;
   bm25: number;
   /** Its topics that the topic part rests on: the query's own, or ones sharing a word with them (noise topics left out). */

@@ -6,7 +6,7 @@ export interface PoolCandidate {
   entry: CatalogEntry;
   /** Inner product with the (possibly feedback-expanded) query vector; what the dense part fuses. */
   denseScore: number;
-  /** BM25 of the query's terms (0 when it holds none of them). */
+  /** Whole-document TF-IDF cosine with the query (engine/document-index.ts; 0 when they share no term). */
   lexicalScore: number;
   /** Cosine similarity of the two articles' embeddings, in [-1, 1]: reported, never fused. */
   cosine: number;

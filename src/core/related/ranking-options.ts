@@ -48,22 +48,25 @@ export const defaultRankingOptions: RankingOptions = Object.freeze({
 export const fusionConstants = Object.freeze({
   /** Dense candidates taken by the hybrid (at least 2k + 50). */
   densePool: 100,
-  /** Lexical candidates added to the pool: few, since a shared name alone (another Hegseth story) is weak evidence. */
-  lexicalPool: 30,
-  /** Lexical matches scored: pool members below this depth get half the lowest score fetched. */
-  lexicalDepth: 200,
   /**
-   * Weight of the lexical part. The encoder reads about the first 90 words (128 tokens) of each
-   * passage and averages passages, so it blurs what tells one long story from a similar one;
-   * BM25 reads everything. So the lexical weight rises with the share of the query the lead
-   * window does not cover: `short` when it covers all of it, up to `long`. Measured (README, "How
-   * relatedness is measured"): 0.25 keeps short items on topic (the demo query; agnews); on long
-   * articles split in two halves, finding the other half rose from 0.438 (0.25 throughout) to
-   * 0.449 with this rule, at 0.2 points of topic precision on bbc; `long` 1 found no more
-   * halves and cost more topic precision.
+   * Lexical candidates added to the pool (the best by whole-document cosine): few, since a
+   * shared name alone (another Hegseth story) is weak evidence. Every pool member gets its
+   * exact lexical score whichever channel brought it.
+   */
+  lexicalPool: 30,
+  /**
+   * Weight of the lexical part (whole-document TF-IDF cosine, engine/document-index.ts). The
+   * encoder reads about the first 90 words (128 tokens) of each passage and averages passages,
+   * so it blurs what tells one long story from a similar one; the lexical channel reads
+   * everything. So the lexical weight rises with the share of the query the lead window does
+   * not cover: `short` when it covers all of it, up to `long`. Short items keep 0.25, which
+   * keeps them on topic (the demo query; agnews); long articles grouped by event (issue 12:
+   * giveme5w1h, gva, held-out sets) are told apart by their specifics, which the whole-document
+   * cosine sees and the encoder does not, so `long` is 1.25: 2 gained nothing more on giveme5w1h
+   * and cost bbc half a point of topic precision (README, "How relatedness is measured").
    */
   lexicalWeightShort: 0.25,
-  lexicalWeightLong: 0.75,
+  lexicalWeightLong: 1.25,
   encoderWindowWords: 90,
   /** Same story: published close in time to the query article, exp(-|days apart| / 14). */
   proximityWeight: 1,

@@ -1,0 +1,340 @@
+import type { LexicalProfile } from "../core/related/lexical-profile.ts";
+import { documentTermWeight, idfOf, usableTerm, type DocumentWeighting, defaultDocumentWeighting } from "../core/related/document-weights.ts";
+
+/** A sparse document vector before idf: term ids ascending, with their idf-free weights. */
+export interface SparseTerms {
+  terms: Int32Array;
+  weights: Float32Array;
+  /** Tokens in the text it came from. */
+  words: number;
+}
+
+/**
+ * The whole-document lexical channel (issue 12): one sparse weighted vector per article over all
+ * its terms (core/related/document-weights.ts), an inverted index to find candidates, and exact
+ * cosine over them, all in memory in typed arrays and kept in step with every write (the engine
+ * replays the store's change log onto it as onto the catalog and the vector indexes), so a
+ * query reads no SQL. Idf moves with every write, so weights are stored without it and it is
+ * applied when scoring; each article's norm is cached with the write count it was computed at
+ * and recomputed when it is older (exact scores), except while merely choosing candidates.
+ *
+ * @example
+ *   const index = new DocumentIndex();
+ *   index.upsert(7, profile);
+ *   index.search(index.termsOf(7)!, 50, (label) => label !== 7); // [{ label: 12, score: 0.41 }, ...]
+ */
+export class DocumentIndex {
+  readonly #weighting: DocumentWeighting;
+  readonly #termIds = new Map<string, number>();
+  readonly #stems: string[] = [];
+  #documentFrequency = new Int32Array(1024);
+  #postings: Int32Array[] = [];
+  #postingWeights: Float32Array[] = [];
+  #postingLengths = new Int32Array(1024);
+  readonly #documents = new Map<number, SparseTerms>();
+  #norms = new Float64Array(1024);
+  #normVersions = new Float64Array(1024).fill(-1);
+  #scores = new Float64Array(1024);
+  /** Goes up with every write: idf (and so every norm) may have moved. */
+  #version = 0;
+
+  constructor(weighting: DocumentWeighting = defaultDocumentWeighting) {
+    this.#weighting = weighting;
+  }
+
+  size(): number {
+    return this.#documents.size;
+  }
+
+  has(label: number): boolean {
+    return this.#documents.has(label);
+  }
+
+  /** Indexes (or re-indexes) an article from its lexical profile. */
+  upsert(label: number, profile: LexicalProfile): void {
+    this.remove(label);
+    this.#ensureLabel(label);
+    const vector = this.#vectorOf(profile, true);
+    this.#documents.set(label, vector);
+    vector.terms.forEach((term, index) => {
+      this.#documentFrequency[term]!++;
+      this.#appendPosting(term, label, vector.weights[index]!);
+    });
+    this.#normVersions[label] = -1;
+    this.#version++;
+  }
+
+  remove(label: number): void {
+    const vector = this.#documents.get(label);
+    if (vector === undefined) return;
+    this.#documents.delete(label);
+    for (const term of vector.terms) {
+      this.#documentFrequency[term]!--;
+      this.#removePosting(term, label);
+    }
+    this.#version++;
+  }
+
+  /** A stored article's vector (before idf), or undefined when it is not indexed. */
+  termsOf(label: number): SparseTerms | undefined {
+    return this.#documents.get(label);
+  }
+
+  /** Tokens in a stored article's title and body (0 when it is not indexed). */
+  wordsOf(label: number): number {
+    return this.#documents.get(label)?.words ?? 0;
+  }
+
+  /** The vector of a text that is not stored (a draft); terms the index has never seen are left out, as they match nothing. */
+  termsOfProfile(profile: LexicalProfile): SparseTerms {
+    return this.#vectorOf(profile, false);
+  }
+
+  /** The stems of a vector that take part in scoring (within the document-frequency bounds). */
+  usableStems(query: SparseTerms): Set<string> {
+    const stems = new Set<string>();
+    for (const term of query.terms) if (this.#usable(term)) stems.add(this.#stems[term]!);
+    return stems;
+  }
+
+  /**
+   * The `want` best articles by cosine with the query that `accept` lets through, best first
+   * (ties by label). Candidates come from the postings of the query's terms, strongest first,
+   * until a budget of postings is read (MoreLikeThis-style truncation, so a long article in a
+   * large collection stays cheap); those found are then scored exactly.
+   */
+  search(query: SparseTerms, want: number, accept: (label: number) => boolean): { label: number; score: number }[] {
+    if (want <= 0) return [];
+    const weighted = this.#weighQuery(query);
+    const order = [...weighted.terms.keys()].sort((a, b) => weighted.weights[b]! - weighted.weights[a]! || a - b);
+    const touched: number[] = [];
+    const scores = this.#scores;
+    let read = 0;
+    for (const index of order) {
+      const term = weighted.terms[index]!;
+      const postings = this.#postings[term]!;
+      const postingWeights = this.#postingWeights[term]!;
+      const length = this.#postingLengths[term]!;
+      if (read > 0 && read + length > this.#weighting.postingBudget) continue;
+      read += length;
+      const idf = weighted.idf[index]!;
+      const factor = weighted.weights[index]! * idf * idf;
+      for (let i = 0; i < length; i++) {
+        const label = postings[i]!;
+        if (scores[label] === 0) touched.push(label);
+        scores[label]! += factor * postingWeights[i]!;
+      }
+    }
+    // Rank by the partial dot product over a (possibly stale) norm, keeping the best few in a
+    // min-heap (no sort of every article touched), then score those exactly.
+    const keep = Math.max(want * 2, want + 20);
+    const heap = new MinHeap(keep);
+    for (const label of touched) {
+      const score = scores[label]! / (this.#cachedNorm(label) || 1);
+      if (heap.wouldKeep(label, score) && accept(label)) heap.offer(label, score);
+      scores[label] = 0;
+    }
+    const shortlist = heap.items();
+    const exact = shortlist.map(({ label }) => ({ label, score: this.#cosineWeighted(weighted, label) }));
+    exact.sort((a, b) => b.score - a.score || a.label - b.label);
+    return exact.slice(0, want);
+  }
+
+  /** A scorer of exact cosines between the query and stored articles (0 for one not indexed). */
+  scorer(query: SparseTerms): (label: number) => number {
+    const weighted = this.#weighQuery(query);
+    return (label) => this.#cosineWeighted(weighted, label);
+  }
+
+  #weighQuery(query: SparseTerms): { terms: Int32Array; weights: Float64Array; idf: Float64Array; norm: number } {
+    const kept: number[] = [];
+    for (let i = 0; i < query.terms.length; i++) if (this.#usable(query.terms[i]!)) kept.push(i);
+    const terms = new Int32Array(kept.length);
+    const weights = new Float64Array(kept.length);
+    const idf = new Float64Array(kept.length);
+    let normSquared = 0;
+    kept.forEach((i, index) => {
+      const term = query.terms[i]!;
+      terms[index] = term;
+      idf[index] = idfOf(this.#documentFrequency[term]!, this.#documents.size);
+      weights[index] = query.weights[i]!;
+      normSquared += (weights[index]! * idf[index]!) ** 2;
+    });
+    const norm = Math.sqrt(normSquared) || 1;
+    for (let index = 0; index < weights.length; index++) weights[index]! /= norm;
+    return { terms, weights, idf, norm };
+  }
+
+  /** Cosine of the weighted query (unit length over usable terms) with a stored article. */
+  #cosineWeighted(query: { terms: Int32Array; weights: Float64Array; idf: Float64Array }, label: number): number {
+    const document = this.#documents.get(label);
+    if (document === undefined) return 0;
+    let dotProduct = 0;
+    let i = 0;
+    let j = 0;
+    while (i < query.terms.length && j < document.terms.length) {
+      const a = query.terms[i]!;
+      const b = document.terms[j]!;
+      if (a === b) {
+        dotProduct += query.weights[i]! * query.idf[i]! * query.idf[i]! * document.weights[j]!;
+        i++;
+        j++;
+      } else if (a < b) i++;
+      else j++;
+    }
+    const norm = this.#freshNorm(label);
+    return norm === 0 ? 0 : dotProduct / norm;
+  }
+
+  #cachedNorm(label: number): number {
+    return this.#normVersions[label]! < 0 ? this.#freshNorm(label) : this.#norms[label]!;
+  }
+
+  #freshNorm(label: number): number {
+    if (this.#normVersions[label] === this.#version) return this.#norms[label]!;
+    const document = this.#documents.get(label)!;
+    let normSquared = 0;
+    for (let j = 0; j < document.terms.length; j++) {
+      const term = document.terms[j]!;
+      if (!this.#usable(term)) continue;
+      normSquared += (document.weights[j]! * idfOf(this.#documentFrequency[term]!, this.#documents.size)) ** 2;
+    }
+    this.#norms[label] = Math.sqrt(normSquared);
+    this.#normVersions[label] = this.#version;
+    return this.#norms[label]!;
+  }
+
+  /** Terms in fewer than 2 articles match nothing; terms in more than half say nothing about one story. */
+  #usable(term: number): boolean {
+    return usableTerm(this.#documentFrequency[term]!, this.#documents.size);
+  }
+
+  #vectorOf(profile: LexicalProfile, addTerms: boolean): SparseTerms {
+    const pairs: [number, number][] = [];
+    for (const term of profile.terms) {
+      let id = this.#termIds.get(term.stem);
+      if (id === undefined) {
+        if (!addTerms) continue;
+        id = this.#stems.length;
+        this.#termIds.set(term.stem, id);
+        this.#stems.push(term.stem);
+        this.#growTerms(id + 1);
+      }
+      const weight = documentTermWeight(term, this.#weighting);
+      if (weight > 0) pairs.push([id, weight]);
+    }
+    pairs.sort((a, b) => a[0] - b[0]);
+    return { terms: Int32Array.from(pairs, (pair) => pair[0]), weights: Float32Array.from(pairs, (pair) => pair[1]), words: profile.tokens };
+  }
+
+  #growTerms(count: number): void {
+    if (count > this.#documentFrequency.length) {
+      const size = Math.max(count, this.#documentFrequency.length * 2);
+      this.#documentFrequency = grow(this.#documentFrequency, size);
+      this.#postingLengths = grow(this.#postingLengths, size);
+    }
+    while (this.#postings.length < count) {
+      this.#postings.push(new Int32Array(4));
+      this.#postingWeights.push(new Float32Array(4));
+    }
+  }
+
+  #ensureLabel(label: number): void {
+    if (label < this.#norms.length) return;
+    const size = Math.max(label + 1, this.#norms.length * 2);
+    this.#norms = grow(this.#norms, size);
+    const versions = new Float64Array(size).fill(-1);
+    versions.set(this.#normVersions);
+    this.#normVersions = versions;
+    this.#scores = grow(this.#scores, size);
+  }
+
+  #appendPosting(term: number, label: number, weight: number): void {
+    let postings = this.#postings[term]!;
+    let weights = this.#postingWeights[term]!;
+    const length = this.#postingLengths[term]!;
+    if (length === postings.length) {
+      postings = grow(postings, postings.length * 2);
+      weights = grow(weights, weights.length * 2);
+      this.#postings[term] = postings;
+      this.#postingWeights[term] = weights;
+    }
+    postings[length] = label;
+    weights[length] = weight;
+    this.#postingLengths[term] = length + 1;
+  }
+
+  #removePosting(term: number, label: number): void {
+    const postings = this.#postings[term]!;
+    const weights = this.#postingWeights[term]!;
+    const length = this.#postingLengths[term]!;
+    const at = postings.subarray(0, length).indexOf(label);
+    if (at < 0) return;
+    // Order within a posting list does not matter: the last one fills the gap.
+    postings[at] = postings[length - 1]!;
+    weights[at] = weights[length - 1]!;
+    this.#postingLengths[term] = length - 1;
+  }
+}
+
+function grow<T extends Int32Array | Float32Array | Float64Array>(array: T, size: number): T {
+  const grown = new (array.constructor as new (size: number) => T)(size);
+  grown.set(array);
+  return grown;
+}
+
+/** The `capacity` highest-scoring labels offered (ties: the lower label wins). */
+class MinHeap {
+  readonly #labels: Int32Array;
+  readonly #scores: Float64Array;
+  #size = 0;
+
+  constructor(readonly capacity: number) {
+    this.#labels = new Int32Array(capacity);
+    this.#scores = new Float64Array(capacity);
+  }
+
+  offer(label: number, score: number): void {
+    if (this.#size < this.capacity) {
+      let i = this.#size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.#worse(score, label, this.#scores[parent]!, this.#labels[parent]!)) break;
+        this.#labels[i] = this.#labels[parent]!;
+        this.#scores[i] = this.#scores[parent]!;
+        i = parent;
+      }
+      this.#labels[i] = label;
+      this.#scores[i] = score;
+      return;
+    }
+    if (this.capacity === 0 || this.#worse(score, label, this.#scores[0]!, this.#labels[0]!)) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= this.#size) break;
+      const right = left + 1;
+      const child = right < this.#size && this.#worse(this.#scores[right]!, this.#labels[right]!, this.#scores[left]!, this.#labels[left]!) ? right : left;
+      if (!this.#worse(this.#scores[child]!, this.#labels[child]!, score, label)) break;
+      this.#labels[i] = this.#labels[child]!;
+      this.#scores[i] = this.#scores[child]!;
+      i = child;
+    }
+    this.#labels[i] = label;
+    this.#scores[i] = score;
+  }
+
+  /** Whether an offer would be kept (so the caller can skip a costlier check first). */
+  wouldKeep(label: number, score: number): boolean {
+    return this.#size < this.capacity || (this.capacity > 0 && !this.#worse(score, label, this.#scores[0]!, this.#labels[0]!));
+  }
+
+  items(): { label: number; score: number }[] {
+    return Array.from({ length: this.#size }, (_, i) => ({ label: this.#labels[i]!, score: this.#scores[i]! }));
+  }
+
+  /** Whether (a, la) ranks below (b, lb). */
+  #worse(a: number, la: number, b: number, lb: number): boolean {
+    return a < b || (a === b && la > lb);
+  }
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { rankByTfidf } from "../../src/core/eval/tfidf-baseline.ts";
+import type { LexicalProfile } from "../../src/core/related/lexical-profile.ts";
+import { DocumentIndex } from "../../src/engine/document-index.ts";
+import { mulberry32 } from "../../src/core/seeded-random.ts";
+
+/** A profile from plain words (each word its own stem), as the store would give it. */
+function profileOf(title: string, body: string): LexicalProfile {
+  const terms = new Map<string, { stem: string; surface: string; titleCount: number; bodyCount: number; capitalised: boolean; digit: boolean }>();
+  const add = (text: string, column: "titleCount" | "bodyCount") => {
+    for (const word of text.split(/\s+/).filter(Boolean)) {
+      const stem = word.toLowerCase();
+      const term = terms.get(stem) ?? { stem, surface: stem, titleCount: 0, bodyCount: 0, capitalised: false, digit: /\d/.test(stem) };
+      term[column]++;
+      terms.set(stem, term);
+    }
+  };
+  add(title, "titleCount");
+  add(body, "bodyCount");
+  return { terms: [...terms.values()], tokens: [...terms.values()].reduce((sum, term) => sum + term.titleCount + term.bodyCount, 0) };
+}
+
+const texts = [
+  "earthquake strikes chile coast tsunami warning",
+  "chile earthquake tsunami warning lifted coast",
+  "earthquake strikes japan tsunami warning",
+  "japan earthquake damage tokyo trains",
+  "election results parliament vote count",
+  "parliament vote election coalition talks",
+  "football cup final penalties",
+  "cup final penalties fans celebrate",
+];
+
+describe("the whole-document lexical index", () => {
+  it("ranks by exact TF-IDF cosine, as the plain baseline does", () => {
+    const index = new DocumentIndex();
+    texts.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    const baseline = rankByTfidf(texts.map((text, label) => ({ id: String(label), title: "", text })), 3);
+    for (let label = 0; label < texts.length; label++) {
+      const found = index.search(index.termsOf(label)!, 3, (other) => other !== label);
+      expect(found.map((hit) => String(hit.label))).toEqual(baseline.get(String(label)));
+      const score = index.scorer(index.termsOf(label)!);
+      for (const hit of found) expect(score(hit.label)).toBeCloseTo(hit.score, 9);
+    }
+    expect(index.search(index.termsOf(0)!, 1, (other) => other !== 0)[0]!.label).toBe(1);
+  });
+
+  it("keeps the exact best when far more articles share a term than it shortlists", () => {
+    const random = mulberry32(5);
+    const vocabulary = Array.from({ length: 60 }, (_, i) => `w${i}`);
+    const documents = Array.from({ length: 300 }, () => Array.from({ length: 12 }, () => vocabulary[Math.floor(random() * random() * vocabulary.length)]!).join(" "));
+    const index = new DocumentIndex();
+    documents.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    const baseline = rankByTfidf(documents.map((text, label) => ({ id: String(label), title: "", text })), 5);
+    for (const label of [0, 17, 150, 299]) {
+      const found = index.search(index.termsOf(label)!, 5, (other) => other !== label).map((hit) => String(hit.label));
+      expect(found).toEqual(baseline.get(String(label)));
+    }
+  });
+
+  it("follows replacements and removals: postings, frequencies and norms", () => {
+    const index = new DocumentIndex();
+    texts.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    index.upsert(1, profileOf("", "cup final penalties fans"));
+    index.remove(7);
+    const fresh = new DocumentIndex();
+    texts.forEach((text, label) => {
+      if (label === 7) return;
+      fresh.upsert(label, profileOf("", label === 1 ? "cup final penalties fans" : text));
+    });
+    for (const label of [0, 1, 2, 6]) {
+      const changed = index.search(index.termsOf(label)!, 4, (other) => other !== label);
+      const rebuilt = fresh.search(fresh.termsOf(label)!, 4, (other) => other !== label);
+      expect(changed.map((hit) => hit.label)).toEqual(rebuilt.map((hit) => hit.label));
+      changed.forEach((hit, i) => expect(hit.score).toBeCloseTo(rebuilt[i]!.score, 9));
+    }
+    expect(index.has(7)).toBe(false);
+    expect(index.search(index.termsOf(6)!, 3, (other) => other !== 6).map((hit) => hit.label)).toContain(1);
+  });
+
+  it("scores a draft that is not stored, ignoring words it has never seen", () => {
+    const index = new DocumentIndex();
+    texts.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    const draft = index.termsOfProfile(profileOf("", "tokyo earthquake japan zzzunknown"));
+    expect(draft.terms.length).toBe(3);
+    expect(index.search(draft, 1, () => true)[0]!.label).toBe(3);
+  });
+});
