@@ -1,4 +1,5 @@
 import { isKindredError } from "../core/errors.ts";
+import { runCheckCommand } from "./commands/check-command.ts";
 import { runEvalCommand } from "./commands/eval-command.ts";
 import { runIndexCommand } from "./commands/index-command.ts";
 import { runModelCommand } from "./commands/model-command.ts";
@@ -15,6 +16,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   eval: { run: runEvalCommand, summary: "measure relatedness on a labelled file" },
   model: { run: runModelCommand, summary: "list installed embedding models, or fetch one from the Hugging Face Hub" },
   reindex: { run: runReindexCommand, summary: "switch the index to another model, re-embedding beside the live index" },
+  check: { run: runCheckCommand, summary: "measure the graph's recall against the exact index, rebuilding it when below the floor" },
 };
 
 const usage = `kindred: which of your articles are really related to this one

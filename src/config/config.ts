@@ -60,6 +60,10 @@ export const configSchema = z
     compactDeletedFraction: z.coerce.number().min(0).max(1).default(0.1),
     /** ...and at least this many. */
     compactMinDeleted: intFrom(1, 1_000_000_000).default(1_000),
+    /** Articles the graph's recall self-check samples after the indexes are loaded (and `kindred check`); 0: no check on start. */
+    recallCheckQueries: intFrom(0, 100_000).default(200),
+    /** Recall@10 against the exact index below which the graph is rebuilt in the background. */
+    recallFloor: z.coerce.number().min(0).max(1).default(0.95),
     /**
      * Topics that are no relatedness signal (e.g. "featured", "sponsored"): sharing one does not
      * make two articles related, and boosting one does nothing. A list, or comma-separated text.
@@ -99,6 +103,8 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_GRAPH_SAVE_INTERVAL_MS: "graphSaveIntervalMs",
   KINDRED_COMPACT_DELETED_FRACTION: "compactDeletedFraction",
   KINDRED_COMPACT_MIN_DELETED: "compactMinDeleted",
+  KINDRED_RECALL_CHECK_QUERIES: "recallCheckQueries",
+  KINDRED_RECALL_FLOOR: "recallFloor",
   KINDRED_NOISE_TOPICS: "noiseTopics",
 };
 

@@ -13,7 +13,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { createFilterPredicate } from "../core/related/related-filters.ts";
 import { normalizeTopics } from "../core/topics.ts";
-import { saveGraph } from "../vectors/graph-files.ts";
+import { removeAbandonedGraphFiles, saveGraph } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { loadIndexes, type LoadedIndexes } from "./load-indexes.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
@@ -21,6 +21,8 @@ import { compactGraph, needsCompaction, type CompactionReport } from "./compact-
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
+import { measureGraphRecall, type GraphRecallReport } from "./graph-recall.ts";
+import { firstRelabeledNode } from "../vectors/hnsw-vector-index.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 
 export interface EngineOptions {
@@ -39,7 +41,18 @@ export interface EngineOptions {
   noiseTopics?: readonly string[];
   /** The clock recency decay measures age against (tests fix it). */
   now?: () => number;
+  /**
+   * The graph's recall self-check (engine/graph-recall.ts): `queries` sampled articles (0: never
+   * on open), recall@`k` against the exact index; below `floor` the graph is rebuilt in the
+   * background. Runs once the indexes are loaded, and on demand.
+   */
+  recallCheck?: { queries: number; k: number; floor: number; onOpen?: boolean };
 }
+
+/** What /readyz and `kindred check` report of the recall self-check. */
+export type GraphRecallStatus = GraphRecallReport & { floor: number; below_floor: boolean; rebuild_started: boolean };
+
+const defaultRecallCheck: NonNullable<EngineOptions["recallCheck"]> = { queries: 200, k: 10, floor: 0.95 };
 
 export type { CompactionReport };
 
@@ -86,16 +99,80 @@ export class KindredEngine {
   /** The running compaction, and the labels changed since its snapshot. */
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
   #closed = false;
+  #recall: GraphRecallStatus | null = null;
+  #recallRun: Promise<GraphRecallStatus | null> | null = null;
 
   constructor(store: ArticleStore, embedder: EmbedderProvider, options: EngineOptions) {
     this.options = Object.freeze({ ...options });
     this.store = store;
     this.#embedder = embedder;
+    const removed = removeAbandonedGraphFiles(options.dataDir);
+    if (removed.length > 0) options.logger.info({ files: removed }, "removed graph files a killed save left behind");
     this.#indexes = loadIndexes(store, options);
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
     this.#cache = new RelatedCache(options.relatedCacheEntries ?? 10_000);
     this.#noiseTopics = new Set(normalizeTopics(options.noiseTopics ?? []));
     this.#compactIfNeeded();
+    const recallCheck = options.recallCheck ?? defaultRecallCheck;
+    if ((recallCheck.onOpen ?? recallCheck.queries > 0) && this.size() > 0) {
+      // After the event loop turns, so opening returns at once; the check itself runs in slices.
+      setImmediate(() => void this.checkGraphRecall("recovery").catch((error: unknown) => this.options.logger.error({ err: error }, "graph recall check failed")));
+    }
+  }
+
+  /** The last recall self-check, or null before the first has finished. */
+  graphRecall(): GraphRecallStatus | null {
+    return this.#recall;
+  }
+
+  /**
+   * Measures the graph's recall@k against the exact index on a sample of articles, half of them
+   * recently written (the newest labels, and those whose vector changed since the graph was
+   * last built); below the floor, starts a rebuild of the graph in the background (the
+   * compaction machinery: a worker builds from the stored vectors, then it is swapped in) and
+   * measures again once it is in. Joins a check already running.
+   */
+  checkGraphRecall(reason: GraphRecallReport["reason"] = "on_demand"): Promise<GraphRecallStatus | null> {
+    if (this.#recallRun !== null) return this.#recallRun;
+    const run = this.#runRecallCheck(reason).finally(() => {
+      if (this.#recallRun === run) this.#recallRun = null;
+    });
+    this.#recallRun = run;
+    return run;
+  }
+
+  async #runRecallCheck(reason: GraphRecallReport["reason"]): Promise<GraphRecallStatus | null> {
+    const settings = this.options.recallCheck ?? defaultRecallCheck;
+    const { graph, exact } = this.#indexes;
+    if (this.#closed || exact.size() === 0) return null;
+    const report = await measureGraphRecall(graph, exact, { queries: settings.queries > 0 ? settings.queries : defaultRecallCheck.queries, k: settings.k, recentLabels: this.#recentLabels(), reason });
+    if (this.#closed) return null;
+    const belowFloor = report.recall < settings.floor;
+    const status: GraphRecallStatus = { ...report, floor: settings.floor, below_floor: belowFloor, rebuild_started: false };
+    this.#recall = status;
+    const log = { recall: Number(report.recall.toFixed(4)), k: report.k, queries: report.queries, floor: settings.floor, reason, ms: report.ms };
+    if (!belowFloor) {
+      this.options.logger.info(log, "graph recall checked");
+      return status;
+    }
+    if (reason === "after_rebuild") {
+      this.options.logger.warn(log, "graph recall still below the floor after a rebuild; raise hnswEfSearch or hnswM");
+      return status;
+    }
+    this.options.logger.warn(log, "graph recall below the floor; rebuilding the graph in the background");
+    status.rebuild_started = true;
+    void this.compactGraph()
+      .then((compacted) => (compacted === null || this.#closed ? null : this.checkGraphRecall("after_rebuild")))
+      .catch((error: unknown) => this.options.logger.error({ err: error }, "graph rebuild after a recall check failed"));
+    return status;
+  }
+
+  /** Labels written recently: the newest articles, and those whose vector changed since the graph was built. */
+  #recentLabels(): number[] {
+    const { graph, exact } = this.#indexes;
+    const labels = [...exact.labels()].sort((a, b) => b - a).slice(0, 500);
+    for (const [node, label] of graph.relabeledNodes()) if (node >= firstRelabeledNode) labels.push(label);
+    return labels;
   }
 
   get graphSource(): LoadedIndexes["graphSource"] {

@@ -20,7 +20,7 @@ export interface OpenedEngine {
  * @example
  *   const { engine, close } = await openEngine(loadConfig(), logger);
  */
-export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder } = {}): Promise<OpenedEngine> {
+export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder; checkRecallOnOpen?: boolean } = {}): Promise<OpenedEngine> {
   const store = SqliteArticleStore.open(config.dataDir);
   try {
     const pin = store.getModelPin();
@@ -60,6 +60,7 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       relatedCacheEntries: config.relatedCacheEntries,
       compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
       noiseTopics: config.noiseTopics,
+      recallCheck: { queries: config.recallCheckQueries, k: 10, floor: config.recallFloor, onOpen: options.checkRecallOnOpen ?? config.recallCheckQueries > 0 },
     });
     logger.info({ articles: engine.size(), graph: engine.graphSource, dataDir: config.dataDir }, "index open");
     return {

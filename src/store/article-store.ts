@@ -132,5 +132,11 @@ export interface ArticleStore {
   /** Drops staged vectors: of `modelId` (only `labels` if given), or with `{ exceptModelId }` of every other model. */
   discardStagedVectors(target: string | { exceptModelId: string }, labels?: readonly number[]): number;
   switchModel(from: string, to: ModelPin): ModelSwitchResult;
+  /**
+   * Runs `read` against one snapshot of the store: every read inside sees the same committed
+   * state, whatever other processes write meanwhile (loading the indexes reads the catalog, the
+   * change log and vectors, which must agree). `read` must not write.
+   */
+  readSnapshot<T>(read: () => T): T;
   close(): void;
 }
