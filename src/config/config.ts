@@ -50,8 +50,12 @@ export const configSchema = z
     readsRequireKey: switchSetting.default(false),
     /** Body limit of the write endpoints (a batch of 1,000 articles); other endpoints use maxRequestBytes. */
     maxWriteRequestBytes: intFrom(1_024, 1_000_000_000).default(32 * 1024 * 1024),
+    /** Characters of article text stored per transaction within one write (a batch of long articles goes in several). */
+    writeChunkChars: intFrom(1_000, 1_000_000_000).default(4 * 1024 * 1024),
     /** Related lists kept in memory; 0 turns the cache off. */
     relatedCacheEntries: intFrom(0, 10_000_000).default(10_000),
+    /** ...and at most this many bytes of them (an estimate per list); least recently used out first. */
+    relatedCacheBytes: intFrom(0, 100_000_000_000).default(64 * 1024 * 1024),
     /** `max-age` of public read responses; 0 makes caches revalidate every time (ETag, 304). */
     httpMaxAgeSeconds: intFrom(0, 31_536_000).default(0),
     /** How often `kindred serve` saves a changed graph (a restart replays only what came after). */
@@ -99,6 +103,8 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_READS_REQUIRE_KEY: "readsRequireKey",
   KINDRED_MAX_WRITE_REQUEST_BYTES: "maxWriteRequestBytes",
   KINDRED_RELATED_CACHE_ENTRIES: "relatedCacheEntries",
+  KINDRED_RELATED_CACHE_BYTES: "relatedCacheBytes",
+  KINDRED_WRITE_CHUNK_CHARS: "writeChunkChars",
   KINDRED_HTTP_MAX_AGE_SECONDS: "httpMaxAgeSeconds",
   KINDRED_GRAPH_SAVE_INTERVAL_MS: "graphSaveIntervalMs",
   KINDRED_COMPACT_DELETED_FRACTION: "compactDeletedFraction",

@@ -21,6 +21,9 @@ import { compactGraph, needsCompaction, type CompactionReport } from "./compact-
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
+import { estimateListBytes, servedPart, SortedLabels } from "./cached-list.ts";
+import { InlineStoreWriter, type StoreWriter } from "./store-writer.ts";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { measureGraphRecall, type GraphRecallReport } from "./graph-recall.ts";
 import { firstRelabeledNode } from "../vectors/hnsw-vector-index.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
@@ -35,6 +38,8 @@ export interface EngineOptions {
   logger: Logger;
   /** Related lists kept in memory (0: no cache); default 10,000. */
   relatedCacheEntries?: number;
+  /** ...and at most this many bytes of them (estimated, engine/cached-list.ts); default 64 MiB. */
+  relatedCacheBytes?: number;
   /** When to rebuild the graph without its tombstones; default 10% of slots and at least 1,000. */
   compaction?: { deletedFraction: number; minDeleted: number };
   /** Topics that are no relatedness signal (e.g. "featured", "sponsored"): they neither attract nor are shared. */
@@ -47,6 +52,34 @@ export interface EngineOptions {
    * background. Runs once the indexes are loaded, and on demand.
    */
   recallCheck?: { queries: number; k: number; floor: number; onOpen?: boolean };
+  /** Where writes are prepared and stored: a thread of its own (`WorkerStoreWriter`) in `kindred serve`; default the calling thread. */
+  writer?: StoreWriter;
+  /** Characters of title and text per store transaction within one write call (default 4 MiB worth). */
+  writeChunkChars?: number;
+}
+
+/** Time the event loop is given up to replaying changes before it answers requests again. */
+const applySliceMs = 8;
+const defaultRelatedCacheBytes = 64 * 1024 * 1024;
+const defaultWriteChunkChars = 4 * 1024 * 1024;
+
+/** Consecutive runs of articles whose title and text together stay within `maxChars` (an article longer than that is a run of its own). */
+function chunkByChars(articles: readonly Article[], maxChars: number): Article[][] {
+  const chunks: Article[][] = [];
+  let current: Article[] = [];
+  let chars = 0;
+  for (const article of articles) {
+    const size = article.title.length + article.body.length;
+    if (current.length > 0 && chars + size > maxChars) {
+      chunks.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(article);
+    chars += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** What /readyz and `kindred check` report of the recall self-check. */
@@ -99,6 +132,7 @@ export class KindredEngine {
   /** The running compaction, and the labels changed since its snapshot. */
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
   #closed = false;
+  readonly #writer: StoreWriter;
   #recall: GraphRecallStatus | null = null;
   #recallRun: Promise<GraphRecallStatus | null> | null = null;
 
@@ -106,11 +140,12 @@ export class KindredEngine {
     this.options = Object.freeze({ ...options });
     this.store = store;
     this.#embedder = embedder;
+    this.#writer = options.writer ?? new InlineStoreWriter(store);
     const removed = removeAbandonedGraphFiles(options.dataDir);
     if (removed.length > 0) options.logger.info({ files: removed }, "removed graph files a killed save left behind");
     this.#indexes = loadIndexes(store, options);
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
-    this.#cache = new RelatedCache(options.relatedCacheEntries ?? 10_000);
+    this.#cache = new RelatedCache(options.relatedCacheEntries ?? 10_000, undefined, options.relatedCacheBytes ?? defaultRelatedCacheBytes);
     this.#noiseTopics = new Set(normalizeTopics(options.noiseTopics ?? []));
     this.#compactIfNeeded();
     const recallCheck = options.recallCheck ?? defaultRecallCheck;
@@ -239,15 +274,18 @@ export class KindredEngine {
     const lexicalVersion = this.store.lexicalVersion();
     const answer = { ...findRelatedArticles(this.#rankingEnvironment(), query, { ...request, filters }, exclusions), article };
     if (useCache) {
-      this.#cache.set(key, answer, {
+      const dependencies = {
         queryLabel: label,
-        candidateLabels: new Set(answer.window.labels),
+        candidateLabels: new SortedLabels(answer.window.labels),
         floorScore: answer.window.floorScore,
         accept: createFilterPredicate(filters, exclusions),
-        expandedProbe: answer.expandedProbe,
+        // A copy: the answer's vector may be a view into a larger buffer the ranking used.
+        expandedProbe: answer.expandedProbe === null ? null : { vector: Float32Array.from(answer.expandedProbe.vector), floorScore: answer.expandedProbe.floorScore },
         lexicalTerms: answer.lexicalTerms,
         ...(answer.lexicalTerms === null ? {} : { lexicalVersion }),
-      });
+      };
+      const served = servedPart(answer);
+      this.#cache.set(key, served, dependencies, estimateListBytes(key, served, dependencies));
     }
     return answer;
   }
@@ -300,11 +338,19 @@ export class KindredEngine {
    * and the write is embedded again with the new one: it is delayed, never lost.
    */
   writeArticles(articles: readonly Article[]): Promise<WriteOutcome[]> {
-    return this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles));
+    // Bounded by size as well as count: each chunk is one store transaction and one round of
+    // model work, so a batch of long articles does not hold the write lock for all of them.
+    const chunks = chunkByChars(articles, this.options.writeChunkChars ?? defaultWriteChunkChars);
+    if (chunks.length <= 1) return this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles));
+    return (async () => {
+      const outcomes: WriteOutcome[] = [];
+      for (const chunk of chunks) outcomes.push(...(await this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, chunk))));
+      return outcomes;
+    })();
   }
 
   async #writeArticlesWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = articles.map((article) => ({ article, textHash: hashArticleText(article), ...prepareEmbedInput(modelId, article) }));
+    const prepared = (await this.#writer.prepare(modelId, articles)).map((item, index) => ({ article: articles[index]!, ...item }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
     const embedStale = async () => {
       const stored = this.store.findEmbedHashes(prepared.map((item) => item.article.id));
@@ -324,8 +370,8 @@ export class KindredEngine {
         embedHash: item.embedHash,
         vector: vectors.get(item) ?? null,
       }));
-      const outcomes = this.store.writeArticles(writes, modelId);
-      this.#applyChanges();
+      const outcomes = await this.#writer.writeArticles(writes, modelId);
+      await this.#applyChanges();
       return outcomes;
     });
   }
@@ -350,7 +396,7 @@ export class KindredEngine {
           throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
         }
         const [outcome] = this.store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
-        this.#applyChanges();
+        await this.#applyChanges();
         return outcome!;
       }),
     );
@@ -364,8 +410,8 @@ export class KindredEngine {
   /** Deletes articles in one transaction; returns the ids that existed. */
   deleteArticles(ids: readonly string[]): Promise<string[]> {
     return this.#serialise(async () => {
-      const deleted = this.store.deleteArticles(ids);
-      this.#applyChanges();
+      const deleted = await this.#writer.deleteArticles(ids);
+      await this.#applyChanges();
       return deleted.map((item) => item.id);
     });
   }
@@ -419,7 +465,7 @@ export class KindredEngine {
   syncFromStore(): Promise<number> {
     return this.#serialise(async () => {
       this.#followModelSwitch();
-      return this.#applyChanges();
+      return await this.#applyChanges();
     });
   }
 
@@ -468,8 +514,24 @@ export class KindredEngine {
     }
   }
 
-  /** Replays the store's change log onto the in-memory indexes; returns how many applied. */
-  #applyChanges(): number {
+  /**
+   * Replays the store's change log onto the in-memory indexes, in slices of a few milliseconds
+   * with the event loop free in between (a big batch's graph insertions would otherwise hold up
+   * every read); returns how many applied.
+   */
+  async #applyChanges(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const slice = this.#applyChangesSlice({ untilMs: performance.now() + applySliceMs });
+      applied += slice;
+      if (slice === 0 || this.#indexes.appliedSeq >= this.store.latestSeq()) break;
+      await yieldToEventLoop();
+    }
+    this.#compactIfNeeded();
+    return applied;
+  }
+
+  #applyChangesSlice(budget: { untilMs: number }): number {
     let applied: number;
     if (this.#indexes.appliedSeq < this.store.oldestReplayableSeq()) {
       // The log we would replay was pruned (another process saved a graph): reload everything.
@@ -480,19 +542,23 @@ export class KindredEngine {
       // The centroid follows the vectors: out with each changed article's old one, in with its new.
       const centroid = this.#centroid?.exact === this.#indexes.exact ? this.#centroid : null;
       const changed: number[] = [];
-      applied = applyStoreChanges(this.#indexes, this.store, (label) => {
-        this.#cache.recordChange(label);
-        this.#compaction?.changedLabels.add(label);
-        const old = centroid === null ? null : this.#indexes.exact.getVector(label);
-        if (old !== null) centroid!.remove(old);
-        changed.push(label);
-      });
+      applied = applyStoreChanges(
+        this.#indexes,
+        this.store,
+        (label) => {
+          this.#cache.recordChange(label);
+          this.#compaction?.changedLabels.add(label);
+          const old = centroid === null ? null : this.#indexes.exact.getVector(label);
+          if (old !== null) centroid!.remove(old);
+          changed.push(label);
+        },
+        budget,
+      );
       for (const label of centroid === null ? [] : changed) {
         const vector = this.#indexes.exact.getVector(label);
         if (vector !== null) centroid!.add(vector);
       }
     }
-    this.#compactIfNeeded();
     return applied;
   }
 

@@ -6,6 +6,7 @@ import { WorkerPoolEmbedder } from "../embed/worker-pool-embedder.ts";
 import type { Logger } from "../log/logger.ts";
 import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
 import { KindredEngine } from "./kindred-engine.ts";
+import { WorkerStoreWriter } from "./store-writer.ts";
 
 export interface OpenedEngine {
   engine: KindredEngine;
@@ -20,7 +21,7 @@ export interface OpenedEngine {
  * @example
  *   const { engine, close } = await openEngine(loadConfig(), logger);
  */
-export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder; checkRecallOnOpen?: boolean } = {}): Promise<OpenedEngine> {
+export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean } = {}): Promise<OpenedEngine> {
   const store = SqliteArticleStore.open(config.dataDir);
   try {
     const pin = store.getModelPin();
@@ -50,7 +51,11 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
     const dimensions = pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
     if (pin === null) store.setModelPin({ modelId: config.model, dimensions });
 
+    // Writes are prepared and stored on a thread of their own, so reads never wait for them.
+    const writer = options.inlineWrites ? undefined : await WorkerStoreWriter.start(config.dataDir);
     const engine = new KindredEngine(store, provideEmbedder, {
+      ...(writer === undefined ? {} : { writer }),
+      writeChunkChars: config.writeChunkChars,
       dataDir: config.dataDir,
       modelId: config.model,
       dimensions,
@@ -58,6 +63,7 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       exactScanMaxCandidates: config.exactScanMaxCandidates,
       logger,
       relatedCacheEntries: config.relatedCacheEntries,
+      relatedCacheBytes: config.relatedCacheBytes,
       compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
       noiseTopics: config.noiseTopics,
       recallCheck: { queries: config.recallCheckQueries, k: 10, floor: config.recallFloor, onOpen: options.checkRecallOnOpen ?? config.recallCheckQueries > 0 },
@@ -67,6 +73,7 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       engine,
       close: async () => {
         engine.close();
+        await writer?.close();
         for (const embedder of embedders.values()) await (await embedder.catch(() => null))?.close();
       },
     };
