@@ -96,6 +96,7 @@ export class WorkerStoreWriter implements StoreWriter {
       const pending = this.#pending.get(message.id);
       if (pending === undefined) return;
       this.#pending.delete(message.id);
+      if (this.#pending.size === 0) worker.unref();
       if ("error" in message) {
         const { code, details, message: text } = message.error;
         pending.reject(code === undefined ? new Error(text) : new KindredError(code, text, details));
@@ -153,6 +154,9 @@ export class WorkerStoreWriter implements StoreWriter {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      // Referenced while a request is out: awaiting the writer must keep the process alive (a
+      // CLI run has nothing else pending); idle, it must not.
+      if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ ...request, id });
     });
