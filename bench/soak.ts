@@ -24,6 +24,10 @@ export interface SoakPhase {
   requests: number;
   ratePerSecond: number;
   failed: number;
+  /** The first few failures: method and status, or the error. */
+  failures: string[];
+  /** p50 / p99 by operation (related, get, put, batch, delete). */
+  byOperation: Record<string, { count: number; p50Ms: number; p99Ms: number }>;
   latency: LatencySummary & { maxMs: number };
 }
 
@@ -67,7 +71,7 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
   let counter = 0;
   const random = () => Math.random();
   const headers = { authorization: `Bearer ${writerKey}`, "content-type": "application/json" };
-  const send = async (operation: Operation): Promise<boolean> => {
+  const send = async (operation: Operation): Promise<string | null> => {
     const id = live[Math.floor(random() * live.length)]!;
     let response: Response;
     if (operation === "related") response = await fetch(`${baseUrl}/v1/articles/${encodeURIComponent(id)}/related?k=10`);
@@ -87,12 +91,14 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
       const target = victim >= 0 ? live.splice(victim, 1)[0]! : id;
       response = await fetch(`${baseUrl}/v1/articles/${encodeURIComponent(target)}`, { method: "DELETE", headers });
     }
-    await response.arrayBuffer();
-    return response.status < 300 || response.status === 404;
+    const text = await response.text();
+    return response.status < 300 || response.status === 404 ? null : `${operation} ${response.status} ${text.slice(0, 120)}`;
   };
 
   const runPhase = async (seconds: number, choose: () => Operation, paceMs: number): Promise<SoakPhase> => {
     const latencies: number[] = [];
+    const byOperation = new Map<Operation, number[]>();
+    const failures: string[] = [];
     let failed = 0;
     const phaseStarted = performance.now();
     const deadline = phaseStarted + seconds * 1000;
@@ -101,9 +107,15 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
         let next = performance.now();
         while (performance.now() < deadline) {
           const requestStarted = performance.now();
-          const ok = await send(choose()).catch(() => false);
+          const operation = choose();
+          const failure = await send(operation).catch((error: unknown) => String((error as Error).cause ?? error));
           latencies.push(performance.now() - requestStarted);
-          if (!ok) failed++;
+          if (!byOperation.has(operation)) byOperation.set(operation, []);
+          byOperation.get(operation)!.push(performance.now() - requestStarted);
+          if (failure !== null) {
+            failed++;
+            if (failures.length < 5) failures.push(failure);
+          }
           if (paceMs > 0) {
             next += paceMs;
             const wait = next - performance.now();
@@ -118,6 +130,11 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
       requests: latencies.length,
       ratePerSecond: Math.round((latencies.length / elapsedS) * 10) / 10,
       failed,
+      failures,
+      byOperation: Object.fromEntries([...byOperation].map(([operation, samples]) => {
+        const summary = summariseLatencies(samples);
+        return [operation, { count: summary.count, p50Ms: Math.round(summary.p50Ms), p99Ms: Math.round(summary.p99Ms) }];
+      })),
       latency: { ...summariseLatencies(latencies), maxMs: Math.round(Math.max(...latencies)) },
     };
   };
