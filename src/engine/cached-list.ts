@@ -29,23 +29,15 @@ export class SortedLabels {
   }
 }
 
-/**
- * What a cached list keeps of an answer: what is served (results, counts, plan), not what the
- * ranking worked with (the candidate window, the feedback vector, the query terms), which
- * lives on once, compactly, in the list's dependencies.
- */
-export function servedPart<T extends HybridAnswer>(answer: T): T {
-  return { ...answer, window: { labels: [], floorScore: answer.window.floorScore }, expandedProbe: null, lexicalTerms: null };
-}
-
 /** Bytes a V8 object header and a property slot take, roughly: the unit of the estimate below. */
 const objectBytes = 64;
 const slotBytes = 16;
 
 /**
  * An estimate of the bytes a cached list holds: its key, its results (catalog entries are
- * shared with the catalog and not counted; explanations and copies are), and its
- * dependencies. Close enough to bound the cache by bytes: what matters is that a list with
+ * shared with the catalog and not counted; explanations and copies are), the candidate window
+ * (kept twice: the answer's label array and the sorted copy the cache checks), the feedback
+ * vector and the query terms (shared by the answer and its dependencies, counted once). Close enough to bound the cache by bytes: what matters is that a list with
  * explanations or many copies counts for more than a plain one.
  */
 export function estimateListBytes(key: string, answer: HybridAnswer, dependencies: ListDependencies & { candidateLabels: SortedLabels }): number {
@@ -58,7 +50,7 @@ export function estimateListBytes(key: string, answer: HybridAnswer, dependencie
       for (const text of [...explanation.sharedTopics, ...explanation.sharedTerms, ...explanation.boostedTopics, ...explanation.folded]) bytes += slotBytes + 2 * text.length;
     }
   }
-  bytes += objectBytes + dependencies.candidateLabels.byteLength;
+  bytes += 2 * objectBytes + dependencies.candidateLabels.byteLength + 8 * answer.window.labels.length;
   if (dependencies.expandedProbe != null) bytes += objectBytes + dependencies.expandedProbe.vector.byteLength;
   for (const term of dependencies.lexicalTerms ?? []) bytes += slotBytes + 2 * term.length;
   return bytes;

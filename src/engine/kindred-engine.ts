@@ -21,7 +21,7 @@ import { compactGraph, needsCompaction, type CompactionReport } from "./compact-
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
-import { estimateListBytes, servedPart, SortedLabels } from "./cached-list.ts";
+import { estimateListBytes, SortedLabels } from "./cached-list.ts";
 import { InlineStoreWriter, type StoreWriter } from "./store-writer.ts";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { measureGraphRecall, type GraphRecallReport } from "./graph-recall.ts";
@@ -60,6 +60,8 @@ export interface EngineOptions {
 
 /** Time the event loop is given up to replaying changes before it answers requests again. */
 const applySliceMs = 8;
+/** How long a read waits for the indexes to catch up with an article's row before answering with the row as it is. */
+const catchUpWaitMs = 5_000;
 const defaultRelatedCacheBytes = 64 * 1024 * 1024;
 const defaultWriteChunkChars = 4 * 1024 * 1024;
 
@@ -133,6 +135,8 @@ export class KindredEngine {
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
   #closed = false;
   readonly #writer: StoreWriter;
+  /** Writes (and syncs) running under the write queue: while one is, a row may be ahead of the indexes. */
+  #writesApplying = 0;
   #recall: GraphRecallStatus | null = null;
   #recallRun: Promise<GraphRecallStatus | null> | null = null;
 
@@ -242,6 +246,22 @@ export class KindredEngine {
   }
 
   /**
+   * The stored article, once the in-memory indexes have caught up with it: a write is committed
+   * by the store writer a moment before the indexes replay it, and a reader must not see the
+   * new row beside a related list or catalog entry of the old one. Waits (milliseconds, rarely
+   * more) only when this article's row is newer than what the indexes hold.
+   */
+  async readArticle(id: string): Promise<StoredArticle | null> {
+    const deadline = performance.now() + catchUpWaitMs;
+    for (;;) {
+      const article = this.store.findById(id);
+      // Only this process's own writes are replayed promptly; another process's wait for the next sync.
+      if (article === null || article.seq <= this.#indexes.appliedSeq || this.#writesApplying === 0 || performance.now() > deadline) return article;
+      await yieldToEventLoop();
+    }
+  }
+
+  /**
    * Related articles for a stored article: never itself, never a copy of its text. Answers
    * come from the result cache when no change since could have altered them
    * (engine/related-cache.ts); `options.cache: false` computes afresh.
@@ -279,13 +299,12 @@ export class KindredEngine {
         candidateLabels: new SortedLabels(answer.window.labels),
         floorScore: answer.window.floorScore,
         accept: createFilterPredicate(filters, exclusions),
-        // A copy: the answer's vector may be a view into a larger buffer the ranking used.
-        expandedProbe: answer.expandedProbe === null ? null : { vector: Float32Array.from(answer.expandedProbe.vector), floorScore: answer.expandedProbe.floorScore },
+        // Shared with the answer, not copied: the cached answer and its dependencies hold one of each.
+        expandedProbe: answer.expandedProbe,
         lexicalTerms: answer.lexicalTerms,
         ...(answer.lexicalTerms === null ? {} : { lexicalVersion }),
       };
-      const served = servedPart(answer);
-      this.#cache.set(key, served, dependencies, estimateListBytes(key, served, dependencies));
+      this.#cache.set(key, answer, dependencies, estimateListBytes(key, answer, dependencies));
     }
     return answer;
   }
@@ -599,7 +618,15 @@ export class KindredEngine {
   }
 
   #serialise<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#writeQueue.then(work, work);
+    const counted = async () => {
+      this.#writesApplying++;
+      try {
+        return await work();
+      } finally {
+        this.#writesApplying--;
+      }
+    };
+    const run = this.#writeQueue.then(counted, counted);
     this.#writeQueue = run.catch(() => undefined);
     return run;
   }
