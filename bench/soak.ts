@@ -71,6 +71,11 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
   let counter = 0;
   const random = () => Math.random();
   const headers = { authorization: `Bearer ${writerKey}`, "content-type": "application/json" };
+  // Distinct texts: one template for every write would make hundreds of near-copies, whose
+  // folding (and not the write path) then dominates every related query that meets them.
+  const syllables = ["ka", "lo", "mi", "ren", "sto", "va", "tur", "el", "pan", "dor", "si", "gue", "ma", "no", "ber", "xi"];
+  const word = () => Array.from({ length: 2 + Math.floor(random() * 3) }, () => syllables[Math.floor(random() * syllables.length)]).join("");
+  const pseudoText = (words: number) => Array.from({ length: words }, word).join(" ");
   const send = async (operation: Operation): Promise<string | null> => {
     const id = live[Math.floor(random() * live.length)]!;
     let response: Response;
@@ -78,12 +83,12 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
     else if (operation === "get") response = await fetch(`${baseUrl}/v1/articles/${encodeURIComponent(id)}`);
     else if (operation === "put") {
       const n = counter++;
-      response = await fetch(`${baseUrl}/v1/articles/soak-${n}`, { method: "PUT", headers, body: JSON.stringify({ title: `Soak item ${n}`, text: `Report ${n} on ${id}: the council met again and agreed the budget after a long debate about roads and schools.` }) });
+      response = await fetch(`${baseUrl}/v1/articles/soak-${n}`, { method: "PUT", headers, body: JSON.stringify({ title: `Soak item ${n}: ${pseudoText(6)}`, text: pseudoText(80) }) });
       live.push(`soak-${n}`);
     } else if (operation === "batch") {
       const first = counter;
       counter += 10;
-      const articles = Array.from({ length: 10 }, (_, i) => ({ id: `soak-${first + i}`, title: `Batch item ${first + i}`, text: `Item ${first + i}: weather, markets and a football result, as on any other day.` }));
+      const articles = Array.from({ length: 10 }, (_, i) => ({ id: `soak-${first + i}`, title: `Batch item ${first + i}: ${pseudoText(6)}`, text: pseudoText(60) }));
       response = await fetch(`${baseUrl}/v1/articles:batch`, { method: "POST", headers, body: JSON.stringify({ articles }) });
       live.push(...articles.map((article) => article.id));
     } else {
