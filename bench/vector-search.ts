@@ -233,7 +233,7 @@ function sweepEfSearch(
     const path = join(dir, "graph.hnsw");
     graph.writeTo(path);
     return sweptEfSearch.map((efSearch) => {
-      const reloaded = HnswVectorIndex.load(path, benchDimensions, { ...hnsw, efSearch }, graph.deletedLabels());
+      const reloaded = HnswVectorIndex.load(path, benchDimensions, { ...hnsw, efSearch }, graph.deletedNodes(), graph.relabeledNodes());
       const indexes: SearchIndexes = { graph: reloaded, exact: reference.exact, catalog: reference.catalog };
       const request = { k: resultK, filters: noFilters };
       let recallSum = 0;

@@ -1,4 +1,5 @@
 import { isKindredError } from "../core/errors.ts";
+import { runCheckCommand } from "./commands/check-command.ts";
 import { runEvalCommand } from "./commands/eval-command.ts";
 import { runIndexCommand } from "./commands/index-command.ts";
 import { runMigrateCommand } from "./commands/migrate-command.ts";
@@ -19,6 +20,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   model: { run: runModelCommand, summary: "list installed embedding models, or fetch one from the Hugging Face Hub" },
   reindex: { run: runReindexCommand, summary: "switch the index to another model, re-embedding beside the live index" },
   migrate: { run: runMigrateCommand, summary: "apply the PostgreSQL store's schema migrations (--database-url)" },
+  check: { run: runCheckCommand, summary: "measure the graph's recall against the exact index, rebuilding it when below the floor" },
 };
 
 const usage = `kindred: which of your articles are really related to this one

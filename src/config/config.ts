@@ -55,8 +55,12 @@ export const configSchema = z
     readsRequireKey: switchSetting.default(false),
     /** Body limit of the write endpoints (a batch of 1,000 articles); other endpoints use maxRequestBytes. */
     maxWriteRequestBytes: intFrom(1_024, 1_000_000_000).default(32 * 1024 * 1024),
+    /** Characters of article text stored per transaction within one write (a batch of long articles goes in several). */
+    writeChunkChars: intFrom(1_000, 1_000_000_000).default(4 * 1024 * 1024),
     /** Related lists kept in memory; 0 turns the cache off. */
     relatedCacheEntries: intFrom(0, 10_000_000).default(10_000),
+    /** ...and at most this many bytes of them (an estimate per list); least recently used out first. */
+    relatedCacheBytes: intFrom(0, 100_000_000_000).default(64 * 1024 * 1024),
     /** `max-age` of public read responses; 0 makes caches revalidate every time (ETag, 304). */
     httpMaxAgeSeconds: intFrom(0, 31_536_000).default(0),
     /** How often `kindred serve` saves a changed graph (a restart replays only what came after). */
@@ -65,6 +69,10 @@ export const configSchema = z
     compactDeletedFraction: z.coerce.number().min(0).max(1).default(0.1),
     /** ...and at least this many. */
     compactMinDeleted: intFrom(1, 1_000_000_000).default(1_000),
+    /** Articles the graph's recall self-check samples after the indexes are loaded (and `kindred check`); 0: no check on start. */
+    recallCheckQueries: intFrom(0, 100_000).default(200),
+    /** Recall@10 against the exact index below which the graph is rebuilt in the background. */
+    recallFloor: z.coerce.number().min(0).max(1).default(0.95),
     /**
      * Topics that are no relatedness signal (e.g. "featured", "sponsored"): sharing one does not
      * make two articles related, and boosting one does nothing. A list, or comma-separated text.
@@ -131,10 +139,14 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_READS_REQUIRE_KEY: "readsRequireKey",
   KINDRED_MAX_WRITE_REQUEST_BYTES: "maxWriteRequestBytes",
   KINDRED_RELATED_CACHE_ENTRIES: "relatedCacheEntries",
+  KINDRED_RELATED_CACHE_BYTES: "relatedCacheBytes",
+  KINDRED_WRITE_CHUNK_CHARS: "writeChunkChars",
   KINDRED_HTTP_MAX_AGE_SECONDS: "httpMaxAgeSeconds",
   KINDRED_GRAPH_SAVE_INTERVAL_MS: "graphSaveIntervalMs",
   KINDRED_COMPACT_DELETED_FRACTION: "compactDeletedFraction",
   KINDRED_COMPACT_MIN_DELETED: "compactMinDeleted",
+  KINDRED_RECALL_CHECK_QUERIES: "recallCheckQueries",
+  KINDRED_RECALL_FLOOR: "recallFloor",
   KINDRED_NOISE_TOPICS: "noiseTopics",
   KINDRED_CORS_ORIGINS: "corsOrigins",
   KINDRED_WIDGET_K: "widgetK",

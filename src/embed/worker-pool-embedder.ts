@@ -1,13 +1,11 @@
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { KindredError } from "../core/errors.ts";
 import type { EmbedRole, Embedder } from "./embedder.ts";
 import type { WorkerRequest, WorkerResponse } from "./embed-worker.ts";
 import type { EmbedderSpec } from "./local-embedders.ts";
+import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
 
 interface PendingBatch {
   request: WorkerRequest;
@@ -20,21 +18,7 @@ interface PoolWorker {
   busy: PendingBatch | null;
 }
 
-/**
- * Run from the sources, the worker is TypeScript, and on Node 20 a worker does not inherit the
- * parent's module hooks, so a small CommonJS bootstrap registers tsx in the worker before
- * importing the real entry. Run from the build (dist/), the entry is plain JavaScript.
- */
-const fromSources = import.meta.url.endsWith(".ts");
-const workerEntryUrl = new URL(fromSources ? "./embed-worker.ts" : "./embed-worker.js", import.meta.url).href;
-const registerTsx = fromSources
-  ? `import(${JSON.stringify(pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href)}).then(({ register }) => register())`
-  : "Promise.resolve()";
-const workerBootstrap = `
-${registerTsx}
-  .then(() => import(${JSON.stringify(workerEntryUrl)}))
-  .catch((error) => { require("node:worker_threads").parentPort.postMessage({ kind: "failed", message: String(error && error.stack || error) }); });
-`;
+const workerBootstrap = workerBootstrapSource(import.meta.url, "embed-worker");
 
 /**
  * How many workers a pool may keep busy. `fixed`: exactly that many, started together.

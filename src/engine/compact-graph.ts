@@ -106,7 +106,8 @@ export async function compactGraph(context: CompactionContext): Promise<Compacti
         dimensions: context.dimensions,
         parameters: context.hnsw,
         count: live,
-        deletedLabels: [],
+        deletedNodes: [],
+        relabeledNodes: [],
       });
       context.markSaved(snapshotSeq);
     } else {

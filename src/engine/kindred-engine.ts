@@ -15,7 +15,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { createFilterPredicate } from "../core/related/related-filters.ts";
 import { normalizeTopics } from "../core/topics.ts";
-import { saveGraph } from "../vectors/graph-files.ts";
+import { removeAbandonedGraphFiles, saveGraph } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { loadIndexes, type LoadedIndexes } from "./load-indexes.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
@@ -24,6 +24,11 @@ import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
 import { RelatedCache } from "./related-cache.ts";
 import { findUrlConflicts, type UrlConflict } from "./url-conflicts.ts";
+import { estimateListBytes, SortedLabels } from "./cached-list.ts";
+import { InlineStoreWriter, type StoreWriter } from "./store-writer.ts";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { measureGraphRecall, type GraphRecallReport } from "./graph-recall.ts";
+import { firstRelabeledNode } from "../vectors/hnsw-vector-index.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 
 export interface EngineOptions {
@@ -36,13 +41,56 @@ export interface EngineOptions {
   logger: Logger;
   /** Related lists kept in memory (0: no cache); default 10,000. */
   relatedCacheEntries?: number;
+  /** ...and at most this many bytes of them (estimated, engine/cached-list.ts); default 64 MiB. */
+  relatedCacheBytes?: number;
   /** When to rebuild the graph without its tombstones; default 10% of slots and at least 1,000. */
   compaction?: { deletedFraction: number; minDeleted: number };
   /** Topics that are no relatedness signal (e.g. "featured", "sponsored"): they neither attract nor are shared. */
   noiseTopics?: readonly string[];
   /** The clock recency decay measures age against (tests fix it). */
   now?: () => number;
+  /**
+   * The graph's recall self-check (engine/graph-recall.ts): `queries` sampled articles (0: never
+   * on open), recall@`k` against the exact index; below `floor` the graph is rebuilt in the
+   * background. Runs once the indexes are loaded, and on demand.
+   */
+  recallCheck?: { queries: number; k: number; floor: number; onOpen?: boolean };
+  /** Where writes are prepared and stored: a thread of its own (`WorkerStoreWriter`) in `kindred serve`; default the calling thread. */
+  writer?: StoreWriter;
+  /** Characters of title and text per store transaction within one write call (default 4 MiB worth). */
+  writeChunkChars?: number;
 }
+
+/** Time the event loop is given up to replaying changes before it answers requests again. */
+const applySliceMs = 8;
+/** How long a read waits for the indexes to catch up with an article's row before answering with the row as it is. */
+const catchUpWaitMs = 5_000;
+const defaultRelatedCacheBytes = 64 * 1024 * 1024;
+const defaultWriteChunkChars = 4 * 1024 * 1024;
+
+/** Consecutive runs of articles whose title and text together stay within `maxChars` (an article longer than that is a run of its own). */
+function chunkByChars(articles: readonly Article[], maxChars: number): Article[][] {
+  const chunks: Article[][] = [];
+  let current: Article[] = [];
+  let chars = 0;
+  for (const article of articles) {
+    const size = article.title.length + article.body.length;
+    if (current.length > 0 && chars + size > maxChars) {
+      chunks.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(article);
+    chars += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** What /readyz and `kindred check` report of the recall self-check. */
+export type GraphRecallStatus = GraphRecallReport & { floor: number; below_floor: boolean; rebuild_started: boolean };
+
+const defaultRecallCheck: NonNullable<EngineOptions["recallCheck"]> = { queries: 200, k: 10, floor: 0.95 };
 
 export type { CompactionReport };
 
@@ -92,16 +140,84 @@ export class KindredEngine {
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
   #closed = false;
   #pendingWriteArticles = 0;
+  readonly #writer: StoreWriter;
+  /** Writes (and syncs) running under the write queue: while one is, a row may be ahead of the indexes. */
+  #writesApplying = 0;
+  #recall: GraphRecallStatus | null = null;
+  #recallRun: Promise<GraphRecallStatus | null> | null = null;
 
   constructor(store: ArticleStore, embedder: EmbedderProvider, options: EngineOptions) {
     this.options = Object.freeze({ ...options });
     this.store = store;
     this.#embedder = embedder;
+    this.#writer = options.writer ?? new InlineStoreWriter(store);
+    const removed = removeAbandonedGraphFiles(options.dataDir);
+    if (removed.length > 0) options.logger.info({ files: removed }, "removed graph files a killed save left behind");
     this.#indexes = loadIndexes(store, options);
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
-    this.#cache = new RelatedCache(options.relatedCacheEntries ?? 10_000);
+    this.#cache = new RelatedCache(options.relatedCacheEntries ?? 10_000, undefined, options.relatedCacheBytes ?? defaultRelatedCacheBytes);
     this.#noiseTopics = new Set(normalizeTopics(options.noiseTopics ?? []));
     this.#compactIfNeeded();
+    const recallCheck = options.recallCheck ?? defaultRecallCheck;
+    if ((recallCheck.onOpen ?? recallCheck.queries > 0) && this.size() > 0) {
+      // After the event loop turns, so opening returns at once; the check itself runs in slices.
+      setImmediate(() => void this.checkGraphRecall("recovery").catch((error: unknown) => this.options.logger.error({ err: error }, "graph recall check failed")));
+    }
+  }
+
+  /** The last recall self-check, or null before the first has finished. */
+  graphRecall(): GraphRecallStatus | null {
+    return this.#recall;
+  }
+
+  /**
+   * Measures the graph's recall@k against the exact index on a sample of articles, half of them
+   * recently written (the newest labels, and those whose vector changed since the graph was
+   * last built); below the floor, starts a rebuild of the graph in the background (the
+   * compaction machinery: a worker builds from the stored vectors, then it is swapped in) and
+   * measures again once it is in. Joins a check already running.
+   */
+  checkGraphRecall(reason: GraphRecallReport["reason"] = "on_demand"): Promise<GraphRecallStatus | null> {
+    if (this.#recallRun !== null) return this.#recallRun;
+    const run = this.#runRecallCheck(reason).finally(() => {
+      if (this.#recallRun === run) this.#recallRun = null;
+    });
+    this.#recallRun = run;
+    return run;
+  }
+
+  async #runRecallCheck(reason: GraphRecallReport["reason"]): Promise<GraphRecallStatus | null> {
+    const settings = this.options.recallCheck ?? defaultRecallCheck;
+    const { graph, exact } = this.#indexes;
+    if (this.#closed || exact.size() === 0) return null;
+    const report = await measureGraphRecall(graph, exact, { queries: settings.queries > 0 ? settings.queries : defaultRecallCheck.queries, k: settings.k, recentLabels: this.#recentLabels(), reason });
+    if (this.#closed) return null;
+    const belowFloor = report.recall < settings.floor;
+    const status: GraphRecallStatus = { ...report, floor: settings.floor, below_floor: belowFloor, rebuild_started: false };
+    this.#recall = status;
+    const log = { recall: Number(report.recall.toFixed(4)), k: report.k, queries: report.queries, floor: settings.floor, reason, ms: report.ms };
+    if (!belowFloor) {
+      this.options.logger.info(log, "graph recall checked");
+      return status;
+    }
+    if (reason === "after_rebuild") {
+      this.options.logger.warn(log, "graph recall still below the floor after a rebuild; raise hnswEfSearch or hnswM");
+      return status;
+    }
+    this.options.logger.warn(log, "graph recall below the floor; rebuilding the graph in the background");
+    status.rebuild_started = true;
+    void this.compactGraph()
+      .then((compacted) => (compacted === null || this.#closed ? null : this.checkGraphRecall("after_rebuild")))
+      .catch((error: unknown) => this.options.logger.error({ err: error }, "graph rebuild after a recall check failed"));
+    return status;
+  }
+
+  /** Labels written recently: the newest articles, and those whose vector changed since the graph was built. */
+  #recentLabels(): number[] {
+    const { graph, exact } = this.#indexes;
+    const labels = [...exact.labels()].sort((a, b) => b - a).slice(0, 500);
+    for (const [node, label] of graph.relabeledNodes()) if (node >= firstRelabeledNode) labels.push(label);
+    return labels;
   }
 
   get graphSource(): LoadedIndexes["graphSource"] {
@@ -157,6 +273,22 @@ export class KindredEngine {
   }
 
   /**
+   * The stored article, once the in-memory indexes have caught up with it: a write is committed
+   * by the store writer a moment before the indexes replay it, and a reader must not see the
+   * new row beside a related list or catalog entry of the old one. Waits (milliseconds, rarely
+   * more) only when this article's row is newer than what the indexes hold.
+   */
+  async readArticle(id: string): Promise<StoredArticle | null> {
+    const deadline = performance.now() + catchUpWaitMs;
+    for (;;) {
+      const article = this.store.findById(id);
+      // Only this process's own writes are replayed promptly; another process's wait for the next sync.
+      if (article === null || article.seq <= this.#indexes.appliedSeq || this.#writesApplying === 0 || performance.now() > deadline) return article;
+      await yieldToEventLoop();
+    }
+  }
+
+  /**
    * Related articles for a stored article: never itself, never a copy of its text. Answers
    * come from the result cache when no change since could have altered them
    * (engine/related-cache.ts); `options.cache: false` computes afresh.
@@ -191,15 +323,17 @@ export class KindredEngine {
     const lexicalVersion = this.store.lexicalVersion();
     const answer = { ...findRelatedArticles(this.#rankingEnvironment(), query, { ...request, filters }, exclusions), article };
     if (useCache) {
-      this.#cache.set(key, answer, {
+      const dependencies = {
         queryLabel: label,
-        candidateLabels: new Set(answer.window.labels),
+        candidateLabels: new SortedLabels(answer.window.labels),
         floorScore: answer.window.floorScore,
         accept: createFilterPredicate(filters, exclusions),
+        // Shared with the answer, not copied: the cached answer and its dependencies hold one of each.
         expandedProbe: answer.expandedProbe,
         lexicalTerms: answer.lexicalTerms,
         ...(answer.lexicalTerms === null ? {} : { lexicalVersion }),
-      });
+      };
+      this.#cache.set(key, answer, dependencies, estimateListBytes(key, answer, dependencies));
     }
     return answer;
   }
@@ -275,7 +409,18 @@ export class KindredEngine {
    */
   writeArticles(articles: readonly Article[]): Promise<WriteOutcome[]> {
     this.#pendingWriteArticles += articles.length;
-    return this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles)).finally(() => (this.#pendingWriteArticles -= articles.length));
+    // Bounded by size as well as count: each chunk is one store transaction and one round of
+    // model work, so a batch of long articles does not hold the write lock for all of them.
+    const chunks = chunkByChars(articles, this.options.writeChunkChars ?? defaultWriteChunkChars);
+    const written =
+      chunks.length <= 1
+        ? this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, articles))
+        : (async () => {
+            const outcomes: WriteOutcome[] = [];
+            for (const chunk of chunks) outcomes.push(...(await this.#retryOnModelSwitch(() => this.#writeArticlesWith(this.#indexes.modelId, chunk))));
+            return outcomes;
+          })();
+    return written.finally(() => (this.#pendingWriteArticles -= articles.length));
   }
 
   /** Articles given to writeArticles and not yet embedded and committed (the embedding queue, for /metrics). */
@@ -284,7 +429,7 @@ export class KindredEngine {
   }
 
   async #writeArticlesWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = articles.map((article) => ({ article, textHash: hashArticleText(article), ...prepareEmbedInput(modelId, article) }));
+    const prepared = (await this.#writer.prepare(modelId, articles)).map((item, index) => ({ article: articles[index]!, ...item }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
     const embedStale = async () => {
       const stored = this.store.findEmbedHashes(prepared.map((item) => item.article.id));
@@ -305,8 +450,8 @@ export class KindredEngine {
         embedHash: item.embedHash,
         vector: vectors.get(item) ?? null,
       }));
-      const outcomes = await this.store.writeArticles(writes, modelId);
-      this.#applyChanges();
+      const outcomes = await this.#writer.writeArticles(writes, modelId);
+      await this.#applyChanges();
       return outcomes;
     });
   }
@@ -332,7 +477,7 @@ export class KindredEngine {
           throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
         }
         const [outcome] = await this.store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
-        this.#applyChanges();
+        await this.#applyChanges();
         return outcome!;
       }),
     );
@@ -346,8 +491,8 @@ export class KindredEngine {
   /** Deletes articles in one transaction; returns the ids that existed. */
   deleteArticles(ids: readonly string[]): Promise<string[]> {
     return this.#serialise(async () => {
-      const deleted = await this.store.deleteArticles(ids);
-      this.#applyChanges();
+      const deleted = await this.#writer.deleteArticles(ids);
+      await this.#applyChanges();
       return deleted.map((item) => item.id);
     });
   }
@@ -401,7 +546,7 @@ export class KindredEngine {
   syncFromStore(): Promise<number> {
     return this.#serialise(async () => {
       this.#followModelSwitch();
-      return this.#applyChanges();
+      return await this.#applyChanges();
     });
   }
 
@@ -450,8 +595,24 @@ export class KindredEngine {
     }
   }
 
-  /** Replays the store's change log onto the in-memory indexes; returns how many applied. */
-  #applyChanges(): number {
+  /**
+   * Replays the store's change log onto the in-memory indexes, in slices of a few milliseconds
+   * with the event loop free in between (a big batch's graph insertions would otherwise hold up
+   * every read); returns how many applied.
+   */
+  async #applyChanges(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const slice = this.#applyChangesSlice({ untilMs: performance.now() + applySliceMs });
+      applied += slice;
+      if (slice === 0 || this.#indexes.appliedSeq >= this.store.latestSeq()) break;
+      await yieldToEventLoop();
+    }
+    this.#compactIfNeeded();
+    return applied;
+  }
+
+  #applyChangesSlice(budget: { untilMs: number }): number {
     let applied: number;
     if (this.#indexes.appliedSeq < this.store.oldestReplayableSeq()) {
       // The log we would replay was pruned (another process saved a graph): reload everything.
@@ -462,19 +623,23 @@ export class KindredEngine {
       // The centroid follows the vectors: out with each changed article's old one, in with its new.
       const centroid = this.#centroid?.exact === this.#indexes.exact ? this.#centroid : null;
       const changed: number[] = [];
-      applied = applyStoreChanges(this.#indexes, this.store, (label) => {
-        this.#cache.recordChange(label);
-        this.#compaction?.changedLabels.add(label);
-        const old = centroid === null ? null : this.#indexes.exact.getVector(label);
-        if (old !== null) centroid!.remove(old);
-        changed.push(label);
-      });
+      applied = applyStoreChanges(
+        this.#indexes,
+        this.store,
+        (label) => {
+          this.#cache.recordChange(label);
+          this.#compaction?.changedLabels.add(label);
+          const old = centroid === null ? null : this.#indexes.exact.getVector(label);
+          if (old !== null) centroid!.remove(old);
+          changed.push(label);
+        },
+        budget,
+      );
       for (const label of centroid === null ? [] : changed) {
         const vector = this.#indexes.exact.getVector(label);
         if (vector !== null) centroid!.add(vector);
       }
     }
-    this.#compactIfNeeded();
     return applied;
   }
 
@@ -516,7 +681,15 @@ export class KindredEngine {
   }
 
   #serialise<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#writeQueue.then(work, work);
+    const counted = async () => {
+      this.#writesApplying++;
+      try {
+        return await work();
+      } finally {
+        this.#writesApplying--;
+      }
+    };
+    const run = this.#writeQueue.then(counted, counted);
     this.#writeQueue = run.catch(() => undefined);
     return run;
   }

@@ -43,6 +43,18 @@ export function loadIndexes(
   store: ArticleStore,
   options: { dataDir: string; modelId: string; dimensions: number; hnsw: HnswParameters; logger: Logger },
 ): LoadedIndexes {
+  // One snapshot for the catalog, the change log and the vectors: another process writing
+  // meanwhile (kindred serve while kindred index opens) must not make them disagree.
+  const { indexes, pruneThrough } = store.readSnapshot(() => loadFromSnapshot(store, options));
+  // Pruning writes, so it waits until the snapshot is released.
+  if (pruneThrough !== null) store.pruneChangesThrough(pruneThrough);
+  return indexes;
+}
+
+function loadFromSnapshot(
+  store: ArticleStore,
+  options: { dataDir: string; modelId: string; dimensions: number; hnsw: HnswParameters; logger: Logger },
+): { indexes: LoadedIndexes; pruneThrough: number | null } {
   const { dataDir, modelId, dimensions, hnsw, logger } = options;
   const appliedSeq = store.latestSeq();
   const catalog = new ArticleCatalog();
@@ -91,10 +103,11 @@ export function loadIndexes(
       if (graphDir !== dataDir) {
         // Put the new model's graph in place, so the next start loads it from there.
         if (saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger)) removeNextGraph(dataDir, modelId);
-        return { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource: "loaded" };
+        return { indexes: { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource: "loaded" }, pruneThrough: null };
       }
       removeNextGraph(dataDir, modelId);
-      return { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource: changes.length > 0 ? "replayed" : "loaded" };
+      const graphSource = changes.length > 0 ? "replayed" : "loaded";
+      return { indexes: { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource }, pruneThrough: null };
     }
     logger.warn({ graph: graph.size(), store: catalog.size() }, "graph and store disagree after replay; rebuilding the graph");
   } else if (saved.status === "unusable") {
@@ -106,9 +119,10 @@ export function loadIndexes(
   const exact = readExactFromStore(store, dimensions, catalog.size());
   const graph = HnswVectorIndex.create(dimensions, hnsw, Math.max(1024, exact.size()));
   for (const label of exact.labels()) graph.upsert(label, exact.getVector(label)!);
-  if (graph.size() > 0 && saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger)) store.pruneChangesThrough(appliedSeq);
+  const rebuiltSaved = graph.size() > 0 && saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger);
   removeNextGraph(dataDir, modelId);
-  return { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource: graph.size() > 0 ? "rebuilt" : "empty" };
+  const graphSource = graph.size() > 0 ? "rebuilt" : "empty";
+  return { indexes: { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource }, pruneThrough: rebuiltSaved ? appliedSeq : null };
 }
 
 /**
@@ -138,7 +152,9 @@ function readExactFromStore(store: ArticleStore, dimensions: number, count: numb
  */
 function readExactFromGraph(dataDir: string, manifest: GraphManifest, changes: readonly Change[], store: ArticleStore, logger: Logger): ExactVectorIndex | null {
   try {
-    const { labels, vectors } = readGraphVectors(join(dataDir, manifest.graph_file), manifest.dimensions, new Set(manifest.deleted_labels));
+    const { labels: nodes, vectors } = readGraphVectors(join(dataDir, manifest.graph_file), manifest.dimensions, new Set(manifest.deleted_labels));
+    const relabeled = new Map(manifest.relabeled_nodes);
+    const labels = nodes.map((node) => relabeled.get(node) ?? node);
     const exact = ExactVectorIndex.fromPacked(manifest.dimensions, labels, vectors);
     const changed = new Set(changes.map((change) => change.label));
     const unchanged = labels.filter((label) => !changed.has(label));

@@ -8,6 +8,7 @@ import type { ArticleStore } from "../store/article-store.ts";
 import { PostgresReplicaStore } from "../store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
 import { KindredEngine } from "./kindred-engine.ts";
+import { WorkerStoreWriter } from "./store-writer.ts";
 
 export interface OpenedEngine {
   engine: KindredEngine;
@@ -22,7 +23,7 @@ export interface OpenedEngine {
  * @example
  *   const { engine, close } = await openEngine(loadConfig(), logger);
  */
-export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder } = {}): Promise<OpenedEngine> {
+export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean } = {}): Promise<OpenedEngine> {
   // With a database URL this process is one replica: PostgreSQL is the truth, dataDir its local copy.
   const store: ArticleStore =
     config.databaseUrl === undefined ? SqliteArticleStore.open(config.dataDir) : await PostgresReplicaStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
@@ -54,7 +55,12 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
     const dimensions = pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
     if (pin === null) await store.setModelPin({ modelId: config.model, dimensions });
 
+    // Writes are prepared and stored on a thread of their own, so reads never wait for them;
+    // a replica's writes go to PostgreSQL, asynchronous already, through its store.
+    const writer = options.inlineWrites || config.databaseUrl !== undefined ? undefined : await WorkerStoreWriter.start(config.dataDir);
     const engine = new KindredEngine(store, provideEmbedder, {
+      ...(writer === undefined ? {} : { writer }),
+      writeChunkChars: config.writeChunkChars,
       dataDir: config.dataDir,
       modelId: config.model,
       dimensions,
@@ -62,14 +68,17 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       exactScanMaxCandidates: config.exactScanMaxCandidates,
       logger,
       relatedCacheEntries: config.relatedCacheEntries,
+      relatedCacheBytes: config.relatedCacheBytes,
       compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
       noiseTopics: config.noiseTopics,
+      recallCheck: { queries: config.recallCheckQueries, k: 10, floor: config.recallFloor, onOpen: options.checkRecallOnOpen ?? config.recallCheckQueries > 0 },
     });
     logger.info({ articles: engine.size(), graph: engine.graphSource, dataDir: config.dataDir }, "index open");
     return {
       engine,
       close: async () => {
         engine.close();
+        await writer?.close();
         if (store instanceof PostgresReplicaStore) await store.end();
         for (const embedder of embedders.values()) await (await embedder.catch(() => null))?.close();
       },

@@ -4,6 +4,8 @@ import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 interface CachedList<T> {
   value: T;
   dependencies: ListDependencies;
+  /** What `set` was told the list holds, in bytes. */
+  bytes: number;
   /** Position in the change journal up to which this list has been checked. */
   checkedThrough: number;
 }
@@ -37,6 +39,9 @@ export interface CurrentState {
  */
 export class RelatedCache<T> {
   readonly maxEntries: number;
+  /** Bound on the bytes the cached lists hold (their estimates); least recently used out first. */
+  readonly maxBytes: number;
+  #bytes = 0;
   readonly #maxJournal: number;
   readonly #lists = new Map<string, CachedList<T>>();
   #journal: number[] = [];
@@ -46,8 +51,9 @@ export class RelatedCache<T> {
   #misses = 0;
   #invalidated = 0;
 
-  constructor(maxEntries: number, maxJournal = 100_000) {
+  constructor(maxEntries: number, maxJournal = 100_000, maxBytes = Infinity) {
     this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
     this.#maxJournal = maxJournal;
   }
 
@@ -56,7 +62,7 @@ export class RelatedCache<T> {
   }
 
   stats() {
-    return { entries: this.#lists.size, hits: this.#hits, misses: this.#misses, invalidated: this.#invalidated };
+    return { entries: this.#lists.size, bytes: this.#bytes, max_bytes: Number.isFinite(this.maxBytes) ? this.maxBytes : null, hits: this.#hits, misses: this.#misses, invalidated: this.#invalidated };
   }
 
   /** The cached value, or undefined when absent or when a change since could have altered it. */
@@ -67,7 +73,7 @@ export class RelatedCache<T> {
       return undefined;
     }
     if (!this.#stillValid(list, state)) {
-      this.#lists.delete(key);
+      this.#delete(key);
       this.#invalidated++;
       this.#misses++;
       return undefined;
@@ -79,11 +85,20 @@ export class RelatedCache<T> {
     return list.value;
   }
 
-  set(key: string, value: T, dependencies: ListDependencies): void {
-    if (this.maxEntries <= 0) return;
+  /** Caches a list; `bytes` is what it holds (an estimate; lists over the whole byte bound are not kept). */
+  set(key: string, value: T, dependencies: ListDependencies, bytes = 0): void {
+    if (this.maxEntries <= 0 || bytes > this.maxBytes) return;
+    this.#delete(key);
+    this.#lists.set(key, { value, dependencies, bytes, checkedThrough: this.#journalEnd() });
+    this.#bytes += bytes;
+    while (this.#lists.size > this.maxEntries || this.#bytes > this.maxBytes) this.#delete(this.#lists.keys().next().value!);
+  }
+
+  #delete(key: string): void {
+    const list = this.#lists.get(key);
+    if (list === undefined) return;
+    this.#bytes -= list.bytes;
     this.#lists.delete(key);
-    this.#lists.set(key, { value, dependencies, checkedThrough: this.#journalEnd() });
-    while (this.#lists.size > this.maxEntries) this.#lists.delete(this.#lists.keys().next().value!);
   }
 
   /** Notes that an article (by label) was added, changed or deleted. */
@@ -105,6 +120,7 @@ export class RelatedCache<T> {
   /** Forgets everything (the indexes were reloaded). */
   clear(): void {
     this.#lists.clear();
+    this.#bytes = 0;
     this.#journalStart += this.#journal.length;
     this.#journal = [];
   }

@@ -163,5 +163,11 @@ export interface ModelStaging {
  * (store/postgres/) implements the first two and refuses model staging.
  */
 export interface ArticleStore extends ArticleLog, LexicalStatistics, ModelStaging {
+  /**
+   * Runs `read` against one snapshot of the store: every read inside sees the same committed
+   * state, whatever other processes write meanwhile (loading the indexes reads the catalog, the
+   * change log and vectors, which must agree). `read` must not write.
+   */
+  readSnapshot<T>(read: () => T): T;
   close(): void;
 }

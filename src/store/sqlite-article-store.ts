@@ -365,6 +365,11 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
     return Number(this.#statements.getMeta.get("pruned_through")?.value ?? 0);
   }
 
+  readSnapshot<T>(read: () => T): T {
+    // A deferred transaction in WAL mode: its first read fixes the snapshot the rest see.
+    return this.#db.inTransaction ? read() : this.#db.transaction(read).deferred();
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
   }

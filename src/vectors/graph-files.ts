@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, 
 import { join } from "node:path";
 import { graphFormatVersion, graphManifestSchema, type GraphManifest } from "./graph-manifest.ts";
 import { withDirectoryLock } from "./directory-lock.ts";
-import { HnswVectorIndex, type HnswParameters } from "./hnsw-vector-index.ts";
+import { HnswVectorIndex, type HnswParameters, type RelabeledNode } from "./hnsw-vector-index.ts";
 
 export const manifestFileName = "graph.manifest.json";
 
@@ -59,7 +59,7 @@ function loadGraphOnce(dataDir: string, manifestText: string, parameters: HnswPa
     return { status: "unusable", reason: `graph was built with M=${manifest.hnsw.m}, configuration says ${parameters.m}`, manifest };
   }
   try {
-    const index = HnswVectorIndex.load(graphPath, manifest.dimensions, parameters, manifest.deleted_labels);
+    const index = HnswVectorIndex.load(graphPath, manifest.dimensions, parameters, manifest.deleted_labels, manifest.relabeled_nodes);
     return { status: "loaded", index, manifest };
   } catch (error) {
     return { status: "unusable", reason: `graph file unreadable (${(error as Error).message})`, manifest };
@@ -80,7 +80,8 @@ export function saveGraph(dataDir: string, index: HnswVectorIndex, info: { model
     dimensions: index.dimensions,
     parameters: index.parameters,
     count: index.size(),
-    deletedLabels: index.deletedLabels(),
+    deletedNodes: index.deletedNodes(),
+    relabeledNodes: index.relabeledNodes(),
   });
 }
 
@@ -92,7 +93,10 @@ export interface GraphFileInfo {
   dimensions: number;
   parameters: Pick<HnswParameters, "m" | "efConstruction">;
   count: number;
-  deletedLabels: number[];
+  /** Tombstoned node ids. */
+  deletedNodes: number[];
+  /** Live nodes whose id is not their label (none in a freshly built graph). */
+  relabeledNodes: RelabeledNode[];
 }
 
 /**
@@ -118,7 +122,8 @@ export function commitGraphFile(dataDir: string, temporaryPath: string, info: Gr
       seq: info.seq,
       graph_file: graphFile,
       graph_bytes: statSync(graphPath).size,
-      deleted_labels: info.deletedLabels,
+      deleted_labels: info.deletedNodes,
+      relabeled_nodes: info.relabeledNodes,
       saved_at: new Date().toISOString(),
     };
     const manifestPath = join(dataDir, manifestFileName);
@@ -140,6 +145,51 @@ export function commitGraphFile(dataDir: string, temporaryPath: string, info: Gr
     }
     return manifest;
   });
+}
+
+/**
+ * Removes graph files that a save or compaction killed mid-way left behind (`graph-*.hnsw.tmp`,
+ * `compacting-*.hnsw.tmp`, a manifest's `.tmp`): each name carries the pid of the process that
+ * wrote it, and a file is removed only when that process is gone, so another live process's
+ * save in progress is left alone. Runs under `graph.lock`, like every other change to the
+ * directory's graph files. Returns the names removed.
+ */
+export function removeAbandonedGraphFiles(dataDir: string): string[] {
+  if (!existsSync(dataDir)) return [];
+  return withDirectoryLock(dataDir, saveLockFileName, () => {
+    const removed: string[] = [];
+    for (const name of readdirSync(dataDir)) {
+      const pid = abandonedFilePid(name);
+      if (pid === null || isProcessAlive(pid)) continue;
+      rmSync(join(dataDir, name), { force: true });
+      removed.push(name);
+    }
+    return removed;
+  });
+}
+
+/** The writer's pid in a temporary graph file's name, or null for any other file. */
+function abandonedFilePid(name: string): number | null {
+  const match =
+    /^graph-\d+-(\d+)-[0-9a-z]+\.hnsw\.tmp$/.exec(name) ??
+    new RegExp(`^${compactionFilePrefix}(\\d+)-[0-9a-z]+\\.hnsw\\.tmp$`).exec(name) ??
+    /^graph\.manifest\.json\.(\d+)\.tmp$/.exec(name);
+  return match === null ? null : Number(match[1]);
+}
+
+/**
+ * Whether a process with this pid runs. This process counts as running (another engine in it
+ * may be compacting); a file of an earlier process given the same pid is left to the stale-file
+ * sweep in `commitGraphFile`.
+ */
+function isProcessAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Held while a graph file and its manifest are put in place. */

@@ -19,7 +19,13 @@ export const graphManifestSchema = z.object({
   seq: z.number().int().nonnegative(),
   graph_file: z.string().regex(/^[\w.-]+\.hnsw$/),
   graph_bytes: z.number().int().nonnegative(),
+  /** Tombstoned node ids (a node's id is its label unless `relabeled_nodes` says otherwise). */
   deleted_labels: z.array(z.number().int().nonnegative()),
+  /**
+   * Live nodes whose id is not their label, as [node, label]: a changed vector is inserted as a
+   * new node (hnsw-vector-index.ts). Absent in manifests written before there were any.
+   */
+  relabeled_nodes: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])).default([]),
   saved_at: z.string(),
 });
 

@@ -17,8 +17,17 @@ export interface HnswParameters {
 const initialCapacity = 1024;
 
 /**
+ * Node ids at or above this are nodes a changed vector was inserted as (see `upsert`); below it
+ * a node's id is its label. Store labels (SQLite rowids) stay far below it.
+ */
+export const firstRelabeledNode = 2 ** 31;
+const lastNodeId = 2 ** 32 - 2;
+
+/**
  * hnswlib's index options for kindred's graphs (also used by the compaction worker, so a
- * rebuilt graph is built exactly like one grown in place).
+ * rebuilt graph is built exactly like one grown in place). `allowReplaceDeleted` stays on only
+ * as a guard: with it hnswlib refuses to revive a tombstoned node in place; kindred never asks
+ * it to reuse a slot.
  */
 export function hnswInitOptions(parameters: HnswParameters, capacity: number) {
   return {
@@ -30,16 +39,34 @@ export function hnswInitOptions(parameters: HnswParameters, capacity: number) {
   };
 }
 
+/** A node inserted for a label whose vector changed: [node id, label], as the manifest lists them. */
+export type RelabeledNode = [node: number, label: number];
+
 /**
  * Approximate nearest-neighbour search with hnswlib (inner product on normalised vectors).
- * Deletes are tombstones (hnswlib's markDelete); new labels reuse tombstoned slots
- * (`allowReplaceDeleted`), so the graph does not grow with churn.
+ *
+ * Every vector enters the graph through hnswlib's full insertion (search, then links chosen by
+ * the heuristic, both ways), which is what keeps a graph grown by writes as good as one built
+ * at once. hnswlib's two shortcuts do not: moving a node to a new vector in place
+ * (`updatePoint`, also what reusing a tombstoned slot does) re-links only the node's own
+ * out-neighbours, so nodes that linked to it keep a link to wherever its vector went, and after
+ * many writes some unchanged articles have no useful link left pointing to them and cannot be
+ * found (bench/graph-recall.ts measures it). So a changed vector is inserted as a new node
+ * (an id from `firstRelabeledNode` up, mapped to the label) and the old node is tombstoned; a
+ * delete is a tombstone. Tombstones still route searches, are never returned, and are dropped
+ * by compaction (engine/compact-graph.ts), which rebuilds with node id = label again.
  */
 export class HnswVectorIndex implements VectorIndex {
   readonly dimensions: number;
   readonly parameters: Readonly<HnswParameters>;
   readonly #graph: InstanceType<typeof HierarchicalNSW>;
-  readonly #liveLabels = new Set<number>();
+  /** The live node of each label. */
+  readonly #nodeOfLabel = new Map<number, number>();
+  /** Labels of live nodes whose id is not their label. */
+  readonly #labelOfNode = new Map<number, number>();
+  /** Tombstoned nodes: never returned, still routing searches until compaction. */
+  readonly #tombstones = new Set<number>();
+  #nextNode = firstRelabeledNode;
 
   private constructor(dimensions: number, parameters: HnswParameters, graph: InstanceType<typeof HierarchicalNSW>) {
     this.dimensions = dimensions;
@@ -54,78 +81,120 @@ export class HnswVectorIndex implements VectorIndex {
     return new HnswVectorIndex(dimensions, parameters, graph);
   }
 
-  /** Reads a graph file written by `save`; `deletedLabels` come from its manifest. */
-  static load(path: string, dimensions: number, parameters: HnswParameters, deletedLabels: readonly number[]): HnswVectorIndex {
+  /**
+   * Reads a graph file written by `save`; `deletedNodes` and `relabeledNodes` come from its
+   * manifest (a node not relabeled is its own label).
+   */
+  static load(path: string, dimensions: number, parameters: HnswParameters, deletedNodes: readonly number[], relabeledNodes: readonly RelabeledNode[] = []): HnswVectorIndex {
     const graph = new HierarchicalNSW("ip", dimensions);
     graph.readIndexSync(path, true);
     const index = new HnswVectorIndex(dimensions, parameters, graph);
-    const deleted = new Set(deletedLabels);
-    for (const label of graph.getIdsList()) if (!deleted.has(label)) index.#liveLabels.add(label);
+    const deleted = new Set(deletedNodes);
+    const relabeled = new Map(relabeledNodes);
+    for (const node of graph.getIdsList()) {
+      if (node >= index.#nextNode) index.#nextNode = node + 1;
+      if (deleted.has(node)) {
+        index.#tombstones.add(node);
+        continue;
+      }
+      const label = relabeled.get(node) ?? node;
+      index.#nodeOfLabel.set(label, node);
+      if (label !== node) index.#labelOfNode.set(node, label);
+    }
     return index;
   }
 
   size(): number {
-    return this.#liveLabels.size;
+    return this.#nodeOfLabel.size;
   }
 
   has(label: number): boolean {
-    return this.#liveLabels.has(label);
+    return this.#nodeOfLabel.has(label);
   }
 
-  /** Number of slots in use, live or tombstoned. */
+  /** Number of nodes in the graph, live or tombstoned. */
   slotCount(): number {
     return this.#graph.getCurrentCount();
   }
 
-  /** Number of tombstoned slots (deleted, not yet reused or compacted). */
+  /** Number of tombstoned nodes (deleted or replaced, not yet compacted away). */
   tombstoneCount(): number {
-    return this.#graph.getCurrentCount() - this.#liveLabels.size;
+    return this.#tombstones.size;
   }
 
-  /** Tombstoned labels, for the manifest (O(n): call when saving, not per query). */
-  deletedLabels(): number[] {
-    return this.#graph.getIdsList().filter((label) => !this.#liveLabels.has(label));
+  /** Tombstoned node ids, for the manifest . */
+  deletedNodes(): number[] {
+    return [...this.#tombstones];
+  }
+
+  /** Live nodes whose id is not their label, for the manifest. */
+  relabeledNodes(): RelabeledNode[] {
+    return [...this.#labelOfNode];
   }
 
   /**
-   * Adds or replaces a vector. Invariant: a label, once removed, is never added again (the
-   * store's labels are AUTOINCREMENT); hnswlib would otherwise mix up its tombstone with the
-   * slot it reuses.
+   * Adds a vector, or replaces the vector of a label: a replaced vector is inserted as a new
+   * node and the old one tombstoned (see the class comment). Upserting the vector a label
+   * already has changes nothing. Invariant: a label, once removed, is never added again (the
+   * store's labels are AUTOINCREMENT).
    */
   upsert(label: number, vector: Float32Array): void {
     if (vector.length !== this.dimensions) {
       throw new Error(`Vector for label ${label} has ${vector.length} dimensions; the index holds ${this.dimensions}.`);
     }
-    const point = Array.from(vector);
-    if (this.#liveLabels.has(label)) {
-      // Update in place. (Asking hnswlib to replace a tombstone here would orphan the old node.)
-      this.#graph.addPoint(point, label, false);
-      return;
+    if (!Number.isInteger(label) || label < 0 || label >= firstRelabeledNode) {
+      throw new Error(`Label ${label} is outside the graph's label range (0 to ${firstRelabeledNode - 1}).`);
     }
-    const reusesSlot = this.tombstoneCount() > 0;
-    if (!reusesSlot && this.#graph.getCurrentCount() >= this.#graph.getMaxElements()) {
+    const current = this.#nodeOfLabel.get(label);
+    if (current !== undefined && sameVector(this.#graph.getPoint(current), vector)) return;
+    // A label's own id is used once: for its first vector (or after a compaction).
+    const node = current === undefined && !this.#tombstones.has(label) ? label : this.#allocateNode();
+    if (this.#graph.getCurrentCount() >= this.#graph.getMaxElements()) {
       this.#graph.resizeIndex(Math.max(initialCapacity, this.#graph.getMaxElements() * 2));
     }
-    this.#graph.addPoint(point, label, reusesSlot);
-    this.#liveLabels.add(label);
+    this.#graph.addPoint(Array.from(vector), node, false);
+    if (current !== undefined) this.#tombstone(current);
+    this.#nodeOfLabel.set(label, node);
+    if (node !== label) this.#labelOfNode.set(node, label);
   }
 
   remove(label: number): void {
-    if (!this.#liveLabels.has(label)) return;
-    this.#graph.markDelete(label);
-    this.#liveLabels.delete(label);
+    const node = this.#nodeOfLabel.get(label);
+    if (node === undefined) return;
+    this.#tombstone(node);
+    this.#nodeOfLabel.delete(label);
   }
 
   search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[] {
-    if (k <= 0 || this.#liveLabels.size === 0) return [];
+    if (k <= 0 || this.#nodeOfLabel.size === 0) return [];
     this.#graph.setEf(Math.max(this.parameters.efSearch, k));
-    const found = this.#graph.searchKnn(Array.from(query), Math.min(k, this.#liveLabels.size), filter);
+    const relabeled = this.#labelOfNode;
+    const labelOf = (node: number) => (node < firstRelabeledNode ? node : relabeled.get(node)!);
+    const nodeFilter = filter === undefined ? undefined : (node: number) => filter(labelOf(node));
+    const found = this.#graph.searchKnn(Array.from(query), Math.min(k, this.#nodeOfLabel.size), nodeFilter);
     // hnswlib's inner-product "distance" is 1 - dot.
-    return found.neighbors.map((label, index) => ({ label, score: 1 - found.distances[index]! }));
+    return found.neighbors.map((node, index) => ({ label: labelOf(node), score: 1 - found.distances[index]! }));
   }
 
   /** Writes the graph to `path` (hnswlib's own format; callers add the manifest). */
   writeTo(path: string): void {
     this.#graph.writeIndexSync(path);
   }
+
+  #tombstone(node: number): void {
+    this.#graph.markDelete(node);
+    this.#labelOfNode.delete(node);
+    this.#tombstones.add(node);
+  }
+
+  #allocateNode(): number {
+    if (this.#nextNode > lastNodeId) throw new Error("The graph has used every node id; compact it (it rebuilds with fresh ids).");
+    return this.#nextNode++;
+  }
+}
+
+function sameVector(stored: readonly number[], vector: Float32Array): boolean {
+  if (stored.length !== vector.length) return false;
+  for (let i = 0; i < vector.length; i++) if (stored[i] !== vector[i]) return false;
+  return true;
 }

@@ -82,6 +82,22 @@ describe("RelatedCache", () => {
     expect(cache.get("c", state)).toBe("C");
   });
 
+  it("stays within its byte bound, least recently used out first, and reports its size", () => {
+    const cache = new RelatedCache<string>(100, 100_000, 10_000);
+    cache.set("a", "A", politicsList, 4_000);
+    cache.set("b", "B", politicsList, 4_000);
+    cache.get("a", state);
+    cache.set("c", "C", politicsList, 4_000);
+    expect(cache.stats()).toMatchObject({ entries: 2, bytes: 8_000, max_bytes: 10_000 });
+    expect(cache.get("b", state)).toBeUndefined();
+    expect(cache.get("a", state)).toBe("A");
+    cache.set("huge", "H", politicsList, 20_000); // larger than the whole bound: not kept
+    expect(cache.get("huge", state)).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ entries: 2, bytes: 8_000 });
+    cache.clear();
+    expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
   it("drops a list older than its bounded journal rather than guess", () => {
     const cache = new RelatedCache<string>(10, 4);
     cache.set("list-of-1", "answer", politicsList);

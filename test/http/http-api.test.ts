@@ -55,6 +55,9 @@ describe("HTTP API", () => {
       expect(response.status).toBe(200);
       expect(body).toMatchObject({ status: "ready", model: "google/use-lite" });
       expect(body["articles"]).toBeGreaterThan(200);
+      // The related-list cache says how much memory it holds, and the graph's recall self-check what it found.
+      expect(body["related_cache"]).toMatchObject({ bytes: expect.any(Number), max_bytes: expect.any(Number) });
+      expect(body).toHaveProperty("graph_recall");
     });
 
     it("lists related articles by id with scores, best first", async () => {

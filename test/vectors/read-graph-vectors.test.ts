@@ -20,7 +20,7 @@ describe("vectors read back from a saved graph file", () => {
     const path = join(dir, "graph.hnsw");
     graph.writeTo(path);
 
-    const { labels, vectors: packed } = readGraphVectors(path, dimensions, new Set(graph.deletedLabels()));
+    const { labels, vectors: packed } = readGraphVectors(path, dimensions, new Set(graph.deletedNodes()));
     expect(labels.length).toBe(graph.size());
     const exact = ExactVectorIndex.fromPacked(dimensions, labels, packed);
     expect(exact.size()).toBe(graph.size());

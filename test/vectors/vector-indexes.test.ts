@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ExactVectorIndex } from "../../src/vectors/exact-vector-index.ts";
 import { HnswVectorIndex } from "../../src/vectors/hnsw-vector-index.ts";
@@ -32,7 +35,9 @@ describe("HNSW against the exact index", () => {
     for (let i = 1; i < results.length; i++) expect(results[i]!.score).toBeLessThanOrEqual(results[i - 1]!.score);
   });
 
-  it("never returns removed labels and reuses their slots", () => {
+  // Slots are no longer reused (hnswlib's in-place replacement degrades the graph, see
+  // hnsw-vector-index.ts): tombstones stay until compaction rebuilds without them.
+  it("never returns removed labels; a new label is a new node, tombstones stay until compaction", () => {
     const index = HnswVectorIndex.create(dimensions, parameters, 100);
     vectors.slice(0, 100).forEach((vector, label) => index.upsert(label, vector));
     for (let label = 0; label < 30; label++) index.remove(label);
@@ -40,8 +45,37 @@ describe("HNSW against the exact index", () => {
     expect(index.tombstoneCount()).toBe(30);
     expect(index.search(vectors[5]!, 100).some((neighbor) => neighbor.label < 30)).toBe(false);
     index.upsert(1_000, vectors[200]!);
-    expect(index.tombstoneCount()).toBe(29);
+    expect(index.tombstoneCount()).toBe(30);
+    expect(index.slotCount()).toBe(101);
     expect(index.search(vectors[200]!, 1)[0]!.label).toBe(1_000);
+  });
+
+  it("inserts a changed vector as a new node under the same label, across a save and load", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kindred-hnsw-"));
+    try {
+      const index = HnswVectorIndex.create(dimensions, parameters, 100);
+      vectors.slice(0, 100).forEach((vector, label) => index.upsert(label, vector));
+      index.upsert(7, vectors[300]!);
+      index.upsert(7, vectors[300]!); // the same vector again: nothing changes
+      expect(index.size()).toBe(100);
+      expect(index.tombstoneCount()).toBe(1);
+      expect(index.search(vectors[300]!, 1)[0]).toMatchObject({ label: 7 });
+      expect(index.search(vectors[7]!, 100).some((neighbor) => neighbor.label === 7 && neighbor.score > 0.999)).toBe(false);
+      expect(index.search(vectors[300]!, 3, (label) => label !== 7).every((neighbor) => neighbor.label !== 7)).toBe(true);
+      const path = join(dir, "graph.hnsw");
+      index.writeTo(path);
+      const loaded = HnswVectorIndex.load(path, dimensions, parameters, index.deletedNodes(), index.relabeledNodes());
+      expect(loaded.size()).toBe(100);
+      expect(loaded.tombstoneCount()).toBe(1);
+      expect(loaded.search(vectors[300]!, 1)[0]).toMatchObject({ label: 7 });
+      loaded.upsert(7, vectors[301]!);
+      loaded.remove(8);
+      expect(loaded.search(vectors[301]!, 1)[0]).toMatchObject({ label: 7 });
+      expect(loaded.tombstoneCount()).toBe(3);
+      expect(loaded.size()).toBe(99);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("applies the filter inside the search", () => {

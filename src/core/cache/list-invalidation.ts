@@ -9,8 +9,8 @@ import type { CatalogEntry } from "../related/catalog-entry.ts";
 export interface ListDependencies {
   /** The article whose list this is. */
   queryLabel: number;
-  /** Every candidate the list was ranked from. */
-  candidateLabels: ReadonlySet<number>;
+  /** Every candidate the list was ranked from (a Set, or anything that answers `has`, such as a sorted label array). */
+  candidateLabels: { has(label: number): boolean };
   /**
    * The lowest score in the window, or -Infinity when the search returned fewer candidates
    * than it asked for (it saw every accepted article, so any newly accepted one gets in).

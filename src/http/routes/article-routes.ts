@@ -13,10 +13,10 @@ const noQuerySchema = z.object({}).strict();
 /** GET /v1/articles/{id}: one stored article, with an ETag (304 when unchanged). */
 export function articleRoutes(state: ServiceState, options: ReadRouteOptions) {
   const app = new Hono();
-  app.get("/v1/articles/:id", options.readAuth, (c) => {
+  app.get("/v1/articles/:id", options.readAuth, async (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
-    const article = readyEngine(state).getArticle(id);
+    const article = await readyEngine(state).readArticle(id);
     if (article === null) throw new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
     const body = presentArticle(article);
     const bodyJson = JSON.stringify(body);

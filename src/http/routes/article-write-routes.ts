@@ -10,6 +10,7 @@ import { articleBatchBodySchema, maxBatchArticles, parseArticleBody, parseArticl
 import { describeUrlConflict } from "../../engine/url-conflicts.ts";
 import { readyEngine } from "./related-routes.ts";
 import { z } from "zod";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 
 export interface ArticleWriteRouteOptions {
   /** The API-key check for the write scope. */
@@ -23,6 +24,8 @@ type BatchResult =
   | { index: number; id: string | null; status: "rejected"; errors: FieldIssue[] };
 
 const noQuerySchema = z.object({}).strict();
+/** Milliseconds of validation between yields to the event loop. */
+const validateSliceMs = 5;
 const noStore = { "cache-control": "no-store" };
 
 /**
@@ -74,21 +77,28 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
     const results: BatchResult[] = new Array(records.length);
     let accepted: { index: number; article: Article }[] = [];
     const firstIndexOfId = new Map<string, number>();
-    records.forEach((record, index) => {
+    // Validating a thousand records, or a few long ones, is many milliseconds: yield now and
+    // then so reads keep being answered (README, "Concurrency").
+    let sliceStarted = performance.now();
+    for (const [index, record] of records.entries()) {
+      if (performance.now() - sliceStarted > validateSliceMs) {
+        await yieldToEventLoop();
+        sliceStarted = performance.now();
+      }
       const parsed = parseArticle(record);
       if (!parsed.ok) {
         results[index] = { index, id: parsed.id, status: "rejected", errors: parsed.issues };
-        return;
+        continue;
       }
       const { id } = parsed.article;
       const earlier = firstIndexOfId.get(id);
       if (earlier !== undefined) {
         results[index] = { index, id, status: "rejected", errors: [{ field: "id", reason: `repeats the article at index ${earlier}; send each id once per batch` }] };
-        return;
+        continue;
       }
       firstIndexOfId.set(id, index);
       accepted.push({ index, article: parsed.article });
-    });
+    }
     // One article whose URL another has is rejected alone (engine/url-conflicts.ts).
     const conflicts = engine.findUrlConflicts(accepted.map((item) => item.article));
     for (const conflict of conflicts) {

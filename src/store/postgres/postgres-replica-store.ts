@@ -259,6 +259,11 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
   findByLabel(label: number): StoredArticle | null {
     return this.#local.findByLabel(label);
   }
+  /** Reads come from the local copy, so one snapshot of it is one snapshot of what this replica has followed. */
+  readSnapshot<T>(read: () => T): T {
+    return this.#local.readSnapshot(read);
+  }
+
   findIdByUrl(url: string): string | null {
     return this.#local.findIdByUrl(url);
   }
