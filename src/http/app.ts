@@ -46,7 +46,7 @@ export interface AppOptions {
 /** Bounds on reading a body nobody read (a 401/413/415 answered first) before answering. */
 const unreadBodyBounds = { maxDrainBytes: 64 * 1024 * 1024, drainTimeoutMs: 5_000 };
 
-/** The widget's defaults when the configuration says nothing (README, "On a news page"). */
+/** The widget's defaults when the configuration says nothing (docs/news-page.md, "On a news page"). */
 export const defaultWidgetSettings: WidgetDefaults = { k: 5, minResults: 3, minCosine: 0.6, heading: "Related", lazyMargin: "300px" };
 
 /** What read routes need to guard and label their responses. */

@@ -20,7 +20,7 @@ export function presentEntry(entry: CatalogEntry) {
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
 /**
- * A related result: the summary, its score (the fused score, see README "Scores"), the cosine
+ * A related result: the summary, its score (the fused score, see docs/http-api.md "Scores"), the cosine
  * similarity of the embeddings, and on request the explanation (parts rounded to 6 places).
  */
 export function presentResult(result: ScoredCandidate & { cosine?: number; explanation?: Explanation }) {

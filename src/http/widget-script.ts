@@ -8,7 +8,7 @@ export interface WidgetDefaults {
   k: number;
   /** Fewer results than this after the floor: the box shows nothing. */
   minResults: number;
-  /** The cosine floor (README, "Choosing min_cosine"). */
+  /** The cosine floor (docs/http-api.md, "Choosing min_cosine"). */
   minCosine: number;
   heading: string;
   /** How far below the viewport a box starts loading (CSS margin). */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { articleRecordSchema } from "../../articles/article-schema.ts";
 import { eventsBodySchema, statsQuerySchema } from "../routes/event-routes.ts";
+import { storyQuerySchema } from "../routes/story-routes.ts";
 import {
   articleBatchBodySchema,
   fragmentByUrlQuerySchema,
@@ -39,7 +40,7 @@ const problemStatuses: Record<number, string> = {
   503: "Not ready",
 };
 
-/** Query parameters explained once for every route that takes them (README, "HTTP API"). */
+/** Query parameters explained once for every route that takes them (docs/http-api.md, "HTTP API"). */
 const parameterDescriptions: Record<string, string> = {
   k: "How many results, 1-100",
   topics: "Only articles with any of these topics (comma-separated or repeated)",
@@ -52,7 +53,7 @@ const parameterDescriptions: Record<string, string> = {
   diversity: "0-1: re-order for variety (maximal marginal relevance)",
   half_life_days: "Favour recent articles: a result loses up to 1 from its score, half per half-life",
   boost_topics: "Add 1 to the score of results with any of these topics",
-  min_cosine: "Leave out results whose embedding cosine with the query is below this (README, \"Choosing min_cosine\")",
+  min_cosine: "Leave out results whose embedding cosine with the query is below this (docs/http-api.md, \"Choosing min_cosine\")",
   explain: "Each result carries its explanation",
   published_before: '"article" (the query article\'s time) or an ISO 8601 date',
   published_after: '"article" or an ISO 8601 date',
@@ -78,6 +79,19 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
     { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "operations", auth: "none", ok: { status: 200, description: "Prometheus text format", contentType: "text/plain" }, errors: [] },
     { method: "get", path: "/openapi.json", summary: "This document", tag: "operations", auth: "none", ok: { status: 200, description: "OpenAPI 3.1", contentType: "application/json" }, errors: [] },
     { method: "get", path: "/docs", summary: "The API reference page", tag: "operations", auth: "none", ok: { status: 200, description: "HTML", contentType: "text/html" }, errors: [] },
+    { method: "get", path: "/", summary: "The analysts' workbench", tag: "analysts", auth: "none", ok: { status: 200, description: "HTML", contentType: "text/html" }, errors: [] },
+    { method: "get", path: "/workbench/workbench.js", summary: "The workbench's script", tag: "analysts", auth: "none", ok: { status: 200, description: "JavaScript", contentType: "text/javascript" }, errors: [] },
+    { method: "get", path: "/workbench/workbench.css", summary: "The workbench's styles", tag: "analysts", auth: "none", ok: { status: 200, description: "CSS", contentType: "text/css" }, errors: [] },
+    {
+      method: "get",
+      path: "/v1/articles/{id}/story",
+      summary: "The article's story thread: the stored articles about the same event, in time order",
+      tag: "analysts",
+      auth: "read",
+      query: storyQuerySchema,
+      ok: { status: 200, description: "The thread (ETag)", schema: responses.storySchema },
+      errors: readErrors,
+    },
     { method: "get", path: "/widget.js", summary: "The embeddable widget (<kindred-related url=... k=5>)", tag: "news pages", auth: "none", ok: { status: 200, description: "JavaScript", contentType: "text/javascript" }, errors: [] },
     { method: "get", path: "/v1/articles/{id}/related", summary: "Articles related to a stored article", tag: "related", auth: "read", query: relatedQuerySchema, ok: list, errors: readErrors },
     { method: "get", path: "/v1/related", summary: "Articles related to the article at a page URL", tag: "related", auth: "read", query: relatedByUrlQuerySchema, ok: list, errors: readErrors },
@@ -201,7 +215,7 @@ export function buildOpenApiDocument(options: { maxQueryTextChars: number; versi
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", description: "An API key (README, \"API keys\")" },
+        bearer: { type: "http", scheme: "bearer", description: "An API key (docs/http-api.md, \"API keys\")" },
         apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" },
       },
       schemas: { Problem: toJson(responses.problemSchema) },

@@ -30,7 +30,7 @@ const explanationSchema = z.object({
 });
 
 export const relatedResultSchema = articleSummarySchema.extend({
-  score: z.number().meta({ description: "The fused score (hybrid), the cosine (dense) or BM25 (lexical); README, \"Scores\"" }),
+  score: z.number().meta({ description: "The fused score (hybrid), the cosine (dense) or BM25 (lexical); docs/http-api.md, \"Scores\"" }),
   cosine: z.number().min(-1).max(1).optional(),
   explanation: explanationSchema.optional(),
 });
@@ -51,7 +51,30 @@ export const relatedListSchema = z.object({
   recommendation_id: z.string().meta({ description: "Names this list in POST /v1/events (a digest of the list: the same list, the same id)" }),
 });
 
-export const relatedTextListSchema = z.object(listShape);
+export const relatedTextListSchema = z.object({
+  ...listShape,
+  lang: nullableString.meta({ description: "The text's language, given or detected" }),
+  lang_source: z.enum(["given", "detected"]).nullable(),
+  warnings: z.array(z.string()).optional().meta({ description: "Why the list may be less than it seems: a language the model does not read, a text of one word" }),
+});
+
+export const storySchema = z.object({
+  article: articleSummarySchema,
+  thread: z.array(
+    articleSummarySchema.extend({
+      relation: z.enum(["earlier", "later", "copy", "undated"]),
+      same_story: z.number().meta({ description: "The same-story score in [0, 1]; members are at or above `threshold`" }),
+      cosine: z.number(),
+      days_apart: z.number().nullable(),
+    }),
+  ),
+  counts: z.object({ earlier: z.number().int(), later: z.number().int(), copy: z.number().int(), undated: z.number().int() }),
+  since: nullableString,
+  before_since: z.number().int(),
+  threshold: z.number(),
+  model: z.string(),
+  took_ms: z.number(),
+});
 
 export const articleSchema = articleSummarySchema.omit({}).extend({ text: z.string(), lang: nullableString, source: nullableString });
 

@@ -78,7 +78,7 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
     let accepted: { index: number; article: Article }[] = [];
     const firstIndexOfId = new Map<string, number>();
     // Validating a thousand records, or a few long ones, is many milliseconds: yield now and
-    // then so reads keep being answered (README, "Concurrency").
+    // then so reads keep being answered (docs/http-api.md, "Concurrency").
     let sliceStarted = performance.now();
     for (const [index, record] of records.entries()) {
       if (performance.now() - sliceStarted > validateSliceMs) {

@@ -10,7 +10,8 @@ import type { ServiceState } from "../service-state.ts";
 import { parseParameters, queryToObject } from "../wire-schemas.ts";
 import { readyEngine } from "./related-routes.ts";
 
-const storyQuerySchema = z
+/** The query parameters of GET /v1/articles/{id}/story. */
+export const storyQuerySchema = z
   .object({
     since: z
       .string()
