@@ -26,7 +26,7 @@ export const configSchema = z
     dataDir: z.string().min(1).default("index"),
     /**
      * A PostgreSQL URL (postgres://user:password@host:5432/db): the shared store of record for
-     * several replicas (README, "Deployment"); unset: the embedded SQLite store in dataDir.
+     * several replicas (docs/deployment.md, "Deployment"); unset: the embedded SQLite store in dataDir.
      */
     databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a URL starting with "postgres://"' }).optional(),
     port: intFrom(0, 65535).default(8080),
@@ -47,7 +47,7 @@ export const configSchema = z
     maxRequestBytes: intFrom(1_024, 100_000_000).default(1_000_000),
     maxQueryTextChars: intFrom(100, 1_000_000).default(20_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    /** API keys (README, "API keys"); the write API answers 401 while there are none. */
+    /** API keys (docs/http-api.md, "API keys"); the write API answers 401 while there are none. */
     apiKeys: apiKeysSettingSchema.default([]),
     /** A JSON file of further keys, read at start-up (rotation without touching the environment). */
     apiKeysFile: z.string().min(1).optional(),
@@ -97,11 +97,11 @@ export const configSchema = z
         ),
       )
       .default(["*"]),
-    /** The widget's and fragment's site defaults (README, "On a news page"): results asked for... */
+    /** The widget's and fragment's site defaults (docs/news-page.md, "On a news page"): results asked for... */
     widgetK: intFrom(1, 100).default(5),
     /** ...fewer than this many left after the floor and the box shows nothing... */
     widgetMinResults: intFrom(1, 100).default(3),
-    /** ...the cosine floor: 0.6 leaves out 87% of random demo pairs and 0.6% of same-story results (README, "Choosing min_cosine")... */
+    /** ...the cosine floor: 0.6 leaves out 87% of random demo pairs and 0.6% of same-story results (docs/http-api.md, "Choosing min_cosine")... */
     widgetMinCosine: z.coerce.number().min(-1).max(1).default(0.6),
     /** ...and the box's heading. */
     widgetHeading: z.string().min(1).max(200).default("Related"),

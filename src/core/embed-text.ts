@@ -11,7 +11,7 @@ export const embedInputMaxChars = 2_000;
  * The text the model embeds for an article: the title, then the start of the body (the lead,
  * where news puts who, what, where). When the body already begins with the title, as in short
  * wire items whose headline is their first sentence, the title is not repeated.
- * Measured with `kindred eval` (README, "What text is embedded").
+ * Measured with `kindred eval` (docs/evaluation.md).
  */
 export function buildEmbedText(article: Pick<Article, "title" | "body">, maxChars = embedInputMaxChars): string {
   const title = article.title.trim();

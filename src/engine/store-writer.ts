@@ -18,7 +18,7 @@ export interface PreparedArticle {
  * The costly part of a write: hashing and cutting the text into passages, and the store
  * transaction (which tokenises the text into the lexical index and signs it). For a long
  * article that is a second or more of CPU, which on the event loop would freeze every read
- * (README, "Concurrency"); `WorkerStoreWriter` does it on a thread of its own, with its own
+ * (docs/http-api.md, "Concurrency"); `WorkerStoreWriter` does it on a thread of its own, with its own
  * connection to the database. Writes still go one at a time (the engine's write queue).
  */
 export interface StoreWriter {

@@ -74,7 +74,7 @@ export type Awaitable<T> = T | Promise<T>;
  * Port 1 of 3, articles and the change log: what the write path, start-up and the change
  * follower use. Writes may be asynchronous (the PostgreSQL store commits over the network);
  * reads are synchronous, because the read path is in memory (a PostgreSQL replica answers them
- * from its local copy; README, "Deployment").
+ * from its local copy; docs/deployment.md, "Deployment").
  */
 export interface ArticleLog {
   /** The model whose vectors the store holds, or null while empty. */

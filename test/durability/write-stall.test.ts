@@ -3,7 +3,7 @@ import { startKindredServer, type KindredServer } from "../support/kindred-serve
 import { useTempDir } from "../support/temp-dir.ts";
 
 /**
- * Writes must not freeze reads (README, "Concurrency"): a batch of long articles is prepared,
+ * Writes must not freeze reads (docs/http-api.md, "Concurrency"): a batch of long articles is prepared,
  * tokenised and stored on the store writer's thread, and replayed onto the indexes in slices,
  * so /healthz keeps answering while it is written. Before, the whole batch was one synchronous
  * transaction on the event loop: about half a second per 1,000,000-character article on a quiet

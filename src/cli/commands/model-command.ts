@@ -25,7 +25,7 @@ Options of fetch:
   --timeout-ms N     give up when no data arrives for this long (default 15000)
 ${sharedOptionsHelp}
 
-Then switch an index to it with \`kindred reindex --model ID\` (README, "Other models").`;
+Then switch an index to it with \`kindred reindex --model ID\` (docs/models.md, "Other models").`;
 
 /** `kindred model list|fetch` */
 export async function runModelCommand(args: string[]): Promise<number> {

@@ -64,7 +64,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
   });
   const port = (server.address() as AddressInfo).port;
   if (!config.apiKeys.some((key) => key.scopes.includes("write"))) {
-    logger.warn("no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, README \"API keys\")");
+    logger.warn("no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, docs/http-api.md \"API keys\")");
   }
 
   let opened: OpenedEngine | null = null;

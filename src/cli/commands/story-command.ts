@@ -12,7 +12,7 @@ export const storyHelp = `Usage: kindred story ID [options]
 
 Prints the story thread of the indexed article ID: the stored articles about the same event or
 running story, oldest first, each marked earlier, later or copy (undated when a date is
-missing). Which articles belong is decided by a same-story score (README, "Story threads").
+missing). Which articles belong is decided by a same-story score (docs/analysts.md, "Story threads").
 
 Options:
   --since DATE       only what was published on or after DATE (ISO 8601): what is new since

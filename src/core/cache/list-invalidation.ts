@@ -80,7 +80,7 @@ export function lexicalStatisticsChanged(list: ListDependencies, versionNow: num
  * that used BM25, while a metadata change only drops the lists it can reach.
  *
  * Exact with respect to the vector scores; an approximate (HNSW) search can also drift when
- * the graph's links change, which is not a change of what the list means (README, "Caching").
+ * the graph's links change, which is not a change of what the list means (docs/http-api.md, "Caching").
  *
  * @example
  *   couldChangeList(list, { label: 7, current: entry, scoreNow: () => 0.42 }); // true if 0.42 >= floor

@@ -43,7 +43,7 @@ export const defaultRankingOptions: RankingOptions = Object.freeze({
  * tuning). Channel parts are z-scores over the query's candidate pool, so each unit is "one
  * standard deviation above this query's typical candidate", whatever the channel's raw scale.
  * Where the numbers come from: the research notes of issue 4 and the measurements in the
- * README ("How relatedness is measured").
+ * docs/evaluation.md ("How relatedness is measured").
  */
 export const fusionConstants = Object.freeze({
   /** Dense candidates taken by the hybrid (at least 2k + 50). */
@@ -63,7 +63,7 @@ export const fusionConstants = Object.freeze({
    * keeps them on topic (the demo query; agnews); long articles grouped by event (issue 12:
    * giveme5w1h, gva, held-out sets) are told apart by their specifics, which the whole-document
    * cosine sees and the encoder does not, so `long` is 1.25: 2 gained nothing more on giveme5w1h
-   * and cost bbc half a point of topic precision (README, "How relatedness is measured").
+   * and cost bbc half a point of topic precision (docs/evaluation.md, "How relatedness is measured").
    */
   lexicalWeightShort: 0.25,
   lexicalWeightLong: 1.25,

@@ -40,7 +40,7 @@ export interface StoryThread {
  * The same-story model: a logistic score over what the hybrid ranking already measures. The
  * weights were fitted (logistic regression) on candidate pairs of the story-labelled sets
  * giveme5w1h and wcep-stories (`bench/story-threads.ts --fit`), and `threshold` was chosen for
- * the best mean B-cubed F1 of the threads on those two and gva (README, "Story threads").
+ * the best mean B-cubed F1 of the threads on those two and gva (docs/analysts.md, "Story threads").
  * Re-run that script after any change to the fused ranking: the z-scores it reads are the
  * ranking's.
  *

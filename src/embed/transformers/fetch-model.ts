@@ -141,7 +141,7 @@ function describeFetchFailure(error: Error, context: { modelId: string; hubUrl: 
   const where = context.receivedAny ? "lost the connection to" : "cannot reach";
   return new KindredError(
     "model_unavailable",
-    `${where} the Hugging Face Hub at ${hubUrl} (${reason}); nothing was written. Fetch "${modelId}" where the Hub is reachable and copy its directory into models/ (README, "Other models").`,
+    `${where} the Hugging Face Hub at ${hubUrl} (${reason}); nothing was written. Fetch "${modelId}" where the Hub is reachable and copy its directory into models/ (docs/models.md, "Other models").`,
     { model: modelId },
   );
 }

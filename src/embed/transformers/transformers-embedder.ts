@@ -171,7 +171,7 @@ function chooseOnnxFile(directory: string, profile: ModelProfile, modelId: strin
   if (found !== undefined) return found;
   throw new KindredError(
     "model_unavailable",
-    `The model "${modelId}" is not installed: ${join(directory, candidates[0]!)} is missing. Fetch it with \`kindred model fetch ${modelId}\` where the Hugging Face Hub is reachable (README, "Other models").`,
+    `The model "${modelId}" is not installed: ${join(directory, candidates[0]!)} is missing. Fetch it with \`kindred model fetch ${modelId}\` where the Hugging Face Hub is reachable (docs/models.md, "Other models").`,
     { model: modelId },
   );
 }

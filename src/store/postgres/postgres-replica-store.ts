@@ -30,7 +30,7 @@ export interface PostgresReplicaOptions {
 }
 
 /**
- * A kindred replica's store when PostgreSQL is the store of record (README, "Deployment").
+ * A kindred replica's store when PostgreSQL is the store of record (docs/deployment.md, "Deployment").
  * PostgreSQL holds the truth and the change log; every replica keeps a local SQLite copy in its
  * data directory, fed from that log, and answers the engine's synchronous reads (catalog,
  * lexical statistics, vectors for its graph) from it, so the read path stays in memory and on
