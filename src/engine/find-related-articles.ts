@@ -239,6 +239,7 @@ function fusionContext(environment: RankingEnvironment, query: RelatedQueryArtic
         : null,
     boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
     recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: environment.nowMs },
+    agreement: hybrid ? { none: fusionConstants.denseAgreementNone, full: fusionConstants.denseAgreementFull } : null,
   };
 }
 
