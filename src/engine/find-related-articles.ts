@@ -239,6 +239,9 @@ function fusionContext(environment: RankingEnvironment, query: RelatedQueryArtic
         : null,
     boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
     recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: environment.nowMs },
+    // Only a query longer than the encoder's window: the encoder reads all of a short item, and
+    // on a few words the lexical channel's evidence is too thin to overrule it.
+    agreement: hybrid && query.words > fusionConstants.encoderWindowWords ? { none: fusionConstants.denseAgreementNone, full: fusionConstants.denseAgreementFull } : null,
   };
 }
 

@@ -3,7 +3,7 @@ import { bootstrapInterval, pairedDifferenceInterval } from "../../src/core/eval
 import type { CatalogEntry } from "../../src/core/related/catalog-entry.ts";
 import { diversify } from "../../src/core/related/diversify-results.ts";
 import { foldDuplicates } from "../../src/core/related/fold-duplicates.ts";
-import { fuseCandidates, sumParts, type FusionContext, type PoolCandidate } from "../../src/core/related/fuse-candidates.ts";
+import { denseAgreement, fuseCandidates, sumParts, type FusionContext, type PoolCandidate } from "../../src/core/related/fuse-candidates.ts";
 import { buildLexicalProfile, splitWords } from "../../src/core/related/lexical-profile.ts";
 import { selectQueryTerms } from "../../src/core/related/query-terms.ts";
 import { lexicalWeightFor } from "../../src/core/related/ranking-options.ts";
@@ -27,6 +27,7 @@ const context = (overrides: Partial<FusionContext> = {}): FusionContext => ({
   topics: { weight: 0.5, noise: new Set(["featured"]) },
   boost: { weight: 1, topics: new Set(["pentagon"]) },
   recency: { weight: 1, halfLifeDays: 30, nowMs: Date.UTC(2025, 5, 1) },
+  agreement: null,
   ...overrides,
 });
 
@@ -123,6 +124,33 @@ describe("fusion", () => {
     expect(older.parts.recency).toBeLessThan(newer.parts.recency);
     expect(newer.parts.recency).toBeLessThan(0);
     expect(fused.find((candidate) => candidate.entry.id === "c3")!.parts.recency).toBe(0);
+  });
+
+  it("keeps the dense weight where the channels agree and lowers it where the embedding runs counter to the words", () => {
+    const agreement = { none: -0.5, full: 0 };
+    const agreeing = fuseCandidates(pool, context({ agreement }));
+    const fixed = fuseCandidates(pool, context());
+    for (const candidate of agreeing) expect(candidate.parts.dense).toBeCloseTo(fixed.find((other) => other.entry.id === candidate.entry.id)!.parts.dense, 12);
+    // Same candidates, the dense order reversed: r = -1, so the dense part is gone and the words decide.
+    const reversed = pool.map((candidate, index) => ({ ...candidate, denseScore: [0.5, 0.7, 0.9][index]! }));
+    const disagreeing = fuseCandidates(reversed, context({ agreement, proximity: null, boost: null, recency: null, topics: null }));
+    expect(disagreeing.map((candidate) => candidate.entry.id)).toEqual(["a1", "b2", "c3"]);
+    for (const candidate of disagreeing) {
+      expect(candidate.parts.dense).toBe(0);
+      expect(candidate.score).toBe(sumParts(candidate.parts));
+    }
+    const withoutAgreement = fuseCandidates(reversed, context({ proximity: null, boost: null, recency: null, topics: null }));
+    expect(withoutAgreement[0]!.entry.id).toBe("c3");
+  });
+
+  it("scales the dense weight linearly between no agreement and full agreement", () => {
+    const agreement = { none: -0.5, full: 0 };
+    expect(denseAgreement([1, -1], [1, -1], agreement)).toBe(1);
+    expect(denseAgreement([1, -1], [0, 0], agreement)).toBe(1); // a channel that does not vary says nothing
+    expect(denseAgreement([1, -1, 1, -1], [1, -1, -1, 1], agreement)).toBe(1); // r = 0
+    expect(denseAgreement([1], [-0.3], agreement)).toBeCloseTo(0.4, 10); // r = -0.3: 0.2 above none over a span of 0.5
+    expect(denseAgreement([1, -1], [-1, 1], agreement)).toBe(0);
+    expect(denseAgreement([], [], agreement)).toBe(1);
   });
 
   it("weights the lexical channel up as the query outgrows the encoder's window", () => {

@@ -38,6 +38,11 @@ export interface FusionContext {
   topics: { weight: number; noise: ReadonlySet<string> } | null;
   boost: { weight: number; topics: ReadonlySet<string> } | null;
   recency: { weight: number; halfLifeDays: number; nowMs: number } | null;
+  /**
+   * The dense weight scaled by how well the two channels agree over the pool (`denseAgreement`);
+   * null keeps it fixed. Only with `standardize`.
+   */
+  agreement: { none: number; full: number } | null;
 }
 
 const dayMs = 86_400_000;
@@ -51,6 +56,10 @@ const dayMs = 86_400_000;
  *   put a cosine and a BM25 on one scale without per-site calibration (a raw mix needs a
  *   different weight per collection; issue 4's table), and unlike reciprocal-rank fusion they
  *   keep how far ahead a candidate is (issue 4 research: RRF lost to z on every set).
+ *   With `agreement`, the dense weight is scaled by `denseAgreement`: where the embedding
+ *   ranks the pool against the whole-document words (every gva report is "a shooting" to the
+ *   encoder, which reads only the lead, so its order among them is noise and runs counter to
+ *   the town, names and date the words match), it counts less.
  * - proximity: exp(-|days apart| / days) when both are dated: one event is reported within days.
  * - topics: how much the two topic sets overlap, topics sharing words counting partly
  *   (topic-similarity.ts), noise topics left out. Without weights from topic counts on purpose:
@@ -63,10 +72,11 @@ export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionCo
   const raw = (scores: number[]) => (context.standardize ? standardize(scores) : scores);
   const dense = raw(pool.map((candidate) => candidate.denseScore));
   const lexical = raw(pool.map((candidate) => candidate.lexicalScore));
+  const denseWeight = context.standardize && context.agreement !== null ? context.weights.dense * denseAgreement(dense, lexical, context.agreement) : context.weights.dense;
   const queryTopics = context.topics === null ? null : topicSetVector(signalTopics(context.query.topics, context.topics.noise));
   const fused = pool.map((candidate, index): FusedCandidate => {
     const parts: ScoreParts = {
-      dense: context.weights.dense === 0 ? 0 : context.weights.dense * dense[index]!,
+      dense: denseWeight === 0 ? 0 : denseWeight * dense[index]!,
       lexical: context.weights.lexical === 0 ? 0 : context.weights.lexical * lexical[index]!,
       proximity: proximityPart(context, candidate.entry),
       topics: queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarity(queryTopics, signalTopics(candidate.entry.topics, context.topics!.noise)),
@@ -85,6 +95,22 @@ export function sumParts(parts: ScoreParts): number {
 
 export function byScore(a: { score: number; entry: CatalogEntry }, b: { score: number; entry: CatalogEntry }): number {
   return b.score - a.score || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0);
+}
+
+/**
+ * The share of the dense weight kept, from the Pearson correlation r of the two channels' z-scores
+ * over the pool: 1 at r >= `full`, 0 at r <= `none`, linear between. A channel that does not vary
+ * (no shared term at all) gives r = 0: no evidence either way.
+ *
+ * @example
+ *   denseAgreement(standardize(dense), standardize(lexical), { none: -0.5, full: 0 }) // 1 when they agree, 0.4 at r = -0.3
+ */
+export function denseAgreement(dense: readonly number[], lexical: readonly number[], agreement: { none: number; full: number }): number {
+  if (dense.length === 0) return 1;
+  let correlation = 0;
+  for (let i = 0; i < dense.length; i++) correlation += dense[i]! * lexical[i]!;
+  correlation /= dense.length;
+  return Math.min(1, Math.max(0, (correlation - agreement.none) / (agreement.full - agreement.none)));
 }
 
 /** (x - mean) / standard deviation over the values; all zero when they do not vary. */

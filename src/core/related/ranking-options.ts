@@ -68,6 +68,18 @@ export const fusionConstants = Object.freeze({
   lexicalWeightShort: 0.25,
   lexicalWeightLong: 1.25,
   encoderWindowWords: 90,
+  /**
+   * The dense weight follows how well the channels agree over the pool (fuse-candidates.ts,
+   * `denseAgreement`): kept whole while the Pearson correlation of their scores is at least
+   * `denseAgreementFull`, falling to nothing at `denseAgreementNone`; only for a query longer
+   * than `encoderWindowWords` (a short item is read whole by the encoder, and its few words are
+   * thin lexical evidence: on a tiny collection one shared "the" would overrule the encoder). Only a pool where the
+   * embedding runs counter to the words loses dense weight: where the encoder cannot tell one
+   * event from another of its kind (every gva report is a shooting) its order is noise, while
+   * topic sets (bbc) rarely disagree that much (README, "How relatedness is measured").
+   */
+  denseAgreementNone: -0.5,
+  denseAgreementFull: 0,
   /** Same story: published close in time to the query article, exp(-|days apart| / 14). */
   proximityWeight: 1,
   proximityDays: 14,
