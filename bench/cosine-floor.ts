@@ -76,7 +76,11 @@ process.stdout.write(`random pairs            ${percentiles(randomPairs)}\n`);
 process.stdout.write(`top 10, same story      ${percentiles(sameStory)}\n`);
 process.stdout.write(`top 10, other story     ${percentiles(otherStory)}\n`);
 process.stdout.write("seed page: cyber operations (wcep-2025-03-02-01055) against\n");
-const seedPairs: [string, string][] = [["wcep-2025-03-02-01046", "the 97th Academy Awards"], ["wcep-2025-03-02-01047", "Sean Baker's four Oscars"], ["wcep-2025-03-05-01097", "the Pentagon's denial"]];
+const seedPairs: [string, string][] = [
+  ["wcep-2025-03-02-01046", "the 97th Academy Awards"],
+  ["wcep-2025-03-02-01047", "Sean Baker's four Oscars"],
+  ["wcep-2025-03-05-01097", "the Pentagon's denial"],
+];
 for (const [id, what] of seedPairs) {
   process.stdout.write(`  ${what.padEnd(26)} ${pairCosine("wcep-2025-03-02-01055", id)}\n`);
 }

@@ -48,7 +48,13 @@ const argsSchema = z.object({
     .pipe(z.array(z.enum(Object.keys(PATHS) as [PathName, ...PathName[]]))),
 });
 const { values } = parseArgs({
-  options: { "eval-file": { type: "string" }, docs: { type: "string" }, "tfjs-docs": { type: "string" }, "texts-per-call": { type: "string" }, paths: { type: "string" } },
+  options: {
+    "eval-file": { type: "string" },
+    docs: { type: "string" },
+    "tfjs-docs": { type: "string" },
+    "texts-per-call": { type: "string" },
+    paths: { type: "string" },
+  },
   strict: true,
 });
 const args = argsSchema.parse(values);
@@ -93,14 +99,22 @@ for (const pathName of args.paths) {
         loadAverage1m: round((loadBefore + loadavg()[0]!) / 2, 2),
       };
       results.push(result);
-      process.stderr.write(`${pathName.padEnd(18)} ${inputName.padEnd(11)} ${String(result.docsPerSecond).padStart(7)} docs/s  ${result.meanTokens} tokens  ${result.cpuMsPerDoc} cpu-ms/doc  load ${result.loadAverage1m}\n`);
+      process.stderr.write(
+        `${pathName.padEnd(18)} ${inputName.padEnd(11)} ${String(result.docsPerSecond).padStart(7)} docs/s  ${result.meanTokens} tokens  ${result.cpuMsPerDoc} cpu-ms/doc  load ${result.loadAverage1m}\n`,
+      );
     }
   } finally {
     await pool.close();
   }
 }
 const tokenizerResults = await measureTokenizers();
-console.log(JSON.stringify({ machine: { cpus: availableParallelism(), model: cpus()[0]?.model }, textsPerCall: args["texts-per-call"], results, tokenizers: tokenizerResults }, null, 2));
+console.log(
+  JSON.stringify(
+    { machine: { cpus: availableParallelism(), model: cpus()[0]?.model }, textsPerCall: args["texts-per-call"], results, tokenizers: tokenizerResults },
+    null,
+    2,
+  ),
+);
 
 /** Tokens/s of kindred's tokenizer and of the @energetic-ai reference, on the same texts. */
 async function measureTokenizers(): Promise<Record<string, unknown>[]> {
@@ -129,7 +143,9 @@ async function measureTokenizers(): Promise<Record<string, unknown>[]> {
       energeticTokensPerSecond: Math.round(energetic.tokens / energetic.seconds),
     };
     measured.push(result);
-    process.stderr.write(`tokenizer ${inputName.padEnd(12)} kindred ${result.kindredTokensPerSecond} tokens/s (${result.kindredClippedTextsPerSecond} texts/s clipped at 128), @energetic-ai ${result.energeticTokensPerSecond} tokens/s\n`);
+    process.stderr.write(
+      `tokenizer ${inputName.padEnd(12)} kindred ${result.kindredTokensPerSecond} tokens/s (${result.kindredClippedTextsPerSecond} texts/s clipped at 128), @energetic-ai ${result.energeticTokensPerSecond} tokens/s\n`,
+    );
   }
   return measured;
 }

@@ -39,12 +39,15 @@ import { readDemoSlice } from "../test/support/demo-slice.ts";
 const paths = ["bundled", "use-lite-transformers", "tiny-transformers", "tiny-transformers-pretokenized", "tiny-bare"] as const;
 type PathName = (typeof paths)[number];
 
-const { values } = parseArgs({ options: { docs: { type: "string" }, rounds: { type: "string" }, path: { type: "string" }, "models-dir": { type: "string" } }, strict: true });
+const { values } = parseArgs({
+  options: { docs: { type: "string" }, rounds: { type: "string" }, path: { type: "string" }, "models-dir": { type: "string" } },
+  strict: true,
+});
 const docCount = Number(values.docs ?? 1000);
 const rounds = Number(values.rounds ?? 3);
 const fixtureModelsDir = fileURLToPath(new URL("../test/fixtures/models/", import.meta.url));
 const items = (await readDemoSlice("2025-01-01", "2026-12-31")).slice(0, docCount);
-const texts = items.map((item) => buildEmbedText({ title: String(item["title"] ?? ""), body: String(item["text"] ?? "") }));
+const texts = items.map((item) => buildEmbedText({ title: String(item.title ?? ""), body: String(item.text ?? "") }));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** A models directory linking the converted USE Lite, with a kindred.json saying its graph pools by itself. */
@@ -52,7 +55,8 @@ function useLiteAsTransformersModel(): string {
   const modelsDir = mkdtempSync(join(tmpdir(), "kindred-bench-paths-"));
   const directory = join(modelsDir, "google", "use-lite");
   mkdirSync(directory, { recursive: true });
-  for (const file of ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx"]) symlinkSync(join(process.cwd(), DEFAULT_USE_LITE_ONNX_DIRECTORY, file), join(directory, file));
+  for (const file of ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx"])
+    symlinkSync(join(process.cwd(), DEFAULT_USE_LITE_ONNX_DIRECTORY, file), join(directory, file));
   writeFileSync(join(directory, "kindred.json"), JSON.stringify({ pooling: "model" }));
   return modelsDir;
 }
@@ -73,16 +77,24 @@ async function measurePath(path: PathName, modelsDir: string): Promise<number> {
     else if (path === "tiny-transformers-pretokenized") embed = (batch) => tiny.embedTokenIds(batch.map((text) => tokenized.get(text)!));
     else {
       const bytes = readFileSync(join(fixtureModelsDir, tinyBertModelId, "onnx", "model.onnx"));
-      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" });
+      const session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: "sequential",
+        graphOptimizationLevel: "all",
+      });
       embed = async (batch) => {
-        for (const packed of packTokenBatches(batch.map((text) => tokenized.get(text)!), { maxBatchSize: 32, maxBatchTokens: tiny.maxTokens * 4 })) {
+        for (const packed of packTokenBatches(
+          batch.map((text) => tokenized.get(text)!),
+          { maxBatchSize: 32, maxBatchTokens: tiny.maxTokens * 4 },
+        )) {
           const dims = [packed.batchSize, packed.sequenceLength];
           const outputs = await session.run({
             input_ids: new ort.Tensor("int64", packed.inputIds, dims),
             attention_mask: new ort.Tensor("int64", packed.attentionMask, dims),
             token_type_ids: new ort.Tensor("int64", new BigInt64Array(packed.inputIds.length), dims),
           });
-          for (const vector of poolMean(outputs["last_hidden_state"]!.data as Float32Array, packed, tiny.dimensions)) normalizeInPlace(vector);
+          for (const vector of poolMean(outputs.last_hidden_state!.data as Float32Array, packed, tiny.dimensions)) normalizeInPlace(vector);
         }
       };
     }
@@ -105,11 +117,17 @@ if (values.path !== undefined) {
 await ensureUseLiteOnnx();
 const modelsDir = useLiteAsTransformersModel();
 const loadBefore = loadavg()[0]!;
-log(`${texts.length} demo texts, mean ${Math.round(texts.reduce((sum, text) => sum + text.length, 0) / texts.length)} characters; load average ${loadBefore.toFixed(2)}`);
+log(
+  `${texts.length} demo texts, mean ${Math.round(texts.reduce((sum, text) => sum + text.length, 0) / texts.length)} characters; load average ${loadBefore.toFixed(2)}`,
+);
 const samples = new Map<PathName, number[]>(paths.map((path) => [path, []]));
 for (let round = 0; round < rounds; round++) {
   for (const path of paths) {
-    const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--path", path, "--docs", String(docCount), "--models-dir", modelsDir], { encoding: "utf8" });
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(import.meta.url), "--path", path, "--docs", String(docCount), "--models-dir", modelsDir],
+      { encoding: "utf8" },
+    );
     if (child.status !== 0) throw new Error(`${path} failed:\n${child.stderr}`);
     samples.get(path)!.push(JSON.parse(child.stdout.trim().split("\n").pop()!).docsPerSecond);
   }
@@ -145,7 +163,9 @@ const results = {
   use_lite_agreement: {
     min_cosine: Math.min(...cosines),
     below_0_9999: cosines.filter((cosine) => cosine < 0.9999).length,
-    tokenised_differently: texts.filter((text) => JSON.stringify(exactTokenizer.encode(text, USE_LITE_MAX_TOKENS)) !== JSON.stringify(viaTransformers.tokenize(text))).length,
+    tokenised_differently: texts.filter(
+      (text) => JSON.stringify(exactTokenizer.encode(text, USE_LITE_MAX_TOKENS)) !== JSON.stringify(viaTransformers.tokenize(text)),
+    ).length,
   },
   tokenizer_us_per_text: {
     kindred_use_lite: microsecondsPerText((text) => exactTokenizer.encode(text, USE_LITE_MAX_TOKENS)),

@@ -10,15 +10,19 @@
  * DATA_DIR is an indexed data directory (e.g. `npx kindred index data/wcep-2025-2026.jsonl.gz
  * --data-dir DATA_DIR`); the run counts into a copy of it. Writes bench/events-throughput-results.json.
  */
-import autocannon from "autocannon";
+
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import autocannon from "autocannon";
 import { startKindredServer } from "./support/kindred-process.ts";
 import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { duration: { type: "string", default: "10" }, connections: { type: "string", default: "10" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { duration: { type: "string", default: "10" }, connections: { type: "string", default: "10" } },
+});
 const source = positionals[0];
 if (source === undefined) throw new Error("usage: npx tsx bench/events-throughput.ts DATA_DIR [--duration 10] [--connections 10]");
 const durationS = Number(values.duration);
@@ -29,13 +33,27 @@ cpSync(source, dataDir, { recursive: true });
 const readerKey = "events-bench-reader-key-01";
 const server = await startKindredServer(dataDir, { env: { KINDRED_EVENTS_PER_MINUTE_PER_CLIENT: "1000000", KINDRED_API_KEYS: `bench:read:${readerKey}` } });
 try {
-  const stats = async () => (await (await fetch(`${server.baseUrl}/v1/stats`, { headers: { authorization: `Bearer ${readerKey}` } })).json()) as { totals: { impressions: number; clicks: number } };
+  const stats = async () =>
+    (await (await fetch(`${server.baseUrl}/v1/stats`, { headers: { authorization: `Bearer ${readerKey}` } })).json()) as {
+      totals: { impressions: number; clicks: number };
+    };
   const ready = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { articles: number };
   // Real article ids: a list's results are what a widget reports.
   const someId = await findSomeArticle(server.baseUrl);
-  const list = (await (await fetch(`${server.baseUrl}/v1/articles/${encodeURIComponent(someId)}/related?k=5`)).json()) as { recommendation_id: string; results: { id: string }[] };
-  const impressions = JSON.stringify({ recommendation_id: list.recommendation_id, placement: "bench", events: list.results.map((result, index) => ({ type: "impression", position: index + 1, article: result.id })) });
-  const click = JSON.stringify({ recommendation_id: list.recommendation_id, placement: "bench", events: [{ type: "click", position: 1, article: list.results[0]!.id }] });
+  const list = (await (await fetch(`${server.baseUrl}/v1/articles/${encodeURIComponent(someId)}/related?k=5`)).json()) as {
+    recommendation_id: string;
+    results: { id: string }[];
+  };
+  const impressions = JSON.stringify({
+    recommendation_id: list.recommendation_id,
+    placement: "bench",
+    events: list.results.map((result, index) => ({ type: "impression", position: index + 1, article: result.id })),
+  });
+  const click = JSON.stringify({
+    recommendation_id: list.recommendation_id,
+    placement: "bench",
+    events: [{ type: "click", position: 1, article: list.results[0]!.id }],
+  });
   const before = await stats();
   const loadBefore = readLoadAverage();
   let sent = 0;
@@ -72,7 +90,7 @@ try {
     machine: describeMachine(),
   };
   console.log(JSON.stringify(figures, null, 2));
-  writeFileSync(new URL("events-throughput-results.json", import.meta.url), JSON.stringify(figures, null, 2) + "\n");
+  writeFileSync(new URL("events-throughput-results.json", import.meta.url), `${JSON.stringify(figures, null, 2)}\n`);
   if (result.non2xx > 0 || result.errors > 0) process.exitCode = 1;
 } finally {
   await server.stop();

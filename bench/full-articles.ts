@@ -7,10 +7,10 @@
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { type IndexRunFigures, runIndex } from "./reindex.ts";
 import { repoRoot } from "./support/kindred-process.ts";
 import { ratioOf } from "./support/latency-stats.ts";
 import { logProgress } from "./support/progress-log.ts";
-import { runIndex, type IndexRunFigures } from "./reindex.ts";
 
 export interface FullArticleIndexFigures {
   set: string;
@@ -25,7 +25,12 @@ export interface FullArticleIndexFigures {
 
 /** The eval sets the section indexes, and how many articles of each (null: all). */
 export function fullArticleSets(quick: boolean): { name: string; limit: number | null }[] {
-  return quick ? [{ name: "giveme5w1h", limit: 40 }] : [{ name: "giveme5w1h", limit: null }, { name: "bbc", limit: null }];
+  return quick
+    ? [{ name: "giveme5w1h", limit: 40 }]
+    : [
+        { name: "giveme5w1h", limit: null },
+        { name: "bbc", limit: null },
+      ];
 }
 
 export async function measureFullArticleIndexing(sets: { name: string; limit: number | null }[], workDir: string): Promise<FullArticleIndexFigures[]> {

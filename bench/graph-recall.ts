@@ -49,7 +49,10 @@ const hnsw = { m: 16, efConstruction: 200, efSearch: 128 };
 const logger = silentLogger();
 
 /** Runs the crash loop on a copy of `sourceDir` and measures both graphs. */
-export async function measureGraphRecallAfterCrashes(sourceDir: string, options: { rounds: number; writes: number; queries: number; seed: number }): Promise<GraphRecallFigures> {
+export async function measureGraphRecallAfterCrashes(
+  sourceDir: string,
+  options: { rounds: number; writes: number; queries: number; seed: number },
+): Promise<GraphRecallFigures> {
   const loadStart = loadavg()[0]!;
   const dataDir = mkdtempSync(join(tmpdir(), "kindred-graph-recall-"));
   try {
@@ -62,7 +65,12 @@ export async function measureGraphRecallAfterCrashes(sourceDir: string, options:
       const pin = store.getModelPin()!;
       if (round === 1) for (const summary of store.listSummaries()) unchanged.add(summary.label);
       const engine = new KindredEngine(store, () => Promise.reject(new Error("no model in this bench")), {
-        dataDir, modelId: pin.modelId, dimensions: pin.dimensions, hnsw, logger, recallCheck: { queries: 0, k: 10, floor: 0 },
+        dataDir,
+        modelId: pin.modelId,
+        dimensions: pin.dimensions,
+        hnsw,
+        logger,
+        recallCheck: { queries: 0, k: 10, floor: 0 },
       });
       const ids = engine.listIds();
       const pickIndex = () => Math.floor(random() * ids.length);
@@ -89,7 +97,10 @@ export async function measureGraphRecallAfterCrashes(sourceDir: string, options:
             ? { ...target, topics: [...target.topics, `round ${round}`] }
             : { ...base, id: replace ? target.id : `copy-${round}-${n}`, title: `Update: ${base.title}` };
           const { embedHash } = prepareEmbedInput(pin.modelId, article);
-          const [outcome] = store.writeArticles([{ article, textHash: hashArticleText(article), embedHash, vector: metadataOnly ? null : nearCopy(base.label) }], pin.modelId);
+          const [outcome] = store.writeArticles(
+            [{ article, textHash: hashArticleText(article), embedHash, vector: metadataOnly ? null : nearCopy(base.label) }],
+            pin.modelId,
+          );
           if (!metadataOnly) {
             written.add(outcome!.label);
             written.add(base.label);
@@ -116,7 +127,9 @@ export async function measureGraphRecallAfterCrashes(sourceDir: string, options:
     const recoveredReport = await measureGraphRecall(recovered.graph, recovered.exact, sample);
     const rebuiltReport = await measureGraphRecall(rebuilt, recovered.exact, sample);
     const selfMisses = (graph: HnswVectorIndex) =>
-      [...unchanged].filter((label) => recovered.exact.has(label) && !graph.search(recovered.exact.getVector(label)!, 10).some((neighbor) => neighbor.label === label)).length;
+      [...unchanged].filter(
+        (label) => recovered.exact.has(label) && !graph.search(recovered.exact.getVector(label)!, 10).some((neighbor) => neighbor.label === label),
+      ).length;
     const figures: GraphRecallFigures = {
       rounds: options.rounds,
       writesPerRound: options.writes,
@@ -142,7 +155,14 @@ function round4(value: number): number {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { "data-dir": { type: "string" }, rounds: { type: "string" }, writes: { type: "string" }, queries: { type: "string" }, seed: { type: "string" }, out: { type: "string" } },
+    options: {
+      "data-dir": { type: "string" },
+      rounds: { type: "string" },
+      writes: { type: "string" },
+      queries: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+    },
   });
   if (values["data-dir"] === undefined) {
     process.stderr.write("usage: npx tsx bench/graph-recall.ts --data-dir INDEX [--rounds 10] [--writes 300] [--queries 500] [--seed 1] [--out FILE]\n");

@@ -8,11 +8,11 @@
  * (latency under a load the server keeps up with), and with one connection (no queue).
  */
 import autocannon from "autocannon";
-import { createRandom } from "./support/synthetic-corpus.ts";
 import { startKindredServer } from "./support/kindred-process.ts";
 import { ratioOf, roundTo, summariseLatencies } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
 import { logProgress } from "./support/progress-log.ts";
+import { createRandom } from "./support/synthetic-corpus.ts";
 
 export interface LoadFigures {
   connections: number;

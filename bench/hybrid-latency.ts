@@ -14,7 +14,7 @@ import type { RankingMode } from "../src/core/related/ranking-options.ts";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { openEngine } from "../src/engine/open-engine.ts";
 import { silentLogger } from "../src/log/logger.ts";
-import { summariseLatencies, timeSync, type LatencySummary } from "./support/latency-stats.ts";
+import { type LatencySummary, summariseLatencies, timeSync } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
 import { createRandom } from "./support/synthetic-corpus.ts";
 
@@ -37,7 +37,9 @@ try {
     const samplesMs: number[] = [];
     for (let query = 0; query < queries; query++) samplesMs.push(timeSync(() => engine.findRelatedToArticle(pick(), request, { cache: false })).elapsedMs);
     figures[mode] = { ...summariseLatencies(samplesMs), loadAverage: readLoadAverage() };
-    process.stdout.write(`${mode.padEnd(8)} ${engine.size()} articles, ${queries} queries: p50 ${figures[mode].p50Ms.toFixed(2)} ms, p99 ${figures[mode].p99Ms.toFixed(2)} ms (load ${figures[mode].loadAverage})\n`);
+    process.stdout.write(
+      `${mode.padEnd(8)} ${engine.size()} articles, ${queries} queries: p50 ${figures[mode].p50Ms.toFixed(2)} ms, p99 ${figures[mode].p99Ms.toFixed(2)} ms (load ${figures[mode].loadAverage})\n`,
+    );
   }
 } finally {
   await close();

@@ -23,7 +23,10 @@ import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
 import { logProgress } from "./support/progress-log.ts";
 import { SyntheticCorpus } from "./support/synthetic-corpus.ts";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, articles: { type: "string" }, queries: { type: "string" }, out: { type: "string" } }, strict: true });
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, articles: { type: "string" }, queries: { type: "string" }, out: { type: "string" } },
+  strict: true,
+});
 const articles = Number(values.articles ?? (values.quick ? 2_000 : 100_000));
 const queries = Number(values.queries ?? (values.quick ? 20 : 200));
 const dimensions = 512;
@@ -33,7 +36,14 @@ const hasRareTopic = (label: number) => label % 10 === 0;
 
 const server = await startPgliteServer();
 const pool = new pg.Pool({ connectionString: server.url, max: 1 });
-const results: Record<string, unknown> = { startedAt: new Date().toISOString(), articles, queries, dimensions, machine: describeMachine(), loadAverage: { start: readLoadAverage() } };
+const results: Record<string, unknown> = {
+  startedAt: new Date().toISOString(),
+  articles,
+  queries,
+  dimensions,
+  machine: describeMachine(),
+  loadAverage: { start: readLoadAverage() },
+};
 try {
   const index = await PgvectorIndex.prepare(pool, { dimensions, m: 16, efConstruction: 200, efSearch: 128 });
   logProgress(`pgvector: inserting ${articles} vectors (the HNSW index is built as they arrive)`);
@@ -41,24 +51,40 @@ try {
   for (let first = 1; first <= articles; first += 1_000) {
     const batch = [];
     for (let label = first; label < Math.min(articles + 1, first + 1_000); label++) {
-      batch.push({ id: String(label), vector: corpus.fillVector(label, new Float32Array(dimensions)), publishedMs: null, topics: hasRareTopic(label) ? ["rare", "common"] : ["common"] });
+      batch.push({
+        id: String(label),
+        vector: corpus.fillVector(label, new Float32Array(dimensions)),
+        publishedMs: null,
+        topics: hasRareTopic(label) ? ["rare", "common"] : ["common"],
+      });
     }
     await index.upsert(batch);
     if (first % 10_000 === 1) logProgress(`  ${first - 1 + batch.length} inserted`);
   }
-  results["loadSeconds"] = roundTo((performance.now() - loadStarted) / 1000, 1);
-  for (const [name, filter] of [["unfiltered", {}], ["filter10pct", { topics: ["rare"] }]] as const) {
+  results.loadSeconds = roundTo((performance.now() - loadStarted) / 1000, 1);
+  for (const [name, filter] of [
+    ["unfiltered", {}],
+    ["filter10pct", { topics: ["rare"] }],
+  ] as const) {
     const latencies: number[] = [];
     let found = 0;
     for (let q = 0; q < queries; q++) {
       // Queries: stored vectors' neighbourhoods (a related-by-id query), never the article itself.
-      const label = 1 + Math.floor(((q * 7919) % articles));
+      const label = 1 + Math.floor((q * 7919) % articles);
       const query = corpus.fillVector(label, new Float32Array(dimensions));
-      const truth = new Set((await index.search(query, 11, filter, { exact: true })).map((hit) => hit.id).filter((id) => id !== String(label)).slice(0, 10));
+      const truth = new Set(
+        (await index.search(query, 11, filter, { exact: true }))
+          .map((hit) => hit.id)
+          .filter((id) => id !== String(label))
+          .slice(0, 10),
+      );
       const started = performance.now();
       const hits = await index.search(query, 11, filter, { plan: "hnsw" });
       latencies.push(performance.now() - started);
-      found += hits.filter((hit) => hit.id !== String(label)).slice(0, 10).filter((hit) => truth.has(hit.id)).length;
+      found += hits
+        .filter((hit) => hit.id !== String(label))
+        .slice(0, 10)
+        .filter((hit) => truth.has(hit.id)).length;
     }
     results[name] = { recallAt10: roundTo(found / (queries * 10), 4), latency: summariseLatencies(latencies), loadAverage: readLoadAverage() };
     logProgress(`  ${name}: ${JSON.stringify(results[name])}`);
@@ -67,7 +93,7 @@ try {
   await pool.end();
   await server.stop();
 }
-(results["loadAverage"] as Record<string, number>)["end"] = readLoadAverage();
+(results.loadAverage as Record<string, number>).end = readLoadAverage();
 const outPath = values.out ?? new URL(values.quick ? "./tmp/pgvector-results-quick.json" : "./pgvector-results.json", import.meta.url).pathname;
 mkdirSync(dirname(outPath), { recursive: true });
 writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);

@@ -41,7 +41,9 @@ export async function measureReindex(inputPath: string, dataDir: string): Promis
   const incremental = await runIndex(inputPath, dataDir);
   logProgress(`  incremental: ${incremental.unchanged} unchanged in ${(incremental.wallMs / 1000).toFixed(2)} s wall`);
   if (incremental.indexed !== 0 || incremental.unchanged !== full.indexed) {
-    throw new Error(`The second run should find all ${full.indexed} articles unchanged; it reported ${incremental.indexed} indexed, ${incremental.unchanged} unchanged.`);
+    throw new Error(
+      `The second run should find all ${full.indexed} articles unchanged; it reported ${incremental.indexed} indexed, ${incremental.unchanged} unchanged.`,
+    );
   }
   return {
     input: inputPath,

@@ -9,7 +9,7 @@ import type { RankingMode } from "../src/core/related/ranking-options.ts";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { openEngine } from "../src/engine/open-engine.ts";
 import { silentLogger } from "../src/log/logger.ts";
-import { roundTo, summariseLatencies, timeSync, type LatencySummary } from "./support/latency-stats.ts";
+import { type LatencySummary, roundTo, summariseLatencies, timeSync } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
 import { logProgress } from "./support/progress-log.ts";
 import { createRandom } from "./support/synthetic-corpus.ts";

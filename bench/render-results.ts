@@ -45,7 +45,11 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   for (const tier of vectorSearch ?? []) {
     const filtered = tier.filters.filter((item) => item.filter !== "none");
     const worst = filtered.reduce((low, item) => (item.recallAt10 < low.recallAt10 ? item : low), filtered[0]!);
-    add(`filtered recall@10 >= 0.98 at every selectivity (${tier.tier})`, worst && `min ${worst.recallAt10} (filter ${worst.filter})`, worst && worst.recallAt10 >= 0.98);
+    add(
+      `filtered recall@10 >= 0.98 at every selectivity (${tier.tier})`,
+      worst && `min ${worst.recallAt10} (filter ${worst.filter})`,
+      worst && worst.recallAt10 >= 0.98,
+    );
   }
   for (const corpus of http ?? []) {
     const share = corpus.rateRatio;
@@ -107,7 +111,9 @@ export function renderResultsMarkdown(results: BenchResults): string {
     out.push("", "**Embedding** (bundled USE Lite, docs/s, fastest configuration of each backend on the same 2 cores):", "");
     out.push("| input | tokens | ONNX Runtime | TF.js (baseline) | ratio |", "|---|---:|---:|---:|---:|");
     for (const item of embedding.inputs) {
-      out.push(`| ${item.input} | ${item.meanTokens} | ${fixed(item.onnx.docsPerSecond, 1)} (${item.onnx.path}) | ${fixed(item.tfjs.docsPerSecond, 1)} (${item.tfjs.path}) | ${item.speedUp}x |`);
+      out.push(
+        `| ${item.input} | ${item.meanTokens} | ${fixed(item.onnx.docsPerSecond, 1)} (${item.onnx.path}) | ${fixed(item.tfjs.docsPerSecond, 1)} (${item.tfjs.path}) | ${item.speedUp}x |`,
+      );
     }
   }
 
@@ -116,7 +122,9 @@ export function renderResultsMarkdown(results: BenchResults): string {
     out.push("| vectors | filter (matching) | kindred plan | recall@10 | kindred ms | exact ms | speed-up |", "|---|---|---|---:|---:|---:|---:|");
     for (const tier of vectorSearch) {
       for (const item of tier.filters) {
-        const plans = Object.entries(item.plans).map(([plan, times]) => (Object.keys(item.plans).length > 1 ? `${plan} ${times}` : plan)).join(", ");
+        const plans = Object.entries(item.plans)
+          .map(([plan, times]) => (Object.keys(item.plans).length > 1 ? `${plan} ${times}` : plan))
+          .join(", ");
         out.push(
           `| ${describeTier(tier)} | ${item.filter} (${count(item.matching)}) | ${plans} | ${fixed(item.recallAt10, 3)} | ${fixed(item.kindred.meanMs, 3)} | ${fixed(item.exact.meanMs, 3)} | ${item.speedUp}x |`,
         );
@@ -136,7 +144,9 @@ export function renderResultsMarkdown(results: BenchResults): string {
     out.push("", "Unfiltered recall@10 / mean ms / speed-up over exact at other query widths (kindred's default efSearch is 128):", "");
     out.push(`| vectors | ${efValues.map((ef) => `efSearch ${ef}`).join(" | ")} |`, `|---|${efValues.map(() => "---").join("|")}|`);
     for (const tier of swept) {
-      out.push(`| ${describeTier(tier)} | ${tier.efSearchSweep.map((item) => `${fixed(item.recallAt10, 3)} / ${fixed(item.meanMs, 3)} / ${item.speedUp}x`).join(" | ")} |`);
+      out.push(
+        `| ${describeTier(tier)} | ${tier.efSearchSweep.map((item) => `${fixed(item.recallAt10, 3)} / ${fixed(item.meanMs, 3)} / ${item.speedUp}x`).join(" | ")} |`,
+      );
     }
   }
 
@@ -177,7 +187,9 @@ export function renderResultsMarkdown(results: BenchResults): string {
     out.push("| articles | ranking | queries | p50 ms | p99 ms | mean ms |", "|---|---|---:|---:|---:|---:|");
     for (const item of relatedLatency) {
       for (const mode of item.modes) {
-        out.push(`| ${item.corpus} (${count(item.articles)}) | ${mode.mode} | ${count(mode.count)} | ${fixed(mode.p50Ms, 3)} | ${fixed(mode.p99Ms, 3)} | ${fixed(mode.meanMs, 3)} |`);
+        out.push(
+          `| ${item.corpus} (${count(item.articles)}) | ${mode.mode} | ${count(mode.count)} | ${fixed(mode.p50Ms, 3)} | ${fixed(mode.p99Ms, 3)} | ${fixed(mode.meanMs, 3)} |`,
+        );
       }
     }
   }
@@ -196,16 +208,26 @@ export function renderResultsMarkdown(results: BenchResults): string {
   if (reindex !== undefined) {
     out.push("", `**Re-index** of ${reindex.input.replace(/^.*\//, "")} (${count(reindex.articles)} articles) with \`kindred index\`:`, "");
     out.push("| run | wall clock | command's own time | articles/s |", "|---|---:|---:|---:|");
-    out.push(`| full (baseline) | ${fixed(reindex.full.wallMs / 1000, 1)} s | ${fixed(reindex.full.indexMs / 1000, 1)} s | ${fixed(reindex.full.articlesPerSecond, 1)} |`);
-    out.push(`| incremental, nothing changed | ${fixed(reindex.incremental.wallMs / 1000, 2)} s | ${fixed(reindex.incremental.indexMs / 1000, 2)} s | ${fixed(reindex.incremental.articlesPerSecond, 1)} |`);
+    out.push(
+      `| full (baseline) | ${fixed(reindex.full.wallMs / 1000, 1)} s | ${fixed(reindex.full.indexMs / 1000, 1)} s | ${fixed(reindex.full.articlesPerSecond, 1)} |`,
+    );
+    out.push(
+      `| incremental, nothing changed | ${fixed(reindex.incremental.wallMs / 1000, 2)} s | ${fixed(reindex.incremental.indexMs / 1000, 2)} s | ${fixed(reindex.incremental.articlesPerSecond, 1)} |`,
+    );
     out.push(`| **ratio** | **${reindex.speedUpWall}x** | **${reindex.speedUpIndex}x** | |`);
   }
 
   if (fullArticles !== undefined) {
-    out.push("", "**Full-length articles** indexed with `kindred index` and the bundled model (eval sets in ../shared/eval), against one embedding worker in the same run:", "");
+    out.push(
+      "",
+      "**Full-length articles** indexed with `kindred index` and the bundled model (eval sets in ../shared/eval), against one embedding worker in the same run:",
+      "",
+    );
     out.push("| set | articles | words (mean) | one worker (baseline) | default | speed-up |", "|---|---:|---:|---:|---:|---:|");
     for (const set of fullArticles) {
-      out.push(`| ${set.set} | ${count(set.articles)} | ${set.meanWords} | ${fixed(set.baseline.articlesPerSecond, 1)}/s | ${fixed(set.current.articlesPerSecond, 1)}/s | ${set.speedUp}x |`);
+      out.push(
+        `| ${set.set} | ${count(set.articles)} | ${set.meanWords} | ${fixed(set.baseline.articlesPerSecond, 1)}/s | ${fixed(set.current.articlesPerSecond, 1)}/s | ${set.speedUp}x |`,
+      );
     }
   }
 

@@ -24,9 +24,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { defaultModelId, loadConfig } from "../src/config/config.ts";
 import { hashArticleText, hashEmbedInput } from "../src/core/content-hash.ts";
 import { buildEmbedText } from "../src/core/embed-text.ts";
-import { defaultModelId, loadConfig } from "../src/config/config.ts";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { openEngine } from "../src/engine/open-engine.ts";
 import { silentLogger } from "../src/log/logger.ts";
@@ -58,7 +58,12 @@ const followWriters = 4;
 const corpus = new SyntheticCorpus(plan.articles + 10_000, { dimensions, seed: 17 });
 const writeOf = (label: number): ArticleWrite => {
   const article = corpus.articleAt(label, bodyWords);
-  return { article, textHash: hashArticleText(article), embedHash: hashEmbedInput(defaultModelId, buildEmbedText(article)), vector: corpus.fillVector(label, new Float32Array(dimensions)) };
+  return {
+    article,
+    textHash: hashArticleText(article),
+    embedHash: hashEmbedInput(defaultModelId, buildEmbedText(article)),
+    vector: corpus.fillVector(label, new Float32Array(dimensions)),
+  };
 };
 
 async function measureWrites(store: ArticleStore): Promise<{ articles: number; seconds: number; perSecond: number }> {
@@ -95,7 +100,9 @@ function measureRelated(engines: readonly Engine[]) {
 }
 
 async function measureFollowLag(databaseUrl: string, workDir: string) {
-  const follower = fork(new URL("./support/replica-follower.ts", import.meta.url).pathname, [join(workDir, "follower"), databaseUrl], { execArgv: ["--import", "tsx"] });
+  const follower = fork(new URL("./support/replica-follower.ts", import.meta.url).pathname, [join(workDir, "follower"), databaseUrl], {
+    execArgv: ["--import", "tsx"],
+  });
   const messages: any[] = [];
   const nextMessage = (type: string) =>
     new Promise<any>((resolve, reject) => {
@@ -132,12 +139,24 @@ async function measureFollowLag(databaseUrl: string, workDir: string) {
   follower.send({ type: "done" });
   const { lagsMs, missing } = await nextMessage("lags");
   await Promise.all(writers.map((writer) => writer.end()));
-  return { writes, writers: followWriters, writesPerSecond: Math.round(rate), missing, lag: summariseLatencies(lagsMs), writeLatency: summariseLatencies(writeLatencies) };
+  return {
+    writes,
+    writers: followWriters,
+    writesPerSecond: Math.round(rate),
+    missing,
+    lag: summariseLatencies(lagsMs),
+    writeLatency: summariseLatencies(writeLatencies),
+  };
 }
 
 const workDir = mkdtempSync(join(tmpdir(), "kindred-bench-replicas-"));
 const cluster = await startPostgresCluster({ durable: true });
-const results: Record<string, unknown> = { startedAt: new Date().toISOString(), mode: quick ? "quick" : "full", machine: describeMachine(), loadAverage: { start: readLoadAverage() } };
+const results: Record<string, unknown> = {
+  startedAt: new Date().toISOString(),
+  mode: quick ? "quick" : "full",
+  machine: describeMachine(),
+  loadAverage: { start: readLoadAverage() },
+};
 try {
   const databaseUrl = await createDatabase(cluster.baseUrl, "bench");
   const sqliteDir = join(workDir, "sqlite");
@@ -150,7 +169,12 @@ try {
   const replicaStore = await PostgresReplicaStore.open({ databaseUrl, dataDir: replicaDir, logger: silentLogger() });
   const postgresWrites = await measureWrites(replicaStore);
   await replicaStore.end();
-  results["batchWrites"] = { sqlite: sqliteWrites, postgres: postgresWrites, ratio: roundTo(postgresWrites.perSecond / sqliteWrites.perSecond, 2), loadAverage: readLoadAverage() };
+  results.batchWrites = {
+    sqlite: sqliteWrites,
+    postgres: postgresWrites,
+    ratio: roundTo(postgresWrites.perSecond / sqliteWrites.perSecond, 2),
+    loadAverage: readLoadAverage(),
+  };
   logProgress(`  SQLite ${sqliteWrites.perSecond}/s, PostgreSQL replica ${postgresWrites.perSecond}/s`);
 
   logProgress(`related-by-id: ${plan.queries} queries on the single node and on a replica`);
@@ -161,17 +185,17 @@ try {
   const [sqliteLatency, replicaLatency] = measureRelated(opened.map((item) => item.engine));
   for (const item of opened) await item.close();
   const related = { sqlite: sqliteLatency, postgresReplica: replicaLatency };
-  results["relatedById"] = { ...related, loadAverage: readLoadAverage() };
+  results.relatedById = { ...related, loadAverage: readLoadAverage() };
   logProgress(`  ${JSON.stringify(related)}`);
 
   logProgress(`follow lag: ${plan.followSeconds} s at ~100 writes/s through one replica, seen by another process`);
-  results["followLag"] = { ...(await measureFollowLag(databaseUrl, workDir)), loadAverage: readLoadAverage() };
-  logProgress(`  ${JSON.stringify(results["followLag"])}`);
+  results.followLag = { ...(await measureFollowLag(databaseUrl, workDir)), loadAverage: readLoadAverage() };
+  logProgress(`  ${JSON.stringify(results.followLag)}`);
 } finally {
   cluster.stop();
   rmSync(workDir, { recursive: true, force: true });
 }
-(results["loadAverage"] as Record<string, number>)["end"] = readLoadAverage();
+(results.loadAverage as Record<string, number>).end = readLoadAverage();
 const outPath = values.out ?? new URL(quick ? "./tmp/replicas-results-quick.json" : "./replicas-results.json", import.meta.url).pathname;
 mkdirSync(dirname(outPath), { recursive: true });
 writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);

@@ -22,7 +22,7 @@ import { measureReindex, writeCorpusSlice } from "./reindex.ts";
 import { measureRelatedLatency, type RelatedLatencyFigures } from "./related-latency.ts";
 import { renderResultsMarkdown } from "./render-results.ts";
 import { readArticleIds } from "./support/article-ids.ts";
-import { carriedSections, findMissingFigures, sectionNames, type BenchResults, type SectionName } from "./support/bench-results.ts";
+import { type BenchResults, carriedSections, findMissingFigures, type SectionName, sectionNames } from "./support/bench-results.ts";
 import { repoRoot } from "./support/kindred-process.ts";
 import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
 import { logProgress } from "./support/progress-log.ts";
@@ -43,7 +43,16 @@ const quick = values.quick!;
 
 /** Sizes of a run: the full one the README reports, and a small one that only proves every figure appears. */
 const plan = quick
-  ? { demoSlice: 60, syntheticTiers: ["2k"], largeArticles: 2_000, vectorQueries: 20, latencyQueries: 200, coldStartRuns: 1, httpSeconds: 1, httpConnections: 10 }
+  ? {
+      demoSlice: 60,
+      syntheticTiers: ["2k"],
+      largeArticles: 2_000,
+      vectorQueries: 20,
+      latencyQueries: 200,
+      coldStartRuns: 1,
+      httpSeconds: 1,
+      httpConnections: 10,
+    }
   : {
       demoSlice: null,
       syntheticTiers: ["10k", "100k", ...(values["skip-1m"] ? [] : ["1m"])],
@@ -56,7 +65,8 @@ const plan = quick
     };
 
 const only = values.only === undefined ? null : new Set(values.only.split(","));
-for (const name of only ?? []) if (!sectionNames.includes(name as SectionName)) throw new Error(`Unknown section "${name}"; known: ${sectionNames.join(", ")}.`);
+for (const name of only ?? [])
+  if (!sectionNames.includes(name as SectionName)) throw new Error(`Unknown section "${name}"; known: ${sectionNames.join(", ")}.`);
 const wanted = (name: SectionName) => only === null || only.has(name);
 
 const outPath = values.out ?? join(repoRoot, quick ? "bench/tmp/results-quick.json" : "bench/results.json");
@@ -120,10 +130,15 @@ try {
 
   if (wanted("vectorSearch")) {
     const tiers = [];
-    const demoTier = await runSection("vectorSearch", async () => (demoOrFail(), measureDemoTier(demoDir, plan.vectorQueries)));
+    const demoTier = await runSection("vectorSearch", async () => {
+      demoOrFail();
+      return measureDemoTier(demoDir, plan.vectorQueries);
+    });
     if (demoTier !== undefined) tiers.push(demoTier);
     for (const name of plan.syntheticTiers) {
-      const tier = await runSection("vectorSearch", async () => measureSyntheticTier({ ...syntheticTiers[name]!, queries: name === "1m" ? 50 : plan.vectorQueries }));
+      const tier = await runSection("vectorSearch", async () =>
+        measureSyntheticTier({ ...syntheticTiers[name]!, queries: name === "1m" ? 50 : plan.vectorQueries }),
+      );
       if (tier !== undefined) tiers.push(tier);
     }
     results.sections.vectorSearch = tiers;

@@ -14,7 +14,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readRssBytes, startKindredServer } from "./support/kindred-process.ts";
-import { summariseLatencies, type LatencySummary } from "./support/latency-stats.ts";
+import { type LatencySummary, summariseLatencies } from "./support/latency-stats.ts";
 
 const writerKey = "soak-bench-writer-key-0123456789";
 export const soakServerEnv = { KINDRED_API_KEYS: `soak:write:${writerKey}` };
@@ -56,7 +56,12 @@ function pickOperation(roll: number): Operation {
  * running server; `ids` are article ids to query (deleted ones answer 404, which counts as an
  * answer, not a failure).
  */
-export async function runSoak(baseUrl: string, pid: number, ids: readonly string[], options: { seconds: number; readSeconds: number; connections: number; onSample?: (line: string) => void }): Promise<SoakFigures> {
+export async function runSoak(
+  baseUrl: string,
+  pid: number,
+  ids: readonly string[],
+  options: { seconds: number; readSeconds: number; connections: number; onSample?: (line: string) => void },
+): Promise<SoakFigures> {
   const loadStart = loadavg()[0]!;
   const started = performance.now();
   const rssMiB: [number, number][] = [];
@@ -83,12 +88,20 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
     else if (operation === "get") response = await fetch(`${baseUrl}/v1/articles/${encodeURIComponent(id)}`);
     else if (operation === "put") {
       const n = counter++;
-      response = await fetch(`${baseUrl}/v1/articles/soak-${n}`, { method: "PUT", headers, body: JSON.stringify({ title: `Soak item ${n}: ${pseudoText(6)}`, text: pseudoText(80) }) });
+      response = await fetch(`${baseUrl}/v1/articles/soak-${n}`, {
+        method: "PUT",
+        headers,
+        body: JSON.stringify({ title: `Soak item ${n}: ${pseudoText(6)}`, text: pseudoText(80) }),
+      });
       live.push(`soak-${n}`);
     } else if (operation === "batch") {
       const first = counter;
       counter += 10;
-      const articles = Array.from({ length: 10 }, (_, i) => ({ id: `soak-${first + i}`, title: `Batch item ${first + i}: ${pseudoText(6)}`, text: pseudoText(60) }));
+      const articles = Array.from({ length: 10 }, (_, i) => ({
+        id: `soak-${first + i}`,
+        title: `Batch item ${first + i}: ${pseudoText(6)}`,
+        text: pseudoText(60),
+      }));
       response = await fetch(`${baseUrl}/v1/articles:batch`, { method: "POST", headers, body: JSON.stringify({ articles }) });
       live.push(...articles.map((article) => article.id));
     } else {
@@ -136,10 +149,12 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
       ratePerSecond: Math.round((latencies.length / elapsedS) * 10) / 10,
       failed,
       failures,
-      byOperation: Object.fromEntries([...byOperation].map(([operation, samples]) => {
-        const summary = summariseLatencies(samples);
-        return [operation, { count: summary.count, p50Ms: Math.round(summary.p50Ms), p99Ms: Math.round(summary.p99Ms) }];
-      })),
+      byOperation: Object.fromEntries(
+        [...byOperation].map(([operation, samples]) => {
+          const summary = summariseLatencies(samples);
+          return [operation, { count: summary.count, p50Ms: Math.round(summary.p50Ms), p99Ms: Math.round(summary.p99Ms) }];
+        }),
+      ),
       latency: { ...summariseLatencies(latencies), maxMs: Math.round(Math.max(...latencies)) },
     };
   };
@@ -148,19 +163,36 @@ export async function runSoak(baseUrl: string, pid: number, ids: readonly string
     const mixed = await runPhase(options.seconds, () => pickOperation(random()), 0);
     const mixedEndS = (performance.now() - started) / 1000;
     // Each connection paced to its share of the mixed phase's rate.
-    const readOnly = options.readSeconds > 0 ? await runPhase(options.readSeconds, () => (random() < 0.8 ? "related" : "get"), (options.connections * 1000) / mixed.ratePerSecond) : null;
+    const readOnly =
+      options.readSeconds > 0
+        ? await runPhase(options.readSeconds, () => (random() < 0.8 ? "related" : "get"), (options.connections * 1000) / mixed.ratePerSecond)
+        : null;
     const windowS = Math.min(300, mixedEndS / 2);
     const inMixed = rssMiB.filter(([t]) => t <= mixedEndS);
     const from = inMixed.find(([t]) => t >= mixedEndS - windowS) ?? inMixed[0]!;
     const to = inMixed[inMixed.length - 1]!;
-    return { mixed, readOnly, rssMiB, rssGrowthPercent: Math.round(((to[1] - from[1]) / from[1]) * 1000) / 10, loadAverage: { start: loadStart, end: loadavg()[0]! } };
+    return {
+      mixed,
+      readOnly,
+      rssMiB,
+      rssGrowthPercent: Math.round(((to[1] - from[1]) / from[1]) * 1000) / 10,
+      loadAverage: { start: loadStart, end: loadavg()[0]! },
+    };
   } finally {
     clearInterval(sampler);
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { "data-dir": { type: "string" }, minutes: { type: "string" }, "read-minutes": { type: "string" }, connections: { type: "string" }, out: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      "data-dir": { type: "string" },
+      minutes: { type: "string" },
+      "read-minutes": { type: "string" },
+      connections: { type: "string" },
+      out: { type: "string" },
+    },
+  });
   if (values["data-dir"] === undefined) {
     process.stderr.write("usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--out FILE]\n");
     process.exit(2);

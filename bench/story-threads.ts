@@ -19,17 +19,23 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadConfig } from "../src/config/config.ts";
-import { bCubed, type BCubed } from "../src/core/eval/thread-metrics.ts";
-import { buildStoryThread, storyThreadModel, type StoryCandidate, type StoryThreadModel } from "../src/core/story/story-thread.ts";
+import { type BCubed, bCubed } from "../src/core/eval/thread-metrics.ts";
 import type { CatalogEntry } from "../src/core/related/catalog-entry.ts";
-import { openEngine } from "../src/engine/open-engine.ts";
+import { buildStoryThread, type StoryCandidate, type StoryThreadModel, storyThreadModel } from "../src/core/story/story-thread.ts";
 import { findStoryCandidates } from "../src/engine/find-story.ts";
+import { openEngine } from "../src/engine/open-engine.ts";
 import { indexFiles } from "../src/indexer/index-files.ts";
 import { readRecords } from "../src/ingest/read-records.ts";
 import { createLogger } from "../src/log/logger.ts";
 
 const { values, positionals } = parseArgs({
-  options: { "data-dir": { type: "string" }, "data-dir-prefix": { type: "string" }, fit: { type: "boolean" }, "leave-one-out": { type: "boolean" }, json: { type: "string" } },
+  options: {
+    "data-dir": { type: "string" },
+    "data-dir-prefix": { type: "string" },
+    fit: { type: "boolean" },
+    "leave-one-out": { type: "boolean" },
+    json: { type: "string" },
+  },
   allowPositionals: true,
 });
 if (positionals.length === 0) throw new Error("give one or more story-labelled files (../shared/eval/*.jsonl)");
@@ -87,7 +93,9 @@ for (const { file, storyOf, queries } of collected) {
 process.stdout.write(`\n| set | threshold | B-cubed precision | recall | F1 | mean thread length |\n|---|---:|---:|---:|---:|---:|\n`);
 for (const row of rows) {
   const mark = row.threshold === model.threshold ? " **" : "";
-  process.stdout.write(`| ${row.file}${mark} | ${row.threshold} | ${row.score.precision.toFixed(3)} | ${row.score.recall.toFixed(3)} | ${row.score.f1.toFixed(3)} | ${row.meanThread.toFixed(1)} |\n`);
+  process.stdout.write(
+    `| ${row.file}${mark} | ${row.threshold} | ${row.score.precision.toFixed(3)} | ${row.score.recall.toFixed(3)} | ${row.score.f1.toFixed(3)} | ${row.meanThread.toFixed(1)} |\n`,
+  );
 }
 if (values["leave-one-out"]) {
   process.stdout.write(`\n| set (left out of the fit) | threshold | B-cubed precision | recall | F1 |\n|---|---:|---:|---:|---:|\n`);
@@ -95,7 +103,9 @@ if (values["leave-one-out"]) {
     const fitted = { ...fitModel(collected.filter((set) => set !== heldOut)), threshold: model.threshold };
     const threads = heldOut.queries.map(({ article, candidates, copies }) => ({
       id: article.id,
-      thread: buildStoryThread(article, candidates, { copies, sinceMs: null, threshold: fitted.threshold, model: fitted }).members.map((member) => member.entry.id),
+      thread: buildStoryThread(article, candidates, { copies, sinceMs: null, threshold: fitted.threshold, model: fitted }).members.map(
+        (member) => member.entry.id,
+      ),
     }));
     const score = bCubed(threads, heldOut.storyOf);
     process.stdout.write(`| ${heldOut.file} | ${fitted.threshold} | ${score.precision.toFixed(3)} | ${score.recall.toFixed(3)} | ${score.f1.toFixed(3)} |\n`);
@@ -114,9 +124,14 @@ function fitModel(sets: readonly Collected[]): Model {
     for (const { article, candidates } of queries) {
       const story = storyOf.get(article.id) ?? null;
       for (const candidate of candidates) {
-        const days = article.publishedMs === null || candidate.entry.publishedMs === null ? null : (candidate.entry.publishedMs - article.publishedMs) / 86_400_000;
+        const days =
+          article.publishedMs === null || candidate.entry.publishedMs === null ? null : (candidate.entry.publishedMs - article.publishedMs) / 86_400_000;
         const proximity = days === null ? storyThreadModel.undatedProximity : Math.exp(-Math.abs(days) / storyThreadModel.proximityDays);
-        rowsOf.push({ x: [1, candidate.cosine, candidate.dense, candidate.lexical, proximity], y: story !== null && storyOf.get(candidate.entry.id) === story ? 1 : 0, w: 1 / pairs });
+        rowsOf.push({
+          x: [1, candidate.cosine, candidate.dense, candidate.lexical, proximity],
+          y: story !== null && storyOf.get(candidate.entry.id) === story ? 1 : 0,
+          w: 1 / pairs,
+        });
       }
     }
   }
@@ -135,7 +150,14 @@ function fitModel(sets: readonly Collected[]): Model {
     beta = beta.map((value, i) => value + solve(hessian, gradient)[i]!);
   }
   const round = (value: number) => Math.round(value * 100) / 100;
-  return { ...storyThreadModel, intercept: round(beta[0]!), cosine: round(beta[1]!), dense: round(beta[2]!), lexical: round(beta[3]!), proximity: round(beta[4]!) };
+  return {
+    ...storyThreadModel,
+    intercept: round(beta[0]!),
+    cosine: round(beta[1]!),
+    dense: round(beta[2]!),
+    lexical: round(beta[3]!),
+    proximity: round(beta[4]!),
+  };
 }
 
 function solve(a: number[][], b: number[]): number[] {

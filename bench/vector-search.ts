@@ -21,11 +21,11 @@ import { findRelated } from "../src/engine/find-related.ts";
 import type { SearchIndexes, SearchPlan } from "../src/engine/search-candidates.ts";
 import { SqliteArticleStore } from "../src/store/sqlite-article-store.ts";
 import { ExactVectorIndex } from "../src/vectors/exact-vector-index.ts";
-import { HnswVectorIndex, type HnswParameters } from "../src/vectors/hnsw-vector-index.ts";
-import { createRandom, selectivityTopics, SyntheticCorpus } from "./support/synthetic-corpus.ts";
-import { ratioOf, roundTo, summariseLatencies, timeSync, type LatencySummary } from "./support/latency-stats.ts";
+import { type HnswParameters, HnswVectorIndex } from "../src/vectors/hnsw-vector-index.ts";
+import { type LatencySummary, ratioOf, roundTo, summariseLatencies, timeSync } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
 import { isMainModule, logProgress } from "./support/progress-log.ts";
+import { createRandom, SyntheticCorpus, selectivityTopics } from "./support/synthetic-corpus.ts";
 
 export const resultK = 10;
 /** The model's dimensions (USE Lite). */
@@ -100,7 +100,10 @@ export function measureSyntheticTier(spec: VectorTierSpec, seed = 42): TierFigur
     catalog.upsert({ ...corpus.articleAt(label), label, textHash: `text-${label}`, embedHash: "", seq: label });
     labels.push(label);
   }
-  const filterCases = [{ filter: "none", topics: [] as string[] }, ...selectivityTopics.map(({ topic, share }) => ({ filter: `${share * 100}%`, topics: [topic] }))];
+  const filterCases = [
+    { filter: "none", topics: [] as string[] },
+    ...selectivityTopics.map(({ topic, share }) => ({ filter: `${share * 100}%`, topics: [topic] })),
+  ];
   return measureTier(spec, "synthetic", { exact, catalog, labels, filterCases });
 }
 
@@ -300,7 +303,9 @@ export const syntheticTiers: Record<string, Omit<VectorTierSpec, "queries">> = {
 };
 
 if (isMainModule(import.meta.url)) {
-  const { values } = parseArgs({ options: { tiers: { type: "string", default: "10k" }, "demo-dir": { type: "string" }, queries: { type: "string", default: "200" } } });
+  const { values } = parseArgs({
+    options: { tiers: { type: "string", default: "10k" }, "demo-dir": { type: "string" }, queries: { type: "string", default: "200" } },
+  });
   const queries = Number(values.queries);
   const results: TierFigures[] = [];
   if (values["demo-dir"] !== undefined) results.push(measureDemoTier(values["demo-dir"], queries));

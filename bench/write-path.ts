@@ -28,8 +28,8 @@ import { loadConfig } from "../src/config/config.ts";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { openEngine } from "../src/engine/open-engine.ts";
 import { silentLogger } from "../src/log/logger.ts";
-import { repoRoot, runKindred, startKindredServer, type RunningServer } from "./support/kindred-process.ts";
-import { roundTo, summariseLatencies, type LatencySummary } from "./support/latency-stats.ts";
+import { type RunningServer, repoRoot, runKindred, startKindredServer } from "./support/kindred-process.ts";
+import { type LatencySummary, roundTo, summariseLatencies } from "./support/latency-stats.ts";
 import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
 import { logProgress } from "./support/progress-log.ts";
 
@@ -50,7 +50,16 @@ export interface WritePathFigures {
   embedWorkers: string;
   batch: { articles: number; batchSize: number; createdPerSecond: number; unchangedPerSecond: number; metadataPerSecond: number; loadAverage: number };
   freshness: { putAck: LatencySummary; putVisible: LatencySummary; deleteVisible: LatencySummary; externalWriterVisibleMs: number[] };
-  compaction: { articles: number; deleted: number; buildMs: number; swapMs: number; totalMs: number; queryBefore: LatencySummary; queryDuring: LatencySummary; maxEventLoopDelayMs: number };
+  compaction: {
+    articles: number;
+    deleted: number;
+    buildMs: number;
+    swapMs: number;
+    totalMs: number;
+    queryBefore: LatencySummary;
+    queryDuring: LatencySummary;
+    maxEventLoopDelayMs: number;
+  };
 }
 
 async function readDemoArticles(limit: number): Promise<WireArticle[]> {
@@ -78,13 +87,19 @@ function client(server: RunningServer) {
 }
 
 /** Sends every article in batches, one request at a time; articles per second of wall time. */
-async function sendBatches(call: ReturnType<typeof client>, articles: readonly WireArticle[], batchSize: number, expect: "created" | "updated" | "unchanged"): Promise<number> {
+async function sendBatches(
+  call: ReturnType<typeof client>,
+  articles: readonly WireArticle[],
+  batchSize: number,
+  expect: "created" | "updated" | "unchanged",
+): Promise<number> {
   const started = performance.now();
   for (let start = 0; start < articles.length; start += batchSize) {
     const result = await call("POST", "/v1/articles:batch", { articles: articles.slice(start, start + batchSize) });
     const count = Math.min(batchSize, articles.length - start);
     if (result![expect] !== count) throw new Error(`expected ${count} ${expect}, got ${JSON.stringify({ ...result, results: undefined })}`);
-    if (expect === "created") logProgress(`  ${start + count} / ${articles.length} written (${((start + count) / ((performance.now() - started) / 1000)).toFixed(1)} articles/s)`);
+    if (expect === "created")
+      logProgress(`  ${start + count} / ${articles.length} written (${((start + count) / ((performance.now() - started) / 1000)).toFixed(1)} articles/s)`);
   }
   return roundTo(articles.length / ((performance.now() - started) / 1000), 1);
 }
@@ -100,13 +115,20 @@ async function measureBatchThroughput(call: ReturnType<typeof client>, articles:
   logProgress("batch throughput: a topic added to each (metadata only)");
   const retagged = articles.map((article) => ({ ...article, topics: [...article.topics, "bench retag"] }));
   const metadataPerSecond = await sendBatches(call, retagged, batchSize, "updated");
-  return { articles: articles.length, batchSize, createdPerSecond, unchangedPerSecond, metadataPerSecond, loadAverage: roundTo((loadBefore + readLoadAverage()) / 2, 2) };
+  return {
+    articles: articles.length,
+    batchSize,
+    createdPerSecond,
+    unchangedPerSecond,
+    metadataPerSecond,
+    loadAverage: roundTo((loadBefore + readLoadAverage()) / 2, 2),
+  };
 }
 
 /** Polls a related list until `done` says the change shows; milliseconds since `sentAt`. */
 async function waitUntil(call: ReturnType<typeof client>, path: string, done: (ids: string[]) => boolean, sentAt: number): Promise<number> {
   for (;;) {
-    const ids = (await call("GET", path))!["results"].map((result: { id: string }) => result.id);
+    const ids = (await call("GET", path))!.results.map((result: { id: string }) => result.id);
     if (done(ids)) return performance.now() - sentAt;
     if (performance.now() - sentAt > 10_000) throw new Error(`${path}: the change did not show within 10 s`);
   }
@@ -117,8 +139,13 @@ async function waitUntil(call: ReturnType<typeof client>, path: string, done: (i
  * folded with that result, it takes its place (a group shows its newest copy). A copy of the
  * list's own article would never show, being a copy of the article the list is for.
  */
-async function newerVersionOfFirstResult(call: ReturnType<typeof client>, path: string, byId: ReadonlyMap<string, WireArticle>, id: string): Promise<WireArticle> {
-  const listed = byId.get((await call("GET", path))!["results"][0].id as string)!;
+async function newerVersionOfFirstResult(
+  call: ReturnType<typeof client>,
+  path: string,
+  byId: ReadonlyMap<string, WireArticle>,
+  id: string,
+): Promise<WireArticle> {
+  const listed = byId.get((await call("GET", path))!.results[0].id as string)!;
   return { ...listed, id, title: `Update: ${listed.title}`, published_at: "2026-12-31" };
 }
 
@@ -154,7 +181,12 @@ async function measureFreshness(call: ReturnType<typeof client>, articles: WireA
     // From the moment the writer exited (its commit is before that): the server's sync is every second.
     external.push(roundTo(await waitUntil(call, path, (ids) => ids.includes(id), performance.now()), 1));
   }
-  return { putAck: summariseLatencies(ack), putVisible: summariseLatencies(visible), deleteVisible: summariseLatencies(gone), externalWriterVisibleMs: external };
+  return {
+    putAck: summariseLatencies(ack),
+    putVisible: summariseLatencies(visible),
+    deleteVisible: summariseLatencies(gone),
+    externalWriterVisibleMs: external,
+  };
 }
 
 async function measureCompaction(sourceDir: string) {
@@ -189,7 +221,9 @@ async function measureCompaction(sourceDir: string) {
       const report = await running;
       delay.disable();
       if (report === null) throw new Error("compaction did not complete");
-      logProgress(`  compaction: ${(report.totalMs / 1000).toFixed(2)} s (worker ${(report.buildMs / 1000).toFixed(2)} s, swap ${report.swapMs.toFixed(0)} ms)`);
+      logProgress(
+        `  compaction: ${(report.totalMs / 1000).toFixed(2)} s (worker ${(report.buildMs / 1000).toFixed(2)} s, swap ${report.swapMs.toFixed(0)} ms)`,
+      );
       return {
         articles: ids.length,
         deleted: victims.length,
@@ -210,15 +244,24 @@ async function measureCompaction(sourceDir: string) {
 
 async function main() {
   const { values } = parseArgs({
-    options: { articles: { type: "string" }, batch: { type: "string" }, changes: { type: "string" }, json: { type: "string" }, "compact-from": { type: "string" } },
+    options: {
+      articles: { type: "string" },
+      batch: { type: "string" },
+      changes: { type: "string" },
+      json: { type: "string" },
+      "compact-from": { type: "string" },
+    },
   });
   const articles = await readDemoArticles(values.articles === undefined ? Infinity : Number(values.articles));
   const batchSize = Number(values.batch ?? 500);
   const root = mkdtempSync(join(tmpdir(), "kindred-bench-write-"));
   const dataDir = join(root, "index");
-  const embedWorkers = process.env["KINDRED_EMBED_WORKERS"] ?? "default (defaultEmbedWorkers: cores - 1 for the bundled model)";
+  const embedWorkers = process.env.KINDRED_EMBED_WORKERS ?? "default (defaultEmbedWorkers: cores - 1 for the bundled model)";
   const server = await startKindredServer(dataDir, {
-    env: { KINDRED_API_KEYS: `bench:write:${writerKey}`, ...(process.env["KINDRED_EMBED_WORKERS"] === undefined ? {} : { KINDRED_EMBED_WORKERS: process.env["KINDRED_EMBED_WORKERS"] }) },
+    env: {
+      KINDRED_API_KEYS: `bench:write:${writerKey}`,
+      ...(process.env.KINDRED_EMBED_WORKERS === undefined ? {} : { KINDRED_EMBED_WORKERS: process.env.KINDRED_EMBED_WORKERS }),
+    },
   });
   let figures: WritePathFigures;
   try {
@@ -237,7 +280,7 @@ async function main() {
   const { batch, freshness, compaction } = figures;
   const ms = (summary: LatencySummary) => `p50 ${summary.p50Ms.toFixed(1)} ms, p99 ${summary.p99Ms.toFixed(1)} ms`;
   process.stdout.write(
-    [
+    `${[
       `| figure | value |`,
       `|---|---|`,
       `| batch writes, new articles (embedded), ${batch.articles} in batches of ${batch.batchSize} | ${batch.createdPerSecond} articles/s |`,
@@ -252,7 +295,7 @@ async function main() {
       `| related-by-id before / during compaction | ${ms(compaction.queryBefore)} / ${ms(compaction.queryDuring)} |`,
       `| longest event-loop stall during compaction | ${compaction.maxEventLoopDelayMs} ms |`,
       `(load average ${batch.loadAverage} during batch writes on ${figures.machine.cpus} cores; JSON: ${output})`,
-    ].join("\n") + "\n",
+    ].join("\n")}\n`,
   );
 }
 

@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startKindredServer } from "./support/kindred-process.ts";
-import { summariseLatencies, type LatencySummary } from "./support/latency-stats.ts";
+import { type LatencySummary, summariseLatencies } from "./support/latency-stats.ts";
 
 const writerKey = "write-stall-bench-key-0123456789";
 
@@ -27,7 +27,28 @@ export interface StallFigures {
 
 /** A long text of ordinary words (distinct enough that FTS5 and the shingles have work to do). */
 export function longText(chars: number, seed: number): string {
-  const words = ["minister", "parliament", "budget", "reform", "pension", "health", "school", "defence", "region", "council", "election", "court", "ruling", "market", "energy", "price", "storm", "river", "harbour", "strike"];
+  const words = [
+    "minister",
+    "parliament",
+    "budget",
+    "reform",
+    "pension",
+    "health",
+    "school",
+    "defence",
+    "region",
+    "council",
+    "election",
+    "court",
+    "ruling",
+    "market",
+    "energy",
+    "price",
+    "storm",
+    "river",
+    "harbour",
+    "strike",
+  ];
   const parts: string[] = [];
   let length = 0;
   for (let n = 0; length < chars; n++) {
@@ -57,17 +78,29 @@ export async function measureDuringWrite(baseUrl: string, name: string, write: (
   const writeMs = performance.now() - started;
   writing = false;
   await poller;
-  return { write: name, writeMs: Math.round(writeMs), status: response.status, healthz: { ...summariseLatencies(samples), maxMs: Math.round(Math.max(...samples) * 10) / 10 }, loadAverage: loadavg()[0]! };
+  return {
+    write: name,
+    writeMs: Math.round(writeMs),
+    status: response.status,
+    healthz: { ...summariseLatencies(samples), maxMs: Math.round(Math.max(...samples) * 10) / 10 },
+    loadAverage: loadavg()[0]!,
+  };
 }
 
 export function writeRequest(baseUrl: string, method: string, path: string, body: unknown): Promise<Response> {
-  return fetch(`${baseUrl}${path}`, { method, headers: { authorization: `Bearer ${writerKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  return fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${writerKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 export const stallServerEnv = { KINDRED_API_KEYS: `bench:write:${writerKey}`, KINDRED_MAX_WRITE_REQUEST_BYTES: String(64 * 1024 * 1024) };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { "data-dir": { type: "string" }, "big-articles": { type: "string" }, "big-chars": { type: "string" }, "small-articles": { type: "string" } } });
+  const { values } = parseArgs({
+    options: { "data-dir": { type: "string" }, "big-articles": { type: "string" }, "big-chars": { type: "string" }, "small-articles": { type: "string" } },
+  });
   const ownDir = values["data-dir"] === undefined ? mkdtempSync(join(tmpdir(), "kindred-stall-")) : null;
   const server = await startKindredServer(ownDir ?? values["data-dir"]!, { env: stallServerEnv });
   try {
@@ -76,10 +109,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const smallArticles = Number(values["small-articles"] ?? 1_000);
     const figures: StallFigures[] = [];
     const big = Array.from({ length: bigArticles }, (_, n) => ({ id: `stall-big-${n}`, title: `Long report ${n}`, text: longText(bigChars, n) }));
-    figures.push(await measureDuringWrite(server.baseUrl, `batch of ${bigArticles} x ${bigChars} chars`, () => writeRequest(server.baseUrl, "POST", "/v1/articles:batch", { articles: big })));
+    figures.push(
+      await measureDuringWrite(server.baseUrl, `batch of ${bigArticles} x ${bigChars} chars`, () =>
+        writeRequest(server.baseUrl, "POST", "/v1/articles:batch", { articles: big }),
+      ),
+    );
     const small = Array.from({ length: smallArticles }, (_, n) => ({ id: `stall-small-${n}`, title: `Short item ${n}`, text: longText(400, n) }));
-    figures.push(await measureDuringWrite(server.baseUrl, `batch of ${smallArticles} small articles`, () => writeRequest(server.baseUrl, "POST", "/v1/articles:batch", { articles: small })));
-    figures.push(await measureDuringWrite(server.baseUrl, "PUT of 1,000,000 chars", () => writeRequest(server.baseUrl, "PUT", "/v1/articles/stall-put", { title: "One long article", text: longText(1_000_000, 99) })));
+    figures.push(
+      await measureDuringWrite(server.baseUrl, `batch of ${smallArticles} small articles`, () =>
+        writeRequest(server.baseUrl, "POST", "/v1/articles:batch", { articles: small }),
+      ),
+    );
+    figures.push(
+      await measureDuringWrite(server.baseUrl, "PUT of 1,000,000 chars", () =>
+        writeRequest(server.baseUrl, "PUT", "/v1/articles/stall-put", { title: "One long article", text: longText(1_000_000, 99) }),
+      ),
+    );
     for (const figure of figures) process.stdout.write(`${JSON.stringify(figure)}\n`);
   } finally {
     await server.stop();

@@ -16,13 +16,18 @@ import { normalizeArticleUrl } from "../src/core/urls/normalize-article-url.ts";
 
 const path = process.argv[2];
 if (path === undefined) throw new Error("usage: npx tsx scripts/demo-corpus-urls.ts FILE.jsonl.gz");
-const lines = gunzipSync(readFileSync(path)).toString("utf8").split("\n").filter((line) => line.trim() !== "");
+const lines = gunzipSync(readFileSync(path))
+  .toString("utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "");
 const taken = new Set<string>();
 let withoutUrl = 0;
 const out = lines.map((line) => {
   const item = JSON.parse(line) as Record<string, unknown>;
-  const attribution = (item["attribution_url"] ?? item["url"]) as string;
-  const cited = ((item["cited_sources"] as { url?: string }[] | undefined) ?? []).map((source) => source.url).filter((url): url is string => typeof url === "string");
+  const attribution = (item.attribution_url ?? item.url) as string;
+  const cited = ((item.cited_sources as { url?: string }[] | undefined) ?? [])
+    .map((source) => source.url)
+    .filter((url): url is string => typeof url === "string");
   const url = cited.find((candidate) => {
     const key = normalizeArticleUrl(candidate);
     return key !== null && !taken.has(key);
@@ -31,8 +36,17 @@ const out = lines.map((line) => {
   else taken.add(normalizeArticleUrl(url)!);
   // Key order kept readable: the new fields sit where the old url was.
   const { id, title, text, url: _old, attribution_url: _attribution, section: _section, ...rest } = item;
-  return JSON.stringify({ id, title, text, url: url ?? null, attribution_url: attribution, published_at: rest["published_at"], section: item["category"] ?? null, ...rest });
+  return JSON.stringify({
+    id,
+    title,
+    text,
+    url: url ?? null,
+    attribution_url: attribution,
+    published_at: rest.published_at,
+    section: item.category ?? null,
+    ...rest,
+  });
 });
-writeFileSync(`${path}.tmp`, gzipSync(out.join("\n") + "\n", { level: 9 }));
+writeFileSync(`${path}.tmp`, gzipSync(`${out.join("\n")}\n`, { level: 9 }));
 renameSync(`${path}.tmp`, path);
 console.log(`${lines.length} items, ${lines.length - withoutUrl} with a URL of their own, ${withoutUrl} without`);

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildTinyBertFixture, tinyBertModelId } from "./tiny-bert/build-tiny-bert.ts";
+
 const fixtureModelsDir = new URL("../test/fixtures/models/", import.meta.url).pathname;
 
 const { values } = parseArgs({ options: { check: { type: "boolean" }, output: { type: "string" } }, strict: true });
@@ -26,7 +27,9 @@ if (values.check) {
     }
   });
   if (differing.length > 0) {
-    console.error(`${directory} differs from what the script writes: ${differing.map(([path]) => path).join(", ")}; run npx tsx scripts/make-tiny-bert-fixture.ts`);
+    console.error(
+      `${directory} differs from what the script writes: ${differing.map(([path]) => path).join(", ")}; run npx tsx scripts/make-tiny-bert-fixture.ts`,
+    );
     process.exit(1);
   }
   console.log(`${directory} is up to date`);

@@ -22,7 +22,10 @@ import { loadUseLiteTokenizer } from "../src/embed/use-lite/use-lite-tokenizer.t
 
 const argsSchema = z.object({
   "eval-dir": z.string().min(1).default("/work/shared/eval"),
-  sets: z.string().default("bbc,agnews,wcep-stories").transform((value) => value.split(",").filter(Boolean)),
+  sets: z
+    .string()
+    .default("bbc,agnews,wcep-stories")
+    .transform((value) => value.split(",").filter(Boolean)),
   limit: z.coerce.number().int().positive().optional(),
   "batch-size": z.coerce.number().int().positive().default(32),
   "transformers-tokenizer": z.boolean().default(false),
@@ -63,9 +66,9 @@ async function main(): Promise<void> {
       process.stderr.write("\n");
       setSummary[kind] = stats;
     }
-    (summary["sets"] as Record<string, unknown>)[set] = setSummary;
+    (summary.sets as Record<string, unknown>)[set] = setSummary;
   }
-  if (args["transformers-tokenizer"]) summary["transformersTokenizer"] = await compareTransformersTokenizer(onnx);
+  if (args["transformers-tokenizer"]) summary.transformersTokenizer = await compareTransformersTokenizer(onnx);
   console.log(JSON.stringify(summary, null, 2));
   await onnx.close();
 }
@@ -148,7 +151,9 @@ class CosineStats {
 function reportProgress(label: string, done: number, total: number, startedMs: number, stats: CosineStats): void {
   const perSecond = done / ((performance.now() - startedMs) / 1000);
   const etaSeconds = Math.round((total - done) / perSecond);
-  process.stderr.write(`\r${label}: ${done}/${total} (${perSecond.toFixed(1)}/s, ETA ${etaSeconds}s) min ${stats.min.toFixed(6)} mean ${stats.mean.toFixed(6)}   `);
+  process.stderr.write(
+    `\r${label}: ${done}/${total} (${perSecond.toFixed(1)}/s, ETA ${etaSeconds}s) min ${stats.min.toFixed(6)} mean ${stats.mean.toFixed(6)}   `,
+  );
 }
 
 await main();

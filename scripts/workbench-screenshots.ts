@@ -6,10 +6,12 @@
  *   npx tsx scripts/workbench-screenshots.ts http://127.0.0.1:18716 "QUERY TEXT" ARTICLE_ID
  */
 import { chromium } from "playwright-core";
+
 // Debian's chromium, as the browser tests use (test/support/browser.ts, which needs vitest).
 const chromiumPath = () => process.env.KINDRED_CHROMIUM ?? "/usr/bin/chromium";
 
-const [baseUrl = "http://127.0.0.1:8080", text = "US pauses offensive cyber operations against Russia", storyId = "wcep-2025-03-02-01055"] = process.argv.slice(2);
+const [baseUrl = "http://127.0.0.1:8080", text = "US pauses offensive cyber operations against Russia", storyId = "wcep-2025-03-02-01055"] =
+  process.argv.slice(2);
 const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -67,7 +67,9 @@ export async function startKindredServer(dataDir: string, options: { env?: Recor
   });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`kindred serve exited with ${code} before ready:\n${stderr}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`kindred serve exited with ${code} before ready:\n${stderr}`))),
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null) return;
@@ -110,7 +112,9 @@ async function waitForReady(baseUrl: string, timeoutMs: number): Promise<number>
  */
 export function readCpuMs(pid: number): number {
   // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+    .replace(/^.*\) /s, "")
+    .split(" ");
   const ticksPerSecond = 100; // USER_HZ, 100 on every Linux architecture Node supports
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }

@@ -6,7 +6,7 @@
 import { loadConfig } from "../../src/config/config.ts";
 import { openEngine } from "../../src/engine/open-engine.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { PostgresReplicaStore } from "../../src/store/postgres/postgres-replica-store.ts";
+import type { PostgresReplicaStore } from "../../src/store/postgres/postgres-replica-store.ts";
 
 const [dataDir, databaseUrl] = process.argv.slice(2) as [string, string];
 const now = () => performance.timeOrigin + performance.now();

@@ -56,7 +56,7 @@ export class SyntheticCorpus {
   constructor(count: number, options: SyntheticCorpusOptions) {
     this.dimensions = options.dimensions;
     this.#seed = options.seed;
-    const spectrum = Float32Array.from({ length: options.dimensions }, (_, index) => Math.pow(index + 1, -syntheticShape.spectrumDecay / 2));
+    const spectrum = Float32Array.from({ length: options.dimensions }, (_, index) => (index + 1) ** (-syntheticShape.spectrumDecay / 2));
     // Scaled so that noise of weight w has expected length w whatever the dimensions.
     const length = Math.hypot(...spectrum);
     this.#scale = spectrum.map((value) => value / length);
@@ -67,7 +67,7 @@ export class SyntheticCorpus {
   /** Writes the unit vector of `label` into `out`. */
   fillVector(label: number, out: Float32Array): Float32Array {
     const random = createRandom(this.#seed * 104_729 + label);
-    const story = Math.floor(Math.pow(random(), syntheticShape.storySkew) * this.#storyCount);
+    const story = Math.floor(random() ** syntheticShape.storySkew * this.#storyCount);
     const storyCentre = this.#storyCentre(story);
     const scale = this.#scale;
     let norm = 0;
@@ -93,7 +93,7 @@ export class SyntheticCorpus {
   /** The article of `label`, with the selectivity topics it drew and a body of `bodyWords` words. */
   articleAt(label: number, bodyWords = 0): Article {
     const random = createRandom(this.#seed * 15_485_863 + label);
-    const story = Math.floor(Math.pow(createRandom(this.#seed * 104_729 + label)(), syntheticShape.storySkew) * this.#storyCount);
+    const story = Math.floor(createRandom(this.#seed * 104_729 + label)() ** syntheticShape.storySkew * this.#storyCount);
     const topics = [`section-${story % syntheticShape.sections}`];
     for (const { topic, share } of selectivityTopics) if (random() < share) topics.push(topic);
     const publishedMs = Date.UTC(2024, 0, 1) + Math.floor(random() * 730) * 86_400_000;

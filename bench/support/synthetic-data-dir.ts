@@ -1,13 +1,13 @@
+import { defaultModelId, loadConfig } from "../../src/config/config.ts";
 import { hashArticleText, hashEmbedInput } from "../../src/core/content-hash.ts";
 import { buildEmbedText } from "../../src/core/embed-text.ts";
-import { defaultModelId, loadConfig } from "../../src/config/config.ts";
 import { openEngine } from "../../src/engine/open-engine.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import type { ArticleWrite } from "../../src/store/article-store.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
-import { SyntheticCorpus } from "./synthetic-corpus.ts";
 import { timeAsync, timeSync } from "./latency-stats.ts";
 import { logProgress } from "./progress-log.ts";
+import { SyntheticCorpus } from "./synthetic-corpus.ts";
 
 /** The bundled model and its dimensions: the store is pinned to it so `kindred serve` opens it. */
 const modelId = defaultModelId;

@@ -1,6 +1,6 @@
-import { OnnxGraphBuilder, attr } from "../../src/onnx/onnx-graph-builder.ts";
-import { encodeOnnxModel } from "../../src/onnx/onnx-writer.ts";
 import { mulberry32 } from "../../src/core/seeded-random.ts";
+import { attr, OnnxGraphBuilder } from "../../src/onnx/onnx-graph-builder.ts";
+import { encodeOnnxModel } from "../../src/onnx/onnx-writer.ts";
 import { buildTinyBertVocabulary, specialTokens } from "./tiny-bert-vocabulary.ts";
 
 /**
@@ -137,7 +137,10 @@ function buildTinyBertGraph(shape: TinyBertShape, vocabularySize: number, weight
 
   const mask = graph.op("Cast", [attentionMask], { to: attr.int(FLOAT) });
   const notMask = graph.op("Sub", [graph.addFloatScalar("one_float", 1), mask]);
-  const paddingBias = graph.op("Unsqueeze", [graph.op("Mul", [notMask, graph.addFloatScalar("padding_bias", -10_000)]), graph.addInt64s("head_query_axes", [1, 2])]);
+  const paddingBias = graph.op("Unsqueeze", [
+    graph.op("Mul", [notMask, graph.addFloatScalar("padding_bias", -10_000)]),
+    graph.addInt64s("head_query_axes", [1, 2]),
+  ]);
 
   weights.layers.forEach((layer, index) => {
     hidden = graph.inScope(`encoder/layer_${index}`, () => addEncoderLayer(graph, hidden, paddingBias, layer, shape));
@@ -158,7 +161,12 @@ function addEncoderLayer(graph: OnnxGraphBuilder, input: string, paddingBias: st
   const attention = graph.op("Softmax", [graph.op("Add", [scores, paddingBias])], { axis: attr.int(-1) });
   const context = graph.op("Transpose", [graph.op("MatMul", [attention, values])], { perm: attr.ints([0, 2, 1, 3]) });
   const merged = graph.op("Reshape", [context, graph.addInt64s("merged_shape", [0, 0, shape.hiddenSize])]);
-  const attended = addLayerNorm(graph, graph.op("Add", [addDense(graph, merged, layer.attentionOutput, "attention/output"), input]), shape.hiddenSize, "attention/layer_norm");
+  const attended = addLayerNorm(
+    graph,
+    graph.op("Add", [addDense(graph, merged, layer.attentionOutput, "attention/output"), input]),
+    shape.hiddenSize,
+    "attention/layer_norm",
+  );
 
   const expanded = addGelu(graph, addDense(graph, attended, layer.ffnIn, "intermediate"));
   return addLayerNorm(graph, graph.op("Add", [addDense(graph, expanded, layer.ffnOut, "output"), attended]), shape.hiddenSize, "output/layer_norm");

@@ -1,8 +1,8 @@
-import { detectLanguage } from "./detect-language.ts";
 import { z } from "zod";
 import type { Article } from "../core/article.ts";
 import { normalizeTopics } from "../core/topics.ts";
 import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
+import { detectLanguage } from "./detect-language.ts";
 import { htmlToPlainText } from "./html-to-plain-text.ts";
 
 /** Limits that keep one record from exhausting memory or the model's time. */
@@ -69,6 +69,7 @@ export const articleRecordSchema = z
           .string()
           .min(1, "must not be empty")
           .max(articleLimits.idChars, `must be at most ${articleLimits.idChars} characters`)
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: an id must hold none
           .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters"),
       ),
     title: optionalText(articleLimits.titleChars),
@@ -146,7 +147,7 @@ export function parseArticle(value: unknown): ParsedArticle {
     field: issue.path.length > 0 ? issue.path.join(".") : "(record)",
     reason: issue.message,
   }));
-  const rawId = typeof value === "object" && value !== null ? (value as Record<string, unknown>)["id"] : undefined;
+  const rawId = typeof value === "object" && value !== null ? (value as Record<string, unknown>).id : undefined;
   const id = typeof rawId === "string" || typeof rawId === "number" ? String(rawId) : null;
   return { ok: false, issues, id };
 }

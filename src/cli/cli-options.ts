@@ -1,5 +1,5 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { loadConfig, type Config, type ConfigInput } from "../config/config.ts";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { type Config, type ConfigInput, loadConfig } from "../config/config.ts";
 import { KindredError } from "../core/errors.ts";
 
 type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -45,14 +45,14 @@ export function configFromFlags(values: Record<string, unknown>, extra: Partial<
   const shared: Partial<Record<keyof ConfigInput, unknown>> = {
     dataDir: values["data-dir"],
     databaseUrl: values["database-url"],
-    model: values["model"],
+    model: values.model,
     modelsDir: values["models-dir"],
-    embedWorkers: values["workers"],
+    embedWorkers: values.workers,
     logLevel: values["log-level"],
   };
   const flags = { ...extra, ...Object.fromEntries(Object.entries(shared).filter(([, value]) => value !== undefined)) };
   return loadConfig({
     flags,
-    ...(typeof values["config"] === "string" ? { configFile: values["config"] } : {}),
+    ...(typeof values.config === "string" ? { configFile: values.config } : {}),
   });
 }

@@ -21,7 +21,10 @@ export function acquireLockFile(path: string, holder: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const pid = Number(readFileSync(path, "utf8").trim());
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new KindredError("invalid_parameter", `Another ${holder} (process ${pid}) is running on this directory; wait for it, or remove ${path} if that process is not kindred.`);
+        throw new KindredError(
+          "invalid_parameter",
+          `Another ${holder} (process ${pid}) is running on this directory; wait for it, or remove ${path} if that process is not kindred.`,
+        );
       }
       rmSync(path, { force: true });
     }

@@ -28,7 +28,9 @@ const usage = `kindred: which of your articles are really related to this one
 Usage: kindred COMMAND [options]   (kindred COMMAND --help for details)
 
 Commands:
-${Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`).join("\n")}`;
+${Object.entries(commands)
+  .map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`)
+  .join("\n")}`;
 
 /** Runs the command line; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(args);
   } catch (error) {
-    process.stderr.write(`kindred ${name}: ${isKindredError(error) ? error.message : (error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`kindred ${name}: ${isKindredError(error) ? error.message : ((error as Error).stack ?? String(error))}\n`);
     return 1;
   }
 }

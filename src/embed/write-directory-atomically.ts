@@ -26,10 +26,13 @@ export async function writeDirectoryAtomically(
     }
     await mkdir(dirname(directory), { recursive: true });
     if (await isExistingCopyFine()) return;
-    const hadPrevious = await rename(directory, previous).then(() => true, (error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return false;
-      throw error;
-    });
+    const hadPrevious = await rename(directory, previous).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return false;
+        throw error;
+      },
+    );
     await rename(temporary, directory).catch(async (error: NodeJS.ErrnoException) => {
       const lostRace = (error.code === "ENOTEMPTY" || error.code === "EEXIST") && (await isExistingCopyFine());
       if (!lostRace) throw error;

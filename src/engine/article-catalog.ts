@@ -1,6 +1,6 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import type { ArticleSummary } from "../store/article-store.ts";
 import { signatureLength } from "../core/related/shingle-signature.ts";
+import type { ArticleSummary } from "../store/article-store.ts";
 
 /** The signature of an article stored without one: matches no other text. */
 const noSignature = new Uint32Array(signatureLength).fill(0xffffffff);
@@ -55,7 +55,10 @@ export class ArticleCatalog {
     this.#labelById.set(entry.id, entry.label);
     for (const topic of entry.topics) {
       let labels = this.#labelsByTopic.get(topic);
-      if (labels === undefined) this.#labelsByTopic.set(topic, (labels = new Set()));
+      if (labels === undefined) {
+        labels = new Set();
+        this.#labelsByTopic.set(topic, labels);
+      }
       labels.add(entry.label);
     }
     if (entry.publishedMs !== null) this.#byTime = null;

@@ -47,7 +47,8 @@ export function estimateListBytes(key: string, answer: HybridAnswer, dependencie
     const explanation = result.explanation;
     if (explanation !== undefined) {
       bytes += 2 * objectBytes + 12 * slotBytes;
-      for (const text of [...explanation.sharedTopics, ...explanation.sharedTerms, ...explanation.boostedTopics, ...explanation.folded]) bytes += slotBytes + 2 * text.length;
+      for (const text of [...explanation.sharedTopics, ...explanation.sharedTerms, ...explanation.boostedTopics, ...explanation.folded])
+        bytes += slotBytes + 2 * text.length;
     }
   }
   bytes += 2 * objectBytes + dependencies.candidateLabels.byteLength + 8 * answer.window.labels.length;

@@ -3,7 +3,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import { buildGraphInWorker } from "../vectors/build-graph-in-worker.ts";
 import { commitGraphFile, compactionFilePath } from "../vectors/graph-files.ts";
-import { HnswVectorIndex, type HnswParameters } from "../vectors/hnsw-vector-index.ts";
+import { type HnswParameters, HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
 import type { LoadedIndexes } from "./load-indexes.ts";
 
 export interface CompactionReport {

@@ -1,5 +1,5 @@
+import { type DocumentWeighting, defaultDocumentWeighting, documentTermWeight, idfOf, usableTerm } from "../core/related/document-weights.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
-import { documentTermWeight, idfOf, usableTerm, type DocumentWeighting, defaultDocumentWeighting } from "../core/related/document-weights.ts";
 
 /** A sparse document vector before idf: term ids ascending, with their idf-free weights. */
 export interface SparseTerms {

@@ -1,7 +1,7 @@
 import type { Article } from "../core/article.ts";
 import { hashEmbedInput } from "../core/content-hash.ts";
 import { buildEmbedPassages } from "../core/embed-text.ts";
-import { normalizeInPlace, type EmbedRole, type Embedder } from "../embed/embedder.ts";
+import { type Embedder, type EmbedRole, normalizeInPlace } from "../embed/embedder.ts";
 
 /**
  * What the model reads of an article (its passages, core/embed-text.ts) and the hash of that

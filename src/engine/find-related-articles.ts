@@ -1,18 +1,18 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import { centeredCosine } from "../core/related/centered-cosine.ts";
 import { diversify } from "../core/related/diversify-results.ts";
-import { explainResult, type Explanation } from "../core/related/explain-result.ts";
+import { type Explanation, explainResult } from "../core/related/explain-result.ts";
 import { foldDuplicates } from "../core/related/fold-duplicates.ts";
-import { fuseCandidates, type FusedCandidate, type FusionContext, type PoolCandidate } from "../core/related/fuse-candidates.ts";
+import { type FusedCandidate, type FusionContext, fuseCandidates, type PoolCandidate } from "../core/related/fuse-candidates.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
-import { selectQueryTerms, type QueryTerm } from "../core/related/query-terms.ts";
+import { type QueryTerm, selectQueryTerms } from "../core/related/query-terms.ts";
 import { defaultRankingOptions, fusionConstants, lexicalWeightFor, type RankingOptions } from "../core/related/ranking-options.ts";
 import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
 import { dot } from "../core/vector-math.ts";
 import { normalizeInPlace } from "../embed/embedder.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import type { DocumentIndex, SparseTerms } from "./document-index.ts";
-import { searchCandidates, type SearchIndexes, type SearchPlan } from "./search-candidates.ts";
+import { type SearchIndexes, type SearchPlan, searchCandidates } from "./search-candidates.ts";
 
 /** The query article (stored or a draft) as the ranking sees it. */
 export interface RelatedQueryArticle {
@@ -85,11 +85,17 @@ export interface RankingEnvironment {
  * pseudo-relevance feedback on the dense side, then copies folded, optional MMR, and the cut
  * to k. Pure ranking lives in src/core/related; this file only fetches.
  */
-export function findRelatedArticles(environment: RankingEnvironment, query: RelatedQueryArticle, request: HybridRequest, exclusions: QueryExclusions): HybridAnswer {
+export function findRelatedArticles(
+  environment: RankingEnvironment,
+  query: RelatedQueryArticle,
+  request: HybridRequest,
+  exclusions: QueryExclusions,
+): HybridAnswer {
   const ranking: RankingOptions = { ...defaultRankingOptions, ...request.ranking };
   // A single channel needs only a window a little wider than k (what copies may fold away);
   // the hybrid pools 100 dense candidates, since z-scores need a population to be measured on.
-  let poolSize = ranking.mode === "hybrid" ? Math.max(fusionConstants.densePool, 2 * request.k + fusionConstants.foldWindowExtra) : request.k + Math.max(10, request.k);
+  let poolSize =
+    ranking.mode === "hybrid" ? Math.max(fusionConstants.densePool, 2 * request.k + fusionConstants.foldWindowExtra) : request.k + Math.max(10, request.k);
   for (;;) {
     const attempt = rankPool(environment, query, request, exclusions, ranking, poolSize);
     if (attempt.groups >= request.k || !attempt.saturated) return attempt.answer;
@@ -117,7 +123,8 @@ function rankPool(
   let saturated = false;
   const addDense = (vector: Float32Array) => {
     const search = searchCandidates(indexes, { query: vector, accept, filters: request.filters, want: poolSize });
-    for (const { label } of search.neighbors) if (!pool.has(label)) pool.set(label, { entry: indexes.catalog.get(label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
+    for (const { label } of search.neighbors)
+      if (!pool.has(label)) pool.set(label, { entry: indexes.catalog.get(label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
     const full = search.neighbors.length >= poolSize;
     saturated ||= full;
     return { plan: search.plan, floor: full ? Math.min(...search.neighbors.map((neighbor) => neighbor.score)) : -Infinity };
@@ -136,7 +143,10 @@ function rankPool(
     const scored = new Map<number, number>();
     lexicalScoreOf = (label) => {
       let value = scored.get(label);
-      if (value === undefined) scored.set(label, (value = score(label)));
+      if (value === undefined) {
+        value = score(label);
+        scored.set(label, value);
+      }
       return value;
     };
     lexicalTerms = documents.usableStems(query.documentTerms);
@@ -145,7 +155,8 @@ function rankPool(
       const entry = indexes.catalog.get(label);
       return entry !== undefined && accept(entry);
     });
-    for (const hit of hits) if (!pool.has(hit.label)) pool.set(hit.label, { entry: indexes.catalog.get(hit.label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
+    for (const hit of hits)
+      if (!pool.has(hit.label)) pool.set(hit.label, { entry: indexes.catalog.get(hit.label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
     if (!hybrid) saturated ||= hits.length >= wanted;
     if (ranking.explain) {
       const profile = query.profile();
@@ -154,7 +165,7 @@ function rankPool(
   }
 
   // The hybrid fuses centred cosines (centered-cosine.ts); a single dense channel keeps the plain cosine.
-  const centroid = hybrid ? environment.centroid ?? null : null;
+  const centroid = hybrid ? (environment.centroid ?? null) : null;
   const scorePool = (vector: Float32Array | null) => {
     for (const candidate of pool.values()) {
       const stored = indexes.exact.getVector(candidate.entry.label);
@@ -193,7 +204,9 @@ function rankPool(
   // ranking can be shown, so fold a window of it (all of it only if copies left fewer than k).
   const fold = (candidates: FusedCandidate[]) => foldDuplicates(candidates, { textHash: query.textHash, signature: query.signature });
   const window = ranking.diversity > 0 ? ranked : ranked.slice(0, request.k + fusionConstants.foldWindowExtra);
-  let folded = ranking.foldDuplicates ? fold(window) : { groups: ranked.map((candidate) => ({ shown: candidate, copies: [] as FusedCandidate[] })), copiesOfQuery: 0 };
+  let folded = ranking.foldDuplicates
+    ? fold(window)
+    : { groups: ranked.map((candidate) => ({ shown: candidate, copies: [] as FusedCandidate[] })), copiesOfQuery: 0 };
   if (ranking.foldDuplicates && folded.groups.length < request.k && window.length < ranked.length) folded = fold(ranked);
   const { groups, copiesOfQuery } = folded;
   // The cosine floor filters the ranked list after folding and never widens the pool: the pool
@@ -201,19 +214,36 @@ function rankPool(
   // lies outside it is below the floor whenever the list came out short.
   const minCosine = ranking.minCosine !== null && query.vector !== null && query.modelReadsIt ? ranking.minCosine : null;
   const shown = minCosine === null ? groups : groups.filter((group) => group.shown.cosine >= minCosine);
-  const chosen = diversify(shown, request.k, ranking.diversity, (group) => group.shown.score, (a, b) => {
-    const va = indexes.exact.getVector(a.shown.entry.label);
-    const vb = indexes.exact.getVector(b.shown.entry.label);
-    return va === null || vb === null ? 0 : dot(va, vb);
-  });
+  const chosen = diversify(
+    shown,
+    request.k,
+    ranking.diversity,
+    (group) => group.shown.score,
+    (a, b) => {
+      const va = indexes.exact.getVector(a.shown.entry.label);
+      const vb = indexes.exact.getVector(b.shown.entry.label);
+      return va === null || vb === null ? 0 : dot(va, vb);
+    },
+  );
   const explainContext = { queryTopics: query.topics, noiseTopics: environment.noiseTopics, boostTopics: ranking.boostTopics, queryTerms };
-  const results = chosen.map(({ shown, copies }): RelatedResult => ({
-    entry: shown.entry,
-    score: shown.score,
-    cosine: shown.cosine,
-    copies: copies.map((copy) => copy.entry),
-    ...(ranking.explain ? { explanation: explainResult(shown, copies.map((copy) => copy.entry), lexicon.getLexicalProfile(shown.entry.label), explainContext) } : {}),
-  }));
+  const results = chosen.map(
+    ({ shown, copies }): RelatedResult => ({
+      entry: shown.entry,
+      score: shown.score,
+      cosine: shown.cosine,
+      copies: copies.map((copy) => copy.entry),
+      ...(ranking.explain
+        ? {
+            explanation: explainResult(
+              shown,
+              copies.map((copy) => copy.entry),
+              lexicon.getLexicalProfile(shown.entry.label),
+              explainContext,
+            ),
+          }
+        : {}),
+    }),
+  );
   const answer: HybridAnswer = {
     results,
     foldedCopies: copiesOfQuery + results.reduce((sum, result) => sum + result.copies.length, 0),
@@ -226,22 +256,27 @@ function rankPool(
   return { answer, saturated, groups: groups.length };
 }
 
-function fusionContext(environment: RankingEnvironment, query: RelatedQueryArticle, ranking: RankingOptions, weights: FusionContext["weights"], hybrid: boolean): FusionContext {
+function fusionContext(
+  environment: RankingEnvironment,
+  query: RelatedQueryArticle,
+  ranking: RankingOptions,
+  weights: FusionContext["weights"],
+  hybrid: boolean,
+): FusionContext {
   const boostTopics = ranking.boostTopics.filter((topic) => !environment.noiseTopics.has(topic));
   return {
     query: { publishedMs: query.publishedMs, topics: query.topics },
     weights,
     standardize: hybrid,
     proximity: hybrid ? { weight: fusionConstants.proximityWeight, days: fusionConstants.proximityDays } : null,
-    topics:
-      hybrid && ranking.topicSignal
-        ? { weight: fusionConstants.topicWeight, noise: environment.noiseTopics }
-        : null,
+    topics: hybrid && ranking.topicSignal ? { weight: fusionConstants.topicWeight, noise: environment.noiseTopics } : null,
     boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
     recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: environment.nowMs },
     // Only a query longer than the encoder's window: the encoder reads all of a short item, and
     // on a few words the lexical channel's evidence is too thin to overrule it.
-    agreement: hybrid && query.words > fusionConstants.encoderWindowWords ? { none: fusionConstants.denseAgreementNone, full: fusionConstants.denseAgreementFull } : null,
+    agreement:
+      hybrid && query.words > fusionConstants.encoderWindowWords
+        ? { none: fusionConstants.denseAgreementNone, full: fusionConstants.denseAgreementFull }
+        : null,
   };
 }
-

@@ -1,6 +1,6 @@
-import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
 import { rankRelated, type ScoredCandidate } from "../core/related/rank-related.ts";
-import { searchCandidates, type SearchIndexes, type SearchPlan } from "./search-candidates.ts";
+import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
+import { type SearchIndexes, type SearchPlan, searchCandidates } from "./search-candidates.ts";
 
 export interface RelatedRequest {
   k: number;

@@ -1,6 +1,6 @@
-import { buildStoryThread, type StoryCandidate, type StoryThread } from "../core/story/story-thread.ts";
-import { noFilters } from "../core/related/related-filters.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
+import { noFilters } from "../core/related/related-filters.ts";
+import { buildStoryThread, type StoryCandidate, type StoryThread } from "../core/story/story-thread.ts";
 import type { KindredEngine } from "./kindred-engine.ts";
 
 /**
@@ -35,7 +35,11 @@ export function findStory(engine: KindredEngine, id: string, request: StoryReque
 }
 
 /** What a thread is chosen from: the article, its candidates with their score parts, and its exact copies. */
-export function findStoryCandidates(engine: KindredEngine, id: string, request: Pick<StoryRequest, "topicSignal">): { article: CatalogEntry; candidates: StoryCandidate[]; copies: CatalogEntry[] } {
+export function findStoryCandidates(
+  engine: KindredEngine,
+  id: string,
+  request: Pick<StoryRequest, "topicSignal">,
+): { article: CatalogEntry; candidates: StoryCandidate[]; copies: CatalogEntry[] } {
   const answer = engine.findRelatedToArticle(id, {
     k: storyCandidateCount,
     filters: noFilters,

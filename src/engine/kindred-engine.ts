@@ -1,34 +1,34 @@
-import { hashArticleText } from "../core/content-hash.ts";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { detectLanguage } from "../articles/detect-language.ts";
 import type { Article } from "../core/article.ts";
+import { hashArticleText } from "../core/content-hash.ts";
 import { buildEmbedPassages } from "../core/embed-text.ts";
 import { isKindredError, KindredError } from "../core/errors.ts";
-import { dot } from "../core/vector-math.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import type { Embedder } from "../embed/embedder.ts";
-import { modelReadsLanguage } from "../embed/model-languages.ts";
-import { detectLanguage } from "../articles/detect-language.ts";
+import { bodyWithoutTitle } from "../core/related/lexical-profile.ts";
 import { judgeQueryText } from "../core/related/query-text.ts";
 import type { RankingOptions } from "../core/related/ranking-options.ts";
+import { createFilterPredicate } from "../core/related/related-filters.ts";
 import { shingleSignature } from "../core/related/shingle-signature.ts";
-import { bodyWithoutTitle } from "../core/related/lexical-profile.ts";
+import { normalizeTopics } from "../core/topics.ts";
+import { dot } from "../core/vector-math.ts";
+import type { Embedder } from "../embed/embedder.ts";
+import { modelReadsLanguage } from "../embed/model-languages.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
-import { createFilterPredicate } from "../core/related/related-filters.ts";
-import { normalizeTopics } from "../core/topics.ts";
 import { removeAbandonedGraphFiles, saveGraph } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
-import { loadIndexes, type LoadedIndexes } from "./load-indexes.ts";
+import { firstRelabeledNode } from "../vectors/hnsw-vector-index.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
-import { compactGraph, needsCompaction, type CompactionReport } from "./compact-graph.ts";
+import { estimateListBytes, SortedLabels } from "./cached-list.ts";
+import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
+import { type GraphRecallReport, measureGraphRecall } from "./graph-recall.ts";
+import { type LoadedIndexes, loadIndexes } from "./load-indexes.ts";
 import { RelatedCache } from "./related-cache.ts";
-import { findUrlConflicts, type UrlConflict } from "./url-conflicts.ts";
-import { estimateListBytes, SortedLabels } from "./cached-list.ts";
 import { InlineStoreWriter, type StoreWriter } from "./store-writer.ts";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { measureGraphRecall, type GraphRecallReport } from "./graph-recall.ts";
-import { firstRelabeledNode } from "../vectors/hnsw-vector-index.ts";
+import { findUrlConflicts, type UrlConflict } from "./url-conflicts.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 
 export interface EngineOptions {
@@ -161,7 +161,9 @@ export class KindredEngine {
     const recallCheck = options.recallCheck ?? defaultRecallCheck;
     if ((recallCheck.onOpen ?? recallCheck.queries > 0) && this.size() > 0) {
       // After the event loop turns, so opening returns at once; the check itself runs in slices.
-      setImmediate(() => void this.checkGraphRecall("recovery").catch((error: unknown) => this.options.logger.error({ err: error }, "graph recall check failed")));
+      setImmediate(
+        () => void this.checkGraphRecall("recovery").catch((error: unknown) => this.options.logger.error({ err: error }, "graph recall check failed")),
+      );
     }
   }
 
@@ -190,7 +192,12 @@ export class KindredEngine {
     const settings = this.options.recallCheck ?? defaultRecallCheck;
     const { graph, exact } = this.#indexes;
     if (this.#closed || exact.size() === 0) return null;
-    const report = await measureGraphRecall(graph, exact, { queries: settings.queries > 0 ? settings.queries : defaultRecallCheck.queries, k: settings.k, recentLabels: this.#recentLabels(), reason });
+    const report = await measureGraphRecall(graph, exact, {
+      queries: settings.queries > 0 ? settings.queries : defaultRecallCheck.queries,
+      k: settings.k,
+      recentLabels: this.#recentLabels(),
+      reason,
+    });
     if (this.#closed) return null;
     const belowFloor = report.recall < settings.floor;
     const status: GraphRecallStatus = { ...report, floor: settings.floor, below_floor: belowFloor, rebuild_started: false };
@@ -357,7 +364,9 @@ export class KindredEngine {
    */
   async findRelatedToText(input: { title?: string; text: string; lang?: string | null }, request: RelatedRequest): Promise<TextRelatedAnswer> {
     if (request.relativeDates?.beforeArticle || request.relativeDates?.afterArticle) {
-      throw new KindredError("invalid_parameter", 'A text has no publication date: "article" works as a date bound only for a stored article.', { parameter: "published_before" });
+      throw new KindredError("invalid_parameter", 'A text has no publication date: "article" works as a date bound only for a stored article.', {
+        parameter: "published_before",
+      });
     }
     const draft = { title: input.title ?? "", body: input.text };
     const profile = this.store.analyzeText(draft.title, draft.body);
@@ -436,7 +445,11 @@ export class KindredEngine {
       const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
       if (stale.length === 0) return;
       // One call for every passage of every stale article (the pool batches them), then one mean each.
-      const embedded = await embedPassageGroups(await this.#embedder(modelId), stale.map((item) => item.passages), "passage");
+      const embedded = await embedPassageGroups(
+        await this.#embedder(modelId),
+        stale.map((item) => item.passages),
+        "passage",
+      );
       stale.forEach((item, index) => vectors.set(item, embedded[index]!));
     };
     await embedStale();
@@ -576,7 +589,10 @@ export class KindredEngine {
     this.#indexes = loadIndexes(this.store, { ...this.options, modelId: pin.modelId, dimensions: pin.dimensions });
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
     this.#cache.clear();
-    this.options.logger.info({ from: previous, to: pin.modelId, graph: this.#indexes.graphSource, ms: Math.round(performance.now() - started) }, "switched model");
+    this.options.logger.info(
+      { from: previous, to: pin.modelId, graph: this.#indexes.graphSource, ms: Math.round(performance.now() - started) },
+      "switched model",
+    );
   }
 
   #isPinnedModel(modelId: string): boolean {
@@ -701,9 +717,23 @@ function relatedCacheKey(id: string, request: RelatedRequest): string {
   const sorted = (values: readonly string[]) => [...new Set(values)].sort();
   const ranking: Partial<RankingOptions> = request.ranking ?? {};
   return JSON.stringify([
-    id, request.k, sorted(filters.topics), sorted(filters.excludeTopics), filters.sinceMs, filters.untilMs, sorted(filters.excludeIds),
-    ranking.mode, ranking.foldDuplicates, ranking.diversity, ranking.halfLifeDays, sorted(ranking.boostTopics ?? []), ranking.minCosine, ranking.topicSignal, ranking.explain,
-    request.relativeDates?.beforeArticle, request.relativeDates?.afterArticle,
+    id,
+    request.k,
+    sorted(filters.topics),
+    sorted(filters.excludeTopics),
+    filters.sinceMs,
+    filters.untilMs,
+    sorted(filters.excludeIds),
+    ranking.mode,
+    ranking.foldDuplicates,
+    ranking.diversity,
+    ranking.halfLifeDays,
+    sorted(ranking.boostTopics ?? []),
+    ranking.minCosine,
+    ranking.topicSignal,
+    ranking.explain,
+    request.relativeDates?.beforeArticle,
+    request.relativeDates?.afterArticle,
   ]);
 }
 

@@ -2,9 +2,9 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { ArticleStore, Change } from "../store/article-store.ts";
 import { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
-import { loadGraph, nextGraphDir, removeNextGraph, saveGraph, type GraphLoadResult } from "../vectors/graph-files.ts";
+import { type GraphLoadResult, loadGraph, nextGraphDir, removeNextGraph, saveGraph } from "../vectors/graph-files.ts";
 import type { GraphManifest } from "../vectors/graph-manifest.ts";
-import { HnswVectorIndex, type HnswParameters } from "../vectors/hnsw-vector-index.ts";
+import { type HnswParameters, HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
 import { readGraphVectors } from "../vectors/read-graph-vectors.ts";
 import { ArticleCatalog } from "./article-catalog.ts";
 import { DocumentIndex } from "./document-index.ts";
@@ -122,7 +122,10 @@ function loadFromSnapshot(
   const rebuiltSaved = graph.size() > 0 && saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger);
   removeNextGraph(dataDir, modelId);
   const graphSource = graph.size() > 0 ? "rebuilt" : "empty";
-  return { indexes: { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource }, pruneThrough: rebuiltSaved ? appliedSeq : null };
+  return {
+    indexes: { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource },
+    pruneThrough: rebuiltSaved ? appliedSeq : null,
+  };
 }
 
 /**
@@ -150,7 +153,13 @@ function readExactFromStore(store: ArticleStore, dimensions: number, count: numb
  * why), or null, logged, if the file cannot be read that way or disagrees with the store on a
  * few articles the change log does not touch, in which case the caller reads the store.
  */
-function readExactFromGraph(dataDir: string, manifest: GraphManifest, changes: readonly Change[], store: ArticleStore, logger: Logger): ExactVectorIndex | null {
+function readExactFromGraph(
+  dataDir: string,
+  manifest: GraphManifest,
+  changes: readonly Change[],
+  store: ArticleStore,
+  logger: Logger,
+): ExactVectorIndex | null {
   try {
     const { labels: nodes, vectors } = readGraphVectors(join(dataDir, manifest.graph_file), manifest.dimensions, new Set(manifest.deleted_labels));
     const relabeled = new Map(manifest.relabeled_nodes);

@@ -23,10 +23,16 @@ export interface OpenedEngine {
  * @example
  *   const { engine, close } = await openEngine(loadConfig(), logger);
  */
-export async function openEngine(config: Config, logger: Logger, options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean } = {}): Promise<OpenedEngine> {
+export async function openEngine(
+  config: Config,
+  logger: Logger,
+  options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean } = {},
+): Promise<OpenedEngine> {
   // With a database URL this process is one replica: PostgreSQL is the truth, dataDir its local copy.
   const store: ArticleStore =
-    config.databaseUrl === undefined ? SqliteArticleStore.open(config.dataDir) : await PostgresReplicaStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    config.databaseUrl === undefined
+      ? SqliteArticleStore.open(config.dataDir)
+      : await PostgresReplicaStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   try {
     const pin = store.getModelPin();
     if (pin !== null && pin.modelId !== config.model) {
@@ -52,7 +58,8 @@ export async function openEngine(config: Config, logger: Logger, options: { embe
       }
       return embedder;
     };
-    const dimensions = pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
+    const dimensions =
+      pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
     if (pin === null) await store.setModelPin({ modelId: config.model, dimensions });
 
     // Writes are prepared and stored on a thread of their own, so reads never wait for them;

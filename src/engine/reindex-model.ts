@@ -4,7 +4,7 @@ import type { Embedder } from "../embed/embedder.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import { nextGraphDir, readGraphManifest, removeNextGraph, saveGraph } from "../vectors/graph-files.ts";
-import { HnswVectorIndex, type HnswParameters } from "../vectors/hnsw-vector-index.ts";
+import { type HnswParameters, HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 
 export interface ReindexOptions {
@@ -82,7 +82,18 @@ export async function reindexModel(options: ReindexOptions): Promise<ReindexRepo
   if (pin === null) {
     // Never opened by an engine: nothing is pinned, so there is nothing to switch from.
     store.setModelPin({ modelId: to, dimensions });
-    return { from, to, dimensions, articles: store.count(), embedded: 0, reused: 0, caughtUp: 0, rounds: 0, switchMs: 0, elapsedMs: performance.now() - started };
+    return {
+      from,
+      to,
+      dimensions,
+      articles: store.count(),
+      embedded: 0,
+      reused: 0,
+      caughtUp: 0,
+      rounds: 0,
+      switchMs: 0,
+      elapsedMs: performance.now() - started,
+    };
   }
 
   // Vectors staged for other models belong to abandoned switches; ours are resumed.
@@ -107,7 +118,10 @@ export async function reindexModel(options: ReindexOptions): Promise<ReindexRepo
   let roundSeq = 0;
   for (;;) {
     if (++rounds > (options.maxRounds ?? 100)) {
-      throw new KindredError("model_unavailable", `Writes kept changing articles through ${rounds - 1} catch-up rounds; the index still uses "${from}". Run kindred reindex again when writes are calmer.`);
+      throw new KindredError(
+        "model_unavailable",
+        `Writes kept changing articles through ${rounds - 1} catch-up rounds; the index still uses "${from}". Run kindred reindex again when writes are calmer.`,
+      );
     }
     roundSeq = store.latestSeq();
     const { unstaged, orphaned } = store.listUnstaged(to);
@@ -135,9 +149,13 @@ export async function reindexModel(options: ReindexOptions): Promise<ReindexRepo
       return { from, to, dimensions, articles: store.count(), embedded, reused, caughtUp, rounds, switchMs, elapsedMs: performance.now() - started };
     }
     if (result.reason === "pin_changed") {
-      throw new KindredError("index_model_mismatch", `Another process switched the index in ${dataDir} to "${result.pin?.modelId}" during this run; nothing was changed by it.`, {
-        indexModel: result.pin?.modelId,
-      });
+      throw new KindredError(
+        "index_model_mismatch",
+        `Another process switched the index in ${dataDir} to "${result.pin?.modelId}" during this run; nothing was changed by it.`,
+        {
+          indexModel: result.pin?.modelId,
+        },
+      );
     }
     logger.debug({ stale: result.stale }, "articles changed since the last round; catching up");
   }
@@ -161,8 +179,17 @@ export async function reindexModel(options: ReindexOptions): Promise<ReindexRepo
     const embedBatch = async (batch: readonly number[]) => {
       const articles = batch.map((label) => store.findByLabel(label)).filter((article) => article !== null);
       const inputs = articles.map((article) => prepareEmbedInput(to, article));
-      const vectors = await embedPassageGroups(embedder, inputs.map((input) => input.passages), "passage");
-      return articles.map((article, index) => ({ label: article.label, sourceEmbedHash: article.embedHash, embedHash: inputs[index]!.embedHash, vector: vectors[index]! }));
+      const vectors = await embedPassageGroups(
+        embedder,
+        inputs.map((input) => input.passages),
+        "passage",
+      );
+      return articles.map((article, index) => ({
+        label: article.label,
+        sourceEmbedHash: article.embedHash,
+        embedHash: inputs[index]!.embedHash,
+        vector: vectors[index]!,
+      }));
     };
     const batches: number[][] = [];
     for (let start = 0; start < labels.length; start += batchSize) batches.push(labels.slice(start, start + batchSize));

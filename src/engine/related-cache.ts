@@ -1,4 +1,4 @@
-import { couldChangeList, lexicalStatisticsChanged, type ArticleChange, type ListDependencies } from "../core/cache/list-invalidation.ts";
+import { type ArticleChange, couldChangeList, type ListDependencies, lexicalStatisticsChanged } from "../core/cache/list-invalidation.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 
 interface CachedList<T> {
@@ -62,7 +62,14 @@ export class RelatedCache<T> {
   }
 
   stats() {
-    return { entries: this.#lists.size, bytes: this.#bytes, max_bytes: Number.isFinite(this.maxBytes) ? this.maxBytes : null, hits: this.#hits, misses: this.#misses, invalidated: this.#invalidated };
+    return {
+      entries: this.#lists.size,
+      bytes: this.#bytes,
+      max_bytes: Number.isFinite(this.maxBytes) ? this.maxBytes : null,
+      hits: this.#hits,
+      misses: this.#misses,
+      invalidated: this.#invalidated,
+    };
   }
 
   /** The cached value, or undefined when absent or when a change since could have altered it. */

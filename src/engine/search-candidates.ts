@@ -58,9 +58,8 @@ export function searchCandidates(indexes: SearchIndexes, search: CandidateSearch
   const neighbors = graph.search(search.query, search.want, acceptLabel);
   const plan: SearchPlan = subset === null && search.filters.excludeTopics.length === 0 ? "hnsw" : "hnsw-filtered";
   if (neighbors.length >= search.want || neighbors.length >= graph.size()) return { neighbors, plan };
-  const fallback = subset === null
-    ? exact.search(search.query, search.want, acceptLabel)
-    : exact.searchAmong(search.query, subset.labels, search.want, acceptLabel);
+  const fallback =
+    subset === null ? exact.search(search.query, search.want, acceptLabel) : exact.searchAmong(search.query, subset.labels, search.want, acceptLabel);
   return { neighbors: fallback, plan: "exact-fallback" };
 }
 

@@ -1,10 +1,10 @@
 import { Worker } from "node:worker_threads";
-import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
 import type { Article } from "../core/article.ts";
 import { hashArticleText } from "../core/content-hash.ts";
-import { isKindredError, KindredError, type ErrorCode } from "../core/errors.ts";
-import { prepareEmbedInput } from "./embed-articles.ts";
+import { type ErrorCode, isKindredError, KindredError } from "../core/errors.ts";
 import type { ArticleStore, ArticleWrite, WriteOutcome } from "../store/article-store.ts";
+import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
+import { prepareEmbedInput } from "./embed-articles.ts";
 
 /** What the write path needs to know of an article before embedding it. */
 export interface PreparedArticle {

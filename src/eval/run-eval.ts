@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Config } from "../config/config.ts";
-import { bootstrapInterval, pairedDifferenceInterval, type Interval } from "../core/eval/bootstrap-interval.ts";
-import { ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision, type Judged } from "../core/eval/relevance-metrics.ts";
+import { bootstrapInterval, type Interval, pairedDifferenceInterval } from "../core/eval/bootstrap-interval.ts";
+import { type Judged, ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision } from "../core/eval/relevance-metrics.ts";
+import { type BaselineDocument, rankByTfidf } from "../core/eval/tfidf-baseline.ts";
 import type { RankingMode } from "../core/related/ranking-options.ts";
-import { rankByTfidf, type BaselineDocument } from "../core/eval/tfidf-baseline.ts";
 import { noFilters } from "../core/related/related-filters.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { openEngine } from "../engine/open-engine.ts";
-import { indexFiles, type IndexProgress } from "../indexer/index-files.ts";
+import { type IndexProgress, indexFiles } from "../indexer/index-files.ts";
 import { readRecords } from "../ingest/read-records.ts";
 import type { Logger } from "../log/logger.ts";
 
@@ -109,17 +109,28 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
   const labelSizes = countBy([...judgements.values()], (judged) => judged.label);
 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kindred-eval-"));
-  const { engine, close } = await openEngine({ ...config, dataDir, relatedCacheEntries: 0 }, logger, options.embedder === undefined ? {} : { embedder: options.embedder });
+  const { engine, close } = await openEngine(
+    { ...config, dataDir, relatedCacheEntries: 0 },
+    logger,
+    options.embedder === undefined ? {} : { embedder: options.embedder },
+  );
   try {
     const indexed = await indexFiles(engine, [file], { ...(options.onIndexProgress ? { onProgress: options.onIndexProgress } : {}) });
     const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
     const perMode: { p: number[]; ps: (number | null)[]; ndcg: number[]; rp: (number | null)[]; folded: number; latencies: number[] }[] = [];
-    const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, (query.story === null ? 0 : storySizes.get(query.story) ?? 0) - 1));
+    const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, (query.story === null ? 0 : (storySizes.get(query.story) ?? 0)) - 1));
     const baseline = modes.includes("tfidf") ? rankByTfidf(baselineDocuments, (id) => depthOf(judgements.get(id) ?? { label: "", story: null })) : null;
     for (const mode of modes) {
-      const measured = { p: [] as number[], ps: [] as (number | null)[], ndcg: [] as number[], rp: [] as (number | null)[], folded: 0, latencies: [] as number[] };
+      const measured = {
+        p: [] as number[],
+        ps: [] as (number | null)[],
+        ndcg: [] as number[],
+        rp: [] as (number | null)[],
+        folded: 0,
+        latencies: [] as number[],
+      };
       for (const [id, query] of queries) {
-        const storySize = query.story === null ? 0 : storySizes.get(query.story) ?? 0;
+        const storySize = query.story === null ? 0 : (storySizes.get(query.story) ?? 0);
         const depth = depthOf(query);
         const queryStarted = performance.now();
         let resultIds: string[];

@@ -36,13 +36,20 @@ export function rateOf(impressions: number, clicks: number): RateRow {
  * Summarises aggregated rows into CTR by placement and position (pure, so a PostgreSQL store
  * can return the same rows and share it).
  */
-export function summarizeEventCounts(from: string, to: string, rows: readonly { placement: string; position: number; impressions: number; clicks: number }[]): EventStats {
+export function summarizeEventCounts(
+  from: string,
+  to: string,
+  rows: readonly { placement: string; position: number; impressions: number; clicks: number }[],
+): EventStats {
   const byPlacement = new Map<string, Map<number, { impressions: number; clicks: number }>>();
   let impressions = 0;
   let clicks = 0;
   for (const row of rows) {
     let positions = byPlacement.get(row.placement);
-    if (positions === undefined) byPlacement.set(row.placement, (positions = new Map()));
+    if (positions === undefined) {
+      positions = new Map();
+      byPlacement.set(row.placement, positions);
+    }
     const sum = positions.get(row.position) ?? { impressions: 0, clicks: 0 };
     sum.impressions += row.impressions;
     sum.clicks += row.clicks;
@@ -54,8 +61,15 @@ export function summarizeEventCounts(from: string, to: string, rows: readonly { 
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([placement, positions]) => {
       const sorted = [...positions.entries()].sort(([a], [b]) => a - b);
-      const total = sorted.reduce((sum, [, counts]) => ({ impressions: sum.impressions + counts.impressions, clicks: sum.clicks + counts.clicks }), { impressions: 0, clicks: 0 });
-      return { placement, ...rateOf(total.impressions, total.clicks), positions: sorted.map(([position, counts]) => ({ position, ...rateOf(counts.impressions, counts.clicks) })) };
+      const total = sorted.reduce((sum, [, counts]) => ({ impressions: sum.impressions + counts.impressions, clicks: sum.clicks + counts.clicks }), {
+        impressions: 0,
+        clicks: 0,
+      });
+      return {
+        placement,
+        ...rateOf(total.impressions, total.clicks),
+        positions: sorted.map(([position, counts]) => ({ position, ...rateOf(counts.impressions, counts.clicks) })),
+      };
     });
   return { from, to, totals: rateOf(impressions, clicks), placements };
 }

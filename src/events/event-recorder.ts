@@ -63,7 +63,10 @@ export class EventRecorder {
       this.#placements.add(event.placement);
       const key = `${day}\u0000${event.placement}\u0000${event.position}\u0000${event.articleId}`;
       let count = this.#buffer.get(key);
-      if (count === undefined) this.#buffer.set(key, (count = { day, placement: event.placement, position: event.position, articleId: event.articleId, impressions: 0, clicks: 0 }));
+      if (count === undefined) {
+        count = { day, placement: event.placement, position: event.position, articleId: event.articleId, impressions: 0, clicks: 0 };
+        this.#buffer.set(key, count);
+      }
       if (event.type === "impression") count.impressions++;
       else count.clicks++;
       this.accepted[event.type]++;

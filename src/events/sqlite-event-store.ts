@@ -1,7 +1,7 @@
-import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { summarizeEventCounts, type EventCount, type EventStats } from "./event-counts.ts";
+import Database from "better-sqlite3";
+import { type EventCount, type EventStats, summarizeEventCounts } from "./event-counts.ts";
 
 /** The events database beside the articles' (its own file: counting never waits on article writes). */
 export const eventsFileName = "events.sqlite";

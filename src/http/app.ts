@@ -1,26 +1,26 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import type { ApiKey } from "../config/api-keys.ts";
+import type { EventRecorder } from "../events/event-recorder.ts";
 import type { Logger } from "../log/logger.ts";
 import { apiKeyAuth } from "./auth/api-key-auth.ts";
-import { allowCrossOrigin, refuseCrossOriginPreflight, type CrossOriginMethod } from "./cross-origin.ts";
-import type { EventRecorder } from "../events/event-recorder.ts";
-import { matchesIfNoneMatch, type CachePolicy } from "./http-caching.ts";
+import { allowCrossOrigin, type CrossOriginMethod, refuseCrossOriginPreflight } from "./cross-origin.ts";
+import { type CachePolicy, matchesIfNoneMatch } from "./http-caching.ts";
 import { createMetrics, observeRequests } from "./observability.ts";
 import { docsPageHtml } from "./openapi/docs-page.ts";
 import { buildOpenApiDocument } from "./openapi/openapi-document.ts";
-import { rateLimit } from "./rate-limit.ts";
-import { eventRoutes } from "./routes/event-routes.ts";
-import { buildWidgetScript, type WidgetDefaults } from "./widget-script.ts";
 import { problemJson, problemResponse } from "./problem.ts";
+import { rateLimit } from "./rate-limit.ts";
 import { limitBody, settleUnreadBody } from "./request-body.ts";
 import { articleRoutes } from "./routes/article-routes.ts";
 import { articleWriteRoutes } from "./routes/article-write-routes.ts";
+import { eventRoutes } from "./routes/event-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { relatedRoutes } from "./routes/related-routes.ts";
 import { storyRoutes } from "./routes/story-routes.ts";
 import { workbenchRoutes } from "./routes/workbench-routes.ts";
 import type { ServiceState } from "./service-state.ts";
+import { buildWidgetScript, type WidgetDefaults } from "./widget-script.ts";
 
 export interface AppOptions {
   maxRequestBytes: number;
@@ -121,7 +121,9 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
   const openApiJson = JSON.stringify(buildOpenApiDocument({ maxQueryTextChars: options.maxQueryTextChars }));
   app.get("/openapi.json", (c) => c.body(openApiJson, 200, { "content-type": "application/json", "cache-control": "public, max-age=300" }));
   app.get("/docs", (c) => c.html(docsPageHtml));
-  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }));
+  app.get("/metrics", async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }),
+  );
   app.notFound((c) => problemJson("route_not_found", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => problemResponse(c, error, options.logger));
   return app;

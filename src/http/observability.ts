@@ -22,7 +22,12 @@ function routeOf(c: Parameters<MiddlewareHandler>[0]): string {
  */
 export function createMetrics(state: ServiceState, events: EventRecorder | null) {
   const registry = new Registry();
-  const requests = new Counter({ name: "kindred_http_requests_total", help: "HTTP requests by method, route and status", labelNames: ["method", "route", "status"], registers: [registry] });
+  const requests = new Counter({
+    name: "kindred_http_requests_total",
+    help: "HTTP requests by method, route and status",
+    labelNames: ["method", "route", "status"],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: "kindred_http_request_duration_seconds",
     help: "HTTP request duration by method and route",
@@ -31,18 +36,57 @@ export function createMetrics(state: ServiceState, events: EventRecorder | null)
     registers: [registry],
   });
   const engine = () => state.engine;
-  new Gauge({ name: "kindred_articles", help: "Articles in the index", registers: [registry], collect() { this.set(engine()?.size() ?? 0); } });
-  new Gauge({ name: "kindred_graph_tombstones", help: "Deleted articles' slots in the HNSW graph until compaction", registers: [registry], collect() { this.set(engine()?.graphStats().tombstones ?? 0); } });
+  new Gauge({
+    name: "kindred_articles",
+    help: "Articles in the index",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.size() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "kindred_graph_tombstones",
+    help: "Deleted articles' slots in the HNSW graph until compaction",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.graphStats().tombstones ?? 0);
+    },
+  });
   new Gauge({
     name: "kindred_embedding_queue_articles",
     help: "Articles accepted for writing and not yet embedded and committed",
     registers: [registry],
-    collect() { this.set(engine()?.pendingWriteArticles ?? 0); },
+    collect() {
+      this.set(engine()?.pendingWriteArticles ?? 0);
+    },
   });
-  new Gauge({ name: "kindred_related_cache_entries", help: "Related lists in the result cache", registers: [registry], collect() { this.set(engine()?.cacheStats().entries ?? 0); } });
+  new Gauge({
+    name: "kindred_related_cache_entries",
+    help: "Related lists in the result cache",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.cacheStats().entries ?? 0);
+    },
+  });
   // Counters read from the engine and recorder at scrape time (they count since start).
-  new Counter({ name: "kindred_related_cache_hits_total", help: "Related lists answered from the result cache", registers: [registry], collect() { this.reset(); this.inc(engine()?.cacheStats().hits ?? 0); } });
-  new Counter({ name: "kindred_related_cache_misses_total", help: "Related lists computed (not in the cache, or invalidated)", registers: [registry], collect() { this.reset(); this.inc(engine()?.cacheStats().misses ?? 0); } });
+  new Counter({
+    name: "kindred_related_cache_hits_total",
+    help: "Related lists answered from the result cache",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(engine()?.cacheStats().hits ?? 0);
+    },
+  });
+  new Counter({
+    name: "kindred_related_cache_misses_total",
+    help: "Related lists computed (not in the cache, or invalidated)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(engine()?.cacheStats().misses ?? 0);
+    },
+  });
   new Counter({
     name: "kindred_events_total",
     help: "Impressions and clicks counted (POST /v1/events)",

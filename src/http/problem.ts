@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { errorCatalog, isKindredError, KindredError, type ErrorCode } from "../core/errors.ts";
+import { type ErrorCode, errorCatalog, isKindredError, KindredError } from "../core/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { incomingOf } from "./request-body.ts";
 
@@ -30,7 +30,7 @@ export function problemJson(code: ErrorCode, detail: string, extensions: Record<
   // RFC 9110 §11.6.1: a 401 says how to authenticate.
   if (code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="kindred"';
   // RFC 9110 §10.2.3: a 429 says when to come back.
-  if (typeof extensions["retry_after_seconds"] === "number") headers["retry-after"] = String(extensions["retry_after_seconds"]);
+  if (typeof extensions.retry_after_seconds === "number") headers["retry-after"] = String(extensions.retry_after_seconds);
   return new Response(JSON.stringify(body), { status, headers });
 }
 

@@ -1,5 +1,5 @@
-import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context, MiddlewareHandler } from "hono";
 import { KindredError } from "../core/errors.ts";
 
 export interface RateLimitOptions {

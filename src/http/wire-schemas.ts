@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { parseIsoTimestamp } from "../articles/article-schema.ts";
 import { KindredError } from "../core/errors.ts";
-import type { RelatedFilters } from "../core/related/related-filters.ts";
 import type { RankingOptions } from "../core/related/ranking-options.ts";
+import type { RelatedFilters } from "../core/related/related-filters.ts";
 import { normalizeTopics } from "../core/topics.ts";
 import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
 
@@ -49,7 +49,10 @@ const booleanSchema = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).
 /** A date bound relative to the query article ("article") or an ISO 8601 date or date-time. */
 const relativeDateSchema = z
   .string()
-  .refine((value) => value === "article" || parseIsoTimestamp(value) !== null, 'must be "article" (the query article\'s publication time) or an ISO 8601 date or date-time')
+  .refine(
+    (value) => value === "article" || parseIsoTimestamp(value) !== null,
+    'must be "article" (the query article\'s publication time) or an ISO 8601 date or date-time',
+  )
   .optional();
 
 /** Ranking options on the wire (issue 4); see core/related/ranking-options.ts for what each does. */
@@ -57,7 +60,11 @@ const wireRankingShape = {
   mode: z.enum(["hybrid", "dense", "lexical"], { message: 'must be "hybrid", "dense" or "lexical"' }).default("hybrid"),
   fold_duplicates: booleanSchema.default(true),
   diversity: z.coerce.number({ message: "must be a number from 0 to 1" }).min(0, "must be from 0 to 1").max(1, "must be from 0 to 1").default(0),
-  half_life_days: z.coerce.number({ message: "must be a positive number of days" }).positive("must be a positive number of days").max(36_500, "must be at most 36500").optional(),
+  half_life_days: z.coerce
+    .number({ message: "must be a positive number of days" })
+    .positive("must be a positive number of days")
+    .max(36_500, "must be at most 36500")
+    .optional(),
   boost_topics: listSchema,
   min_cosine: z.coerce.number({ message: "must be a number from -1 to 1" }).min(-1, "must be from -1 to 1").max(1, "must be from -1 to 1").optional(),
   explain: booleanSchema.default(false),
@@ -115,7 +122,10 @@ export function toRankingOptions(wire: {
  * `published_before` / `published_after`: "article" becomes a bound at the query article's
  * time (resolved by the engine); a date narrows `until` / `since` (the tighter bound wins).
  */
-export function toRelativeDates(query: RelatedQuery, filters: RelatedFilters): { filters: RelatedFilters; relativeDates: { beforeArticle: boolean; afterArticle: boolean } } {
+export function toRelativeDates(
+  query: RelatedQuery,
+  filters: RelatedFilters,
+): { filters: RelatedFilters; relativeDates: { beforeArticle: boolean; afterArticle: boolean } } {
   const before = query.published_before;
   const after = query.published_after;
   const absolute = toRelatedFilters({
@@ -162,9 +172,13 @@ export function queryToObject(queries: Record<string, string[]>): Record<string,
   const result: Record<string, unknown> = Object.create(null);
   for (const [name, values] of Object.entries(queries)) {
     if (listParameters.has(name)) {
-      result[name] = values.flatMap((value) => value.split(",")).map((value) => value.trim()).filter((value) => value !== "");
+      result[name] = values
+        .flatMap((value) => value.split(","))
+        .map((value) => value.trim())
+        .filter((value) => value !== "");
     } else {
-      if (values.length > 1) throw new KindredError("invalid_parameter", `Parameter "${name}" was given ${values.length} times; give it once.`, { parameter: name });
+      if (values.length > 1)
+        throw new KindredError("invalid_parameter", `Parameter "${name}" was given ${values.length} times; give it once.`, { parameter: name });
       result[name] = values[0];
     }
   }
@@ -189,7 +203,13 @@ function failWith(code: "unknown_parameter" | "invalid_parameter" | "invalid_bod
 }
 
 /** Maps wire filters to core filters. A date-only `until` includes the whole day. */
-export function toRelatedFilters(wire: { topics: string[]; exclude_topics: string[]; since?: string | undefined; until?: string | undefined; exclude: string[] }): RelatedFilters {
+export function toRelatedFilters(wire: {
+  topics: string[];
+  exclude_topics: string[];
+  since?: string | undefined;
+  until?: string | undefined;
+  exclude: string[];
+}): RelatedFilters {
   const until = wire.until === undefined ? null : parseIsoTimestamp(wire.until)!;
   const untilIsDay = wire.until !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(wire.until.trim());
   const filters: RelatedFilters = {
@@ -220,7 +240,7 @@ export function parseArticleBody(raw: unknown, id: string, what: string): Record
     throw new KindredError("invalid_body", `The body must be a JSON object ${what}.`, { parameter: "(body)" });
   }
   const body = raw as Record<string, unknown>;
-  if ("id" in body && String(body["id"]) !== id) {
+  if ("id" in body && String(body.id) !== id) {
     throw new KindredError("invalid_body", `Field "id" does not match the article in the path ("${id}").`, { parameter: "id" });
   }
   return body;
@@ -246,6 +266,7 @@ export function parseArticlePatch(raw: unknown, id: string): Record<string, unkn
   }
   const { id: _id, ...fields } = patch;
   const unknown = Object.keys(fields).find((field) => !(patchableFields as readonly string[]).includes(field));
-  if (unknown !== undefined) throw new KindredError("unknown_parameter", `Unknown field "${unknown}"; PATCH accepts ${patchableFields.join(", ")}.`, { parameter: unknown });
+  if (unknown !== undefined)
+    throw new KindredError("unknown_parameter", `Unknown field "${unknown}"; PATCH accepts ${patchableFields.join(", ")}.`, { parameter: unknown });
   return fields;
 }

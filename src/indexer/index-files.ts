@@ -1,7 +1,7 @@
 import type { Article } from "../core/article.ts";
-import { describeUrlConflict } from "../engine/url-conflicts.ts";
 import type { KindredEngine } from "../engine/kindred-engine.ts";
-import { describeRejectedRecord, readArticles, type ReadArticle } from "../ingest/read-articles.ts";
+import { describeUrlConflict } from "../engine/url-conflicts.ts";
+import { describeRejectedRecord, type ReadArticle, readArticles } from "../ingest/read-articles.ts";
 import { describeRecordPosition, type SourceRecord } from "../ingest/source-record.ts";
 
 /** Counts a run ends with. */
@@ -120,7 +120,9 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
       inputIds.add(item.article.id);
       const first = firstPositionOfId.get(item.article.id);
       if (first !== undefined) {
-        reject(`${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${first}; the first record with an id is indexed and later ones are not`);
+        reject(
+          `${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${first}; the first record with an id is indexed and later ones are not`,
+        );
         continue;
       }
       firstPositionOfId.set(item.article.id, describeRecordPosition(item.position));

@@ -31,7 +31,13 @@ export class CsvRowSplitter {
       // quote that is never closed. Fail the row's first line and go on, rather than holding
       // (and scanning again) the rest of the file.
       const line = this.line;
-      const found = this.errorRow(0, line, 0, `a row starting at line ${line} runs past ${maxRowBytes / 1024 / 1024} MiB (a quote opened there may never be closed)`, true)!;
+      const found = this.errorRow(
+        0,
+        line,
+        0,
+        `a row starting at line ${line} runs past ${maxRowBytes / 1024 / 1024} MiB (a quote opened there may never be closed)`,
+        true,
+      )!;
       this.buffer = this.buffer.subarray(found.next);
       yield found.row!;
       yield* this.drain(false);
@@ -95,15 +101,34 @@ export class CsvRowSplitter {
         if (!endsCell && quotedLines > 0) {
           // A quote that runs over line breaks into text is most likely one never closed, and the
           // "closing" quote belongs to a later row: fail only the row the quote opened on.
-          return this.errorRow(open, firstLine, innerLines - quotedLines, `a quote opened at line ${firstLine + innerLines - quotedLines} is not closed at the end of its cell`, final);
+          return this.errorRow(
+            open,
+            firstLine,
+            innerLines - quotedLines,
+            `a quote opened at line ${firstLine + innerLines - quotedLines} is not closed at the end of its cell`,
+            final,
+          );
         }
-        if (!endsCell) return this.errorRow(at, firstLine, innerLines, `text after the closing quote of a cell at line ${firstLine + innerLines} (write a quote inside a quoted cell as "")`, final);
+        if (!endsCell)
+          return this.errorRow(
+            at,
+            firstLine,
+            innerLines,
+            `text after the closing quote of a cell at line ${firstLine + innerLines} (write a quote inside a quoted cell as "")`,
+            final,
+          );
         cells.push(Buffer.concat(parts));
       } else {
         let end = at;
         while (end < data.length && data[end] !== byte.comma && data[end] !== byte.newline && data[end] !== byte.quote) end++;
         if (data[end] === byte.quote) {
-          return this.errorRow(end, firstLine, innerLines, `a quote inside an unquoted cell at line ${firstLine + innerLines} (quote the whole cell and write the quote as "")`, final);
+          return this.errorRow(
+            end,
+            firstLine,
+            innerLines,
+            `a quote inside an unquoted cell at line ${firstLine + innerLines} (quote the whole cell and write the quote as "")`,
+            final,
+          );
         }
         if (end >= data.length && !final) return null;
         const cellEnd = data[end] === byte.newline && end > at && data[end - 1] === byte.cr ? end - 1 : end;

@@ -1,5 +1,5 @@
+import { type FieldIssue, parseArticle } from "../articles/article-schema.ts";
 import type { Article } from "../core/article.ts";
-import { parseArticle, type FieldIssue } from "../articles/article-schema.ts";
 import type { InputFormat } from "./open-input.ts";
 import { readRecords } from "./read-records.ts";
 import { describeRecordPosition, type SourceRecord } from "./source-record.ts";
@@ -23,9 +23,7 @@ export async function* readArticles(path: string, format?: InputFormat): AsyncGe
       continue;
     }
     const parsed = parseArticle(record.value);
-    yield parsed.ok
-      ? { ok: true, article: parsed.article, position: record }
-      : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
+    yield parsed.ok ? { ok: true, article: parsed.article, position: record } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
   }
 }
 

@@ -1,4 +1,4 @@
-import { CsvRowSplitter, type CsvRow } from "./csv-rows.ts";
+import { type CsvRow, CsvRowSplitter } from "./csv-rows.ts";
 import { describeDamage, type OpenedInput } from "./open-input.ts";
 import type { SourceRecord } from "./source-record.ts";
 import { describeInvalidUtf8, findInvalidUtf8 } from "./utf8.ts";
@@ -48,7 +48,10 @@ export async function* readCsv(input: OpenedInput, file: string): AsyncGenerator
       return;
     }
     if (row.cells.length !== header.length) {
-      yield { ...position, syntaxError: `malformed CSV row: ${row.cells.length} cells where the header has ${header.length} (line ${row.line}${row.endLine === row.line ? "" : `-${row.endLine}`})` };
+      yield {
+        ...position,
+        syntaxError: `malformed CSV row: ${row.cells.length} cells where the header has ${header.length} (line ${row.line}${row.endLine === row.line ? "" : `-${row.endLine}`})`,
+      };
       return;
     }
     const cells = decodeCells(row.cells);

@@ -23,7 +23,8 @@ export async function* readJsonArray(input: OpenedInput, file: string): AsyncGen
 
   if (bytes[at] !== byte.openArray) {
     yield* readWholeDocument(bytes.subarray(at), file, lines.lineAt(at));
-    if (damage !== null) yield { file, recordNumber: 2, lineNumber: lines.lineAt(bytes.length), fileProblem: describeDamage(damage, lines.lineAt(bytes.length)) };
+    if (damage !== null)
+      yield { file, recordNumber: 2, lineNumber: lines.lineAt(bytes.length), fileProblem: describeDamage(damage, lines.lineAt(bytes.length)) };
     return;
   }
   at++;
@@ -39,7 +40,12 @@ export async function* readJsonArray(input: OpenedInput, file: string): AsyncGen
       // The document stops inside this element: cut (damaged .gz) or never closed.
       yield damage !== null
         ? { file, recordNumber, lineNumber, fileProblem: describeDamage(damage, lineNumber) }
-        : { file, recordNumber, lineNumber, syntaxError: `not valid JSON: the record starting at line ${lineNumber} runs to the end of the file (the array is not closed); the records before it were read` };
+        : {
+            file,
+            recordNumber,
+            lineNumber,
+            syntaxError: `not valid JSON: the record starting at line ${lineNumber} runs to the end of the file (the array is not closed); the records before it were read`,
+          };
       return;
     }
     yield parseElement(bytes.subarray(start, end), file, recordNumber, lineNumber);
@@ -61,7 +67,8 @@ export async function* readJsonArray(input: OpenedInput, file: string): AsyncGen
         };
     return;
   }
-  if (damage !== null) yield { file, recordNumber: recordNumber + 1, lineNumber: lines.lineAt(bytes.length), fileProblem: describeDamage(damage, lines.lineAt(bytes.length)) };
+  if (damage !== null)
+    yield { file, recordNumber: recordNumber + 1, lineNumber: lines.lineAt(bytes.length), fileProblem: describeDamage(damage, lines.lineAt(bytes.length)) };
 }
 
 /** One element of the array: its bytes checked as UTF-8, then parsed as JSON on their own. */
@@ -109,7 +116,12 @@ function* readWholeDocument(bytes: Buffer, file: string, lineNumber: number): Ge
   const invalid = findInvalidUtf8(bytes);
   if (invalid >= 0) {
     const lineStart = bytes.lastIndexOf(byte.newline, invalid) + 1;
-    yield { file, recordNumber: 1, lineNumber: lineNumber + countNewlines(bytes, 0, invalid), syntaxError: describeInvalidUtf8(bytes, invalid, invalid - lineStart + 1) };
+    yield {
+      file,
+      recordNumber: 1,
+      lineNumber: lineNumber + countNewlines(bytes, 0, invalid),
+      syntaxError: describeInvalidUtf8(bytes, invalid, invalid - lineStart + 1),
+    };
     return;
   }
   let document: unknown;
@@ -120,7 +132,9 @@ function* readWholeDocument(bytes: Buffer, file: string, lineNumber: number): Ge
     return;
   }
   const items =
-    typeof document === "object" && document !== null && Array.isArray((document as { articles?: unknown }).articles) ? (document as { articles: unknown[] }).articles : null;
+    typeof document === "object" && document !== null && Array.isArray((document as { articles?: unknown }).articles)
+      ? (document as { articles: unknown[] }).articles
+      : null;
   if (items === null) {
     yield { file, recordNumber: 1, lineNumber: null, syntaxError: 'expected a JSON array of articles or an object with an "articles" array' };
     return;

@@ -1,4 +1,4 @@
-import { detectInputFormat, openInput, type InputFormat } from "./open-input.ts";
+import { detectInputFormat, type InputFormat, openInput } from "./open-input.ts";
 import { readCsv } from "./read-csv.ts";
 import { readJsonArray } from "./read-json-array.ts";
 import { readJsonLines } from "./read-json-lines.ts";

@@ -43,7 +43,12 @@ export class OnnxGraphBuilder {
 
   /** Shorthand for a 1-D int64 constant such as a shape or an axes list. */
   addInt64s(name: string, values: readonly number[]): string {
-    return this.addInitializer(name, "int64", [values.length], BigInt64Array.from(values, (value) => BigInt(value)));
+    return this.addInitializer(
+      name,
+      "int64",
+      [values.length],
+      BigInt64Array.from(values, (value) => BigInt(value)),
+    );
   }
 
   /** Shorthand for a float scalar constant. */
@@ -71,7 +76,10 @@ export class OnnxGraphBuilder {
     }
     const nodeName = this.uniqueName(opType);
     const outputs = outputNames
-      ? outputNames.map((name) => (this.claim(name), name))
+      ? outputNames.map((name) => {
+          this.claim(name);
+          return name;
+        })
       : Array.from({ length: outputCount }, (_, index) => this.uniqueName(`${nodeName}${outputCount > 1 ? `_${index}` : ""}:out`));
     this.nodes.push({ opType, inputs, outputs, name: nodeName, attributes, ...(domain ? { domain } : {}) });
     return outputs;

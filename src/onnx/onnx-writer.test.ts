@@ -1,6 +1,6 @@
 import ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { OnnxGraphBuilder, attr } from "./onnx-graph-builder.ts";
+import { attr, OnnxGraphBuilder } from "./onnx-graph-builder.ts";
 import { encodeOnnxModel } from "./onnx-writer.ts";
 import { encodeVarint } from "./protobuf-writer.ts";
 
@@ -27,10 +27,14 @@ describe("encodeOnnxModel", () => {
     const product = graph.op("MatMul", [x, weights]);
     const reshaped = graph.op("Reshape", [product, shape]);
     const transposed = graph.op("Transpose", [reshaped], { perm: attr.ints([0, 1]) });
-    const normed = graph.op("LayerNormalization", [transposed, graph.addInitializer("scale", "float", [2], new Float32Array([1, 1])), graph.addInitializer("bias", "float", [2], new Float32Array([0, 0]))], {
-      axis: attr.int(-1),
-      epsilon: attr.float(1e-6),
-    });
+    const normed = graph.op(
+      "LayerNormalization",
+      [transposed, graph.addInitializer("scale", "float", [2], new Float32Array([1, 1])), graph.addInitializer("bias", "float", [2], new Float32Array([0, 0]))],
+      {
+        axis: attr.int(-1),
+        epsilon: attr.float(1e-6),
+      },
+    );
     graph.op("Softmax", [normed], { axis: attr.int(-1) }, "y");
     graph.addOutput("y", "float", ["batch", 2]);
     const bytes = encodeOnnxModel({ graph: graph.build(), opsetImports: [{ domain: "", version: 17 }], metadata: { purpose: "test" } });

@@ -19,7 +19,10 @@ export interface StoredArticle extends Article {
 }
 
 /** What the in-memory catalog keeps of an article: its metadata, without body or vector. */
-export type ArticleSummary = Pick<StoredArticle, "label" | "id" | "title" | "url" | "topics" | "publishedAt" | "publishedMs" | "textHash" | "embedHash" | "seq"> &
+export type ArticleSummary = Pick<
+  StoredArticle,
+  "label" | "id" | "title" | "url" | "topics" | "publishedAt" | "publishedMs" | "textHash" | "embedHash" | "seq"
+> &
   Partial<Pick<StoredArticle, "signature" | "words" | "lang" | "imageUrl" | "section" | "author">>;
 
 /** What the write path hands to the store for one article. */

@@ -1,14 +1,27 @@
-import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import type { Article } from "../core/article.ts";
 import { KindredError } from "../core/errors.ts";
-import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
-import type { ArticleLog, ArticleStore, ArticleSummary, LexicalStatistics, ModelStaging, ArticleWrite, Change, ModelPin, ModelSwitchResult, StagedVector, StoredArticle, WriteOutcome } from "./article-store.ts";
-import { schemaSql, schemaVersion } from "./schema.sql.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
 import { signatureLength } from "../core/related/shingle-signature.ts";
+import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
+import type {
+  ArticleLog,
+  ArticleStore,
+  ArticleSummary,
+  ArticleWrite,
+  Change,
+  LexicalStatistics,
+  ModelPin,
+  ModelStaging,
+  ModelSwitchResult,
+  StagedVector,
+  StoredArticle,
+  WriteOutcome,
+} from "./article-store.ts";
+import { schemaSql, schemaVersion } from "./schema.sql.ts";
 import { SqliteLexicon } from "./sqlite-lexicon.ts";
 import { SqliteModelStaging } from "./sqlite-model-staging.ts";
 import { decodeSignature, decodeVector, encodeTypedArray } from "./typed-array-blobs.ts";
@@ -71,7 +84,8 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
       byLabel: db.prepare<[number], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} WHERE a.label = ?`),
       embedHash: db.prepare<[string], { embed_hash: string }>("SELECT embed_hash FROM articles WHERE id = ?"),
       vector: db.prepare<[number], { vector: Buffer }>("SELECT vector FROM articles WHERE label = ?"),
-      insert: db.prepare(`INSERT INTO articles(id, title, body, url, url_key, published_at, published_ms, lang, source, image_url, section, author, text_hash, embed_hash, vector, seq)
+      insert:
+        db.prepare(`INSERT INTO articles(id, title, body, url, url_key, published_at, published_ms, lang, source, image_url, section, author, text_hash, embed_hash, vector, seq)
         VALUES (@id, @title, @body, @url, @url_key, @published_at, @published_ms, @lang, @source, @image_url, @section, @author, @text_hash, @embed_hash, @vector, @seq)`),
       update: db.prepare(`UPDATE articles SET title = @title, body = @body, url = @url, url_key = @url_key, published_at = @published_at,
         published_ms = @published_ms, lang = @lang, source = @source, image_url = @image_url, section = @section, author = @author,
@@ -203,10 +217,14 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
       .transaction(() => {
         const pin = modelId === undefined ? null : this.getModelPin();
         if (pin !== null && pin.modelId !== modelId) {
-          throw new KindredError("model_switched", `The index switched from model "${modelId}" to "${pin.modelId}" (kindred reindex); embed again with "${pin.modelId}".`, {
-            writerModel: modelId,
-            indexModel: pin.modelId,
-          });
+          throw new KindredError(
+            "model_switched",
+            `The index switched from model "${modelId}" to "${pin.modelId}" (kindred reindex); embed again with "${pin.modelId}".`,
+            {
+              writerModel: modelId,
+              indexModel: pin.modelId,
+            },
+          );
         }
         return writes.map((write) => this.#writeOne(write));
       })
@@ -269,16 +287,18 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
   }
 
   deleteArticles(ids: readonly string[]): { id: string; label: number; seq: number }[] {
-    return this.#db.transaction(() =>
-      ids.flatMap((id) => {
-        const existing = this.#statements.byId.get(id);
-        if (existing === undefined) return [];
-        this.#lexicon.remove(existing.label);
-        this.#statements.deleteArticle.run(existing.label);
-        const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
-        return [{ id, label: existing.label, seq }];
-      }),
-    ).immediate();
+    return this.#db
+      .transaction(() =>
+        ids.flatMap((id) => {
+          const existing = this.#statements.byId.get(id);
+          if (existing === undefined) return [];
+          this.#lexicon.remove(existing.label);
+          this.#statements.deleteArticle.run(existing.label);
+          const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
+          return [{ id, label: existing.label, seq }];
+        }),
+      )
+      .immediate();
   }
 
   *listArticles(): Iterable<StoredArticle> {
@@ -384,7 +404,12 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
  * database's write lock, so two processes cannot both take one URL.
  */
 function addDisplayColumns(db: Database.Database): void {
-  const columns = new Set(db.prepare<[], { name: string }>("PRAGMA table_info(articles)").all().map((column) => column.name));
+  const columns = new Set(
+    db
+      .prepare<[], { name: string }>("PRAGMA table_info(articles)")
+      .all()
+      .map((column) => column.name),
+  );
   db.transaction(() => {
     for (const column of ["image_url", "section", "author", "url_key"]) {
       if (!columns.has(column)) db.exec(`ALTER TABLE articles ADD COLUMN ${column} TEXT`);
@@ -405,7 +430,6 @@ function addDisplayColumns(db: Database.Database): void {
       image_url, section, author, text_hash, embed_hash, seq)`);
   }).immediate();
 }
-
 
 function toStoredArticle(row: ArticleRow): StoredArticle {
   return {

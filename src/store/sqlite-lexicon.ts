@@ -1,7 +1,14 @@
 import type Database from "better-sqlite3";
-import { bodyWithoutTitle, buildLexicalProfile, decodeLexicalProfile, encodeLexicalProfile, type LexicalProfile, type TermOccurrence } from "../core/related/lexical-profile.ts";
-import { normalizedWords, shingleSignature } from "../core/related/shingle-signature.ts";
+import {
+  bodyWithoutTitle,
+  buildLexicalProfile,
+  decodeLexicalProfile,
+  encodeLexicalProfile,
+  type LexicalProfile,
+  type TermOccurrence,
+} from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
+import { normalizedWords, shingleSignature } from "../core/related/shingle-signature.ts";
 import { encodeTypedArray } from "./typed-array-blobs.ts";
 
 /**
@@ -54,17 +61,21 @@ export class SqliteLexicon {
       scratchClear: db.prepare("DELETE FROM temp.lexicon_scratch"),
       ftsInsert: db.prepare<[number, string, string]>("INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)"),
       ftsDelete: db.prepare<[number]>("DELETE FROM articles_fts WHERE rowid = ?"),
-      lexiconInsert: db.prepare<[number, string, Buffer, number]>("INSERT OR REPLACE INTO article_lexicon(label, profile, signature, words) VALUES (?, ?, ?, ?)"),
+      lexiconInsert: db.prepare<[number, string, Buffer, number]>(
+        "INSERT OR REPLACE INTO article_lexicon(label, profile, signature, words) VALUES (?, ?, ?, ?)",
+      ),
       lexiconDelete: db.prepare<[number]>("DELETE FROM article_lexicon WHERE label = ?"),
       profile: db.prepare<[number], { profile: string }>("SELECT profile FROM article_lexicon WHERE label = ?"),
-      count: db.prepare<[string, number]>("INSERT INTO term_counts(stem, articles) VALUES (?, ?) ON CONFLICT(stem) DO UPDATE SET articles = articles + excluded.articles"),
+      count: db.prepare<[string, number]>(
+        "INSERT INTO term_counts(stem, articles) VALUES (?, ?) ON CONFLICT(stem) DO UPDATE SET articles = articles + excluded.articles",
+      ),
       dropZeroCount: db.prepare<[string]>("DELETE FROM term_counts WHERE stem = ? AND articles <= 0"),
       counts: db.prepare<[string], { stem: string; articles: number }>("SELECT stem, articles FROM term_counts WHERE stem IN (SELECT value FROM json_each(?))"),
-      bumpVersion: db.prepare(
-        "INSERT INTO meta(key, value) VALUES ('lexicon_version', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-      ),
+      bumpVersion: db.prepare("INSERT INTO meta(key, value) VALUES ('lexicon_version', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
       version: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'lexicon_version'"),
-      search: db.prepare<[string, number], [number, number]>("SELECT rowid, -bm25(articles_fts) FROM articles_fts WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts) LIMIT ?"),
+      search: db.prepare<[string, number], [number, number]>(
+        "SELECT rowid, -bm25(articles_fts) FROM articles_fts WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts) LIMIT ?",
+      ),
     };
   }
 
@@ -116,7 +127,10 @@ export class SqliteLexicon {
   search(words: readonly string[], limit: number): { label: number; score: number }[] {
     if (words.length === 0 || limit <= 0) return [];
     const match = words.map((word) => `"${word.replaceAll('"', '""')}"`).join(" OR ");
-    return this.#statements.search.raw().all(match, limit).map(([label, score]) => ({ label, score }));
+    return this.#statements.search
+      .raw()
+      .all(match, limit)
+      .map(([label, score]) => ({ label, score }));
   }
 
   /** Goes up with every text added or removed: BM25's statistics (article count, lengths, frequencies) changed. */

@@ -91,15 +91,17 @@ export class SqliteModelStaging {
 
   /** The switch; `readPin`/`writePin` and `latestSeq` are the store's, inside this transaction. */
   promote(from: string, to: ModelPin, store: { readPin(): ModelPin | null; writePin(pin: ModelPin): void; latestSeq(): number }): ModelSwitchResult {
-    return this.#db.transaction((): ModelSwitchResult => {
-      const pin = store.readPin();
-      if (pin === null || pin.modelId !== from) return { switched: false, reason: "pin_changed", pin };
-      const stale = this.#statements.unstaged.all(to.modelId).length;
-      if (stale > 0) return { switched: false, reason: "stale", stale };
-      this.#statements.promote.run(to.modelId, to.modelId);
-      this.#statements.deleteModel.run(to.modelId);
-      store.writePin(to);
-      return { switched: true, seq: store.latestSeq() };
-    }).immediate();
+    return this.#db
+      .transaction((): ModelSwitchResult => {
+        const pin = store.readPin();
+        if (pin === null || pin.modelId !== from) return { switched: false, reason: "pin_changed", pin };
+        const stale = this.#statements.unstaged.all(to.modelId).length;
+        if (stale > 0) return { switched: false, reason: "stale", stale };
+        this.#statements.promote.run(to.modelId, to.modelId);
+        this.#statements.deleteModel.run(to.modelId);
+        store.writePin(to);
+        return { switched: true, seq: store.latestSeq() };
+      })
+      .immediate();
   }
 }

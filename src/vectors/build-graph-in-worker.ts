@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import { hnswInitOptions, type HnswParameters } from "./hnsw-vector-index.ts";
+import { type HnswParameters, hnswInitOptions } from "./hnsw-vector-index.ts";
 
 /** What the worker builds: one row of `vectors` per label, in order. */
 export interface GraphBuildInput {

@@ -1,5 +1,5 @@
-import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
 import { TopK } from "./top-k.ts";
+import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
 
 /**
  * Exact (brute-force) inner-product search over a packed Float32Array. It is the reference

@@ -1,8 +1,8 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { graphFormatVersion, graphManifestSchema, type GraphManifest } from "./graph-manifest.ts";
 import { withDirectoryLock } from "./directory-lock.ts";
-import { HnswVectorIndex, type HnswParameters, type RelabeledNode } from "./hnsw-vector-index.ts";
+import { type GraphManifest, graphFormatVersion, graphManifestSchema } from "./graph-manifest.ts";
+import { type HnswParameters, HnswVectorIndex, type RelabeledNode } from "./hnsw-vector-index.ts";
 
 export const manifestFileName = "graph.manifest.json";
 
@@ -139,7 +139,10 @@ export function commitGraphFile(dataDir: string, temporaryPath: string, info: Gr
       if (name !== graphFile && /^graph-.*\.hnsw$/.test(name)) rmSync(path, { force: true });
       // Being written by another process saving into the same directory, or left behind by a
       // save or compaction that crashed: removed only once stale.
-      else if ((name.startsWith(compactionFilePrefix) || /^graph\..*\.tmp$|^graph-.*\.hnsw\.tmp$/.test(name)) && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) {
+      else if (
+        (name.startsWith(compactionFilePrefix) || /^graph\..*\.tmp$|^graph-.*\.hnsw\.tmp$/.test(name)) &&
+        (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore
+      ) {
         rmSync(path, { force: true });
       }
     }

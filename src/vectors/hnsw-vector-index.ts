@@ -85,7 +85,13 @@ export class HnswVectorIndex implements VectorIndex {
    * Reads a graph file written by `save`; `deletedNodes` and `relabeledNodes` come from its
    * manifest (a node not relabeled is its own label).
    */
-  static load(path: string, dimensions: number, parameters: HnswParameters, deletedNodes: readonly number[], relabeledNodes: readonly RelabeledNode[] = []): HnswVectorIndex {
+  static load(
+    path: string,
+    dimensions: number,
+    parameters: HnswParameters,
+    deletedNodes: readonly number[],
+    relabeledNodes: readonly RelabeledNode[] = [],
+  ): HnswVectorIndex {
     const graph = new HierarchicalNSW("ip", dimensions);
     graph.readIndexSync(path, true);
     const index = new HnswVectorIndex(dimensions, parameters, graph);

@@ -28,9 +28,7 @@ export class TopK {
 
   /** The kept neighbours, best first. */
   sorted(): Neighbor[] {
-    return this.#labels
-      .map((label, index) => ({ label, score: this.#scores[index]! }))
-      .sort((a, b) => b.score - a.score || a.label - b.label);
+    return this.#labels.map((label, index) => ({ label, score: this.#scores[index]! })).sort((a, b) => b.score - a.score || a.label - b.label);
   }
 
   #siftUp(index: number): void {

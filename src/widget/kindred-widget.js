@@ -5,43 +5,43 @@
 
 var script = document.currentScript;
 // kindred's origin: where this script was loaded from (a page embeds it from kindred's host).
-var apiBase = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+var apiBase = script?.src ? new URL(script.src, location.href).origin : location.origin;
 
 function attribute(element, name) {
   // <kindred-related k="5"> and <div data-kindred-related data-k="5"> both work.
   var value = element.getAttribute(name);
-  return value === null ? element.getAttribute("data-" + name) : value;
+  return value === null ? element.getAttribute(`data-${name}`) : value;
 }
 
 function numberAttribute(element, name, fallback) {
   var value = attribute(element, name);
-  return value === null || value === "" || isNaN(Number(value)) ? fallback : Number(value);
+  return value === null || value === "" || Number.isNaN(Number(value)) ? fallback : Number(value);
 }
 
 function listUrl(element) {
   var id = attribute(element, "article-id");
   var k = numberAttribute(element, "k", siteDefaults.k);
   var minCosine = numberAttribute(element, "min-cosine", siteDefaults.minCosine);
-  var query = "k=" + encodeURIComponent(k) + "&min_cosine=" + encodeURIComponent(minCosine);
+  var query = `k=${encodeURIComponent(k)}&min_cosine=${encodeURIComponent(minCosine)}`;
   var exclude = attribute(element, "exclude");
-  if (exclude) query += "&exclude=" + encodeURIComponent(exclude);
-  if (id) return apiBase + "/v1/articles/" + encodeURIComponent(id) + "/related?" + query;
+  if (exclude) query += `&exclude=${encodeURIComponent(exclude)}`;
+  if (id) return `${apiBase}/v1/articles/${encodeURIComponent(id)}/related?${query}`;
   var url = attribute(element, "url") || location.href;
-  return apiBase + "/v1/related?url=" + encodeURIComponent(url) + "&" + query;
+  return `${apiBase}/v1/related?url=${encodeURIComponent(url)}&${query}`;
 }
 
 function sendEvents(recommendationId, placement, events) {
   var body = JSON.stringify({ recommendation_id: recommendationId, placement: placement, events: events });
   // A string body is sent as text/plain, which needs no CORS preflight (a JSON Blob would).
-  if (navigator.sendBeacon && navigator.sendBeacon(apiBase + "/v1/events", body)) return;
-  fetch(apiBase + "/v1/events", { method: "POST", body: body, keepalive: true, mode: "cors", credentials: "omit" }).catch(function () {});
+  if (navigator.sendBeacon?.(`${apiBase}/v1/events`, body)) return;
+  fetch(`${apiBase}/v1/events`, { method: "POST", body: body, keepalive: true, mode: "cors", credentials: "omit" }).catch(() => {});
 }
 
 function whenVisible(element, margin, callback) {
   if (!("IntersectionObserver" in window)) return callback();
   var observer = new IntersectionObserver(
-    function (entries) {
-      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+    (entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) {
         observer.disconnect();
         callback();
       }
@@ -64,18 +64,20 @@ function render(element, list) {
   }
   var items = element.querySelectorAll(".kindred-related__item");
   // An impression is the box on screen, not merely in the page.
-  whenVisible(element, "0px", function () {
+  whenVisible(element, "0px", () => {
     var shown = [];
-    items.forEach(function (item) {
+    items.forEach((item) => {
       shown.push({ type: "impression", position: Number(item.getAttribute("data-position")), article: item.getAttribute("data-article") });
     });
     sendEvents(list.recommendation_id, placement, shown);
   });
-  element.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest(".kindred-related__link");
+  element.addEventListener("click", (event) => {
+    var link = event.target.closest?.(".kindred-related__link");
     if (!link) return;
     var item = link.closest(".kindred-related__item");
-    sendEvents(list.recommendation_id, placement, [{ type: "click", position: Number(item.getAttribute("data-position")), article: item.getAttribute("data-article") }]);
+    sendEvents(list.recommendation_id, placement, [
+      { type: "click", position: Number(item.getAttribute("data-position")), article: item.getAttribute("data-article") },
+    ]);
   });
 }
 
@@ -83,14 +85,16 @@ function load(element) {
   if (element.kindredLoading) return;
   element.kindredLoading = true;
   // Fetch when the box is about to scroll into view, not with the page.
-  whenVisible(element, siteDefaults.lazyMargin, function () {
+  whenVisible(element, siteDefaults.lazyMargin, () => {
     fetch(listUrl(element), { credentials: "omit" })
-      .then(function (response) {
-        if (!response.ok) throw new Error("kindred: " + response.status + " for " + response.url);
+      .then((response) => {
+        if (!response.ok) throw new Error(`kindred: ${response.status} for ${response.url}`);
         return response.json();
       })
-      .then(function (list) { render(element, list); })
-      .catch(function (error) {
+      .then((list) => {
+        render(element, list);
+      })
+      .catch((error) => {
         element.hidden = true;
         if (window.console) console.debug(error);
       });
@@ -101,7 +105,9 @@ if (window.customElements && !customElements.get("kindred-related")) {
   customElements.define(
     "kindred-related",
     class extends HTMLElement {
-      connectedCallback() { load(this); }
+      connectedCallback() {
+        load(this);
+      }
     },
   );
 }

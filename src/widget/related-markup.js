@@ -5,7 +5,7 @@
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(value) {
-  return String(value).replace(/[&<>"']/g, (character) => "&#" + character.charCodeAt(0) + ";");
+  return String(value).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
 const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -14,7 +14,7 @@ const months = ["January", "February", "March", "April", "May", "June", "July", 
 export function formatPublished(value) {
   const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(value));
   if (match === null) return "";
-  return Number(match[3]) + " " + months[Number(match[2]) - 1] + " " + match[1];
+  return `${Number(match[3])} ${months[Number(match[2]) - 1]} ${match[1]}`;
 }
 
 /** Only http(s) links and images: a stored URL never becomes a javascript: link. */
@@ -52,20 +52,38 @@ export function renderRelatedMarkup(list, options) {
     const href = safeHttpUrl(result.url);
     const image = safeHttpUrl(result.image_url);
     const title = escapeHtml(result.title || result.id);
-    const link = href === null ? '<span class="kindred-related__title">' + title + "</span>" : '<a class="kindred-related__link" href="' + escapeHtml(href) + '">' + title + "</a>";
+    const link =
+      href === null ? `<span class="kindred-related__title">${title}</span>` : `<a class="kindred-related__link" href="${escapeHtml(href)}">${title}</a>`;
     const meta =
-      (result.section ? '<span class="kindred-related__section">' + escapeHtml(result.section) + "</span>" : "") +
-      (result.published_at ? '<time datetime="' + escapeHtml(result.published_at) + '">' + escapeHtml(formatPublished(result.published_at)) + "</time>" : "");
+      (result.section ? `<span class="kindred-related__section">${escapeHtml(result.section)}</span>` : "") +
+      (result.published_at ? `<time datetime="${escapeHtml(result.published_at)}">${escapeHtml(formatPublished(result.published_at))}</time>` : "");
     return (
-      '<li class="kindred-related__item" data-position="' + (index + 1) + '" data-article="' + escapeHtml(result.id) + '">' +
-      (image === null ? "" : '<img class="kindred-related__image" src="' + escapeHtml(image) + '" alt="" loading="lazy">') +
-      "<div>" + link + (meta === "" ? "" : '<span class="kindred-related__meta">' + meta + "</span>") + "</div></li>"
+      '<li class="kindred-related__item" data-position="' +
+      (index + 1) +
+      '" data-article="' +
+      escapeHtml(result.id) +
+      '">' +
+      (image === null ? "" : `<img class="kindred-related__image" src="${escapeHtml(image)}" alt="" loading="lazy">`) +
+      "<div>" +
+      link +
+      (meta === "" ? "" : `<span class="kindred-related__meta">${meta}</span>`) +
+      "</div></li>"
     );
   });
   return (
-    "<style>" + relatedStyles + "</style>" +
-    '<section class="kindred-related" aria-label="' + escapeHtml(heading) + '" data-recommendation-id="' + escapeHtml(list.recommendation_id || "") + '">' +
-    '<h2 class="kindred-related__heading">' + escapeHtml(heading) + "</h2>" +
-    '<ol class="kindred-related__list">' + items.join("") + "</ol></section>"
+    "<style>" +
+    relatedStyles +
+    "</style>" +
+    '<section class="kindred-related" aria-label="' +
+    escapeHtml(heading) +
+    '" data-recommendation-id="' +
+    escapeHtml(list.recommendation_id || "") +
+    '">' +
+    '<h2 class="kindred-related__heading">' +
+    escapeHtml(heading) +
+    "</h2>" +
+    '<ol class="kindred-related__list">' +
+    items.join("") +
+    "</ol></section>"
   );
 }

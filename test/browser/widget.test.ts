@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { useBrowser } from "../support/browser.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { startKindredServer, type KindredServer } from "../support/kindred-server.ts";
+import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
 import { copyDataDir, useTempDir } from "../support/temp-dir.ts";
 
 const writerKey = "browser-writer-key-000001";
@@ -57,19 +57,29 @@ describe("the widget in a browser", () => {
       route.request().url().startsWith(base) ? route.continue() : route.fulfill({ status: 200, contentType: "text/html", body: "<title>elsewhere</title>" }),
     );
     await page.goto(`${base}/healthz`);
-    await page.setContent(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>News</title></head><body>${body}<script src="${base}/widget.js"></script></body></html>`);
+    await page.setContent(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>News</title></head><body>${body}<script src="${base}/widget.js"></script></body></html>`,
+    );
     return page;
   }
 
-  const jsonList = async (query: string) => (await (await fetch(`${base}/v1/related?${query}`)).json()) as { results: { id: string; title: string }[]; recommendation_id: string };
-  const stats = async () => (await (await fetch(`${base}/v1/stats`, { headers: { authorization: `Bearer ${writerKey}` } })).json()) as { placements: { placement: string; impressions: number; clicks: number; positions: { position: number; impressions: number; clicks: number }[] }[] };
+  const jsonList = async (query: string) =>
+    (await (await fetch(`${base}/v1/related?${query}`)).json()) as { results: { id: string; title: string }[]; recommendation_id: string };
+  const stats = async () =>
+    (await (await fetch(`${base}/v1/stats`, { headers: { authorization: `Bearer ${writerKey}` } })).json()) as {
+      placements: { placement: string; impressions: number; clicks: number; positions: { position: number; impressions: number; clicks: number }[] }[];
+    };
   const placementStats = async (placement: string) => (await stats()).placements.find((row) => row.placement === placement);
 
   it("shows the related titles of the page's article, linked, best first, as the JSON list has them", async () => {
     const page = await openPage(`<h1>Hegseth halts cyber operations</h1><kindred-related url="${hegsethUrl}" k="5" placement="titles"></kindred-related>`);
     await page.waitForSelector("kindred-related .kindred-related__item");
     const shown = await page.$$eval("kindred-related .kindred-related__item", (items) =>
-      items.map((item) => ({ id: item.getAttribute("data-article"), title: item.querySelector(".kindred-related__link")?.textContent, href: item.querySelector("a")?.getAttribute("href") })),
+      items.map((item) => ({
+        id: item.getAttribute("data-article"),
+        title: item.querySelector(".kindred-related__link")?.textContent,
+        href: item.querySelector("a")?.getAttribute("href"),
+      })),
     );
     const expected = await jsonList(`url=${encodeURIComponent(hegsethUrl)}&k=5&min_cosine=0.6`);
     expect(shown.map((item) => item.id)).toEqual(expected.results.map((result) => result.id));
@@ -108,7 +118,10 @@ describe("the widget in a browser", () => {
 
   it("fetches the list only when the box is scrolled near", async () => {
     const requests: string[] = [];
-    const page = await openPage(`<h1>Long article</h1><div style="height:5000px">text</div><div data-kindred-related data-url="${hegsethUrl}" data-k="3" data-placement="lazy"></div>`, { requests });
+    const page = await openPage(
+      `<h1>Long article</h1><div style="height:5000px">text</div><div data-kindred-related data-url="${hegsethUrl}" data-k="3" data-placement="lazy"></div>`,
+      { requests },
+    );
     const fetched = () => requests.filter((url) => url.includes("/v1/related?"));
     // The script has run (the page's load waited for it); an eager widget would have asked by now.
     await page.waitForFunction(() => window.customElements.get("kindred-related") !== undefined);
@@ -124,7 +137,8 @@ describe("the widget in a browser", () => {
   it("can be reached and followed with the keyboard alone", async () => {
     const page = await openPage(`<h1>Hegseth</h1><kindred-related url="${hegsethUrl}" k="3" placement="keyboard"></kindred-related>`);
     await page.waitForSelector("kindred-related .kindred-related__link");
-    const focused = async () => page.evaluate(() => ({ className: document.activeElement?.className, article: document.activeElement?.closest("li")?.getAttribute("data-article") }));
+    const focused = async () =>
+      page.evaluate(() => ({ className: document.activeElement?.className, article: document.activeElement?.closest("li")?.getAttribute("data-article") }));
     await page.keyboard.press("Tab");
     expect(await focused()).toEqual({ className: "kindred-related__link", article: pentagonDenialId });
     await page.keyboard.press("Tab");
@@ -179,7 +193,7 @@ describe("the widget in a browser", () => {
       { width: 760 },
     );
     await page.waitForSelector("kindred-related .kindred-related__item");
-    const path = process.env["KINDRED_WIDGET_SCREENSHOT"] ?? join(screenshotDir, "widget.png");
+    const path = process.env.KINDRED_WIDGET_SCREENSHOT ?? join(screenshotDir, "widget.png");
     const png = await page.screenshot({ fullPage: true });
     writeFileSync(path, png);
     expect(png.length).toBeGreaterThan(10_000);

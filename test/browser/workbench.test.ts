@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import { type ServerType, serve } from "@hono/node-server";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
@@ -91,7 +91,9 @@ describe("the workbench at /", () => {
     const { page } = await openPage(`/?by=id&q=${hegsethId}&k=5`);
     await page.waitForSelector("#results tbody tr[data-id]");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
-    const csv = readFileSync((await download.path())!, "utf8").trim().split("\r\n");
+    const csv = readFileSync((await download.path())!, "utf8")
+      .trim()
+      .split("\r\n");
     expect(csv[0]).toBe("rank,id,title,url,published_at,topics,score,cosine");
     expect(csv).toHaveLength(6);
     expect(csv.map((line) => line.split(",")[1])).toContain(pentagonDenialId);
@@ -102,7 +104,10 @@ describe("the workbench at /", () => {
     const { page } = await openPage(`/?by=id&q=${hegsethId}&k=5&why=${pentagonDenialId}&story=${hegsethId}`);
     await page.waitForSelector("#timeline li");
     await page.waitForSelector(`tr.explain[data-for="${pentagonDenialId}"]`);
-    const before = { ids: await resultIds(page), story: await page.locator("#timeline li").evaluateAll((items) => items.map((item) => item.getAttribute("data-id"))) };
+    const before = {
+      ids: await resultIds(page),
+      story: await page.locator("#timeline li").evaluateAll((items) => items.map((item) => item.getAttribute("data-id"))),
+    };
     await page.reload();
     await page.waitForSelector("body[data-ready]");
     await page.waitForSelector("#timeline li");
@@ -122,7 +127,9 @@ describe("the workbench at /", () => {
     await page.fill("#q", "https://news.example/none");
     await page.click("#go");
     // Whether this kindred has by-URL lookup (GET /v1/related?url=) or not, an unknown URL is an error shown in words.
-    await page.waitForFunction(`document.querySelector("#status.error") !== null && document.querySelector("#status").textContent !== ${JSON.stringify(previous)}`);
+    await page.waitForFunction(
+      `document.querySelector("#status.error") !== null && document.querySelector("#status").textContent !== ${JSON.stringify(previous)}`,
+    );
     expect((await page.textContent("#status"))!.length).toBeGreaterThan(10);
     expect(await page.isHidden("#results-section")).toBe(true);
     await page.close();

@@ -2,11 +2,20 @@ import { describe, expect, it } from "vitest";
 import { couldChangeList, type ListDependencies } from "../../src/core/cache/list-invalidation.ts";
 import type { CatalogEntry } from "../../src/core/related/catalog-entry.ts";
 import { createFilterPredicate, noFilters } from "../../src/core/related/related-filters.ts";
-import { RelatedCache, type CurrentState } from "../../src/engine/related-cache.ts";
+import { type CurrentState, RelatedCache } from "../../src/engine/related-cache.ts";
 
 const entry = (label: number, topics: string[] = ["politics"]): CatalogEntry => ({
-  label, id: `a${label}`, title: `Article ${label}`, url: null, topics, publishedAt: null, publishedMs: null, textHash: `t${label}`,
-  signature: new Uint32Array(64).fill(label), words: 10, lang: null,
+  label,
+  id: `a${label}`,
+  title: `Article ${label}`,
+  url: null,
+  topics,
+  publishedAt: null,
+  publishedMs: null,
+  textHash: `t${label}`,
+  signature: new Uint32Array(64).fill(label),
+  words: 10,
+  lang: null,
 });
 
 /** The list of article 1, filtered to politics, ranked from candidates 2, 3, 4 scoring at least 0.6. */

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { formatDuration } from "../../src/cli/format-duration.ts";
@@ -42,7 +42,10 @@ describe("kindred for people at a terminal", () => {
 
   it("prints a table with a header, cosine and URL columns, titles fitted to the width, and no log line", async () => {
     // No KINDRED_LOG_LEVEL: the default must keep informational logs off the terminal.
-    const result = await kindredWithInput(["similar", "--text", "interest rates and inflation", "--data-dir", dataDir, "--k", "2"], "", { KINDRED_LOG_LEVEL: "", COLUMNS: "100" });
+    const result = await kindredWithInput(["similar", "--text", "interest rates and inflation", "--data-dir", dataDir, "--k", "2"], "", {
+      KINDRED_LOG_LEVEL: "",
+      COLUMNS: "100",
+    });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     const lines = result.stdout.trimEnd().split("\n");
@@ -69,7 +72,11 @@ describe("kindred for people at a terminal", () => {
 
   it("refuses a data directory that holds no index, naming it, and creates nothing there", async () => {
     const typo = join(dir, "indx");
-    for (const args of [["related", "c1"], ["similar", "--text", "rates rise again"], ["story", "c1"]]) {
+    for (const args of [
+      ["related", "c1"],
+      ["similar", "--text", "rates rise again"],
+      ["story", "c1"],
+    ]) {
       const result = await kindred([...args, "--data-dir", typo]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`No index in ${typo}`);
@@ -84,7 +91,9 @@ describe("kindred for people at a terminal", () => {
     try {
       const result = await kindred(["serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(port)]);
       expect(result.code).toBe(1);
-      expect(result.stderr.trim().split("\n")).toEqual([`kindred serve: Port ${port} on 127.0.0.1 is already in use by another process; choose another with --port N (or PORT=N, or "port" in kindred.config.json).`]);
+      expect(result.stderr.trim().split("\n")).toEqual([
+        `kindred serve: Port ${port} on 127.0.0.1 is already in use by another process; choose another with --port N (or PORT=N, or "port" in kindred.config.json).`,
+      ]);
     } finally {
       blocker.close();
     }

@@ -73,7 +73,10 @@ describe("kindred index: resume and prune", () => {
     expect(countsOf(skipped.stdout).deleted).toBe(0);
 
     // p2 is invalid but present: an article whose new record is bad is kept, not pruned.
-    const smaller = feed("smaller.jsonl", [JSON.stringify({ id: "p1", title: "Central bank raises interest rates" }), JSON.stringify({ id: "p2", title: "x", published_at: "soon" })]);
+    const smaller = feed("smaller.jsonl", [
+      JSON.stringify({ id: "p1", title: "Central bank raises interest rates" }),
+      JSON.stringify({ id: "p2", title: "x", published_at: "soon" }),
+    ]);
     const pruned = await kindred(["index", smaller, "--data-dir", dataDir, "--workers", "1", "--prune"]);
     expect(countsOf(pruned.stdout)).toMatchObject({ unchanged: 1, failed: 1, deleted: 1 });
     expect((await kindred(["related", "p3", "--data-dir", dataDir])).stderr).toMatch(/No article with id "p3"/);

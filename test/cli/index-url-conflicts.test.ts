@@ -21,6 +21,8 @@ describe("kindred index and article URLs", () => {
     const result = await kindred(["index", feed, "--data-dir", join(dir, "index"), "--workers", "1"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/indexed 2, updated 0, unchanged 0, failed 1/);
-    expect(result.stderr).toMatch(/feed\.jsonl:2 \(record 2\) id "u2", field "url": has the URL https:\/\/news\.example\/economy\/rates, which article "u1" already has/);
+    expect(result.stderr).toMatch(
+      /feed\.jsonl:2 \(record 2\) id "u2", field "url": has the URL https:\/\/news\.example\/economy\/rates, which article "u1" already has/,
+    );
   });
 });

@@ -11,7 +11,9 @@ describe("API keys in the configuration", () => {
   const dir = useTempDir();
 
   it("reads several keys with their scopes from KINDRED_API_KEYS, keeping only digests", () => {
-    const config = load({ KINDRED_API_KEYS: "cms:write:first-secret-0123456789, cms-next:read+write:second:secret:0123, widgets:read:third-secret-0123456789" });
+    const config = load({
+      KINDRED_API_KEYS: "cms:write:first-secret-0123456789, cms-next:read+write:second:secret:0123, widgets:read:third-secret-0123456789",
+    });
     expect(config.apiKeys).toEqual([
       { name: "cms", scopes: ["write"], sha256: digestApiKey("first-secret-0123456789") },
       { name: "cms-next", scopes: ["read", "write"], sha256: digestApiKey("second:secret:0123") },
@@ -22,7 +24,13 @@ describe("API keys in the configuration", () => {
 
   it("adds keys from a keys file, as keys or as SHA-256 digests", () => {
     const keysFile = join(dir, "keys.json");
-    writeFileSync(keysFile, JSON.stringify([{ name: "ingest", scopes: ["write"], key: "file-secret-0123456789" }, { name: "old", scopes: ["read"], sha256: "A".repeat(64) }]));
+    writeFileSync(
+      keysFile,
+      JSON.stringify([
+        { name: "ingest", scopes: ["write"], key: "file-secret-0123456789" },
+        { name: "old", scopes: ["read"], sha256: "A".repeat(64) },
+      ]),
+    );
     const config = load({ KINDRED_API_KEYS: "cms:write:first-secret-0123456789", KINDRED_API_KEYS_FILE: keysFile });
     expect(config.apiKeys.map((key) => key.name)).toEqual(["cms", "ingest", "old"]);
     expect(config.apiKeys[2]!.sha256).toBe("a".repeat(64));

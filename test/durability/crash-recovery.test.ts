@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { startKindredServer, type KindredServer } from "../support/kindred-server.ts";
+import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
 import { mulberry32 } from "../support/synthetic-vectors.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
 
@@ -22,7 +22,7 @@ const serverEnv = {
   KINDRED_COMPACT_DELETED_FRACTION: "0.01",
 };
 const rounds = 3;
-const seed = Number(process.env["KINDRED_CRASH_SEED"] ?? Date.now() % 100_000);
+const seed = Number(process.env.KINDRED_CRASH_SEED ?? Date.now() % 100_000);
 
 interface DemoItem {
   id: string;
@@ -33,13 +33,14 @@ interface DemoItem {
 }
 
 /** A write the test attempted, and whether the server acknowledged it before dying. */
-type Attempt =
-  | { kind: "put"; id: string; title: string; baseId: string; acked: boolean }
-  | { kind: "delete"; id: string; neighbourId: string; acked: boolean };
+type Attempt = { kind: "put"; id: string; title: string; baseId: string; acked: boolean } | { kind: "delete"; id: string; neighbourId: string; acked: boolean };
 
 describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_SEED=${seed})`, () => {
   const dataDir = copyDataDir(inject("demoIndexDir"));
-  const items = readFileSync(inject("demoSlicePath"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as DemoItem);
+  const items = readFileSync(inject("demoSlicePath"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as DemoItem);
   const random = mulberry32(seed);
   const attempts: Attempt[] = [];
   let server: KindredServer | null = null;
@@ -61,7 +62,7 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
   const relatedIds = async (id: string, k: number): Promise<string[]> => {
     const { status, body } = await call("GET", `/v1/articles/${encodeURIComponent(id)}/related?k=${k}&fold_duplicates=false`);
     expect(status, `related list of ${id}`).toBe(200);
-    return body!["results"].map((result: { id: string }) => result.id);
+    return body!.results.map((result: { id: string }) => result.id);
   };
 
   // Disjoint pools, so that each id is written by exactly one attempt.
@@ -115,17 +116,27 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
     const deleter = async () => {
       for (const item of deletes) {
         if (dead) return;
-        await attempt({ kind: "delete", id: item.id, neighbourId: neighbours.get(item.id)!, acked: false }, async () => (await call("DELETE", `/v1/articles/${item.id}`)).status === 204);
+        await attempt(
+          { kind: "delete", id: item.id, neighbourId: neighbours.get(item.id)!, acked: false },
+          async () => (await call("DELETE", `/v1/articles/${item.id}`)).status === 204,
+        );
       }
     };
     const batcher = async () => {
       for (let b = 0; b < 6; b++) {
         if (dead) return;
-        const group = bases.slice(18 + b * 3, 21 + b * 3).map((base, n) => ({ id: `crash-${round}-batch-${b}-${n}`, title: `Follow-up: ${base.title}`, text: base.text, topics: base.topics, published_at: base.published_at, baseId: base.id }));
+        const group = bases.slice(18 + b * 3, 21 + b * 3).map((base, n) => ({
+          id: `crash-${round}-batch-${b}-${n}`,
+          title: `Follow-up: ${base.title}`,
+          text: base.text,
+          topics: base.topics,
+          published_at: base.published_at,
+          baseId: base.id,
+        }));
         const records: Attempt[] = group.map((article) => ({ kind: "put", id: article.id, title: article.title, baseId: article.baseId, acked: false }));
         attempts.push(...records);
         const ok = await call("POST", "/v1/articles:batch", { articles: group.map(({ baseId: _baseId, ...article }) => article) })
-          .then(({ status, body }) => status === 200 && body!["created"] === group.length)
+          .then(({ status, body }) => status === 200 && body!.created === group.length)
           .catch(() => false);
         if (ok) {
           for (const record of records) record.acked = true;
@@ -146,17 +157,18 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
       if (record.kind === "put") {
         if (record.acked) expect(status, `acknowledged write ${record.id}`).toBe(200);
         if (status === 200) {
-          expect(body!["title"], `${record.id} is whole`).toBe(record.title);
+          expect(body!.title, `${record.id} is whole`).toBe(record.title);
           // Searchable through the graph (no filter: the HNSW plan) from the article it updates.
           expect(await relatedIds(record.baseId, 5), `${record.id} in the list of ${record.baseId}`).toContain(record.id);
         }
       } else {
         if (record.acked) expect(status, `acknowledged delete ${record.id}`).toBe(404);
-        if (status === 404) expect(await relatedIds(record.neighbourId, 20), `ghost of ${record.id} in the list of ${record.neighbourId}`).not.toContain(record.id);
+        if (status === 404)
+          expect(await relatedIds(record.neighbourId, 20), `ghost of ${record.id} in the list of ${record.neighbourId}`).not.toContain(record.id);
       }
     }
     const ready = await call("GET", "/readyz");
-    expect(ready.body!["graph"]["live"], "graph and store hold the same articles").toBe(ready.body!["articles"]);
+    expect(ready.body!.graph.live, "graph and store hold the same articles").toBe(ready.body!.articles);
   };
 
   it(`keeps every acknowledged write through ${rounds} kills at random moments`, async () => {
@@ -178,7 +190,9 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
     for (const name of readdirSync(dataDir)) if (/^graph[-.]/.test(name)) rmSync(join(dataDir, name));
     server = await startKindredServer(dataDir, serverEnv);
     const rebuilt = await graphRecall();
-    console.log(`graph recall@10 after ${rounds} kills: recovered ${recovered.recall.toFixed(4)}, rebuilt ${rebuilt.recall.toFixed(4)} (${recovered.queries} queries)`);
+    console.log(
+      `graph recall@10 after ${rounds} kills: recovered ${recovered.recall.toFixed(4)}, rebuilt ${rebuilt.recall.toFixed(4)} (${recovered.queries} queries)`,
+    );
     expect(recovered.queries).toBeGreaterThan(50);
     expect(recovered.recall).toBeGreaterThanOrEqual(rebuilt.recall - 0.01);
   }, 300_000);
@@ -187,7 +201,7 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
   const graphRecall = async (): Promise<{ recall: number; queries: number }> => {
     for (let attempt = 0; attempt < 600; attempt++) {
       const ready = await call("GET", "/readyz");
-      const report = ready.body?.["graph_recall"];
+      const report = ready.body?.graph_recall;
       if (report != null) return report;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { runSoak, soakServerEnv } from "../../bench/soak.ts";
-import { startKindredServer, type KindredServer } from "../support/kindred-server.ts";
+import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
 
 /**
@@ -13,7 +13,10 @@ import { copyDataDir } from "../support/temp-dir.ts";
  */
 describe("mixed soak (short)", () => {
   const dataDir = copyDataDir(inject("demoIndexDir"));
-  const ids = readFileSync(inject("demoSlicePath"), "utf8").trim().split("\n").map((line) => (JSON.parse(line) as { id: string }).id);
+  const ids = readFileSync(inject("demoSlicePath"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => (JSON.parse(line) as { id: string }).id);
   let server: KindredServer | null = null;
   afterAll(() => {
     server?.child.kill("SIGKILL");
@@ -22,7 +25,9 @@ describe("mixed soak (short)", () => {
   it("answers every request of a mixed load and reports RSS and p99", async () => {
     server = await startKindredServer(dataDir, { ...soakServerEnv, KINDRED_EMBED_WORKERS: "1" });
     const figures = await runSoak(server.baseUrl, server.child.pid!, ids, { seconds: 12, readSeconds: 5, connections: 4 });
-    console.log(`mixed soak: ${JSON.stringify({ mixed: figures.mixed, readOnly: figures.readOnly, rssMiB: figures.rssMiB, loadAverage: figures.loadAverage })}`);
+    console.log(
+      `mixed soak: ${JSON.stringify({ mixed: figures.mixed, readOnly: figures.readOnly, rssMiB: figures.rssMiB, loadAverage: figures.loadAverage })}`,
+    );
     expect(figures.mixed.failed, "failed requests under mixed load").toBe(0);
     expect(figures.readOnly!.failed).toBe(0);
     expect(figures.mixed.requests).toBeGreaterThan(20);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { startKindredServer, type KindredServer } from "../support/kindred-server.ts";
+import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 /**
@@ -66,7 +66,12 @@ describe("writes never freeze reads", () => {
     expect(response.status).toBe(200);
     expect(body.created).toBe(articles);
     const sorted = [...latencies].sort((a, b) => a - b);
-    const summary = { polls: sorted.length, p50Ms: Math.round(sorted[sorted.length >> 1]!), p99Ms: Math.round(sorted[Math.ceil(sorted.length * 0.99) - 1]!), maxMs: Math.round(sorted[sorted.length - 1]!) };
+    const summary = {
+      polls: sorted.length,
+      p50Ms: Math.round(sorted[sorted.length >> 1]!),
+      p99Ms: Math.round(sorted[Math.ceil(sorted.length * 0.99) - 1]!),
+      maxMs: Math.round(sorted[sorted.length - 1]!),
+    };
     console.log(`/healthz during the batch: ${JSON.stringify(summary)}`);
     expect(failures, "polls that failed").toEqual([]);
     expect(summary.polls).toBeGreaterThan(5);

@@ -4,7 +4,10 @@ import { defaultWorkerPlan } from "../../src/embed/local-embedders.ts";
 import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
 
 /** Long passages, so each batch keeps a worker busy for a while. */
-const passages = Array.from({ length: 160 }, (_, i) => `Passage ${i}: ${"the council met again on tuesday to discuss the flood defences and the budget ".repeat(8)}`);
+const passages = Array.from(
+  { length: 160 },
+  (_, i) => `Passage ${i}: ${"the council met again on tuesday to discuss the flood defences and the budget ".repeat(8)}`,
+);
 
 /** Keeps the main thread's event loop busy in slices until `done` resolves. */
 async function keepMainThreadBusyUntil(done: Promise<unknown>): Promise<void> {

@@ -100,22 +100,39 @@ describe("Transformers.js embedder on the tiny BERT fixture", () => {
     const ids = embedder.tokenize(text);
     const session = await ort.InferenceSession.create(join(fixtureModelsDir, tinyBertModelId, "onnx", "model.onnx"));
     const int64 = (values: number[]) => new ort.Tensor("int64", BigInt64Array.from(values, BigInt), [1, values.length]);
-    const { last_hidden_state: hidden } = await session.run({ input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)), token_type_ids: int64(ids.map(() => 0)) });
+    const { last_hidden_state: hidden } = await session.run({
+      input_ids: int64(ids),
+      attention_mask: int64(ids.map(() => 1)),
+      token_type_ids: int64(ids.map(() => 0)),
+    });
     const data = hidden!.data as Float32Array;
     const mean = new Float32Array(32);
     for (let position = 0; position < ids.length; position++) for (let i = 0; i < 32; i++) mean[i]! += data[position * 32 + i]! / ids.length;
     const norm = Math.hypot(...mean);
     const [vector] = await embedder.embed([text]);
-    expect(maxDifference(vector!, mean.map((value) => value / norm))).toBeLessThan(1e-5);
+    expect(
+      maxDifference(
+        vector!,
+        mean.map((value) => value / norm),
+      ),
+    ).toBeLessThan(1e-5);
 
     const cls = await createTransformersEmbedder({ modelsDir: fixtureVariant({ pooling: "cls" }), modelId: tinyBertModelId });
     const first = data.slice(0, 32);
     const [clsVector] = await cls.embed([text]);
-    expect(maxDifference(clsVector!, first.map((value) => value / Math.hypot(...first)))).toBeLessThan(1e-5);
+    expect(
+      maxDifference(
+        clsVector!,
+        first.map((value) => value / Math.hypot(...first)),
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it("puts a model's query and passage prefixes before texts by role", async () => {
-    const prefixed = await createTransformersEmbedder({ modelsDir: fixtureVariant({ queryPrefix: "query: ", passagePrefix: "passage: " }), modelId: tinyBertModelId });
+    const prefixed = await createTransformersEmbedder({
+      modelsDir: fixtureVariant({ queryPrefix: "query: ", passagePrefix: "passage: " }),
+      modelId: tinyBertModelId,
+    });
     const [asQuery] = await prefixed.embed([texts[0]!], "query");
     const [asPassage] = await prefixed.embed([texts[0]!], "passage");
     expect(asQuery).toEqual((await embedder.embed([`query: ${texts[0]}`]))[0]);
@@ -145,8 +162,17 @@ describe("Transformers.js embedder on the tiny BERT fixture", () => {
 describe("model profiles", () => {
   it("knows the prefixes, pooling and width of common sentence-embedding models in any organisation", () => {
     const modelsDir = useTempDir();
-    expect(resolveModelProfile(modelsDir, "Xenova/multilingual-e5-small")).toMatchObject({ pooling: "mean", queryPrefix: "query: ", passagePrefix: "passage: ", dimensions: 384 });
-    expect(resolveModelProfile(modelsDir, "BAAI/bge-small-en-v1.5")).toMatchObject({ pooling: "cls", queryPrefix: "Represent this sentence for searching relevant passages: ", passagePrefix: "" });
+    expect(resolveModelProfile(modelsDir, "Xenova/multilingual-e5-small")).toMatchObject({
+      pooling: "mean",
+      queryPrefix: "query: ",
+      passagePrefix: "passage: ",
+      dimensions: 384,
+    });
+    expect(resolveModelProfile(modelsDir, "BAAI/bge-small-en-v1.5")).toMatchObject({
+      pooling: "cls",
+      queryPrefix: "Represent this sentence for searching relevant passages: ",
+      passagePrefix: "",
+    });
     expect(resolveModelProfile(modelsDir, "sentence-transformers/all-MiniLM-L6-v2")).toMatchObject({ pooling: "mean", queryPrefix: "", maxTokens: 256 });
     expect(resolveModelProfile(modelsDir, "someone/unknown-model")).toMatchObject({ pooling: "mean", queryPrefix: "", passagePrefix: "", maxTokens: null });
   });

@@ -31,7 +31,10 @@ describe("the bundled model (Universal Sentence Encoder Lite) in worker threads"
   });
 
   it("returns vectors in input order across batches and workers", async () => {
-    const texts = Array.from({ length: 11 }, (_, index) => `Item ${index}: ${index % 2 === 0 ? "football match report" : "central bank raises interest rates"}`);
+    const texts = Array.from(
+      { length: 11 },
+      (_, index) => `Item ${index}: ${index % 2 === 0 ? "football match report" : "central bank raises interest rates"}`,
+    );
     const together = await embedder.embed(texts);
     const alone = await embedder.embed([texts[7]!]);
     expect(together).toHaveLength(11);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { noFilters } from "../../src/core/related/related-filters.ts";
@@ -61,7 +61,17 @@ describe("store and graph across restarts", () => {
   it("replays writes committed after the last graph save", async () => {
     const crashed = await openTestEngine(dataDir, embedder);
     const [article] = await crashed.engine.writeArticles([
-      { id: "late-1", title: "Pentagon confirms pause of cyber operations against Russia", body: "", url: null, topics: ["cyber"], publishedAt: "2025-03-06", publishedMs: Date.UTC(2025, 2, 6), lang: "en", source: null },
+      {
+        id: "late-1",
+        title: "Pentagon confirms pause of cyber operations against Russia",
+        body: "",
+        url: null,
+        topics: ["cyber"],
+        publishedAt: "2025-03-06",
+        publishedMs: Date.UTC(2025, 2, 6),
+        lang: "en",
+        source: null,
+      },
     ]);
     expect(article?.status).toBe("created");
     // The first process "crashes": it never saves its graph. A new one opens the same directory.

@@ -10,7 +10,15 @@ import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts
 import { copyDataDir } from "../support/temp-dir.ts";
 
 const article = (id: string, title: string): Article => ({
-  id, title, body: "", url: null, topics: [], publishedAt: "2025-03-07", publishedMs: Date.UTC(2025, 2, 7), lang: "en", source: null,
+  id,
+  title,
+  body: "",
+  url: null,
+  topics: [],
+  publishedAt: "2025-03-07",
+  publishedMs: Date.UTC(2025, 2, 7),
+  lang: "en",
+  source: null,
 });
 
 describe("graph tombstones and background compaction", () => {
@@ -29,7 +37,8 @@ describe("graph tombstones and background compaction", () => {
     await embedder.close();
   });
 
-  const relatedIds = (id: string, k = 10) => opened.engine.findRelatedToArticle(id, { k, filters: noFilters }, { cache: false }).results.map((result) => result.entry.id);
+  const relatedIds = (id: string, k = 10) =>
+    opened.engine.findRelatedToArticle(id, { k, filters: noFilters }, { cache: false }).results.map((result) => result.entry.id);
   /** Articles far down the Hegseth list, so deleting them leaves the lists we compare intact. */
   const expendable = () => opened.engine.listIds().filter((id) => ![hegsethId, pentagonDenialId].includes(id) && !relatedIds(hegsethId, 30).includes(id));
 
@@ -38,7 +47,11 @@ describe("graph tombstones and background compaction", () => {
     const before = opened.engine.graphStats();
     await opened.engine.deleteArticles(expendable().slice(0, 3));
     expect(opened.engine.graphStats()).toMatchObject({ live: before.live - 3, tombstones: 3, compacting: false });
-    await opened.engine.writeArticles([article("reuse-1", "Storm floods coastal towns"), article("reuse-2", "Parliament passes budget"), article("reuse-3", "New vaccine trial begins")]);
+    await opened.engine.writeArticles([
+      article("reuse-1", "Storm floods coastal towns"),
+      article("reuse-2", "Parliament passes budget"),
+      article("reuse-3", "New vaccine trial begins"),
+    ]);
     expect(opened.engine.graphStats()).toMatchObject({ live: before.live, tombstones: 3 });
   });
 

@@ -7,7 +7,15 @@ import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
 import { useDemoSliceEngine } from "../support/open-test-engine.ts";
 
 const article = (id: string, title: string, topics: string[] = [], publishedAt = "2025-03-07"): Article => ({
-  id, title, body: "", url: null, topics, publishedAt, publishedMs: Date.parse(`${publishedAt}T00:00:00Z`), lang: "en", source: null,
+  id,
+  title,
+  body: "",
+  url: null,
+  topics,
+  publishedAt,
+  publishedMs: Date.parse(`${publishedAt}T00:00:00Z`),
+  lang: "en",
+  source: null,
 });
 
 const since = (date: string): RelatedFilters => ({ ...noFilters, sinceMs: Date.parse(`${date}T00:00:00Z`) });
@@ -18,7 +26,10 @@ describe("related-list cache: exact invalidation", () => {
   let queries: { id: string; request: RelatedRequest }[];
 
   beforeAll(() => {
-    const ids = slice.opened.engine.listIds().sort().filter((_, index) => index % 23 === 0);
+    const ids = slice.opened.engine
+      .listIds()
+      .sort()
+      .filter((_, index) => index % 23 === 0);
     // Hybrid lists (the default) depend on BM25's corpus statistics, which any text change moves;
     // dense lists depend only on their neighbours: both kinds are checked.
     queries = [hegsethId, pentagonDenialId, ...ids].flatMap((id) => [
@@ -58,11 +69,29 @@ describe("related-list cache: exact invalidation", () => {
   it("never serves a list an add, edit, metadata change or delete altered, and keeps the others", async () => {
     const hegsethTop = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters }).results.map((result) => result.entry.id);
     const changes: [string, () => Promise<unknown>][] = [
-      ["add a near-copy of the Hegseth item", () => slice.opened.engine.writeArticles([article("new-cyber", "Hegseth halts US offensive cyber operations against Russia, officials say", ["international relations"])])],
+      [
+        "add a near-copy of the Hegseth item",
+        () =>
+          slice.opened.engine.writeArticles([
+            article("new-cyber", "Hegseth halts US offensive cyber operations against Russia, officials say", ["international relations"]),
+          ]),
+      ],
       ["add an unrelated article", () => slice.opened.engine.writeArticles([article("new-cake", "A lemon drizzle cake recipe for a rainy weekend", ["food"])])],
       ["edit the text of a listed article", () => slice.opened.engine.writeArticles([article(hegsethTop[1]!, "Local bakery wins a regional bread award")])],
-      ["move a listed article out of the date range", async () => slice.opened.engine.updateArticleMetadata(hegsethTop[2]!, (current) => ({ ...current, publishedAt: "2025-02-01", publishedMs: Date.UTC(2025, 1, 1) }))],
-      ["give an article a topic a filtered list asks for", async () => slice.opened.engine.updateArticleMetadata(hegsethTop[3]!, (current) => ({ ...current, topics: [...current.topics, "international relations"] }))],
+      [
+        "move a listed article out of the date range",
+        async () =>
+          slice.opened.engine.updateArticleMetadata(hegsethTop[2]!, (current) => ({
+            ...current,
+            publishedAt: "2025-02-01",
+            publishedMs: Date.UTC(2025, 1, 1),
+          })),
+      ],
+      [
+        "give an article a topic a filtered list asks for",
+        async () =>
+          slice.opened.engine.updateArticleMetadata(hegsethTop[3]!, (current) => ({ ...current, topics: [...current.topics, "international relations"] })),
+      ],
       ["delete a listed article", () => slice.opened.engine.deleteArticle(hegsethTop[4]!)],
       ["delete the unrelated article", () => slice.opened.engine.deleteArticle("new-cake")],
     ];

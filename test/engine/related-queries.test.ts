@@ -5,7 +5,15 @@ import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
 import { useDemoSliceEngine } from "../support/open-test-engine.ts";
 
 const article = (id: string, title: string, topics: string[] = []): Article => ({
-  id, title, body: "", url: null, topics, publishedAt: "2025-03-07", publishedMs: Date.UTC(2025, 2, 7), lang: "en", source: null,
+  id,
+  title,
+  body: "",
+  url: null,
+  topics,
+  publishedAt: "2025-03-07",
+  publishedMs: Date.UTC(2025, 2, 7),
+  lang: "en",
+  source: null,
 });
 
 describe("related queries on the demo slice", () => {
@@ -17,7 +25,10 @@ describe("related queries on the demo slice", () => {
     expect(results[0]!.entry.id).toBe(pentagonDenialId);
     expect(results.map((result) => result.entry.id)).not.toContain(hegsethId);
     expect(results).toHaveLength(10);
-    for (const result of results) expect(result.cosine).toBeGreaterThanOrEqual(-1), expect(result.cosine).toBeLessThanOrEqual(1);
+    for (const result of results) {
+      expect(result.cosine).toBeGreaterThanOrEqual(-1);
+      expect(result.cosine).toBeLessThanOrEqual(1);
+    }
   });
 
   it("returns k results with a topic filter when k match, and all matches when fewer do", () => {

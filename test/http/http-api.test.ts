@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { ServiceState } from "../../src/http/service-state.ts";
@@ -31,7 +31,13 @@ describe("HTTP API", () => {
   const expectProblem = (response: Response, body: Record<string, any>, status: number, code: string) => {
     expect(response.status).toBe(status);
     expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-    expect(body).toMatchObject({ status, code, type: expect.stringContaining(code.replaceAll("_", "-")), title: expect.any(String), detail: expect.any(String) });
+    expect(body).toMatchObject({
+      status,
+      code,
+      type: expect.stringContaining(code.replaceAll("_", "-")),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
   };
 
   describe("before the index is open", () => {
@@ -54,9 +60,9 @@ describe("HTTP API", () => {
       const { response, body } = await getJson("/readyz");
       expect(response.status).toBe(200);
       expect(body).toMatchObject({ status: "ready", model: "google/use-lite" });
-      expect(body["articles"]).toBeGreaterThan(200);
+      expect(body.articles).toBeGreaterThan(200);
       // The related-list cache says how much memory it holds, and the graph's recall self-check what it found.
-      expect(body["related_cache"]).toMatchObject({ bytes: expect.any(Number), max_bytes: expect.any(Number) });
+      expect(body.related_cache).toMatchObject({ bytes: expect.any(Number), max_bytes: expect.any(Number) });
       expect(body).toHaveProperty("graph_recall");
     });
 
@@ -64,11 +70,22 @@ describe("HTTP API", () => {
       const { response, body } = await getJson(`/v1/articles/${hegsethId}/related?k=5`);
       expect(response.status).toBe(200);
       expect(response.headers.get("access-control-allow-origin")).toBe("*");
-      expect(body["article"]).toMatchObject({ id: hegsethId });
-      expect(body["results"]).toHaveLength(5);
-      expect(body["results"][0]).toMatchObject({ id: pentagonDenialId, url: expect.stringContaining("thehill.com"), published_at: "2025-03-05" });
-      expect(Object.keys(body["results"][0]).sort()).toEqual(["author", "cosine", "id", "image_url", "published_at", "score", "section", "title", "topics", "url"]);
-      const scores = body["results"].map((result: { score: number }) => result.score);
+      expect(body.article).toMatchObject({ id: hegsethId });
+      expect(body.results).toHaveLength(5);
+      expect(body.results[0]).toMatchObject({ id: pentagonDenialId, url: expect.stringContaining("thehill.com"), published_at: "2025-03-05" });
+      expect(Object.keys(body.results[0]).sort()).toEqual([
+        "author",
+        "cosine",
+        "id",
+        "image_url",
+        "published_at",
+        "score",
+        "section",
+        "title",
+        "topics",
+        "url",
+      ]);
+      const scores = body.results.map((result: { score: number }) => result.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     });
 
@@ -76,14 +93,14 @@ describe("HTTP API", () => {
       const { body } = await getJson(
         `/v1/articles/${hegsethId}/related?k=10&topics=International%20relations,Armed%20conflicts%20and%20attacks&since=2025-03-03&until=2025-03-05&exclude=${pentagonDenialId}`,
       );
-      expect(body["results"]).toHaveLength(10);
-      for (const result of body["results"]) {
+      expect(body.results).toHaveLength(10);
+      for (const result of body.results) {
         expect(result.id).not.toBe(pentagonDenialId);
         expect(result.published_at >= "2025-03-03" && result.published_at <= "2025-03-05").toBe(true);
         expect(result.topics.some((topic: string) => ["international relations", "armed conflicts and attacks"].includes(topic))).toBe(true);
       }
       const excluded = await getJson(`/v1/articles/${hegsethId}/related?k=100&exclude_topics=armed%20conflicts%20and%20attacks`);
-      expect(excluded.body["results"].some((result: { topics: string[] }) => result.topics.includes("armed conflicts and attacks"))).toBe(false);
+      expect(excluded.body.results.some((result: { topics: string[] }) => result.topics.includes("armed conflicts and attacks"))).toBe(false);
     });
 
     it.each([
@@ -98,33 +115,33 @@ describe("HTTP API", () => {
     ])("answers 400 naming the parameter for %s", async (query, parameter) => {
       const { response, body } = await getJson(`/v1/articles/${hegsethId}/related?${query}`);
       expectProblem(response, body, 400, "invalid_parameter");
-      expect(body["parameter"]).toBe(parameter);
-      expect(body["detail"]).toContain(`"${parameter}"`);
+      expect(body.parameter).toBe(parameter);
+      expect(body.detail).toContain(`"${parameter}"`);
     });
 
     it("leaves out results below min_cosine, down to none when nothing is that close", async () => {
       const all = await getJson(`/v1/articles/${hegsethId}/related?k=10`);
-      const cosines: number[] = all.body["results"].map((result: { cosine: number }) => result.cosine);
+      const cosines: number[] = all.body.results.map((result: { cosine: number }) => result.cosine);
       const floor = 0.8;
       expect(Math.min(...cosines)).toBeLessThan(floor); // so the floor has something to cut
 
       const floored = await getJson(`/v1/articles/${hegsethId}/related?k=10&min_cosine=${floor}`);
       expect(floored.response.status).toBe(200);
-      expect(floored.body["results"].length).toBeGreaterThan(0);
-      expect(floored.body["results"][0]).toMatchObject({ id: pentagonDenialId });
-      for (const result of floored.body["results"]) expect(result.cosine).toBeGreaterThanOrEqual(floor);
+      expect(floored.body.results.length).toBeGreaterThan(0);
+      expect(floored.body.results[0]).toMatchObject({ id: pentagonDenialId });
+      for (const result of floored.body.results) expect(result.cosine).toBeGreaterThanOrEqual(floor);
 
       const none = await getJson(`/v1/articles/${hegsethId}/related?k=10&min_cosine=0.99`);
-      expect(none.body["results"]).toEqual([]);
+      expect(none.body.results).toEqual([]);
       const text = await postJson("/v1/related", { text: "The US paused offensive cyber operations against Russia.", k: 10, min_cosine: 0.99 });
       expect(text.response.status).toBe(200);
-      expect(text.body["results"]).toEqual([]);
+      expect(text.body.results).toEqual([]);
     });
 
     it("rejects unknown query parameters", async () => {
       const { response, body } = await getJson(`/v1/articles/${hegsethId}/related?topic=sports`);
       expectProblem(response, body, 400, "unknown_parameter");
-      expect(body["detail"]).toContain('"topic"');
+      expect(body.detail).toContain('"topic"');
     });
 
     it("answers 404 problems for an unknown article and an unknown route", async () => {
@@ -150,9 +167,9 @@ describe("HTTP API", () => {
         filters: { since: "2025-03-01" },
       });
       expect(response.status).toBe(200);
-      expect(body["results"]).toHaveLength(3);
-      expect(body["results"].map((result: { id: string }) => result.id)).toContain(hegsethId);
-      expect((await getJson("/readyz")).body["articles"]).toBe(opened.engine.size());
+      expect(body.results).toHaveLength(3);
+      expect(body.results.map((result: { id: string }) => result.id)).toContain(hegsethId);
+      expect((await getJson("/readyz")).body.articles).toBe(opened.engine.size());
     });
 
     it.each([
@@ -164,7 +181,7 @@ describe("HTTP API", () => {
     ])("answers 400 for an invalid body %#", async (body, parameter) => {
       const result = await postJson("/v1/related", body);
       expectProblem(result.response, result.body, 400, "invalid_body");
-      expect(result.body["parameter"]).toBe(parameter);
+      expect(result.body.parameter).toBe(parameter);
     });
 
     it("rejects unknown body fields, bad JSON and other media types", async () => {

@@ -20,7 +20,8 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
   /** The current ETag of each watched list. */
   const etags = async () => {
     const tags = new Map<string, string>();
-    for (const path of [listPath(hegsethId), filteredPath, listPath(oscarsId), listPath(starshipId)]) tags.set(path, (await get(path)).response.headers.get("etag")!);
+    for (const path of [listPath(hegsethId), filteredPath, listPath(oscarsId), listPath(starshipId)])
+      tags.set(path, (await get(path)).response.headers.get("etag")!);
     return tags;
   };
   /** Lists untouched by a change answer 304 to their old tag, from the cache. */
@@ -33,7 +34,7 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
     const fresh = await get(path, before.get(path));
     expect(fresh.status, path).toBe(200);
     expect(fresh.response.headers.get("etag")).not.toBe(before.get(path));
-    return fresh.body["results"].map((result: { id: string }) => result.id) as string[];
+    return fresh.body.results.map((result: { id: string }) => result.id) as string[];
   };
 
   it("tags a related list, serves it again from the cache, and answers 304 to its tag", async () => {
@@ -62,7 +63,11 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
 
   it("changes the affected list at once after an add; the others keep their tag", async () => {
     const before = await etags();
-    await write("PUT", "/v1/articles/cache-add", { title: "Hegseth orders US Cyber Command to halt operations against Russia", topics: ["International relations"], published_at: "2025-03-03" });
+    await write("PUT", "/v1/articles/cache-add", {
+      title: "Hegseth orders US Cyber Command to halt operations against Russia",
+      topics: ["International relations"],
+      published_at: "2025-03-03",
+    });
     expect(await expectChanged(before, listPath(hegsethId))).toContain("cache-add");
     expect(await expectChanged(before, filteredPath)).toContain("cache-add");
     await expectUnchanged(before, listPath(oscarsId));
@@ -79,18 +84,18 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
 
   it("changes the affected list at once after a metadata change; the others keep their tag", async () => {
     const before = await etags();
-    const [, second] = (await get(listPath(hegsethId))).body["results"];
+    const [, second] = (await get(listPath(hegsethId))).body.results;
     await write("PATCH", `/v1/articles/${second.id}`, { topics: ["cyber warfare"] });
     const after = await get(listPath(hegsethId));
     expect(after.response.headers.get("etag")).not.toBe(before.get(listPath(hegsethId)));
-    expect(after.body["results"][1]).toMatchObject({ id: second.id, topics: ["cyber warfare"] });
+    expect(after.body.results[1]).toMatchObject({ id: second.id, topics: ["cyber warfare"] });
     await expectUnchanged(before, listPath(oscarsId));
     await expectUnchanged(before, listPath(starshipId));
   });
 
   it("changes the affected list at once after a delete; the others keep their tag", async () => {
     const before = await etags();
-    const [top] = (await get(listPath(hegsethId))).body["results"];
+    const [top] = (await get(listPath(hegsethId))).body.results;
     expect((await write("DELETE", `/v1/articles/${top.id}`)).status).toBe(204);
     expect(await expectChanged(before, listPath(hegsethId))).not.toContain(top.id);
     await expectUnchanged(before, listPath(oscarsId));
@@ -104,6 +109,6 @@ describe("HTTP caching: ETag, 304 and lists that change at once", () => {
     await write("PATCH", `/v1/articles/${oscarsId}`, { source: "Academy press office" });
     const changed = await get(`/v1/articles/${oscarsId}`, etag);
     expect(changed.status).toBe(200);
-    expect(changed.body["source"]).toBe("Academy press office");
+    expect(changed.body.source).toBe("Academy press office");
   });
 });

@@ -1,5 +1,5 @@
-import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
@@ -7,7 +7,7 @@ import { createApp } from "../../src/http/app.ts";
 import { hegsethId } from "../support/demo-slice.ts";
 import { recordingLogger, requestJson } from "../support/http-client.ts";
 import { openDemoSliceCopy } from "../support/open-test-engine.ts";
-import { rawHead, sendRaw, type RawExchange } from "../support/raw-http.ts";
+import { type RawExchange, rawHead, sendRaw } from "../support/raw-http.ts";
 
 const writerKey = "writer-key-0123456789abcdef";
 const maxRequestBytes = 1_000_000;
@@ -31,7 +31,13 @@ describe("HTTP bodies and connections on a real socket", () => {
   const app = () =>
     createApp(
       { engine: opened.engine, phase: "ready" },
-      { maxRequestBytes, maxQueryTextChars: 2_000, logger, apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }], maxWriteRequestBytes },
+      {
+        maxRequestBytes,
+        maxQueryTextChars: 2_000,
+        logger,
+        apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }],
+        maxWriteRequestBytes,
+      },
     );
 
   beforeAll(async () => {
@@ -47,7 +53,11 @@ describe("HTTP bodies and connections on a real socket", () => {
 
   it("answers a 20 MB body over the write limit with a 413 the client reads after sending it all, and the connection still works", async () => {
     const body = Buffer.alloc(20_000_000, "a");
-    const head = rawHead("POST", "/v1/articles:batch", { authorization: `Bearer ${writerKey}`, "content-type": "application/json", "content-length": body.length });
+    const head = rawHead("POST", "/v1/articles:batch", {
+      authorization: `Bearer ${writerKey}`,
+      "content-type": "application/json",
+      "content-length": body.length,
+    });
     const exchange = await sendRaw(baseUrl, [head, body, healthCheck]);
     expect(exchange.clientError).toBeNull();
     expectNoBrokenKeepAlive(exchange, 413);
@@ -56,16 +66,24 @@ describe("HTTP bodies and connections on a real socket", () => {
 
   it("answers a 300 KB body of the wrong media type with a 415 and keeps its promise about the connection", async () => {
     const body = Buffer.alloc(300_000, "a");
-    const exchange = await sendRaw(baseUrl, [rawHead("POST", "/v1/related", { "content-type": "text/plain", "content-length": body.length }), body, healthCheck]);
+    const exchange = await sendRaw(baseUrl, [
+      rawHead("POST", "/v1/related", { "content-type": "text/plain", "content-length": body.length }),
+      body,
+      healthCheck,
+    ]);
     expect(exchange.clientError).toBeNull();
     expectNoBrokenKeepAlive(exchange, 415);
   });
 
   it("says Connection: close, or answers the next request, after a chunked body over the limit", async () => {
     const chunk = "a".repeat(60_000);
-    const chunked = `${chunk.length.toString(16)}\r\n${chunk}\r\n`.repeat(3) + "0\r\n\r\n";
+    const chunked = `${`${chunk.length.toString(16)}\r\n${chunk}\r\n`.repeat(3)}0\r\n\r\n`;
     const exchange = await sendRaw(baseUrl, [
-      rawHead("PUT", "/v1/articles/chunked-probe", { authorization: `Bearer ${writerKey}`, "content-type": "application/json", "transfer-encoding": "chunked" }),
+      rawHead("PUT", "/v1/articles/chunked-probe", {
+        authorization: `Bearer ${writerKey}`,
+        "content-type": "application/json",
+        "transfer-encoding": "chunked",
+      }),
       chunked,
       healthCheck,
     ]);
@@ -74,7 +92,11 @@ describe("HTTP bodies and connections on a real socket", () => {
 
   it("answers an unauthorized write without reading its body, and the connection still works", async () => {
     const body = Buffer.alloc(50_000, "a");
-    const exchange = await sendRaw(baseUrl, [rawHead("POST", "/v1/articles:batch", { "content-type": "application/json", "content-length": body.length }), body, healthCheck]);
+    const exchange = await sendRaw(baseUrl, [
+      rawHead("POST", "/v1/articles:batch", { "content-type": "application/json", "content-length": body.length }),
+      body,
+      healthCheck,
+    ]);
     expectNoBrokenKeepAlive(exchange, 401);
   });
 
@@ -98,11 +120,14 @@ describe("HTTP bodies and connections on a real socket", () => {
   });
 
   describe("query parameters", () => {
-    it.each(["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "__defineGetter__"])("rejects ?%s=x as an unknown parameter", async (name) => {
-      const result = await requestJson(app(), "GET", `/v1/articles/${hegsethId}/related?${name}=x`);
-      expect(result.status).toBe(400);
-      expect(result.body).toMatchObject({ code: "unknown_parameter", parameter: name });
-    });
+    it.each(["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "__defineGetter__"])(
+      "rejects ?%s=x as an unknown parameter",
+      async (name) => {
+        const result = await requestJson(app(), "GET", `/v1/articles/${hegsethId}/related?${name}=x`);
+        expect(result.status).toBe(400);
+        expect(result.body).toMatchObject({ code: "unknown_parameter", parameter: name });
+      },
+    );
 
     it("rejects __proto__ in a JSON body as an unknown field", async () => {
       const result = await requestJson(app(), "POST", "/v1/related", { body: '{"text": "Cyber operations", "__proto__": {"k": 3}}' });
@@ -119,7 +144,7 @@ describe("HTTP bodies and connections on a real socket", () => {
     it("accepts a decimal k", async () => {
       const result = await requestJson(app(), "GET", `/v1/articles/${hegsethId}/related?k=16`);
       expect(result.status).toBe(200);
-      expect(result.body["results"]).toHaveLength(16);
+      expect(result.body.results).toHaveLength(16);
     });
   });
 });

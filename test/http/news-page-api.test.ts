@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
 import { EventRecorder } from "../../src/events/event-recorder.ts";
 import { SqliteEventStore } from "../../src/events/sqlite-event-store.ts";
@@ -44,20 +44,20 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
     it("answers the stored article's list for its URL in any form a page reports it", async () => {
       const byId = await get(`/v1/articles/${hegsethId}/related?k=5`);
       expect(byId.status).toBe(200);
-      const messy = hegsethUrl.replace("https://www.nbcnews.com", "HTTPS://WWW.NBCNews.com:443") + "/?utm_source=twitter&fbclid=x#comments";
+      const messy = `${hegsethUrl.replace("https://www.nbcnews.com", "HTTPS://WWW.NBCNews.com:443")}/?utm_source=twitter&fbclid=x#comments`;
       const byUrl = await get(`/v1/related?url=${encodeURIComponent(messy)}&k=5`);
       expect(byUrl.status).toBe(200);
-      expect(byUrl.body["article"]["id"]).toBe(hegsethId);
-      expect(byUrl.body["results"].map((r: { id: string }) => r.id)).toEqual(byId.body["results"].map((r: { id: string }) => r.id));
-      expect(byUrl.body["results"][0]["id"]).toBe(pentagonDenialId);
-      expect(byUrl.body["recommendation_id"]).toBe(byId.body["recommendation_id"]);
+      expect(byUrl.body.article.id).toBe(hegsethId);
+      expect(byUrl.body.results.map((r: { id: string }) => r.id)).toEqual(byId.body.results.map((r: { id: string }) => r.id));
+      expect(byUrl.body.results[0].id).toBe(pentagonDenialId);
+      expect(byUrl.body.recommendation_id).toBe(byId.body.recommendation_id);
       expect(byUrl.response.headers.get("etag")).toBe(byId.response.headers.get("etag"));
     });
 
     it("takes the by-id list's parameters and rejects unknown ones", async () => {
       const filtered = await get(`/v1/related?url=${encodeURIComponent(hegsethUrl)}&k=2&exclude=${pentagonDenialId}`);
-      expect(filtered.body["results"]).toHaveLength(2);
-      expect(filtered.body["results"].map((r: { id: string }) => r.id)).not.toContain(pentagonDenialId);
+      expect(filtered.body.results).toHaveLength(2);
+      expect(filtered.body.results.map((r: { id: string }) => r.id)).not.toContain(pentagonDenialId);
       const unknown = await get(`/v1/related?url=${encodeURIComponent(hegsethUrl)}&colour=red`);
       expect(unknown.status).toBe(400);
       expect(unknown.body).toMatchObject({ code: "unknown_parameter", parameter: "colour" });
@@ -65,7 +65,9 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
 
     it("answers 304 to the list's ETag", async () => {
       const first = await get(`/v1/related?url=${encodeURIComponent(hegsethUrl)}&k=3`);
-      const again = await app.request(`/v1/related?url=${encodeURIComponent(hegsethUrl)}&k=3`, { headers: { "if-none-match": first.response.headers.get("etag")! } });
+      const again = await app.request(`/v1/related?url=${encodeURIComponent(hegsethUrl)}&k=3`, {
+        headers: { "if-none-match": first.response.headers.get("etag")! },
+      });
       expect(again.status).toBe(304);
     });
 
@@ -74,7 +76,7 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
       expect(missing.status).toBe(404);
       expect(missing.response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
       expect(missing.body).toMatchObject({ code: "url_not_found", url: "https://news.example/Not/Stored" });
-      expect(missing.body["detail"]).toContain("https://news.example/Not/Stored");
+      expect(missing.body.detail).toContain("https://news.example/Not/Stored");
     });
 
     it("answers 400 for a missing or relative URL", async () => {
@@ -93,7 +95,7 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
       expect((await slice.write("PUT", "/v1/articles/url-next", { title: "Next owner", url: "https://news.example/owned/" })).status).toBe(409);
       expect((await slice.write("DELETE", "/v1/articles/url-owner")).status).toBe(204);
       expect((await slice.write("PUT", "/v1/articles/url-next", { title: "Next owner", url: "https://news.example/owned/" })).status).toBe(201);
-      expect((await get(`/v1/related?url=${encodeURIComponent("https://news.example/owned")}&k=1`)).body["article"]["id"]).toBe("url-next");
+      expect((await get(`/v1/related?url=${encodeURIComponent("https://news.example/owned")}&k=1`)).body.article.id).toBe("url-next");
     });
 
     it("refuses a PATCH to another article's URL", async () => {
@@ -114,15 +116,15 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
           { id: "batch-url-4", title: "Fine", url: "https://news.example/fine" },
         ],
       });
-      expect(batch.body["results"].map((r: { status: string }) => r.status)).toEqual(["created", "rejected", "rejected", "created"]);
-      expect(batch.body["results"][1]["errors"][0]).toMatchObject({ field: "url", reason: expect.stringContaining('"batch-url-1"') });
+      expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(["created", "rejected", "rejected", "created"]);
+      expect(batch.body.results[1].errors[0]).toMatchObject({ field: "url", reason: expect.stringContaining('"batch-url-1"') });
       const swap = await slice.write("POST", "/v1/articles:batch", {
         articles: [
           { id: "batch-url-4", title: "Fine", url: "https://news.example/moved" },
           { id: "batch-url-1", title: "First with a URL", url: "https://news.example/fine" },
         ],
       });
-      expect(swap.body["results"].map((r: { status: string }) => r.status)).toEqual(["updated", "updated"]);
+      expect(swap.body.results.map((r: { status: string }) => r.status)).toEqual(["updated", "updated"]);
     });
   });
 
@@ -144,7 +146,7 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
       const stored = await get("/v1/articles/display-1");
       expect(stored.body).toMatchObject({ image_url: article.image_url, section: "Security", author: "A. Reporter" });
       const list = await get(`/v1/articles/${hegsethId}/related?k=10`);
-      const shown = list.body["results"].find((r: { id: string }) => r.id === "display-1");
+      const shown = list.body.results.find((r: { id: string }) => r.id === "display-1");
       expect(shown).toMatchObject({ image_url: article.image_url, section: "Security", author: "A. Reporter" });
       const patched = await requestJson(app, "PATCH", "/v1/articles/display-1", {
         body: { section: "Defence", author: null },
@@ -165,8 +167,8 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
       expect(fragment.headers.get("content-type")).toBe("text/html; charset=utf-8");
       const html = await fragment.text();
       expect(html).toBe(renderRelatedMarkup(json.body as never, { minResults: 3, heading: "Related" }));
-      for (const result of json.body["results"]) expect(html).toContain(`data-article="${result.id}"`);
-      expect(html).toContain(`data-recommendation-id="${json.body["recommendation_id"]}"`);
+      for (const result of json.body.results) expect(html).toContain(`data-article="${result.id}"`);
+      expect(html).toContain(`data-recommendation-id="${json.body.recommendation_id}"`);
       const etag = fragment.headers.get("etag")!;
       expect((await app.request(`/v1/articles/${hegsethId}/related.html?k=5`, { headers: { "if-none-match": etag } })).status).toBe(304);
       const byUrl = await app.request(`/v1/related.html?url=${encodeURIComponent(hegsethUrl)}&k=5`);
@@ -176,7 +178,15 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
     });
 
     it("escapes what an article says", async () => {
-      expect((await slice.write("PUT", "/v1/articles/xss-1", { title: 'Cyber <script>alert("x")</script> & Russia halt', text: "Hegseth cyber operations Russia halt Cyber Command.", section: "<b>Sec</b>" })).status).toBe(201);
+      expect(
+        (
+          await slice.write("PUT", "/v1/articles/xss-1", {
+            title: 'Cyber <script>alert("x")</script> & Russia halt',
+            text: "Hegseth cyber operations Russia halt Cyber Command.",
+            section: "<b>Sec</b>",
+          })
+        ).status,
+      ).toBe(201);
       const html = await (await app.request(`/v1/articles/${hegsethId}/related.html?k=20&min_cosine=-1`)).text();
       expect(html).toContain("Cyber &#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; Russia halt");
       expect(html).not.toContain("<script>");
@@ -198,17 +208,21 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
 
     it("counts events sent as sendBeacon sends them and reports CTR by placement and position", async () => {
       const list = await get(`/v1/articles/${hegsethId}/related?k=3`);
-      const ids = list.body["results"].map((r: { id: string }) => r.id) as string[];
-      const recommendation_id = list.body["recommendation_id"] as string;
+      const ids = list.body.results.map((r: { id: string }) => r.id) as string[];
+      const recommendation_id = list.body.recommendation_id as string;
       for (let view = 0; view < 4; view++) {
-        expect((await send({ recommendation_id, placement: "footer", events: ids.map((article, i) => ({ type: "impression", position: i + 1, article })) })).status).toBe(204);
+        expect(
+          (await send({ recommendation_id, placement: "footer", events: ids.map((article, i) => ({ type: "impression", position: i + 1, article })) })).status,
+        ).toBe(204);
       }
-      expect((await send({ recommendation_id, placement: "footer", events: [{ type: "click", position: 1, article: ids[0] }] }, "application/json")).status).toBe(204);
+      expect(
+        (await send({ recommendation_id, placement: "footer", events: [{ type: "click", position: 1, article: ids[0] }] }, "application/json")).status,
+      ).toBe(204);
       expect((await send({ recommendation_id, placement: "sidebar", events: [{ type: "impression", position: 2, article: ids[1] }] })).status).toBe(204);
       const stats = await get("/v1/stats", { authorization: `Bearer ${readerKey}` });
       expect(stats.status).toBe(200);
-      expect(stats.body["totals"]).toEqual({ impressions: 13, clicks: 1, ctr: 0.076923 });
-      const footer = stats.body["placements"].find((p: { placement: string }) => p.placement === "footer");
+      expect(stats.body.totals).toEqual({ impressions: 13, clicks: 1, ctr: 0.076923 });
+      const footer = stats.body.placements.find((p: { placement: string }) => p.placement === "footer");
       expect(footer).toMatchObject({ impressions: 12, clicks: 1, ctr: 0.083333 });
       expect(footer.positions).toEqual([
         { position: 1, impressions: 4, clicks: 1, ctr: 0.25 },
@@ -222,17 +236,45 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
     it("needs a read key for statistics once keys are configured", async () => {
       expect((await get("/v1/stats")).status).toBe(401);
       expect((await get("/v1/stats", { authorization: `Bearer ${writerKey}` })).status).toBe(200);
-      expect((await get("/v1/stats?from=2025-13-01", { authorization: `Bearer ${readerKey}` })).body).toMatchObject({ code: "invalid_parameter", parameter: "from" });
+      expect((await get("/v1/stats?from=2025-13-01", { authorization: `Bearer ${readerKey}` })).body).toMatchObject({
+        code: "invalid_parameter",
+        parameter: "from",
+      });
     });
 
     it.each([
       ["not JSON", "{nope", "invalid_body", "(body)"],
-      ["an unknown event type", { recommendation_id: "r1", placement: "footer", events: [{ type: "hover", position: 1, article: hegsethId }] }, "invalid_body", "events.0.type"],
-      ["a position of 0", { recommendation_id: "r1", placement: "footer", events: [{ type: "click", position: 0, article: hegsethId }] }, "invalid_body", "events.0.position"],
+      [
+        "an unknown event type",
+        { recommendation_id: "r1", placement: "footer", events: [{ type: "hover", position: 1, article: hegsethId }] },
+        "invalid_body",
+        "events.0.type",
+      ],
+      [
+        "a position of 0",
+        { recommendation_id: "r1", placement: "footer", events: [{ type: "click", position: 0, article: hegsethId }] },
+        "invalid_body",
+        "events.0.position",
+      ],
       ["no events", { recommendation_id: "r1", placement: "footer", events: [] }, "invalid_body", "events"],
-      ["a placement with spaces", { recommendation_id: "r1", placement: "foot er", events: [{ type: "click", position: 1, article: hegsethId }] }, "invalid_body", "placement"],
-      ["an unknown field", { recommendation_id: "r1", placement: "footer", events: [{ type: "click", position: 1, article: hegsethId }], ip: "1.2.3.4" }, "unknown_parameter", "ip"],
-      ["an article that is not indexed", { recommendation_id: "r1", placement: "footer", events: [{ type: "click", position: 1, article: "made-up" }] }, "invalid_body", "events.0.article"],
+      [
+        "a placement with spaces",
+        { recommendation_id: "r1", placement: "foot er", events: [{ type: "click", position: 1, article: hegsethId }] },
+        "invalid_body",
+        "placement",
+      ],
+      [
+        "an unknown field",
+        { recommendation_id: "r1", placement: "footer", events: [{ type: "click", position: 1, article: hegsethId }], ip: "1.2.3.4" },
+        "unknown_parameter",
+        "ip",
+      ],
+      [
+        "an article that is not indexed",
+        { recommendation_id: "r1", placement: "footer", events: [{ type: "click", position: 1, article: "made-up" }] },
+        "invalid_body",
+        "events.0.article",
+      ],
     ])("rejects %s with a problem naming the field, counting nothing", async (_name, body, code, parameter) => {
       const before = recorder.stats("2000-01-01", "2999-12-31").totals;
       const response = await send(body);
@@ -251,9 +293,16 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
     });
 
     it("limits the rate per client with 429 and Retry-After", async () => {
-      const limited = createApp({ engine: slice.opened.engine, phase: "ready" }, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger(), events: recorder, eventsPerMinutePerClient: 2 });
+      const limited = createApp(
+        { engine: slice.opened.engine, phase: "ready" },
+        { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger: silentLogger(), events: recorder, eventsPerMinutePerClient: 2 },
+      );
       const post = () =>
-        limited.request("/v1/events", { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ recommendation_id: "r1", placement: "footer", events: [{ type: "impression", position: 1, article: hegsethId }] }) });
+        limited.request("/v1/events", {
+          method: "POST",
+          headers: { "content-type": "text/plain" },
+          body: JSON.stringify({ recommendation_id: "r1", placement: "footer", events: [{ type: "impression", position: 1, article: hegsethId }] }),
+        });
       expect((await post()).status).toBe(204);
       expect((await post()).status).toBe(204);
       const third = await post();

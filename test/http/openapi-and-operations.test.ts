@@ -26,9 +26,7 @@ describe("the OpenAPI document, /docs, /metrics and request logs", () => {
 
   it("documents every route the app serves, and every documented route exists", async () => {
     const served = new Set(
-      slice.app.routes
-        .filter((route) => route.method !== "ALL")
-        .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/\/:(\w+)/g, "/{$1}")}`),
+      slice.app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method.toLowerCase()} ${route.path.replace(/\/:(\w+)/g, "/{$1}")}`),
     );
     const document = await openApi();
     const documented = new Set(Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`)));
@@ -39,12 +37,12 @@ describe("the OpenAPI document, /docs, /metrics and request logs", () => {
 
   it("takes the query parameters from the schemas that validate them", async () => {
     const document = await openApi();
-    const byUrl = document.paths["/v1/related"]!["get"];
+    const byUrl = document.paths["/v1/related"]!.get;
     const names = byUrl.parameters.map((parameter: { name: string }) => parameter.name);
     expect(names).toEqual(expect.arrayContaining(["url", "k", "topics", "min_cosine", "published_after", "explain"]));
     expect(byUrl.parameters.find((parameter: { name: string }) => parameter.name === "url").required).toBe(true);
     expect(byUrl.parameters.find((parameter: { name: string }) => parameter.name === "k").schema).toMatchObject({ type: "integer", minimum: 1, maximum: 100 });
-    const events = document.paths["/v1/events"]!["post"];
+    const events = document.paths["/v1/events"]!.post;
     expect(Object.keys(events.requestBody.content)).toEqual(["text/plain", "application/json"]);
     expect(events.requestBody.content["application/json"].schema.properties.events.items.properties.type.enum).toEqual(["impression", "click"]);
   });
@@ -78,7 +76,13 @@ describe("the OpenAPI document, /docs, /metrics and request logs", () => {
     expect(text).not.toContain("no-such-article");
     expect(text).toMatch(/kindred_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/v1\/articles\/:id\/related"\}/);
     expect(text).toMatch(new RegExp(`kindred_articles ${slice.opened.engine.size()}\\b`));
-    for (const name of ["kindred_graph_tombstones", "kindred_embedding_queue_articles 0", "kindred_related_cache_hits_total", "kindred_related_cache_misses_total", "kindred_events_total"]) {
+    for (const name of [
+      "kindred_graph_tombstones",
+      "kindred_embedding_queue_articles 0",
+      "kindred_related_cache_hits_total",
+      "kindred_related_cache_misses_total",
+      "kindred_events_total",
+    ]) {
       expect(text).toContain(name);
     }
     expect(Number(/kindred_related_cache_hits_total (\d+)/.exec(text)![1])).toBeGreaterThanOrEqual(1);
@@ -86,12 +90,21 @@ describe("the OpenAPI document, /docs, /metrics and request logs", () => {
 
   it("logs one structured line per request, with route and request id, never a key or an id from the path", async () => {
     const { logger, lines } = recordingLogger();
-    const app = createApp({ engine: slice.opened.engine, phase: "ready" }, { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger, apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] });
+    const app = createApp(
+      { engine: slice.opened.engine, phase: "ready" },
+      { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger, apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] },
+    );
     await app.request(`/v1/articles/${hegsethId}/related?k=2`, { headers: { "x-request-id": "req-abc-123" } });
     await app.request("/v1/articles/log-probe", { method: "DELETE", headers: { authorization: `Bearer ${writerKey}` } });
-    const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line["msg"] === "request");
+    const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "request");
     expect(requests).toHaveLength(2);
-    expect(requests[0]).toMatchObject({ method: "GET", route: "/v1/articles/:id/related", status: 200, request_id: "req-abc-123", duration_ms: expect.any(Number) });
+    expect(requests[0]).toMatchObject({
+      method: "GET",
+      route: "/v1/articles/:id/related",
+      status: 200,
+      request_id: "req-abc-123",
+      duration_ms: expect.any(Number),
+    });
     expect(requests[1]).toMatchObject({ method: "DELETE", route: "/v1/articles/:id", status: 404, request_id: expect.any(String) });
     expect(lines.join("\n")).not.toContain(writerKey);
   });

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { digestApiKey, type ApiKey } from "../../src/config/api-keys.ts";
+import { type ApiKey, digestApiKey } from "../../src/config/api-keys.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { ServiceState } from "../../src/http/service-state.ts";
@@ -39,7 +39,8 @@ describe("write API", () => {
 
   const write = (method: string, path: string, body?: unknown, key: string | null = writerKey, headers: Record<string, string> = {}) =>
     requestJson(app, method, path, { ...(body === undefined ? {} : { body }), headers: { ...(key === null ? {} : bearer(key)), ...headers } });
-  const relatedIds = async (id: string, query = "k=10") => (await requestJson(app, "GET", `/v1/articles/${id}/related?${query}`)).body["results"].map((result: { id: string }) => result.id);
+  const relatedIds = async (id: string, query = "k=10") =>
+    (await requestJson(app, "GET", `/v1/articles/${id}/related?${query}`)).body.results.map((result: { id: string }) => result.id);
   const expectProblem = (result: { status: number; body: Record<string, any>; response: Response }, status: number, code: string) => {
     expect(result.status).toBe(status);
     expect(result.response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
@@ -62,7 +63,7 @@ describe("write API", () => {
       expectProblem(await write(method, path, body, null, { "x-api-key": "not-a-key-of-ours-0000" }), 401, "unauthorized");
       const readOnly = await write(method, path, body, readerKey);
       expectProblem(readOnly, 403, "forbidden");
-      expect(readOnly.body["detail"]).toContain('"widgets"');
+      expect(readOnly.body.detail).toContain('"widgets"');
       expect(opened.engine.getArticle("auth-probe")).toBeNull();
       expect(opened.engine.getArticle(pentagonDenialId)!.topics).not.toContain("probe");
     });
@@ -85,7 +86,7 @@ describe("write API", () => {
       expectProblem(result, 401, "unauthorized");
       expect(opened.engine.getArticle(pentagonDenialId)).not.toBeNull();
       const missing = await requestJson(keyless, "DELETE", `/v1/articles/${pentagonDenialId}`);
-      expect(missing.body["detail"]).toContain("KINDRED_API_KEYS");
+      expect(missing.body.detail).toContain("KINDRED_API_KEYS");
     });
 
     it("keeps reads public by default, and asks for a read key when configured", async () => {
@@ -106,7 +107,12 @@ describe("write API", () => {
   });
 
   describe("PUT, PATCH and DELETE one article", () => {
-    const story = { title: "Hegseth orders Cyber Command to stop planning operations against Russia", text: "The order was given before talks in Saudi Arabia.", topics: ["Cyber"], published_at: "2025-03-03" };
+    const story = {
+      title: "Hegseth orders Cyber Command to stop planning operations against Russia",
+      text: "The order was given before talks in Saudi Arabia.",
+      topics: ["Cyber"],
+      published_at: "2025-03-03",
+    };
 
     it("creates with 201 and a Location, re-embeds nothing for an identical PUT, and shows the article in related lists at once", async () => {
       const created = await write("PUT", "/v1/articles/put-1", story);
@@ -129,12 +135,19 @@ describe("write API", () => {
 
     it("changes metadata with PATCH without the model, and filters see it at once", async () => {
       const embedded = embedder.embeddedTexts;
-      const patched = await write("PATCH", `/v1/articles/${pentagonDenialId}`, { topics: ["Pentagon denials"], url: null }, writerKey, { "content-type": "application/merge-patch+json" });
+      const patched = await write("PATCH", `/v1/articles/${pentagonDenialId}`, { topics: ["Pentagon denials"], url: null }, writerKey, {
+        "content-type": "application/merge-patch+json",
+      });
       expect(patched.body).toEqual({ id: pentagonDenialId, status: "updated" });
       expect(embedder.embeddedTexts).toBe(embedded);
       expect(await relatedIds(hegsethId, "k=5&topics=pentagon%20denials")).toEqual([pentagonDenialId]);
       const stored = await requestJson(app, "GET", `/v1/articles/${pentagonDenialId}`);
-      expect(stored.body).toMatchObject({ topics: ["pentagon denials"], url: null, published_at: "2025-03-05", text: expect.stringContaining("Department of Defense") });
+      expect(stored.body).toMatchObject({
+        topics: ["pentagon denials"],
+        url: null,
+        published_at: "2025-03-05",
+        text: expect.stringContaining("Department of Defense"),
+      });
     });
 
     it.each([
@@ -145,7 +158,7 @@ describe("write API", () => {
     ])("refuses a PATCH with %s", async (_what, body, status, code, parameter) => {
       const result = await write("PATCH", `/v1/articles/${pentagonDenialId}`, body);
       expectProblem(result, status, code);
-      expect(result.body["parameter"]).toBe(parameter);
+      expect(result.body.parameter).toBe(parameter);
     });
 
     it.each([
@@ -195,7 +208,7 @@ describe("write API", () => {
         ],
       });
       expect(result.status).toBe(200);
-      expect(result.body["results"]).toEqual([
+      expect(result.body.results).toEqual([
         { index: 0, id: "batch-new-1", status: "created" },
         { index: 1, id: hegsethId, status: "unchanged" },
         { index: 2, id: "batch-bad-date", status: "rejected", errors: [{ field: "published_at", reason: expect.stringContaining("ISO 8601") }] },
@@ -226,7 +239,9 @@ describe("write API", () => {
     it("lets reads during a batch see each article before or after, never half", async () => {
       const ids = opened.engine.listIds().slice(10, 40);
       const before = new Map(ids.map((id) => [id, opened.engine.getArticle(id)!.title]));
-      const batch = write("POST", "/v1/articles:batch", { articles: ids.map((id, index) => ({ id, title: `Rewritten headline number ${index}`, topics: ["rewritten"] })) });
+      const batch = write("POST", "/v1/articles:batch", {
+        articles: ids.map((id, index) => ({ id, title: `Rewritten headline number ${index}`, topics: ["rewritten"] })),
+      });
       const seen: string[] = [];
       let done = false;
       void batch.finally(() => (done = true));
@@ -237,10 +252,10 @@ describe("write API", () => {
           const article = (await requestJson(app, "GET", `/v1/articles/${id}`)).body;
           const catalog = opened.engine.getEntry(id)!;
           // The database row and the in-memory catalog agree, and the row is whole.
-          expect([before.get(id), `Rewritten headline number ${ids.indexOf(id)}`]).toContain(article["title"]);
-          expect(article["topics"].includes("rewritten")).toBe(article["title"].startsWith("Rewritten"));
-          expect(catalog.title).toBe(article["title"]);
-          seen.push(article["title"]);
+          expect([before.get(id), `Rewritten headline number ${ids.indexOf(id)}`]).toContain(article.title);
+          expect(article.topics.includes("rewritten")).toBe(article.title.startsWith("Rewritten"));
+          expect(catalog.title).toBe(article.title);
+          seen.push(article.title);
         }
       }
       expect((await batch).body).toMatchObject({ updated: 30 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { constants, gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
-import { indexFiles, type IndexReport } from "../../src/indexer/index-files.ts";
+import { type IndexReport, indexFiles } from "../../src/indexer/index-files.ts";
 import { openTestEngine } from "../support/open-test-engine.ts";
 import { kindred } from "../support/run-kindred.ts";
 import { useTempDir } from "../support/temp-dir.ts";
@@ -23,7 +23,7 @@ const article = (prefix: string, n: number, extra: Record<string, unknown> = {})
   text: `Item ${n} of the ${prefix} feed: a short article about ${topicsPool[(n * 3) % topicsPool.length]} with a few words.`,
   ...extra,
 });
-const jsonLines = (items: readonly unknown[]) => items.map((item) => JSON.stringify(item)).join("\n") + "\n";
+const jsonLines = (items: readonly unknown[]) => `${items.map((item) => JSON.stringify(item)).join("\n")}\n`;
 const csvOf = (header: string, rows: readonly string[], eol = "\n") => [header, ...rows].join(eol) + eol;
 
 /** Complete lines in what gunzip recovers from a cut file, counted independently of kindred's reader. */
@@ -52,7 +52,13 @@ function buildCorpus(): DamagedFile[] {
   add({
     name: "repeats.jsonl",
     what: "ids repeated later in the file (one with changed text, one identical)",
-    content: jsonLines([article("rj", 1), article("rj", 2), { ...article("rj", 1), text: "Changed text for the same id." }, article("rj", 3), article("rj", 2)]),
+    content: jsonLines([
+      article("rj", 1),
+      article("rj", 2),
+      { ...article("rj", 1), text: "Changed text for the same id." },
+      article("rj", 3),
+      article("rj", 2),
+    ]),
     reports: [
       'repeats.jsonl:3 (record 3) id "rj-1": id: repeats repeats.jsonl:1 (record 1); the first record with an id is indexed and later ones are not',
       'repeats.jsonl:5 (record 5) id "rj-2": id: repeats repeats.jsonl:2 (record 2); the first record with an id is indexed and later ones are not',
@@ -62,7 +68,7 @@ function buildCorpus(): DamagedFile[] {
   add({
     name: "repeats.json",
     what: "a JSON array, one record per line, with an id repeated",
-    content: "[\n" + [article("ra", 1), article("ra", 2), article("ra", 1)].map((item) => "  " + JSON.stringify(item)).join(",\n") + "\n]\n",
+    content: `[\n${[article("ra", 1), article("ra", 2), article("ra", 1)].map((item) => `  ${JSON.stringify(item)}`).join(",\n")}\n]\n`,
     reports: ['repeats.json:4 (record 3) id "ra-1": id: repeats repeats.json:2 (record 1); the first record with an id is indexed and later ones are not'],
     kept: ["ra-1", "ra-2"],
   });
@@ -76,7 +82,14 @@ function buildCorpus(): DamagedFile[] {
   add({
     name: "bad-utf8.jsonl",
     what: "bytes 0xFE and 0xFF in two ids that would both decode to x-\uFFFD",
-    content: Buffer.concat([Buffer.from('{"id":"x-'), Buffer.from([0xfe]), Buffer.from('","title":"first"}\n{"id":"x-'), Buffer.from([0xff]), Buffer.from('","title":"second"}\n'), Buffer.from(jsonLines([article("u", 1)]))]),
+    content: Buffer.concat([
+      Buffer.from('{"id":"x-'),
+      Buffer.from([0xfe]),
+      Buffer.from('","title":"first"}\n{"id":"x-'),
+      Buffer.from([0xff]),
+      Buffer.from('","title":"second"}\n'),
+      Buffer.from(jsonLines([article("u", 1)])),
+    ]),
     reports: [
       "bad-utf8.jsonl:1 (record 1): (record): not valid UTF-8: byte 0xfe at column 10; save the file as UTF-8 (the record was not indexed rather than altered)",
       "bad-utf8.jsonl:2 (record 2): (record): not valid UTF-8: byte 0xff at column 10; save the file as UTF-8 (the record was not indexed rather than altered)",
@@ -87,8 +100,14 @@ function buildCorpus(): DamagedFile[] {
   add({
     name: "bad-utf8.json",
     what: "a JSON array whose second record holds a truncated UTF-8 sequence (0xC3 then a quote)",
-    content: Buffer.concat([Buffer.from(`[\n${JSON.stringify(article("uj", 1))},\n{"id": "uj-2", "title": "caf`), Buffer.from([0xc3]), Buffer.from(`"},\n${JSON.stringify(article("uj", 3))}\n]`)]),
-    reports: ["bad-utf8.json:3 (record 2): (record): not valid UTF-8: byte 0xc3 at column 29; save the file as UTF-8 (the record was not indexed rather than altered)"],
+    content: Buffer.concat([
+      Buffer.from(`[\n${JSON.stringify(article("uj", 1))},\n{"id": "uj-2", "title": "caf`),
+      Buffer.from([0xc3]),
+      Buffer.from(`"},\n${JSON.stringify(article("uj", 3))}\n]`),
+    ]),
+    reports: [
+      "bad-utf8.json:3 (record 2): (record): not valid UTF-8: byte 0xc3 at column 29; save the file as UTF-8 (the record was not indexed rather than altered)",
+    ],
     kept: ["uj-1", "uj-3"],
     notKept: ["uj-2"],
   });
@@ -96,7 +115,9 @@ function buildCorpus(): DamagedFile[] {
     name: "bad-utf8.csv",
     what: "a CSV row with a Latin-1 byte (0xE9) in its title",
     content: Buffer.concat([Buffer.from("id,title\nuc-1,Plain title\nuc-2,Caf"), Buffer.from([0xe9]), Buffer.from(" au lait\nuc-3,Another title\n")]),
-    reports: ["bad-utf8.csv:3 (record 2): (record): not valid UTF-8: byte 0xe9 at byte 4 of cell 2; save the file as UTF-8 (the record was not indexed rather than altered)"],
+    reports: [
+      "bad-utf8.csv:3 (record 2): (record): not valid UTF-8: byte 0xe9 at byte 4 of cell 2; save the file as UTF-8 (the record was not indexed rather than altered)",
+    ],
     kept: ["uc-1", "uc-3"],
     notKept: ["uc-2"],
   });
@@ -109,7 +130,9 @@ function buildCorpus(): DamagedFile[] {
     name: "cut.jsonl.gz",
     what: `a gzipped JSON Lines file cut at 60% (${gzCut.length} of ${gzWhole.length} bytes)`,
     content: gzCut,
-    reports: [`cut.jsonl.gz:${gzComplete + 1}: the file is damaged at byte ${gzCut.length} (unexpected end of file): the records before line ${gzComplete + 1} were read, the rest of the file could not be`],
+    reports: [
+      `cut.jsonl.gz:${gzComplete + 1}: the file is damaged at byte ${gzCut.length} (unexpected end of file): the records before line ${gzComplete + 1} were read, the rest of the file could not be`,
+    ],
     kept: Array.from({ length: gzComplete }, (_, n) => `gz-${n + 1}`),
     notKept: [`gz-${gzComplete + 1}`, "gz-400"],
   });
@@ -129,26 +152,34 @@ function buildCorpus(): DamagedFile[] {
     name: "cut.csv.gz",
     what: `a gzipped CSV cut in half (${csvCut.length} of ${csvWhole.length} bytes)`,
     content: csvCut,
-    reports: [`cut.csv.gz:${csvComplete + 2}: the file is damaged at byte ${csvCut.length} (unexpected end of file): the records before line ${csvComplete + 2} were read, the rest of the file could not be`],
+    reports: [
+      `cut.csv.gz:${csvComplete + 2}: the file is damaged at byte ${csvCut.length} (unexpected end of file): the records before line ${csvComplete + 2} were read, the rest of the file could not be`,
+    ],
     kept: Array.from({ length: csvComplete }, (_, n) => `cz-${n + 1}`),
     notKept: [`cz-${csvComplete + 1}`],
   });
   const arrayItems = Array.from({ length: 200 }, (_, n) => JSON.stringify(article("jz", n + 1)));
-  const arrayWhole = gzipSync("[\n" + arrayItems.join(",\n") + "\n]\n");
+  const arrayWhole = gzipSync(`[\n${arrayItems.join(",\n")}\n]\n`);
   const arrayCut = arrayWhole.subarray(0, Math.floor(arrayWhole.length / 2));
   const arrayComplete = completeLinesBeforeCut(arrayCut) - 1;
   add({
     name: "cut.json.gz",
     what: `a gzipped JSON array cut in half (${arrayCut.length} of ${arrayWhole.length} bytes)`,
     content: arrayCut,
-    reports: [`cut.json.gz:${arrayComplete + 2}: the file is damaged at byte ${arrayCut.length} (unexpected end of file): the records before line ${arrayComplete + 2} were read, the rest of the file could not be`],
+    reports: [
+      `cut.json.gz:${arrayComplete + 2}: the file is damaged at byte ${arrayCut.length} (unexpected end of file): the records before line ${arrayComplete + 2} were read, the rest of the file could not be`,
+    ],
     kept: Array.from({ length: arrayComplete }, (_, n) => `jz-${n + 1}`),
     notKept: [`jz-${arrayComplete + 1}`],
   });
   add({
     name: "crlf-quoted.csv",
     what: "CRLF line ends, a quoted cell holding a CRLF, then a row with a bad date",
-    content: csvOf("id,title,text,published_at", ['cr-1,One,"first line\r\nsecond line",2025-01-02', "cr-2,Two,plain,2025-13-01", "cr-3,Three,plain,2025-01-03"], "\r\n"),
+    content: csvOf(
+      "id,title,text,published_at",
+      ['cr-1,One,"first line\r\nsecond line",2025-01-02', "cr-2,Two,plain,2025-13-01", "cr-3,Three,plain,2025-01-03"],
+      "\r\n",
+    ),
     reports: ['crlf-quoted.csv:4 (record 2) id "cr-2": published_at: must be an ISO 8601 date (2025-03-02) or date-time (2025-03-02T10:15:00Z)'],
     kept: ["cr-1", "cr-3"],
   });
@@ -197,23 +228,30 @@ describe("a corpus of damaged import files", () => {
     await opened.close();
   });
 
-  it.each(buildCorpus().map((file) => [file.name, file.what] as const))("%s (%s): the exact report, and every complete record before or after the damage kept", (name) => {
-    const file = corpus.find((candidate) => candidate.name === name)!;
-    const outcome = outcomes.get(name)!;
-    expect(outcome.thrown).toBeNull();
-    expect(outcome.rejected).toEqual(file.reports);
-    expect(outcome.report!.failed).toBe(file.reports.length);
-    expect(outcome.report!.indexed).toBe(file.kept.length);
-    for (const id of file.kept) expect(opened.engine.getArticle(id), id).not.toBeNull();
-    for (const id of file.notKept ?? []) expect(opened.engine.getArticle(id), id).toBeNull();
-  });
+  it.each(buildCorpus().map((file) => [file.name, file.what] as const))(
+    "%s (%s): the exact report, and every complete record before or after the damage kept",
+    (name) => {
+      const file = corpus.find((candidate) => candidate.name === name)!;
+      const outcome = outcomes.get(name)!;
+      expect(outcome.thrown).toBeNull();
+      expect(outcome.rejected).toEqual(file.reports);
+      expect(outcome.report!.failed).toBe(file.reports.length);
+      expect(outcome.report!.indexed).toBe(file.kept.length);
+      for (const id of file.kept) expect(opened.engine.getArticle(id), id).not.toBeNull();
+      for (const id of file.notKept ?? []) expect(opened.engine.getArticle(id), id).toBeNull();
+    },
+  );
 
   it("runs every file a second time without a new failure: what was kept comes back unchanged", async () => {
     for (const file of corpus) {
       const rejected: string[] = [];
       const report = await indexFiles(opened.engine, [join(dir, file.name)], { onRejected: (message) => rejected.push(message.replaceAll(`${dir}/`, "")) });
       expect(rejected, file.name).toEqual(file.reports);
-      expect({ indexed: report.indexed, updated: report.updated, unchanged: report.unchanged }, file.name).toEqual({ indexed: 0, updated: 0, unchanged: file.kept.length });
+      expect({ indexed: report.indexed, updated: report.updated, unchanged: report.unchanged }, file.name).toEqual({
+        indexed: 0,
+        updated: 0,
+        unchanged: file.kept.length,
+      });
     }
   });
 

@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { describeRejectedRecord, readArticles, type ReadArticle } from "../../src/ingest/read-articles.ts";
 import { countRecords } from "../../src/ingest/count-records.ts";
+import { describeRejectedRecord, type ReadArticle, readArticles } from "../../src/ingest/read-articles.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const dir = useTempDir();
@@ -73,7 +73,7 @@ describe("CSV reader", () => {
   it("handles quoting, embedded newlines, malformed rows and bad fields without losing good rows", async () => {
     const path = write(
       "feed.csv",
-      'ID,Title,Text,Topics,Published_At\n' +
+      "ID,Title,Text,Topics,Published_At\n" +
         '1,"Hello, world","Body ""quoted""",Politics|Economy,2025-01-02\n' +
         '2,Two,"multi\nline",x,2025-13-01\n' +
         "3,Three,too,many,cells,here\n" +

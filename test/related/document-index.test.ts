@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { rankByTfidf } from "../../src/core/eval/tfidf-baseline.ts";
 import type { LexicalProfile } from "../../src/core/related/lexical-profile.ts";
-import { DocumentIndex } from "../../src/engine/document-index.ts";
 import { mulberry32 } from "../../src/core/seeded-random.ts";
+import { DocumentIndex } from "../../src/engine/document-index.ts";
 
 /** A profile from plain words (each word its own stem), as the store would give it. */
 function profileOf(title: string, body: string): LexicalProfile {
@@ -35,7 +35,10 @@ describe("the whole-document lexical index", () => {
   it("ranks by exact TF-IDF cosine, as the plain baseline does", () => {
     const index = new DocumentIndex();
     texts.forEach((text, label) => index.upsert(label, profileOf("", text)));
-    const baseline = rankByTfidf(texts.map((text, label) => ({ id: String(label), title: "", text })), 3);
+    const baseline = rankByTfidf(
+      texts.map((text, label) => ({ id: String(label), title: "", text })),
+      3,
+    );
     for (let label = 0; label < texts.length; label++) {
       const found = index.search(index.termsOf(label)!, 3, (other) => other !== label);
       expect(found.map((hit) => String(hit.label))).toEqual(baseline.get(String(label)));
@@ -48,10 +51,15 @@ describe("the whole-document lexical index", () => {
   it("keeps the exact best when far more articles share a term than it shortlists", () => {
     const random = mulberry32(5);
     const vocabulary = Array.from({ length: 60 }, (_, i) => `w${i}`);
-    const documents = Array.from({ length: 300 }, () => Array.from({ length: 12 }, () => vocabulary[Math.floor(random() * random() * vocabulary.length)]!).join(" "));
+    const documents = Array.from({ length: 300 }, () =>
+      Array.from({ length: 12 }, () => vocabulary[Math.floor(random() * random() * vocabulary.length)]!).join(" "),
+    );
     const index = new DocumentIndex();
     documents.forEach((text, label) => index.upsert(label, profileOf("", text)));
-    const baseline = rankByTfidf(documents.map((text, label) => ({ id: String(label), title: "", text })), 5);
+    const baseline = rankByTfidf(
+      documents.map((text, label) => ({ id: String(label), title: "", text })),
+      5,
+    );
     for (const label of [0, 17, 150, 299]) {
       const found = index.search(index.termsOf(label)!, 5, (other) => other !== label).map((hit) => String(hit.label));
       expect(found).toEqual(baseline.get(String(label)));

@@ -22,7 +22,9 @@ describe("kindred eval", () => {
   const write = (name: string, withTopics: boolean) => {
     const file = join(dir, name);
     // The topics are deliberately the labels, as in ../shared/eval: they must not change a thing.
-    const lines = items.map(([id, title, label, story]) => JSON.stringify({ id, title, text: title, label, story, ...(withTopics ? { topics: [label] } : {}) }));
+    const lines = items.map(([id, title, label, story]) =>
+      JSON.stringify({ id, title, text: title, label, story, ...(withTopics ? { topics: [label] } : {}) }),
+    );
     writeFileSync(file, `${lines.join("\n")}\n`);
     return file;
   };
@@ -31,7 +33,15 @@ describe("kindred eval", () => {
     const run = async (file: string) => {
       const result = await kindred(["eval", file, "--compare", "lexical,dense,hybrid", "--k", "3", "--json", "--workers", "1"]);
       expect(result.code, result.stderr).toBe(0);
-      return JSON.parse(result.stdout) as { configs: { mode: string; precisionLabel: { mean: number; low: number; high: number }; precisionStory: { mean: number }; foldedCopies: number; versus: Record<string, unknown> }[] }[];
+      return JSON.parse(result.stdout) as {
+        configs: {
+          mode: string;
+          precisionLabel: { mean: number; low: number; high: number };
+          precisionStory: { mean: number };
+          foldedCopies: number;
+          versus: Record<string, unknown>;
+        }[];
+      }[];
     };
     const [withTopics] = await run(write("labelled.jsonl", true));
     const [withoutTopics] = await run(write("bare.jsonl", false));
@@ -52,11 +62,13 @@ describe("kindred eval", () => {
     const file = write("baseline.jsonl", false);
     const result = await kindred(["eval", file, "--compare", "tfidf,lexical", "--fold", "false", "--k", "3", "--json", "--workers", "1"]);
     expect(result.code, result.stderr).toBe(0);
-    const [report] = JSON.parse(result.stdout) as { configs: { mode: string; precisionLabel: { mean: number }; foldedCopies: number; versus: Record<string, { rPrecisionStory: { mean: number } | null }> }[] }[];
+    const [report] = JSON.parse(result.stdout) as {
+      configs: { mode: string; precisionLabel: { mean: number }; foldedCopies: number; versus: Record<string, { rPrecisionStory: { mean: number } | null }> }[];
+    }[];
     expect(report!.configs.map((config) => config.mode)).toEqual(["tfidf", "lexical"]);
     expect(report!.configs[0]!.precisionLabel.mean).toBeGreaterThan(0.5);
     expect(report!.configs[0]!.versus).toEqual({});
-    expect(report!.configs[1]!.versus["tfidf"]!.rPrecisionStory).not.toBeNull();
+    expect(report!.configs[1]!.versus.tfidf!.rPrecisionStory).not.toBeNull();
     expect(report!.configs.map((config) => config.foldedCopies)).toEqual([0, 0]);
     const refused = await kindred(["eval", file, "--fold", "maybe"]);
     expect(refused.code).not.toBe(0);

@@ -4,19 +4,28 @@ import { noFilters } from "../../src/core/related/related-filters.ts";
 import { KindredEngine, type RelatedRequest } from "../../src/engine/kindred-engine.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
-import { requestJson } from "../support/http-client.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
+import { requestJson } from "../support/http-client.ts";
 import { useDemoSliceApp, useDemoSliceEngine } from "../support/open-test-engine.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
 
 const dated = (id: string, title: string, body: string, publishedAt: string, topics: string[] = []): Article => ({
-  id, title, body, url: null, topics, publishedAt, publishedMs: Date.parse(`${publishedAt}T00:00:00Z`), lang: "en", source: null,
+  id,
+  title,
+  body,
+  url: null,
+  topics,
+  publishedAt,
+  publishedMs: Date.parse(`${publishedAt}T00:00:00Z`),
+  lang: "en",
+  source: null,
 });
 const ids = (answer: { results: { entry: { id: string } }[] }) => answer.results.map((result) => result.entry.id);
 
 describe("hybrid related lists on the demo slice", () => {
   const slice = useDemoSliceEngine();
-  const related = (id: string, request: Partial<RelatedRequest> = {}) => slice.opened.engine.findRelatedToArticle(id, { k: 10, filters: noFilters, ...request }, { cache: false });
+  const related = (id: string, request: Partial<RelatedRequest> = {}) =>
+    slice.opened.engine.findRelatedToArticle(id, { k: 10, filters: noFilters, ...request }, { cache: false });
 
   it("ranks by the fused score by default, with the Pentagon's denial first, and reports the cosine too", () => {
     const answer = related(hegsethId);
@@ -61,7 +70,9 @@ describe("hybrid related lists on the demo slice", () => {
 
   it("folds a reworded copy into one result showing the newest copy, and shows both when folding is off", async () => {
     const denial = slice.opened.engine.getArticle(pentagonDenialId)!;
-    await slice.opened.engine.writeArticles([dated("denial-rerun", "Pentagon: no order to stand down on Russia cyber", denial.body, "2025-03-06", denial.topics)]);
+    await slice.opened.engine.writeArticles([
+      dated("denial-rerun", "Pentagon: no order to stand down on Russia cyber", denial.body, "2025-03-06", denial.topics),
+    ]);
     const folded = related(hegsethId, { ranking: { explain: true } });
     expect(ids(folded)).toContain("denial-rerun");
     expect(ids(folded)).not.toContain(pentagonDenialId);
@@ -81,9 +92,17 @@ describe("hybrid related lists on the demo slice", () => {
       dated("q-b", "Quorblat prices jump after the strike", "Traders said quorblat was scarce.", "2025-03-05"),
       dated("q-c", "Quorblat exports halted", "No quorblat left the port.", "2025-03-05"),
     ]);
-    const holders = () => store.searchLexical(["quorblat"], 10).map((hit) => hit.label).sort();
+    const holders = () =>
+      store
+        .searchLexical(["quorblat"], 10)
+        .map((hit) => hit.label)
+        .sort();
     expect(holders()).toEqual([labelOf("q-a"), labelOf("q-b"), labelOf("q-c")].sort());
-    expect(ids(related("q-a", { ranking: { mode: "lexical" } })).slice(0, 2).sort()).toEqual(["q-b", "q-c"]);
+    expect(
+      ids(related("q-a", { ranking: { mode: "lexical" } }))
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(["q-b", "q-c"]);
     await slice.opened.engine.writeArticles([dated("q-b", "A lemon drizzle cake for the weekend", "Bake for forty minutes.", "2025-03-05")]);
     await slice.opened.engine.deleteArticle("q-c");
     expect(holders()).toEqual([labelOf("q-a")]);
@@ -93,7 +112,10 @@ describe("hybrid related lists on the demo slice", () => {
 
   it("ranks a query in a language the model cannot read by words alone, unless dense is asked for", async () => {
     const german = (id: string, title: string): Article => ({ ...dated(id, title, title, "2025-03-05"), lang: "de" });
-    await slice.opened.engine.writeArticles([german("de-1", "Die Regierung in Wien beschließt das Budget"), german("de-2", "Wien: Budget der Regierung beschlossen")]);
+    await slice.opened.engine.writeArticles([
+      german("de-1", "Die Regierung in Wien beschließt das Budget"),
+      german("de-2", "Wien: Budget der Regierung beschlossen"),
+    ]);
     const hybrid = related("de-1");
     expect(hybrid.plan).toBe("lexical");
     expect(ids(hybrid)[0]).toBe("de-2");
@@ -106,7 +128,11 @@ describe("hybrid related lists on the demo slice", () => {
     const first = slice.opened.engine.findRelatedToArticle(hegsethId, request);
     const reaches = (id: string) => {
       const label = slice.opened.engine.getEntry(id)!.label;
-      return id === hegsethId || first.window.labels.includes(label) || slice.opened.engine.store.getLexicalProfile(label)!.terms.some((term) => first.lexicalTerms!.has(term.stem));
+      return (
+        id === hegsethId ||
+        first.window.labels.includes(label) ||
+        slice.opened.engine.store.getLexicalProfile(label)!.terms.some((term) => first.lexicalTerms!.has(term.stem))
+      );
     };
     const farAway = slice.opened.engine.listIds().find((id) => !reaches(id))!;
     await slice.opened.engine.updateArticleMetadata(farAway, (current) => ({ ...current, url: "https://example.org/moved" }));
@@ -126,8 +152,14 @@ describe("hybrid related lists on the demo slice", () => {
 describe("topics as signal, recency", () => {
   const openEngineAt = (dataDir: string, noiseTopics: string[]) =>
     new KindredEngine(SqliteArticleStore.open(dataDir), () => Promise.reject(new Error("no model needed")), {
-      dataDir, modelId: "google/use-lite", dimensions: 512, hnsw: { m: 16, efConstruction: 200, efSearch: 128 }, exactScanMaxCandidates: 5_000,
-      logger: silentLogger(), noiseTopics, now: () => Date.UTC(2025, 2, 10),
+      dataDir,
+      modelId: "google/use-lite",
+      dimensions: 512,
+      hnsw: { m: 16, efConstruction: 200, efSearch: 128 },
+      exactScanMaxCandidates: 5_000,
+      logger: silentLogger(),
+      noiseTopics,
+      now: () => Date.UTC(2025, 2, 10),
     });
 
   it("gives topics marked as noise no effect: shared, boosted or not", async () => {
@@ -135,23 +167,28 @@ describe("topics as signal, recency", () => {
     for (const noise of [["featured"], []]) {
       const engine = openEngineAt(copyDataDir(inject("demoIndexDir")), noise);
       const plain = engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters }).results;
-      const unrelated = engine.listIds().filter((id) => id.startsWith("wcep-2025-02-2")).slice(0, 20);
-      for (const id of [hegsethId, ...unrelated]) await engine.updateArticleMetadata(id, (current) => ({ ...current, topics: [...current.topics, "featured"] }));
+      const unrelated = engine
+        .listIds()
+        .filter((id) => id.startsWith("wcep-2025-02-2"))
+        .slice(0, 20);
+      for (const id of [hegsethId, ...unrelated])
+        await engine.updateArticleMetadata(id, (current) => ({ ...current, topics: [...current.topics, "featured"] }));
       const featured = engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters }).results;
       const boosted = engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters, ranking: { boostTopics: ["featured"] } }).results;
       lists[noise.join() || "none"] = [plain, featured, boosted].map((results) => results.map((result) => `${result.entry.id} ${result.score.toFixed(9)}`));
       engine.close();
     }
-    const [plain, featured, boosted] = lists["featured"]!;
+    const [plain, featured, boosted] = lists.featured!;
     expect(featured).toEqual(plain);
     expect(boosted).toEqual(plain);
     // The same changes without the noise setting do move the list: the test can fail.
-    expect(lists["none"]![2]).not.toEqual(lists["none"]![0]);
+    expect(lists.none![2]).not.toEqual(lists.none![0]);
   });
 
   it("favours recent articles with half_life_days and leaves the list be without it", () => {
     const engine = openEngineAt(copyDataDir(inject("demoIndexDir")), []);
-    const meanMs = (results: { entry: { publishedMs: number | null } }[]) => results.reduce((sum, result) => sum + result.entry.publishedMs!, 0) / results.length;
+    const meanMs = (results: { entry: { publishedMs: number | null } }[]) =>
+      results.reduce((sum, result) => sum + result.entry.publishedMs!, 0) / results.length;
     const plain = engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters, ranking: { explain: true } }).results;
     const recent = engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters, ranking: { halfLifeDays: 2, explain: true } }).results;
     expect(meanMs(recent)).toBeGreaterThan(meanMs(plain));
@@ -168,10 +205,19 @@ describe("ranking options over HTTP", () => {
   it("keeps the lexical channel in step with PUT, PATCH, DELETE and batch writes", async () => {
     const zyglot = () => demo.opened.engine.store.searchLexical(["zyglot"], 10).length;
     expect((await write("PUT", "/v1/articles/z1", { title: "Zyglot harvest fails in the north", published_at: "2025-03-05" })).status).toBe(201);
-    expect((await write("POST", "/v1/articles:batch", { articles: [{ id: "z2", title: "Zyglot prices double" }, { id: "z3", title: "Zyglot farmers ask for aid" }] })).status).toBe(200);
+    expect(
+      (
+        await write("POST", "/v1/articles:batch", {
+          articles: [
+            { id: "z2", title: "Zyglot prices double" },
+            { id: "z3", title: "Zyglot farmers ask for aid" },
+          ],
+        })
+      ).status,
+    ).toBe(200);
     expect(zyglot()).toBe(3);
     const lexical = await requestJson(demo.app, "GET", "/v1/articles/z1/related?k=2&mode=lexical");
-    expect(lexical.body["results"].map((result: { id: string }) => result.id).sort()).toEqual(["z2", "z3"]);
+    expect(lexical.body.results.map((result: { id: string }) => result.id).sort()).toEqual(["z2", "z3"]);
     expect((await write("PATCH", "/v1/articles/z2", { topics: ["farming"] })).status).toBe(200);
     expect(zyglot()).toBe(3);
     expect((await write("PUT", "/v1/articles/z2", { title: "Prices double at the market" })).status).toBe(200);
@@ -182,8 +228,8 @@ describe("ranking options over HTTP", () => {
   it("explains results on request, with parts adding up to the score", async () => {
     const { status, body } = await requestJson(demo.app, "GET", `/v1/articles/${hegsethId}/related?k=5&explain=true&published_before=2025-03-31`);
     expect(status).toBe(200);
-    expect(body["mode"]).toBe("hybrid");
-    for (const result of body["results"]) {
+    expect(body.mode).toBe("hybrid");
+    for (const result of body.results) {
       const parts = Object.values(result.explanation.parts) as number[];
       expect(parts.reduce((sum, part) => sum + part, 0)).toBeCloseTo(result.score, 4);
       expect(result.explanation).toMatchObject({ cosine: result.cosine, shared_terms: expect.any(Array), folded: expect.any(Array) });
@@ -204,7 +250,7 @@ describe("ranking options over HTTP", () => {
 
   it("ranks a single channel on request: dense scores are cosines", async () => {
     const { body } = await requestJson(demo.app, "GET", `/v1/articles/${hegsethId}/related?k=3&mode=dense`);
-    expect(body["mode"]).toBe("dense");
-    for (const result of body["results"]) expect(result.score).toBeCloseTo(result.cosine, 6);
+    expect(body.mode).toBe("dense");
+    for (const result of body.results) expect(result.score).toBeCloseTo(result.cosine, 6);
   });
 });

@@ -3,7 +3,7 @@ import { bootstrapInterval, pairedDifferenceInterval } from "../../src/core/eval
 import type { CatalogEntry } from "../../src/core/related/catalog-entry.ts";
 import { diversify } from "../../src/core/related/diversify-results.ts";
 import { foldDuplicates } from "../../src/core/related/fold-duplicates.ts";
-import { denseAgreement, fuseCandidates, sumParts, type FusionContext, type PoolCandidate } from "../../src/core/related/fuse-candidates.ts";
+import { denseAgreement, type FusionContext, fuseCandidates, type PoolCandidate, sumParts } from "../../src/core/related/fuse-candidates.ts";
 import { buildLexicalProfile, splitWords } from "../../src/core/related/lexical-profile.ts";
 import { selectQueryTerms } from "../../src/core/related/query-terms.ts";
 import { lexicalWeightFor } from "../../src/core/related/ranking-options.ts";
@@ -15,8 +15,18 @@ const story =
   "against Russia, calling earlier reports about a pause in offensive cyber operations false and saying its posture was unchanged.";
 
 const entry = (id: string, overrides: Partial<CatalogEntry> = {}): CatalogEntry => ({
-  label: Number(id.replace(/\D/g, "") || 0), id, title: id, url: null, topics: [], publishedAt: null, publishedMs: null,
-  textHash: `hash-${id}`, signature: shingleSignature(`unique text of ${id} ${id} ${id} ${id} ${id}`), words: 10, lang: null, ...overrides,
+  label: Number(id.replace(/\D/g, "") || 0),
+  id,
+  title: id,
+  url: null,
+  topics: [],
+  publishedAt: null,
+  publishedMs: null,
+  textHash: `hash-${id}`,
+  signature: shingleSignature(`unique text of ${id} ${id} ${id} ${id} ${id}`),
+  words: 10,
+  lang: null,
+  ...overrides,
 });
 
 const context = (overrides: Partial<FusionContext> = {}): FusionContext => ({
@@ -63,7 +73,10 @@ describe("folding duplicates", () => {
 
   it("shows the most complete copy when they are equally new", () => {
     const signature = shingleSignature(story);
-    const { groups } = foldDuplicates([{ entry: entry("short1", { signature, words: 40 }) }, { entry: entry("long2", { signature, words: 90 }) }], { textHash: null, signature: null });
+    const { groups } = foldDuplicates([{ entry: entry("short1", { signature, words: 40 }) }, { entry: entry("long2", { signature, words: 90 }) }], {
+      textHash: null,
+      signature: null,
+    });
     expect(groups.map((group) => group.shown.entry.id)).toEqual(["long2"]);
   });
 });
@@ -179,7 +192,19 @@ describe("query terms", () => {
       ...["the", "pentagon", "said", "the", "report", "wa", "fals"].map((stem, offset) => ({ stem, column: "body" as const, offset })),
     ];
     const profile = buildLexicalProfile(title, body, occurrences);
-    const df: Record<string, number> = { pentagon: 20, deni: 50, hegseth: 5, paus: 30, cyber: 40, oper: 400, the: 990, said: 800, report: 1, wa: 900, fals: 60 };
+    const df: Record<string, number> = {
+      pentagon: 20,
+      deni: 50,
+      hegseth: 5,
+      paus: 30,
+      cyber: 40,
+      oper: 400,
+      the: 990,
+      said: 800,
+      report: 1,
+      wa: 900,
+      fals: 60,
+    };
     const terms = selectQueryTerms(profile, { articles: 1_000, documentFrequency: (stem) => df[stem] ?? 0 });
     const stems = terms.map((term) => term.stem);
     expect(stems[0]).toBe("hegseth");

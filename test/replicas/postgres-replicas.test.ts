@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startKindredServer, type KindredServer } from "../support/kindred-server.ts";
-import { createDatabase, startPostgresCluster, type PostgresCluster } from "../support/postgres-cluster.ts";
+import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
+import { createDatabase, type PostgresCluster, startPostgresCluster } from "../support/postgres-cluster.ts";
 import { kindred } from "../support/run-kindred.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
@@ -28,7 +28,10 @@ interface DemoItem {
 
 describe("replicas on one PostgreSQL", () => {
   const root = useTempDir("kindred-replicas-");
-  const items = readFileSync(inject("demoSlicePath"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as DemoItem);
+  const items = readFileSync(inject("demoSlicePath"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as DemoItem);
   let cluster: PostgresCluster;
   let databaseUrl: string;
   let env: Record<string, string>;
@@ -58,12 +61,18 @@ describe("replicas on one PostgreSQL", () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
-  const isIndexed = async (server: KindredServer, id: string) => (await call(server, "GET", `/v1/articles/${encodeURIComponent(id)}/related?k=3`)).status === 200;
+  const isIndexed = async (server: KindredServer, id: string) =>
+    (await call(server, "GET", `/v1/articles/${encodeURIComponent(id)}/related?k=3`)).status === 200;
 
   beforeAll(async () => {
     cluster = await startPostgresCluster();
     databaseUrl = await createDatabase(cluster.baseUrl, "replicas");
-    env = { KINDRED_DATABASE_URL: databaseUrl, KINDRED_API_KEYS: `replica-test:write:${writerKey}`, KINDRED_EMBED_WORKERS: "1", KINDRED_GRAPH_SAVE_INTERVAL_MS: "500" };
+    env = {
+      KINDRED_DATABASE_URL: databaseUrl,
+      KINDRED_API_KEYS: `replica-test:write:${writerKey}`,
+      KINDRED_EMBED_WORKERS: "1",
+      KINDRED_GRAPH_SAVE_INTERVAL_MS: "500",
+    };
     // The demo index (embedded once by the global setup) moves into PostgreSQL without re-embedding.
     const imported = await kindred(["migrate", "--database-url", databaseUrl, "--import-sqlite", inject("demoIndexDir")]);
     expect(imported.code, imported.stderr).toBe(0);
@@ -80,18 +89,23 @@ describe("replicas on one PostgreSQL", () => {
     const sample = items[7]!.id;
     const [fromA, fromB] = await Promise.all([call(a, "GET", `/v1/articles/${sample}/related?k=5`), call(b, "GET", `/v1/articles/${sample}/related?k=5`)]);
     expect(fromA.status).toBe(200);
-    expect(fromA.body!["results"].length).toBe(5);
-    expect(fromB.body!["results"]).toEqual(fromA.body!["results"]);
+    expect(fromA.body!.results.length).toBe(5);
+    expect(fromB.body!.results).toEqual(fromA.body!.results);
     expect((await call(b, "GET", "/readyz")).body).toMatchObject({ status: "ready", articles: items.length });
   });
 
   it("shows a write through one replica in the other's lists, and a delete through the other in the first's", async () => {
     const base = items[3]!;
-    const put = await call(a, "PUT", "/v1/articles/replica-new-1", { title: `Follow-up: ${base.title}`, text: base.text, topics: base.topics, published_at: base.published_at });
+    const put = await call(a, "PUT", "/v1/articles/replica-new-1", {
+      title: `Follow-up: ${base.title}`,
+      text: base.text,
+      topics: base.topics,
+      published_at: base.published_at,
+    });
     expect(put.status, JSON.stringify(put.body)).toBe(201);
     await eventually("the write through A on B", () => isIndexed(b, "replica-new-1"));
     const list = await call(b, "GET", `/v1/articles/${base.id}/related?k=5&fold_duplicates=false`);
-    expect(list.body!["results"].map((result: { id: string }) => result.id)).toContain("replica-new-1");
+    expect(list.body!.results.map((result: { id: string }) => result.id)).toContain("replica-new-1");
 
     expect((await call(b, "DELETE", "/v1/articles/replica-new-1")).status).toBe(204);
     await eventually("the delete through B on A", async () => !(await isIndexed(a, "replica-new-1")));
@@ -101,9 +115,12 @@ describe("replicas on one PostgreSQL", () => {
   it("ends a race for one article with one winner on both replicas, both writes logged", async () => {
     const base = items[5]!;
     const body = (title: string) => ({ title, text: base.text, topics: base.topics, published_at: base.published_at });
-    const [fromA, fromB] = await Promise.all([call(a, "PUT", "/v1/articles/replica-race", body("Version A")), call(b, "PUT", "/v1/articles/replica-race", body("Version B"))]);
+    const [fromA, fromB] = await Promise.all([
+      call(a, "PUT", "/v1/articles/replica-race", body("Version A")),
+      call(b, "PUT", "/v1/articles/replica-race", body("Version B")),
+    ]);
     expect([fromA.status, fromB.status].sort()).toEqual([200, 201]);
-    const titleOn = async (server: KindredServer) => (await call(server, "GET", "/v1/articles/replica-race")).body?.["title"];
+    const titleOn = async (server: KindredServer) => (await call(server, "GET", "/v1/articles/replica-race")).body?.title;
     // The later commit wins: both replicas converge on it.
     await eventually("both replicas agree", async () => (await titleOn(a)) === (await titleOn(b)));
     const client = new pg.Client({ connectionString: databaseUrl });
@@ -126,7 +143,12 @@ describe("replicas on one PostgreSQL", () => {
       for (let n = 0; !stop; n++) {
         const base = items[(client * 50 + n) % items.length]!;
         const id = `replica-kill-${client}-${n}`;
-        const ok = await call(a, "PUT", `/v1/articles/${id}`, { title: `Update ${n}: ${base.title}`, text: base.text, topics: base.topics, published_at: base.published_at })
+        const ok = await call(a, "PUT", `/v1/articles/${id}`, {
+          title: `Update ${n}: ${base.title}`,
+          text: base.text,
+          topics: base.topics,
+          published_at: base.published_at,
+        })
           .then(({ status }) => status === 201)
           .catch(() => false);
         if (!ok) return;
@@ -144,9 +166,12 @@ describe("replicas on one PostgreSQL", () => {
     for (const id of acked) await eventually(`${id} on B`, () => isIndexed(b, id));
     // Written while A is down: A must catch up on restart from its graph and copy plus the log.
     const base = items[9]!;
-    expect((await call(b, "PUT", "/v1/articles/replica-while-down", { title: `While down: ${base.title}`, text: base.text, published_at: base.published_at })).status).toBe(201);
+    expect(
+      (await call(b, "PUT", "/v1/articles/replica-while-down", { title: `While down: ${base.title}`, text: base.text, published_at: base.published_at }))
+        .status,
+    ).toBe(201);
     a = await startReplica("replica-a");
     for (const id of [...acked, "replica-while-down"]) expect(await isIndexed(a, id), id).toBe(true);
-    expect((await call(a, "GET", "/readyz")).body!["articles"]).toBe((await call(b, "GET", "/readyz")).body!["articles"]);
+    expect((await call(a, "GET", "/readyz")).body!.articles).toBe((await call(b, "GET", "/readyz")).body!.articles);
   });
 });

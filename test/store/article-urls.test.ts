@@ -1,5 +1,5 @@
-import Database from "better-sqlite3";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/core/article.ts";
 import { findUrlConflicts } from "../../src/engine/url-conflicts.ts";
@@ -7,7 +7,18 @@ import { databaseFileName, SqliteArticleStore } from "../../src/store/sqlite-art
 import { useTempDir } from "../support/temp-dir.ts";
 
 function article(id: string, url: string | null, extra: Partial<Article> = {}): Article {
-  return { id, title: `Title ${id}`, body: `Body of ${id}`, url, topics: [], publishedAt: "2025-03-02", publishedMs: Date.UTC(2025, 2, 2), lang: "en", source: null, ...extra };
+  return {
+    id,
+    title: `Title ${id}`,
+    body: `Body of ${id}`,
+    url,
+    topics: [],
+    publishedAt: "2025-03-02",
+    publishedMs: Date.UTC(2025, 2, 2),
+    lang: "en",
+    source: null,
+    ...extra,
+  };
 }
 const write = (item: Article) => ({ article: item, textHash: `t-${item.id}`, embedHash: `e-${item.id}`, vector: new Float32Array([1, 0]) });
 
@@ -55,14 +66,20 @@ describe("article URLs and display fields in the store", () => {
     expect([...reopened.listSummaries()].map((summary) => summary.id)).toEqual(["old-1", "old-2"]);
     reopened.close();
     const check = new Database(join(dataDir, databaseFileName));
-    const indexes = check.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'").all().map((row) => row.name);
+    const indexes = check
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'")
+      .all()
+      .map((row) => row.name);
     check.close();
     expect(indexes).toEqual(expect.arrayContaining(["articles_summary_display", "articles_url_key"]));
     expect(indexes).not.toContain("articles_summary");
   });
 
   it("lists the conflicting articles of a write, counting the write's own moves", () => {
-    const owners = new Map([["https://news.example/a", "a"], ["https://news.example/b", "b"]]);
+    const owners = new Map([
+      ["https://news.example/a", "a"],
+      ["https://news.example/b", "b"],
+    ]);
     const store = { findIdByUrl: (url: string) => owners.get(url) ?? null };
     const conflicts = findUrlConflicts(store, [
       article("x", "https://news.example/a/"), // a keeps it: conflict

@@ -1,14 +1,27 @@
-import Database from "better-sqlite3";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/core/article.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const article = (id: string, title: string, body: string, topics: string[] = []): Article => ({
-  id, title, body, url: null, topics, publishedAt: null, publishedMs: null, lang: "en", source: null,
+  id,
+  title,
+  body,
+  url: null,
+  topics,
+  publishedAt: null,
+  publishedMs: null,
+  lang: "en",
+  source: null,
 });
-const write = (item: Article) => ({ article: item, textHash: `t-${item.id}-${item.body.length}`, embedHash: `e-${item.id}-${item.body.length}`, vector: new Float32Array([1, 0]) });
+const write = (item: Article) => ({
+  article: item,
+  textHash: `t-${item.id}-${item.body.length}`,
+  embedHash: `e-${item.id}-${item.body.length}`,
+  vector: new Float32Array([1, 0]),
+});
 
 describe("the store's lexical channel", () => {
   it("profiles each text once, with stems, surface words and names, and leaves it alone on a metadata change", () => {

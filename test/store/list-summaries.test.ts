@@ -5,7 +5,17 @@ import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 function article(id: string, topics: string[]): Article {
-  return { id, title: `Title ${id}`, body: `Body of ${id}`, url: null, topics, publishedAt: "2025-03-02", publishedMs: Date.UTC(2025, 2, 2), lang: "en", source: null };
+  return {
+    id,
+    title: `Title ${id}`,
+    body: `Body of ${id}`,
+    url: null,
+    topics,
+    publishedAt: "2025-03-02",
+    publishedMs: Date.UTC(2025, 2, 2),
+    lang: "en",
+    source: null,
+  };
 }
 
 describe("article summaries for the in-memory catalog", () => {

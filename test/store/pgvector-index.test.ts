@@ -29,7 +29,11 @@ describe("pgvector search (PGlite over a socket)", () => {
     pool = new pg.Pool({ connectionString: server.url, max: 1 });
     index = await PgvectorIndex.prepare(pool, { dimensions, m: 16, efConstruction: 100, efSearch: 100 });
     for (let first = 0; first < count; first += 500) {
-      await index.upsert(vectors.slice(first, first + 500).map((vector, offset) => ({ id: `a${first + offset}`, vector, publishedMs: publishedOf(first + offset), topics: topicsOf(first + offset) })));
+      await index.upsert(
+        vectors
+          .slice(first, first + 500)
+          .map((vector, offset) => ({ id: `a${first + offset}`, vector, publishedMs: publishedOf(first + offset), topics: topicsOf(first + offset) })),
+      );
     }
     vectors.forEach((vector, n) => exact.upsert(n, vector));
   });

@@ -6,7 +6,7 @@ import { silentLogger } from "../../src/log/logger.ts";
 import { migratePostgres } from "../../src/store/postgres/postgres-migrations.ts";
 import { PostgresReplicaStore } from "../../src/store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
-import { createDatabase, startPostgresCluster, type PostgresCluster } from "../support/postgres-cluster.ts";
+import { createDatabase, type PostgresCluster, startPostgresCluster } from "../support/postgres-cluster.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { article, write } from "./contracts/contract-fixtures.ts";
 
@@ -54,7 +54,11 @@ describe("the PostgreSQL store", () => {
       expect(outcomes.map(([outcome]) => outcome!.status).sort()).toEqual(["created", "updated"]);
       await Promise.all([a.catchUp(), b.catchUp()]);
       const pool = new pg.Pool({ connectionString: databaseUrl });
-      const stored = (await pool.query<{ title: string; n: string }>("SELECT title, (SELECT COUNT(*) FROM kindred_changes WHERE article_id = 'x') AS n FROM kindred_articles WHERE id = 'x'")).rows[0]!;
+      const stored = (
+        await pool.query<{ title: string; n: string }>(
+          "SELECT title, (SELECT COUNT(*) FROM kindred_changes WHERE article_id = 'x') AS n FROM kindred_articles WHERE id = 'x'",
+        )
+      ).rows[0]!;
       await pool.end();
       expect(stored.n).toBe("2");
       expect(a.findById("x")!.title).toBe(stored.title);
@@ -112,7 +116,9 @@ describe("the PostgreSQL store", () => {
   });
 
   it("rejects a database URL that is not PostgreSQL, naming where it came from", () => {
-    expect(() => loadConfig({ env: { KINDRED_DATABASE_URL: "mysql://db/kindred" }, configFile: undefined })).toThrow(/environment variable KINDRED_DATABASE_URL: must be a URL starting with "postgres:\/\/"/);
+    expect(() => loadConfig({ env: { KINDRED_DATABASE_URL: "mysql://db/kindred" }, configFile: undefined })).toThrow(
+      /environment variable KINDRED_DATABASE_URL: must be a URL starting with "postgres:\/\/"/,
+    );
     expect(loadConfig({ flags: { databaseUrl: "postgresql://db/kindred" }, env: {}, configFile: undefined }).databaseUrl).toBe("postgresql://db/kindred");
   });
 });

@@ -62,7 +62,10 @@ describe("buildStoryThread", () => {
   });
 
   it("marks copies of the article's text as copies, whatever their score", () => {
-    const thread = buildStoryThread(query, [{ entry: entry("near-copy", "2025-03-03", "q"), ...weak }], { copies: [entry("wire-copy", "2025-03-02", "q")], sinceMs: null });
+    const thread = buildStoryThread(query, [{ entry: entry("near-copy", "2025-03-03", "q"), ...weak }], {
+      copies: [entry("wire-copy", "2025-03-02", "q")],
+      sinceMs: null,
+    });
     expect(thread.members.map((member) => [member.entry.id, member.relation])).toEqual([
       ["wire-copy", "copy"],
       ["near-copy", "copy"],

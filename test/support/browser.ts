@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 
 /** Where Debian's chromium lives; `.ci/run` installs it when missing. KINDRED_CHROMIUM overrides. */

@@ -18,7 +18,7 @@ export async function readDemoSlice(fromDate: string, toDate: string): Promise<R
   for await (const line of lines) {
     if (line.trim() === "") continue;
     const item = JSON.parse(line) as Record<string, unknown>;
-    const date = String(item["published_at"]);
+    const date = String(item.published_at);
     if (date >= fromDate && date <= toDate) items.push(item);
   }
   return items;

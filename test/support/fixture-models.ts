@@ -17,7 +17,10 @@ export const projectModelsDir = new URL("../../models/", import.meta.url).pathna
  */
 export function modelsDirWithFixture(): string {
   const modelsDir = join(useTempDir("kindred-models-"), "models");
-  for (const [id, target] of [["google/use-lite", join(projectModelsDir, "google", "use-lite")], [tinyBertModelId, join(fixtureModelsDir, tinyBertModelId)]] as const) {
+  for (const [id, target] of [
+    ["google/use-lite", join(projectModelsDir, "google", "use-lite")],
+    [tinyBertModelId, join(fixtureModelsDir, tinyBertModelId)],
+  ] as const) {
     mkdirSync(join(modelsDir, id.split("/")[0]!), { recursive: true });
     symlinkSync(target, join(modelsDir, id));
   }

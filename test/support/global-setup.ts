@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
   const root = mkdtempSync(join(tmpdir(), "kindred-test-"));
   const slicePath = join(root, "demo-slice.jsonl");
   const items = await readDemoSlice("2025-02-24", "2025-03-09");
-  writeFileSync(slicePath, items.map((item) => JSON.stringify(item)).join("\n") + "\n");
+  writeFileSync(slicePath, `${items.map((item) => JSON.stringify(item)).join("\n")}\n`);
   const dataDir = join(root, "demo-index");
   const config = loadConfig({ flags: { dataDir }, env: {}, configFile: undefined });
   const { engine, close } = await openEngine(config, silentLogger());

@@ -1,11 +1,11 @@
 import type { Hono } from "hono";
 import { afterAll, beforeAll, inject } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
-import { loadConfig, type ConfigInput } from "../../src/config/config.ts";
-import type { EmbedRole, Embedder } from "../../src/embed/embedder.ts";
-import { openEngine, type OpenedEngine } from "../../src/engine/open-engine.ts";
+import { type ConfigInput, loadConfig } from "../../src/config/config.ts";
+import type { Embedder, EmbedRole } from "../../src/embed/embedder.ts";
 import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
 import type { KindredEngine } from "../../src/engine/kindred-engine.ts";
+import { type OpenedEngine, openEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { requestJson } from "./http-client.ts";

@@ -15,7 +15,8 @@ export interface PostgresCluster {
 export function findPostgresBin(): string {
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, "bin", "initdb"))) : [];
-  if (versions.length === 0) throw new Error("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run `apt-get install postgresql` (.ci/run does).");
+  if (versions.length === 0)
+    throw new Error("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run `apt-get install postgresql` (.ci/run does).");
   return join(root, versions.sort((a, b) => Number(b) - Number(a))[0]!, "bin");
 }
 
@@ -36,9 +37,12 @@ export async function startPostgresCluster(options: { durable?: boolean } = {}):
   const bin = findPostgresBin();
   const root = mkdtempSync(join(tmpdir(), "kindred-pg-"));
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(root, Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), Number(execFileSync("id", ["-g", "postgres"]).toString().trim()));
+  if (asRoot)
+    chownSync(root, Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), Number(execFileSync("id", ["-g", "postgres"]).toString().trim()));
   const run = (command: string, args: string[]) => {
-    const result = asRoot ? spawnSync("runuser", ["-u", "postgres", "--", join(bin, command), ...args], { encoding: "utf8" }) : spawnSync(join(bin, command), args, { encoding: "utf8" });
+    const result = asRoot
+      ? spawnSync("runuser", ["-u", "postgres", "--", join(bin, command), ...args], { encoding: "utf8" })
+      : spawnSync(join(bin, command), args, { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.stdout}`);
   };
   const dataDir = join(root, "data");

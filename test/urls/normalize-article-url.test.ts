@@ -43,9 +43,12 @@ describe("normalizeArticleUrl", () => {
     expect(normalizeArticleUrl("https://news.example/A")).not.toBe(normalizeArticleUrl("https://news.example/a"));
   });
 
-  it.each(["", "not a url", "/relative/path", "ftp://news.example/a", "javascript:alert(1)", "mailto:a@news.example", "http://"])("returns null for %j", (input) => {
-    expect(normalizeArticleUrl(input)).toBeNull();
-  });
+  it.each(["", "not a url", "/relative/path", "ftp://news.example/a", "javascript:alert(1)", "mailto:a@news.example", "http://"])(
+    "returns null for %j",
+    (input) => {
+      expect(normalizeArticleUrl(input)).toBeNull();
+    },
+  );
 
   it("is idempotent", () => {
     for (const input of ["HTTPS://News.Example:443/world/story/?utm_source=x&b=2&a=1#top", "https://news.example/?q=a%20b&q=c", "https://bücher.example/Ä/"]) {

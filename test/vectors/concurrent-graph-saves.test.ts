@@ -24,7 +24,10 @@ describe("graph saves from two processes into one directory", () => {
   it("never fails a save nor leaves a manifest naming a missing graph", async () => {
     const dataDir = useTempDir();
     const results = await Promise.all([runSaver(dataDir, 60, 1), runSaver(dataDir, 60, 2)]);
-    expect(results).toEqual([{ code: 0, stderr: "" }, { code: 0, stderr: "" }]);
+    expect(results).toEqual([
+      { code: 0, stderr: "" },
+      { code: 0, stderr: "" },
+    ]);
 
     const loaded = loadGraph(dataDir, { m: 8, efConstruction: 32, efSearch: 32 });
     expect(loaded.status).toBe("loaded");

@@ -12,7 +12,11 @@ describe("the directory lock graph saves take turns under", () => {
   it("runs the section holding the lock, and releases it after, also when the section throws", () => {
     expect(withDirectoryLock(directory, "test.lock", () => existsSync(lockPath))).toBe(true);
     expect(existsSync(lockPath)).toBe(false);
-    expect(() => withDirectoryLock(directory, "test.lock", () => { throw new Error("inside"); })).toThrow("inside");
+    expect(() =>
+      withDirectoryLock(directory, "test.lock", () => {
+        throw new Error("inside");
+      }),
+    ).toThrow("inside");
     expect(existsSync(lockPath)).toBe(false);
   });
 

@@ -44,7 +44,11 @@ describe("an exact index over packed vectors", () => {
     const vectors = clusteredUnitVectors(50, 16, 3, 5);
     const packed = new Float32Array(50 * 16);
     vectors.forEach((vector, row) => packed.set(vector, row * 16));
-    const fromPacked = ExactVectorIndex.fromPacked(16, vectors.map((_, row) => row + 10), packed);
+    const fromPacked = ExactVectorIndex.fromPacked(
+      16,
+      vectors.map((_, row) => row + 10),
+      packed,
+    );
     const upserted = new ExactVectorIndex(16);
     vectors.forEach((vector, row) => upserted.upsert(row + 10, vector));
     expect(fromPacked.search(vectors[3]!, 5)).toEqual(upserted.search(vectors[3]!, 5));

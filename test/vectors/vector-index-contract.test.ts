@@ -46,7 +46,12 @@ for (const { name, create } of implementations) {
       const index = filled();
       index.upsert(3, vectors[40]!);
       expect(index.size()).toBe(60);
-      expect(index.search(vectors[40]!, 2).map((neighbor) => neighbor.label).sort((a, b) => a - b)).toEqual([3, 40]);
+      expect(
+        index
+          .search(vectors[40]!, 2)
+          .map((neighbor) => neighbor.label)
+          .sort((a, b) => a - b),
+      ).toEqual([3, 40]);
     });
 
     it("never returns a removed label, and ignores removing an unknown one", () => {

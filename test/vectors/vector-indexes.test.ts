@@ -92,9 +92,19 @@ describe("exact index", () => {
     exact.upsert(1, a!);
     exact.upsert(2, b!);
     exact.upsert(3, c!);
-    expect(exact.searchAmong(a!, [2, 3, 99], 5).map((neighbor) => neighbor.label).sort()).toEqual([2, 3]);
+    expect(
+      exact
+        .searchAmong(a!, [2, 3, 99], 5)
+        .map((neighbor) => neighbor.label)
+        .sort(),
+    ).toEqual([2, 3]);
     exact.upsert(2, a!);
-    expect(exact.search(a!, 2).map((neighbor) => neighbor.label).sort()).toEqual([1, 2]);
+    expect(
+      exact
+        .search(a!, 2)
+        .map((neighbor) => neighbor.label)
+        .sort(),
+    ).toEqual([1, 2]);
     exact.remove(1);
     expect(exact.has(1)).toBe(false);
     expect(exact.search(a!, 1)[0]!.label).toBe(2);

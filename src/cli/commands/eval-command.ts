@@ -1,8 +1,8 @@
-import { runEval, type ConfigReport, type EvalMode, type EvalReport } from "../../eval/run-eval.ts";
+import { KindredError } from "../../core/errors.ts";
 import type { Interval } from "../../core/eval/bootstrap-interval.ts";
+import { type ConfigReport, type EvalMode, type EvalReport, runEval } from "../../eval/run-eval.ts";
 import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
-import { KindredError } from "../../core/errors.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
 import { print } from "./index-command.ts";
@@ -24,13 +24,17 @@ Options:
   --fold true|false       fold copies of one text into one result (default true, as served)
   --json                  print the report as JSON
   --data-dir DIR          keep the index in DIR (re-running then re-embeds nothing)
-${sharedOptionsHelp.replace(/^  --data-dir.*\n/m, "")}`;
+${sharedOptionsHelp.replace(/^ {2}--data-dir.*\n/m, "")}`;
 
 const modes: readonly EvalMode[] = ["hybrid", "dense", "lexical", "tfidf"];
 
 /** `kindred eval FILE` */
 export async function runEvalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { k: { type: "string" }, json: { type: "boolean" }, compare: { type: "string" }, fold: { type: "string" } }, true);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { k: { type: "string" }, json: { type: "boolean" }, compare: { type: "string" }, fold: { type: "string" } },
+    true,
+  );
   if (values.help) return print(evalHelp);
   if (positionals.length === 0) {
     process.stderr.write(`kindred eval: give at least one labelled FILE.\n\n${evalHelp}\n`);
@@ -38,7 +42,10 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   }
   const k = Number(values.k ?? 10);
   if (!Number.isInteger(k) || k < 1 || k > 100) throw new KindredError("invalid_parameter", "--k must be a whole number from 1 to 100.", { parameter: "k" });
-  const compare = (values.compare ?? "hybrid").split(",").map((mode) => mode.trim()).filter(Boolean);
+  const compare = (values.compare ?? "hybrid")
+    .split(",")
+    .map((mode) => mode.trim())
+    .filter(Boolean);
   const unknown = compare.find((mode) => !(modes as readonly string[]).includes(mode));
   if (unknown !== undefined || compare.length === 0) {
     throw new KindredError("invalid_parameter", `--compare takes modes from ${modes.join(", ")}; got "${unknown ?? ""}".`, { parameter: "compare" });
@@ -96,7 +103,10 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
     ["wall time (s)", ({ report }) => report.wallSeconds.toFixed(1)],
   ];
   const names = columns.map(({ report, config }) => `${report.file.split("/").pop() ?? report.file} ${config.mode}`);
-  const widths = [Math.max(...rows.map(([label]) => label.length), 6), ...names.map((name, index) => Math.max(name.length, ...rows.map(([, cell]) => cell(columns[index]!).length)))];
+  const widths = [
+    Math.max(...rows.map(([label]) => label.length), 6),
+    ...names.map((name, index) => Math.max(name.length, ...rows.map(([, cell]) => cell(columns[index]!).length))),
+  ];
   const line = (cells: string[]) => `${cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[index]!))).join("  ")}\n`;
   return `model ${reports[0]?.model ?? "?"}\n${line(["metric", ...names])}${rows.map(([label, cell]) => line([label, ...columns.map(cell)])).join("")}`;
 }

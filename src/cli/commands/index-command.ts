@@ -1,5 +1,5 @@
 import { openEngine } from "../../engine/open-engine.ts";
-import { indexFiles, type IndexReport } from "../../indexer/index-files.ts";
+import { type IndexReport, indexFiles } from "../../indexer/index-files.ts";
 import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";

@@ -6,8 +6,8 @@ import { importSqliteStore } from "../../store/postgres/import-sqlite-store.ts";
 import { PostgresArticleLog } from "../../store/postgres/postgres-article-log.ts";
 import { migratePostgres, postgresMigrations } from "../../store/postgres/postgres-migrations.ts";
 import { databaseFileName, SqliteArticleStore } from "../../store/sqlite-article-store.ts";
-import { createProgressBar } from "../progress-bar.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
+import { createProgressBar } from "../progress-bar.ts";
 import { print } from "./index-command.ts";
 
 export const migrateHelp = `Usage: kindred migrate --database-url postgres://... [--import-sqlite DIR] [options]
@@ -34,11 +34,17 @@ export async function runMigrateCommand(args: string[]): Promise<number> {
   try {
     const applied = await migratePostgres(pool);
     const latest = postgresMigrations[postgresMigrations.length - 1]!.version;
-    process.stdout.write(applied.length === 0 ? `The database is at schema version ${latest}; nothing to apply.\n` : `Applied migrations ${applied.join(", ")}; the database is at schema version ${latest}.\n`);
+    process.stdout.write(
+      applied.length === 0
+        ? `The database is at schema version ${latest}; nothing to apply.\n`
+        : `Applied migrations ${applied.join(", ")}; the database is at schema version ${latest}.\n`,
+    );
     const sqliteDir = values["import-sqlite"];
     if (sqliteDir !== undefined) {
       if (!existsSync(join(sqliteDir, databaseFileName))) {
-        throw new KindredError("invalid_parameter", `--import-sqlite: no SQLite index in ${sqliteDir} (expected ${join(sqliteDir, databaseFileName)}).`, { parameter: "import-sqlite" });
+        throw new KindredError("invalid_parameter", `--import-sqlite: no SQLite index in ${sqliteDir} (expected ${join(sqliteDir, databaseFileName)}).`, {
+          parameter: "import-sqlite",
+        });
       }
       const source = SqliteArticleStore.open(sqliteDir);
       try {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KindredError } from "../../core/errors.ts";
 import { fetchModel } from "../../embed/transformers/fetch-model.ts";
-import { listInstalledModels, type InstalledModel } from "../../embed/transformers/installed-models.ts";
+import { type InstalledModel, listInstalledModels } from "../../embed/transformers/installed-models.ts";
 import { databaseFileName, SqliteArticleStore } from "../../store/sqlite-article-store.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
@@ -53,11 +53,19 @@ async function listModels(args: string[]): Promise<number> {
     model.profile?.pooling ?? "built in",
     model.profile === null ? "-" : `${quoted(model.profile.queryPrefix)} / ${quoted(model.profile.passagePrefix)}`,
     describeFiles(model),
-    [index?.model === model.id ? `index (${index.articles} articles)` : "", model.id === config.model ? "configured" : "", ...model.problems].filter((note) => note !== "").join("; "),
+    [index?.model === model.id ? `index (${index.articles} articles)` : "", model.id === config.model ? "configured" : "", ...model.problems]
+      .filter((note) => note !== "")
+      .join("; "),
   ]);
   const header = ["model", "dims", "pooling", "prefixes (query / passage)", "files", ""];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()}\n`);
+  for (const row of [header, ...rows])
+    process.stdout.write(
+      `${row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
   if (index !== null && !models.some((model) => model.id === index.model)) {
     process.stdout.write(`The index in ${config.dataDir} uses ${index.model}, which is not installed under ${config.modelsDir}.\n`);
   }
@@ -67,7 +75,13 @@ async function listModels(args: string[]): Promise<number> {
 async function fetchModelCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { quantized: { type: "boolean" }, revision: { type: "string" }, force: { type: "boolean" }, "hub-url": { type: "string" }, "timeout-ms": { type: "string" } },
+    {
+      quantized: { type: "boolean" },
+      revision: { type: "string" },
+      force: { type: "boolean" },
+      "hub-url": { type: "string" },
+      "timeout-ms": { type: "string" },
+    },
     true,
   );
   if (values.help) return print(modelHelp);
@@ -77,7 +91,8 @@ async function fetchModelCommand(args: string[]): Promise<number> {
   }
   const modelId = positionals[0]!;
   const timeoutMs = values["timeout-ms"] === undefined ? 15_000 : Number(values["timeout-ms"]);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 100) throw new KindredError("invalid_parameter", "--timeout-ms must be a whole number of milliseconds, at least 100.");
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 100)
+    throw new KindredError("invalid_parameter", "--timeout-ms must be a whole number of milliseconds, at least 100.");
   const config = configFromFlags(values);
   const progress: { file: string; bar: ReturnType<typeof createProgressBar> | null } = { file: "", bar: null };
   try {

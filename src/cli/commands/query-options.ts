@@ -1,8 +1,8 @@
-import type { RelatedRequest } from "../../engine/kindred-engine.ts";
 import type { ScoredCandidate } from "../../core/related/rank-related.ts";
-import { parseParameters, relatedQuerySchema, toRankingOptions, toRelatedFilters, toRelativeDates } from "../../http/wire-schemas.ts";
+import type { RelatedRequest } from "../../engine/kindred-engine.ts";
 import { presentResult } from "../../http/present.ts";
-import { formatTable, terminalWidth, type TableColumn } from "../text-table.ts";
+import { parseParameters, relatedQuerySchema, toRankingOptions, toRelatedFilters, toRelativeDates } from "../../http/wire-schemas.ts";
+import { formatTable, type TableColumn, terminalWidth } from "../text-table.ts";
 
 /** Flags shared by `related` and `similar`: the same filters as the HTTP API. */
 export const queryOptions = {
@@ -57,28 +57,32 @@ export const textQueryOptions = Object.fromEntries(Object.entries(queryOptions).
   "published-before" | "published-after"
 >;
 
-const splitList = (values: string[] | undefined) => (values ?? []).flatMap((value) => value.split(",")).map((value) => value.trim()).filter(Boolean);
+const splitList = (values: string[] | undefined) =>
+  (values ?? [])
+    .flatMap((value) => value.split(","))
+    .map((value) => value.trim())
+    .filter(Boolean);
 
 /** Validates query flags with the HTTP schema, so CLI and API accept exactly the same. */
 export function toRelatedRequest(values: Record<string, unknown>): RelatedRequest {
   const query = parseParameters(
     relatedQuerySchema,
     {
-      ...(values["k"] === undefined ? {} : { k: values["k"] }),
-      topics: splitList(values["topics"] as string[] | undefined),
+      ...(values.k === undefined ? {} : { k: values.k }),
+      topics: splitList(values.topics as string[] | undefined),
       exclude_topics: splitList(values["exclude-topics"] as string[] | undefined),
-      ...(values["since"] === undefined ? {} : { since: values["since"] }),
-      ...(values["until"] === undefined ? {} : { until: values["until"] }),
-      exclude: splitList(values["exclude"] as string[] | undefined),
+      ...(values.since === undefined ? {} : { since: values.since }),
+      ...(values.until === undefined ? {} : { until: values.until }),
+      exclude: splitList(values.exclude as string[] | undefined),
       boost_topics: splitList(values["boost-topics"] as string[] | undefined),
-      ...optional("mode", values["mode"]),
+      ...optional("mode", values.mode),
       ...optional("fold_duplicates", values["fold-duplicates"]),
-      ...optional("diversity", values["diversity"]),
+      ...optional("diversity", values.diversity),
       ...optional("half_life_days", values["half-life-days"]),
       ...optional("min_cosine", values["min-cosine"]),
       ...optional("published_before", values["published-before"]),
       ...optional("published_after", values["published-after"]),
-      ...(values["explain"] === true ? { explain: "true" } : {}),
+      ...(values.explain === true ? { explain: "true" } : {}),
     },
     "query",
   );
@@ -92,7 +96,11 @@ const optional = (name: string, value: unknown) => (value === undefined ? {} : {
  * Prints results as a table with a header (rank, score, cosine, date, id, title fitted to the
  * terminal, URL), or JSON with `--json`. With `--explain`, each result's parts follow its row.
  */
-export function printResults(results: readonly (ScoredCandidate & Parameters<typeof presentResult>[0])[], asJson: boolean, header: Record<string, unknown> = {}): void {
+export function printResults(
+  results: readonly (ScoredCandidate & Parameters<typeof presentResult>[0])[],
+  asJson: boolean,
+  header: Record<string, unknown> = {},
+): void {
   if (asJson) {
     process.stdout.write(`${JSON.stringify({ ...header, results: results.map(presentResult) }, null, 2)}\n`);
     return;
@@ -125,7 +133,9 @@ export function printResults(results: readonly (ScoredCandidate & Parameters<typ
     process.stdout.write(`${lines[index + 1]}\n`);
     const why = result.explanation;
     if (why !== undefined) {
-      const parts = Object.entries(why.parts).filter(([, value]) => value !== 0).map(([name, value]) => `${name} ${value.toFixed(3)}`);
+      const parts = Object.entries(why.parts)
+        .filter(([, value]) => value !== 0)
+        .map(([name, value]) => `${name} ${value.toFixed(3)}`);
       const extra = [
         why.sharedTerms.length > 0 ? `terms: ${why.sharedTerms.join(", ")}` : "",
         why.sharedTopics.length > 0 ? `topics: ${why.sharedTopics.join(", ")}` : "",

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import { reindexModel } from "../../engine/reindex-model.ts";
+import { KindredError } from "../../core/errors.ts";
 import { defaultWorkerPlan } from "../../embed/local-embedders.ts";
 import { WorkerPoolEmbedder } from "../../embed/worker-pool-embedder.ts";
-import { KindredError } from "../../core/errors.ts";
+import { reindexModel } from "../../engine/reindex-model.ts";
 import { createLogger } from "../../log/logger.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
@@ -36,7 +36,10 @@ export async function runReindexCommand(args: string[]): Promise<number> {
   const config = configFromFlags(values);
   const logger = createLogger(config.logLevel);
   if (config.databaseUrl !== undefined) {
-    throw new KindredError("invalid_config", "kindred reindex works on the SQLite store only so far; with a PostgreSQL store (--database-url), index into a new database with the new model instead.");
+    throw new KindredError(
+      "invalid_config",
+      "kindred reindex works on the SQLite store only so far; with a PostgreSQL store (--database-url), index into a new database with the new model instead.",
+    );
   }
   const batchSize = values["batch-size"] === undefined ? 64 : Number(values["batch-size"]);
   const store = SqliteArticleStore.open(config.dataDir);
@@ -49,7 +52,11 @@ export async function runReindexCommand(args: string[]): Promise<number> {
     }
     release = acquireLockFile(join(config.dataDir, "reindex.lock"), "kindred reindex");
     process.stderr.write(`Re-embedding ${store.count()} articles with ${config.model} (the index uses ${pin?.modelId ?? "no model yet"} until the switch).\n`);
-    const embedder = await WorkerPoolEmbedder.start({ modelId: config.model, modelsDir: config.modelsDir }, config.embedWorkers ?? defaultWorkerPlan(), config.embedBatchSize);
+    const embedder = await WorkerPoolEmbedder.start(
+      { modelId: config.model, modelsDir: config.modelsDir },
+      config.embedWorkers ?? defaultWorkerPlan(),
+      config.embedBatchSize,
+    );
     const bar = createProgressBar("re-embedding", null);
     try {
       const report = await reindexModel({

@@ -1,9 +1,9 @@
-import { serve } from "@hono/node-server";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
 import { KindredError } from "../../core/errors.ts";
-import { openEngine, type OpenedEngine } from "../../engine/open-engine.ts";
+import { type OpenedEngine, openEngine } from "../../engine/open-engine.ts";
 import { EventRecorder } from "../../events/event-recorder.ts";
 import { SqliteEventStore } from "../../events/sqlite-event-store.ts";
 import { createApp } from "../../http/app.ts";
@@ -64,7 +64,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
   });
   const port = (server.address() as AddressInfo).port;
   if (!config.apiKeys.some((key) => key.scopes.includes("write"))) {
-    logger.warn("no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, docs/http-api.md \"API keys\")");
+    logger.warn('no API key has the write scope: the write API answers 401 (set KINDRED_API_KEYS, docs/http-api.md "API keys")');
   }
 
   let opened: OpenedEngine | null = null;
@@ -136,9 +136,12 @@ export async function runServeCommand(args: string[]): Promise<number> {
 
 /** A port that cannot be had, said in one line that names the setting to change. */
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
-  const fix = "choose another with --port N (or PORT=N, or \"port\" in kindred.config.json)";
-  if (error.code === "EADDRINUSE") return new KindredError("invalid_config", `Port ${port} on ${host} is already in use by another process; ${fix}.`, { parameter: "port" });
-  if (error.code === "EACCES") return new KindredError("invalid_config", `Port ${port} on ${host} needs privileges this process lacks; ${fix}.`, { parameter: "port" });
-  if (error.code === "EADDRNOTAVAIL") return new KindredError("invalid_config", `Host ${host} is not an address of this machine; choose another with --host (or HOST).`, { parameter: "host" });
+  const fix = 'choose another with --port N (or PORT=N, or "port" in kindred.config.json)';
+  if (error.code === "EADDRINUSE")
+    return new KindredError("invalid_config", `Port ${port} on ${host} is already in use by another process; ${fix}.`, { parameter: "port" });
+  if (error.code === "EACCES")
+    return new KindredError("invalid_config", `Port ${port} on ${host} needs privileges this process lacks; ${fix}.`, { parameter: "port" });
+  if (error.code === "EADDRNOTAVAIL")
+    return new KindredError("invalid_config", `Host ${host} is not an address of this machine; choose another with --host (or HOST).`, { parameter: "host" });
   return error;
 }

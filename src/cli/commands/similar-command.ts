@@ -21,14 +21,25 @@ ${sharedOptionsHelp}`;
 
 /** `kindred similar --text "..."` */
 export async function runSimilarCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, { ...textQueryOptions, text: { type: "string" }, file: { type: "string" }, title: { type: "string" }, lang: { type: "string" } });
+  const { values } = parseCommandArgs(args, {
+    ...textQueryOptions,
+    text: { type: "string" },
+    file: { type: "string" },
+    title: { type: "string" },
+    lang: { type: "string" },
+  });
   if (values.help) return print(similarHelp);
   if (values.text !== undefined && values.file !== undefined) {
     throw new KindredError("invalid_parameter", "Give the text once: --text or --file, not both. See --help.", { parameter: "text" });
   }
   const text = values.file !== undefined ? await readTextFile(values.file) : values.text === "-" ? await readStdin() : values.text;
   if (text === undefined || text.trim() === "") {
-    const where = values.file !== undefined ? `The file ${values.file} is empty.` : values.text === "-" ? "Standard input was empty." : 'kindred similar needs --text "...", --text - (standard input) or --file PATH.';
+    const where =
+      values.file !== undefined
+        ? `The file ${values.file} is empty.`
+        : values.text === "-"
+          ? "Standard input was empty."
+          : 'kindred similar needs --text "...", --text - (standard input) or --file PATH.';
     throw new KindredError("invalid_parameter", `${where} See --help.`, { parameter: "text" });
   }
   const request = toRelatedRequest(values);
@@ -36,7 +47,10 @@ export async function runSimilarCommand(args: string[]): Promise<number> {
   const config = configFromFlags(values, { embedWorkers: 1, logLevel: "warn" });
   const { engine, close } = await openIndexForReading(config);
   try {
-    const answer = await engine.findRelatedToText({ text, ...(values.title === undefined ? {} : { title: values.title }), ...(values.lang === undefined ? {} : { lang: values.lang }) }, request);
+    const answer = await engine.findRelatedToText(
+      { text, ...(values.title === undefined ? {} : { title: values.title }), ...(values.lang === undefined ? {} : { lang: values.lang }) },
+      request,
+    );
     for (const warning of answer.warnings) process.stderr.write(`warning: ${warning}\n`);
     printResults(answer.results, values.json === true, { folded_copies: answer.foldedCopies, lang: answer.language.code, warnings: answer.warnings });
   } finally {
@@ -49,7 +63,9 @@ async function readTextFile(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
-    throw new KindredError("invalid_parameter", `Cannot read --file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { parameter: "file" });
+    throw new KindredError("invalid_parameter", `Cannot read --file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+      parameter: "file",
+    });
   }
 }
 

@@ -40,13 +40,23 @@ export async function runStoryCommand(args: string[]): Promise<number> {
   try {
     const { article, thread } = findStory(engine, positionals[0]!, { sinceMs });
     if (values.json) {
-      const members = thread.members.map((member) => ({ ...presentEntry(member.entry), relation: member.relation, same_story: member.sameStory, cosine: member.cosine, days_apart: member.daysApart }));
+      const members = thread.members.map((member) => ({
+        ...presentEntry(member.entry),
+        relation: member.relation,
+        same_story: member.sameStory,
+        cosine: member.cosine,
+        days_apart: member.daysApart,
+      }));
       process.stdout.write(`${JSON.stringify({ article: presentEntry(article), thread: members, before_since: thread.beforeSince }, null, 2)}\n`);
       return 0;
     }
     process.stdout.write(`story of ${article.id} (${article.publishedAt?.slice(0, 10) ?? "undated"}): ${article.title}\n`);
     if (thread.members.length === 0) {
-      process.stdout.write(thread.beforeSince > 0 ? `nothing new since ${values.since} (${thread.beforeSince} earlier in the thread)\n` : "no other article of this story is indexed\n");
+      process.stdout.write(
+        thread.beforeSince > 0
+          ? `nothing new since ${values.since} (${thread.beforeSince} earlier in the thread)\n`
+          : "no other article of this story is indexed\n",
+      );
       return 0;
     }
     const rows = thread.members.map((member) => [

@@ -34,5 +34,9 @@ export function bootstrapInterval(values: readonly (number | null)[], resamples 
 
 /** The interval of the paired difference a - b over the queries both apply to. */
 export function pairedDifferenceInterval(a: readonly (number | null)[], b: readonly (number | null)[], resamples = 2_000, seed = 1): Interval | null {
-  return bootstrapInterval(a.map((value, index) => (value === null || b[index] == null ? null : value - b[index]!)), resamples, seed);
+  return bootstrapInterval(
+    a.map((value, index) => (value === null || b[index] == null ? null : value - b[index]!)),
+    resamples,
+    seed,
+  );
 }

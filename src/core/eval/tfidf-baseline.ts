@@ -65,8 +65,14 @@ export function rankByTfidf(documents: readonly BaselineDocument[], k: number | 
       }
     });
     const wanted = typeof k === "number" ? k : k(documents[query]!.id);
-    const best = touched.filter((doc) => doc !== query).sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, wanted);
-    ranked.set(documents[query]!.id, best.map((doc) => documents[doc]!.id));
+    const best = touched
+      .filter((doc) => doc !== query)
+      .sort((a, b) => scores[b]! - scores[a]! || a - b)
+      .slice(0, wanted);
+    ranked.set(
+      documents[query]!.id,
+      best.map((doc) => documents[doc]!.id),
+    );
     for (const doc of touched) scores[doc] = 0;
   }
   return ranked;

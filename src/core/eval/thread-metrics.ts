@@ -28,7 +28,7 @@ export function bCubed(threads: readonly { id: string; thread: readonly string[]
     let correct = 0;
     for (const member of members) if (member === id || (story !== null && storyOf.get(member) === story)) correct++;
     precision += correct / members.size;
-    recall += correct / (story === null ? 1 : storySizes.get(story) ?? 1);
+    recall += correct / (story === null ? 1 : (storySizes.get(story) ?? 1));
   }
   const n = threads.length;
   const p = n === 0 ? 0 : precision / n;

@@ -1,7 +1,7 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
 import type { FusedCandidate, ScoreParts } from "./fuse-candidates.ts";
 import type { LexicalProfile } from "./lexical-profile.ts";
-import { sharedQueryTerms, type QueryTerm } from "./query-terms.ts";
+import { type QueryTerm, sharedQueryTerms } from "./query-terms.ts";
 import { topicWordKeys } from "./topic-similarity.ts";
 
 /** Why one result is in the list: the parts of its score (they add up to it) and what they rest on. */

@@ -72,7 +72,8 @@ export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionCo
   const raw = (scores: number[]) => (context.standardize ? standardize(scores) : scores);
   const dense = raw(pool.map((candidate) => candidate.denseScore));
   const lexical = raw(pool.map((candidate) => candidate.lexicalScore));
-  const denseWeight = context.standardize && context.agreement !== null ? context.weights.dense * denseAgreement(dense, lexical, context.agreement) : context.weights.dense;
+  const denseWeight =
+    context.standardize && context.agreement !== null ? context.weights.dense * denseAgreement(dense, lexical, context.agreement) : context.weights.dense;
   const queryTopics = context.topics === null ? null : topicSetVector(signalTopics(context.query.topics, context.topics.noise));
   const fused = pool.map((candidate, index): FusedCandidate => {
     const parts: ScoreParts = {

@@ -91,7 +91,16 @@ export function buildLexicalProfile(title: string, body: string, occurrences: re
 
 /** A compact JSON form for storage: [stem, surface, titleCount, bodyCount, flags] per term. */
 export function encodeLexicalProfile(profile: LexicalProfile): string {
-  return JSON.stringify([profile.tokens, profile.terms.map((term) => [term.stem, term.surface === term.stem ? 0 : term.surface, term.titleCount, term.bodyCount, (term.capitalised ? 1 : 0) | (term.digit ? 2 : 0)])]);
+  return JSON.stringify([
+    profile.tokens,
+    profile.terms.map((term) => [
+      term.stem,
+      term.surface === term.stem ? 0 : term.surface,
+      term.titleCount,
+      term.bodyCount,
+      (term.capitalised ? 1 : 0) | (term.digit ? 2 : 0),
+    ]),
+  ]);
 }
 
 export function decodeLexicalProfile(encoded: string): LexicalProfile {

@@ -26,7 +26,12 @@ const family = (() => {
 
 /** The words of a text, case- and width-folded, as shingles see them. */
 export function normalizedWords(text: string): string[] {
-  return text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /**

@@ -35,7 +35,9 @@ const truncateTo = 5;
 
 /** English, German, French and Spanish function words frequent in topic names. */
 const functionWords = new Set(
-  "a an and the of in on at to for from by with or vs de del der die das den dem des und im in am zum zur von le la les du et en au aux el los las y".split(" "),
+  "a an and the of in on at to for from by with or vs de del der die das den dem des und im in am zum zur von le la les du et en au aux el los las y".split(
+    " ",
+  ),
 );
 
 /** A topic set as a vector of word keys; build the query's once and score every candidate against it. */

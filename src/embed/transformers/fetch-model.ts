@@ -86,7 +86,9 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchedMod
     source: hubUrl,
     revision,
     fetched_at: new Date().toISOString(),
-    files: Object.fromEntries(Object.entries(files).map(([path, bytes]) => [path, { bytes: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") }])),
+    files: Object.fromEntries(
+      Object.entries(files).map(([path, bytes]) => [path, { bytes: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") }]),
+    ),
   };
   try {
     await writeDirectoryAtomically(directory, { ...files, [fetchRecordFileName]: `${JSON.stringify(record, null, 2)}\n` }, async () => false);
@@ -134,7 +136,11 @@ function describeFetchFailure(error: Error, context: { modelId: string; hubUrl: 
     );
   }
   if (/Unauthorized|Forbidden/.test(error.message)) {
-    return new KindredError("model_unavailable", `The Hub refused "${modelId}" (${error.message.split(":")[0]}): a gated or private model needs HF_TOKEN. Nothing was written.`, { model: modelId });
+    return new KindredError(
+      "model_unavailable",
+      `The Hub refused "${modelId}" (${error.message.split(":")[0]}): a gated or private model needs HF_TOKEN. Nothing was written.`,
+      { model: modelId },
+    );
   }
   const cause = (error.cause as { code?: string; message?: string } | undefined) ?? undefined;
   const reason = cause?.code ?? cause?.message ?? error.message;

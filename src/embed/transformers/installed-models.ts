@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { USE_LITE_DIMENSIONS, USE_LITE_MODEL_ID } from "../use-lite/use-lite-constants.ts";
-import { modelDirectory, readModelDimensions, resolveModelProfile, type ModelProfile } from "./model-profiles.ts";
+import { type ModelProfile, modelDirectory, readModelDimensions, resolveModelProfile } from "./model-profiles.ts";
 
 /** A model under `models/`, as `kindred model list` shows it. */
 export interface InstalledModel {
@@ -29,7 +29,15 @@ export interface InstalledModel {
 export function listInstalledModels(modelsDir: string): InstalledModel[] {
   const bundledDirectory = modelDirectory(modelsDir, USE_LITE_MODEL_ID);
   const models: InstalledModel[] = [
-    { id: USE_LITE_MODEL_ID, bundled: true, directory: bundledDirectory, dimensions: USE_LITE_DIMENSIONS, profile: null, onnxFiles: onnxFilesIn(bundledDirectory), problems: [] },
+    {
+      id: USE_LITE_MODEL_ID,
+      bundled: true,
+      directory: bundledDirectory,
+      dimensions: USE_LITE_DIMENSIONS,
+      profile: null,
+      onnxFiles: onnxFilesIn(bundledDirectory),
+      problems: [],
+    },
   ];
   for (const org of subdirectories(modelsDir)) {
     for (const name of subdirectories(join(modelsDir, org))) {
@@ -43,7 +51,9 @@ export function listInstalledModels(modelsDir: string): InstalledModel[] {
 }
 
 function describeModel(modelsDir: string, id: string, directory: string): InstalledModel {
-  const problems = ["config.json", "tokenizer.json", "tokenizer_config.json"].filter((file) => !existsSync(join(directory, file))).map((file) => `${file} missing`);
+  const problems = ["config.json", "tokenizer.json", "tokenizer_config.json"]
+    .filter((file) => !existsSync(join(directory, file)))
+    .map((file) => `${file} missing`);
   const onnxFiles = onnxFilesIn(directory);
   if (onnxFiles.length === 0) problems.push("no onnx/model.onnx or onnx/model_quantized.onnx");
   let profile: ModelProfile | null = null;
@@ -65,10 +75,14 @@ function onnxFilesIn(directory: string): { path: string; bytes: number }[] {
 
 function subdirectories(directory: string): string[] {
   if (!existsSync(directory)) return [];
-  return readdirSync(directory, { withFileTypes: true })
-    // A symbolic link to a model directory elsewhere counts too.
-    .filter((entry) => (entry.isDirectory() || (entry.isSymbolicLink() && statSync(join(directory, entry.name), { throwIfNoEntry: false })?.isDirectory() === true)))
-    .filter((entry) => !entry.name.startsWith(".") && !/\.(tmp|old)-/.test(entry.name))
-    .map((entry) => entry.name)
-    .sort();
+  return (
+    readdirSync(directory, { withFileTypes: true })
+      // A symbolic link to a model directory elsewhere counts too.
+      .filter(
+        (entry) => entry.isDirectory() || (entry.isSymbolicLink() && statSync(join(directory, entry.name), { throwIfNoEntry: false })?.isDirectory() === true),
+      )
+      .filter((entry) => !entry.name.startsWith(".") && !/\.(tmp|old)-/.test(entry.name))
+      .map((entry) => entry.name)
+      .sort()
+  );
 }

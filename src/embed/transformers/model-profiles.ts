@@ -73,7 +73,9 @@ const modelIdPattern = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
 /** Checks that a model id names a directory inside the models directory (no `..`, no absolute path). */
 export function assertModelId(modelId: string): void {
   if (!modelIdPattern.test(modelId) || modelId.split("/").some((part) => part === "." || part === "..")) {
-    throw new KindredError("invalid_parameter", `"${modelId}" is not a model id; give a Hugging Face id such as Xenova/all-MiniLM-L6-v2 (organisation/name).`, { model: modelId });
+    throw new KindredError("invalid_parameter", `"${modelId}" is not a model id; give a Hugging Face id such as Xenova/all-MiniLM-L6-v2 (organisation/name).`, {
+      model: modelId,
+    });
   }
 }
 
@@ -109,8 +111,14 @@ function readProfileFile(path: string): Partial<ModelProfile> {
   }
   const result = profileFileSchema.safeParse(parsed);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "(top)")}: ${issue.message}`);
-    throw new KindredError("invalid_config", `Invalid ${path}: ${problems.join("; ")}. Keys: pooling, queryPrefix, passagePrefix, maxTokens, dimensions, quantized.`, { file: path });
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "(top)")}: ${issue.message}`,
+    );
+    throw new KindredError(
+      "invalid_config",
+      `Invalid ${path}: ${problems.join("; ")}. Keys: pooling, queryPrefix, passagePrefix, maxTokens, dimensions, quantized.`,
+      { file: path },
+    );
   }
   return result.data;
 }
@@ -124,7 +132,7 @@ export function readModelDimensions(modelsDir: string, modelId: string): number 
   const profile = resolveModelProfile(modelsDir, modelId);
   if (profile.dimensions !== null) return profile.dimensions;
   const config = readJsonIfPresent(join(modelDirectory(modelsDir, modelId), "config.json"));
-  const width = config?.["hidden_size"] ?? config?.["d_model"];
+  const width = config?.hidden_size ?? config?.d_model;
   return typeof width === "number" ? width : null;
 }
 
@@ -132,8 +140,8 @@ export function readModelDimensions(modelsDir: string, modelId: string): number 
 export function readModelMaxTokens(modelsDir: string, modelId: string): number | null {
   const directory = modelDirectory(modelsDir, modelId);
   const limits = [
-    readJsonIfPresent(join(directory, "tokenizer_config.json"))?.["model_max_length"],
-    readJsonIfPresent(join(directory, "config.json"))?.["max_position_embeddings"],
+    readJsonIfPresent(join(directory, "tokenizer_config.json"))?.model_max_length,
+    readJsonIfPresent(join(directory, "config.json"))?.max_position_embeddings,
   ].filter((value): value is number => typeof value === "number" && value > 0 && value < 1e6);
   return limits.length === 0 ? null : Math.min(...limits);
 }

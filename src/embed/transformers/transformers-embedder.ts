@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KindredError } from "../../core/errors.ts";
-import { normalizeInPlace, type EmbedRole, type Embedder } from "../embedder.ts";
-import { packTokenBatches, type BatchLimits, type PackedBatch } from "../use-lite/pack-token-batches.ts";
-import { modelDirectory, readModelDimensions, readModelMaxTokens, resolveModelProfile, type ModelProfile } from "./model-profiles.ts";
+import { type Embedder, type EmbedRole, normalizeInPlace } from "../embedder.ts";
+import { type BatchLimits, type PackedBatch, packTokenBatches } from "../use-lite/pack-token-batches.ts";
+import { type ModelProfile, modelDirectory, readModelDimensions, readModelMaxTokens, resolveModelProfile } from "./model-profiles.ts";
 
 /**
  * A Hugging Face sentence-embedding model from `models/<org>/<name>/` (the Transformers.js
@@ -32,15 +32,24 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   const onnxFile = chooseOnnxFile(directory, profile, modelId);
   const missing = ["config.json", "tokenizer.json", "tokenizer_config.json"].filter((file) => !existsSync(join(directory, file)));
   if (missing.length > 0) {
-    throw new KindredError("model_unavailable", `The model "${modelId}" in ${directory} lacks ${missing.join(", ")}; fetch it again with \`kindred model fetch ${modelId}\`.`, { model: modelId });
+    throw new KindredError(
+      "model_unavailable",
+      `The model "${modelId}" in ${directory} lacks ${missing.join(", ")}; fetch it again with \`kindred model fetch ${modelId}\`.`,
+      { model: modelId },
+    );
   }
   const ownLimit = readModelMaxTokens(modelsDir, modelId) ?? Infinity;
   const maxTokens = Math.min(profile.maxTokens ?? Infinity, ownLimit);
   if (!Number.isFinite(maxTokens)) {
-    throw new KindredError("model_unavailable", `The model "${modelId}" states no maximum length; set "maxTokens" in ${join(directory, "kindred.json")}.`, { model: modelId });
+    throw new KindredError("model_unavailable", `The model "${modelId}" states no maximum length; set "maxTokens" in ${join(directory, "kindred.json")}.`, {
+      model: modelId,
+    });
   }
   const dimensions = readModelDimensions(modelsDir, modelId);
-  if (dimensions === null) throw new KindredError("model_unavailable", `The width of model "${modelId}" is unknown; set "dimensions" in ${join(directory, "kindred.json")}.`, { model: modelId });
+  if (dimensions === null)
+    throw new KindredError("model_unavailable", `The width of model "${modelId}" is unknown; set "dimensions" in ${join(directory, "kindred.json")}.`, {
+      model: modelId,
+    });
   const limits: BatchLimits = { maxBatchSize: options.maxBatchSize ?? 32, maxBatchTokens: options.maxBatchTokens ?? 4 * Math.min(maxTokens, 512) };
   const loaded = await loadWithTransformersJs(modelsDir, modelId, onnxFile, options.intraOpThreads ?? 1);
   return new TransformersEmbedder(modelId, dimensions, profile, maxTokens, loaded, limits);
@@ -123,7 +132,12 @@ export class TransformersEmbedder implements Embedder {
     if (this.profile.pooling === "model") return splitRows(requireOutput(outputs, "sentence_embedding", this.modelId), this.dimensions);
     const hidden = requireOutput(outputs, "last_hidden_state", this.modelId);
     const width = hidden.dims[2]!;
-    if (width !== this.dimensions) throw new KindredError("model_unavailable", `The model "${this.modelId}" outputs ${width} dimensions, not the ${this.dimensions} its configuration says.`, { model: this.modelId });
+    if (width !== this.dimensions)
+      throw new KindredError(
+        "model_unavailable",
+        `The model "${this.modelId}" outputs ${width} dimensions, not the ${this.dimensions} its configuration says.`,
+        { model: this.modelId },
+      );
     return this.profile.pooling === "cls" ? poolFirstToken(hidden.data, batch, width) : poolMean(hidden.data, batch, width);
   }
 }
@@ -157,7 +171,11 @@ function splitRows(output: { data: Float32Array }, width: number): Float32Array[
 function requireOutput(outputs: Record<string, { data: Float32Array; dims: number[] } | undefined>, name: string, modelId: string) {
   const output = outputs[name];
   if (output === undefined || !(output.data instanceof Float32Array)) {
-    throw new KindredError("model_unavailable", `The model "${modelId}" has no float output "${name}" (it has ${Object.keys(outputs).join(", ")}); set "pooling" in its kindred.json.`, { model: modelId });
+    throw new KindredError(
+      "model_unavailable",
+      `The model "${modelId}" has no float output "${name}" (it has ${Object.keys(outputs).join(", ")}); set "pooling" in its kindred.json.`,
+      { model: modelId },
+    );
   }
   return output;
 }
@@ -195,7 +213,11 @@ async function loadWithTransformersJs(modelsDir: string, modelId: string, onnxFi
   const load = async (): Promise<LoadedModel> => {
     // Imported here, not at the top: Transformers.js loads onnxruntime-node, which must only be
     // loaded in threads that run a session (see use-lite-onnx-embedder.ts).
-    const [transformers, hub, ort] = await Promise.all([import("@xenova/transformers"), import("@xenova/transformers/src/utils/hub.js"), import("onnxruntime-node")]);
+    const [transformers, hub, ort] = await Promise.all([
+      import("@xenova/transformers"),
+      import("@xenova/transformers/src/utils/hub.js"),
+      import("onnxruntime-node"),
+    ]);
     const { env } = transformers;
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
@@ -218,7 +240,9 @@ async function loadWithTransformersJs(modelsDir: string, modelId: string, onnxFi
     });
     // The encoder-only forward pass of Transformers.js (fills token_type_ids when the graph wants
     // them, checks inputs, wraps outputs), over kindred's session.
-    const model = new transformers.PreTrainedModel(config, session) as unknown as { forward(inputs: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: number[] }>> };
+    const model = new transformers.PreTrainedModel(config, session) as unknown as {
+      forward(inputs: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
+    };
     return {
       encode: (text) => tokenizer.encode(text),
       forward: (inputs) => model.forward(inputs),

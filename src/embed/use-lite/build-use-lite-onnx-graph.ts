@@ -1,4 +1,4 @@
-import { OnnxGraphBuilder, attr } from "../../onnx/onnx-graph-builder.ts";
+import { attr, OnnxGraphBuilder } from "../../onnx/onnx-graph-builder.ts";
 import type { OnnxGraph } from "../../onnx/onnx-writer.ts";
 import type { DenseWeights, LayerNormWeights, UseLiteLayerWeights, UseLiteWeights } from "./extract-use-lite-weights.ts";
 
@@ -42,7 +42,10 @@ export function buildUseLiteOnnxGraph(weights: UseLiteWeights): OnnxGraph {
 
   // [batch, 1, 1, keys]: 0 for real tokens, the model's -1e9 for padding.
   const notMask = graph.op("Sub", [graph.addFloatScalar("one_float", 1), mask]);
-  const paddingBias = graph.op("Unsqueeze", [graph.op("Mul", [notMask, graph.addFloatScalar("padding_bias", weights.paddingBias)]), graph.addInt64s("head_query_axes", [1, 2])]);
+  const paddingBias = graph.op("Unsqueeze", [
+    graph.op("Mul", [notMask, graph.addFloatScalar("padding_bias", weights.paddingBias)]),
+    graph.addInt64s("head_query_axes", [1, 2]),
+  ]);
 
   weights.layers.forEach((layer, index) => {
     hidden = graph.inScope(`layer_${index}`, () => addTransformerLayer(graph, hidden, paddingBias, layer));
@@ -82,7 +85,12 @@ function addTransformerLayer(graph: OnnxGraphBuilder, input: string, paddingBias
   const attention = graph.op("Softmax", [logits], { axis: attr.int(-1) });
   const context = graph.op("MatMul", [attention, values]);
   const merged = graph.op("Reshape", [graph.op("Transpose", [context], { perm: attr.ints([0, 2, 1, 3]) }), graph.addInt64s("merged_shape", [0, 0, width])]);
-  const attended = addDense(graph, merged, { kernel: layer.attention.outputKernel, bias: layer.attention.outputBias, inputSize: width, outputSize: layer.attention.outputBias.length }, "attention_output");
+  const attended = addDense(
+    graph,
+    merged,
+    { kernel: layer.attention.outputKernel, bias: layer.attention.outputBias, inputSize: width, outputSize: layer.attention.outputBias.length },
+    "attention_output",
+  );
 
   const residual = layer.residualProjection ? addDense(graph, input, layer.residualProjection, "residual_projection") : input;
   const afterAttention = graph.op("Add", [attended, residual]);

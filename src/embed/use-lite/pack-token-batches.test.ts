@@ -5,7 +5,10 @@ describe("packTokenBatches", () => {
   it("groups texts of similar length and pads each batch only to its own longest row", () => {
     const tokenIds = [[1], [1, 2, 3, 4, 5, 6], [1, 2], [1, 2, 3, 4, 5]];
     const batches = packTokenBatches(tokenIds, { maxBatchSize: 2, maxBatchTokens: 1000 });
-    expect(batches.map((batch) => batch.indices)).toEqual([[1, 3], [2, 0]]);
+    expect(batches.map((batch) => batch.indices)).toEqual([
+      [1, 3],
+      [2, 0],
+    ]);
     expect(batches.map((batch) => batch.sequenceLength)).toEqual([6, 2]);
     expect(Array.from(batches[1]!.inputIds)).toEqual([1n, 2n, 1n, BigInt(PADDING_ID)]);
     expect(Array.from(batches[1]!.attentionMask)).toEqual([1n, 1n, 1n, 0n]);

@@ -38,7 +38,9 @@ export async function readTfjsGraphModel(directory: string): Promise<TfjsGraphMo
       const { name, shape } = spec;
       weights.set(
         name,
-        spec.dtype === "float32" ? { name, shape, dtype: "float32", data: new Float32Array(copy.buffer) } : { name, shape, dtype: "int32", data: new Int32Array(copy.buffer) },
+        spec.dtype === "float32"
+          ? { name, shape, dtype: "float32", data: new Float32Array(copy.buffer) }
+          : { name, shape, dtype: "int32", data: new Int32Array(copy.buffer) },
       );
       offset += byteLength;
     }

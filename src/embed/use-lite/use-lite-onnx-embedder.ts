@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import ort from "onnxruntime-node";
-import { normalizeInPlace, type Embedder } from "../embedder.ts";
+import { type Embedder, normalizeInPlace } from "../embedder.ts";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "./convert-use-lite-to-onnx.ts";
-import { packTokenBatches, type BatchLimits, type PackedBatch } from "./pack-token-batches.ts";
+import { type BatchLimits, type PackedBatch, packTokenBatches } from "./pack-token-batches.ts";
 import { USE_LITE_DIMENSIONS, USE_LITE_MAX_TOKENS, USE_LITE_MODEL_ID } from "./use-lite-constants.ts";
 import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenizer.ts";
 
@@ -113,7 +113,7 @@ export class UseLiteOnnxEmbedder implements Embedder {
       input_ids: new ort.Tensor("int64", batch.inputIds, dims),
       attention_mask: new ort.Tensor("int64", batch.attentionMask, dims),
     });
-    const embedding = outputs["sentence_embedding"];
+    const embedding = outputs.sentence_embedding;
     if (!embedding || !(embedding.data instanceof Float32Array)) throw new Error("USE Lite ONNX model returned no float sentence_embedding");
     return embedding.data;
   }

@@ -44,7 +44,7 @@ export const USE_LITE_TEST_TEXTS: readonly string[] = [
   "Pneumonoultramicroscopicsilicovolcanoconiosis is a very long word",
   "Ooooooooooooooooooooh nooooooooooo!!!!!!!!!!!",
   "Q&A: what the new <b>rules</b> mean for renters [updated]",
-  "\"Quoted\" ‘curly’ “quotes” and… an ellipsis",
+  '"Quoted" ‘curly’ “quotes” and… an ellipsis',
   longArticle,
   `${longArticle} ${longArticle}`,
   "word ".repeat(300).trim(),

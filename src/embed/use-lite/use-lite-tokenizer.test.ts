@@ -3,8 +3,8 @@ import { AutoTokenizer, env } from "@xenova/transformers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureUseLiteOnnx, findUseLiteSourceDirectory } from "./convert-use-lite-to-onnx.ts";
 import { loadTfjsUseLiteReference, type TfjsUseLiteReference } from "./tfjs-use-lite-reference.ts";
-import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenizer.ts";
 import { USE_LITE_TEST_TEXTS } from "./use-lite-test-texts.ts";
+import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenizer.ts";
 
 let reference: TfjsUseLiteReference;
 let tokenizer: UseLiteTokenizer;

@@ -29,7 +29,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
       throw new KindredError(
         "unauthorized",
         digests.length === 0
-          ? "This endpoint needs an API key, and none is configured: set KINDRED_API_KEYS (docs/http-api.md, \"API keys\")."
+          ? 'This endpoint needs an API key, and none is configured: set KINDRED_API_KEYS (docs/http-api.md, "API keys").'
           : 'This endpoint needs an API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>".',
       );
     }

@@ -53,7 +53,7 @@ const parameterDescriptions: Record<string, string> = {
   diversity: "0-1: re-order for variety (maximal marginal relevance)",
   half_life_days: "Favour recent articles: a result loses up to 1 from its score, half per half-life",
   boost_topics: "Add 1 to the score of results with any of these topics",
-  min_cosine: "Leave out results whose embedding cosine with the query is below this (docs/http-api.md, \"Choosing min_cosine\")",
+  min_cosine: 'Leave out results whose embedding cosine with the query is below this (docs/http-api.md, "Choosing min_cosine")',
   explain: "Each result carries its explanation",
   published_before: '"article" (the query article\'s time) or an ISO 8601 date',
   published_after: '"article" or an ISO 8601 date',
@@ -67,21 +67,88 @@ const readErrors = [400, 401, 403, 404, 503];
 const writeErrors = [400, 401, 403, 404, 409, 413, 415, 503];
 
 /** PATCH: the metadata fields of the one article schema, each optional (null clears). */
-const articlePatchSchema = z.object(Object.fromEntries(patchableFields.map((field) => [field, articleRecordSchema.shape[field]]))).partial().strict();
+const articlePatchSchema = z
+  .object(Object.fromEntries(patchableFields.map((field) => [field, articleRecordSchema.shape[field]])))
+  .partial()
+  .strict();
 
 /** Every route kindred serves, with the schemas that validate it. The OpenAPI test checks this list against the app. */
 export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
   const list = { status: 200, description: "The related list (ETag; 304 to a matching If-None-Match)", schema: responses.relatedListSchema };
   const fragment = { status: 200, description: "The widget's markup (empty when fewer than min_results pass the floor); ETag, 304", contentType: "text/html" };
   return [
-    { method: "get", path: "/healthz", summary: "The process is alive", tag: "operations", auth: "none", ok: { status: 200, description: "Alive", schema: responses.healthSchema }, errors: [] },
-    { method: "get", path: "/readyz", summary: "The index is open (503 with progress while not)", tag: "operations", auth: "none", ok: { status: 200, description: "Ready, with counts", schema: responses.readySchema }, errors: [503] },
-    { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "operations", auth: "none", ok: { status: 200, description: "Prometheus text format", contentType: "text/plain" }, errors: [] },
-    { method: "get", path: "/openapi.json", summary: "This document", tag: "operations", auth: "none", ok: { status: 200, description: "OpenAPI 3.1", contentType: "application/json" }, errors: [] },
-    { method: "get", path: "/docs", summary: "The API reference page", tag: "operations", auth: "none", ok: { status: 200, description: "HTML", contentType: "text/html" }, errors: [] },
-    { method: "get", path: "/", summary: "The analysts' workbench", tag: "analysts", auth: "none", ok: { status: 200, description: "HTML", contentType: "text/html" }, errors: [] },
-    { method: "get", path: "/workbench/workbench.js", summary: "The workbench's script", tag: "analysts", auth: "none", ok: { status: 200, description: "JavaScript", contentType: "text/javascript" }, errors: [] },
-    { method: "get", path: "/workbench/workbench.css", summary: "The workbench's styles", tag: "analysts", auth: "none", ok: { status: 200, description: "CSS", contentType: "text/css" }, errors: [] },
+    {
+      method: "get",
+      path: "/healthz",
+      summary: "The process is alive",
+      tag: "operations",
+      auth: "none",
+      ok: { status: 200, description: "Alive", schema: responses.healthSchema },
+      errors: [],
+    },
+    {
+      method: "get",
+      path: "/readyz",
+      summary: "The index is open (503 with progress while not)",
+      tag: "operations",
+      auth: "none",
+      ok: { status: 200, description: "Ready, with counts", schema: responses.readySchema },
+      errors: [503],
+    },
+    {
+      method: "get",
+      path: "/metrics",
+      summary: "Prometheus metrics",
+      tag: "operations",
+      auth: "none",
+      ok: { status: 200, description: "Prometheus text format", contentType: "text/plain" },
+      errors: [],
+    },
+    {
+      method: "get",
+      path: "/openapi.json",
+      summary: "This document",
+      tag: "operations",
+      auth: "none",
+      ok: { status: 200, description: "OpenAPI 3.1", contentType: "application/json" },
+      errors: [],
+    },
+    {
+      method: "get",
+      path: "/docs",
+      summary: "The API reference page",
+      tag: "operations",
+      auth: "none",
+      ok: { status: 200, description: "HTML", contentType: "text/html" },
+      errors: [],
+    },
+    {
+      method: "get",
+      path: "/",
+      summary: "The analysts' workbench",
+      tag: "analysts",
+      auth: "none",
+      ok: { status: 200, description: "HTML", contentType: "text/html" },
+      errors: [],
+    },
+    {
+      method: "get",
+      path: "/workbench/workbench.js",
+      summary: "The workbench's script",
+      tag: "analysts",
+      auth: "none",
+      ok: { status: 200, description: "JavaScript", contentType: "text/javascript" },
+      errors: [],
+    },
+    {
+      method: "get",
+      path: "/workbench/workbench.css",
+      summary: "The workbench's styles",
+      tag: "analysts",
+      auth: "none",
+      ok: { status: 200, description: "CSS", contentType: "text/css" },
+      errors: [],
+    },
     {
       method: "get",
       path: "/v1/articles/{id}/story",
@@ -92,9 +159,35 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
       ok: { status: 200, description: "The thread (ETag)", schema: responses.storySchema },
       errors: readErrors,
     },
-    { method: "get", path: "/widget.js", summary: "The embeddable widget (<kindred-related url=... k=5>)", tag: "news pages", auth: "none", ok: { status: 200, description: "JavaScript", contentType: "text/javascript" }, errors: [] },
-    { method: "get", path: "/v1/articles/{id}/related", summary: "Articles related to a stored article", tag: "related", auth: "read", query: relatedQuerySchema, ok: list, errors: readErrors },
-    { method: "get", path: "/v1/related", summary: "Articles related to the article at a page URL", tag: "related", auth: "read", query: relatedByUrlQuerySchema, ok: list, errors: readErrors },
+    {
+      method: "get",
+      path: "/widget.js",
+      summary: "The embeddable widget (<kindred-related url=... k=5>)",
+      tag: "news pages",
+      auth: "none",
+      ok: { status: 200, description: "JavaScript", contentType: "text/javascript" },
+      errors: [],
+    },
+    {
+      method: "get",
+      path: "/v1/articles/{id}/related",
+      summary: "Articles related to a stored article",
+      tag: "related",
+      auth: "read",
+      query: relatedQuerySchema,
+      ok: list,
+      errors: readErrors,
+    },
+    {
+      method: "get",
+      path: "/v1/related",
+      summary: "Articles related to the article at a page URL",
+      tag: "related",
+      auth: "read",
+      query: relatedByUrlQuerySchema,
+      ok: list,
+      errors: readErrors,
+    },
     {
       method: "post",
       path: "/v1/related",
@@ -105,9 +198,36 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
       ok: { status: 200, description: "The related list", schema: responses.relatedTextListSchema },
       errors: [400, 401, 403, 413, 415, 503],
     },
-    { method: "get", path: "/v1/articles/{id}/related.html", summary: "The related list as an HTML fragment (AMP, no-JavaScript pages, edge includes)", tag: "news pages", auth: "read", query: fragmentQuerySchema, ok: fragment, errors: readErrors },
-    { method: "get", path: "/v1/related.html", summary: "The HTML fragment for the article at a page URL", tag: "news pages", auth: "read", query: fragmentByUrlQuerySchema, ok: fragment, errors: readErrors },
-    { method: "get", path: "/v1/articles/{id}", summary: "One stored article", tag: "articles", auth: "read", query: z.object({}).strict(), ok: { status: 200, description: "The article (ETag)", schema: responses.articleSchema }, errors: readErrors },
+    {
+      method: "get",
+      path: "/v1/articles/{id}/related.html",
+      summary: "The related list as an HTML fragment (AMP, no-JavaScript pages, edge includes)",
+      tag: "news pages",
+      auth: "read",
+      query: fragmentQuerySchema,
+      ok: fragment,
+      errors: readErrors,
+    },
+    {
+      method: "get",
+      path: "/v1/related.html",
+      summary: "The HTML fragment for the article at a page URL",
+      tag: "news pages",
+      auth: "read",
+      query: fragmentByUrlQuerySchema,
+      ok: fragment,
+      errors: readErrors,
+    },
+    {
+      method: "get",
+      path: "/v1/articles/{id}",
+      summary: "One stored article",
+      tag: "articles",
+      auth: "read",
+      query: z.object({}).strict(),
+      ok: { status: 200, description: "The article (ETag)", schema: responses.articleSchema },
+      errors: readErrors,
+    },
     {
       method: "put",
       path: "/v1/articles/{id}",
@@ -128,7 +248,15 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
       ok: { status: 200, description: "Updated or unchanged", schema: responses.writeResultSchema },
       errors: writeErrors,
     },
-    { method: "delete", path: "/v1/articles/{id}", summary: "Delete an article", tag: "articles", auth: "write", ok: { status: 204, description: "Deleted" }, errors: [401, 403, 404, 503] },
+    {
+      method: "delete",
+      path: "/v1/articles/{id}",
+      summary: "Delete an article",
+      tag: "articles",
+      auth: "write",
+      ok: { status: 204, description: "Deleted" },
+      errors: [401, 403, 404, 503],
+    },
     {
       method: "post",
       path: "/v1/articles:batch",
@@ -149,7 +277,16 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
       ok: { status: 204, description: "Counted" },
       errors: [400, 413, 415, 429, 503],
     },
-    { method: "get", path: "/v1/stats", summary: "Click-through rates by placement and position", tag: "news pages", auth: "stats", query: statsQuerySchema, ok: { status: 200, description: "CTR by placement and position", schema: responses.statsSchema }, errors: [400, 401, 403, 503] },
+    {
+      method: "get",
+      path: "/v1/stats",
+      summary: "Click-through rates by placement and position",
+      tag: "news pages",
+      auth: "stats",
+      query: statsQuerySchema,
+      ok: { status: 200, description: "CTR by placement and position", schema: responses.statsSchema },
+      errors: [400, 401, 403, 503],
+    },
   ];
 }
 
@@ -169,14 +306,15 @@ export function buildOpenApiDocument(options: { maxQueryTextChars: number; versi
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of documentedRoutes(options.maxQueryTextChars)) {
     const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({ name: match[1]!, in: "path", required: true, schema: { type: "string" } }));
-    const querySchema = route.query === undefined ? null : (toJson(route.query) as { properties?: Record<string, Record<string, unknown>>; required?: string[] });
+    const querySchema =
+      route.query === undefined ? null : (toJson(route.query) as { properties?: Record<string, Record<string, unknown>>; required?: string[] });
     const queryParameters = Object.entries(querySchema?.properties ?? {}).map(([name, schema]) => ({
       name,
       in: "query",
       required: querySchema?.required?.includes(name) ?? false,
       ...(parameterDescriptions[name] === undefined ? {} : { description: parameterDescriptions[name] }),
       schema,
-      ...(schema["type"] === "array" ? { style: "form", explode: true } : {}),
+      ...(schema.type === "array" ? { style: "form", explode: true } : {}),
     }));
     const security = route.auth === "none" ? [] : [{ bearer: [] }, { apiKeyHeader: [] }];
     const ok = route.ok;
@@ -189,7 +327,9 @@ export function buildOpenApiDocument(options: { maxQueryTextChars: number; versi
       parameters: [...pathParameters, ...queryParameters],
       ...(route.body === undefined
         ? {}
-        : { requestBody: { required: true, content: Object.fromEntries(route.body.contentTypes.map((type) => [type, { schema: toJson(route.body!.schema) }])) } }),
+        : {
+            requestBody: { required: true, content: Object.fromEntries(route.body.contentTypes.map((type) => [type, { schema: toJson(route.body!.schema) }])) },
+          }),
       responses: {
         [String(ok.status)]: {
           description: ok.description,
@@ -215,7 +355,7 @@ export function buildOpenApiDocument(options: { maxQueryTextChars: number; versi
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", description: "An API key (docs/http-api.md, \"API keys\")" },
+        bearer: { type: "http", scheme: "bearer", description: 'An API key (docs/http-api.md, "API keys")' },
         apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" },
       },
       schemas: { Problem: toJson(responses.problemSchema) },

@@ -30,7 +30,7 @@ const explanationSchema = z.object({
 });
 
 export const relatedResultSchema = articleSummarySchema.extend({
-  score: z.number().meta({ description: "The fused score (hybrid), the cosine (dense) or BM25 (lexical); docs/http-api.md, \"Scores\"" }),
+  score: z.number().meta({ description: 'The fused score (hybrid), the cosine (dense) or BM25 (lexical); docs/http-api.md, "Scores"' }),
   cosine: z.number().min(-1).max(1).optional(),
   explanation: explanationSchema.optional(),
 });
@@ -55,7 +55,10 @@ export const relatedTextListSchema = z.object({
   ...listShape,
   lang: nullableString.meta({ description: "The text's language, given or detected" }),
   lang_source: z.enum(["given", "detected"]).nullable(),
-  warnings: z.array(z.string()).optional().meta({ description: "Why the list may be less than it seems: a language the model does not read, a text of one word" }),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .meta({ description: "Why the list may be less than it seems: a language the model does not read, a text of one word" }),
 });
 
 export const storySchema = z.object({

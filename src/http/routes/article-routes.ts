@@ -1,11 +1,11 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { KindredError } from "../../core/errors.ts";
 import type { ReadRouteOptions } from "../app.ts";
 import { entityTagOf, respondCacheable } from "../http-caching.ts";
 import { presentArticle } from "../present.ts";
 import type { ServiceState } from "../service-state.ts";
 import { parseParameters, queryToObject } from "../wire-schemas.ts";
-import { z } from "zod";
 import { readyEngine } from "./related-routes.ts";
 
 const noQuerySchema = z.object({}).strict();

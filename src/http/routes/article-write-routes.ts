@@ -1,16 +1,16 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Hono, type MiddlewareHandler } from "hono";
-import { parseArticle, type FieldIssue } from "../../articles/article-schema.ts";
+import { z } from "zod";
+import { type FieldIssue, parseArticle } from "../../articles/article-schema.ts";
 import type { Article } from "../../core/article.ts";
 import { KindredError } from "../../core/errors.ts";
+import { describeUrlConflict } from "../../engine/url-conflicts.ts";
 import type { WriteOutcome } from "../../store/article-store.ts";
 import { presentArticle } from "../present.ts";
 import { limitBody, readJsonBody } from "../request-body.ts";
 import type { ServiceState } from "../service-state.ts";
 import { articleBatchBodySchema, maxBatchArticles, parseArticleBody, parseArticlePatch, parseParameters, queryToObject } from "../wire-schemas.ts";
-import { describeUrlConflict } from "../../engine/url-conflicts.ts";
 import { readyEngine } from "./related-routes.ts";
-import { z } from "zod";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 
 export interface ArticleWriteRouteOptions {
   /** The API-key check for the write scope. */
@@ -46,7 +46,10 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
     if (article.id !== id) throw new KindredError("invalid_parameter", `The id in the path ("${id}") must not begin or end with spaces.`, { parameter: "id" });
     const [outcome] = await readyEngine(state).writeArticles([article]);
     const created = outcome!.status === "created";
-    return c.json({ id, status: outcome!.status }, created ? 201 : 200, { ...noStore, ...(created ? { location: `/v1/articles/${encodeURIComponent(id)}` } : {}) });
+    return c.json({ id, status: outcome!.status }, created ? 201 : 200, {
+      ...noStore,
+      ...(created ? { location: `/v1/articles/${encodeURIComponent(id)}` } : {}),
+    });
   });
 
   app.patch("/v1/articles/:id", ...guard, async (c) => {
@@ -93,7 +96,12 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
       const { id } = parsed.article;
       const earlier = firstIndexOfId.get(id);
       if (earlier !== undefined) {
-        results[index] = { index, id, status: "rejected", errors: [{ field: "id", reason: `repeats the article at index ${earlier}; send each id once per batch` }] };
+        results[index] = {
+          index,
+          id,
+          status: "rejected",
+          errors: [{ field: "id", reason: `repeats the article at index ${earlier}; send each id once per batch` }],
+        };
         continue;
       }
       firstIndexOfId.set(id, index);
@@ -112,11 +120,7 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
       results[item.index] = { index: item.index, id: item.article.id, status: outcomes[position]!.status };
     });
     const count = (status: BatchResult["status"]) => results.filter((result) => result.status === status).length;
-    return c.json(
-      { results, created: count("created"), updated: count("updated"), unchanged: count("unchanged"), rejected: count("rejected") },
-      200,
-      noStore,
-    );
+    return c.json({ results, created: count("created"), updated: count("updated"), unchanged: count("unchanged"), rejected: count("rejected") }, 200, noStore);
   });
 
   return app;

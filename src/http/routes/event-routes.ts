@@ -21,7 +21,11 @@ export const eventsBodySchema = z
         z
           .object({
             type: z.enum(["impression", "click"], { message: 'must be "impression" or "click"' }),
-            position: z.number({ message: "must be the result's position, a whole number from 1 to 100" }).int("must be a whole number from 1 to 100").min(1, "must be at least 1").max(100, "must be at most 100"),
+            position: z
+              .number({ message: "must be the result's position, a whole number from 1 to 100" })
+              .int("must be a whole number from 1 to 100")
+              .min(1, "must be at least 1")
+              .max(100, "must be at most 100"),
             article: z.string().min(1, "must not be empty").max(512, "must be at most 512 characters"),
           })
           .strict(),
@@ -65,7 +69,9 @@ export function eventRoutes(state: ServiceState, options: EventRouteOptions) {
     // Only articles that exist are counted: a made-up id would grow the table without bound.
     body.events.forEach((event, index) => {
       if (engine.getEntry(event.article) === undefined) {
-        throw new KindredError("invalid_body", `Field "events.${index}.article": no article with id "${event.article}" is indexed.`, { parameter: `events.${index}.article` });
+        throw new KindredError("invalid_body", `Field "events.${index}.article": no article with id "${event.article}" is indexed.`, {
+          parameter: `events.${index}.article`,
+        });
       }
     });
     recorder().record(body.events.map((event) => ({ type: event.type, placement: body.placement, position: event.position, articleId: event.article })));

@@ -10,7 +10,14 @@ export function healthRoutes(state: ServiceState) {
       return c.json({ status: "not_ready", phase: state.phase, ...(state.progress === undefined ? {} : { progress: state.progress }) }, 503);
     }
     const { engine } = state;
-    return c.json({ status: "ready", articles: engine.size(), model: engine.modelId, graph: engine.graphStats(), graph_recall: engine.graphRecall(), related_cache: engine.cacheStats() });
+    return c.json({
+      status: "ready",
+      articles: engine.size(),
+      model: engine.modelId,
+      graph: engine.graphStats(),
+      graph_recall: engine.graphRecall(),
+      related_cache: engine.cacheStats(),
+    });
   });
   return app;
 }

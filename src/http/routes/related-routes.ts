@@ -1,5 +1,5 @@
-import { Hono, type Context } from "hono";
 import { createHash } from "node:crypto";
+import { type Context, Hono } from "hono";
 import { KindredError } from "../../core/errors.ts";
 import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { ArticleRelatedAnswer, KindredEngine } from "../../engine/kindred-engine.ts";
@@ -15,13 +15,13 @@ import {
   fragmentQuerySchema,
   parseParameters,
   queryToObject,
+  type RelatedQuery,
   relatedByUrlQuerySchema,
   relatedQuerySchema,
   relatedTextBodySchema,
   toRankingOptions,
   toRelatedFilters,
   toRelativeDates,
-  type RelatedQuery,
 } from "../wire-schemas.ts";
 
 /** The engine, or a 503 problem while the index is still opening. */
@@ -144,9 +144,13 @@ function idOfUrl(engine: KindredEngine, url: string): string {
   const normalized = normalizeArticleUrl(url)!;
   const id = engine.findIdByUrl(normalized);
   if (id === undefined) {
-    throw new KindredError("url_not_found", `No article has the URL ${normalized} (normalised from the one given: scheme and host in lower case, no default port, fragment, tracking parameters or trailing slash).`, {
-      url: normalized,
-    });
+    throw new KindredError(
+      "url_not_found",
+      `No article has the URL ${normalized} (normalised from the one given: scheme and host in lower case, no default port, fragment, tracking parameters or trailing slash).`,
+      {
+        url: normalized,
+      },
+    );
   }
   return id;
 }

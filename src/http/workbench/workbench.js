@@ -32,7 +32,8 @@ function formState() {
 function writeState(state, push) {
   const params = new URLSearchParams();
   params.set("by", state.by);
-  for (const name of fields) if (state[name] !== "" && !(name === "mode" && state[name] === "hybrid") && !(name === "k" && state[name] === "10")) params.set(name, state[name]);
+  for (const name of fields)
+    if (state[name] !== "" && !(name === "mode" && state[name] === "hybrid") && !(name === "k" && state[name] === "10")) params.set(name, state[name]);
   if (state.story) params.set("story", state.story);
   if (state.story && state.story_since) params.set("story_since", state.story_since);
   if (state.why.length > 0) params.set("why", state.why.join(","));
@@ -44,14 +45,20 @@ function fillForm(state) {
   for (const radio of form.elements.by) radio.checked = radio.value === state.by;
   for (const name of fields) form.elements[name].value = state[name] || (name === "mode" ? "hybrid" : name === "k" ? "10" : "");
   $("#story-since").value = state.story_since;
-  if (["topics", "exclude_topics", "since", "until", "exclude", "min_cosine"].some((name) => state[name]) || state.mode !== "" && state.mode !== "hybrid") $("#filters").open = true;
+  if (["topics", "exclude_topics", "since", "until", "exclude", "min_cosine"].some((name) => state[name]) || (state.mode !== "" && state.mode !== "hybrid"))
+    $("#filters").open = true;
   updatePlaceholder();
 }
 
 function updatePlaceholder() {
   const by = form.elements.by.value;
   const q = $("#q");
-  q.placeholder = by === "text" ? "Paste a headline, a paragraph or a draft…" : by === "id" ? "An indexed article id, e.g. wcep-2025-03-02-01055" : "The article's URL, e.g. https://news.example/2025/03/cyber";
+  q.placeholder =
+    by === "text"
+      ? "Paste a headline, a paragraph or a draft…"
+      : by === "id"
+        ? "An indexed article id, e.g. wcep-2025-03-02-01055"
+        : "The article's URL, e.g. https://news.example/2025/03/cyber";
   q.rows = by === "text" ? 2 : 1;
 }
 
@@ -92,11 +99,21 @@ function fetchList(state, explain) {
     params.set("url", state.q);
     return api(`/v1/related?${params}`);
   }
-  const split = (value) => value.split(",").map((item) => item.trim()).filter(Boolean);
+  const split = (value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean);
   const body = {
     text: state.q,
     k: Number(state.k || 10),
-    filters: { topics: split(state.topics), exclude_topics: split(state.exclude_topics), exclude: split(state.exclude), ...(state.since ? { since: state.since } : {}), ...(state.until ? { until: state.until } : {}) },
+    filters: {
+      topics: split(state.topics),
+      exclude_topics: split(state.exclude_topics),
+      exclude: split(state.exclude),
+      ...(state.since ? { since: state.since } : {}),
+      ...(state.until ? { until: state.until } : {}),
+    },
     ...(state.mode && state.mode !== "hybrid" ? { mode: state.mode } : {}),
     ...(state.min_cosine ? { min_cosine: Number(state.min_cosine) } : {}),
     ...(explain ? { explain: true } : {}),
@@ -134,13 +151,19 @@ function showWarnings(warnings) {
 const fmt = (value, places = 3) => (typeof value === "number" ? value.toFixed(places) : "");
 
 function titleCell(item) {
-  const title = item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer" }, item.title || item.id) : el("span", {}, item.title || item.id);
+  const title = item.url
+    ? el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer" }, item.title || item.id)
+    : el("span", {}, item.title || item.id);
   return el("td", { class: "title" }, title, el("span", { class: "id" }, item.id));
 }
 
 function topicChips(topics, shared = []) {
   return topics.map((topic) =>
-    el("button", { type: "button", class: shared.includes(topic) ? "chip shared" : "chip", title: `Only articles about “${topic}”`, onclick: () => addTopicFilter(topic) }, topic),
+    el(
+      "button",
+      { type: "button", class: shared.includes(topic) ? "chip shared" : "chip", title: `Only articles about “${topic}”`, onclick: () => addTopicFilter(topic) },
+      topic,
+    ),
   );
 }
 
@@ -178,7 +201,13 @@ function renderResults() {
 
 function renderExplanation(explanation) {
   const values = partNames.map((name) => explanation.parts[name] ?? 0);
-  const scale = Math.max(1, ...view.results.map((result) => view.explanations.get(result.id)).filter(Boolean).flatMap((e) => partNames.map((name) => Math.abs(e.parts[name] ?? 0))));
+  const scale = Math.max(
+    1,
+    ...view.results
+      .map((result) => view.explanations.get(result.id))
+      .filter(Boolean)
+      .flatMap((e) => partNames.map((name) => Math.abs(e.parts[name] ?? 0))),
+  );
   const bars = el("div", { class: "parts", role: "list", "aria-label": "Parts of the score" });
   partNames.forEach((name, index) => {
     const value = values[index];
@@ -205,7 +234,9 @@ function renderStory() {
     return;
   }
   const article = { ...story.article, relation: "this" };
-  const items = [...story.thread, article].sort((a, b) => (a.published_at ?? "9999").localeCompare(b.published_at ?? "9999") || (a.relation === "this" ? -1 : 0));
+  const items = [...story.thread, article].sort(
+    (a, b) => (a.published_at ?? "9999").localeCompare(b.published_at ?? "9999") || (a.relation === "this" ? -1 : 0),
+  );
   $("#story-title").textContent = `Story of “${story.article.title}”`;
   const counts = story.counts;
   const since = story.since ? ` New since ${story.since}: ${story.thread.length}; ${story.before_since} earlier not shown.` : "";
@@ -222,7 +253,11 @@ function renderStory() {
         el("span", { class: "when" }, (item.published_at ?? "undated").slice(0, 10)),
         el("span", { class: `badge ${item.relation}` }, item.relation === "this" ? "this article" : item.relation),
         item.relation === "this" ? null : el("span", { class: "when" }, `  same story ${fmt(item.same_story, 2)} · cosine ${fmt(item.cosine)}`),
-        el("span", { class: "t" }, item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer" }, item.title || item.id) : item.title || item.id),
+        el(
+          "span",
+          { class: "t" },
+          item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer" }, item.title || item.id) : item.title || item.id,
+        ),
       ),
     ),
   );
@@ -239,7 +274,14 @@ function renderAxis(items) {
   const min = Math.min(...times);
   const max = Math.max(...times);
   const at = (time) => (max === min ? 50 : 2 + ((time - min) / (max - min)) * 96);
-  for (const item of dated) axis.append(el("span", { class: `dot ${item.relation}`, style: { left: `${at(Date.parse(item.published_at))}%` }, title: `${item.published_at.slice(0, 10)} ${item.title}` }));
+  for (const item of dated)
+    axis.append(
+      el("span", {
+        class: `dot ${item.relation}`,
+        style: { left: `${at(Date.parse(item.published_at))}%` },
+        title: `${item.published_at.slice(0, 10)} ${item.title}`,
+      }),
+    );
   const ticks = max === min ? [min] : [min, (min + max) / 2, max];
   for (const time of ticks) axis.append(el("span", { class: "tick", style: { left: `${at(time)}%` } }, new Date(time).toISOString().slice(0, 10)));
 }
@@ -314,7 +356,10 @@ function closeStory() {
 
 function addTopicFilter(topic) {
   const input = form.elements.topics;
-  const topics = input.value.split(",").map((item) => item.trim()).filter(Boolean);
+  const topics = input.value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
   if (!topics.includes(topic)) topics.push(topic);
   input.value = topics.join(", ");
   $("#filters").open = true;
@@ -351,18 +396,28 @@ const csvCell = (value) => {
   const text = Array.isArray(value) ? value.join("; ") : value === null || value === undefined ? "" : String(value);
   return /[",\n\r]/.test(text) || /^[=+\-@]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
-const toCsv = (columns, rows) => [columns.join(","), ...rows.map((row) => columns.map((column) => csvCell(row[column])).join(","))].join("\r\n") + "\r\n";
+const toCsv = (columns, rows) => `${[columns.join(","), ...rows.map((row) => columns.map((column) => csvCell(row[column])).join(","))].join("\r\n")}\r\n`;
 
 function exportResults(kind) {
   const state = formState();
   const rows = view.results.map((result, index) => ({ rank: index + 1, ...result }));
   if (kind === "csv") download("kindred-related.csv", "text/csv", toCsv(["rank", "id", "title", "url", "published_at", "topics", "score", "cosine"], rows));
-  else download("kindred-related.json", "application/json", JSON.stringify({ query: { by: state.by, q: state.q }, ...view.answer, results: view.results }, null, 2));
+  else
+    download(
+      "kindred-related.json",
+      "application/json",
+      JSON.stringify({ query: { by: state.by, q: state.q }, ...view.answer, results: view.results }, null, 2),
+    );
 }
 
 function exportStory(kind) {
   if (!view.story) return;
-  if (kind === "csv") download("kindred-story.csv", "text/csv", toCsv(["id", "title", "url", "published_at", "relation", "same_story", "cosine", "days_apart"], view.story.thread));
+  if (kind === "csv")
+    download(
+      "kindred-story.csv",
+      "text/csv",
+      toCsv(["id", "title", "url", "published_at", "relation", "same_story", "cosine", "days_apart"], view.story.thread),
+    );
   else download("kindred-story.json", "application/json", JSON.stringify(view.story, null, 2));
 }
 

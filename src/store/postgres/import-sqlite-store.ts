@@ -21,10 +21,14 @@ export async function importSqliteStore(
   if (pin === null) return { created: 0, updated: 0, unchanged: 0 };
   const inForce = await target.pinModelIfUnset(pin);
   if (inForce.modelId !== pin.modelId) {
-    throw new KindredError("index_model_mismatch", `The database pins model "${inForce.modelId}" but the SQLite index holds vectors of "${pin.modelId}"; import into a new database.`, {
-      indexModel: pin.modelId,
-      databaseModel: inForce.modelId,
-    });
+    throw new KindredError(
+      "index_model_mismatch",
+      `The database pins model "${inForce.modelId}" but the SQLite index holds vectors of "${pin.modelId}"; import into a new database.`,
+      {
+        indexModel: pin.modelId,
+        databaseModel: inForce.modelId,
+      },
+    );
   }
   const total = source.count();
   const counts = { created: 0, updated: 0, unchanged: 0 };

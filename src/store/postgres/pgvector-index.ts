@@ -68,7 +68,8 @@ export class PgvectorIndex {
   async upsert(items: readonly PgvectorItem[]): Promise<void> {
     if (items.length === 0) return;
     for (const item of items) {
-      if (item.vector.length !== this.dimensions) throw new Error(`Vector of "${item.id}" has ${item.vector.length} dimensions; the index holds ${this.dimensions}.`);
+      if (item.vector.length !== this.dimensions)
+        throw new Error(`Vector of "${item.id}" has ${item.vector.length} dimensions; the index holds ${this.dimensions}.`);
     }
     await this.#pool.query(
       `INSERT INTO kindred_article_vectors(id, embedding, published_ms, topics)
@@ -93,7 +94,12 @@ export class PgvectorIndex {
    * keeps the planner from answering a selective filter by scanning the matching rows (what it
    * does, rightly, on a small table): the HNSW scan a large corpus gets, for tests and benches.
    */
-  async search(query: Float32Array, k: number, filter: PgvectorFilter = {}, options: { exact?: boolean; plan?: "auto" | "hnsw" } = {}): Promise<{ id: string; score: number }[]> {
+  async search(
+    query: Float32Array,
+    k: number,
+    filter: PgvectorFilter = {},
+    options: { exact?: boolean; plan?: "auto" | "hnsw" } = {},
+  ): Promise<{ id: string; score: number }[]> {
     const conditions: string[] = [];
     const parameters: unknown[] = [toVectorLiteral(query), k];
     const parameter = (value: unknown) => `$${parameters.push(value)}`;

@@ -46,7 +46,8 @@ interface Row {
   seq: number;
 }
 
-const rowColumns = "id, title, body, url, published_at, published_ms::float8 AS published_ms, lang, source, image_url, section, author, url_key, topics, text_hash, embed_hash, seq::float8 AS seq";
+const rowColumns =
+  "id, title, body, url, published_at, published_ms::float8 AS published_ms, lang, source, image_url, section, author, url_key, topics, text_hash, embed_hash, seq::float8 AS seq";
 
 /** The record shape jsonb_to_recordset reads a batch of articles in (one parameter per batch). */
 const recordShape = `r(id text, title text, body text, url text, published_at text, published_ms bigint, lang text, source text,
@@ -75,10 +76,10 @@ export class PostgresArticleLog {
 
   /** Pins `pin` if no model is pinned yet; returns the pin in force (another replica's, if it was first). */
   async pinModelIfUnset(pin: ModelPin): Promise<ModelPin> {
-    await this.#pool.query(
-      "INSERT INTO kindred_meta(key, value) VALUES ('model_id', $1), ('dimensions', $2) ON CONFLICT (key) DO NOTHING",
-      [pin.modelId, String(pin.dimensions)],
-    );
+    await this.#pool.query("INSERT INTO kindred_meta(key, value) VALUES ('model_id', $1), ('dimensions', $2) ON CONFLICT (key) DO NOTHING", [
+      pin.modelId,
+      String(pin.dimensions),
+    ]);
     return (await readPin(this.#pool))!;
   }
 
@@ -92,10 +93,14 @@ export class PostgresArticleLog {
       if (modelId !== undefined) {
         const pin = await readPin(client);
         if (pin !== null && pin.modelId !== modelId) {
-          throw new KindredError("model_switched", `The index switched from model "${modelId}" to "${pin.modelId}" (kindred reindex); embed again with "${pin.modelId}".`, {
-            writerModel: modelId,
-            indexModel: pin.modelId,
-          });
+          throw new KindredError(
+            "model_switched",
+            `The index switched from model "${modelId}" to "${pin.modelId}" (kindred reindex); embed again with "${pin.modelId}".`,
+            {
+              writerModel: modelId,
+              indexModel: pin.modelId,
+            },
+          );
         }
       }
       const ids = [...new Set(writes.map((write) => write.article.id))];
@@ -109,7 +114,9 @@ export class PostgresArticleLog {
         const { article } = write;
         const before = current.get(article.id)?.row ?? stored.get(article.id);
         if (write.vector === null && (before === undefined || before.embed_hash !== write.embedHash)) {
-          throw new KindredError("write_conflict", `Article "${article.id}" was changed or deleted on another replica while this write ran; send it again.`, { id: article.id });
+          throw new KindredError("write_conflict", `Article "${article.id}" was changed or deleted on another replica while this write ran; send it again.`, {
+            id: article.id,
+          });
         }
         if (before !== undefined && isUnchanged(before, write)) {
           statuses.push({ id: article.id, status: "unchanged" });
@@ -123,7 +130,11 @@ export class PostgresArticleLog {
         statuses.push({ id: article.id, status: before === undefined ? "created" : "updated" });
       }
       const seqs = await this.#logChanges(client, [...current.keys()], "upsert");
-      const records = [...current.entries()].map(([id, { row, vector }]) => ({ ...row, seq: seqs.get(id)!, vector: vector === null ? null : encodeTypedArray(vector).toString("base64") }));
+      const records = [...current.entries()].map(([id, { row, vector }]) => ({
+        ...row,
+        seq: seqs.get(id)!,
+        vector: vector === null ? null : encodeTypedArray(vector).toString("base64"),
+      }));
       const inserts = records.filter((record) => !stored.has(record.id));
       const updates = records.filter((record) => stored.has(record.id));
       if (inserts.length > 0) {
@@ -151,7 +162,9 @@ export class PostgresArticleLog {
   /** Deletes by id in one transaction; returns those that existed, with the change's sequence number. */
   async deleteArticles(ids: readonly string[]): Promise<{ id: string; seq: number }[]> {
     return this.#transaction(async (client) => {
-      const deleted = (await client.query<{ id: string }>("DELETE FROM kindred_articles WHERE id = ANY($1) RETURNING id", [[...new Set(ids)]])).rows.map((row) => row.id);
+      const deleted = (await client.query<{ id: string }>("DELETE FROM kindred_articles WHERE id = ANY($1) RETURNING id", [[...new Set(ids)]])).rows.map(
+        (row) => row.id,
+      );
       const seqs = await this.#logChanges(client, deleted, "delete");
       return deleted.map((id) => ({ id, seq: seqs.get(id)! }));
     });
@@ -169,7 +182,12 @@ export class PostgresArticleLog {
   /** The articles of these ids that exist now, with their vectors. */
   async fetchArticles(ids: readonly string[]): Promise<Map<string, SharedArticle>> {
     const { rows } = await this.#pool.query<Row & { vector: Buffer }>(`SELECT ${rowColumns}, vector FROM kindred_articles WHERE id = ANY($1)`, [ids]);
-    return new Map(rows.map((row) => [row.id, { article: toArticle(row), textHash: row.text_hash, embedHash: row.embed_hash, vector: decodeVector(row.vector), seq: row.seq }]));
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { article: toArticle(row), textHash: row.text_hash, embedHash: row.embed_hash, vector: decodeVector(row.vector), seq: row.seq },
+      ]),
+    );
   }
 
   async latestSeq(): Promise<number> {
@@ -282,4 +300,3 @@ async function urlOwner(client: pg.PoolClient, urlKey: string, id: string, batch
   // An article this batch moved off the URL no longer holds it.
   return owner !== undefined && batch.has(owner) && batch.get(owner)!.row.url_key !== urlKey ? undefined : owner;
 }
-

@@ -73,10 +73,14 @@ export async function migratePostgres(pool: pg.Pool): Promise<number[]> {
     const newest = Math.max(0, ...applied);
     const known = postgresMigrations[postgresMigrations.length - 1]!.version;
     if (newest > known) {
-      throw new KindredError("index_corrupt", `The PostgreSQL database has schema version ${newest}; this kindred knows versions up to ${known}. Upgrade kindred.`, {
-        databaseVersion: newest,
-        knownVersion: known,
-      });
+      throw new KindredError(
+        "index_corrupt",
+        `The PostgreSQL database has schema version ${newest}; this kindred knows versions up to ${known}. Upgrade kindred.`,
+        {
+          databaseVersion: newest,
+          knownVersion: known,
+        },
+      );
     }
     const done: number[] = [];
     for (const migration of postgresMigrations) {

@@ -2,12 +2,24 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { z } from "zod";
-import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import { KindredError } from "../../core/errors.ts";
 import type { LexicalProfile } from "../../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../../core/related/query-terms.ts";
+import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { Logger } from "../../log/logger.ts";
-import type { ArticleLog, ArticleStore, ArticleSummary, ArticleWrite, Change, LexicalStatistics, ModelPin, ModelSwitchResult, StagedVector, StoredArticle, WriteOutcome } from "../article-store.ts";
+import type {
+  ArticleLog,
+  ArticleStore,
+  ArticleSummary,
+  ArticleWrite,
+  Change,
+  LexicalStatistics,
+  ModelPin,
+  ModelSwitchResult,
+  StagedVector,
+  StoredArticle,
+  WriteOutcome,
+} from "../article-store.ts";
 import { SqliteArticleStore } from "../sqlite-article-store.ts";
 import { changesChannel, PostgresArticleLog } from "./postgres-article-log.ts";
 import { migratePostgres } from "./postgres-migrations.ts";
@@ -76,20 +88,33 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
       let cursor = 0;
       if (existsSync(cursorPath)) {
         const saved = cursorSchema.safeParse(JSON.parse(readFileSync(cursorPath, "utf8")));
-        if (!saved.success) throw new KindredError("index_corrupt", `${cursorPath} is unreadable (${saved.error.issues[0]!.message}); start this replica with an empty data directory.`);
+        if (!saved.success)
+          throw new KindredError(
+            "index_corrupt",
+            `${cursorPath} is unreadable (${saved.error.issues[0]!.message}); start this replica with an empty data directory.`,
+          );
         if (saved.data.storeId !== storeId) {
-          throw new KindredError("index_corrupt", `The data directory ${options.dataDir} holds a copy of another PostgreSQL database (${saved.data.storeId}, not ${storeId}); give this replica an empty data directory.`);
+          throw new KindredError(
+            "index_corrupt",
+            `The data directory ${options.dataDir} holds a copy of another PostgreSQL database (${saved.data.storeId}, not ${storeId}); give this replica an empty data directory.`,
+          );
         }
         cursor = saved.data.seq;
       } else if (local.count() > 0) {
-        throw new KindredError("index_corrupt", `The data directory ${options.dataDir} holds a SQLite index of its own; a PostgreSQL replica needs an empty data directory (its local copy is filled from the database).`);
+        throw new KindredError(
+          "index_corrupt",
+          `The data directory ${options.dataDir} holds a SQLite index of its own; a PostgreSQL replica needs an empty data directory (its local copy is filled from the database).`,
+        );
       }
       const store = new PostgresReplicaStore(pool, shared, local, options, storeId, cursor);
       store.#saveCursor();
       const pin = await shared.getModelPin();
       const localPin = local.getModelPin();
       if (pin !== null && localPin !== null && localPin.modelId !== pin.modelId && local.count() > 0) {
-        throw new KindredError("index_model_mismatch", `The database pins model "${pin.modelId}" but this replica's copy in ${options.dataDir} holds "${localPin.modelId}"; give it an empty data directory.`);
+        throw new KindredError(
+          "index_model_mismatch",
+          `The database pins model "${pin.modelId}" but this replica's copy in ${options.dataDir} holds "${localPin.modelId}"; give it an empty data directory.`,
+        );
       }
       if (pin !== null) local.setModelPin(pin);
       await store.catchUp();
@@ -222,10 +247,14 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
     const inForce = await this.#shared.pinModelIfUnset(pin);
     this.#local.setModelPin(inForce);
     if (inForce.modelId !== pin.modelId) {
-      throw new KindredError("index_model_mismatch", `The database already pins model "${inForce.modelId}" (another replica started first), not "${pin.modelId}".`, {
-        indexModel: inForce.modelId,
-        configuredModel: pin.modelId,
-      });
+      throw new KindredError(
+        "index_model_mismatch",
+        `The database already pins model "${inForce.modelId}" (another replica started first), not "${pin.modelId}".`,
+        {
+          indexModel: inForce.modelId,
+          configuredModel: pin.modelId,
+        },
+      );
     }
   }
 
@@ -346,7 +375,10 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
 }
 
 function stagingUnsupported(): KindredError {
-  return new KindredError("invalid_config", "Switching models (kindred reindex) is not supported with a PostgreSQL store yet; re-index into a new database instead.");
+  return new KindredError(
+    "invalid_config",
+    "Switching models (kindred reindex) is not supported with a PostgreSQL store yet; re-index into a new database instead.",
+  );
 }
 
 /** Whether an article's URL changes to another one (normalised), so the old one must be let go first. */

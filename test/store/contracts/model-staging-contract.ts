@@ -24,34 +24,43 @@ export function describeModelStagingContract(implementation: StoreImplementation
 
   describe(`ModelStaging contract: ${implementation.name}`, () => {
     if (!supported) {
-      it("refuses staging with an error that names the command", withStore(async (store) => {
-        expect(() => store.listUnstaged("new/model")).toThrow(/reindex/);
-        expect(() => store.stageVectors("new/model", [])).toThrow(/reindex/);
-        expect(() => store.switchModel("old/model", { modelId: "new/model", dimensions: 3 })).toThrow(/reindex/);
-      }));
+      it(
+        "refuses staging with an error that names the command",
+        withStore(async (store) => {
+          expect(() => store.listUnstaged("new/model")).toThrow(/reindex/);
+          expect(() => store.stageVectors("new/model", [])).toThrow(/reindex/);
+          expect(() => store.switchModel("old/model", { modelId: "new/model", dimensions: 3 })).toThrow(/reindex/);
+        }),
+      );
       return;
     }
 
-    it("switches once every article is staged, moving the staged vectors in", withStore(async (store) => {
-      await store.writeArticles([write(article("a")), write(article("b"))], "old/model");
-      expect(store.listUnstaged("new/model").unstaged).toHaveLength(2);
-      store.stageVectors("new/model", [staged(store, "a", [0, 1, 0]), staged(store, "b", [0, 0, 1])]);
-      expect(store.listUnstaged("new/model")).toEqual({ unstaged: [], orphaned: [] });
-      expect([...store.listStagedVectors("new/model")]).toHaveLength(2);
-      expect(store.switchModel("old/model", { modelId: "new/model", dimensions: 3 })).toMatchObject({ switched: true });
-      expect(store.getModelPin()).toEqual({ modelId: "new/model", dimensions: 3 });
-      expect([...store.getVector(store.findById("a")!.label)!]).toEqual([0, 1, 0]);
-      expect(store.findById("b")!.embedHash).toBe("new:b");
-    }));
+    it(
+      "switches once every article is staged, moving the staged vectors in",
+      withStore(async (store) => {
+        await store.writeArticles([write(article("a")), write(article("b"))], "old/model");
+        expect(store.listUnstaged("new/model").unstaged).toHaveLength(2);
+        store.stageVectors("new/model", [staged(store, "a", [0, 1, 0]), staged(store, "b", [0, 0, 1])]);
+        expect(store.listUnstaged("new/model")).toEqual({ unstaged: [], orphaned: [] });
+        expect([...store.listStagedVectors("new/model")]).toHaveLength(2);
+        expect(store.switchModel("old/model", { modelId: "new/model", dimensions: 3 })).toMatchObject({ switched: true });
+        expect(store.getModelPin()).toEqual({ modelId: "new/model", dimensions: 3 });
+        expect([...store.getVector(store.findById("a")!.label)!]).toEqual([0, 1, 0]);
+        expect(store.findById("b")!.embedHash).toBe("new:b");
+      }),
+    );
 
-    it("refuses to switch while an article changed after it was staged", withStore(async (store) => {
-      await store.writeArticles([write(article("a"))], "old/model");
-      store.stageVectors("new/model", [staged(store, "a", [0, 1, 0])]);
-      await store.writeArticles([write(article("a", { body: "Edited meanwhile" }))], "old/model");
-      expect(store.listUnstaged("new/model").unstaged).toEqual([store.findById("a")!.label]);
-      expect(store.switchModel("old/model", { modelId: "new/model", dimensions: 3 })).toMatchObject({ switched: false, reason: "stale" });
-      expect(store.getModelPin()!.modelId).toBe("old/model");
-      expect(store.discardStagedVectors("new/model")).toBe(1);
-    }));
+    it(
+      "refuses to switch while an article changed after it was staged",
+      withStore(async (store) => {
+        await store.writeArticles([write(article("a"))], "old/model");
+        store.stageVectors("new/model", [staged(store, "a", [0, 1, 0])]);
+        await store.writeArticles([write(article("a", { body: "Edited meanwhile" }))], "old/model");
+        expect(store.listUnstaged("new/model").unstaged).toEqual([store.findById("a")!.label]);
+        expect(store.switchModel("old/model", { modelId: "new/model", dimensions: 3 })).toMatchObject({ switched: false, reason: "stale" });
+        expect(store.getModelPin()!.modelId).toBe("old/model");
+        expect(store.discardStagedVectors("new/model")).toBe(1);
+      }),
+    );
   });
 }

@@ -4,7 +4,7 @@ import { silentLogger } from "../../../src/log/logger.ts";
 import type { ArticleStore } from "../../../src/store/article-store.ts";
 import { PostgresReplicaStore } from "../../../src/store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../../../src/store/sqlite-article-store.ts";
-import { createDatabase, startPostgresCluster, type PostgresCluster } from "../../support/postgres-cluster.ts";
+import { createDatabase, type PostgresCluster, startPostgresCluster } from "../../support/postgres-cluster.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
 /** One implementation of the store ports, opened empty for each test. */
