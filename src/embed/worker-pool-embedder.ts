@@ -22,15 +22,15 @@ const workerBootstrap = workerBootstrapSource(import.meta.url, "embed-worker");
 
 /**
  * How many workers a pool may keep busy. `fixed`: exactly that many, started together.
- * `adaptive`: one, plus more (up to `upTo`, started when first wanted) while the main thread
- * leaves cores idle: long articles keep the workers busy and the main thread waiting, so a
- * second worker nearly doubles the rate; short items keep the main thread busy (parsing,
- * SQLite, the lexical index, the graph), and a second worker would only fight it for a core
- * (bench/README.md, re-index). The same rule leaves a core to a server's reads under load.
+ * `adaptive`: one, plus another (up to `upTo`, started when first wanted) only while the
+ * process as a whole (main thread, store writer, workers) leaves a core idle, measured with
+ * process.cpuUsage(): a second worker beside threads that already fill the cores only makes
+ * each slower (docs/performance.md), while one that finds a core idle adds its rate. The same
+ * rule leaves a core to a server's reads under load.
  */
 export type WorkerPlan = { kind: "fixed"; count: number } | { kind: "adaptive"; upTo: number };
 
-/** How often the main thread's load is sampled for an adaptive pool. */
+/** How often the process's CPU use is sampled for an adaptive pool. */
 const loadSampleMs = 250;
 
 /**
@@ -50,9 +50,9 @@ class ModelWorkers {
   #nextId = 0;
   #leases = 0;
   #starting = false;
-  #loadSample = { at: performance.now(), elu: performance.eventLoopUtilization() };
-  /** The main thread's share of busy time in the last sample; busy until measured. */
-  #mainThreadBusy = 1;
+  #loadSample = { at: performance.now(), cpu: process.cpuUsage() };
+  /** Cores the whole process kept busy in the last sample (every thread); all of them until measured. */
+  #processCores = availableParallelism();
 
   constructor(spec: EmbedderSpec, plan: WorkerPlan, ready: { modelId: string; dimensions: number }, workers: Worker[]) {
     this.modelId = ready.modelId;
@@ -82,8 +82,8 @@ class ModelWorkers {
   }
 
   #dispatch(): void {
-    const allowed = this.#allowedWorkers();
     let working = this.#workers.filter((entry) => entry.busy !== null).length;
+    const allowed = this.#allowedWorkers(working);
     for (const entry of this.#workers) {
       if (this.#queue.length === 0 || working >= allowed) return;
       if (entry.busy !== null) continue;
@@ -95,15 +95,16 @@ class ModelWorkers {
     if (this.#queue.length > 0 && this.#workers.length < allowed) this.#startAnother();
   }
 
-  #allowedWorkers(): number {
+  #allowedWorkers(working: number): number {
     if (this.#plan.kind === "fixed") return this.#plan.count;
     const now = performance.now();
     if (now - this.#loadSample.at >= loadSampleMs) {
-      const elu = performance.eventLoopUtilization();
-      this.#mainThreadBusy = performance.eventLoopUtilization(elu, this.#loadSample.elu).utilization;
-      this.#loadSample = { at: now, elu };
+      const used = process.cpuUsage(this.#loadSample.cpu);
+      this.#processCores = (used.user + used.system) / 1000 / (now - this.#loadSample.at);
+      this.#loadSample = { at: now, cpu: process.cpuUsage() };
     }
-    return Math.max(1, Math.min(this.#plan.upTo, Math.round(availableParallelism() - this.#mainThreadBusy)));
+    // One more worker than are busy only while the process leaves a core idle.
+    return Math.max(1, Math.min(this.#plan.upTo, working + Math.round(availableParallelism() - this.#processCores)));
   }
 
   #startAnother(): void {

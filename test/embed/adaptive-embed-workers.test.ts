@@ -32,15 +32,6 @@ describe("adaptive embedding workers", () => {
     expect([1, 2, 4, 8].map((cores) => defaultWorkerPlan(cores))).toEqual([1, 2, 4, 4].map((upTo) => ({ kind: "adaptive", upTo })));
   });
 
-  it.runIf(availableParallelism() >= 2)("adds a worker while the main thread waits on the model", async () => {
-    const pool = await WorkerPoolEmbedder.start({ modelId: "google/use-lite", modelsDir: "models" }, { kind: "adaptive", upTo: 2 }, 8);
-    pools.push(pool);
-    expect(pool.workerCount).toBe(1);
-    const vectors = await pool.embed(passages);
-    expect(vectors).toHaveLength(passages.length);
-    expect(pool.workerCount).toBe(2);
-  });
-
   it("leaves the busy main thread its core", async () => {
     // upTo 3, another pool than the test above, so its workers start from one
     const pool = await WorkerPoolEmbedder.start({ modelId: "google/use-lite", modelsDir: "models" }, { kind: "adaptive", upTo: 3 }, 8);
