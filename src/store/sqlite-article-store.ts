@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { Article } from "../core/article.ts";
 import { KindredError } from "../core/errors.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
@@ -25,6 +24,7 @@ import { schemaSql, schemaVersion } from "./schema.sql.ts";
 import { SqliteLexicon } from "./sqlite-lexicon.ts";
 import { SqliteModelStaging } from "./sqlite-model-staging.ts";
 import { decodeSignature, decodeVector, encodeTypedArray } from "./typed-array-blobs.ts";
+import { isUnchangedWrite } from "./unchanged-write.ts";
 import { urlTakenError } from "./url-taken-error.ts";
 
 interface ArticleRow {
@@ -243,7 +243,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
     if (existing === undefined && write.vector === null) {
       throw new Error(`Article "${article.id}" is new but no vector was given.`);
     }
-    if (existing !== undefined && isUnchanged(toStoredArticle(existing), write)) {
+    if (existing !== undefined && isUnchangedWrite(toStoredArticle(existing), write)) {
       return { id: article.id, label: existing.label, status: "unchanged", seq: existing.seq };
     }
     const row = {
@@ -456,23 +456,4 @@ function toStoredArticle(row: ArticleRow): StoredArticle {
 /** The signature and length from the lexicon row (a signature of nothing if there is none). */
 function lexiconOf(row: { signature: Buffer | null; words: number | null }): { signature: Uint32Array; words: number } {
   return { signature: row.signature === null ? new Uint32Array(signatureLength).fill(0xffffffff) : decodeSignature(row.signature), words: row.words ?? 0 };
-}
-
-function isUnchanged(stored: StoredArticle, write: ArticleWrite): boolean {
-  const next: Article = write.article;
-  return (
-    stored.embedHash === write.embedHash &&
-    stored.textHash === write.textHash &&
-    stored.title === next.title &&
-    stored.body === next.body &&
-    stored.url === next.url &&
-    stored.publishedAt === next.publishedAt &&
-    stored.lang === next.lang &&
-    stored.source === next.source &&
-    (stored.imageUrl ?? null) === (next.imageUrl ?? null) &&
-    (stored.section ?? null) === (next.section ?? null) &&
-    (stored.author ?? null) === (next.author ?? null) &&
-    stored.topics.length === next.topics.length &&
-    stored.topics.every((topic, index) => topic === next.topics[index])
-  );
 }

@@ -4,6 +4,7 @@ import { KindredError } from "../../core/errors.ts";
 import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { ArticleWrite, ModelPin, WriteStatus } from "../article-store.ts";
 import { decodeVector, encodeTypedArray } from "../typed-array-blobs.ts";
+import { isUnchangedWrite } from "../unchanged-write.ts";
 import { urlTakenError } from "../url-taken-error.ts";
 
 /** The channel a commit notifies replicas on (payload: the latest sequence number). */
@@ -118,7 +119,7 @@ export class PostgresArticleLog {
             id: article.id,
           });
         }
-        if (before !== undefined && isUnchanged(before, write)) {
+        if (before !== undefined && isUnchangedWrite({ ...toArticle(before), textHash: before.text_hash, embedHash: before.embed_hash }, write)) {
           statuses.push({ id: article.id, status: "unchanged" });
           continue;
         }
@@ -270,26 +271,6 @@ function toArticle(row: Row): Article {
     section: row.section,
     author: row.author,
   };
-}
-
-/** The SQLite store's rule (sqlite-article-store.ts): every field the write gives matches. */
-function isUnchanged(stored: Row, write: ArticleWrite): boolean {
-  const next = write.article;
-  return (
-    stored.embed_hash === write.embedHash &&
-    stored.text_hash === write.textHash &&
-    stored.title === next.title &&
-    stored.body === next.body &&
-    stored.url === next.url &&
-    stored.published_at === next.publishedAt &&
-    stored.lang === next.lang &&
-    stored.source === next.source &&
-    stored.image_url === (next.imageUrl ?? null) &&
-    stored.section === (next.section ?? null) &&
-    stored.author === (next.author ?? null) &&
-    stored.topics.length === next.topics.length &&
-    stored.topics.every((topic, index) => topic === next.topics[index])
-  );
 }
 
 /** Which other article has this URL key: one written earlier in this batch, else one stored (the write lock is held). */
