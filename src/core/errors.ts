@@ -16,7 +16,6 @@ export const errorCatalog = {
   cross_origin_refused: { status: 403, title: "Cross-origin request refused" },
   article_not_found: { status: 404, title: "Article not found" },
   route_not_found: { status: 404, title: "No such route" },
-  method_not_allowed: { status: 405, title: "Method not allowed" },
   url_conflict: { status: 409, title: "URL belongs to another article" },
   url_not_found: { status: 404, title: "No article has this URL" },
   rate_limited: { status: 429, title: "Too many requests" },
@@ -52,14 +51,6 @@ export class KindredError extends Error {
     this.name = "KindredError";
     this.code = code;
     this.details = details;
-  }
-
-  get status(): number {
-    return errorCatalog[this.code].status;
-  }
-
-  get title(): string {
-    return errorCatalog[this.code].title;
   }
 }
 

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import type { Embedder } from "./embedder.ts";
 import { modelDirectory, readModelDimensions } from "./transformers/model-profiles.ts";
 import { createTransformersEmbedder } from "./transformers/transformers-embedder.ts";
+import { USE_LITE_DIMENSIONS, USE_LITE_MODEL_ID } from "./use-lite/use-lite-constants.ts";
 import { createUseLiteOnnxEmbedder } from "./use-lite/use-lite-onnx-embedder.ts";
-import { useLiteDimensions, useLiteModelId } from "./use-lite-tfjs-embedder.ts";
 import type { WorkerPlan } from "./worker-pool-embedder.ts";
 
 /** What a worker needs to build its own copy of a model: plain data, so it crosses threads. */
@@ -25,7 +25,7 @@ export function defaultWorkerPlan(cores: number = availableParallelism()): Worke
 
 /** The dimensions a model produces, known without loading it where possible; null when it is not installed. */
 export function knownDimensions(spec: EmbedderSpec): number | null {
-  if (spec.modelId === useLiteModelId) return useLiteDimensions;
+  if (spec.modelId === USE_LITE_MODEL_ID) return USE_LITE_DIMENSIONS;
   if (!existsSync(join(modelDirectory(spec.modelsDir, spec.modelId), "config.json"))) return null;
   return readModelDimensions(spec.modelsDir, spec.modelId);
 }
@@ -38,6 +38,6 @@ export function knownDimensions(spec: EmbedderSpec): number | null {
  * run through Transformers.js (src/embed/transformers/).
  */
 export async function createLocalEmbedder(spec: EmbedderSpec): Promise<Embedder> {
-  if (spec.modelId === useLiteModelId) return createUseLiteOnnxEmbedder({ modelDirectory: join(spec.modelsDir, "google", "use-lite") });
+  if (spec.modelId === USE_LITE_MODEL_ID) return createUseLiteOnnxEmbedder({ modelDirectory: join(spec.modelsDir, "google", "use-lite") });
   return createTransformersEmbedder({ modelsDir: spec.modelsDir, modelId: spec.modelId });
 }

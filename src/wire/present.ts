@@ -1,6 +1,5 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import type { Explanation } from "../core/related/explain-result.ts";
-import type { ScoredCandidate } from "../core/related/rank-related.ts";
 import type { StoredArticle } from "../store/article-store.ts";
 
 /** An article summary on the wire (snake_case). */
@@ -23,7 +22,7 @@ const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
  * A related result: the summary, its score (the fused score, see docs/http-api.md "Scores"), the cosine
  * similarity of the embeddings, and on request the explanation (parts rounded to 6 places).
  */
-export function presentResult(result: ScoredCandidate & { cosine?: number; explanation?: Explanation }) {
+export function presentResult(result: { entry: CatalogEntry; score: number; cosine?: number; explanation?: Explanation }) {
   return {
     ...presentEntry(result.entry),
     score: round6(result.score),

@@ -1,4 +1,3 @@
-import type { ScoredCandidate } from "../../core/related/rank-related.ts";
 import type { RelatedRequest } from "../../engine/kindred-engine.ts";
 import { parseParameters } from "../../wire/parse-parameters.ts";
 import { presentResult } from "../../wire/present.ts";
@@ -97,11 +96,7 @@ const optional = (name: string, value: unknown) => (value === undefined ? {} : {
  * Prints results as a table with a header (rank, score, cosine, date, id, title fitted to the
  * terminal, URL), or JSON with `--json`. With `--explain`, each result's parts follow its row.
  */
-export function printResults(
-  results: readonly (ScoredCandidate & Parameters<typeof presentResult>[0])[],
-  asJson: boolean,
-  header: Record<string, unknown> = {},
-): void {
+export function printResults(results: readonly Parameters<typeof presentResult>[0][], asJson: boolean, header: Record<string, unknown> = {}): void {
   if (asJson) {
     process.stdout.write(`${JSON.stringify({ ...header, results: results.map(presentResult) }, null, 2)}\n`);
     return;

@@ -52,9 +52,3 @@ export function ndcgAtK(query: Judged, results: readonly Judged[], k: number, id
   }
   return idcg === 0 ? 0 : dcg / idcg;
 }
-
-/** Mean of the non-null values, or null when there are none. */
-export function meanOf(values: readonly (number | null)[]): number | null {
-  const present = values.filter((value): value is number => value !== null);
-  return present.length === 0 ? null : present.reduce((sum, value) => sum + value, 0) / present.length;
-}
