@@ -15,7 +15,7 @@ const { backend, intraOpThreads } = workerData as BenchWorkerData;
 // Import only the backend in use: a TF.js worker must not load onnxruntime-node (see the bench).
 const embed =
   backend === "tfjs"
-    ? (await (await import("../src/embed/use-lite/tfjs-use-lite-reference.ts")).loadTfjsUseLiteReference()).embed
+    ? (await (await import("../test/support/tfjs-use-lite-reference.ts")).loadTfjsUseLiteReference()).embed
     : await (await import("../src/embed/use-lite/use-lite-onnx-embedder.ts"))
         .createUseLiteOnnxEmbedder({ intraOpThreads, convertIfNeeded: false })
         .then((embedder) => embedder.embed.bind(embedder));

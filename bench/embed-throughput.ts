@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { z } from "zod";
-import { DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "../src/embed/use-lite/convert-use-lite-to-onnx.ts";
+import { DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "../src/embed/use-lite/convert/convert-use-lite-to-onnx.ts";
 import { USE_LITE_MAX_TOKENS } from "../src/embed/use-lite/use-lite-constants.ts";
 import { loadUseLiteTokenizer } from "../src/embed/use-lite/use-lite-tokenizer.ts";
 import type { BenchWorkerData } from "./embed-throughput-worker.ts";
@@ -118,7 +118,7 @@ console.log(
 
 /** Tokens/s of kindred's tokenizer and of the @energetic-ai reference, on the same texts. */
 async function measureTokenizers(): Promise<Record<string, unknown>[]> {
-  const { loadTfjsUseLiteReference } = await import("../src/embed/use-lite/tfjs-use-lite-reference.ts");
+  const { loadTfjsUseLiteReference } = await import("../test/support/tfjs-use-lite-reference.ts");
   const reference = await loadTfjsUseLiteReference();
   const texts = { ...inputs, "full article": records.map((record) => `${record.title}. ${record.text}`) };
   const measured: Record<string, unknown>[] = [];
@@ -176,7 +176,7 @@ async function startPool(backend: BenchWorkerData["backend"], workerCount: numbe
 async function startMainThreadEmbedder(backend: BenchWorkerData["backend"], intraOpThreads: number) {
   const embedder =
     backend === "tfjs"
-      ? await (await import("../src/embed/use-lite/tfjs-use-lite-reference.ts")).loadTfjsUseLiteReference()
+      ? await (await import("../test/support/tfjs-use-lite-reference.ts")).loadTfjsUseLiteReference()
       : await (await import("../src/embed/use-lite/use-lite-onnx-embedder.ts")).createUseLiteOnnxEmbedder({ intraOpThreads, convertIfNeeded: false });
   return {
     async embed(texts: readonly string[]): Promise<void> {

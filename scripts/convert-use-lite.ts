@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { convertUseLiteToOnnx, DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "../src/embed/use-lite/convert-use-lite-to-onnx.ts";
+import { convertUseLiteToOnnx, DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "../src/embed/use-lite/convert/convert-use-lite-to-onnx.ts";
 
 const argsSchema = z.object({
   force: z.boolean().default(false),

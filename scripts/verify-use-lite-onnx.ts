@@ -14,11 +14,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { cosine } from "../src/core/vector-math.ts";
-import { DEFAULT_USE_LITE_ONNX_DIRECTORY } from "../src/embed/use-lite/convert-use-lite-to-onnx.ts";
-import { loadTfjsUseLiteReference } from "../src/embed/use-lite/tfjs-use-lite-reference.ts";
+import { DEFAULT_USE_LITE_ONNX_DIRECTORY } from "../src/embed/use-lite/convert/convert-use-lite-to-onnx.ts";
 import { USE_LITE_MAX_TOKENS } from "../src/embed/use-lite/use-lite-constants.ts";
 import { createUseLiteOnnxEmbedder, type UseLiteOnnxEmbedder } from "../src/embed/use-lite/use-lite-onnx-embedder.ts";
 import { loadUseLiteTokenizer } from "../src/embed/use-lite/use-lite-tokenizer.ts";
+import { loadTfjsUseLiteReference } from "../test/support/tfjs-use-lite-reference.ts";
 
 const argsSchema = z.object({
   "eval-dir": z.string().min(1).default("/work/shared/eval"),

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KindredError } from "../../core/errors.ts";
 import { type Embedder, type EmbedRole, normalizeInPlace } from "../embedder.ts";
-import { type BatchLimits, type PackedBatch, packTokenBatches } from "../use-lite/pack-token-batches.ts";
+import { type BatchLimits, type PackedBatch, packTokenBatches } from "../pack-token-batches.ts";
 import { type ModelProfile, modelDirectory, readModelDimensions, readModelMaxTokens, resolveModelProfile } from "./model-profiles.ts";
 
 /**

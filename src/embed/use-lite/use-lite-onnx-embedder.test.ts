@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { AutoModel, AutoTokenizer, env } from "@xenova/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadTfjsUseLiteReference } from "../../../test/support/tfjs-use-lite-reference.ts";
+import { USE_LITE_TEST_TEXTS } from "../../../test/support/use-lite-test-texts.ts";
 import { cosine } from "../../core/vector-math.ts";
 import type { Embedder } from "../embedder.ts";
-import { DEFAULT_USE_LITE_ONNX_DIRECTORY } from "./convert-use-lite-to-onnx.ts";
-import { loadTfjsUseLiteReference } from "./tfjs-use-lite-reference.ts";
+import { DEFAULT_USE_LITE_ONNX_DIRECTORY } from "./convert/convert-use-lite-to-onnx.ts";
 import { createUseLiteOnnxEmbedder } from "./use-lite-onnx-embedder.ts";
-import { USE_LITE_TEST_TEXTS } from "./use-lite-test-texts.ts";
 
 let embedder: Embedder;
 let referenceVectors: Float32Array[];

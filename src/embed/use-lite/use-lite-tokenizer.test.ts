@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { AutoTokenizer, env } from "@xenova/transformers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureUseLiteOnnx, findUseLiteSourceDirectory } from "./convert-use-lite-to-onnx.ts";
-import { loadTfjsUseLiteReference, type TfjsUseLiteReference } from "./tfjs-use-lite-reference.ts";
-import { USE_LITE_TEST_TEXTS } from "./use-lite-test-texts.ts";
+import { loadTfjsUseLiteReference, type TfjsUseLiteReference } from "../../../test/support/tfjs-use-lite-reference.ts";
+import { USE_LITE_TEST_TEXTS } from "../../../test/support/use-lite-test-texts.ts";
+import { ensureUseLiteOnnx, findUseLiteSourceDirectory } from "./convert/convert-use-lite-to-onnx.ts";
 import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenizer.ts";
 
 let reference: TfjsUseLiteReference;

@@ -2,9 +2,9 @@ import { z } from "zod";
 
 /**
  * What kindred answers, as zod schemas, for the OpenAPI document only (requests are validated
- * by the schemas in wire-schemas.ts, article-schema.ts and event-routes.ts, which the document
- * uses as they are). Kept beside the presenters' output by the OpenAPI test, which validates
- * real responses against them.
+ * by the schemas in wire/related-query.ts, http/article-bodies.ts, article-schema.ts and the
+ * event and story routes, which the document uses as they are). Kept beside the presenters'
+ * output by the OpenAPI test, which validates real responses against them.
  */
 const nullableString = z.string().nullable();
 

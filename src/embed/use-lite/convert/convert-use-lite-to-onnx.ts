@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { encodeOnnxModel } from "../../onnx/onnx-writer.ts";
-import { writeDirectoryAtomically } from "../write-directory-atomically.ts";
+import { encodeOnnxModel } from "../../../onnx/onnx-writer.ts";
+import { writeDirectoryAtomically } from "../../write-directory-atomically.ts";
+import { parseUseLiteVocabulary } from "../use-lite-tokenizer.ts";
 import { buildUseLiteOnnxGraph } from "./build-use-lite-onnx-graph.ts";
 import { buildUseLiteTokenizerConfig, buildUseLiteTokenizerJson } from "./build-use-lite-tokenizer-json.ts";
 import { extractUseLiteWeights } from "./extract-use-lite-weights.ts";
 import { readTfjsGraphModel } from "./read-tfjs-graph-model.ts";
-import { parseUseLiteVocabulary } from "./use-lite-tokenizer.ts";
 
 /**
  * Converts the bundled Universal Sentence Encoder Lite (TF.js graph model in

@@ -1,4 +1,4 @@
-import { RESERVED_PIECE_COUNT, UNKNOWN_ID, type UseLiteVocabulary } from "./use-lite-tokenizer.ts";
+import { RESERVED_PIECE_COUNT, UNKNOWN_ID, type UseLiteVocabulary } from "../use-lite-tokenizer.ts";
 
 /**
  * Describes the USE Lite tokenizer in the Hugging Face `tokenizers` JSON format, so that

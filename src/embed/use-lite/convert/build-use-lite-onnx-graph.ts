@@ -1,5 +1,5 @@
-import { attr, OnnxGraphBuilder } from "../../onnx/onnx-graph-builder.ts";
-import type { OnnxGraph } from "../../onnx/onnx-writer.ts";
+import { attr, OnnxGraphBuilder } from "../../../onnx/onnx-graph-builder.ts";
+import type { OnnxGraph } from "../../../onnx/onnx-writer.ts";
 import type { DenseWeights, LayerNormWeights, UseLiteLayerWeights, UseLiteWeights } from "./extract-use-lite-weights.ts";
 
 /**
