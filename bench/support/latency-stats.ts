@@ -1,19 +1,11 @@
+import { percentileOf } from "../../src/core/percentile.ts";
+
 /** Summary of a latency sample: the percentiles the README reports, in milliseconds. */
 export interface LatencySummary {
   count: number;
   meanMs: number;
   p50Ms: number;
   p99Ms: number;
-}
-
-/**
- * Percentile by the nearest-rank method on an ascending array (so p99 of 100 samples is the
- * 99th, a value that was actually observed).
- */
-export function percentileOf(sortedAscending: readonly number[], percent: number): number {
-  if (sortedAscending.length === 0) return Number.NaN;
-  const rank = Math.ceil((percent / 100) * sortedAscending.length);
-  return sortedAscending[Math.min(sortedAscending.length, Math.max(1, rank)) - 1]!;
 }
 
 export function summariseLatencies(samplesMs: readonly number[]): LatencySummary {

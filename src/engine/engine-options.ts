@@ -1,3 +1,4 @@
+import { defaults } from "../config/defaults.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import type { StoreWriter } from "./store-writer.ts";
@@ -40,15 +41,11 @@ export interface RecallCheckSettings {
   onOpen?: boolean;
 }
 
-/**
- * The engine's defaults, defined once: the configuration (config/config.ts) takes its defaults
- * from here, and an engine opened without them (tests, benches) gets the same.
- */
+/** The engine's defaults: the configuration's (config/defaults.ts), for an engine opened without it (tests, benches). */
 export const engineDefaults = Object.freeze({
-  relatedCacheEntries: 10_000,
-  relatedCacheBytes: 64 * 1024 * 1024,
-  writeChunkChars: 4 * 1024 * 1024,
-  /** Rebuild the graph once tombstones are 10% of its slots and at least 1,000. */
-  compaction: Object.freeze({ deletedFraction: 0.1, minDeleted: 1_000 }),
-  recallCheck: Object.freeze<RecallCheckSettings>({ queries: 200, k: 10, floor: 0.95 }),
+  relatedCacheEntries: defaults.relatedCacheEntries,
+  relatedCacheBytes: defaults.relatedCacheBytes,
+  writeChunkChars: defaults.writeChunkChars,
+  compaction: Object.freeze({ deletedFraction: defaults.compactDeletedFraction, minDeleted: defaults.compactMinDeleted }),
+  recallCheck: Object.freeze<RecallCheckSettings>({ queries: defaults.recallCheckQueries, k: defaults.recallCheckK, floor: defaults.recallFloor }),
 });

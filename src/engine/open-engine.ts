@@ -7,6 +7,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import { PostgresReplicaStore } from "../store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
+import { engineDefaults } from "./engine-options.ts";
 import { KindredEngine } from "./kindred-engine.ts";
 import { WorkerStoreWriter } from "./store-writer.ts";
 
@@ -80,7 +81,12 @@ export async function openEngine(
       relatedCacheBytes: config.relatedCacheBytes,
       compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
       noiseTopics: config.noiseTopics,
-      recallCheck: { queries: config.recallCheckQueries, k: 10, floor: config.recallFloor, onOpen: options.checkRecallOnOpen ?? config.recallCheckQueries > 0 },
+      recallCheck: {
+        queries: config.recallCheckQueries,
+        k: engineDefaults.recallCheck.k,
+        floor: config.recallFloor,
+        onOpen: options.checkRecallOnOpen ?? config.recallCheckQueries > 0,
+      },
     });
     logger.info({ articles: engine.size(), graph: engine.graphSource, dataDir: config.dataDir }, "index open");
     return {

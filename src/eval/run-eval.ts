@@ -6,6 +6,7 @@ import type { Config } from "../config/config.ts";
 import { bootstrapInterval, type Interval, pairedDifferenceInterval } from "../core/eval/bootstrap-interval.ts";
 import { type Judged, ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision } from "../core/eval/relevance-metrics.ts";
 import { type BaselineDocument, rankByTfidf } from "../core/eval/tfidf-baseline.ts";
+import { percentileOf } from "../core/percentile.ts";
 import type { RankingMode } from "../core/related/ranking-options.ts";
 import { noFilters } from "../core/related/related-filters.ts";
 import type { Embedder } from "../embed/embedder.ts";
@@ -180,8 +181,9 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
             ]),
           ),
           foldedCopies: measured.folded,
-          queryMsP50: percentile(sorted, 0.5),
-          queryMsP99: percentile(sorted, 0.99),
+          // No queries (an empty set) report 0 ms, not NaN, so the JSON stays numeric.
+          queryMsP50: sorted.length === 0 ? 0 : percentileOf(sorted, 50),
+          queryMsP99: sorted.length === 0 ? 0 : percentileOf(sorted, 99),
         };
       }),
       indexSeconds: indexed.elapsedMs / 1000,
@@ -200,10 +202,4 @@ function countBy<T>(items: readonly T[], key: (item: T) => string | null): Map<s
     if (value !== null) counts.set(value, (counts.get(value) ?? 0) + 1);
   }
   return counts;
-}
-
-/** The value at quantile q of sorted values (nearest rank). */
-export function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }

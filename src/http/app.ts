@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import type { ApiKey } from "../config/api-keys.ts";
+import { defaults } from "../config/defaults.ts";
 import type { EventRecorder } from "../events/event-recorder.ts";
 import type { Logger } from "../log/logger.ts";
 import { apiKeyAuth } from "./auth/api-key-auth.ts";
@@ -29,7 +30,7 @@ export interface AppOptions {
   /** Keys for the write API (and for reads when `readsRequireKey`); none: writes answer 401. */
   apiKeys?: readonly ApiKey[];
   readsRequireKey?: boolean;
-  /** Body limit of the write endpoints; default 32 MiB. */
+  /** Body limit of the write endpoints; default `defaults.maxWriteRequestBytes`. */
   maxWriteRequestBytes?: number;
   /** `max-age` of read responses; default 0 (revalidate with ETag every time). */
   httpMaxAgeSeconds?: number;
@@ -39,7 +40,7 @@ export interface AppOptions {
   widget?: Partial<WidgetDefaults>;
   /** Where impressions and clicks are counted; none: POST /v1/events and GET /v1/stats answer 503. */
   events?: EventRecorder | null;
-  /** Event requests per client and minute; default 120. */
+  /** Event requests per client and minute; default `defaults.eventsPerMinutePerClient`. */
   eventsPerMinutePerClient?: number;
 }
 
@@ -47,7 +48,13 @@ export interface AppOptions {
 const unreadBodyBounds = { maxDrainBytes: 64 * 1024 * 1024, drainTimeoutMs: 5_000 };
 
 /** The widget's defaults when the configuration says nothing (docs/news-page.md, "On a news page"). */
-export const defaultWidgetSettings: WidgetDefaults = { k: 5, minResults: 3, minCosine: 0.6, heading: "Related", lazyMargin: "300px" };
+export const defaultWidgetSettings: WidgetDefaults = {
+  k: defaults.widgetK,
+  minResults: defaults.widgetMinResults,
+  minCosine: defaults.widgetMinCosine,
+  heading: defaults.widgetHeading,
+  lazyMargin: "300px",
+};
 
 /**
  * Builds the HTTP application. Tests call `app.request()` on it directly; `serve` puts it on
@@ -96,7 +103,7 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
     "/",
     eventRoutes(state, {
       recorder: options.events ?? null,
-      rateLimit: rateLimit({ perMinute: options.eventsPerMinutePerClient ?? 120 }),
+      rateLimit: rateLimit({ perMinute: options.eventsPerMinutePerClient ?? defaults.eventsPerMinutePerClient }),
       // Statistics are for the site's people: once any key is configured (every key may read),
       // they need one; with no keys at all they are as public as reads.
       statsAuth: keys.length > 0 ? apiKeyAuth({ keys, scope: "read", logger: options.logger }) : reads.readAuth,
@@ -108,7 +115,7 @@ export function createApp(state: ServiceState, options: AppOptions): Hono {
     "/",
     articleWriteRoutes(state, {
       writeAuth: apiKeyAuth({ keys, scope: "write", logger: options.logger }),
-      maxWriteRequestBytes: options.maxWriteRequestBytes ?? 32 * 1024 * 1024,
+      maxWriteRequestBytes: options.maxWriteRequestBytes ?? defaults.maxWriteRequestBytes,
     }),
   );
   const openApiJson = JSON.stringify(buildOpenApiDocument({ maxQueryTextChars: options.maxQueryTextChars }));

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { KindredError } from "../core/errors.ts";
+import { KindredError, vectorsOfOldModelError } from "../core/errors.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
 import { signatureLength } from "../core/related/shingle-signature.ts";
@@ -216,15 +216,8 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
     return this.#db
       .transaction(() => {
         const pin = modelId === undefined ? null : this.getModelPin();
-        if (pin !== null && pin.modelId !== modelId) {
-          throw new KindredError(
-            "model_switched",
-            `The index switched from model "${modelId}" to "${pin.modelId}" (kindred reindex); embed again with "${pin.modelId}".`,
-            {
-              writerModel: modelId,
-              indexModel: pin.modelId,
-            },
-          );
+        if (pin !== null && modelId !== undefined && pin.modelId !== modelId) {
+          throw vectorsOfOldModelError(modelId, pin.modelId);
         }
         return writes.map((write) => this.#writeOne(write));
       })

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseIsoTimestamp } from "../articles/article-schema.ts";
 import { KindredError } from "../core/errors.ts";
+import { parseSwitch, switchMessage } from "../core/parse-switch.ts";
 import type { RankingOptions } from "../core/related/ranking-options.ts";
 import type { RelatedFilters } from "../core/related/related-filters.ts";
 import type { RelativeDates } from "../core/related/relative-dates.ts";
@@ -49,9 +50,7 @@ const wireFiltersShape = {
 };
 
 /** A switch in a query string ("true"/"false", "1"/"0") or a JSON boolean. */
-const booleanSchema = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1")], {
-  message: 'must be "true" or "false"',
-});
+const booleanSchema = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((value) => parseSwitch(value)!)], { message: switchMessage });
 
 /** A date bound relative to the query article ("article") or an ISO 8601 date or date-time. */
 const relativeDateSchema = z

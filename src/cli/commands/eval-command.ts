@@ -1,5 +1,6 @@
 import { KindredError } from "../../core/errors.ts";
 import type { Interval } from "../../core/eval/bootstrap-interval.ts";
+import { parseSwitch } from "../../core/parse-switch.ts";
 import { type ConfigReport, type EvalMode, type EvalReport, runEval } from "../../eval/run-eval.ts";
 import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
@@ -50,7 +51,8 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   if (unknown !== undefined || compare.length === 0) {
     throw new KindredError("invalid_parameter", `--compare takes modes from ${modes.join(", ")}; got "${unknown ?? ""}".`, { parameter: "compare" });
   }
-  if (values.fold !== undefined && values.fold !== "true" && values.fold !== "false") {
+  const fold = values.fold === undefined ? undefined : parseSwitch(values.fold);
+  if (values.fold !== undefined && fold === undefined) {
     throw new KindredError("invalid_parameter", `--fold takes true or false; got "${values.fold}".`, { parameter: "fold" });
   }
   const config = configFromFlags(values, { logLevel: "warn" });
@@ -63,7 +65,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
         await runEval(file, config, logger, {
           k,
           compare: compare as EvalMode[],
-          ...(values.fold === undefined ? {} : { foldDuplicates: values.fold === "true" }),
+          ...(fold === undefined ? {} : { foldDuplicates: fold }),
           ...(values["data-dir"] === undefined ? {} : { dataDir: config.dataDir }),
           onIndexProgress: ({ done }) => bar.update(done),
           onQueryProgress: ({ done, total, mode }) => process.stderr.write(`${mode}: ${done}/${total} queries\n`),

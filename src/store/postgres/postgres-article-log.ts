@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Article } from "../../core/article.ts";
-import { KindredError } from "../../core/errors.ts";
+import { KindredError, vectorsOfOldModelError } from "../../core/errors.ts";
 import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { ArticleWrite, ModelPin, WriteStatus } from "../article-store.ts";
 import { decodeVector, encodeTypedArray } from "../typed-array-blobs.ts";
@@ -94,14 +94,7 @@ export class PostgresArticleLog {
       if (modelId !== undefined) {
         const pin = await readPin(client);
         if (pin !== null && pin.modelId !== modelId) {
-          throw new KindredError(
-            "model_switched",
-            `The index switched from model "${modelId}" to "${pin.modelId}" (kindred reindex); embed again with "${pin.modelId}".`,
-            {
-              writerModel: modelId,
-              indexModel: pin.modelId,
-            },
-          );
+          throw vectorsOfOldModelError(modelId, pin.modelId);
         }
       }
       const ids = [...new Set(writes.map((write) => write.article.id))];
