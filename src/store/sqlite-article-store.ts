@@ -4,7 +4,6 @@ import Database from "better-sqlite3";
 import { KindredError, vectorsOfOldModelError } from "../core/errors.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
-import { signatureLength } from "../core/related/shingle-signature.ts";
 import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
 import type {
   ArticleLog,
@@ -21,39 +20,13 @@ import type {
   WriteOutcome,
 } from "./article-store.ts";
 import { schemaSql, schemaVersion } from "./schema.sql.ts";
+import { addDisplayColumns } from "./sqlite-added-columns.ts";
+import { prepareArticleStatements, toArticleSummary, toStoredArticle } from "./sqlite-article-rows.ts";
 import { SqliteLexicon } from "./sqlite-lexicon.ts";
 import { SqliteModelStaging } from "./sqlite-model-staging.ts";
-import { decodeSignature, decodeVector, encodeTypedArray } from "./typed-array-blobs.ts";
+import { decodeVector, encodeTypedArray } from "./typed-array-blobs.ts";
 import { isUnchangedWrite } from "./unchanged-write.ts";
 import { urlTakenError } from "./url-taken-error.ts";
-
-interface ArticleRow {
-  label: number;
-  id: string;
-  title: string;
-  body: string;
-  url: string | null;
-  published_at: string | null;
-  published_ms: number | null;
-  lang: string | null;
-  source: string | null;
-  image_url: string | null;
-  section: string | null;
-  author: string | null;
-  text_hash: string;
-  embed_hash: string;
-  seq: number;
-  topics: string | null;
-  signature: Buffer | null;
-  words: number | null;
-}
-
-const articleColumns = `a.label, a.id, a.title, a.body, a.url, a.published_at, a.published_ms, a.lang, a.source,
-  a.image_url, a.section, a.author, a.text_hash, a.embed_hash, a.seq, l.signature, l.words,
-  (SELECT json_group_array(topic) FROM (SELECT topic FROM article_topics t WHERE t.label = a.label ORDER BY position)) AS topics`;
-
-/** Articles with their lexicon row (signature, length), which every article has from schema version 2 on. */
-const articlesWithLexicon = "articles a LEFT JOIN article_lexicon l ON l.label = a.label";
 
 /** Change-log entries kept after pruning, for followers of the log. */
 const retainedChanges = 100_000;
@@ -76,39 +49,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
     this.#db = db;
     this.#lexicon = new SqliteLexicon(db);
     this.#staging = new SqliteModelStaging(db);
-    this.#statements = {
-      getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
-      setMeta: db.prepare<[string, string]>("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-      count: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM articles"),
-      byId: db.prepare<[string], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} WHERE a.id = ?`),
-      byLabel: db.prepare<[number], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} WHERE a.label = ?`),
-      embedHash: db.prepare<[string], { embed_hash: string }>("SELECT embed_hash FROM articles WHERE id = ?"),
-      vector: db.prepare<[number], { vector: Buffer }>("SELECT vector FROM articles WHERE label = ?"),
-      insert:
-        db.prepare(`INSERT INTO articles(id, title, body, url, url_key, published_at, published_ms, lang, source, image_url, section, author, text_hash, embed_hash, vector, seq)
-        VALUES (@id, @title, @body, @url, @url_key, @published_at, @published_ms, @lang, @source, @image_url, @section, @author, @text_hash, @embed_hash, @vector, @seq)`),
-      update: db.prepare(`UPDATE articles SET title = @title, body = @body, url = @url, url_key = @url_key, published_at = @published_at,
-        published_ms = @published_ms, lang = @lang, source = @source, image_url = @image_url, section = @section, author = @author,
-        text_hash = @text_hash, embed_hash = @embed_hash, vector = COALESCE(@vector, vector), seq = @seq WHERE label = @label`),
-      idByUrlKey: db.prepare<[string], { id: string }>("SELECT id FROM articles WHERE url_key = ? ORDER BY label LIMIT 1"),
-      otherIdByUrlKey: db.prepare<[string, string], { id: string }>("SELECT id FROM articles WHERE url_key = ? AND id <> ? LIMIT 1"),
-      deleteTopics: db.prepare<[number]>("DELETE FROM article_topics WHERE label = ?"),
-      insertTopic: db.prepare<[number, number, string]>("INSERT INTO article_topics(label, position, topic) VALUES (?, ?, ?)"),
-      deleteArticle: db.prepare<[number]>("DELETE FROM articles WHERE label = ?"),
-      logChange: db.prepare<[number, string]>("INSERT INTO changes(label, kind) VALUES (?, ?)"),
-      latestSeq: db.prepare<[], { seq: number | null }>("SELECT MAX(seq) AS seq FROM changes"),
-      changesSince: db.prepare<[number], { seq: number; label: number; kind: "upsert" | "delete" }>(
-        "SELECT MAX(seq) AS seq, label, kind FROM changes WHERE seq > ? GROUP BY label ORDER BY seq",
-      ),
-      pruneChanges: db.prepare<[number]>("DELETE FROM changes WHERE seq <= ?"),
-      listArticles: db.prepare<[], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} ORDER BY a.label`),
-      listVectors: db.prepare<[], { label: number; vector: Buffer }>("SELECT label, vector FROM articles ORDER BY label"),
-      listSummaries: db.prepare<[], Omit<ArticleRow, "body" | "source" | "topics">>(
-        `SELECT a.label, a.id, a.title, a.url, a.published_at, a.published_ms, a.lang, a.image_url, a.section, a.author, a.text_hash, a.embed_hash, a.seq, l.signature, l.words
-         FROM ${articlesWithLexicon} ORDER BY a.label`,
-      ),
-      listTopics: db.prepare<[], { label: number; topic: string }>("SELECT label, topic FROM article_topics ORDER BY label, position"),
-    };
+    this.#statements = prepareArticleStatements(db);
   }
 
   /** Opens (creating if needed) the store in `dataDir`. */
@@ -125,7 +66,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
     if (version === undefined) {
       db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?)").run(String(schemaVersion));
     } else if (Number(version.value) === 1) {
-      // Version 1 had no lexical channel: index every stored text now (about 2 s per 10,000 short articles).
+      // Version 1 had no lexical channel: index every stored text now, once.
       const store = new SqliteArticleStore(db);
       db.transaction(() => {
         for (const row of db.prepare<[], { label: number; title: string; body: string }>("SELECT label, title, body FROM articles").all()) {
@@ -308,23 +249,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
       while (next < topics.length && topics[next]!.label < row.label) next++;
       const articleTopics: string[] = [];
       while (next < topics.length && topics[next]!.label === row.label) articleTopics.push(topics[next++]!.topic);
-      yield {
-        label: row.label,
-        id: row.id,
-        title: row.title,
-        url: row.url,
-        topics: articleTopics,
-        publishedAt: row.published_at,
-        publishedMs: row.published_ms,
-        lang: row.lang,
-        imageUrl: row.image_url,
-        section: row.section,
-        author: row.author,
-        textHash: row.text_hash,
-        embedHash: row.embed_hash,
-        seq: row.seq,
-        ...lexiconOf(row),
-      };
+      yield toArticleSummary(row, articleTopics);
     }
   }
 
@@ -386,67 +311,4 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
   close(): void {
     if (this.#db.open) this.#db.close();
   }
-}
-
-/**
- * Columns added after schema version 2, on open and only when missing (so the schema version
- * stays 2 and older databases simply gain them): the display fields, and `url_key`, the
- * normalised URL (core/urls/normalize-article-url.ts) that lookups by URL and the uniqueness
- * check use. Its index is not UNIQUE because databases written before the rule may hold
- * duplicates; the rule is kept by the write transaction (writeArticles), which runs under the
- * database's write lock, so two processes cannot both take one URL.
- */
-function addDisplayColumns(db: Database.Database): void {
-  const columns = new Set(
-    db
-      .prepare<[], { name: string }>("PRAGMA table_info(articles)")
-      .all()
-      .map((column) => column.name),
-  );
-  db.transaction(() => {
-    for (const column of ["image_url", "section", "author", "url_key"]) {
-      if (!columns.has(column)) db.exec(`ALTER TABLE articles ADD COLUMN ${column} TEXT`);
-    }
-    if (!columns.has("url_key")) {
-      const setKey = db.prepare<[string | null, number]>("UPDATE articles SET url_key = ? WHERE label = ?");
-      for (const row of db.prepare<[], { label: number; url: string }>("SELECT label, url FROM articles WHERE url IS NOT NULL").all()) {
-        setKey.run(normalizeArticleUrl(row.url), row.label);
-      }
-    }
-    db.exec("CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key) WHERE url_key IS NOT NULL");
-    // Covers what start-up reads of every article (listSummaries), so that scan reads this index
-    // instead of the article rows, which bodies and vectors make many times larger: at 100k
-    // articles it halves the time to load the catalog. It replaces articles_summary, which
-    // lacked the display columns (dropped once, here).
-    db.exec("DROP INDEX IF EXISTS articles_summary");
-    db.exec(`CREATE INDEX IF NOT EXISTS articles_summary_display ON articles(label, id, title, url, published_at, published_ms, lang,
-      image_url, section, author, text_hash, embed_hash, seq)`);
-  }).immediate();
-}
-
-function toStoredArticle(row: ArticleRow): StoredArticle {
-  return {
-    label: row.label,
-    id: row.id,
-    title: row.title,
-    body: row.body,
-    url: row.url,
-    topics: row.topics === null ? [] : (JSON.parse(row.topics) as string[]),
-    publishedAt: row.published_at,
-    publishedMs: row.published_ms,
-    lang: row.lang,
-    source: row.source,
-    imageUrl: row.image_url,
-    section: row.section,
-    author: row.author,
-    textHash: row.text_hash,
-    embedHash: row.embed_hash,
-    seq: row.seq,
-    ...lexiconOf(row),
-  };
-}
-
-/** The signature and length from the lexicon row (a signature of nothing if there is none). */
-function lexiconOf(row: { signature: Buffer | null; words: number | null }): { signature: Uint32Array; words: number } {
-  return { signature: row.signature === null ? new Uint32Array(signatureLength).fill(0xffffffff) : decodeSignature(row.signature), words: row.words ?? 0 };
 }
