@@ -167,6 +167,7 @@ describe("a news page's API: by URL, display fields, fragment, events", () => {
       expect(fragment.headers.get("content-type")).toBe("text/html; charset=utf-8");
       const html = await fragment.text();
       expect(html).toBe(renderRelatedMarkup(json.body as never, { minResults: 3, heading: "Related" }));
+      expect(json.body.results.length).toBeGreaterThanOrEqual(3);
       for (const result of json.body.results) expect(html).toContain(`data-article="${result.id}"`);
       expect(html).toContain(`data-recommendation-id="${json.body.recommendation_id}"`);
       const etag = fragment.headers.get("etag")!;

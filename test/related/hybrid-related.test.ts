@@ -31,7 +31,11 @@ describe("hybrid related lists on the demo slice", () => {
     const answer = related(hegsethId);
     expect(answer.mode).toBe("hybrid");
     expect(ids(answer)[0]).toBe(pentagonDenialId);
-    for (const result of answer.results) expect(Math.abs(result.cosine)).toBeLessThanOrEqual(1);
+    // The reported cosine is the embedding's own: what the dense channel ranks by.
+    const denseScores = new Map(related(hegsethId, { k: 100, ranking: { mode: "dense" } }).results.map((result) => [result.entry.id, result.score]));
+    const compared = answer.results.filter((result) => denseScores.has(result.entry.id));
+    expect(compared.length).toBeGreaterThanOrEqual(5);
+    for (const result of compared) expect(result.cosine).toBeCloseTo(denseScores.get(result.entry.id)!, 6);
     expect(answer.results[0]!.score).toBeGreaterThan(1); // standard deviations above the pool, not a cosine
     const scores = answer.results.map((result) => result.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
@@ -251,6 +255,7 @@ describe("ranking options over HTTP", () => {
   it("ranks a single channel on request: dense scores are cosines", async () => {
     const { body } = await requestJson(demo.app, "GET", `/v1/articles/${hegsethId}/related?k=3&mode=dense`);
     expect(body.mode).toBe("dense");
+    expect(body.results).toHaveLength(3);
     for (const result of body.results) expect(result.score).toBeCloseTo(result.cosine, 6);
   });
 });
