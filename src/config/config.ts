@@ -103,7 +103,7 @@ export const configSchema = z
     widgetK: intFrom(1, 100).default(defaults.widgetK),
     /** ...fewer than this many left after the floor and the box shows nothing... */
     widgetMinResults: intFrom(1, 100).default(defaults.widgetMinResults),
-    /** ...the cosine floor: 0.6 leaves out 87% of random demo pairs and 0.6% of same-story results (docs/http-api.md, "Choosing min_cosine")... */
+    /** ...the cosine floor, chosen from the demo corpus's random and same-story pairs (docs/http-api.md, "Choosing min_cosine")... */
     widgetMinCosine: z.coerce.number().min(-1).max(1).default(defaults.widgetMinCosine),
     /** ...and the box's heading. */
     widgetHeading: z.string().min(1).max(200).default(defaults.widgetHeading),

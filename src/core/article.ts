@@ -15,7 +15,7 @@ export interface Article {
   publishedMs: number | null;
   lang: string | null;
   source: string | null;
-  /** Display fields (issue 15): shown by the widget and the fragment, never ranked on. Absent means null. */
+  /** Display fields (docs/news-page.md): shown by the widget and the fragment, never ranked on. Absent means null. */
   imageUrl?: string | null;
   section?: string | null;
   author?: string | null;

@@ -33,8 +33,8 @@ export function knownDimensions(spec: EmbedderSpec): number | null {
 /**
  * Builds an in-thread embedder for a model id. The bundled model is always available: its
  * TF.js weights are converted once, by kindred's own converter, into an ONNX model under
- * `models/google/use-lite/` and run with onnxruntime (same vectors as TF.js, about 10x faster;
- * see src/embed/use-lite/). Every other id is a Hugging Face model under `models/<org>/<name>/`,
+ * `models/google/use-lite/` and run with onnxruntime (same vectors as TF.js, faster:
+ * bench/embedding-paths.ts; see src/embed/use-lite/). Every other id is a Hugging Face model under `models/<org>/<name>/`,
  * run through Transformers.js (src/embed/transformers/).
  */
 export async function createLocalEmbedder(spec: EmbedderSpec): Promise<Embedder> {

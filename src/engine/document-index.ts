@@ -10,7 +10,7 @@ export interface SparseTerms {
 }
 
 /**
- * The whole-document lexical channel (issue 12): one sparse weighted vector per article over all
+ * The whole-document lexical channel (docs/architecture.md, "The query"): one sparse weighted vector per article over all
  * its terms (core/related/document-weights.ts), an inverted index to find candidates, and exact
  * cosine over them, all in memory in typed arrays and kept in step with every write (the engine
  * replays the store's change log onto it as onto the catalog and the vector indexes), so a

@@ -79,7 +79,7 @@ export interface RankingEnvironment {
 }
 
 /**
- * The related query (issue 4): candidates from the dense channel (the vector index, filters
+ * The related query: candidates from the dense channel (the vector index, filters
  * inside the search) and the lexical channel (BM25 of the query's "more like this" terms,
  * filters applied after), fused into one score with the same-story signals, one round of
  * pseudo-relevance feedback on the dense side, then copies folded, optional MMR, and the cut
@@ -135,7 +135,7 @@ function rankPool(
   let lexicalTerms: ReadonlySet<string> | null = null;
   let lexicalScoreOf = (_label: number) => 0;
   if (useLexical) {
-    // Whole-document cosine (issue 12): every pool member gets its exact score, and the best
+    // Whole-document cosine (engine/document-index.ts): every pool member gets its exact score, and the best
     // matches by it join the pool.
     const { documents } = environment;
     // Each pool member's cosine is computed once: the feedback round rescores the same pool.
@@ -179,7 +179,7 @@ function rankPool(
   const context = fusionContext(environment, query, ranking, weights, hybrid);
   let ranked = fuseCandidates([...pool.values()], context);
 
-  // Feedback (Rocchio 1971; issue 4 research: +0.5-0.9 points on every set): the query vector moves
+  // Feedback (Rocchio 1971; its gain on every eval set is in docs/evaluation.md): the query vector moves
   // toward the fused top 3, which finds the same story told in other words. Each of the three
   // counts by its fused score, so a runner-up that is there on one shared name pulls less than a
   // clear first (bbc halves R-precision 0.452 to 0.459 against equal weights; other sets level).

@@ -23,7 +23,7 @@ export interface StoryAnswer {
 }
 
 /**
- * An article's story thread (issue 16): candidates from the hybrid related list (copies not
+ * An article's story thread (docs/analysts.md): candidates from the hybrid related list (copies not
  * folded, so every report of the story can be counted), judged by the pure same-story score.
  *
  * @example

@@ -27,11 +27,11 @@ export interface SearchIndexes {
 
 /**
  * How many matching articles an exact scan may cover before a filtered HNSW search is cheaper.
- * An exact scan costs about b per match (2.8-4.1 us measured); a filtered HNSW search about
- * a / s, where s is the share of articles that match (a = 0.6-0.9 ms at efSearch 128), since
- * the graph walk must visit about 1/s nodes per accepted one. They cross at s = sqrt(a / (b N)),
- * that is at sqrt(a N / b), about 15 sqrt(N) matches: 1,500 at 10k, 4,700 at 100k, 15,000 at
- * 1M (bench/README.md, vector search tables).
+ * An exact scan costs about b per match; a filtered HNSW search about a / s, where s is the
+ * share of articles that match and a the cost of an unfiltered search, since the graph walk
+ * must visit about 1/s nodes per accepted one. They cross at s = sqrt(a / (b N)), that is at
+ * sqrt(a N / b) matches, a constant times sqrt(N); the measured a and b, and so the constant,
+ * are in docs/performance.md ("Figures behind code choices") and bench/vector-search.ts.
  */
 export function autoExactScanLimit(articles: number): number {
   return Math.round(15 * Math.sqrt(articles));

@@ -128,7 +128,7 @@ export interface ArticleLog {
 }
 
 /**
- * Port 2 of 3, the lexical statistics (issue 4): what BM25 ranking reads. Each article's terms
+ * Port 2 of 3, the lexical statistics: what BM25 ranking reads. Each article's terms
  * are indexed for BM25 and profiled when it is written, in the same transaction.
  * `getLexicalProfile` is the stored profile; `analyzeText` profiles a text that is not stored;
  * `getTermStatistics` gives the article count and these stems' document frequencies;

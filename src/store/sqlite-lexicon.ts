@@ -16,7 +16,8 @@ import { encodeTypedArray } from "./typed-array-blobs.ts";
  * article's lexical profile and shingle signature, and per-stem article counts. The FTS5 table
  * is contentless (the text lives once, in `articles`) with contentless_delete so rows can be
  * replaced; `term_counts` mirrors FTS5's document frequencies in a B-tree, because looking
- * hundreds of terms up in fts5vocab costs ~25 us each (measured: 7 ms for a long article).
+ * hundreds of terms up in fts5vocab is slow per term (docs/performance.md, "Figures behind
+ * code choices").
  */
 export const lexiconSchemaSql = `
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(

@@ -61,7 +61,7 @@ const relativeDateSchema = z
   )
   .optional();
 
-/** Ranking options on the wire (issue 4); see core/related/ranking-options.ts for what each does. */
+/** Ranking options on the wire; see core/related/ranking-options.ts for what each does. */
 const wireRankingShape = {
   mode: z.enum(["hybrid", "dense", "lexical"], { message: 'must be "hybrid", "dense" or "lexical"' }).default("hybrid"),
   fold_duplicates: booleanSchema.default(true),

@@ -1,6 +1,6 @@
 /**
  * The plain baseline every evaluation shows kindred against (../shared/eval/README.md, "A plain
- * baseline to beat"; issue 12): TF-IDF over all words of title and text, sublinear tf
+ * baseline to beat"): TF-IDF over all words of title and text, sublinear tf
  * (1 + ln tf), smoothed idf (ln((1 + N) / (1 + df)) + 1, as scikit-learn's TfidfVectorizer),
  * terms in at least 2 articles and at most half of them, length-normalised, exact cosine
  * nearest neighbours, no folding, no stemming. Deliberately independent of kindred's own

@@ -3,8 +3,8 @@
  * uncentred vectors: ((v - m) . (x - m)) / (|v - m| |x - m|). Sentence-encoder vectors share a
  * common direction that inflates every cosine alike; removing it spreads the scores of one
  * query's candidates (Mu and Viswanath 2018, "All-but-the-top"; only the mean is removed here:
- * removing top principal components as well lost 1 to 19 points in the issue 4 research, while
- * centring gained 0.1 to 0.6 on every set, docs/evaluation.md "What is in the hybrid").
+ * removing top principal components as well lost precision on the eval sets while centring
+ * gained on every one: docs/evaluation.md, "What is in the hybrid").
  *
  * @example
  *   const mean = { vector: m, normSquared: dot(m, m) };

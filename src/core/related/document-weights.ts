@@ -1,7 +1,7 @@
 import type { ProfileTerm } from "./lexical-profile.ts";
 
 /**
- * How the whole-document lexical channel (engine/document-index.ts; issue 12) weighs a term of
+ * How the whole-document lexical channel (engine/document-index.ts) weighs a term of
  * an article: sublinear term frequency, (1 + ln tf), title occurrences counting `titleWeight`
  * times, times `nameBoost` for a term written with a capital inside a sentence (a name, a place)
  * and `numberBoost` for one holding a digit (a count, a date, an address): the specifics that

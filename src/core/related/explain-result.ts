@@ -9,7 +9,7 @@ export interface Explanation {
   parts: ScoreParts;
   /**
    * Cosine similarity of the embeddings, and the lexical channel's score: the raw channel scores.
-   * `bm25` keeps its wire name; since issue 12 it is the whole-document TF-IDF cosine.
+   * `bm25` keeps its wire name; it is the whole-document TF-IDF cosine (engine/document-index.ts).
    */
   cosine: number;
   bm25: number;

@@ -31,8 +31,7 @@ export function isCopy(a: Pick<CatalogEntry, "textHash" | "signature">, b: Pick<
  * into one result, so a reader never sees the same story twice. Walks the ranked candidates;
  * each joins the first earlier group it copies (compared with every member, so a chain of
  * edits stays one group), or starts a new one. A group keeps the place of its best-ranked
- * member but shows its newest, most complete copy (issue 4: "keep the newest or most
- * complete"). Copies of the query article are dropped.
+ * member but shows its newest, most complete copy. Copies of the query article are dropped.
  *
  * @example
  *   foldDuplicates(ranked, { textHash: query.textHash, signature: query.signature }).groups.map((group) => group.shown)

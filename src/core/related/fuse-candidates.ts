@@ -54,8 +54,8 @@ const dayMs = 86_400_000;
  * - dense, lexical: each channel's score as a z-score over the pool, times its weight (a
  *   single-channel ranking, `standardize: false`, keeps the raw cosine or BM25). Z-scores
  *   put a cosine and a BM25 on one scale without per-site calibration (a raw mix needs a
- *   different weight per collection; issue 4's table), and unlike reciprocal-rank fusion they
- *   keep how far ahead a candidate is (issue 4 research: RRF lost to z on every set).
+ *   different weight per collection), and unlike reciprocal-rank fusion they keep how far
+ *   ahead a candidate is (RRF lost to z-scores on every eval set: docs/evaluation.md).
  *   With `agreement`, the dense weight is scaled by `denseAgreement`: where the embedding
  *   ranks the pool against the whole-document words (every gva report is "a shooting" to the
  *   encoder, which reads only the lead, so its order among them is noise and runs counter to

@@ -2,8 +2,8 @@
  * The lexical profile of an article: its distinct terms (stems, as the full-text index stems
  * them) with how often each occurs in the title and the body, the word it was first written as,
  * and whether it looks like a name or a number. It is computed once when an article is written
- * and stored, so a query never re-reads or re-tokenises a body (issue 4: "precompute at index
- * time what you can"). Stemming belongs to the store's full-text engine; this module only
+ * and stored, so a query never re-reads or re-tokenises a body: what can be computed at index
+ * time is. Stemming belongs to the store's full-text engine; this module only
  * aligns the engine's stems with the words of the text.
  */
 export interface ProfileTerm {

@@ -14,7 +14,7 @@ export interface QueryTerm {
 }
 
 export interface QueryTermOptions {
-  /** Terms kept (default 40: fewer lose long articles' specifics, issue 4 research). */
+  /** Terms kept (default 40: fewer lose long articles' specifics; docs/evaluation.md). */
   maxTerms: number;
   /** Terms in more than this share of articles say nothing about one story (default 0.3). */
   maxDocumentShare: number;

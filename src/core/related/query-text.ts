@@ -11,7 +11,7 @@ export type QueryTextVerdict =
   | { kind: "full" };
 
 /**
- * Judges whether a query text can be ranked honestly (issue 16). The embedding of a few
+ * Judges whether a query text can be ranked honestly. The embedding of a few
  * letters, of emoji or of "the and of a" is a point somewhere in the space, and its nearest
  * articles come back at a middling cosine as if related; so:
  * - no content word (stop words, symbols, emoji, nothing the index tokenises): refuse with the reason;

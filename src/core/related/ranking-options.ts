@@ -39,11 +39,11 @@ export const defaultRankingOptions: RankingOptions = Object.freeze({
 });
 
 /**
- * The fused score's constants: the same for every site and collection (issue 4: no per-site
+ * The fused score's constants: the same for every site and collection (no per-site
  * tuning). Channel parts are z-scores over the query's candidate pool, so each unit is "one
  * standard deviation above this query's typical candidate", whatever the channel's raw scale.
- * Where the numbers come from: the research notes of issue 4 and the measurements in the
- * docs/evaluation.md ("How relatedness is measured").
+ * Where the numbers come from: the measurements in docs/evaluation.md ("How relatedness is
+ * measured").
  */
 export const fusionConstants = Object.freeze({
   /** Dense candidates taken by the hybrid (at least 2k + 50). */
@@ -60,8 +60,8 @@ export const fusionConstants = Object.freeze({
    * so it blurs what tells one long story from a similar one; the lexical channel reads
    * everything. So the lexical weight rises with the share of the query the lead window does
    * not cover: `short` when it covers all of it, up to `long`. Short items keep 0.25, which
-   * keeps them on topic (the demo query; agnews); long articles grouped by event (issue 12:
-   * giveme5w1h, gva, held-out sets) are told apart by their specifics, which the whole-document
+   * keeps them on topic (the demo query; agnews); long articles grouped by event (the
+   * giveme5w1h, gva and held-out sets) are told apart by their specifics, which the whole-document
    * cosine sees and the encoder does not, so `long` is 1.25: 2 gained nothing more on giveme5w1h
    * and cost bbc half a point of topic precision (docs/evaluation.md, "How relatedness is measured").
    */

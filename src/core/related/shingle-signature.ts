@@ -4,7 +4,7 @@ import { mulberry32 } from "../seeded-random.ts";
  * Near-duplicate detection by word shingles (Broder 1997, "On the resemblance and containment of
  * documents"): two texts whose sets of 5-word sequences overlap with Jaccard >= 0.6 are copies
  * or light edits of one text (a wire story re-run under another headline, a revised version).
- * Measured on bbc (issue 4 research): every pair at >= 0.6 is a revision of one article, while pairs
+ * Measured on bbc (docs/evaluation.md): every pair at >= 0.6 is a revision of one article, while pairs
  * at 0.3-0.5 are different articles on one story, which must not fold. Embedding cosine is no
  * substitute: short items on different days of one war ("airstrikes kill 27" / "... kill 22")
  * reach 0.97.
@@ -14,7 +14,7 @@ import { mulberry32 } from "../seeded-random.ts";
  */
 export const signatureLength = 64;
 export const shingleWords = 5;
-/** Jaccard at or above which two texts are one text (issue 4 research). */
+/** Jaccard at or above which two texts are one text (see above). */
 export const duplicateJaccard = 0.6;
 
 /** Odd multipliers and offsets of the hash family, fixed so stored signatures stay comparable across runs. */

@@ -52,8 +52,8 @@ function isTopicSetVector(value: readonly string[] | TopicSetVector): value is T
 
 /**
  * Topic set vectors by topic array: a catalog entry's topics are one frozen array for as long as
- * the entry stands (an edit makes a new one), so this is exact, and scoring a pool of ~130
- * candidates twice per query need not split the same names again (it cost ~0.7 ms a query).
+ * the entry stands (an edit makes a new one), so this is exact, and scoring a pool of candidates
+ * twice per query need not split the same names again.
  */
 const vectorsByTopicArray = new WeakMap<readonly string[], TopicSetVector>();
 

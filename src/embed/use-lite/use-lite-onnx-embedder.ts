@@ -31,8 +31,8 @@ export async function createUseLiteOnnxEmbedder(options: UseLiteOnnxEmbedderOpti
   const [tokenizer, session] = await Promise.all([
     loadUseLiteTokenizer(join(modelDirectory, "tokenizer.json")),
     // From the file's bytes, not its path: in onnxruntime-node 1.14 a session created from the
-    // path ran this model at 0.57x the speed (256 vs 448 docs/s on 1,000 demo texts, separate
-    // processes, one thread) with bit-identical outputs. Transformers.js also loads from bytes.
+    // path ran this model much slower with bit-identical outputs (docs/performance.md, "Figures
+    // behind code choices"). Transformers.js also loads from bytes.
     ort.InferenceSession.create(await readFile(join(modelDirectory, "onnx", "model.onnx")), {
       intraOpNumThreads: options.intraOpThreads ?? 1,
       interOpNumThreads: 1,
@@ -63,10 +63,10 @@ export interface UseLiteOnnxEmbedderOptions {
 }
 
 /**
- * Small batches are faster per text on CPU: measured with one thread, 128-token texts cost 9.2-9.3
- * CPU ms each in batches of 2-4 (256-512 tokens) against 12.5 ms in batches of 32, because the
- * activations of a small batch stay in cache. Short titles still want ~32 per batch to amortise
- * the per-run overhead (0.70 ms each at 32, 1.6 ms alone).
+ * Small batches of long texts are faster per text on CPU, because the activations of a small
+ * batch stay in cache; short titles still want about 32 per batch to amortise the per-run
+ * overhead. Hence a bound on tokens per batch as well as on texts (figures: docs/performance.md,
+ * "Figures behind code choices").
  */
 const DEFAULT_MAX_BATCH_SIZE = 32;
 const DEFAULT_MAX_BATCH_TOKENS = 4 * USE_LITE_MAX_TOKENS;

@@ -21,7 +21,7 @@ export const storyQuerySchema = z
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 /**
- * GET /v1/articles/{id}/story: the article's story thread (issue 16), the stored articles about
+ * GET /v1/articles/{id}/story: the article's story thread (docs/analysts.md), the stored articles about
  * the same event or running story in time order, each marked `earlier`, `later`, `copy` or
  * `undated` against the article; `since` keeps what was published on or after a date.
  */

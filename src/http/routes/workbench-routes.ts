@@ -10,7 +10,7 @@ const assets = {
 } as const;
 
 /**
- * The analysts' workbench (issue 16) at `/`: a static page over the public JSON API (it asks
+ * The analysts' workbench (docs/analysts.md) at `/`: a static page over the public JSON API (it asks
  * for a read key itself when the service answers 401), so it adds no ranking and no endpoint.
  * Served from the package, nothing from a CDN: the content security policy allows only this origin.
  */

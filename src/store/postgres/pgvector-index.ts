@@ -26,7 +26,7 @@ export interface PgvectorOptions {
 }
 
 /**
- * The pgvector mode's search (issue 17, optional, not yet wired into the engine): vectors in a
+ * The pgvector mode's search (optional, docs/deployment.md; not yet wired into the engine): vectors in a
  * PostgreSQL table with an HNSW index (pgvector), searched by inner product (cosine for the unit
  * vectors kindred stores), filters in the same SQL. A selective filter would leave an HNSW scan
  * with too few rows after filtering; pgvector's iterative scan (0.8+, `relaxed_order`) keeps
