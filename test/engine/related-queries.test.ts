@@ -25,10 +25,13 @@ describe("related queries on the demo slice", () => {
     expect(results[0]!.entry.id).toBe(pentagonDenialId);
     expect(results.map((result) => result.entry.id)).not.toContain(hegsethId);
     expect(results).toHaveLength(10);
-    for (const result of results) {
-      expect(result.cosine).toBeGreaterThanOrEqual(-1);
-      expect(result.cosine).toBeLessThanOrEqual(1);
-    }
+    // Each cosine is the embedding's own (the dense ranking's score), and the denial is the nearest of these.
+    const dense = slice.opened.engine.findRelatedToArticle(hegsethId, { k: 100, filters: noFilters, ranking: { mode: "dense" } }).results;
+    const denseScore = new Map(dense.map((result) => [result.entry.id, result.score]));
+    const compared = results.filter((result) => denseScore.has(result.entry.id));
+    expect(compared.length).toBeGreaterThanOrEqual(5);
+    for (const result of compared) expect(result.cosine).toBeCloseTo(denseScore.get(result.entry.id)!, 6);
+    expect(Math.max(...results.map((result) => result.cosine))).toBe(results[0]!.cosine);
   });
 
   it("returns k results with a topic filter when k match, and all matches when fewer do", () => {
