@@ -27,7 +27,7 @@ import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
 import { tinyBertModelId } from "../scripts/tiny-bert/build-tiny-bert.ts";
 import { buildEmbedText } from "../src/core/embed-text.ts";
-import { normalizeInPlace } from "../src/embed/embedder.ts";
+import { normalizeInPlace } from "../src/core/vector-math.ts";
 import { packTokenBatches } from "../src/embed/pack-token-batches.ts";
 import { createTransformersEmbedder, poolMean } from "../src/embed/transformers/transformers-embedder.ts";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "../src/embed/use-lite/convert/convert-use-lite-to-onnx.ts";

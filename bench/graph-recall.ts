@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { hashArticleText } from "../src/core/content-hash.ts";
 import { mulberry32 } from "../src/core/seeded-random.ts";
-import { normalizeInPlace } from "../src/embed/embedder.ts";
+import { normalizeInPlace } from "../src/core/vector-math.ts";
 import { prepareEmbedInput } from "../src/engine/embed-articles.ts";
 import { measureGraphRecall } from "../src/engine/graph-recall.ts";
 import { KindredEngine } from "../src/engine/kindred-engine.ts";

@@ -17,3 +17,13 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   }
   return product / Math.sqrt(normA * normB);
 }
+
+/** Scales a vector to unit length in place; a zero vector stays zero. */
+export function normalizeInPlace(vector: Float32Array): Float32Array {
+  let sumOfSquares = 0;
+  for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i]! * vector[i]!;
+  if (sumOfSquares === 0) return vector;
+  const scale = 1 / Math.sqrt(sumOfSquares);
+  for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! * scale;
+  return vector;
+}

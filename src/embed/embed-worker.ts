@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { EmbedRole } from "./embedder.ts";
-import { createLocalEmbedder, type EmbedderSpec } from "./local-embedders.ts";
+import type { EmbedderSpec, EmbedRole } from "./embedder.ts";
+import { createLocalEmbedder } from "./local-embedders.ts";
 
 /** Messages between the pool and a worker. */
 export type WorkerRequest = { id: number; texts: string[]; role: EmbedRole };

@@ -23,12 +23,8 @@ export interface Embedder {
 
 export type EmbedRole = "query" | "passage";
 
-/** Scales a vector to unit length in place; a zero vector stays zero. */
-export function normalizeInPlace(vector: Float32Array): Float32Array {
-  let sumOfSquares = 0;
-  for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i]! * vector[i]!;
-  if (sumOfSquares === 0) return vector;
-  const scale = 1 / Math.sqrt(sumOfSquares);
-  for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! * scale;
-  return vector;
+/** What a worker needs to build its own copy of a model: plain data, so it crosses threads. */
+export interface EmbedderSpec {
+  modelId: string;
+  modelsDir: string;
 }

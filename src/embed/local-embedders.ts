@@ -1,27 +1,10 @@
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { Embedder } from "./embedder.ts";
+import type { Embedder, EmbedderSpec } from "./embedder.ts";
 import { modelDirectory, readModelDimensions } from "./transformers/model-profiles.ts";
 import { createTransformersEmbedder } from "./transformers/transformers-embedder.ts";
 import { USE_LITE_DIMENSIONS, USE_LITE_MODEL_ID } from "./use-lite/use-lite-constants.ts";
 import { createUseLiteOnnxEmbedder } from "./use-lite/use-lite-onnx-embedder.ts";
-import type { WorkerPlan } from "./worker-pool-embedder.ts";
-
-/** What a worker needs to build its own copy of a model: plain data, so it crosses threads. */
-export interface EmbedderSpec {
-  modelId: string;
-  modelsDir: string;
-}
-
-/**
- * Embedding workers when none are configured: an adaptive pool of up to one worker per core
- * (at most 4, one model instance each), which uses more than one only while the main thread
- * leaves cores idle (worker-pool-embedder.ts, WorkerPlan).
- */
-export function defaultWorkerPlan(cores: number = availableParallelism()): WorkerPlan {
-  return { kind: "adaptive", upTo: Math.max(1, Math.min(cores, 4)) };
-}
 
 /** The dimensions a model produces, known without loading it where possible; null when it is not installed. */
 export function knownDimensions(spec: EmbedderSpec): number | null {
@@ -34,8 +17,8 @@ export function knownDimensions(spec: EmbedderSpec): number | null {
  * Builds an in-thread embedder for a model id. The bundled model is always available: its
  * TF.js weights are converted once, by kindred's own converter, into an ONNX model under
  * `models/google/use-lite/` and run with onnxruntime (same vectors as TF.js, faster:
- * bench/embedding-paths.ts; see src/embed/use-lite/). Every other id is a Hugging Face model under `models/<org>/<name>/`,
- * run through Transformers.js (src/embed/transformers/).
+ * bench/embedding-paths.ts; see src/embed/use-lite/). Every other id is a Hugging Face model
+ * under `models/<org>/<name>/`, run through Transformers.js (src/embed/transformers/).
  */
 export async function createLocalEmbedder(spec: EmbedderSpec): Promise<Embedder> {
   if (spec.modelId === USE_LITE_MODEL_ID) return createUseLiteOnnxEmbedder({ modelDirectory: join(spec.modelsDir, "google", "use-lite") });

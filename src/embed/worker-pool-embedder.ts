@@ -4,8 +4,7 @@ import { Worker } from "node:worker_threads";
 import { KindredError } from "../core/errors.ts";
 import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
 import type { WorkerRequest, WorkerResponse } from "./embed-worker.ts";
-import type { Embedder, EmbedRole } from "./embedder.ts";
-import type { EmbedderSpec } from "./local-embedders.ts";
+import type { Embedder, EmbedderSpec, EmbedRole } from "./embedder.ts";
 
 interface PendingBatch {
   request: WorkerRequest;
@@ -29,6 +28,15 @@ const workerBootstrap = workerBootstrapSource(import.meta.url, "embed-worker");
  * rule leaves a core to a server's reads under load.
  */
 export type WorkerPlan = { kind: "fixed"; count: number } | { kind: "adaptive"; upTo: number };
+
+/**
+ * Embedding workers when none are configured: an adaptive pool of up to one worker per core
+ * (at most 4, one model instance each), which uses more than one only while the rest of the
+ * process leaves cores idle.
+ */
+export function defaultWorkerPlan(cores: number = availableParallelism()): WorkerPlan {
+  return { kind: "adaptive", upTo: Math.max(1, Math.min(cores, 4)) };
+}
 
 /** How often the process's CPU use is sampled for an adaptive pool. */
 const loadSampleMs = 250;

@@ -1,7 +1,8 @@
 import type { Article } from "../core/article.ts";
 import { hashEmbedInput } from "../core/content-hash.ts";
 import { buildEmbedPassages } from "../core/embed-text.ts";
-import { type Embedder, type EmbedRole, normalizeInPlace } from "../embed/embedder.ts";
+import { normalizeInPlace } from "../core/vector-math.ts";
+import type { Embedder, EmbedRole } from "../embed/embedder.ts";
 
 /**
  * What the model reads of an article (its passages, core/embed-text.ts) and the hash of that

@@ -1,8 +1,8 @@
 import type { Config } from "../config/config.ts";
 import { KindredError } from "../core/errors.ts";
 import type { Embedder } from "../embed/embedder.ts";
-import { defaultWorkerPlan, knownDimensions } from "../embed/local-embedders.ts";
-import { WorkerPoolEmbedder } from "../embed/worker-pool-embedder.ts";
+import { knownDimensions } from "../embed/local-embedders.ts";
+import { defaultWorkerPlan, WorkerPoolEmbedder } from "../embed/worker-pool-embedder.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import { PostgresReplicaStore } from "../store/postgres/postgres-replica-store.ts";

@@ -1,7 +1,6 @@
 import { availableParallelism } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
-import { defaultWorkerPlan } from "../../src/embed/local-embedders.ts";
-import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
+import { defaultWorkerPlan, WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
 
 /** Long passages, so each batch keeps a worker busy for a while. */
 const passages = Array.from(

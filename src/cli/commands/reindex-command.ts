@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { KindredError } from "../../core/errors.ts";
-import { defaultWorkerPlan } from "../../embed/local-embedders.ts";
-import { WorkerPoolEmbedder } from "../../embed/worker-pool-embedder.ts";
+import { defaultWorkerPlan, WorkerPoolEmbedder } from "../../embed/worker-pool-embedder.ts";
 import { reindexModel } from "../../engine/reindex-model.ts";
 import { createLogger } from "../../log/logger.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";

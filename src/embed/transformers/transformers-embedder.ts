@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KindredError } from "../../core/errors.ts";
-import { type Embedder, type EmbedRole, normalizeInPlace } from "../embedder.ts";
+import { normalizeInPlace } from "../../core/vector-math.ts";
+import type { Embedder, EmbedRole } from "../embedder.ts";
 import { type BatchLimits, type PackedBatch, packTokenBatches } from "../pack-token-batches.ts";
 import { type ModelProfile, modelDirectory, readModelDimensions, readModelMaxTokens, resolveModelProfile } from "./model-profiles.ts";
 

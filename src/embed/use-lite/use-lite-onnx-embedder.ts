@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import ort from "onnxruntime-node";
-import { type Embedder, normalizeInPlace } from "../embedder.ts";
+import { normalizeInPlace } from "../../core/vector-math.ts";
+import type { Embedder } from "../embedder.ts";
 import { type BatchLimits, type PackedBatch, packTokenBatches } from "../pack-token-batches.ts";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "./convert/convert-use-lite-to-onnx.ts";
 import { USE_LITE_DIMENSIONS, USE_LITE_MAX_TOKENS, USE_LITE_MODEL_ID } from "./use-lite-constants.ts";
