@@ -2,14 +2,15 @@ import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import { centeredCosine } from "../core/related/centered-cosine.ts";
 import { diversify } from "../core/related/diversify-results.ts";
 import { type Explanation, explainResult } from "../core/related/explain-result.ts";
-import { foldDuplicates } from "../core/related/fold-duplicates.ts";
-import { type FusedCandidate, type FusionContext, fuseCandidates, type PoolCandidate } from "../core/related/fuse-candidates.ts";
+import { feedbackVector } from "../core/related/feedback-vector.ts";
+import { foldAndFloor } from "../core/related/fold-and-floor.ts";
+import { fuseCandidates, type PoolCandidate } from "../core/related/fuse-candidates.ts";
+import { fusionContextFor } from "../core/related/fusion-context.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { type QueryTerm, selectQueryTerms } from "../core/related/query-terms.ts";
 import { defaultRankingOptions, fusionConstants, lexicalWeightFor, type RankingOptions } from "../core/related/ranking-options.ts";
 import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
 import { dot } from "../core/vector-math.ts";
-import { normalizeInPlace } from "../embed/embedder.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import type { DocumentIndex, SparseTerms } from "./document-index.ts";
 import { type SearchIndexes, type SearchPlan, searchCandidates } from "./search-candidates.ts";
@@ -83,7 +84,8 @@ export interface RankingEnvironment {
  * inside the search) and the lexical channel (BM25 of the query's "more like this" terms,
  * filters applied after), fused into one score with the same-story signals, one round of
  * pseudo-relevance feedback on the dense side, then copies folded, optional MMR, and the cut
- * to k. Pure ranking lives in src/core/related; this file only fetches.
+ * to k. This file fetches candidates and runs the steps in order; each step's decision is a
+ * pure function in src/core/related.
  */
 export function findRelatedArticles(
   environment: RankingEnvironment,
@@ -176,44 +178,36 @@ function rankPool(
   };
   scorePool(useDense ? query.vector : null);
   const weights = { dense: useDense ? 1 : 0, lexical: useLexical ? (hybrid ? lexicalWeightFor(query.words) : 1) : 0 };
-  const context = fusionContext(environment, query, ranking, weights, hybrid);
+  const context = fusionContextFor({ ...query, noiseTopics: environment.noiseTopics, nowMs: environment.nowMs }, ranking, weights, hybrid);
   let ranked = fuseCandidates([...pool.values()], context);
 
-  // Feedback (Rocchio 1971; its gain on every eval set is in docs/evaluation.md): the query vector moves
-  // toward the fused top 3, which finds the same story told in other words. Each of the three
-  // counts by its fused score, so a runner-up that is there on one shared name pulls less than a
-  // clear first (bbc halves R-precision 0.452 to 0.459 against equal weights; other sets level).
+  // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3,
+  // whose dense neighbours join the pool; then the pool is scored and fused again.
   let expandedProbe: HybridAnswer["expandedProbe"] = null;
   if (hybrid && ranked.length > 0) {
-    const expanded = Float32Array.from(query.vector!);
-    const top = ranked.slice(0, fusionConstants.feedbackArticles);
-    const totalScore = top.reduce((sum, candidate) => sum + Math.max(candidate.score, 0), 0);
-    for (const candidate of top) {
-      const stored = indexes.exact.getVector(candidate.entry.label)!;
-      const weight = totalScore > 0 ? Math.max(candidate.score, 0) / totalScore : 1 / top.length;
-      for (let i = 0; i < expanded.length; i++) expanded[i]! += stored[i]! * weight;
-    }
-    normalizeInPlace(expanded);
+    const top = ranked
+      .slice(0, fusionConstants.feedbackArticles)
+      .map((candidate) => ({ score: candidate.score, vector: indexes.exact.getVector(candidate.entry.label)! }));
+    const expanded = feedbackVector(query.vector!, top);
     const { floor } = addDense(expanded);
     expandedProbe = { vector: expanded, floorScore: floor };
     scorePool(expanded);
     ranked = fuseCandidates([...pool.values()], context);
   }
 
-  // Folding compares each candidate with the groups before it: without MMR, only the top of the
-  // ranking can be shown, so fold a window of it (all of it only if copies left fewer than k).
-  const fold = (candidates: FusedCandidate[]) => foldDuplicates(candidates, { textHash: query.textHash, signature: query.signature });
-  const window = ranking.diversity > 0 ? ranked : ranked.slice(0, request.k + fusionConstants.foldWindowExtra);
-  let folded = ranking.foldDuplicates
-    ? fold(window)
-    : { groups: ranked.map((candidate) => ({ shown: candidate, copies: [] as FusedCandidate[] })), copiesOfQuery: 0 };
-  if (ranking.foldDuplicates && folded.groups.length < request.k && window.length < ranked.length) folded = fold(ranked);
-  const { groups, copiesOfQuery } = folded;
-  // The cosine floor filters the ranked list after folding and never widens the pool: the pool
-  // already holds the query's nearest by that same cosine (in hybrid and dense modes), so what
-  // lies outside it is below the floor whenever the list came out short.
-  const minCosine = ranking.minCosine !== null && query.vector !== null && query.modelReadsIt ? ranking.minCosine : null;
-  const shown = minCosine === null ? groups : groups.filter((group) => group.shown.cosine >= minCosine);
+  // Copies folded and the cosine floor applied (core/related/fold-and-floor.ts); the floor only
+  // where the model reads the query.
+  const { groups, shown, copiesOfQuery } = foldAndFloor(
+    ranked,
+    {
+      k: request.k,
+      windowExtra: fusionConstants.foldWindowExtra,
+      diversity: ranking.diversity,
+      foldDuplicates: ranking.foldDuplicates,
+      minCosine: ranking.minCosine !== null && query.vector !== null && query.modelReadsIt ? ranking.minCosine : null,
+    },
+    { textHash: query.textHash, signature: query.signature },
+  );
   const chosen = diversify(
     shown,
     request.k,
@@ -254,29 +248,4 @@ function rankPool(
     lexicalTerms,
   };
   return { answer, saturated, groups: groups.length };
-}
-
-function fusionContext(
-  environment: RankingEnvironment,
-  query: RelatedQueryArticle,
-  ranking: RankingOptions,
-  weights: FusionContext["weights"],
-  hybrid: boolean,
-): FusionContext {
-  const boostTopics = ranking.boostTopics.filter((topic) => !environment.noiseTopics.has(topic));
-  return {
-    query: { publishedMs: query.publishedMs, topics: query.topics },
-    weights,
-    standardize: hybrid,
-    proximity: hybrid ? { weight: fusionConstants.proximityWeight, days: fusionConstants.proximityDays } : null,
-    topics: hybrid && ranking.topicSignal ? { weight: fusionConstants.topicWeight, noise: environment.noiseTopics } : null,
-    boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
-    recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: environment.nowMs },
-    // Only a query longer than the encoder's window: the encoder reads all of a short item, and
-    // on a few words the lexical channel's evidence is too thin to overrule it.
-    agreement:
-      hybrid && query.words > fusionConstants.encoderWindowWords
-        ? { none: fusionConstants.denseAgreementNone, full: fusionConstants.denseAgreementFull }
-        : null,
-  };
 }
