@@ -58,7 +58,9 @@ describe("honest free text (POST /v1/related)", () => {
     const unheard = await post({ text: "quake", k: 10 });
     expect(unheard.response.status).toBe(200);
     expect(unheard.body.warnings[0]).toContain("A single word");
-    for (const result of unheard.body.results) expect(`${result.title}`.toLowerCase()).toMatch(/quake/);
+    // No article of the slice holds the word "quake" (one says "earthquake", another word to the
+    // index): ranked by that word alone, nothing is related, rather than the nearest by embedding.
+    expect(unheard.body.results).toEqual([]);
   });
 });
 
