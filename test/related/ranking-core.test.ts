@@ -122,6 +122,27 @@ describe("fusion", () => {
     expect(fused.find((candidate) => candidate.entry.id === "c3")!.parts.boost).toBe(1);
   });
 
+  it("counts time proximity as a same-story signal: full on the query's day, less the further apart, none undated", () => {
+    const day = 86_400_000;
+    const at = (id: string, daysApart: number | null): PoolCandidate => ({
+      entry: entry(id, { publishedMs: daysApart === null ? null : Date.UTC(2025, 2, 2) + daysApart * day, topics: [] }),
+      denseScore: 0.5,
+      lexicalScore: 1,
+      cosine: 0.5,
+    });
+    const fused = fuseCandidates([at("same", 0), at("before", -2), at("after", 2), at("week", 7), at("year", 365), at("undated", null)], context({ recency: null }));
+    const proximity = (id: string) => fused.find((candidate) => candidate.entry.id === id)!.parts.proximity;
+    expect(proximity("same")).toBe(1);
+    expect(proximity("before")).toBe(proximity("after"));
+    expect(proximity("same")).toBeGreaterThan(proximity("after"));
+    expect(proximity("after")).toBeGreaterThan(proximity("week"));
+    expect(proximity("week")).toBeGreaterThan(proximity("year"));
+    expect(proximity("year")).toBeLessThan(0.01);
+    expect(proximity("undated")).toBe(0);
+    // Equal in every other respect, the closer in time ranks first (a tie by id).
+    expect(fused.map((candidate) => candidate.entry.id).slice(0, 4)).toEqual(["same", "after", "before", "week"]);
+  });
+
   it("gives noise topics no weight: sharing only a noise topic adds nothing", () => {
     const fused = fuseCandidates(pool, context());
     expect(fused.find((candidate) => candidate.entry.id === "b2")!.parts.topics).toBe(0);
