@@ -1,4 +1,4 @@
-import { availableParallelism } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { KindredError } from "../core/errors.ts";
@@ -22,8 +22,9 @@ const workerBootstrap = workerBootstrapSource(import.meta.url, "embed-worker");
 /**
  * How many workers a pool may keep busy. `fixed`: exactly that many, started together.
  * `adaptive`: one, plus another (up to `upTo`, started when first wanted) only while the
- * process as a whole (main thread, store writer, workers) leaves a core idle, measured with
- * process.cpuUsage(): a second worker beside threads that already fill the cores only makes
+ * process as a whole (main thread, store writer, workers) leaves a core idle and the machine
+ * really has one idle (process.cpuUsage() and the kernel's idle time): a second worker beside
+ * threads that already fill the cores, or on a machine other processes keep busy, only makes
  * each slower (docs/performance.md), while one that finds a core idle adds its rate. The same
  * rule leaves a core to a server's reads under load.
  */
@@ -40,6 +41,13 @@ export function defaultWorkerPlan(cores: number = availableParallelism()): Worke
 
 /** How often the process's CPU use is sampled for an adaptive pool. */
 const loadSampleMs = 250;
+
+/** Idle time of all cores together since boot, in milliseconds (the kernel's count). */
+function machineIdleMs(): number {
+  let idle = 0;
+  for (const core of cpus()) idle += core.times.idle;
+  return idle;
+}
 
 /**
  * Worker threads running one model instance each, shared by every embedder of the same model
@@ -58,9 +66,9 @@ class ModelWorkers {
   #nextId = 0;
   #leases = 0;
   #starting = false;
-  #loadSample = { at: performance.now(), cpu: process.cpuUsage() };
-  /** Cores the whole process kept busy in the last sample (every thread); all of them until measured. */
-  #processCores = availableParallelism();
+  #loadSample = { at: performance.now(), cpu: process.cpuUsage(), idleMs: machineIdleMs() };
+  /** Cores left idle in the last sample: by this process and by the machine; none until measured. */
+  #idleCores = 0;
 
   constructor(spec: EmbedderSpec, plan: WorkerPlan, ready: { modelId: string; dimensions: number }, workers: Worker[]) {
     this.modelId = ready.modelId;
@@ -107,12 +115,16 @@ class ModelWorkers {
     if (this.#plan.kind === "fixed") return this.#plan.count;
     const now = performance.now();
     if (now - this.#loadSample.at >= loadSampleMs) {
+      const elapsedMs = now - this.#loadSample.at;
       const used = process.cpuUsage(this.#loadSample.cpu);
-      this.#processCores = (used.user + used.system) / 1000 / (now - this.#loadSample.at);
-      this.#loadSample = { at: now, cpu: process.cpuUsage() };
+      const processCores = (used.user + used.system) / 1000 / elapsedMs;
+      const idleMs = machineIdleMs();
+      const machineIdleCores = (idleMs - this.#loadSample.idleMs) / elapsedMs;
+      this.#idleCores = Math.min(availableParallelism() - processCores, machineIdleCores);
+      this.#loadSample = { at: now, cpu: process.cpuUsage(), idleMs };
     }
-    // One more worker than are busy only while the process leaves a core idle.
-    return Math.max(1, Math.min(this.#plan.upTo, working + Math.round(availableParallelism() - this.#processCores)));
+    // One more worker than are busy only while a core is idle, in the process and on the machine.
+    return Math.max(1, Math.min(this.#plan.upTo, working + Math.round(this.#idleCores)));
   }
 
   #startAnother(): void {
