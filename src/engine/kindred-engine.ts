@@ -327,7 +327,9 @@ export class KindredEngine {
       textHash: article.textHash,
       signature: article.signature,
     };
-    const lexicalVersion = this.store.lexicalVersion();
+    // Read before ranking (a write meanwhile must make the cached list look stale), and only
+    // when the list is cached: it is a database read the computed path need not make.
+    const lexicalVersion = useCache ? this.store.lexicalVersion() : 0;
     const answer = { ...findRelatedArticles(this.#rankingEnvironment(), query, { ...request, filters }, exclusions), article };
     if (useCache) {
       const dependencies = {
