@@ -59,6 +59,12 @@ export interface EngineOptions {
   writer?: StoreWriter;
   /** Characters of title and text per store transaction within one write call (default 4 MiB worth). */
   writeChunkChars?: number;
+  /**
+   * A reader process of `kindred serve --http-workers` (cli/serve-workers.ts): it follows the
+   * store's change log but never saves or rebuilds the graph, nor prunes the log; the writer
+   * process does, and two processes doing it would race.
+   */
+  follower?: boolean;
 }
 
 /** Time the event loop is given up to replaying changes before it answers requests again. */
@@ -523,6 +529,7 @@ export class KindredEngine {
    * starts one now, or joins the one running.
    */
   compactGraph(): Promise<CompactionReport | null> {
+    if (this.options.follower) return Promise.resolve(null);
     if (this.#compaction !== null) return this.#compaction.done;
     const changedLabels = new Set<number>();
     const compaction = { changedLabels, cancel: () => {}, done: Promise.resolve<CompactionReport | null>(null) };
@@ -567,6 +574,7 @@ export class KindredEngine {
 
   /** Saves the graph if it has changed since the last save (not after a model switch it has yet to follow). */
   saveGraph(): void {
+    if (this.options.follower) return;
     if (this.#savedSeq === this.#indexes.appliedSeq || !this.#isPinnedModel(this.#indexes.modelId)) return;
     saveGraph(this.options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
     this.store.pruneChangesThrough(this.#indexes.appliedSeq);

@@ -1,7 +1,9 @@
+import cluster from "node:cluster";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
+import { createAdaptorServer, serve } from "@hono/node-server";
 import { KindredError } from "../../core/errors.ts";
 import { type OpenedEngine, openEngine } from "../../engine/open-engine.ts";
 import { EventRecorder } from "../../events/event-recorder.ts";
@@ -14,7 +16,9 @@ import { createLogger } from "../../log/logger.ts";
 import { PostgresReplicaStore } from "../../store/postgres/postgres-replica-store.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
+import { createReaderBarrier, receiveWorkerRole, runServePrimary, sendToPrimary } from "../serve-workers.ts";
 import { print } from "./index-command.ts";
+import { runServeReader } from "./serve-reader.ts";
 
 export const serveHelp = `Usage: kindred serve [options]
 
@@ -26,6 +30,9 @@ Options:
   --host HOST         interface (env HOST, default 0.0.0.0)
   --bootstrap FILE    when the index is empty, index FILE first (npm start uses the demo corpus);
                       an interrupted first start finishes it on the next start
+  --http-workers N    processes answering HTTP: 1 writer and N-1 readers, each with its own
+                      in-memory indexes (env KINDRED_HTTP_WORKERS; default auto: one per core,
+                      fewer if free memory holds fewer copies of the indexes; docs/operations.md)
 ${sharedOptionsHelp}`;
 
 /** How often the service picks up changes other processes (kindred index) committed. */
@@ -33,10 +40,23 @@ const storeSyncIntervalMs = 1_000;
 
 /** `kindred serve` */
 export async function runServeCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, { port: { type: "string" }, host: { type: "string" }, bootstrap: { type: "string" } });
+  const { values } = parseCommandArgs(args, {
+    port: { type: "string" },
+    host: { type: "string" },
+    bootstrap: { type: "string" },
+    "http-workers": { type: "string" },
+  });
   if (values.help) return print(serveHelp);
-  const config = configFromFlags(values, { port: values.port, host: values.host });
+  const config = configFromFlags(values, { port: values.port, host: values.host, httpWorkers: values["http-workers"] });
   const logger = createLogger(config.logLevel);
+  // Several processes (cli/serve-workers.ts): the primary only forks and coordinates them.
+  // Not for a PostgreSQL replica: its data directory is one process's local copy (replicas scale out instead).
+  const multiProcess =
+    cluster.isWorker || (config.databaseUrl === undefined && (config.httpWorkers === "auto" ? availableParallelism() > 1 : config.httpWorkers > 1));
+  if (multiProcess && cluster.isPrimary) return runServePrimary({ workers: config.httpWorkers, host: config.host, logger });
+  const role = cluster.isWorker ? await receiveWorkerRole() : null;
+  if (role?.role === "reader") return runServeReader(config, role, logger);
+  const barrier = role === null ? null : createReaderBarrier();
   const state: ServiceState = { engine: null, phase: "opening index" };
   const events = new EventRecorder(SqliteEventStore.open(config.dataDir), {
     maxPlacements: config.eventMaxPlacements,
@@ -55,6 +75,7 @@ export async function runServeCommand(args: string[]): Promise<number> {
     widget: { k: config.widgetK, minResults: config.widgetMinResults, minCosine: config.widgetMinCosine, heading: config.widgetHeading },
     events,
     eventsPerMinutePerClient: config.eventsPerMinutePerClient,
+    ...(barrier === null ? {} : { workerRouting: { role: "writer", name: "1", awaitReaders: () => barrier(state.engine?.appliedSeq ?? -1) } }),
   });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
@@ -125,6 +146,14 @@ export async function runServeCommand(args: string[]): Promise<number> {
   );
   for (const timer of timers) timer.unref();
 
+  if (role !== null) {
+    // The writer also answers forwarded writes on a port of its own, on loopback only.
+    const writerServer = createAdaptorServer({ fetch: app.fetch });
+    await new Promise<void>((resolve) => writerServer.listen({ host: "127.0.0.1", port: 0, exclusive: true }, resolve));
+    const writerUrl = `http://127.0.0.1:${(writerServer.address() as AddressInfo).port}`;
+    sendToPrimary({ kind: "writer-ready", writerUrl, port, rssBytes: process.memoryUsage().rss, articles: engine.size(), modelId: engine.modelId });
+    return new Promise<number>(() => {});
+  }
   const example = engine.getEntry("wcep-2025-03-02-01055")?.id ?? engine.anyArticleId();
   const host = config.host === "0.0.0.0" ? "localhost" : config.host;
   process.stdout.write(
