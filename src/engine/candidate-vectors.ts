@@ -12,6 +12,42 @@ interface CandidateTerms {
   xx: number;
 }
 
+/**
+ * x.m and x.x per label for one centroid, shared by every query until the centroid changes.
+ * The centroid's mean object is replaced on every change of any vector (engine/vector-centroid.ts),
+ * so keying by it is exact: a new vector, or a new mean, finds no stale entry.
+ */
+interface CentroidDots {
+  xm: Float64Array;
+  xx: Float64Array;
+  known: Uint8Array;
+}
+
+const dotsByCentroid = new WeakMap<object, CentroidDots>();
+
+function centroidDotsFor(centroid: object): CentroidDots {
+  let dots = dotsByCentroid.get(centroid);
+  if (dots === undefined) {
+    dots = { xm: new Float64Array(1024), xx: new Float64Array(1024), known: new Uint8Array(1024) };
+    dotsByCentroid.set(centroid, dots);
+  }
+  return dots;
+}
+
+function growDots(dots: CentroidDots, label: number): void {
+  if (label < dots.known.length) return;
+  const size = Math.max(label + 1, dots.known.length * 2);
+  const xm = new Float64Array(size);
+  const xx = new Float64Array(size);
+  const known = new Uint8Array(size);
+  xm.set(dots.xm);
+  xx.set(dots.xx);
+  known.set(dots.known);
+  dots.xm = xm;
+  dots.xx = xx;
+  dots.known = known;
+}
+
 /** A dense probe (the query vector, then its feedback expansion) with its own dots against the centroid. */
 export interface DenseProbe {
   vector: Float32Array;
@@ -23,7 +59,8 @@ export interface DenseProbe {
  * The dense scores of a query's candidate pool: each candidate's plain cosine with the query,
  * and its (centred, with a centroid) score against a probe vector. A pool is scored twice (the
  * query, then the feedback-expanded probe) and the centred cosine's five dot products are
- * mostly per candidate or per probe, so each is computed once; the arithmetic is
+ * mostly per candidate or per probe, so each is computed once (x.m and x.x once per centroid,
+ * across queries); the arithmetic is
  * `dot` and `centeredCosine`'s own, in the same order, so the scores are the same numbers.
  */
 export class CandidateVectors {
@@ -31,11 +68,13 @@ export class CandidateVectors {
   readonly #query: Float32Array | null;
   readonly #centroid: { vector: Float32Array; normSquared: number } | null;
   readonly #terms = new Map<number, CandidateTerms>();
+  readonly #centroidDots: CentroidDots | null;
 
   constructor(exact: ExactVectorIndex, query: Float32Array | null, centroid: { vector: Float32Array; normSquared: number } | null) {
     this.#exact = exact;
     this.#query = query;
     this.#centroid = centroid;
+    this.#centroidDots = centroid === null ? null : centroidDotsFor(centroid);
   }
 
   probe(vector: Float32Array): DenseProbe {
@@ -77,10 +116,20 @@ export class CandidateVectors {
     if (stored !== null) {
       // One pass, each sum in the same order as dot() and centeredCosine() take it.
       if (query !== null) for (let i = 0; i < stored.length; i++) cosine += query[i]! * stored[i]!;
-      if (m !== undefined) {
-        for (let i = 0; i < stored.length; i++) {
-          xm += stored[i]! * m[i]!;
-          xx += stored[i]! * stored[i]!;
+      const dots = this.#centroidDots;
+      if (m !== undefined && dots !== null) {
+        growDots(dots, label);
+        if (dots.known[label] === 1) {
+          xm = dots.xm[label]!;
+          xx = dots.xx[label]!;
+        } else {
+          for (let i = 0; i < stored.length; i++) {
+            xm += stored[i]! * m[i]!;
+            xx += stored[i]! * stored[i]!;
+          }
+          dots.xm[label] = xm;
+          dots.xx[label] = xx;
+          dots.known[label] = 1;
         }
       }
     }
