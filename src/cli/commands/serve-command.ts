@@ -6,9 +6,6 @@ import { join } from "node:path";
 import { createAdaptorServer, serve } from "@hono/node-server";
 import { KindredError } from "../../core/errors.ts";
 import { type OpenedEngine, openEngine } from "../../engine/open-engine.ts";
-import { EventRecorder } from "../../events/event-recorder.ts";
-import { SqliteEventStore } from "../../events/sqlite-event-store.ts";
-import { createApp } from "../../http/app.ts";
 import type { ServiceState } from "../../http/service-state.ts";
 import { indexFiles } from "../../indexer/index-files.ts";
 import { countRecords } from "../../ingest/count-records.ts";
@@ -18,6 +15,7 @@ import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-opt
 import { createProgressBar } from "../progress-bar.ts";
 import { createReaderBarrier, receiveWorkerRole, runServePrimary, sendToPrimary } from "../serve-workers.ts";
 import { print } from "./index-command.ts";
+import { createServeApp } from "./serve-app.ts";
 import { runServeReader } from "./serve-reader.ts";
 
 export const serveHelp = `Usage: kindred serve [options]
@@ -58,25 +56,12 @@ export async function runServeCommand(args: string[]): Promise<number> {
   if (role?.role === "reader") return runServeReader(config, role, logger);
   const barrier = role === null ? null : createReaderBarrier();
   const state: ServiceState = { engine: null, phase: "opening index" };
-  const events = new EventRecorder(SqliteEventStore.open(config.dataDir), {
-    maxPlacements: config.eventMaxPlacements,
-    retentionDays: config.eventRetentionDays,
-    flushIntervalMs: 1_000,
-  });
-  const app = createApp(state, {
-    maxRequestBytes: config.maxRequestBytes,
-    maxQueryTextChars: config.maxQueryTextChars,
+  const { app, events } = createServeApp(
+    config,
     logger,
-    apiKeys: config.apiKeys,
-    readsRequireKey: config.readsRequireKey,
-    maxWriteRequestBytes: config.maxWriteRequestBytes,
-    httpMaxAgeSeconds: config.httpMaxAgeSeconds,
-    corsOrigins: config.corsOrigins,
-    widget: { k: config.widgetK, minResults: config.widgetMinResults, minCosine: config.widgetMinCosine, heading: config.widgetHeading },
-    events,
-    eventsPerMinutePerClient: config.eventsPerMinutePerClient,
-    ...(barrier === null ? {} : { workerRouting: { role: "writer", name: "1", awaitReaders: () => barrier(state.engine?.appliedSeq ?? -1) } }),
-  });
+    state,
+    barrier === null ? undefined : { role: "writer", name: "1", awaitReaders: () => barrier(state.engine?.appliedSeq ?? -1) },
+  );
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve, reject) => {

@@ -1,12 +1,10 @@
 import { serve } from "@hono/node-server";
 import type { Config } from "../../config/config.ts";
 import { openEngine } from "../../engine/open-engine.ts";
-import { EventRecorder } from "../../events/event-recorder.ts";
-import { SqliteEventStore } from "../../events/sqlite-event-store.ts";
-import { createApp } from "../../http/app.ts";
 import type { ServiceState } from "../../http/service-state.ts";
 import type { Logger } from "../../log/logger.ts";
 import { followPrimary, sendToPrimary, type WorkerMessage } from "../serve-workers.ts";
+import { createServeApp } from "./serve-app.ts";
 
 /** How often a reader picks up changes other processes (kindred index) committed, as the writer does. */
 const storeSyncIntervalMs = 1_000;
@@ -18,25 +16,7 @@ const storeSyncIntervalMs = 1_000;
  */
 export async function runServeReader(config: Config, role: Extract<WorkerMessage, { kind: "role"; role: "reader" }>, logger: Logger): Promise<number> {
   const state: ServiceState = { engine: null, phase: "opening index" };
-  const events = new EventRecorder(SqliteEventStore.open(config.dataDir), {
-    maxPlacements: config.eventMaxPlacements,
-    retentionDays: config.eventRetentionDays,
-    flushIntervalMs: 1_000,
-  });
-  const app = createApp(state, {
-    maxRequestBytes: config.maxRequestBytes,
-    maxQueryTextChars: config.maxQueryTextChars,
-    logger,
-    apiKeys: config.apiKeys,
-    readsRequireKey: config.readsRequireKey,
-    maxWriteRequestBytes: config.maxWriteRequestBytes,
-    httpMaxAgeSeconds: config.httpMaxAgeSeconds,
-    corsOrigins: config.corsOrigins,
-    widget: { k: config.widgetK, minResults: config.widgetMinResults, minCosine: config.widgetMinCosine, heading: config.widgetHeading },
-    events,
-    eventsPerMinutePerClient: config.eventsPerMinutePerClient,
-    workerRouting: { role: "reader", name: role.name, writerUrl: role.writerUrl },
-  });
+  const { app, events } = createServeApp(config, logger, state, { role: "reader", name: role.name, writerUrl: role.writerUrl });
   const opened = await openEngine(config, logger, { follower: true, checkRecallOnOpen: false });
   const { engine } = opened;
   state.engine = engine;
