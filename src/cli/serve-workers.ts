@@ -143,7 +143,8 @@ export async function runServePrimary(options: { workers: number | "auto"; host:
     if (worker === writer) {
       writer = null;
       if (!shuttingDown) {
-        logger.error({ code, signal }, "the HTTP writer process exited; stopping the readers");
+        // Before it was ready it has said why (a busy port, a bad index) on the shared stderr.
+        if (writerInfo !== null) logger.error({ code, signal }, "the HTTP writer process exited; stopping the readers");
         void stopAll(1);
       }
       return;
@@ -170,8 +171,10 @@ export async function runServePrimary(options: { workers: number | "auto"; host:
   const stopAll = (exitCode: number) => {
     shuttingDown = true;
     stopping ??= (async () => {
-      const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
-      const exits = workers.map((worker) => new Promise((resolve) => (worker.isDead() ? resolve(null) : worker.once("exit", resolve))));
+      const running = (worker: Worker | undefined): worker is Worker =>
+        worker !== undefined && worker.process.exitCode === null && worker.process.signalCode === null;
+      const workers = Object.values(cluster.workers ?? {}).filter(running);
+      const exits = workers.map((worker) => new Promise((resolve) => worker.once("exit", resolve)));
       for (const worker of workers) worker.process.kill("SIGTERM");
       await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
       process.exit(exitCode);

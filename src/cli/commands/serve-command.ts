@@ -4,12 +4,13 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createAdaptorServer, serve } from "@hono/node-server";
+import type { Config } from "../../config/config.ts";
 import { KindredError } from "../../core/errors.ts";
 import { type OpenedEngine, openEngine } from "../../engine/open-engine.ts";
 import type { ServiceState } from "../../http/service-state.ts";
 import { indexFiles } from "../../indexer/index-files.ts";
 import { countRecords } from "../../ingest/count-records.ts";
-import { createLogger } from "../../log/logger.ts";
+import { createLogger, type Logger } from "../../log/logger.ts";
 import { PostgresReplicaStore } from "../../store/postgres/postgres-replica-store.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
@@ -53,7 +54,18 @@ export async function runServeCommand(args: string[]): Promise<number> {
     cluster.isWorker || (config.databaseUrl === undefined && (config.httpWorkers === "auto" ? availableParallelism() > 1 : config.httpWorkers > 1));
   if (multiProcess && cluster.isPrimary) return runServePrimary({ workers: config.httpWorkers, host: config.host, logger });
   const role = cluster.isWorker ? await receiveWorkerRole() : null;
-  if (role?.role === "reader") return runServeReader(config, role, logger);
+  try {
+    return role?.role === "reader" ? await runServeReader(config, role, logger) : await serveOneProcess(config, logger, role, values.bootstrap);
+  } catch (error) {
+    // A worker's channel to the primary keeps it alive after the error is reported: let go of
+    // it, so the process exits and the primary sees it (and stops, for the writer).
+    if (cluster.isWorker) process.disconnect?.();
+    throw error;
+  }
+}
+
+/** The single process of `kindred serve`, or the writer of several (`role`). */
+async function serveOneProcess(config: Config, logger: Logger, role: { role: "writer" } | null, bootstrap: string | undefined): Promise<number> {
   const barrier = role === null ? null : createReaderBarrier();
   const state: ServiceState = { engine: null, phase: "opening index" };
   const { app, events } = createServeApp(
@@ -90,17 +102,17 @@ export async function runServeCommand(args: string[]): Promise<number> {
   const { engine } = opened;
   // Present while a bootstrap runs: a first start interrupted half-way resumes it next time.
   const bootstrapPending = join(config.dataDir, "bootstrap.pending");
-  if (values.bootstrap !== undefined && (engine.size() === 0 || existsSync(bootstrapPending))) {
-    if (!existsSync(values.bootstrap)) {
-      logger.warn({ file: values.bootstrap }, "bootstrap file not found; serving an empty index");
+  if (bootstrap !== undefined && (engine.size() === 0 || existsSync(bootstrapPending))) {
+    if (!existsSync(bootstrap)) {
+      logger.warn({ file: bootstrap }, "bootstrap file not found; serving an empty index");
     } else {
-      state.phase = `indexing ${values.bootstrap} (first start)`;
-      writeFileSync(bootstrapPending, `${values.bootstrap}\n`);
-      const total = await countRecords(values.bootstrap);
+      state.phase = `indexing ${bootstrap} (first start)`;
+      writeFileSync(bootstrapPending, `${bootstrap}\n`);
+      const total = await countRecords(bootstrap);
       state.progress = { done: 0, total };
-      process.stderr.write(`First start: indexing ${values.bootstrap} into ${config.dataDir}; later starts skip this.\n`);
+      process.stderr.write(`First start: indexing ${bootstrap} into ${config.dataDir}; later starts skip this.\n`);
       const bar = createProgressBar("indexing", total);
-      const report = await indexFiles(engine, [values.bootstrap], {
+      const report = await indexFiles(engine, [bootstrap], {
         onProgress: ({ done }) => {
           bar.update(done);
           state.progress = { done, total };
