@@ -42,6 +42,10 @@ export interface HttpFigures {
   healthz: EndpointFigures;
   /** A random article each request, the related-list cache off: every list computed (default hybrid ranking). */
   related: EndpointFigures;
+  /** The same on a server of one HTTP process (`--http-workers 1`): what the per-query cost alone gives. */
+  relatedOneWorker?: EndpointFigures;
+  /** HTTP processes of the default server (`--http-workers auto`: one per core). */
+  httpWorkers?: number;
   /** The same in the dense mode (`mode=dense`: the embedding alone, no lexical channel). */
   relatedDense: EndpointFigures;
   /** The same on a server with the default cache, asked only for a hot set of articles. */
@@ -72,18 +76,27 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
 
   // The related-list cache off: every request computes its list, as the first view of each
   // article page does; then a server with the default cache, asked for the hot set only.
-  const uncached = await startKindredServer(dataDir, { env: { KINDRED_RELATED_CACHE_ENTRIES: "0" } });
+  const uncached = await startKindredServer(dataDir, { env: { KINDRED_RELATED_CACHE_ENTRIES: "0" }, allWorkers: true });
   let healthz: EndpointFigures;
   let related: EndpointFigures;
   let relatedDense: EndpointFigures;
+  let httpWorkers = 1;
   try {
     healthz = await measureEndpoint(uncached.baseUrl, `${corpus} /healthz`, () => "/healthz", options);
     related = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id`, anyArticle, options);
     relatedDense = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id, dense`, anyArticleDense, options);
+    httpWorkers = uncached.httpWorkers();
   } finally {
     await uncached.stop();
   }
-  const cached = await startKindredServer(dataDir);
+  const oneWorker = await startKindredServer(dataDir, { env: { KINDRED_RELATED_CACHE_ENTRIES: "0" }, args: ["--http-workers", "1"] });
+  let relatedOneWorker: EndpointFigures;
+  try {
+    relatedOneWorker = await measureEndpoint(oneWorker.baseUrl, `${corpus} related-by-id, one HTTP process`, anyArticle, options);
+  } finally {
+    await oneWorker.stop();
+  }
+  const cached = await startKindredServer(dataDir, { allWorkers: true });
   let relatedCached: EndpointFigures;
   try {
     for (const id of new Set(hotIds)) await (await fetch(`${cached.baseUrl}${pathOf(id)}`)).arrayBuffer();
@@ -98,6 +111,8 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
     related,
     relatedDense,
     relatedCached,
+    relatedOneWorker,
+    httpWorkers,
     rateRatio: ratioOf(related.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),
     denseRateRatio: ratioOf(relatedDense.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),
     cachedRateRatio: ratioOf(relatedCached.saturated.requestsPerSecond, healthz.saturated.requestsPerSecond, 3),

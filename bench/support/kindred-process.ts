@@ -50,20 +50,36 @@ export interface RunningServer {
   /** Milliseconds from spawn until /readyz answered 200 (the index is open). */
   readyMs: number;
   stop(): Promise<void>;
+  /** HTTP processes, as the ready line says (1 until it has come). */
+  httpWorkers(): number;
 }
 
 /**
  * Starts `kindred serve` on a data directory and resolves once `/readyz` answers 200, timing
  * from spawn: what a process manager waits for after a restart.
  */
-export async function startKindredServer(dataDir: string, options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startKindredServer(
+  dataDir: string,
+  options: { env?: Record<string, string>; timeoutMs?: number; args?: readonly string[]; allWorkers?: boolean } = {},
+): Promise<RunningServer> {
   const timeoutMs = options.timeoutMs ?? 600_000;
   const port = await findFreePort();
   const startedMs = performance.now();
-  const child = spawn(process.execPath, [kindredBin, "serve", "--data-dir", dataDir, "--port", String(port), "--host", "127.0.0.1", "--log-level", "warn"], {
-    cwd: repoRoot,
-    env: { ...childEnvironment(), ...options.env },
-    stdio: ["ignore", "ignore", "pipe"],
+  const child = spawn(
+    process.execPath,
+    [kindredBin, "serve", "--data-dir", dataDir, "--port", String(port), "--host", "127.0.0.1", "--log-level", "warn", ...(options.args ?? [])],
+    { cwd: repoRoot, env: { ...childEnvironment(), ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  // The ready line comes once every HTTP worker takes connections (/readyz answers as soon as one does).
+  let httpWorkers = 1;
+  const readyLine = new Promise<void>((resolve) => {
+    let stdout = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!stdout.includes("kindred ready:")) return;
+      httpWorkers = Number(stdout.match(/(\d+) HTTP workers/)?.[1] ?? 1);
+      resolve();
+    });
   });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -80,7 +96,8 @@ export async function startKindredServer(dataDir: string, options: { env?: Recor
   exited.catch(() => undefined);
   try {
     const readyAtMs = await Promise.race([waitForReady(baseUrl, timeoutMs), exited]);
-    return { child, baseUrl, readyMs: readyAtMs - startedMs, stop };
+    if (options.allWorkers) await Promise.race([readyLine, exited]);
+    return { child, baseUrl, readyMs: readyAtMs - startedMs, stop, httpWorkers: () => httpWorkers };
   } catch (error) {
     await stop();
     throw error;

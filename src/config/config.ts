@@ -40,6 +40,11 @@ export const configSchema = z
     /** Embedding worker threads, one model instance each; unset: an adaptive pool (`defaultWorkerPlan`). */
     embedWorkers: intFrom(1, 64).optional(),
     embedBatchSize: intFrom(1, 1024).default(32),
+    /**
+     * Processes `kindred serve` answers HTTP with (cli/serve-workers.ts): one writer and the rest
+     * readers, each with its own in-memory indexes; "auto": one per core, fewer if memory is short.
+     */
+    httpWorkers: z.union([z.literal("auto"), intFrom(1, 256)]).default("auto"),
     hnswM: intFrom(4, 128).default(16),
     hnswEfConstruction: intFrom(10, 2000).default(200),
     hnswEfSearch: intFrom(10, 5000).default(128),
@@ -129,6 +134,7 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_MODELS_DIR: "modelsDir",
   KINDRED_EMBED_WORKERS: "embedWorkers",
   KINDRED_EMBED_BATCH_SIZE: "embedBatchSize",
+  KINDRED_HTTP_WORKERS: "httpWorkers",
   KINDRED_HNSW_M: "hnswM",
   KINDRED_HNSW_EF_CONSTRUCTION: "hnswEfConstruction",
   KINDRED_HNSW_EF_SEARCH: "hnswEfSearch",

@@ -12,6 +12,10 @@ const noSignature = new Uint32Array(signatureLength).fill(0xffffffff);
  */
 export class ArticleCatalog {
   readonly #byLabel = new Map<number, CatalogEntry>();
+  /** The same entries indexed by label: the vector search's filter looks one up per node it visits. */
+  readonly #entryAt: (CatalogEntry | undefined)[] = [];
+  /** Labels by text hash: the query's own copies, excluded from its list without a lookup per node. */
+  readonly #labelsByTextHash = new Map<string, number[]>();
   readonly #labelById = new Map<string, number>();
   readonly #labelsByTopic = new Map<string, Set<number>>();
   /** Dated labels sorted by time; rebuilt lazily after changes. */
@@ -22,7 +26,12 @@ export class ArticleCatalog {
   }
 
   get(label: number): CatalogEntry | undefined {
-    return this.#byLabel.get(label);
+    return this.#entryAt[label];
+  }
+
+  /** Labels of the articles with this text hash (the article itself and its exact copies). */
+  labelsWithTextHash(textHash: string): readonly number[] {
+    return this.#labelsByTextHash.get(textHash) ?? [];
   }
 
   labelOf(id: string): number | undefined {
@@ -52,6 +61,10 @@ export class ArticleCatalog {
       author: article.author ?? null,
     });
     this.#byLabel.set(entry.label, entry);
+    this.#entryAt[entry.label] = entry;
+    const sameText = this.#labelsByTextHash.get(entry.textHash);
+    if (sameText === undefined) this.#labelsByTextHash.set(entry.textHash, [entry.label]);
+    else sameText.push(entry.label);
     this.#labelById.set(entry.id, entry.label);
     for (const topic of entry.topics) {
       let labels = this.#labelsByTopic.get(topic);
@@ -69,6 +82,10 @@ export class ArticleCatalog {
     const entry = this.#byLabel.get(label);
     if (entry === undefined) return undefined;
     this.#byLabel.delete(label);
+    this.#entryAt[label] = undefined;
+    const sameText = this.#labelsByTextHash.get(entry.textHash)!;
+    sameText.splice(sameText.indexOf(label), 1);
+    if (sameText.length === 0) this.#labelsByTextHash.delete(entry.textHash);
     if (this.#labelById.get(entry.id) === label) this.#labelById.delete(entry.id);
     for (const topic of entry.topics) {
       const labels = this.#labelsByTopic.get(topic);

@@ -31,6 +31,12 @@ export interface EngineOptions {
   writer?: StoreWriter;
   /** Characters of title and text per store transaction within one write call (default `engineDefaults.writeChunkChars`). */
   writeChunkChars?: number;
+  /**
+   * A reader process of `kindred serve --http-workers` (cli/serve-workers.ts): it follows the
+   * store's change log but never saves or rebuilds the graph, nor prunes the log; the writer
+   * process does, and two processes doing it would race.
+   */
+  follower?: boolean;
 }
 
 /** `queries` sampled articles (0: never on open), recall@`k` against the exact index; below `floor` the graph is rebuilt. */

@@ -1,5 +1,4 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import { centeredCosine } from "../core/related/centered-cosine.ts";
 import { diversify } from "../core/related/diversify-results.ts";
 import { type Explanation, explainResult } from "../core/related/explain-result.ts";
 import { feedbackVector } from "../core/related/feedback-vector.ts";
@@ -9,10 +8,12 @@ import { fusionContextFor } from "../core/related/fusion-context.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { type QueryTerm, selectQueryTerms } from "../core/related/query-terms.ts";
 import { defaultRankingOptions, fusionConstants, lexicalWeightFor, type RankingOptions } from "../core/related/ranking-options.ts";
-import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
+import type { QueryExclusions, RelatedFilters } from "../core/related/related-filters.ts";
 import { dot } from "../core/vector-math.ts";
 import type { ArticleStore } from "../store/article-store.ts";
+import { CandidateVectors } from "./candidate-vectors.ts";
 import type { DocumentIndex, SparseTerms } from "./document-index.ts";
+import { createQueryFilter } from "./label-filter.ts";
 import { type SearchIndexes, type SearchPlan, searchCandidates } from "./search-candidates.ts";
 
 /** The query article (stored or a draft) as the ranking sees it. */
@@ -114,7 +115,7 @@ function rankPool(
   poolSize: number,
 ): { answer: HybridAnswer; saturated: boolean; groups: number } {
   const { indexes, lexicon } = environment;
-  const accept = createFilterPredicate(request.filters, exclusions);
+  const { accept, acceptLabel } = createQueryFilter(indexes.catalog, request.filters, exclusions);
   const useDense = query.vector !== null && (ranking.mode === "dense" || (ranking.mode === "hybrid" && query.modelReadsIt));
   const useLexical = ranking.mode !== "dense" || query.vector === null;
   const hybrid = useDense && useLexical;
@@ -124,7 +125,7 @@ function rankPool(
   let floorScore = Infinity;
   let saturated = false;
   const addDense = (vector: Float32Array) => {
-    const search = searchCandidates(indexes, { query: vector, accept, filters: request.filters, want: poolSize });
+    const search = searchCandidates(indexes, { query: vector, accept, acceptLabel, filters: request.filters, want: poolSize });
     for (const { label } of search.neighbors)
       if (!pool.has(label)) pool.set(label, { entry: indexes.catalog.get(label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
     const full = search.neighbors.length >= poolSize;
@@ -153,10 +154,7 @@ function rankPool(
     };
     lexicalTerms = documents.usableStems(query.documentTerms);
     const wanted = hybrid ? fusionConstants.lexicalPool : poolSize;
-    const hits = documents.search(query.documentTerms, wanted, (label) => {
-      const entry = indexes.catalog.get(label);
-      return entry !== undefined && accept(entry);
-    });
+    const hits = documents.search(query.documentTerms, wanted, acceptLabel);
     for (const hit of hits)
       if (!pool.has(hit.label)) pool.set(hit.label, { entry: indexes.catalog.get(hit.label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
     if (!hybrid) saturated ||= hits.length >= wanted;
@@ -168,12 +166,14 @@ function rankPool(
 
   // The hybrid fuses centred cosines (centered-cosine.ts); a single dense channel keeps the plain cosine.
   const centroid = hybrid ? (environment.centroid ?? null) : null;
+  const vectors = new CandidateVectors(indexes.exact, query.vector, centroid);
   const scorePool = (vector: Float32Array | null) => {
+    const probe = vector === null ? null : vectors.probe(vector);
     for (const candidate of pool.values()) {
-      const stored = indexes.exact.getVector(candidate.entry.label);
-      candidate.cosine = query.vector === null || stored === null ? 0 : dot(query.vector, stored);
-      candidate.denseScore = vector === null || stored === null ? 0 : centroid === null ? dot(vector, stored) : centeredCosine(vector, stored, centroid);
-      candidate.lexicalScore = lexicalScoreOf(candidate.entry.label);
+      const { label } = candidate.entry;
+      candidate.cosine = vectors.cosine(label);
+      candidate.denseScore = vectors.denseScore(label, probe);
+      candidate.lexicalScore = lexicalScoreOf(label);
     }
   };
   scorePool(useDense ? query.vector : null);

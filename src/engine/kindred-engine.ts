@@ -86,6 +86,11 @@ export class KindredEngine {
     return this.#live.current.graphSource;
   }
 
+  /** The last change of the store's log the in-memory indexes hold (cli/serve-workers.ts waits on it). */
+  get appliedSeq(): number {
+    return this.#live.current.appliedSeq;
+  }
+
   /** The model whose vectors the indexes hold: the store's pin, followed across `kindred reindex`. */
   get modelId(): string {
     return this.#live.current.modelId;
@@ -162,7 +167,9 @@ export class KindredEngine {
     const article = indexes.catalog.get(label)!;
     const exclusions = { labels: new Set([label]), textHashes: new Set([article.textHash]) };
     const filters = withRelativeDates(request.filters, request.relativeDates, article);
-    const lexicalVersion = this.#store.lexicalVersion();
+    // Read before ranking (a write meanwhile must make the cached list look stale), and only
+    // when the list is cached: it is a database read the computed path need not make.
+    const lexicalVersion = cached !== null ? this.#store.lexicalVersion() : 0;
     const query = storedArticleQuery(indexes, this.#store, article, vector);
     const answer = { ...findRelatedArticles(this.#rankingEnvironment(), query, { ...request, filters }, exclusions), article };
     if (cached !== null) this.#cache.remember(cached.key, answer, { label, filters, exclusions, lexicalVersion });

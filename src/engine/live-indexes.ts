@@ -23,6 +23,8 @@ export interface LiveIndexOptions {
   exactScanMaxCandidates?: number | undefined;
   /** When to rebuild the graph without its tombstones. */
   compaction: { deletedFraction: number; minDeleted: number };
+  /** A reader process: never saves or compacts the graph (engine-options.ts). */
+  follower?: boolean;
 }
 
 /** Who hears of every change the indexes apply (the related-list cache). */
@@ -133,6 +135,7 @@ export class LiveIndexes {
    * engine/compact-graph.ts). Starts one now, or joins the one running.
    */
   compactGraph(): Promise<CompactionReport | null> {
+    if (this.#options.follower) return Promise.resolve(null);
     if (this.#compaction !== null) return this.#compaction.done;
     const changedLabels = new Set<number>();
     const compaction = { changedLabels, cancel: () => {}, done: Promise.resolve<CompactionReport | null>(null) };
@@ -164,6 +167,7 @@ export class LiveIndexes {
 
   /** Saves the graph if it has changed since the last save (not after a model switch it has yet to follow). */
   saveGraph(): void {
+    if (this.#options.follower) return;
     if (this.#savedSeq === this.#indexes.appliedSeq || !this.isPinnedModel(this.#indexes.modelId)) return;
     saveGraph(this.#options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
     this.#store.pruneChangesThrough(this.#indexes.appliedSeq);

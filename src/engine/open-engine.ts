@@ -29,7 +29,7 @@ export interface OpenedEngine {
 export async function openEngine(
   config: Config,
   logger: Logger,
-  options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean } = {},
+  options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean; follower?: boolean } = {},
 ): Promise<OpenedEngine> {
   // With a database URL this process is one replica: PostgreSQL is the truth, dataDir its local copy.
   const store: ArticleStore =
@@ -67,7 +67,7 @@ export async function openEngine(
 
     // Writes are prepared and stored on a thread of their own, so reads never wait for them;
     // a replica's writes go to PostgreSQL, asynchronous already, through its store.
-    const writer = options.inlineWrites || config.databaseUrl !== undefined ? undefined : await WorkerStoreWriter.start(config.dataDir);
+    const writer = options.inlineWrites || options.follower || config.databaseUrl !== undefined ? undefined : await WorkerStoreWriter.start(config.dataDir);
     const engine = new KindredEngine(store, provideEmbedder, {
       ...(writer === undefined ? {} : { writer }),
       writeChunkChars: config.writeChunkChars,
@@ -81,6 +81,7 @@ export async function openEngine(
       relatedCacheBytes: config.relatedCacheBytes,
       compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
       noiseTopics: config.noiseTopics,
+      ...(options.follower ? { follower: true } : {}),
       recallCheck: {
         queries: config.recallCheckQueries,
         k: engineDefaults.recallCheck.k,

@@ -11,6 +11,8 @@ export interface CandidateSearch {
   query: Float32Array;
   /** The full predicate (filters, exclusions); applied inside the search. */
   accept: (entry: CatalogEntry) => boolean;
+  /** The same predicate by label, if the caller has a faster form of it (engine/label-filter.ts). */
+  acceptLabel?: (label: number) => boolean;
   filters: RelatedFilters;
   /** How many accepted neighbours to find. */
   want: number;
@@ -46,10 +48,12 @@ export function autoExactScanLimit(articles: number): number {
  */
 export function searchCandidates(indexes: SearchIndexes, search: CandidateSearch): { neighbors: Neighbor[]; plan: SearchPlan } {
   const { graph, exact, catalog } = indexes;
-  const acceptLabel = (label: number) => {
-    const entry = catalog.get(label);
-    return entry !== undefined && search.accept(entry);
-  };
+  const acceptLabel =
+    search.acceptLabel ??
+    ((label: number) => {
+      const entry = catalog.get(label);
+      return entry !== undefined && search.accept(entry);
+    });
   const subset = narrowestSubset(catalog, search.filters);
   const exactScanLimit = indexes.exactScanMaxCandidates ?? autoExactScanLimit(graph.size());
   if (subset !== null && subset.size <= exactScanLimit) {

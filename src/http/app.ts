@@ -22,6 +22,7 @@ import { relatedRoutes } from "./routes/related-routes.ts";
 import { storyRoutes } from "./routes/story-routes.ts";
 import { workbenchRoutes } from "./routes/workbench-routes.ts";
 import { buildWidgetScript, type WidgetDefaults } from "./widget-script.ts";
+import { routeBetweenWorkers, type WorkerRouting } from "./worker-routing.ts";
 
 export interface AppOptions {
   maxRequestBytes: number;
@@ -42,6 +43,8 @@ export interface AppOptions {
   events?: EventRecorder | null;
   /** Event requests per client and minute; default `defaults.eventsPerMinutePerClient`. */
   eventsPerMinutePerClient?: number;
+  /** This process's part in a multi-process `kindred serve` (http/worker-routing.ts); none: the only one. */
+  workerRouting?: WorkerRouting;
 }
 
 /** Bounds on reading a body nobody read (a 401/413/415 answered first) before answering. */
@@ -68,6 +71,7 @@ export const defaultWidgetSettings: WidgetDefaults = {
  */
 export function createApp(state: ServiceState, options: AppOptions): Hono {
   const app = new Hono();
+  if (options.workerRouting !== undefined) app.use(routeBetweenWorkers(options.workerRouting));
   app.use(settleUnreadBody(unreadBodyBounds));
   app.use(requestId());
   const metrics = createMetrics(state, options.events ?? null);

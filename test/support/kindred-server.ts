@@ -14,9 +14,15 @@ export interface KindredServer {
  * Starts the real `kindred serve` in a child process on a free port and resolves once it
  * prints its ready line (the index is open), with the URL it listens on.
  */
-export async function startKindredServer(dataDir: string, env: Record<string, string>, timeoutMs = 120_000): Promise<KindredServer> {
-  const child = spawn("node", [kindredBin, "serve", "--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1"], {
-    env: { ...process.env, KINDRED_LOG_LEVEL: "warn", ...env },
+export async function startKindredServer(
+  dataDir: string,
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+  args: readonly string[] = [],
+): Promise<KindredServer> {
+  // One process unless a test asks for more (`--http-workers`, test/http/http-workers.test.ts).
+  const child = spawn("node", [kindredBin, "serve", "--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", ...args], {
+    env: { ...process.env, KINDRED_LOG_LEVEL: "warn", KINDRED_HTTP_WORKERS: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

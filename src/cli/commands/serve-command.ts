@@ -1,20 +1,23 @@
+import cluster from "node:cluster";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
+import { createAdaptorServer, serve } from "@hono/node-server";
+import type { Config } from "../../config/config.ts";
 import { KindredError } from "../../core/errors.ts";
 import { type OpenedEngine, openEngine } from "../../engine/open-engine.ts";
-import { EventRecorder } from "../../events/event-recorder.ts";
-import { SqliteEventStore } from "../../events/sqlite-event-store.ts";
-import { createApp } from "../../http/app.ts";
 import type { ServiceState } from "../../http/service-state.ts";
 import { indexFiles } from "../../indexer/index-files.ts";
 import { countRecords } from "../../ingest/count-records.ts";
-import { createLogger } from "../../log/logger.ts";
+import { createLogger, type Logger } from "../../log/logger.ts";
 import { PostgresReplicaStore } from "../../store/postgres/postgres-replica-store.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
+import { createReaderBarrier, receiveWorkerRole, runServePrimary, sendToPrimary } from "../serve-workers.ts";
 import { print } from "./index-command.ts";
+import { createServeApp } from "./serve-app.ts";
+import { runServeReader } from "./serve-reader.ts";
 
 export const serveHelp = `Usage: kindred serve [options]
 
@@ -26,6 +29,9 @@ Options:
   --host HOST         interface (env HOST, default 0.0.0.0)
   --bootstrap FILE    when the index is empty, index FILE first (npm start uses the demo corpus);
                       an interrupted first start finishes it on the next start
+  --http-workers N    processes answering HTTP: 1 writer and N-1 readers, each with its own
+                      in-memory indexes (env KINDRED_HTTP_WORKERS; default auto: one per core,
+                      fewer if free memory holds fewer copies of the indexes; docs/operations.md)
 ${sharedOptionsHelp}`;
 
 /** How often the service picks up changes other processes (kindred index) committed. */
@@ -33,29 +39,41 @@ const storeSyncIntervalMs = 1_000;
 
 /** `kindred serve` */
 export async function runServeCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, { port: { type: "string" }, host: { type: "string" }, bootstrap: { type: "string" } });
+  const { values } = parseCommandArgs(args, {
+    port: { type: "string" },
+    host: { type: "string" },
+    bootstrap: { type: "string" },
+    "http-workers": { type: "string" },
+  });
   if (values.help) return print(serveHelp);
-  const config = configFromFlags(values, { port: values.port, host: values.host });
+  const config = configFromFlags(values, { port: values.port, host: values.host, httpWorkers: values["http-workers"] });
   const logger = createLogger(config.logLevel);
+  // Several processes (cli/serve-workers.ts): the primary only forks and coordinates them.
+  // Not for a PostgreSQL replica: its data directory is one process's local copy (replicas scale out instead).
+  const multiProcess =
+    cluster.isWorker || (config.databaseUrl === undefined && (config.httpWorkers === "auto" ? availableParallelism() > 1 : config.httpWorkers > 1));
+  if (multiProcess && cluster.isPrimary) return runServePrimary({ workers: config.httpWorkers, host: config.host, logger });
+  const role = cluster.isWorker ? await receiveWorkerRole() : null;
+  try {
+    return role?.role === "reader" ? await runServeReader(config, role, logger) : await serveOneProcess(config, logger, role, values.bootstrap);
+  } catch (error) {
+    // A worker's channel to the primary keeps it alive after the error is reported: let go of
+    // it, so the process exits and the primary sees it (and stops, for the writer).
+    if (cluster.isWorker) process.disconnect?.();
+    throw error;
+  }
+}
+
+/** The single process of `kindred serve`, or the writer of several (`role`). */
+async function serveOneProcess(config: Config, logger: Logger, role: { role: "writer" } | null, bootstrap: string | undefined): Promise<number> {
+  const barrier = role === null ? null : createReaderBarrier();
   const state: ServiceState = { engine: null, phase: "opening index" };
-  const events = new EventRecorder(SqliteEventStore.open(config.dataDir), {
-    maxPlacements: config.eventMaxPlacements,
-    retentionDays: config.eventRetentionDays,
-    flushIntervalMs: 1_000,
-  });
-  const app = createApp(state, {
-    maxRequestBytes: config.maxRequestBytes,
-    maxQueryTextChars: config.maxQueryTextChars,
+  const { app, events } = createServeApp(
+    config,
     logger,
-    apiKeys: config.apiKeys,
-    readsRequireKey: config.readsRequireKey,
-    maxWriteRequestBytes: config.maxWriteRequestBytes,
-    httpMaxAgeSeconds: config.httpMaxAgeSeconds,
-    corsOrigins: config.corsOrigins,
-    widget: { k: config.widgetK, minResults: config.widgetMinResults, minCosine: config.widgetMinCosine, heading: config.widgetHeading },
-    events,
-    eventsPerMinutePerClient: config.eventsPerMinutePerClient,
-  });
+    state,
+    barrier === null ? undefined : { role: "writer", name: "1", awaitReaders: () => barrier(state.engine?.appliedSeq ?? -1) },
+  );
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve, reject) => {
@@ -84,17 +102,17 @@ export async function runServeCommand(args: string[]): Promise<number> {
   const { engine } = opened;
   // Present while a bootstrap runs: a first start interrupted half-way resumes it next time.
   const bootstrapPending = join(config.dataDir, "bootstrap.pending");
-  if (values.bootstrap !== undefined && (engine.size() === 0 || existsSync(bootstrapPending))) {
-    if (!existsSync(values.bootstrap)) {
-      logger.warn({ file: values.bootstrap }, "bootstrap file not found; serving an empty index");
+  if (bootstrap !== undefined && (engine.size() === 0 || existsSync(bootstrapPending))) {
+    if (!existsSync(bootstrap)) {
+      logger.warn({ file: bootstrap }, "bootstrap file not found; serving an empty index");
     } else {
-      state.phase = `indexing ${values.bootstrap} (first start)`;
-      writeFileSync(bootstrapPending, `${values.bootstrap}\n`);
-      const total = await countRecords(values.bootstrap);
+      state.phase = `indexing ${bootstrap} (first start)`;
+      writeFileSync(bootstrapPending, `${bootstrap}\n`);
+      const total = await countRecords(bootstrap);
       state.progress = { done: 0, total };
-      process.stderr.write(`First start: indexing ${values.bootstrap} into ${config.dataDir}; later starts skip this.\n`);
+      process.stderr.write(`First start: indexing ${bootstrap} into ${config.dataDir}; later starts skip this.\n`);
       const bar = createProgressBar("indexing", total);
-      const report = await indexFiles(engine, [values.bootstrap], {
+      const report = await indexFiles(engine, [bootstrap], {
         onProgress: ({ done }) => {
           bar.update(done);
           state.progress = { done, total };
@@ -125,6 +143,14 @@ export async function runServeCommand(args: string[]): Promise<number> {
   );
   for (const timer of timers) timer.unref();
 
+  if (role !== null) {
+    // The writer also answers forwarded writes on a port of its own, on loopback only.
+    const writerServer = createAdaptorServer({ fetch: app.fetch });
+    await new Promise<void>((resolve) => writerServer.listen({ host: "127.0.0.1", port: 0, exclusive: true }, resolve));
+    const writerUrl = `http://127.0.0.1:${(writerServer.address() as AddressInfo).port}`;
+    sendToPrimary({ kind: "writer-ready", writerUrl, port, rssBytes: process.memoryUsage().rss, articles: engine.size(), modelId: engine.modelId });
+    return new Promise<number>(() => {});
+  }
   const example = engine.getEntry("wcep-2025-03-02-01055")?.id ?? engine.anyArticleId();
   const host = config.host === "0.0.0.0" ? "localhost" : config.host;
   process.stdout.write(

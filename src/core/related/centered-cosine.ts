@@ -24,6 +24,16 @@ export function centeredCosine(v: Float32Array, x: Float32Array, mean: { vector:
     vv += v[i]! * v[i]!;
     xx += x[i]! * x[i]!;
   }
-  const denominator = Math.sqrt(Math.max(1e-24, (vv - 2 * vm + mean.normSquared) * (xx - 2 * xm + mean.normSquared)));
-  return (vx - vm - xm + mean.normSquared) / denominator;
+  return centeredCosineOfDots({ vx, vm, xm, vv, xx }, mean.normSquared);
+}
+
+/**
+ * The centred cosine from its five dot products (v.x, v.m, x.m, v.v, x.x) and m.m: what
+ * `centeredCosine` computes, for a caller that scores many candidates against one probe and
+ * so computes v.m and v.v once, and x.m and x.x once per candidate.
+ */
+export function centeredCosineOfDots(dots: { vx: number; vm: number; xm: number; vv: number; xx: number }, meanNormSquared: number): number {
+  const { vx, vm, xm, vv, xx } = dots;
+  const denominator = Math.sqrt(Math.max(1e-24, (vv - 2 * vm + meanNormSquared) * (xx - 2 * xm + meanNormSquared)));
+  return (vx - vm - xm + meanNormSquared) / denominator;
 }

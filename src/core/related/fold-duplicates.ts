@@ -1,5 +1,5 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
-import { duplicateJaccard, estimateJaccard } from "./shingle-signature.ts";
+import { duplicateJaccard, jaccardAtLeast } from "./shingle-signature.ts";
 
 /** A result and the copies of its text folded into it. */
 export interface FoldedGroup<T> {
@@ -23,7 +23,7 @@ export interface FoldQuery {
 
 /** True when two articles are one text: the same text hash, or shingle Jaccard >= 0.6. */
 export function isCopy(a: Pick<CatalogEntry, "textHash" | "signature">, b: Pick<CatalogEntry, "textHash" | "signature">): boolean {
-  return a.textHash === b.textHash || estimateJaccard(a.signature, b.signature) >= duplicateJaccard;
+  return a.textHash === b.textHash || jaccardAtLeast(a.signature, b.signature, duplicateJaccard);
 }
 
 /**
@@ -41,7 +41,7 @@ export function foldDuplicates<T extends { entry: CatalogEntry }>(ranked: readon
   let copiesOfQuery = 0;
   for (const candidate of ranked) {
     const { entry } = candidate;
-    if (entry.textHash === query.textHash || (query.signature !== null && estimateJaccard(entry.signature, query.signature) >= duplicateJaccard)) {
+    if (entry.textHash === query.textHash || (query.signature !== null && jaccardAtLeast(entry.signature, query.signature, duplicateJaccard))) {
       copiesOfQuery++;
       continue;
     }

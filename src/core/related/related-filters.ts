@@ -15,6 +15,11 @@ export interface RelatedFilters {
 
 export const noFilters: RelatedFilters = Object.freeze({ topics: [], excludeTopics: [], sinceMs: null, untilMs: null, excludeIds: [] });
 
+/** True when the filters narrow the candidates beyond excluding a few articles. */
+export function isNarrowing(filters: RelatedFilters): boolean {
+  return filters.topics.length > 0 || filters.excludeTopics.length > 0 || filters.sinceMs !== null || filters.untilMs !== null;
+}
+
 /** What must never come back for a query besides what the filters reject. */
 export interface QueryExclusions {
   /** The query article itself. */

@@ -65,6 +65,23 @@ export function estimateJaccard(a: Uint32Array, b: Uint32Array): number {
   return same / signatureLength;
 }
 
+/**
+ * Whether `estimateJaccard(a, b) >= threshold`, the same answer, but it stops at the first slot
+ * that settles it: folding compares every pair in a ranked window, and most pairs differ early.
+ */
+export function jaccardAtLeast(a: Uint32Array, b: Uint32Array, threshold: number): boolean {
+  let needed = 0;
+  while (needed <= signatureLength && needed / signatureLength < threshold) needed++;
+  const allowedMisses = signatureLength - needed;
+  let misses = 0;
+  for (let i = 0; i < signatureLength; i++) {
+    if (a[i] !== b[i] || a[i] === 0xffffffff) {
+      if (++misses > allowedMisses) return false;
+    }
+  }
+  return true;
+}
+
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
