@@ -130,7 +130,10 @@ describe("fusion", () => {
       lexicalScore: 1,
       cosine: 0.5,
     });
-    const fused = fuseCandidates([at("same", 0), at("before", -2), at("after", 2), at("week", 7), at("year", 365), at("undated", null)], context({ recency: null }));
+    const fused = fuseCandidates(
+      [at("same", 0), at("before", -2), at("after", 2), at("week", 7), at("year", 365), at("undated", null)],
+      context({ recency: null }),
+    );
     const proximity = (id: string) => fused.find((candidate) => candidate.entry.id === id)!.parts.proximity;
     expect(proximity("same")).toBe(1);
     expect(proximity("before")).toBe(proximity("after"));
