@@ -23,7 +23,14 @@ import { applyStoreChanges } from "./apply-store-changes.ts";
 import { estimateListBytes, SortedLabels } from "./cached-list.ts";
 import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
 import { embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
-import { findRelatedArticles, type HybridAnswer, type HybridRequest, type RelatedQueryArticle } from "./find-related-articles.ts";
+import {
+  type DenseSearch,
+  findRelatedArticles,
+  findRelatedArticlesWith,
+  type HybridAnswer,
+  type HybridRequest,
+  type RelatedQueryArticle,
+} from "./find-related-articles.ts";
 import { type GraphRecallReport, measureGraphRecall } from "./graph-recall.ts";
 import { type LoadedIndexes, loadIndexes } from "./load-indexes.ts";
 import { RelatedCache } from "./related-cache.ts";
@@ -59,6 +66,12 @@ export interface EngineOptions {
   writer?: StoreWriter;
   /** Characters of title and text per store transaction within one write call (default 4 MiB worth). */
   writeChunkChars?: number;
+  /**
+   * Where the related path's dense search runs instead of the in-memory graph (pgvector mode,
+   * engine/pgvector-search.ts); the graph is then not built. Used by the asynchronous queries
+   * (`findRelatedToArticleAsync`, `findRelatedToText`).
+   */
+  denseSearch?: DenseSearch;
 }
 
 /** Time the event loop is given up to replaying changes before it answers requests again. */
@@ -191,7 +204,8 @@ export class KindredEngine {
   async #runRecallCheck(reason: GraphRecallReport["reason"]): Promise<GraphRecallStatus | null> {
     const settings = this.options.recallCheck ?? defaultRecallCheck;
     const { graph, exact } = this.#indexes;
-    if (this.#closed || exact.size() === 0) return null;
+    // pgvector mode holds no graph to check (bench/pgvector.ts measures PostgreSQL's recall).
+    if (this.#closed || exact.size() === 0 || graph === null) return null;
     const report = await measureGraphRecall(graph, exact, {
       queries: settings.queries > 0 ? settings.queries : defaultRecallCheck.queries,
       k: settings.k,
@@ -223,7 +237,7 @@ export class KindredEngine {
   #recentLabels(): number[] {
     const { graph, exact } = this.#indexes;
     const labels = [...exact.labels()].sort((a, b) => b - a).slice(0, 500);
-    for (const [node, label] of graph.relabeledNodes()) if (node >= firstRelabeledNode) labels.push(label);
+    for (const [node, label] of graph?.relabeledNodes() ?? []) if (node >= firstRelabeledNode) labels.push(label);
     return labels;
   }
 
@@ -301,6 +315,28 @@ export class KindredEngine {
    * (engine/related-cache.ts); `options.cache: false` computes afresh.
    */
   findRelatedToArticle(id: string, request: RelatedRequest, options: { cache?: boolean } = {}): ArticleRelatedAnswer {
+    const prepared = this.#prepareRelatedToArticle(id, request, options);
+    if (prepared.cached !== undefined) return prepared.cached;
+    const { query, filters, exclusions } = prepared;
+    return prepared.keep(findRelatedArticles(this.#rankingEnvironment(), query, { ...request, filters }, exclusions));
+  }
+
+  /**
+   * The same list, its dense search made wherever this engine's runs: in PostgreSQL in pgvector
+   * mode (`denseSearch`), else in memory as `findRelatedToArticle`. What the HTTP API, the CLI
+   * and story threads call, so both modes serve them.
+   */
+  async findRelatedToArticleAsync(id: string, request: RelatedRequest, options: { cache?: boolean } = {}): Promise<ArticleRelatedAnswer> {
+    const search = this.options.denseSearch;
+    if (search === undefined) return this.findRelatedToArticle(id, request, options);
+    const prepared = this.#prepareRelatedToArticle(id, request, options);
+    if (prepared.cached !== undefined) return prepared.cached;
+    const { query, filters, exclusions } = prepared;
+    return prepared.keep(await findRelatedArticlesWith(search, this.#rankingEnvironment(), query, { ...request, filters }, exclusions));
+  }
+
+  /** The query article and its filters, and the cached list if still good; `keep` caches a list computed for them. */
+  #prepareRelatedToArticle(id: string, request: RelatedRequest, options: { cache?: boolean }) {
     const indexes = this.#indexes;
     const label = indexes.catalog.labelOf(id);
     const vector = label === undefined ? null : indexes.exact.getVector(label);
@@ -311,7 +347,7 @@ export class KindredEngine {
     const useCache = options.cache !== false && this.#cache.maxEntries > 0 && request.ranking?.halfLifeDays == null;
     const key = useCache ? relatedCacheKey(id, request) : "";
     const cached = useCache ? this.#cache.get(key, this.#cacheState(indexes)) : undefined;
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return { cached };
     const article = indexes.catalog.get(label)!;
     const exclusions = { labels: new Set([label]), textHashes: new Set([article.textHash]) };
     const filters = withRelativeDates(request, article);
@@ -328,8 +364,10 @@ export class KindredEngine {
       signature: article.signature,
     };
     const lexicalVersion = this.store.lexicalVersion();
-    const answer = { ...findRelatedArticles(this.#rankingEnvironment(), query, { ...request, filters }, exclusions), article };
-    if (useCache) {
+    const computedFrom = this.#cache.position();
+    const keep = (related: RelatedAnswer): ArticleRelatedAnswer => {
+      const answer = { ...related, article };
+      if (!useCache) return answer;
       const dependencies = {
         queryLabel: label,
         candidateLabels: new SortedLabels(answer.window.labels),
@@ -340,9 +378,10 @@ export class KindredEngine {
         lexicalTerms: answer.lexicalTerms,
         ...(answer.lexicalTerms === null ? {} : { lexicalVersion }),
       };
-      this.#cache.set(key, answer, dependencies, estimateListBytes(key, answer, dependencies));
-    }
-    return answer;
+      this.#cache.set(key, answer, dependencies, estimateListBytes(key, answer, dependencies), computedFrom);
+      return answer;
+    };
+    return { cached: undefined, query, filters, exclusions, keep };
   }
 
   /** Counts of the related-list cache, for /readyz and tests. */
@@ -353,7 +392,7 @@ export class KindredEngine {
   /** Live vectors and tombstoned slots of the graph, and whether a compaction is running. */
   graphStats(): { live: number; tombstones: number; compacting: boolean } {
     const { graph } = this.#indexes;
-    return { live: graph.size(), tombstones: graph.tombstoneCount(), compacting: this.#compaction !== null };
+    return { live: graph?.size() ?? 0, tombstones: graph?.tombstoneCount() ?? 0, compacting: this.#compaction !== null };
   }
 
   /**
@@ -405,7 +444,12 @@ export class KindredEngine {
       textHash,
       signature: shingleSignature(bodyWithoutTitle(draft.title, draft.body) || draft.title),
     };
-    const answer = findRelatedArticles(this.#rankingEnvironment(), query, request, { labels: new Set(), textHashes: new Set([textHash]) });
+    const exclusions = { labels: new Set<number>(), textHashes: new Set([textHash]) };
+    const search = this.options.denseSearch;
+    const answer =
+      search === undefined
+        ? findRelatedArticles(this.#rankingEnvironment(), query, request, exclusions)
+        : await findRelatedArticlesWith(search, this.#rankingEnvironment(), query, request, exclusions);
     return { ...answer, warnings, language };
   }
 
@@ -522,6 +566,7 @@ export class KindredEngine {
    */
   compactGraph(): Promise<CompactionReport | null> {
     if (this.#compaction !== null) return this.#compaction.done;
+    if (this.#indexes.graph === null) return Promise.resolve(null);
     const changedLabels = new Set<number>();
     const compaction = { changedLabels, cancel: () => {}, done: Promise.resolve<CompactionReport | null>(null) };
     this.#compaction = compaction;
@@ -566,7 +611,8 @@ export class KindredEngine {
   /** Saves the graph if it has changed since the last save (not after a model switch it has yet to follow). */
   saveGraph(): void {
     if (this.#savedSeq === this.#indexes.appliedSeq || !this.#isPinnedModel(this.#indexes.modelId)) return;
-    saveGraph(this.options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
+    // Without a graph (pgvector mode) a start reads the indexes from the store whole: no log to keep.
+    if (this.#indexes.graph !== null) saveGraph(this.options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
     this.store.pruneChangesThrough(this.#indexes.appliedSeq);
     this.#savedSeq = this.#indexes.appliedSeq;
   }
@@ -660,7 +706,8 @@ export class KindredEngine {
   }
 
   #compactIfNeeded(): void {
-    if (this.#compaction !== null || this.#closed || !needsCompaction(this.#indexes.graph, this.options.compaction ?? defaultCompaction)) return;
+    const { graph } = this.#indexes;
+    if (this.#compaction !== null || this.#closed || graph === null || !needsCompaction(graph, this.options.compaction ?? defaultCompaction)) return;
     this.compactGraph().catch((error: unknown) => this.options.logger.error({ err: error }, "graph compaction failed"));
   }
 
@@ -680,7 +727,8 @@ export class KindredEngine {
   }
 
   #searchIndexes() {
-    return { ...this.#indexes, exactScanMaxCandidates: this.options.exactScanMaxCandidates };
+    // Without a graph (pgvector mode), a synchronous caller is answered exactly from memory.
+    return { ...this.#indexes, graph: this.#indexes.graph ?? this.#indexes.exact, exactScanMaxCandidates: this.options.exactScanMaxCandidates };
   }
 
   #rankingEnvironment() {

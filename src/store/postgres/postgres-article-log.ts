@@ -6,12 +6,13 @@ import type { ArticleWrite, ModelPin, WriteStatus } from "../article-store.ts";
 import { decodeVector, encodeTypedArray } from "../typed-array-blobs.ts";
 import { isUnchangedWrite } from "../unchanged-write.ts";
 import { urlTakenError } from "../url-taken-error.ts";
+import { toVectorLiteral } from "./pgvector-index.ts";
 
 /** The channel a commit notifies replicas on (payload: the latest sequence number). */
 export const changesChannel = "kindred_changes";
 
 /** Every writer takes this transaction-level advisory lock first: commits (and so sequence numbers) in order. */
-const writeLockKey = 0x6b647277; // "kdrw"
+export const writeLockKey = 0x6b647277; // "kdrw"
 
 /** An article as PostgreSQL holds it, with its vector. */
 export interface SharedArticle {
@@ -90,7 +91,7 @@ export class PostgresArticleLog {
    * whose text another replica has changed meanwhile is refused as `write_conflict`.
    */
   async writeArticles(writes: readonly ArticleWrite[], modelId?: string): Promise<{ id: string; status: WriteStatus; seq: number }[]> {
-    return this.#transaction(async (client) => {
+    return this.#transaction(async (client, vectorTable) => {
       if (modelId !== undefined) {
         const pin = await readPin(client);
         if (pin !== null && pin.modelId !== modelId) {
@@ -156,16 +157,29 @@ export class PostgresArticleLog {
           [JSON.stringify(updates)],
         );
       }
+      if (vectorTable && current.size > 0) {
+        // pgvector mode's copy of each vector (and the fields its filters read), in the same transaction.
+        await client.query(
+          `INSERT INTO kindred_article_vectors(id, embedding, published_ms, topics)
+           SELECT a.id, COALESCE(r.embedding::vector, v.embedding), a.published_ms, ARRAY(SELECT jsonb_array_elements_text(a.topics))
+           FROM jsonb_to_recordset($1::jsonb) AS r(id text, embedding text)
+           JOIN kindred_articles a ON a.id = r.id LEFT JOIN kindred_article_vectors v ON v.id = r.id
+           WHERE r.embedding IS NOT NULL OR v.embedding IS NOT NULL
+           ON CONFLICT (id) DO UPDATE SET embedding = excluded.embedding, published_ms = excluded.published_ms, topics = excluded.topics`,
+          [JSON.stringify([...current].map(([id, { vector }]) => ({ id, embedding: vector === null ? null : toVectorLiteral(vector) })))],
+        );
+      }
       return statuses.map(({ id, status }) => ({ id, status, seq: seqs.get(id) ?? stored.get(id)!.seq }));
     });
   }
 
   /** Deletes by id in one transaction; returns those that existed, with the change's sequence number. */
   async deleteArticles(ids: readonly string[]): Promise<{ id: string; seq: number }[]> {
-    return this.#transaction(async (client) => {
+    return this.#transaction(async (client, vectorTable) => {
       const deleted = (await client.query<{ id: string }>("DELETE FROM kindred_articles WHERE id = ANY($1) RETURNING id", [[...new Set(ids)]])).rows.map(
         (row) => row.id,
       );
+      if (vectorTable && deleted.length > 0) await client.query("DELETE FROM kindred_article_vectors WHERE id = ANY($1)", [deleted]);
       const seqs = await this.#logChanges(client, deleted, "delete");
       return deleted.map((id) => ({ id, seq: seqs.get(id)! }));
     });
@@ -209,12 +223,16 @@ export class PostgresArticleLog {
     return new Map(rows.map((row) => [row.article_id, row.seq]));
   }
 
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** Runs `work` in a transaction under the write lock; `vectorTable`: whether pgvector mode's table exists (then writes keep it current). */
+  async #transaction<T>(work: (client: pg.PoolClient, vectorTable: boolean) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
-      // One round trip: a simple query may hold several statements.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${writeLockKey})`);
-      const result = await work(client);
+      // One round trip: a simple query may hold several statements. The table is looked for under
+      // the lock, which its creation (pgvector-table.ts) holds too: no write misses it.
+      const results = (await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${writeLockKey}); SELECT to_regclass('kindred_article_vectors') IS NOT NULL AS present`,
+      )) as unknown as pg.QueryResult<{ present: boolean }>[];
+      const result = await work(client, results[2]!.rows[0]!.present);
       await client.query("COMMIT");
       return result;
     } catch (error) {

@@ -234,6 +234,11 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
     renameSync(`${path}.tmp`, path);
   }
 
+  /** The connection pool to the store of record (pgvector mode searches through it too). */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
   /** The database's change-log position this replica's copy has reached. */
   get followedSeq(): number {
     return this.#cursor;
