@@ -35,6 +35,11 @@ export const configSchema = z
     /** Connections each replica keeps to PostgreSQL (its writes hold one for their transaction). */
     databasePoolSize: intFrom(1, 1_000).default(4),
     /**
+     * PostgreSQL's change log is pruned below the slowest replica seen within this many minutes;
+     * a replica away longer copies the articles whole when it returns (docs/deployment.md).
+     */
+    changeLogRetentionMinutes: intFrom(1, 5_256_000).default(1_440),
+    /**
      * Where the related path's nearest-neighbour search runs: "memory" (the HNSW graph each
      * process holds) or "pgvector" (PostgreSQL with the pgvector extension, for archives whose
      * graph a replica should not build; needs databaseUrl). docs/deployment.md, "pgvector mode".
@@ -131,6 +136,7 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_DATA_DIR: "dataDir",
   KINDRED_DATABASE_URL: "databaseUrl",
   KINDRED_DATABASE_POOL_SIZE: "databasePoolSize",
+  KINDRED_CHANGE_LOG_RETENTION_MINUTES: "changeLogRetentionMinutes",
   KINDRED_VECTOR_SEARCH: "vectorSearch",
   PORT: "port",
   HOST: "host",

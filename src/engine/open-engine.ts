@@ -36,7 +36,13 @@ export async function openEngine(
   const store: ArticleStore =
     config.databaseUrl === undefined
       ? SqliteArticleStore.open(config.dataDir)
-      : await PostgresReplicaStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, poolSize: config.databasePoolSize });
+      : await PostgresReplicaStore.open({
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          logger,
+          poolSize: config.databasePoolSize,
+          changeLogRetentionMs: config.changeLogRetentionMinutes * 60_000,
+        });
   try {
     const pin = store.getModelPin();
     if (pin !== null && pin.modelId !== config.model) {

@@ -185,24 +185,83 @@ export class PostgresArticleLog {
     });
   }
 
-  /** Change-log entries after `seq`, oldest first, at most `limit`. */
-  async changesSince(seq: number, limit: number): Promise<SharedChange[]> {
-    const { rows } = await this.#pool.query<{ seq: number; article_id: string; kind: "upsert" | "delete" }>(
-      "SELECT seq::float8 AS seq, article_id, kind FROM kindred_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+  /**
+   * Change-log entries after `seq`, oldest first, at most `limit`; `complete` is false when
+   * pruning has removed entries after `seq` (the oldest kept is further on): then the follower
+   * must copy the articles whole (`readAllArticles`) instead.
+   */
+  async changesSince(seq: number, limit: number): Promise<{ changes: SharedChange[]; complete: boolean }> {
+    const { rows } = await this.#pool.query<{ seq: number; article_id: string; kind: "upsert" | "delete"; oldest: number }>(
+      `SELECT seq::float8 AS seq, article_id, kind, (SELECT MIN(seq) FROM kindred_changes)::float8 AS oldest
+       FROM kindred_changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
       [seq, limit],
     );
-    return rows.map((row) => ({ seq: row.seq, articleId: row.article_id, kind: row.kind }));
+    const oldest = rows[0]?.oldest ?? 0;
+    return { changes: rows.map((row) => ({ seq: row.seq, articleId: row.article_id, kind: row.kind })), complete: oldest <= seq + 1 };
+  }
+
+  /**
+   * Every stored article, in pages by id, read in one snapshot with the change-log position it
+   * reflects: what a replica whose log was pruned (or a new one, once the log no longer starts at
+   * the first write) copies before following the log from that position.
+   */
+  async readAllArticles(pageSize: number, onPage: (articles: SharedArticle[]) => void | Promise<void>): Promise<number> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const seq = (await client.query<{ seq: number | null }>("SELECT MAX(seq)::float8 AS seq FROM kindred_changes")).rows[0]!.seq ?? 0;
+      for (let after = ""; ; ) {
+        const { rows } = await client.query<Row & { vector: Buffer }>(`SELECT ${rowColumns}, vector FROM kindred_articles WHERE id > $1 ORDER BY id LIMIT $2`, [
+          after,
+          pageSize,
+        ]);
+        if (rows.length === 0) break;
+        await onPage(rows.map((row) => toSharedArticle(row)));
+        after = rows[rows.length - 1]!.id;
+      }
+      await client.query("COMMIT");
+      return seq;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Records how far a running replica has followed the log (what pruning keeps for it). */
+  async recordReplicaPosition(replicaId: string, seq: number): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO kindred_replicas(replica_id, followed_seq, seen_at) VALUES ($1, $2, now())
+       ON CONFLICT (replica_id) DO UPDATE SET followed_seq = excluded.followed_seq, seen_at = excluded.seen_at`,
+      [replicaId, seq],
+    );
+  }
+
+  async forgetReplica(replicaId: string): Promise<void> {
+    await this.#pool.query("DELETE FROM kindred_replicas WHERE replica_id = $1", [replicaId]);
+  }
+
+  /**
+   * Prunes the change log: forgets replicas not seen for `retentionMs`, then deletes the entries
+   * every remaining replica has followed (the newest entry always stays, as the log's position).
+   * A replica away longer than the retention copies the articles whole when it comes back.
+   * Returns how many entries went.
+   */
+  async pruneChanges(retentionMs: number): Promise<number> {
+    const retention = `${Math.max(0, Math.trunc(retentionMs))} milliseconds`;
+    await this.#pool.query("DELETE FROM kindred_replicas WHERE seen_at < now() - $1::interval", [retention]);
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM kindred_changes WHERE seq < (SELECT MIN(followed_seq) FROM kindred_replicas)
+         AND seq < (SELECT MAX(seq) FROM kindred_changes)`,
+    );
+    return rowCount ?? 0;
   }
 
   /** The articles of these ids that exist now, with their vectors. */
   async fetchArticles(ids: readonly string[]): Promise<Map<string, SharedArticle>> {
     const { rows } = await this.#pool.query<Row & { vector: Buffer }>(`SELECT ${rowColumns}, vector FROM kindred_articles WHERE id = ANY($1)`, [ids]);
-    return new Map(
-      rows.map((row) => [
-        row.id,
-        { article: toArticle(row), textHash: row.text_hash, embedHash: row.embed_hash, vector: decodeVector(row.vector), seq: row.seq },
-      ]),
-    );
+    return new Map(rows.map((row) => [row.id, toSharedArticle(row)]));
   }
 
   async latestSeq(): Promise<number> {
@@ -272,6 +331,10 @@ function toRow(write: ArticleWrite, seq: number): Row {
     embed_hash: write.embedHash,
     seq,
   };
+}
+
+function toSharedArticle(row: Row & { vector: Buffer }): SharedArticle {
+  return { article: toArticle(row), textHash: row.text_hash, embedHash: row.embed_hash, vector: decodeVector(row.vector), seq: row.seq };
 }
 
 function toArticle(row: Row): Article {
