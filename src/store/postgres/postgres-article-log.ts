@@ -91,9 +91,8 @@ export class PostgresArticleLog {
    * whose text another replica has changed meanwhile is refused as `write_conflict`.
    */
   async writeArticles(writes: readonly ArticleWrite[], modelId?: string): Promise<{ id: string; status: WriteStatus; seq: number }[]> {
-    return this.#transaction(async (client, vectorTable) => {
+    return this.#transaction(async (client, vectorTable, pin) => {
       if (modelId !== undefined) {
-        const pin = await readPin(client);
         if (pin !== null && pin.modelId !== modelId) {
           throw new KindredError(
             "model_switched",
@@ -106,9 +105,12 @@ export class PostgresArticleLog {
         }
       }
       const ids = [...new Set(writes.map((write) => write.article.id))];
-      const stored = new Map(
-        (await client.query<Row>(`SELECT ${rowColumns} FROM kindred_articles WHERE id = ANY($1)`, [ids])).rows.map((row) => [row.id, row] as const),
-      );
+      const urlKeys = [...new Set(writes.flatMap(({ article }) => (article.url === null ? [] : [normalizeArticleUrl(article.url)])))];
+      // One round trip while the lock is held: the batch's stored rows, and the holders of its URLs.
+      const { rows } = await client.query<Row>(`SELECT ${rowColumns} FROM kindred_articles WHERE id = ANY($1) OR url_key = ANY($2)`, [ids, urlKeys]);
+      const idSet = new Set(ids);
+      const stored = new Map(rows.filter((row) => idSet.has(row.id)).map((row) => [row.id, row] as const));
+      const urlHolders = new Map(rows.filter((row) => row.url_key !== null).map((row) => [row.url_key!, row.id] as const));
       // Applied in order as SQLite does (a later write of the same id sees the earlier one); only the final state is stored.
       const current = new Map<string, { row: Row; vector: Float32Array | null }>();
       const statuses: { id: string; status: WriteStatus }[] = [];
@@ -125,7 +127,7 @@ export class PostgresArticleLog {
           continue;
         }
         const urlKey = article.url === null ? null : normalizeArticleUrl(article.url);
-        const owner = urlKey === null ? undefined : await urlOwner(client, urlKey, article.id, current);
+        const owner = urlKey === null ? undefined : urlOwner(urlKey, article.id, current, urlHolders);
         if (owner !== undefined) throw urlTakenError(article.id, urlKey!, owner);
         const vector = write.vector ?? current.get(article.id)?.vector ?? null;
         current.set(article.id, { row: toRow(write, before?.seq ?? 0), vector });
@@ -284,16 +286,20 @@ export class PostgresArticleLog {
     return new Map(rows.map((row) => [row.article_id, row.seq]));
   }
 
-  /** Runs `work` in a transaction under the write lock; `vectorTable`: whether pgvector mode's table exists (then writes keep it current). */
-  async #transaction<T>(work: (client: pg.PoolClient, vectorTable: boolean) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction under the write lock, with what it needs to know first:
+   * whether pgvector mode's table exists (then writes keep it current) and the model pin.
+   */
+  async #transaction<T>(work: (client: pg.PoolClient, vectorTable: boolean, pin: ModelPin | null) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
-      // One round trip: a simple query may hold several statements. The table is looked for under
-      // the lock, which its creation (pgvector-table.ts) holds too: no write misses it.
+      // One round trip (a simple query may hold several statements): every writer waits for the
+      // lock, so round trips under it bound the write rate. The table is looked for under the
+      // lock, which its creation (pgvector-table.ts) holds too: no write misses it.
       const results = (await client.query(
-        `BEGIN; SELECT pg_advisory_xact_lock(${writeLockKey}); SELECT to_regclass('kindred_article_vectors') IS NOT NULL AS present`,
-      )) as unknown as pg.QueryResult<{ present: boolean }>[];
-      const result = await work(client, results[2]!.rows[0]!.present);
+        `BEGIN; SELECT pg_advisory_xact_lock(${writeLockKey}); SELECT to_regclass('kindred_article_vectors') IS NOT NULL AS present; ${pinQuery}`,
+      )) as unknown as pg.QueryResult<Record<string, unknown>>[];
+      const result = await work(client, results[2]!.rows[0]!.present === true, toPin(results[3]!.rows as { key: string; value: string }[]));
       await client.query("COMMIT");
       return result;
     } catch (error) {
@@ -305,8 +311,13 @@ export class PostgresArticleLog {
   }
 }
 
+const pinQuery = "SELECT key, value FROM kindred_meta WHERE key IN ('model_id', 'dimensions')";
+
 async function readPin(queryable: pg.Pool | pg.PoolClient): Promise<ModelPin | null> {
-  const { rows } = await queryable.query<{ key: string; value: string }>("SELECT key, value FROM kindred_meta WHERE key IN ('model_id', 'dimensions')");
+  return toPin((await queryable.query<{ key: string; value: string }>(pinQuery)).rows);
+}
+
+function toPin(rows: readonly { key: string; value: string }[]): ModelPin | null {
   const values = new Map(rows.map((row) => [row.key, row.value]));
   const modelId = values.get("model_id");
   const dimensions = values.get("dimensions");
@@ -356,11 +367,11 @@ function toArticle(row: Row): Article {
   };
 }
 
-/** Which other article has this URL key: one written earlier in this batch, else one stored (the write lock is held). */
-async function urlOwner(client: pg.PoolClient, urlKey: string, id: string, batch: ReadonlyMap<string, { row: Row }>): Promise<string | undefined> {
+/** Which other article has this URL key: one written earlier in this batch, else one stored (read under the write lock: `stored`, key to id). */
+function urlOwner(urlKey: string, id: string, batch: ReadonlyMap<string, { row: Row }>, stored: ReadonlyMap<string, string>): string | undefined {
   for (const [otherId, { row }] of batch) if (otherId !== id && row.url_key === urlKey) return otherId;
-  const { rows } = await client.query<{ id: string }>("SELECT id FROM kindred_articles WHERE url_key = $1 AND id <> $2 LIMIT 1", [urlKey, id]);
-  const owner = rows[0]?.id;
+  const holder = stored.get(urlKey);
+  const owner = holder === id ? undefined : holder;
   // An article this batch moved off the URL no longer holds it.
   return owner !== undefined && batch.has(owner) && batch.get(owner)!.row.url_key !== urlKey ? undefined : owner;
 }
