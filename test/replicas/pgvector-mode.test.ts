@@ -1,15 +1,12 @@
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashArticleText } from "../../src/core/content-hash.ts";
 import { noFilters, type RelatedFilters } from "../../src/core/related/related-filters.ts";
 import type { RelatedRequest } from "../../src/engine/kindred-engine.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
-import { importSqliteStore } from "../../src/store/postgres/import-sqlite-store.ts";
-import { PostgresArticleLog } from "../../src/store/postgres/postgres-article-log.ts";
-import { migratePostgres } from "../../src/store/postgres/postgres-migrations.ts";
-import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
 import { hegsethId } from "../support/demo-slice.ts";
+import { importDemoIndex } from "../support/import-demo-index.ts";
 import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
 import { startPgliteServer } from "../support/pglite-server.ts";
 import { useTempDir } from "../support/temp-dir.ts";
@@ -36,13 +33,7 @@ describe("pgvector mode", () => {
     databaseUrl = server.url;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     try {
-      await migratePostgres(pool);
-      const source = SqliteArticleStore.open(inject("demoIndexDir"));
-      try {
-        await importSqliteStore(source, new PostgresArticleLog(pool));
-      } finally {
-        source.close();
-      }
+      await importDemoIndex(pool);
     } finally {
       await pool.end();
     }

@@ -1,13 +1,11 @@
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noFilters } from "../../src/core/related/related-filters.ts";
-import { importSqliteStore } from "../../src/store/postgres/import-sqlite-store.ts";
 import { PostgresArticleLog } from "../../src/store/postgres/postgres-article-log.ts";
-import { migratePostgres } from "../../src/store/postgres/postgres-migrations.ts";
-import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
 import { hegsethId } from "../support/demo-slice.ts";
+import { importDemoIndex } from "../support/import-demo-index.ts";
 import { openTestEngine } from "../support/open-test-engine.ts";
 import { createDatabase, type PostgresCluster, startPostgresCluster } from "../support/postgres-cluster.ts";
 import { useTempDir } from "../support/temp-dir.ts";
@@ -28,13 +26,7 @@ describe("a replica started from another's snapshot", () => {
     cluster = await startPostgresCluster();
     databaseUrl = await createDatabase(cluster.baseUrl, "snapshot");
     pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    await migratePostgres(pool);
-    const source = SqliteArticleStore.open(inject("demoIndexDir"));
-    try {
-      await importSqliteStore(source, new PostgresArticleLog(pool));
-    } finally {
-      source.close();
-    }
+    await importDemoIndex(pool);
   }, 120_000);
   afterAll(async () => {
     await pool?.end();
