@@ -119,7 +119,8 @@ export async function measureGraphRecallAfterCrashes(
 
     const store = SqliteArticleStore.open(dataDir);
     const pin = store.getModelPin()!;
-    const recovered = loadIndexes(store, { dataDir, modelId: pin.modelId, dimensions: pin.dimensions, hnsw, logger });
+    const loaded = loadIndexes(store, { dataDir, modelId: pin.modelId, dimensions: pin.dimensions, hnsw, logger });
+    const recovered = { ...loaded, graph: loaded.graph! };
     const rebuilt = HnswVectorIndex.create(pin.dimensions, hnsw, recovered.exact.size());
     for (const label of [...recovered.exact.labels()].sort((a, b) => a - b)) rebuilt.upsert(label, recovered.exact.getVector(label)!);
     const recentLabels = [...written].filter((label) => recovered.exact.has(label));

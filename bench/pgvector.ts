@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { PgvectorIndex } from "../src/store/postgres/pgvector-index.ts";
+import { PgvectorIndex, pgvectorTableSql } from "../src/store/postgres/pgvector-index.ts";
 import { startPgliteServer } from "../test/support/pglite-server.ts";
 import { roundTo, summariseLatencies } from "./support/latency-stats.ts";
 import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
@@ -45,8 +45,12 @@ const results: Record<string, unknown> = {
   loadAverage: { start: readLoadAverage() },
 };
 try {
-  const index = await PgvectorIndex.prepare(pool, { dimensions, m: 16, efConstruction: 200, efSearch: 128 });
-  logProgress(`pgvector: inserting ${articles} vectors (the HNSW index is built as they arrive)`);
+  const parameters = { dimensions, m: 16, efConstruction: 200, efSearch: 128 };
+  const index = await PgvectorIndex.prepare(pool, parameters);
+  // Rows first, the HNSW index after (pgvector builds one faster over a loaded table than row by
+  // row), with room for the whole graph in memory during the build.
+  await pool.query("DROP INDEX kindred_article_vectors_hnsw");
+  logProgress(`pgvector: inserting ${articles} vectors`);
   const loadStarted = performance.now();
   for (let first = 1; first <= articles; first += 1_000) {
     const batch = [];
@@ -61,7 +65,13 @@ try {
     await index.upsert(batch);
     if (first % 10_000 === 1) logProgress(`  ${first - 1 + batch.length} inserted`);
   }
+  results.insertSeconds = roundTo((performance.now() - loadStarted) / 1000, 1);
+  logProgress(`  building the HNSW index (m 16, ef_construction 200) over ${articles} rows`);
+  const buildStarted = performance.now();
+  await pool.query(`SET maintenance_work_mem = '1GB'; ${pgvectorTableSql(parameters)}`);
+  results.indexBuildSeconds = roundTo((performance.now() - buildStarted) / 1000, 1);
   results.loadSeconds = roundTo((performance.now() - loadStarted) / 1000, 1);
+  logProgress(`  index built in ${results.indexBuildSeconds} s`);
   for (const [name, filter] of [
     ["unfiltered", {}],
     ["filter10pct", { topics: ["rare"] }],

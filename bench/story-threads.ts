@@ -62,7 +62,9 @@ for (const file of positionals) {
   try {
     await indexFiles(engine, [file]);
     const started = performance.now();
-    const queries = [...storyOf.keys()].filter((id) => engine.getEntry(id) !== undefined).map((id) => findStoryCandidates(engine, id, { topicSignal: false }));
+    const queries = [];
+    for (const id of [...storyOf.keys()].filter((id) => engine.getEntry(id) !== undefined))
+      queries.push(await findStoryCandidates(engine, id, { topicSignal: false }));
     process.stderr.write(`${name}: ${queries.length} articles, candidates in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     // Gold stories count only what is indexed.
     for (const id of [...storyOf.keys()]) if (engine.getEntry(id) === undefined) storyOf.delete(id);

@@ -8,6 +8,7 @@ type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 export const sharedOptions = {
   "data-dir": { type: "string" },
   "database-url": { type: "string" },
+  "vector-search": { type: "string" },
   model: { type: "string" },
   "models-dir": { type: "string" },
   workers: { type: "string" },
@@ -20,6 +21,9 @@ export const sharedOptionsHelp = `Shared options:
   --data-dir DIR     index directory (env KINDRED_DATA_DIR, default index/)
   --database-url URL PostgreSQL store of record shared by replicas (env KINDRED_DATABASE_URL;
                      default: none, the SQLite store in the data directory)
+  --vector-search WHERE  memory|pgvector: the related search in each process's graph, or in
+                     PostgreSQL with pgvector (needs --database-url; env KINDRED_VECTOR_SEARCH,
+                     default memory)
   --model ID         embedding model (env KINDRED_MODEL, default google/use-lite)
   --models-dir DIR   where Transformers.js models live (env KINDRED_MODELS_DIR, default models/)
   --workers N        embedding worker threads (env KINDRED_EMBED_WORKERS; default: cores - 1 for the
@@ -45,6 +49,7 @@ export function configFromFlags(values: Record<string, unknown>, extra: Partial<
   const shared: Partial<Record<keyof ConfigInput, unknown>> = {
     dataDir: values["data-dir"],
     databaseUrl: values["database-url"],
+    vectorSearch: values["vector-search"],
     model: values.model,
     modelsDir: values["models-dir"],
     embedWorkers: values.workers,

@@ -33,6 +33,19 @@ export const configSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, { message: 'must be a URL starting with "postgres://"' })
       .optional(),
+    /** Connections each replica keeps to PostgreSQL (its writes hold one for their transaction). */
+    databasePoolSize: intFrom(1, 1_000).default(4),
+    /**
+     * PostgreSQL's change log is pruned below the slowest replica seen within this many minutes;
+     * a replica away longer copies the articles whole when it returns (docs/deployment.md).
+     */
+    changeLogRetentionMinutes: intFrom(1, 5_256_000).default(1_440),
+    /**
+     * Where the related path's nearest-neighbour search runs: "memory" (the HNSW graph each
+     * process holds) or "pgvector" (PostgreSQL with the pgvector extension, for archives whose
+     * graph a replica should not build; needs databaseUrl). docs/deployment.md, "pgvector mode".
+     */
+    vectorSearch: z.enum(["memory", "pgvector"]).default("memory"),
     port: intFrom(0, 65535).default(8080),
     host: z.string().min(1).default("0.0.0.0"),
     model: z.string().min(1).default(defaultModelId),
@@ -128,6 +141,9 @@ export type ConfigInput = z.input<typeof configSchema>;
 const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_DATA_DIR: "dataDir",
   KINDRED_DATABASE_URL: "databaseUrl",
+  KINDRED_DATABASE_POOL_SIZE: "databasePoolSize",
+  KINDRED_CHANGE_LOG_RETENTION_MINUTES: "changeLogRetentionMinutes",
+  KINDRED_VECTOR_SEARCH: "vectorSearch",
   PORT: "port",
   HOST: "host",
   KINDRED_MODEL: "model",
@@ -214,6 +230,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       return `${origin.get(key) ?? key}: ${issue.message}`;
     });
     throw new KindredError("invalid_config", `Invalid configuration: ${problems.join("; ")}.`, { problems });
+  }
+  if (result.data.vectorSearch === "pgvector" && result.data.databaseUrl === undefined) {
+    throw new KindredError(
+      "invalid_config",
+      `Invalid configuration: ${origin.get("vectorSearch")}: "pgvector" searches in PostgreSQL; give the database too (--database-url postgres://... or KINDRED_DATABASE_URL).`,
+      { problems: ["vectorSearch needs databaseUrl"] },
+    );
   }
   const { apiKeysFile, ...settings } = result.data;
   const apiKeys = apiKeysFile === undefined ? settings.apiKeys : [...settings.apiKeys, ...readApiKeysFile(apiKeysFile, origin.get("apiKeysFile")!)];

@@ -34,14 +34,14 @@ function applyChange(indexes: LoadedIndexes, store: ArticleStore, change: Change
     indexes.catalog.remove(change.label);
     indexes.documents.remove(change.label);
     indexes.exact.remove(change.label);
-    indexes.graph.remove(change.label);
+    indexes.graph?.remove(change.label);
     indexes.embedHashes.delete(change.label);
     return;
   }
-  if (indexes.embedHashes.get(change.label) !== article.embedHash || !indexes.graph.has(change.label)) {
+  if (indexes.embedHashes.get(change.label) !== article.embedHash || !(indexes.graph ?? indexes.exact).has(change.label)) {
     const vector = store.getVector(change.label)!;
     indexes.exact.upsert(change.label, vector);
-    indexes.graph.upsert(change.label, vector);
+    indexes.graph?.upsert(change.label, vector);
     indexes.embedHashes.set(change.label, article.embedHash);
   }
   // The text's profile changes only with the text; a metadata-only change keeps its vector.

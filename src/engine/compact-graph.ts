@@ -61,7 +61,7 @@ export async function compactGraph(context: CompactionContext): Promise<Compacti
   const started = performance.now();
   const indexes = context.currentIndexes();
   const snapshotSeq = indexes.appliedSeq;
-  const tombstonesRemoved = indexes.graph.tombstoneCount();
+  const tombstonesRemoved = indexes.graph?.tombstoneCount() ?? 0;
   const { labels, vectors } = indexes.exact.snapshot();
   const live = labels.length;
   const path = compactionFilePath(context.dataDir);

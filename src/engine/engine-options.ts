@@ -1,6 +1,7 @@
 import { defaults } from "../config/defaults.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
+import type { DenseSearch } from "./find-related-articles.ts";
 import type { StoreWriter } from "./store-writer.ts";
 
 export interface EngineOptions {
@@ -37,6 +38,12 @@ export interface EngineOptions {
    * process does, and two processes doing it would race.
    */
   follower?: boolean;
+  /**
+   * Where the related path's dense search runs instead of the in-memory graph (pgvector mode,
+   * engine/pgvector-search.ts); the graph is then not built. Used by the asynchronous queries
+   * (`findRelatedToArticleAsync`, `findRelatedToText`).
+   */
+  denseSearch?: DenseSearch;
 }
 
 /** `queries` sampled articles (0: never on open), recall@`k` against the exact index; below `floor` the graph is rebuilt. */

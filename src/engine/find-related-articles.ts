@@ -14,7 +14,7 @@ import type { ArticleStore } from "../store/article-store.ts";
 import { CandidateVectors } from "./candidate-vectors.ts";
 import type { DocumentIndex, SparseTerms } from "./document-index.ts";
 import { createQueryFilter } from "./label-filter.ts";
-import { type SearchIndexes, type SearchPlan, searchCandidates } from "./search-candidates.ts";
+import { type CandidateSearch, type SearchIndexes, type SearchPlan, searchCandidates } from "./search-candidates.ts";
 
 /** The query article (stored or a draft) as the ranking sees it. */
 export interface RelatedQueryArticle {
@@ -94,26 +94,60 @@ export function findRelatedArticles(
   request: HybridRequest,
   exclusions: QueryExclusions,
 ): HybridAnswer {
+  const ranking = rankRelatedArticles(environment, query, request, exclusions);
+  let step = ranking.next();
+  while (!step.done) step = ranking.next(searchCandidates(environment.indexes, step.value));
+  return step.value;
+}
+
+/** Finds a dense channel's candidates where the graph is not in memory (pgvector mode: in PostgreSQL). */
+export type DenseSearch = (indexes: SearchIndexes, search: CandidateSearch) => Promise<DenseCandidates>;
+type DenseCandidates = ReturnType<typeof searchCandidates>;
+
+/**
+ * The same related query as `findRelatedArticles`, with the dense channel's searches made by
+ * `search` (which may ask a database) instead of the in-memory graph: the ranking is one
+ * generator that yields each search it needs, so both drivers run the same code.
+ */
+export async function findRelatedArticlesWith(
+  search: DenseSearch,
+  environment: RankingEnvironment,
+  query: RelatedQueryArticle,
+  request: HybridRequest,
+  exclusions: QueryExclusions,
+): Promise<HybridAnswer> {
+  const ranking = rankRelatedArticles(environment, query, request, exclusions);
+  let step = ranking.next();
+  while (!step.done) step = ranking.next(await search(environment.indexes, step.value));
+  return step.value;
+}
+
+function* rankRelatedArticles(
+  environment: RankingEnvironment,
+  query: RelatedQueryArticle,
+  request: HybridRequest,
+  exclusions: QueryExclusions,
+): Generator<CandidateSearch, HybridAnswer, DenseCandidates> {
   const ranking: RankingOptions = { ...defaultRankingOptions, ...request.ranking };
   // A single channel needs only a window a little wider than k (what copies may fold away);
   // the hybrid pools 100 dense candidates, since z-scores need a population to be measured on.
   let poolSize =
     ranking.mode === "hybrid" ? Math.max(fusionConstants.densePool, 2 * request.k + fusionConstants.foldWindowExtra) : request.k + Math.max(10, request.k);
   for (;;) {
-    const attempt = rankPool(environment, query, request, exclusions, ranking, poolSize);
+    const attempt = yield* rankPool(environment, query, request, exclusions, ranking, poolSize);
     if (attempt.groups >= request.k || !attempt.saturated) return attempt.answer;
     poolSize *= 2; // copies folded away more than the window held: widen it until k survive or nothing more matches
   }
 }
 
-function rankPool(
+function* rankPool(
   environment: RankingEnvironment,
   query: RelatedQueryArticle,
   request: HybridRequest,
   exclusions: QueryExclusions,
   ranking: RankingOptions,
   poolSize: number,
-): { answer: HybridAnswer; saturated: boolean; groups: number } {
+): Generator<CandidateSearch, { answer: HybridAnswer; saturated: boolean; groups: number }, DenseCandidates> {
   const { indexes, lexicon } = environment;
   const { accept, acceptLabel } = createQueryFilter(indexes.catalog, request.filters, exclusions);
   const useDense = query.vector !== null && (ranking.mode === "dense" || (ranking.mode === "hybrid" && query.modelReadsIt));
@@ -124,15 +158,19 @@ function rankPool(
   let plan: SearchPlan = "lexical";
   let floorScore = Infinity;
   let saturated = false;
-  const addDense = (vector: Float32Array) => {
-    const search = searchCandidates(indexes, { query: vector, accept, acceptLabel, filters: request.filters, want: poolSize });
-    for (const { label } of search.neighbors)
-      if (!pool.has(label)) pool.set(label, { entry: indexes.catalog.get(label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
+  // Yields the search it needs (the driver runs it, in memory or in PostgreSQL) and takes its answer.
+  const addDense = function* (vector: Float32Array): Generator<CandidateSearch, { plan: SearchPlan; floor: number }, DenseCandidates> {
+    const search = yield { query: vector, accept, acceptLabel, filters: request.filters, want: poolSize };
+    for (const { label } of search.neighbors) {
+      // An asynchronous search (pgvector mode) may come back after a change removed a neighbour.
+      const entry = indexes.catalog.get(label);
+      if (entry !== undefined && !pool.has(label)) pool.set(label, { entry, denseScore: 0, lexicalScore: 0, cosine: 0 });
+    }
     const full = search.neighbors.length >= poolSize;
     saturated ||= full;
     return { plan: search.plan, floor: full ? Math.min(...search.neighbors.map((neighbor) => neighbor.score)) : -Infinity };
   };
-  if (useDense) ({ plan, floor: floorScore } = addDense(query.vector!));
+  if (useDense) ({ plan, floor: floorScore } = yield* addDense(query.vector!));
 
   let queryTerms: QueryTerm[] = [];
   let lexicalTerms: ReadonlySet<string> | null = null;
@@ -189,7 +227,7 @@ function rankPool(
       .slice(0, fusionConstants.feedbackArticles)
       .map((candidate) => ({ score: candidate.score, vector: indexes.exact.getVector(candidate.entry.label)! }));
     const expanded = feedbackVector(query.vector!, top);
-    const { floor } = addDense(expanded);
+    const { floor } = yield* addDense(expanded);
     expandedProbe = { vector: expanded, floorScore: floor };
     scorePool(expanded);
     ranked = fuseCandidates([...pool.values()], context);

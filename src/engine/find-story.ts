@@ -27,20 +27,20 @@ export interface StoryAnswer {
  * folded, so every report of the story can be counted), judged by the pure same-story score.
  *
  * @example
- *   findStory(engine, "wcep-2025-03-02-01055", { sinceMs: null }).thread.members
+ *   (await findStory(engine, "wcep-2025-03-02-01055", { sinceMs: null })).thread.members
  */
-export function findStory(engine: KindredEngine, id: string, request: StoryRequest): StoryAnswer {
-  const { article, candidates, copies } = findStoryCandidates(engine, id, request);
+export async function findStory(engine: KindredEngine, id: string, request: StoryRequest): Promise<StoryAnswer> {
+  const { article, candidates, copies } = await findStoryCandidates(engine, id, request);
   return { article, thread: buildStoryThread(article, candidates, { copies, sinceMs: request.sinceMs }) };
 }
 
 /** What a thread is chosen from: the article, its candidates with their score parts, and its exact copies. */
-export function findStoryCandidates(
+export async function findStoryCandidates(
   engine: KindredEngine,
   id: string,
   request: Pick<StoryRequest, "topicSignal">,
-): { article: CatalogEntry; candidates: StoryCandidate[]; copies: CatalogEntry[] } {
-  const answer = engine.findRelatedToArticle(id, {
+): Promise<{ article: CatalogEntry; candidates: StoryCandidate[]; copies: CatalogEntry[] }> {
+  const answer = await engine.findRelatedToArticleAsync(id, {
     k: storyCandidateCount,
     filters: noFilters,
     ranking: { mode: "hybrid", foldDuplicates: false, explain: true, topicSignal: request.topicSignal ?? true },

@@ -53,7 +53,8 @@ export class GraphRecallMonitor {
   async #run(reason: GraphRecallReport["reason"]): Promise<GraphRecallStatus | null> {
     const settings = this.#settings;
     const { graph, exact } = this.#live.current;
-    if (this.#live.closed || exact.size() === 0) return null;
+    // pgvector mode holds no graph to check (bench/pgvector.ts measures PostgreSQL's recall).
+    if (this.#live.closed || exact.size() === 0 || graph === null) return null;
     const report = await measureGraphRecall(graph, exact, {
       queries: settings.queries > 0 ? settings.queries : engineDefaults.recallCheck.queries,
       k: settings.k,
@@ -86,7 +87,7 @@ export class GraphRecallMonitor {
   #recentLabels(): number[] {
     const { graph, exact } = this.#live.current;
     const labels = [...exact.labels()].sort((a, b) => b - a).slice(0, 500);
-    for (const [node, label] of graph.relabeledNodes()) if (node >= firstRelabeledNode) labels.push(label);
+    for (const [node, label] of graph?.relabeledNodes() ?? []) if (node >= firstRelabeledNode) labels.push(label);
     return labels;
   }
 }

@@ -10,14 +10,14 @@ import { ArticleWrites } from "./article-writes.ts";
 import type { CompactionReport } from "./compact-graph.ts";
 import type { EmbedderProvider } from "./embed-articles.ts";
 import { type EngineOptions, engineDefaults } from "./engine-options.ts";
-import { findRelatedArticles } from "./find-related-articles.ts";
+import { type DenseSearch, findRelatedArticles, findRelatedArticlesWith } from "./find-related-articles.ts";
 import type { GraphRecallReport } from "./graph-recall.ts";
 import { GraphRecallMonitor, type GraphRecallStatus } from "./graph-recall-monitor.ts";
 import { LiveIndexes } from "./live-indexes.ts";
 import type { LoadedIndexes } from "./load-indexes.ts";
 import { RelatedListCache } from "./related-list-cache.ts";
 import { storedArticleQuery, textQuery } from "./related-queries.ts";
-import type { ArticleRelatedAnswer, RelatedRequest, TextRelatedAnswer } from "./related-request.ts";
+import type { ArticleRelatedAnswer, RelatedAnswer, RelatedRequest, TextRelatedAnswer } from "./related-request.ts";
 import { InlineStoreWriter } from "./store-writer.ts";
 import { findUrlConflicts, type UrlConflict } from "./url-conflicts.ts";
 import { WriteQueue } from "./write-queue.ts";
@@ -45,12 +45,15 @@ export class KindredEngine {
   readonly #recall: GraphRecallMonitor;
   readonly #writes: ArticleWrites;
   readonly #embedder: EmbedderProvider;
+  /** Set in pgvector mode (engine/pgvector-search.ts). */
+  readonly #denseSearch: DenseSearch | undefined;
 
   constructor(store: ArticleStore, embedder: EmbedderProvider, options: EngineOptions) {
     this.#store = store;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#embedder = embedder;
+    this.#denseSearch = options.denseSearch;
     this.#noiseTopics = new Set(normalizeTopics(options.noiseTopics ?? []));
     this.#cache = new RelatedListCache(store, {
       entries: options.relatedCacheEntries ?? engineDefaults.relatedCacheEntries,
@@ -158,12 +161,32 @@ export class KindredEngine {
    * (engine/related-cache.ts); `options.cache: false` computes afresh.
    */
   findRelatedToArticle(id: string, request: RelatedRequest, options: { cache?: boolean } = {}): ArticleRelatedAnswer {
+    const prepared = this.#prepareRelatedToArticle(id, request, options);
+    if (prepared.cached !== undefined) return prepared.cached;
+    return prepared.keep(findRelatedArticles(this.#rankingEnvironment(), prepared.query, prepared.request, prepared.exclusions));
+  }
+
+  /**
+   * The same list, its dense search made wherever this engine's runs: in PostgreSQL in pgvector
+   * mode (`denseSearch`), else in memory as `findRelatedToArticle`. What the HTTP API, the CLI
+   * and story threads call, so both modes serve them.
+   */
+  async findRelatedToArticleAsync(id: string, request: RelatedRequest, options: { cache?: boolean } = {}): Promise<ArticleRelatedAnswer> {
+    const search = this.#denseSearch;
+    if (search === undefined) return this.findRelatedToArticle(id, request, options);
+    const prepared = this.#prepareRelatedToArticle(id, request, options);
+    if (prepared.cached !== undefined) return prepared.cached;
+    return prepared.keep(await findRelatedArticlesWith(search, this.#rankingEnvironment(), prepared.query, prepared.request, prepared.exclusions));
+  }
+
+  /** The query article, its request with dates resolved, and the cached list if still good; `keep` caches a list computed for them. */
+  #prepareRelatedToArticle(id: string, request: RelatedRequest, options: { cache?: boolean }) {
     const indexes = this.#live.current;
     const label = indexes.catalog.labelOf(id);
     const vector = label === undefined ? null : indexes.exact.getVector(label);
     if (label === undefined || vector === null) throw articleNotFoundError(id);
     const cached = this.#cache.lookup(id, request, indexes, options.cache !== false);
-    if (cached?.answer !== undefined) return cached.answer;
+    if (cached?.answer !== undefined) return { cached: cached.answer };
     const article = indexes.catalog.get(label)!;
     const exclusions = { labels: new Set([label]), textHashes: new Set([article.textHash]) };
     const filters = withRelativeDates(request.filters, request.relativeDates, article);
@@ -171,9 +194,12 @@ export class KindredEngine {
     // when the list is cached: it is a database read the computed path need not make.
     const lexicalVersion = cached !== null ? this.#store.lexicalVersion() : 0;
     const query = storedArticleQuery(indexes, this.#store, article, vector);
-    const answer = { ...findRelatedArticles(this.#rankingEnvironment(), query, { ...request, filters }, exclusions), article };
-    if (cached !== null) this.#cache.remember(cached.key, answer, { label, filters, exclusions, lexicalVersion });
-    return answer;
+    const keep = (related: RelatedAnswer): ArticleRelatedAnswer => {
+      const answer = { ...related, article };
+      if (cached !== null) this.#cache.remember(cached.key, answer, { label, filters, exclusions, lexicalVersion, journalPosition: cached.journalPosition });
+      return answer;
+    };
+    return { cached: undefined, query, request: { ...request, filters }, exclusions, keep };
   }
 
   /** Counts of the related-list cache, for /readyz and tests. */
@@ -195,7 +221,12 @@ export class KindredEngine {
   async findRelatedToText(input: { title?: string; text: string; lang?: string | null }, request: RelatedRequest): Promise<TextRelatedAnswer> {
     const { query, warnings, language } = await textQuery({ live: this.#live, lexicon: this.#store, embedder: this.#embedder }, input, request);
     const exclusions = { labels: new Set<number>(), textHashes: new Set([query.textHash!]) };
-    return { ...findRelatedArticles(this.#rankingEnvironment(), query, request, exclusions), warnings, language };
+    const search = this.#denseSearch;
+    const answer =
+      search === undefined
+        ? findRelatedArticles(this.#rankingEnvironment(), query, request, exclusions)
+        : await findRelatedArticlesWith(search, this.#rankingEnvironment(), query, request, exclusions);
+    return { ...answer, warnings, language };
   }
 
   /**

@@ -5,7 +5,7 @@ import { removeAbandonedGraphFiles, saveGraph } from "../vectors/graph-files.ts"
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
 import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
-import type { RankingEnvironment } from "./find-related-articles.ts";
+import type { DenseSearch, RankingEnvironment } from "./find-related-articles.ts";
 import { type LoadedIndexes, loadIndexes } from "./load-indexes.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 import type { WriteQueue } from "./write-queue.ts";
@@ -25,6 +25,8 @@ export interface LiveIndexOptions {
   compaction: { deletedFraction: number; minDeleted: number };
   /** A reader process: never saves or compacts the graph (engine-options.ts). */
   follower?: boolean;
+  /** Set in pgvector mode: the dense search runs elsewhere, so no graph is held (load-indexes.ts). */
+  denseSearch?: DenseSearch | undefined;
 }
 
 /** Who hears of every change the indexes apply (the related-list cache). */
@@ -78,7 +80,7 @@ export class LiveIndexes {
   /** Live vectors and tombstoned slots of the graph, and whether a compaction is running. */
   graphStats(): { live: number; tombstones: number; compacting: boolean } {
     const { graph } = this.#indexes;
-    return { live: graph.size(), tombstones: graph.tombstoneCount(), compacting: this.#compaction !== null };
+    return { live: graph?.size() ?? 0, tombstones: graph?.tombstoneCount() ?? 0, compacting: this.#compaction !== null };
   }
 
   /** What the ranking reads: the indexes, the lexical channel and the centroid, as they are now. */
@@ -86,7 +88,8 @@ export class LiveIndexes {
     const indexes = this.#indexes;
     if (this.#centroid?.exact !== indexes.exact) this.#centroid = new VectorCentroid(indexes.exact);
     return {
-      indexes: { ...indexes, exactScanMaxCandidates: this.#options.exactScanMaxCandidates },
+      // Without a graph (pgvector mode), a synchronous caller is answered exactly from memory.
+      indexes: { ...indexes, graph: indexes.graph ?? indexes.exact, exactScanMaxCandidates: this.#options.exactScanMaxCandidates },
       documents: indexes.documents,
       lexicon: this.#store,
       noiseTopics,
@@ -137,6 +140,7 @@ export class LiveIndexes {
   compactGraph(): Promise<CompactionReport | null> {
     if (this.#options.follower) return Promise.resolve(null);
     if (this.#compaction !== null) return this.#compaction.done;
+    if (this.#indexes.graph === null) return Promise.resolve(null);
     const changedLabels = new Set<number>();
     const compaction = { changedLabels, cancel: () => {}, done: Promise.resolve<CompactionReport | null>(null) };
     this.#compaction = compaction;
@@ -169,7 +173,8 @@ export class LiveIndexes {
   saveGraph(): void {
     if (this.#options.follower) return;
     if (this.#savedSeq === this.#indexes.appliedSeq || !this.isPinnedModel(this.#indexes.modelId)) return;
-    saveGraph(this.#options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
+    // Without a graph (pgvector mode) a start reads the indexes from the store whole: no log to keep.
+    if (this.#indexes.graph !== null) saveGraph(this.#options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
     this.#store.pruneChangesThrough(this.#indexes.appliedSeq);
     this.#savedSeq = this.#indexes.appliedSeq;
   }
@@ -236,7 +241,8 @@ export class LiveIndexes {
   }
 
   #compactIfNeeded(): void {
-    if (this.#compaction !== null || this.#closed || !needsCompaction(this.#indexes.graph, this.#options.compaction)) return;
+    const { graph } = this.#indexes;
+    if (this.#compaction !== null || this.#closed || graph === null || !needsCompaction(graph, this.#options.compaction)) return;
     this.compactGraph().catch((error: unknown) => this.#options.logger.error({ err: error }, "graph compaction failed"));
   }
 }

@@ -8,12 +8,14 @@ import { type HnswParameters, HnswVectorIndex } from "../vectors/hnsw-vector-ind
 import { readGraphVectors } from "../vectors/read-graph-vectors.ts";
 import { ArticleCatalog } from "./article-catalog.ts";
 import { DocumentIndex } from "./document-index.ts";
+import type { DenseSearch } from "./find-related-articles.ts";
 
 export interface LoadedIndexes {
   /** The model whose vectors these are, and their width. */
   modelId: string;
   dimensions: number;
-  graph: HnswVectorIndex;
+  /** Null in pgvector mode, where PostgreSQL searches in its place (engine/pgvector-search.ts). */
+  graph: HnswVectorIndex | null;
   exact: ExactVectorIndex;
   catalog: ArticleCatalog;
   /** The whole-document lexical channel, from the stored lexical profiles. */
@@ -41,8 +43,10 @@ export interface LoadedIndexes {
  */
 export function loadIndexes(
   store: ArticleStore,
-  options: { dataDir: string; modelId: string; dimensions: number; hnsw: HnswParameters; logger: Logger },
+  options: { dataDir: string; modelId: string; dimensions: number; hnsw: HnswParameters; logger: Logger; denseSearch?: DenseSearch | undefined },
 ): LoadedIndexes {
+  // The dense search runs elsewhere (pgvector mode): no graph to hold.
+  if (options.denseSearch !== undefined) return store.readSnapshot(() => loadWithoutGraph(store, options));
   // One snapshot for the catalog, the change log and the vectors: another process writing
   // meanwhile (kindred serve while kindred index opens) must not make them disagree.
   const { indexes, pruneThrough } = store.readSnapshot(() => loadFromSnapshot(store, options));
@@ -51,12 +55,15 @@ export function loadIndexes(
   return indexes;
 }
 
-function loadFromSnapshot(
-  store: ArticleStore,
-  options: { dataDir: string; modelId: string; dimensions: number; hnsw: HnswParameters; logger: Logger },
-): { indexes: LoadedIndexes; pruneThrough: number | null } {
-  const { dataDir, modelId, dimensions, hnsw, logger } = options;
+/** The catalog, lexical channel and exact index only (pgvector mode): no graph to load, replay or build. */
+function loadWithoutGraph(store: ArticleStore, options: { modelId: string; dimensions: number }): LoadedIndexes {
   const appliedSeq = store.latestSeq();
+  const { catalog, embedHashes, documents } = readCatalog(store);
+  const exact = readExactFromStore(store, options.dimensions, catalog.size());
+  return { modelId: options.modelId, dimensions: options.dimensions, graph: null, exact, catalog, documents, embedHashes, appliedSeq, graphSource: "empty" };
+}
+
+function readCatalog(store: ArticleStore): Pick<LoadedIndexes, "catalog" | "embedHashes" | "documents"> {
   const catalog = new ArticleCatalog();
   const embedHashes = new Map<number, string>();
   const documents = new DocumentIndex();
@@ -66,6 +73,16 @@ function loadFromSnapshot(
     const profile = store.getLexicalProfile(article.label);
     if (profile !== null) documents.upsert(article.label, profile);
   }
+  return { catalog, embedHashes, documents };
+}
+
+function loadFromSnapshot(
+  store: ArticleStore,
+  options: { dataDir: string; modelId: string; dimensions: number; hnsw: HnswParameters; logger: Logger },
+): { indexes: LoadedIndexes; pruneThrough: number | null } {
+  const { dataDir, modelId, dimensions, hnsw, logger } = options;
+  const appliedSeq = store.latestSeq();
+  const { catalog, embedHashes, documents } = readCatalog(store);
 
   let graphDir = dataDir;
   let saved = loadGraph(dataDir, hnsw);

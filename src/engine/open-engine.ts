@@ -5,10 +5,14 @@ import { knownDimensions } from "../embed/local-embedders.ts";
 import { defaultWorkerPlan, WorkerPoolEmbedder } from "../embed/worker-pool-embedder.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore } from "../store/article-store.ts";
+import { openPgvectorTable } from "../store/postgres/pgvector-table.ts";
 import { PostgresReplicaStore } from "../store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
+import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { engineDefaults } from "./engine-options.ts";
+import type { DenseSearch } from "./find-related-articles.ts";
 import { KindredEngine } from "./kindred-engine.ts";
+import { createPgvectorSearch } from "./pgvector-search.ts";
 import { WorkerStoreWriter } from "./store-writer.ts";
 
 export interface OpenedEngine {
@@ -35,7 +39,13 @@ export async function openEngine(
   const store: ArticleStore =
     config.databaseUrl === undefined
       ? SqliteArticleStore.open(config.dataDir)
-      : await PostgresReplicaStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+      : await PostgresReplicaStore.open({
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          logger,
+          poolSize: config.databasePoolSize,
+          changeLogRetentionMs: config.changeLogRetentionMinutes * 60_000,
+        });
   try {
     const pin = store.getModelPin();
     if (pin !== null && pin.modelId !== config.model) {
@@ -64,6 +74,9 @@ export async function openEngine(
     const dimensions =
       pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
     if (pin === null) await store.setModelPin({ modelId: config.model, dimensions });
+    const hnsw = { m: config.hnswM, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch };
+    const denseSearch =
+      store instanceof PostgresReplicaStore && config.vectorSearch === "pgvector" ? await openDenseSearch(store, dimensions, hnsw, logger) : undefined;
 
     // Writes are prepared and stored on a thread of their own, so reads never wait for them;
     // a replica's writes go to PostgreSQL, asynchronous already, through its store.
@@ -74,7 +87,8 @@ export async function openEngine(
       dataDir: config.dataDir,
       modelId: config.model,
       dimensions,
-      hnsw: { m: config.hnswM, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch },
+      hnsw,
+      ...(denseSearch === undefined ? {} : { denseSearch }),
       exactScanMaxCandidates: config.exactScanMaxCandidates,
       logger,
       relatedCacheEntries: config.relatedCacheEntries,
@@ -105,4 +119,19 @@ export async function openEngine(
     if (store instanceof PostgresReplicaStore) await store.end();
     throw error;
   }
+}
+
+/** pgvector mode: the vectors table on the store of record (created and filled on first use), searched by the related path. */
+async function openDenseSearch(store: PostgresReplicaStore, dimensions: number, hnsw: HnswParameters, logger: Logger): Promise<DenseSearch> {
+  const started = performance.now();
+  const { index, copied } = await openPgvectorTable(store.pool, { dimensions, ...hnsw }).catch((error: unknown) => {
+    throw new KindredError(
+      "invalid_config",
+      `vectorSearch "pgvector" needs the pgvector extension on the PostgreSQL server (install it, or use vectorSearch "memory"): ${(error as Error).message}`,
+    );
+  });
+  logger.info({ copied, iterativeScan: index.iterativeScan, ms: Math.round(performance.now() - started) }, "pgvector mode: searching in PostgreSQL");
+  if (!index.iterativeScan)
+    logger.warn("pgvector before 0.8 has no iterative scan: filtered searches widen ef_search instead (upgrade pgvector for selective filters)");
+  return createPgvectorSearch(index);
 }

@@ -92,11 +92,15 @@ export class RelatedCache<T> {
     return list.value;
   }
 
-  /** Caches a list; `bytes` is what it holds (an estimate; lists over the whole byte bound are not kept). */
-  set(key: string, value: T, dependencies: ListDependencies, bytes = 0): void {
+  /**
+   * Caches a list; `bytes` is what it holds (an estimate; lists over the whole byte bound are not
+   * kept). `computedFrom`: the `position()` when its computation began, for a list computed across
+   * an await (changes recorded meanwhile are checked on its first lookup); default now.
+   */
+  set(key: string, value: T, dependencies: ListDependencies, bytes = 0, computedFrom = this.#journalEnd()): void {
     if (this.maxEntries <= 0 || bytes > this.maxBytes) return;
     this.#delete(key);
-    this.#lists.set(key, { value, dependencies, bytes, checkedThrough: this.#journalEnd() });
+    this.#lists.set(key, { value, dependencies, bytes, checkedThrough: computedFrom });
     this.#bytes += bytes;
     while (this.#lists.size > this.maxEntries || this.#bytes > this.maxBytes) this.#delete(this.#lists.keys().next().value!);
   }
@@ -106,6 +110,11 @@ export class RelatedCache<T> {
     if (list === undefined) return;
     this.#bytes -= list.bytes;
     this.#lists.delete(key);
+  }
+
+  /** Where the change journal stands now (see `set`). */
+  position(): number {
+    return this.#journalEnd();
   }
 
   /** Notes that an article (by label) was added, changed or deleted. */

@@ -15,6 +15,8 @@ export type CacheLexicon = Pick<LexicalStatistics, "getLexicalProfile" | "lexica
 export interface CacheLookup {
   key: string;
   answer: ArticleRelatedAnswer | undefined;
+  /** Where the change journal stood at the lookup: a list computed across an await is checked against changes since. */
+  journalPosition: number;
 }
 
 /**
@@ -38,14 +40,18 @@ export class RelatedListCache implements ChangeListener {
   lookup(id: string, request: RelatedRequest, indexes: LoadedIndexes, allowed: boolean): CacheLookup | null {
     if (!allowed || this.#cache.maxEntries === 0 || request.ranking?.halfLifeDays != null) return null;
     const key = relatedListKey(id, request);
-    return { key, answer: this.#cache.get(key, this.#currentState(indexes)) };
+    return { key, answer: this.#cache.get(key, this.#currentState(indexes)), journalPosition: this.#cache.position() };
   }
 
-  /** Keeps an answer with what it depended on; `lexicalVersion` is the store's as ranking began. */
+  /**
+   * Keeps an answer with what it depended on; `lexicalVersion` is the store's as ranking began,
+   * `journalPosition` the lookup's (changes recorded while an asynchronous search ran are
+   * checked against the list on its first lookup).
+   */
   remember(
     key: string,
     answer: ArticleRelatedAnswer,
-    query: { label: number; filters: RelatedFilters; exclusions: QueryExclusions; lexicalVersion: number },
+    query: { label: number; filters: RelatedFilters; exclusions: QueryExclusions; lexicalVersion: number; journalPosition?: number },
   ): void {
     const dependencies = {
       queryLabel: query.label,
@@ -57,7 +63,7 @@ export class RelatedListCache implements ChangeListener {
       lexicalTerms: answer.lexicalTerms,
       ...(answer.lexicalTerms === null ? {} : { lexicalVersion: query.lexicalVersion }),
     };
-    this.#cache.set(key, answer, dependencies, estimateListBytes(key, answer, dependencies));
+    this.#cache.set(key, answer, dependencies, estimateListBytes(key, answer, dependencies), query.journalPosition);
   }
 
   recordChange(label: number): void {

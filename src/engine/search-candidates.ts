@@ -5,7 +5,7 @@ import type { Neighbor, VectorIndex } from "../vectors/vector-index.ts";
 import type { ArticleCatalog } from "./article-catalog.ts";
 
 /** How a query's candidates were found, reported in responses for the curious ("lexical": BM25 alone). */
-export type SearchPlan = "hnsw" | "hnsw-filtered" | "exact-subset" | "exact-fallback" | "lexical";
+export type SearchPlan = "hnsw" | "hnsw-filtered" | "pgvector" | "pgvector-filtered" | "exact-subset" | "exact-fallback" | "lexical";
 
 export interface CandidateSearch {
   query: Float32Array;
@@ -68,7 +68,7 @@ export function searchCandidates(indexes: SearchIndexes, search: CandidateSearch
 }
 
 /** The smallest label set a filter confines results to, or null when no filter confines them. */
-function narrowestSubset(catalog: ArticleCatalog, filters: RelatedFilters): { labels: Iterable<number>; size: number } | null {
+export function narrowestSubset(catalog: ArticleCatalog, filters: RelatedFilters): { labels: Iterable<number>; size: number } | null {
   const options: { labels: Iterable<number>; size: number }[] = [];
   if (filters.topics.length > 0) {
     const labels = catalog.labelsWithAnyTopic(filters.topics);

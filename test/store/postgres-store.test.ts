@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.ts";
 import { silentLogger } from "../../src/log/logger.ts";
+import { PostgresArticleLog } from "../../src/store/postgres/postgres-article-log.ts";
 import { migratePostgres } from "../../src/store/postgres/postgres-migrations.ts";
 import { PostgresReplicaStore } from "../../src/store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
@@ -24,10 +25,10 @@ describe("the PostgreSQL store", () => {
   it("applies its migrations once, and refuses a database newer than it knows", async () => {
     const pool = new pg.Pool({ connectionString: await freshDatabase() });
     try {
-      expect(await migratePostgres(pool)).toEqual([1, 2]);
+      expect(await migratePostgres(pool)).toEqual([1, 2, 3]);
       expect(await migratePostgres(pool)).toEqual([]);
       await pool.query("INSERT INTO kindred_schema_migrations(version, name) VALUES (99, 'from the future')");
-      await expect(migratePostgres(pool)).rejects.toThrow(/schema version 99; this kindred knows versions up to 2/);
+      await expect(migratePostgres(pool)).rejects.toThrow(/schema version 99; this kindred knows versions up to 3/);
     } finally {
       await pool.end();
     }
@@ -112,6 +113,53 @@ describe("the PostgreSQL store", () => {
     } finally {
       await admin.end();
       await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  it("prunes the change log below every running replica; a new or long-away replica copies the articles whole, then follows", async () => {
+    const databaseUrl = await freshDatabase();
+    const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    const log = new PostgresArticleLog(admin);
+    const changeCount = async () => Number((await admin.query<{ n: string }>("SELECT COUNT(*) AS n FROM kindred_changes")).rows[0]!.n);
+    // Positions are reported at most once a second: wait that long, then let each replica report.
+    const reportPositions = async (...replicas: PostgresReplicaStore[]) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      for (const replica of replicas) await replica.catchUp();
+    };
+    const a = await openReplica(databaseUrl, "prune-a");
+    let b = await openReplica(databaseUrl, "prune-b");
+    let c: PostgresReplicaStore | null = null;
+    try {
+      for (const id of ["p1", "p2", "p3", "p4", "p5"]) await a.writeArticles([write(article(id))]);
+      await reportPositions(a, b);
+      expect(await changeCount()).toBe(5);
+      expect(await log.pruneChanges(60_000)).toBe(4); // the newest entry stays, as the log's position
+      expect(await changeCount()).toBe(1);
+
+      // A new replica: the log no longer reaches back to the first write.
+      c = await openReplica(databaseUrl, "prune-c");
+      expect(c.count()).toBe(5);
+      expect(c.findById("p3")?.title).toBe("Title p3");
+
+      // B stops; meanwhile an article goes, one comes, and the log is pruned past B's position.
+      await b.end();
+      await a.deleteArticles(["p2"]);
+      await a.writeArticles([write(article("p6"))]);
+      await reportPositions(a, c);
+      expect(await log.pruneChanges(60_000)).toBeGreaterThan(0);
+      b = await openReplica(databaseUrl, "prune-b");
+      expect(b.findById("p2")).toBeNull();
+      expect(b.findById("p6")).not.toBeNull();
+      expect(b.count()).toBe(5);
+
+      // Every replica follows the log from there.
+      await b.writeArticles([write(article("p7"))]);
+      await Promise.all([a.catchUp(), c.catchUp()]);
+      expect([a.count(), b.count(), c.count()]).toEqual([6, 6, 6]);
+      expect(c.findById("p2")).toBeNull();
+    } finally {
+      await admin.end();
+      await Promise.all([a.end(), b.end(), c?.end()]);
     }
   });
 

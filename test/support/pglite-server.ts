@@ -6,12 +6,14 @@ import { freePort } from "./postgres-cluster.ts";
 /**
  * PostgreSQL with pgvector in WebAssembly (PGlite), served on a loopback port so the real `pg`
  * driver runs the pgvector mode's SQL unchanged: Debian packages no pgvector for its PostgreSQL.
- * PGlite is one connection: use a pool of one.
+ * PGlite is one session: use a pool of one. `maxConnections` lets more clients in (a replica's
+ * LISTEN connection beside its pool); their queries are queued one at a time into that one
+ * session, so only one of them may hold a transaction open.
  */
-export async function startPgliteServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startPgliteServer(options: { maxConnections?: number } = {}): Promise<{ url: string; stop: () => Promise<void> }> {
   const db = await PGlite.create({ extensions: { vector } });
   const port = await freePort();
-  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1" });
+  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: options.maxConnections ?? 1 });
   await server.start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

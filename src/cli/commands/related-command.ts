@@ -23,7 +23,7 @@ export async function runRelatedCommand(args: string[]): Promise<number> {
   const config = configFromFlags(values, { logLevel: "warn" });
   const { engine, close } = await openIndexForReading(config);
   try {
-    const answer = engine.findRelatedToArticle(positionals[0]!, request);
+    const answer = await engine.findRelatedToArticleAsync(positionals[0]!, request);
     if (!values.json) process.stdout.write(`related to ${answer.article.id}: ${answer.article.title}\n`);
     printResults(answer.results, values.json === true, { article: answer.article.id, folded_copies: answer.foldedCopies });
   } finally {

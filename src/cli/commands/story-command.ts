@@ -38,7 +38,7 @@ export async function runStoryCommand(args: string[]): Promise<number> {
   const config = configFromFlags(values, { logLevel: "warn" });
   const { engine, close } = await openIndexForReading(config);
   try {
-    const { article, thread } = findStory(engine, positionals[0]!, { sinceMs });
+    const { article, thread } = await findStory(engine, positionals[0]!, { sinceMs });
     if (values.json) {
       const members = thread.members.map((member) => ({
         ...presentEntry(member.entry),

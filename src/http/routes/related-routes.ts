@@ -48,10 +48,10 @@ export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions)
   // A cached answer is presented, serialized and hashed once.
   const presented = new WeakMap<ArticleRelatedAnswer, PresentedList>();
 
-  const listFor = (id: string, query: RelatedQuery): { view: PresentedList; cacheStatus: "hit" | "miss" } => {
+  const listFor = async (id: string, query: RelatedQuery): Promise<{ view: PresentedList; cacheStatus: "hit" | "miss" }> => {
     const engine = readyEngine(state);
     const { filters, relativeDates } = toRelativeDates(query, toRelatedFilters(query));
-    const answer = engine.findRelatedToArticle(id, { k: query.k, filters, relativeDates, ranking: toRankingOptions(query) });
+    const answer = await engine.findRelatedToArticleAsync(id, { k: query.k, filters, relativeDates, ranking: toRankingOptions(query) });
     const known = presented.get(answer);
     if (known !== undefined) return { view: known, cacheStatus: "hit" };
     const listed = {
@@ -71,17 +71,17 @@ export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions)
     return { view, cacheStatus: "miss" };
   };
 
-  const respondList = (c: Context, id: string, query: RelatedQuery) => {
+  const respondList = async (c: Context, id: string, query: RelatedQuery) => {
     const started = performance.now();
-    const { view, cacheStatus } = listFor(id, query);
+    const { view, cacheStatus } = await listFor(id, query);
     const tookMs = Math.round((performance.now() - started) * 1000) / 1000;
     return respondCacheable(c, `${view.contentJsonOpen},"took_ms":${tookMs}}`, view.etag, options.cachePolicy, { "x-kindred-cache": cacheStatus });
   };
 
   /** The fragment: the widget's markup, empty when fewer than `min_results` pass the floor. */
-  const respondFragment = (c: Context, id: string, query: Omit<RelatedQuery, "k"> & { k?: number | undefined; min_results?: number | undefined }) => {
+  const respondFragment = async (c: Context, id: string, query: Omit<RelatedQuery, "k"> & { k?: number | undefined; min_results?: number | undefined }) => {
     const withFloor = { ...query, k: query.k ?? options.widget.k, min_cosine: query.min_cosine ?? options.widget.minCosine };
-    const { view, cacheStatus } = listFor(id, withFloor);
+    const { view, cacheStatus } = await listFor(id, withFloor);
     const minResults = query.min_results ?? options.widget.minResults;
     const html = renderRelatedMarkup(view.content, { minResults, heading: options.widget.heading });
     const etag = entityTagOf(`${view.etag}|${minResults}|${options.widget.heading}`);

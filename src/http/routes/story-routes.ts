@@ -27,11 +27,11 @@ const round3 = (value: number) => Math.round(value * 1000) / 1000;
  */
 export function storyRoutes(state: ServiceState, options: ReadRouteOptions) {
   const app = new Hono();
-  app.get("/v1/articles/:id/story", options.readAuth, (c) => {
+  app.get("/v1/articles/:id/story", options.readAuth, async (c) => {
     const started = performance.now();
     const query = parseParameters(storyQuerySchema, queryToObject(c.req.queries()), "query");
     const engine = readyEngine(state);
-    const { article, thread } = findStory(engine, c.req.param("id"), { sinceMs: query.since === undefined ? null : parseIsoTimestamp(query.since)! });
+    const { article, thread } = await findStory(engine, c.req.param("id"), { sinceMs: query.since === undefined ? null : parseIsoTimestamp(query.since)! });
     const count = (relation: string) => thread.members.filter((member) => member.relation === relation).length;
     const content = {
       article: presentEntry(article),

@@ -51,6 +51,19 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
       ALTER TABLE kindred_articles ADD CONSTRAINT kindred_articles_url_key UNIQUE (url_key) DEFERRABLE INITIALLY DEFERRED;
     `,
   },
+  {
+    version: 3,
+    name: "replicas' positions in the change log",
+    sql: `
+      -- Each running replica's position in the change log, refreshed as it follows: the log is
+      -- pruned below the slowest replica seen within the retention window (postgres-replica-store.ts).
+      CREATE TABLE kindred_replicas (
+        replica_id text PRIMARY KEY,
+        followed_seq bigint NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under (another replica starting at once waits). */

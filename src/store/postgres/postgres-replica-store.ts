@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
@@ -21,7 +22,7 @@ import type {
   WriteOutcome,
 } from "../article-store.ts";
 import { SqliteArticleStore } from "../sqlite-article-store.ts";
-import { changesChannel, PostgresArticleLog } from "./postgres-article-log.ts";
+import { changesChannel, PostgresArticleLog, type SharedArticle } from "./postgres-article-log.ts";
 import { migratePostgres } from "./postgres-migrations.ts";
 
 /** The file beside the local copy naming the database it copies and how far it has followed its log. */
@@ -29,8 +30,11 @@ export const replicaCursorFileName = "postgres-replica.json";
 
 const cursorSchema = z.object({ storeId: z.string().min(1), seq: z.number().int().min(0) });
 
-/** Change-log entries read per round trip while catching up. */
+/** Change-log entries (or articles, when copying whole) read per round trip while catching up. */
 const pullPageSize = 2_000;
+/** How often a replica prunes the shared change log (any replica may; it is idempotent). */
+const pruneIntervalMs = 60_000;
+const defaultChangeLogRetentionMs = 24 * 3_600_000;
 
 export interface PostgresReplicaOptions {
   databaseUrl: string;
@@ -39,6 +43,11 @@ export interface PostgresReplicaOptions {
   logger: Logger;
   /** Connections in the pool (writes hold one for their transaction). */
   poolSize?: number;
+  /**
+   * The shared change log keeps what every replica seen within this window still needs (default
+   * a day); a replica away longer copies the articles whole when it returns.
+   */
+  changeLogRetentionMs?: number;
 }
 
 /**
@@ -62,6 +71,10 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
   #cursor: number;
   #pulling: Promise<number> = Promise.resolve(0);
   #follower: { stop: () => Promise<void> } | null = null;
+  /** This process's entry among the replicas (a copied data directory must not share one). */
+  readonly #replicaId = randomUUID();
+  #reportedAt = 0;
+  #prunedAt = 0;
   #ended: Promise<void> | null = null;
 
   private constructor(pool: pg.Pool, shared: PostgresArticleLog, local: SqliteArticleStore, options: PostgresReplicaOptions, storeId: string, cursor: number) {
@@ -200,31 +213,86 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
 
   async #pull(): Promise<number> {
     let changed = 0;
-    for (;;) {
-      const changes = await this.#shared.changesSince(this.#cursor, pullPageSize);
-      if (changes.length === 0) return changed;
-      const ids = [...new Set(changes.map((change) => change.articleId))];
-      // The state now, which may be newer than these entries: applying it again later is "unchanged".
-      const current = await this.#shared.fetchArticles(ids);
-      const writes: ArticleWrite[] = [];
-      const gone: string[] = [];
-      for (const id of ids) {
-        const shared = current.get(id);
-        if (shared === undefined) gone.push(id);
-        else writes.push({ article: shared.article, textHash: shared.textHash, embedHash: shared.embedHash, vector: shared.vector });
+    try {
+      for (;;) {
+        const { changes, complete } = await this.#shared.changesSince(this.#cursor, pullPageSize);
+        if (!complete) {
+          changed += await this.#copyAll();
+          continue;
+        }
+        if (changes.length === 0) return changed;
+        const ids = [...new Set(changes.map((change) => change.articleId))];
+        // The state now, which may be newer than these entries: applying it again later is "unchanged".
+        changed += this.#applyStates(ids, await this.#shared.fetchArticles(ids));
+        this.#cursor = changes[changes.length - 1]!.seq;
+        this.#saveCursor();
+        if (changes.length < pullPageSize) return changed;
       }
-      // The local copy keeps a URL to one article too: deletes first, and articles whose URL moves
-      // let go of the old one first, so a URL handed from one article to another (even a swap)
-      // applies in any order.
-      const deleted = gone.length === 0 ? [] : this.#local.deleteArticles(gone);
-      const moving = writes.filter(({ article }) => urlMoves(this.#local.findById(article.id)?.url ?? null, article.url));
-      if (moving.length > 0) this.#local.writeArticles(moving.map((write) => ({ ...write, article: { ...write.article, url: null } })));
-      const outcomes = writes.length === 0 ? [] : this.#local.writeArticles(writes);
-      changed += outcomes.filter((outcome) => outcome.status !== "unchanged").length + deleted.length;
-      this.#cursor = changes[changes.length - 1]!.seq;
-      this.#saveCursor();
-      if (changes.length < pullPageSize) return changed;
+    } finally {
+      await this.#reportPosition();
     }
+  }
+
+  /**
+   * The log since this copy's position was pruned (it was away longer than the retention, or it
+   * is new and the log no longer starts at the first write): copies every article as one
+   * snapshot holds it, drops what the snapshot lacks, and goes on from the snapshot's position.
+   */
+  async #copyAll(): Promise<number> {
+    const started = performance.now();
+    const seen = new Set<string>();
+    let changed = 0;
+    const seq = await this.#shared.readAllArticles(pullPageSize, (articles) => {
+      for (const { article } of articles) seen.add(article.id);
+      changed += this.#applyStates(
+        articles.map(({ article }) => article.id),
+        new Map(articles.map((shared) => [shared.article.id, shared])),
+      );
+    });
+    const gone = [...this.#local.listSummaries()].map((summary) => summary.id).filter((id) => !seen.has(id));
+    if (gone.length > 0) changed += this.#local.deleteArticles(gone).length;
+    this.#cursor = seq;
+    this.#saveCursor();
+    this.#options.logger.info(
+      { articles: seen.size, seq, ms: Math.round(performance.now() - started) },
+      "copied the articles whole: the change log since this copy was pruned",
+    );
+    return changed;
+  }
+
+  /** At most once a second: this replica's position, for pruning; and, at most once a minute, a prune. */
+  async #reportPosition(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#reportedAt < 1_000) return;
+    this.#reportedAt = now;
+    try {
+      await this.#shared.recordReplicaPosition(this.#replicaId, this.#cursor);
+      if (now - this.#prunedAt >= pruneIntervalMs) {
+        this.#prunedAt = now;
+        await this.#shared.pruneChanges(this.#options.changeLogRetentionMs ?? defaultChangeLogRetentionMs);
+      }
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, "could not record this replica's position in PostgreSQL; retrying");
+    }
+  }
+
+  /** Applies articles' current states to the local copy (ids absent from `current` are deleted); returns how many changed. */
+  #applyStates(ids: readonly string[], current: ReadonlyMap<string, SharedArticle>): number {
+    const writes: ArticleWrite[] = [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      const shared = current.get(id);
+      if (shared === undefined) gone.push(id);
+      else writes.push({ article: shared.article, textHash: shared.textHash, embedHash: shared.embedHash, vector: shared.vector });
+    }
+    // The local copy keeps a URL to one article too: deletes first, and articles whose URL moves
+    // let go of the old one first, so a URL handed from one article to another (even a swap)
+    // applies in any order.
+    const deleted = gone.length === 0 ? [] : this.#local.deleteArticles(gone);
+    const moving = writes.filter(({ article }) => urlMoves(this.#local.findById(article.id)?.url ?? null, article.url));
+    if (moving.length > 0) this.#local.writeArticles(moving.map((write) => ({ ...write, article: { ...write.article, url: null } })));
+    const outcomes = writes.length === 0 ? [] : this.#local.writeArticles(writes);
+    return outcomes.filter((outcome) => outcome.status !== "unchanged").length + deleted.length;
   }
 
   /** Written after the local copy committed: a crash in between re-applies the same states, which are then "unchanged". */
@@ -232,6 +300,11 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
     const path = join(this.#options.dataDir, replicaCursorFileName);
     writeFileSync(`${path}.tmp`, JSON.stringify({ storeId: this.#storeId, seq: this.#cursor }));
     renameSync(`${path}.tmp`, path);
+  }
+
+  /** The connection pool to the store of record (pgvector mode searches through it too). */
+  get pool(): pg.Pool {
+    return this.#pool;
   }
 
   /** The database's change-log position this replica's copy has reached. */
@@ -363,6 +436,8 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
       await this.#follower?.stop();
       await this.#pulling.catch(() => undefined);
       this.#local.close();
+      // Stopped on purpose: pruning need not keep the log for this process.
+      await this.#shared.forgetReplica(this.#replicaId).catch(() => undefined);
       await this.#pool.end();
     })();
   }
