@@ -29,6 +29,8 @@ export interface SoakPhase {
   /** p50 / p99 by operation (related, get, put, batch, delete). */
   byOperation: Record<string, { count: number; p50Ms: number; p99Ms: number }>;
   latency: LatencySummary & { maxMs: number };
+  /** The reads alone (related and GET): what "reads never wait for writes" is about. */
+  reads: LatencySummary & { maxMs: number };
 }
 
 export interface SoakFigures {
@@ -38,6 +40,8 @@ export interface SoakFigures {
   rssMiB: [number, number][];
   /** RSS growth over the last 5 minutes of the mixed phase (its second half when shorter), in percent. */
   rssGrowthPercent: number;
+  /** p99 of the mixed phase over the read-only phase's p99: all requests, and the reads alone. */
+  p99Ratio: { all: number; reads: number } | null;
   loadAverage: { start: number; end: number };
 }
 
@@ -115,6 +119,7 @@ export async function runSoak(
 
   const runPhase = async (seconds: number, choose: () => Operation, paceMs: number): Promise<SoakPhase> => {
     const latencies: number[] = [];
+    const readLatencies: number[] = [];
     const byOperation = new Map<Operation, number[]>();
     const failures: string[] = [];
     let failed = 0;
@@ -128,6 +133,7 @@ export async function runSoak(
           const operation = choose();
           const failure = await send(operation).catch((error: unknown) => String((error as Error).cause ?? error));
           latencies.push(performance.now() - requestStarted);
+          if (operation === "related" || operation === "get") readLatencies.push(performance.now() - requestStarted);
           if (!byOperation.has(operation)) byOperation.set(operation, []);
           byOperation.get(operation)!.push(performance.now() - requestStarted);
           if (failure !== null) {
@@ -156,6 +162,7 @@ export async function runSoak(
         }),
       ),
       latency: { ...summariseLatencies(latencies), maxMs: Math.round(Math.max(...latencies)) },
+      reads: { ...summariseLatencies(readLatencies), maxMs: Math.round(Math.max(...readLatencies)) },
     };
   };
 
@@ -176,6 +183,13 @@ export async function runSoak(
       readOnly,
       rssMiB,
       rssGrowthPercent: Math.round(((to[1] - from[1]) / from[1]) * 1000) / 10,
+      p99Ratio:
+        readOnly === null
+          ? null
+          : {
+              all: Math.round((mixed.latency.p99Ms / readOnly.latency.p99Ms) * 100) / 100,
+              reads: Math.round((mixed.reads.p99Ms / readOnly.latency.p99Ms) * 100) / 100,
+            },
       loadAverage: { start: loadStart, end: loadavg()[0]! },
     };
   } finally {

@@ -21,7 +21,8 @@ const serverEnv = {
   KINDRED_COMPACT_MIN_DELETED: "4",
   KINDRED_COMPACT_DELETED_FRACTION: "0.01",
 };
-const rounds = 3;
+// More rounds for a longer reproduction: KINDRED_CRASH_ROUNDS=10 (the demo slice holds enough articles for about 10).
+const rounds = Number(process.env.KINDRED_CRASH_ROUNDS ?? 3);
 const seed = Number(process.env.KINDRED_CRASH_SEED ?? Date.now() % 100_000);
 
 interface DemoItem {
@@ -33,7 +34,10 @@ interface DemoItem {
 }
 
 /** A write the test attempted, and whether the server acknowledged it before dying. */
-type Attempt = { kind: "put"; id: string; title: string; baseId: string; acked: boolean } | { kind: "delete"; id: string; neighbourId: string; acked: boolean };
+type Attempt =
+  | { kind: "put"; id: string; title: string; baseId: string; acked: boolean }
+  | { kind: "patch"; id: string; topic: string; acked: boolean }
+  | { kind: "delete"; id: string; neighbourId: string; acked: boolean };
 
 describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_SEED=${seed})`, () => {
   const dataDir = copyDataDir(inject("demoIndexDir"));
@@ -67,9 +71,10 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
 
   // Disjoint pools, so that each id is written by exactly one attempt.
   const shuffled = [...items].sort(() => random() - 0.5);
-  const deletePool = shuffled.slice(0, 60);
+  const deletePool = shuffled.slice(0, 20 * rounds);
   const deletePoolIds = deletePool.map((item) => item.id);
-  const basePool = shuffled.slice(60);
+  const patchPool = shuffled.slice(20 * rounds, 28 * rounds);
+  const basePool = shuffled.slice(28 * rounds);
 
   /** Streams writes from three clients until the server dies, killing it after a random number of acks. */
   const runRound = async (round: number) => {
@@ -96,6 +101,7 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
       }
     };
     const deletes = deletePool.splice(0, 20);
+    const patches = patchPool.splice(0, 8);
     const bases = basePool.splice(0, 36);
     const neighbours = new Map<string, string>();
     // The nearest article that no round deletes: a ghost of the deleted one would show in its list.
@@ -122,6 +128,17 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
         );
       }
     };
+    // PATCH changes metadata only: the vector stays, the change log still records it.
+    const patcher = async () => {
+      for (const item of patches) {
+        if (dead) return;
+        const topic = `patched in round ${round}`;
+        await attempt(
+          { kind: "patch", id: item.id, topic, acked: false },
+          async () => (await call("PATCH", `/v1/articles/${item.id}`, { topics: [...item.topics, topic] })).status === 200,
+        );
+      }
+    };
     const batcher = async () => {
       for (let b = 0; b < 6; b++) {
         if (dead) return;
@@ -144,7 +161,7 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
         }
       }
     };
-    await Promise.all([putter(), deleter(), batcher()]);
+    await Promise.all([putter(), deleter(), patcher(), batcher()]);
     if (!dead) victim.child.kill("SIGKILL"); // every write finished before the kill point: kill now
     await victim.exited;
     return { killAfterAcks, acks };
@@ -161,6 +178,9 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
           // Searchable through the graph (no filter: the HNSW plan) from the article it updates.
           expect(await relatedIds(record.baseId, 5), `${record.id} in the list of ${record.baseId}`).toContain(record.id);
         }
+      } else if (record.kind === "patch") {
+        expect(status, `patched article ${record.id}`).toBe(200);
+        if (record.acked) expect(body!.topics, `acknowledged patch of ${record.id}`).toContain(record.topic);
       } else {
         if (record.acked) expect(status, `acknowledged delete ${record.id}`).toBe(404);
         if (status === 404)

@@ -26,7 +26,7 @@ describe("mixed soak (short)", () => {
     server = await startKindredServer(dataDir, { ...soakServerEnv, KINDRED_EMBED_WORKERS: "1" });
     const figures = await runSoak(server.baseUrl, server.child.pid!, ids, { seconds: 12, readSeconds: 5, connections: 4 });
     console.log(
-      `mixed soak: ${JSON.stringify({ mixed: figures.mixed, readOnly: figures.readOnly, rssMiB: figures.rssMiB, loadAverage: figures.loadAverage })}`,
+      `mixed soak: ${JSON.stringify({ mixed: figures.mixed, readOnly: figures.readOnly, p99Ratio: figures.p99Ratio, rssMiB: figures.rssMiB, rssGrowthPercent: figures.rssGrowthPercent, loadAverage: figures.loadAverage })}`,
     );
     expect(figures.mixed.failed, "failed requests under mixed load").toBe(0);
     expect(figures.readOnly!.failed).toBe(0);
