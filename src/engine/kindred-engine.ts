@@ -16,7 +16,7 @@ import type { Embedder } from "../embed/embedder.ts";
 import { modelReadsLanguage } from "../embed/model-languages.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
-import { removeAbandonedGraphFiles, saveGraph } from "../vectors/graph-files.ts";
+import { removeAbandonedGraphFiles, saveGraph, saveGraphInBackground } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { firstRelabeledNode } from "../vectors/hnsw-vector-index.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
@@ -569,6 +569,21 @@ export class KindredEngine {
     saveGraph(this.options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
     this.store.pruneChangesThrough(this.#indexes.appliedSeq);
     this.#savedSeq = this.#indexes.appliedSeq;
+  }
+
+  /**
+   * `saveGraph` for a running server: the file is written and synced off the event loop, with
+   * writes held off meanwhile (the graph must not change under hnswlib's writer) and reads going on.
+   */
+  saveGraphInBackground(): Promise<void> {
+    return this.#serialise(async () => {
+      const { graph, modelId, appliedSeq } = this.#indexes;
+      if (this.#savedSeq === appliedSeq || !this.#isPinnedModel(modelId) || this.#closed) return;
+      const saved = await saveGraphInBackground(this.options.dataDir, graph, { modelId, seq: appliedSeq }, () => this.#closed);
+      if (saved === null) return;
+      this.store.pruneChangesThrough(appliedSeq);
+      this.#savedSeq = appliedSeq;
+    });
   }
 
   /** Stops a running compaction, saves the graph and closes the store. */
