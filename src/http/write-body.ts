@@ -2,7 +2,8 @@ import type { FieldIssue, ParsedArticle } from "../articles/article-schema.ts";
 import { parseArticle } from "../articles/article-schema.ts";
 import type { Article } from "../core/article.ts";
 import { KindredError } from "../core/errors.ts";
-import { articleBatchBodySchema, maxBatchArticles, parseArticleBody, parseParameters } from "./wire-schemas.ts";
+import { parseParameters } from "../wire/parse-parameters.ts";
+import { articleBatchBodySchema, maxBatchArticles, parseArticleBody } from "./article-bodies.ts";
 
 /**
  * What a write route makes of its JSON body. The same functions run on the main thread for a
