@@ -75,7 +75,12 @@ function loadGraphOnce(dataDir: string, manifestText: string, parameters: HnswPa
 export function saveGraph(dataDir: string, index: HnswVectorIndex, info: { modelId: string; seq: number }): GraphManifest {
   const temporaryPath = join(dataDir, `${uniqueGraphName(info.seq)}.hnsw.tmp`);
   index.writeTo(temporaryPath);
-  return commitGraphFile(dataDir, temporaryPath, {
+  return commitGraphFile(dataDir, temporaryPath, describeGraphFile(index, info));
+}
+
+/** What the manifest will say of `index` as it is now. */
+function describeGraphFile(index: HnswVectorIndex, info: { modelId: string; seq: number }): GraphFileInfo {
+  return {
     modelId: info.modelId,
     seq: info.seq,
     dimensions: index.dimensions,
@@ -83,7 +88,7 @@ export function saveGraph(dataDir: string, index: HnswVectorIndex, info: { model
     count: index.size(),
     deletedNodes: index.deletedNodes(),
     relabeledNodes: index.relabeledNodes(),
-  });
+  };
 }
 
 /**
@@ -100,15 +105,7 @@ export async function saveGraphInBackground(
   cancelled: () => boolean,
 ): Promise<GraphManifest | null> {
   const temporaryPath = join(dataDir, `${uniqueGraphName(info.seq)}.hnsw.tmp`);
-  const fileInfo: GraphFileInfo = {
-    modelId: info.modelId,
-    seq: info.seq,
-    dimensions: index.dimensions,
-    parameters: index.parameters,
-    count: index.size(),
-    deletedNodes: index.deletedNodes(),
-    relabeledNodes: index.relabeledNodes(),
-  };
+  const fileInfo = describeGraphFile(index, info);
   await index.writeToInBackground(temporaryPath);
   const file = await open(temporaryPath, "r");
   try {
