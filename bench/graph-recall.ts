@@ -95,7 +95,8 @@ export async function measureGraphRecallAfterCrashes(
           const replace = roll < 0.6;
           const article = metadataOnly
             ? { ...target, topics: [...target.topics, `round ${round}`] }
-            : { ...base, id: replace ? target.id : `copy-${round}-${n}`, title: `Update: ${base.title}` };
+            : // No URL: a URL belongs to one article, and the base keeps its own.
+              { ...base, id: replace ? target.id : `copy-${round}-${n}`, title: `Update: ${base.title}`, url: null };
           const { embedHash } = prepareEmbedInput(pin.modelId, article);
           const [outcome] = store.writeArticles(
             [{ article, textHash: hashArticleText(article), embedHash, vector: metadataOnly ? null : nearCopy(base.label) }],

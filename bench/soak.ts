@@ -1,10 +1,15 @@
 /**
  * A mixed soak against `kindred serve`: 8 connections on loopback send related-by-id queries
  * over random articles, article GETs, PUTs, small batches and DELETEs for `--minutes`; the
- * server's RSS is sampled every 5 s. Then a read-only phase runs at the request rate the mixed
- * phase reached, so the two p99s compare at the same load.
+ * server's RSS is sampled every 5 s. Then a read-only phase runs at the same request rate, so
+ * the two p99s compare at the same load.
  *
- *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8]
+ * The rate: a warm-up of `--warmup-minutes` sends the mixed load as fast as the server answers
+ * (its rate is the capacity), then both phases are paced at `--load` (default 0.5) of it, or at
+ * `--rate` requests/s. Pacing both matters: a saturated closed loop measures queueing (each of
+ * the 8 connections waits for the other 7), and a paced read-only phase beside it would not.
+ *
+ *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R]
  *
  * INDEX is an indexed data directory (it is copied). Prints RSS over time, RSS growth over the
  * last 5 minutes of the mixed phase (or its second half when shorter), and both latency summaries.
@@ -29,15 +34,23 @@ export interface SoakPhase {
   /** p50 / p99 by operation (related, get, put, batch, delete). */
   byOperation: Record<string, { count: number; p50Ms: number; p99Ms: number }>;
   latency: LatencySummary & { maxMs: number };
+  /** The reads alone (related and GET): what "reads never wait for writes" is about. */
+  reads: LatencySummary & { maxMs: number };
 }
 
 export interface SoakFigures {
+  /** The unpaced mixed warm-up (its rate is the capacity), when there was one. */
+  warmup: SoakPhase | null;
+  /** The rate both phases were paced at, requests/s; null: the mixed phase ran unpaced. */
+  pacedRatePerSecond: number | null;
   mixed: SoakPhase;
   readOnly: SoakPhase | null;
   /** [seconds since start, RSS MiB] every sample. */
   rssMiB: [number, number][];
   /** RSS growth over the last 5 minutes of the mixed phase (its second half when shorter), in percent. */
   rssGrowthPercent: number;
+  /** p99 of the mixed phase over the read-only phase's p99: all requests, and the reads alone. */
+  p99Ratio: { all: number; reads: number } | null;
   loadAverage: { start: number; end: number };
 }
 
@@ -60,7 +73,18 @@ export async function runSoak(
   baseUrl: string,
   pid: number,
   ids: readonly string[],
-  options: { seconds: number; readSeconds: number; connections: number; onSample?: (line: string) => void },
+  options: {
+    seconds: number;
+    readSeconds: number;
+    connections: number;
+    /** Seconds of unpaced mixed load first; 0: none. */
+    warmupSeconds?: number;
+    /** Share of the warm-up's rate to pace both phases at (default 0.5). */
+    load?: number;
+    /** Requests/s to pace both phases at (overrides `load`). */
+    rate?: number;
+    onSample?: (line: string) => void;
+  },
 ): Promise<SoakFigures> {
   const loadStart = loadavg()[0]!;
   const started = performance.now();
@@ -115,6 +139,7 @@ export async function runSoak(
 
   const runPhase = async (seconds: number, choose: () => Operation, paceMs: number): Promise<SoakPhase> => {
     const latencies: number[] = [];
+    const readLatencies: number[] = [];
     const byOperation = new Map<Operation, number[]>();
     const failures: string[] = [];
     let failed = 0;
@@ -128,6 +153,7 @@ export async function runSoak(
           const operation = choose();
           const failure = await send(operation).catch((error: unknown) => String((error as Error).cause ?? error));
           latencies.push(performance.now() - requestStarted);
+          if (operation === "related" || operation === "get") readLatencies.push(performance.now() - requestStarted);
           if (!byOperation.has(operation)) byOperation.set(operation, []);
           byOperation.get(operation)!.push(performance.now() - requestStarted);
           if (failure !== null) {
@@ -156,26 +182,41 @@ export async function runSoak(
         }),
       ),
       latency: { ...summariseLatencies(latencies), maxMs: Math.round(Math.max(...latencies)) },
+      reads: { ...summariseLatencies(readLatencies), maxMs: Math.round(Math.max(...readLatencies)) },
     };
   };
 
   try {
-    const mixed = await runPhase(options.seconds, () => pickOperation(random()), 0);
+    // The model loads at the first write: let that happen before any rate is measured.
+    await send("put");
+    const warmup = (options.warmupSeconds ?? 0) > 0 ? await runPhase(options.warmupSeconds!, () => pickOperation(random()), 0) : null;
+    const pacedRate = options.rate ?? (warmup === null ? null : Math.max(0.5, warmup.ratePerSecond * (options.load ?? 0.5)));
+    // Each connection paced to its share of the rate.
+    const paceMs = (rate: number) => (options.connections * 1000) / rate;
+    const mixed = await runPhase(options.seconds, () => pickOperation(random()), pacedRate === null ? 0 : paceMs(pacedRate));
     const mixedEndS = (performance.now() - started) / 1000;
-    // Each connection paced to its share of the mixed phase's rate.
     const readOnly =
       options.readSeconds > 0
-        ? await runPhase(options.readSeconds, () => (random() < 0.8 ? "related" : "get"), (options.connections * 1000) / mixed.ratePerSecond)
+        ? await runPhase(options.readSeconds, () => (random() < 0.8 ? "related" : "get"), paceMs(pacedRate ?? mixed.ratePerSecond))
         : null;
     const windowS = Math.min(300, mixedEndS / 2);
     const inMixed = rssMiB.filter(([t]) => t <= mixedEndS);
     const from = inMixed.find(([t]) => t >= mixedEndS - windowS) ?? inMixed[0]!;
     const to = inMixed[inMixed.length - 1]!;
     return {
+      warmup,
+      pacedRatePerSecond: pacedRate,
       mixed,
       readOnly,
       rssMiB,
       rssGrowthPercent: Math.round(((to[1] - from[1]) / from[1]) * 1000) / 10,
+      p99Ratio:
+        readOnly === null
+          ? null
+          : {
+              all: Math.round((mixed.latency.p99Ms / readOnly.latency.p99Ms) * 100) / 100,
+              reads: Math.round((mixed.reads.p99Ms / readOnly.latency.p99Ms) * 100) / 100,
+            },
       loadAverage: { start: loadStart, end: loadavg()[0]! },
     };
   } finally {
@@ -190,11 +231,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       minutes: { type: "string" },
       "read-minutes": { type: "string" },
       connections: { type: "string" },
+      "warmup-minutes": { type: "string" },
+      load: { type: "string" },
+      rate: { type: "string" },
       out: { type: "string" },
     },
   });
   if (values["data-dir"] === undefined) {
-    process.stderr.write("usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--out FILE]\n");
+    process.stderr.write(
+      "usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--out FILE]\n",
+    );
     process.exit(2);
   }
   const dataDir = join(mkdtempSync(join(tmpdir(), "kindred-soak-")), "index");
@@ -211,6 +257,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seconds: Number(values.minutes ?? 10) * 60,
       readSeconds: Number(values["read-minutes"] ?? 2) * 60,
       connections: Number(values.connections ?? 8),
+      warmupSeconds: Number(values["warmup-minutes"] ?? 0.5) * 60,
+      load: Number(values.load ?? 0.5),
+      ...(values.rate === undefined ? {} : { rate: Number(values.rate) }),
       onSample: (line) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

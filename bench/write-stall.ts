@@ -87,12 +87,19 @@ export async function measureDuringWrite(baseUrl: string, name: string, write: (
   };
 }
 
-export function writeRequest(baseUrl: string, method: string, path: string, body: unknown): Promise<Response> {
-  return fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${writerKey}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+/**
+ * A write whose body is serialised now, before the returned function sends it: serialising
+ * 30 MB inside the measured window would stall this process's own /healthz poller and be
+ * counted as the server's stall.
+ */
+export function writeRequest(baseUrl: string, method: string, path: string, body: unknown): () => Promise<Response> {
+  const json = JSON.stringify(body);
+  return () =>
+    fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${writerKey}`, "content-type": "application/json" },
+      body: json,
+    });
 }
 
 export const stallServerEnv = { KINDRED_API_KEYS: `bench:write:${writerKey}`, KINDRED_MAX_WRITE_REQUEST_BYTES: String(64 * 1024 * 1024) };
@@ -110,18 +117,24 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const figures: StallFigures[] = [];
     const big = Array.from({ length: bigArticles }, (_, n) => ({ id: `stall-big-${n}`, title: `Long report ${n}`, text: longText(bigChars, n) }));
     figures.push(
-      await measureDuringWrite(server.baseUrl, `batch of ${bigArticles} x ${bigChars} chars`, () =>
+      await measureDuringWrite(
+        server.baseUrl,
+        `batch of ${bigArticles} x ${bigChars} chars`,
         writeRequest(server.baseUrl, "POST", "/v1/articles:batch", { articles: big }),
       ),
     );
     const small = Array.from({ length: smallArticles }, (_, n) => ({ id: `stall-small-${n}`, title: `Short item ${n}`, text: longText(400, n) }));
     figures.push(
-      await measureDuringWrite(server.baseUrl, `batch of ${smallArticles} small articles`, () =>
+      await measureDuringWrite(
+        server.baseUrl,
+        `batch of ${smallArticles} small articles`,
         writeRequest(server.baseUrl, "POST", "/v1/articles:batch", { articles: small }),
       ),
     );
     figures.push(
-      await measureDuringWrite(server.baseUrl, "PUT of 1,000,000 chars", () =>
+      await measureDuringWrite(
+        server.baseUrl,
+        "PUT of 1,000,000 chars",
         writeRequest(server.baseUrl, "PUT", "/v1/articles/stall-put", { title: "One long article", text: longText(1_000_000, 99) }),
       ),
     );

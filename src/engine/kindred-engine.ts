@@ -296,6 +296,11 @@ export class KindredEngine {
     this.#live.saveGraph();
   }
 
+  /** `saveGraph` for a running server: the file is written off the event loop, reads go on (engine/live-indexes.ts). */
+  saveGraphInBackground(): Promise<void> {
+    return this.#live.saveGraphInBackground();
+  }
+
   /** Stops a running compaction, saves the graph and closes the store. */
   close(): void {
     this.#live.close();

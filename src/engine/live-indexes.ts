@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore } from "../store/article-store.ts";
-import { removeAbandonedGraphFiles, saveGraph } from "../vectors/graph-files.ts";
+import { removeAbandonedGraphFiles, saveGraph, saveGraphInBackground } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
 import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
@@ -177,6 +177,21 @@ export class LiveIndexes {
     if (this.#indexes.graph !== null) saveGraph(this.#options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
     this.#store.pruneChangesThrough(this.#indexes.appliedSeq);
     this.#savedSeq = this.#indexes.appliedSeq;
+  }
+
+  /**
+   * `saveGraph` for a running server: the file is written and synced off the event loop, with
+   * writes held off meanwhile (the graph must not change under hnswlib's writer) and reads going on.
+   */
+  saveGraphInBackground(): Promise<void> {
+    return this.#queue.run(async () => {
+      const { graph, modelId, appliedSeq } = this.#indexes;
+      if (this.#savedSeq === appliedSeq || !this.isPinnedModel(modelId) || this.#closed) return;
+      const saved = await saveGraphInBackground(this.#options.dataDir, graph, { modelId, seq: appliedSeq }, () => this.#closed);
+      if (saved === null) return;
+      this.#store.pruneChangesThrough(appliedSeq);
+      this.#savedSeq = appliedSeq;
+    });
   }
 
   /** Stops a running compaction and saves the graph (the store is the caller's to close). */

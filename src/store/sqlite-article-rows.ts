@@ -107,8 +107,11 @@ export function prepareArticleStatements(db: Database.Database) {
     deleteArticle: db.prepare<[number]>("DELETE FROM articles WHERE label = ?"),
     logChange: db.prepare<[number, string]>("INSERT INTO changes(label, kind) VALUES (?, ?)"),
     latestSeq: db.prepare<[], { seq: number | null }>("SELECT MAX(seq) AS seq FROM changes"),
+    // "+label": grouping by the bare column made SQLite walk the whole retained log through
+    // the label index on every call (each write and each second); this way it reads only
+    // the rows after `seq` by primary key and groups those.
     changesSince: db.prepare<[number], { seq: number; label: number; kind: "upsert" | "delete" }>(
-      "SELECT MAX(seq) AS seq, label, kind FROM changes WHERE seq > ? GROUP BY label ORDER BY seq",
+      "SELECT MAX(seq) AS seq, label, kind FROM changes WHERE seq > ? GROUP BY +label ORDER BY seq",
     ),
     pruneChanges: db.prepare<[number]>("DELETE FROM changes WHERE seq <= ?"),
     listArticles: db.prepare<[], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} ORDER BY a.label`),

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { withDirectoryLock } from "./directory-lock.ts";
 import { type GraphManifest, graphFormatVersion, graphManifestSchema } from "./graph-manifest.ts";
@@ -74,7 +75,12 @@ function loadGraphOnce(dataDir: string, manifestText: string, parameters: HnswPa
 export function saveGraph(dataDir: string, index: HnswVectorIndex, info: { modelId: string; seq: number }): GraphManifest {
   const temporaryPath = join(dataDir, `${uniqueGraphName(info.seq)}.hnsw.tmp`);
   index.writeTo(temporaryPath);
-  return commitGraphFile(dataDir, temporaryPath, {
+  return commitGraphFile(dataDir, temporaryPath, describeGraphFile(index, info));
+}
+
+/** What the manifest will say of `index` as it is now. */
+function describeGraphFile(index: HnswVectorIndex, info: { modelId: string; seq: number }): GraphFileInfo {
+  return {
     modelId: info.modelId,
     seq: info.seq,
     dimensions: index.dimensions,
@@ -82,7 +88,38 @@ export function saveGraph(dataDir: string, index: HnswVectorIndex, info: { model
     count: index.size(),
     deletedNodes: index.deletedNodes(),
     relabeledNodes: index.relabeledNodes(),
-  });
+  };
+}
+
+/**
+ * `saveGraph` with the costly part off the event loop: hnswlib writes the file on a libuv
+ * thread and the fsync of it runs there too, so reads go on meanwhile. The graph must not change
+ * until this resolves (the engine holds writes off); what the manifest says of it is taken first.
+ * When `cancelled()` says so once the file is written, it is removed and nothing is committed
+ * (the process closed meanwhile and saved a newer graph itself); then null.
+ */
+export async function saveGraphInBackground(
+  dataDir: string,
+  index: HnswVectorIndex,
+  info: { modelId: string; seq: number },
+  cancelled: () => boolean,
+): Promise<GraphManifest | null> {
+  const temporaryPath = join(dataDir, `${uniqueGraphName(info.seq)}.hnsw.tmp`);
+  const fileInfo = describeGraphFile(index, info);
+  await index.writeToInBackground(temporaryPath);
+  const file = await open(temporaryPath, "r");
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  if (cancelled()) {
+    rmSync(temporaryPath, { force: true });
+    return null;
+  }
+  // Synchronous from here on: nothing else runs between the check and the commit. The commit's
+  // own fsync of the file finds nothing left to write.
+  return commitGraphFile(dataDir, temporaryPath, fileInfo);
 }
 
 /** What the manifest says about a graph file being committed. */

@@ -187,6 +187,11 @@ export class HnswVectorIndex implements VectorIndex {
     this.#graph.writeIndexSync(path);
   }
 
+  /** `writeTo` on a libuv thread; the graph must not change until it resolves. */
+  async writeToInBackground(path: string): Promise<void> {
+    await this.#graph.writeIndex(path);
+  }
+
   #tombstone(node: number): void {
     this.#graph.markDelete(node);
     this.#labelOfNode.delete(node);

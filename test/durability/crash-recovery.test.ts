@@ -21,7 +21,8 @@ const serverEnv = {
   KINDRED_COMPACT_MIN_DELETED: "4",
   KINDRED_COMPACT_DELETED_FRACTION: "0.01",
 };
-const rounds = 3;
+// More rounds for a longer reproduction: KINDRED_CRASH_ROUNDS=10 (each round then gets fewer of the demo slice's articles).
+const rounds = Number(process.env.KINDRED_CRASH_ROUNDS ?? 3);
 const seed = Number(process.env.KINDRED_CRASH_SEED ?? Date.now() % 100_000);
 
 interface DemoItem {
@@ -33,7 +34,10 @@ interface DemoItem {
 }
 
 /** A write the test attempted, and whether the server acknowledged it before dying. */
-type Attempt = { kind: "put"; id: string; title: string; baseId: string; acked: boolean } | { kind: "delete"; id: string; neighbourId: string; acked: boolean };
+type Attempt =
+  | { kind: "put"; id: string; title: string; baseId: string; acked: boolean }
+  | { kind: "patch"; id: string; topic: string; acked: boolean }
+  | { kind: "delete"; id: string; neighbourId: string; acked: boolean };
 
 describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_SEED=${seed})`, () => {
   const dataDir = copyDataDir(inject("demoIndexDir"));
@@ -67,9 +71,15 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
 
   // Disjoint pools, so that each id is written by exactly one attempt.
   const shuffled = [...items].sort(() => random() - 0.5);
-  const deletePool = shuffled.slice(0, 60);
+  // Per round: 20 deletes, 8 patches and 36 bases (18 PUTs, 6 batches of 3) while the slice lasts.
+  const perRound = Math.floor(items.length / rounds);
+  const deletesPerRound = Math.min(20, Math.floor(perRound * 0.2));
+  const patchesPerRound = Math.min(8, Math.floor(perRound * 0.08));
+  const basesPerRound = Math.min(36, perRound - deletesPerRound - patchesPerRound);
+  const deletePool = shuffled.slice(0, deletesPerRound * rounds);
   const deletePoolIds = deletePool.map((item) => item.id);
-  const basePool = shuffled.slice(60);
+  const patchPool = shuffled.slice(deletesPerRound * rounds, (deletesPerRound + patchesPerRound) * rounds);
+  const basePool = shuffled.slice((deletesPerRound + patchesPerRound) * rounds);
 
   /** Streams writes from three clients until the server dies, killing it after a random number of acks. */
   const runRound = async (round: number) => {
@@ -95,15 +105,17 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
         acked();
       }
     };
-    const deletes = deletePool.splice(0, 20);
-    const bases = basePool.splice(0, 36);
+    const deletes = deletePool.splice(0, deletesPerRound);
+    const patches = patchPool.splice(0, patchesPerRound);
+    const bases = basePool.splice(0, basesPerRound);
+    const puts = Math.ceil(bases.length / 2);
     const neighbours = new Map<string, string>();
     // The nearest article that no round deletes: a ghost of the deleted one would show in its list.
     const deleted = new Set(deletePoolIds);
     for (const item of deletes) neighbours.set(item.id, (await relatedIds(item.id, 20)).find((id) => !deleted.has(id))!);
 
     const putter = async () => {
-      for (const [n, base] of bases.slice(0, 18).entries()) {
+      for (const [n, base] of bases.slice(0, puts).entries()) {
         if (dead) return;
         const id = `crash-${round}-put-${n}`;
         const title = `Update: ${base.title}`;
@@ -122,10 +134,21 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
         );
       }
     };
-    const batcher = async () => {
-      for (let b = 0; b < 6; b++) {
+    // PATCH changes metadata only: the vector stays, the change log still records it.
+    const patcher = async () => {
+      for (const item of patches) {
         if (dead) return;
-        const group = bases.slice(18 + b * 3, 21 + b * 3).map((base, n) => ({
+        const topic = `patched in round ${round}`;
+        await attempt(
+          { kind: "patch", id: item.id, topic, acked: false },
+          async () => (await call("PATCH", `/v1/articles/${item.id}`, { topics: [...item.topics, topic] })).status === 200,
+        );
+      }
+    };
+    const batcher = async () => {
+      for (let b = 0; puts + b * 3 < bases.length; b++) {
+        if (dead) return;
+        const group = bases.slice(puts + b * 3, puts + 3 + b * 3).map((base, n) => ({
           id: `crash-${round}-batch-${b}-${n}`,
           title: `Follow-up: ${base.title}`,
           text: base.text,
@@ -144,7 +167,7 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
         }
       }
     };
-    await Promise.all([putter(), deleter(), batcher()]);
+    await Promise.all([putter(), deleter(), patcher(), batcher()]);
     if (!dead) victim.child.kill("SIGKILL"); // every write finished before the kill point: kill now
     await victim.exited;
     return { killAfterAcks, acks };
@@ -161,6 +184,9 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
           // Searchable through the graph (no filter: the HNSW plan) from the article it updates.
           expect(await relatedIds(record.baseId, 5), `${record.id} in the list of ${record.baseId}`).toContain(record.id);
         }
+      } else if (record.kind === "patch") {
+        expect(status, `patched article ${record.id}`).toBe(200);
+        if (record.acked) expect(body!.topics, `acknowledged patch of ${record.id}`).toContain(record.topic);
       } else {
         if (record.acked) expect(status, `acknowledged delete ${record.id}`).toBe(404);
         if (status === 404)
@@ -191,7 +217,7 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
     server = await startKindredServer(dataDir, serverEnv);
     const rebuilt = await graphRecall();
     console.log(
-      `graph recall@10 after ${rounds} kills: recovered ${recovered.recall.toFixed(4)}, rebuilt ${rebuilt.recall.toFixed(4)} (${recovered.queries} queries)`,
+      `graph recall@10 after ${rounds} kills and ${attempts.filter((record) => record.acked).length} acknowledged writes: recovered ${recovered.recall.toFixed(4)}, rebuilt ${rebuilt.recall.toFixed(4)} (${recovered.queries} queries)`,
     );
     expect(recovered.queries).toBeGreaterThan(50);
     expect(recovered.recall).toBeGreaterThanOrEqual(rebuilt.recall - 0.01);

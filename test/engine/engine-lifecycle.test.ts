@@ -83,6 +83,36 @@ describe("store and graph across restarts", () => {
     crashed.store.close();
   });
 
+  it("saves the graph off the event loop (the periodic save of kindred serve), and a restart loads it with nothing to replay", async () => {
+    const running = await openTestEngine(dataDir, embedder);
+    const late = { title: "Pentagon orders review of cyber command posture", body: "", url: null, topics: ["cyber"], publishedAt: null, publishedMs: null };
+    await running.engine.writeArticles([{ id: "late-2", ...late, lang: "en", source: null }]);
+    const manifestSeq = () => JSON.parse(readFileSync(join(dataDir, manifestFileName), "utf8")).seq as number;
+    const before = manifestSeq();
+    const saving = running.engine.saveGraphInBackground();
+    // A synchronous save would have committed by now; this one commits once hnswlib's thread is done.
+    expect(manifestSeq()).toBe(before);
+    expect(running.engine.findRelatedToArticle(hegsethId, { k: 5, filters: noFilters }).results.length).toBe(5);
+    await saving;
+    expect(manifestSeq()).toBeGreaterThan(before);
+    expect(readdirSync(dataDir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+
+    // Crash (no close): the next process loads the saved graph as is.
+    const reopened = await openTestEngine(dataDir, embedder);
+    expect(reopened.engine.graphSource).toBe("loaded");
+    expect(reopened.engine.getArticle("late-2")).not.toBeNull();
+
+    // Closed while a background save runs: close saves by itself, and the background one commits nothing after it.
+    await reopened.engine.writeArticles([{ id: "late-3", ...late, title: "Cyber command review widened", lang: "en", source: null }]);
+    const racing = reopened.engine.saveGraphInBackground();
+    await reopened.close();
+    const closedSeq = manifestSeq();
+    await racing;
+    expect(manifestSeq()).toBe(closedSeq);
+    expect(readdirSync(dataDir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    running.store.close();
+  });
+
   it("refuses to open an index built with another model, naming both and what to run", async () => {
     await expect(openTestEngine(dataDir, undefined, { model: "Xenova/all-MiniLM-L6-v2" })).rejects.toThrow(
       /holds vectors of model "google\/use-lite", but kindred is configured for "Xenova\/all-MiniLM-L6-v2".*kindred reindex --model/,

@@ -236,6 +236,43 @@ describe("write API", () => {
       expectProblem(await write("POST", "/v1/articles:batch", { articles: [], dry_run: true }), 400, "unknown_parameter");
     });
 
+    it("gives a body over 64 KiB, parsed on the body-parser thread, the same outcomes and problems as a small one", async () => {
+      const filler = "Parliament debated the budget again on Thursday. ".repeat(1_600);
+      const result = await write("POST", "/v1/articles:batch", {
+        articles: [
+          { id: "large-batch-1", title: "Budget debate runs long", text: filler },
+          { id: "large-batch-bad", title: "Bad date", text: filler, published_at: "last Tuesday" },
+          { id: "large-batch-1", title: "The same id again" },
+          { id: "large-batch-html", html: `<p>Council <b>votes</b> on harbour plan</p><script>x()</script>` },
+        ],
+      });
+      expect(result.status).toBe(200);
+      expect(result.body.results).toEqual([
+        { index: 0, id: "large-batch-1", status: "created" },
+        { index: 1, id: "large-batch-bad", status: "rejected", errors: [{ field: "published_at", reason: expect.stringContaining("ISO 8601") }] },
+        { index: 2, id: "large-batch-1", status: "rejected", errors: [{ field: "id", reason: expect.stringContaining("index 0") }] },
+        { index: 3, id: "large-batch-html", status: "created" },
+      ]);
+      expect(opened.engine.getArticle("large-batch-1")!.body).toBe(filler.trim());
+      expect(opened.engine.getArticle("large-batch-html")!.body).toBe("Council votes on harbour plan");
+
+      const put = await write("PUT", "/v1/articles/large-put", { title: "A long report", text: filler });
+      expect(put.status).toBe(201);
+      expect(opened.engine.getArticle("large-put")!.body).toBe(filler.trim());
+      expectProblem(await write("PUT", "/v1/articles/large-put", { id: "other", title: "Mismatch", text: filler }), 400, "invalid_body");
+      expectProblem(await write("PUT", "/v1/articles/large-put-bad", { title: "x", text: filler, url: "not a url" }), 400, "invalid_article");
+      const many = Array.from({ length: 1_001 }, (_, index) => ({ id: `large-many-${index}`, title: "A title long enough to pass 64 KiB" }));
+      expectProblem(await write("POST", "/v1/articles:batch", { articles: many }), 413, "batch_too_large");
+      const malformed = await app.request("/v1/articles:batch", {
+        method: "POST",
+        headers: { ...bearer(writerKey), "content-type": "application/json" },
+        body: `{"articles": [{"id": "cut", "text": "${filler}"`,
+      });
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toMatchObject({ code: "invalid_body" });
+      expect(opened.engine.getArticle("cut")).toBeNull();
+    });
+
     it("lets reads during a batch see each article before or after, never half", async () => {
       const ids = opened.engine.listIds().slice(10, 40);
       const before = new Map(ids.map((id) => [id, opened.engine.getArticle(id)!.title]));

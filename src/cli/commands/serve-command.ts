@@ -133,13 +133,8 @@ async function serveOneProcess(config: Config, logger: Logger, role: { role: "wr
   }
   timers.push(
     setInterval(() => void engine.syncFromStore().catch((error) => logger.error({ err: error }, "store sync failed")), storeSyncIntervalMs),
-    setInterval(() => {
-      try {
-        engine.saveGraph();
-      } catch (error) {
-        logger.error({ err: error }, "graph save failed");
-      }
-    }, config.graphSaveIntervalMs),
+    // Written off the event loop: a synchronous save of a large graph would stall every read.
+    setInterval(() => void engine.saveGraphInBackground().catch((error) => logger.error({ err: error }, "graph save failed")), config.graphSaveIntervalMs),
   );
   for (const timer of timers) timer.unref();
 

@@ -1,16 +1,17 @@
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { type FieldIssue, parseArticle } from "../../articles/article-schema.ts";
+import type { FieldIssue } from "../../articles/article-schema.ts";
 import type { Article } from "../../core/article.ts";
-import { articleNotFoundError, KindredError } from "../../core/errors.ts";
+import { articleNotFoundError } from "../../core/errors.ts";
 import { describeUrlConflict } from "../../engine/url-conflicts.ts";
 import type { WriteOutcome } from "../../store/article-store.ts";
 import { parseParameters, queryToObject } from "../../wire/parse-parameters.ts";
 import { presentArticle } from "../../wire/present.ts";
-import { articleBatchBodySchema, maxBatchArticles, parseArticleBody, parseArticlePatch } from "../article-bodies.ts";
-import { limitBody, readJsonBody } from "../request-body.ts";
+import { parseArticlePatch } from "../article-bodies.ts";
+import { limitBody } from "../request-body.ts";
 import { readyEngine, type ServiceState } from "../route-context.ts";
+import { validArticle } from "../write-body.ts";
+import { readArticleWriteBody, readBatchWriteBody, readJsonWriteBody } from "../write-body-parser.ts";
 
 export interface ArticleWriteRouteOptions {
   /** The API-key check for the write scope. */
@@ -24,8 +25,6 @@ type BatchResult =
   | { index: number; id: string | null; status: "rejected"; errors: FieldIssue[] };
 
 const noQuerySchema = z.object({}).strict();
-/** Milliseconds of validation between yields to the event loop. */
-const validateSliceMs = 5;
 const noStore = { "cache-control": "no-store" };
 
 /**
@@ -41,9 +40,8 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   app.put("/v1/articles/:id", ...guard, async (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
-    const record = parseArticleBody(await readJsonBody(c), id, "(an article)");
-    const article = validArticle({ ...record, id }, id);
-    if (article.id !== id) throw new KindredError("invalid_parameter", `The id in the path ("${id}") must not begin or end with spaces.`, { parameter: "id" });
+    // Parsed, validated and cleaned off the event loop when large (write-body-parser.ts).
+    const article = await readArticleWriteBody(c, id);
     const [outcome] = await readyEngine(state).writeArticles([article]);
     const created = outcome!.status === "created";
     return c.json({ id, status: outcome!.status }, created ? 201 : 200, {
@@ -55,7 +53,7 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   app.patch("/v1/articles/:id", ...guard, async (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
-    const patch = parseArticlePatch(await readJsonBody(c, ["application/merge-patch+json", "application/json"]), id);
+    const patch = parseArticlePatch(await readJsonWriteBody(c, ["application/merge-patch+json", "application/json"]), id);
     const outcome = await readyEngine(state).updateArticleMetadata(id, (current) => validArticle({ ...presentArticle(current), ...patch }, id));
     if (outcome === null) throw articleNotFoundError(id);
     return c.json({ id, status: outcome.status }, 200, noStore);
@@ -70,25 +68,13 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
 
   app.post("/v1/articles:batch", ...guard, async (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
-    const { articles: records } = parseParameters(articleBatchBodySchema, await readJsonBody(c), "body");
-    if (records.length > maxBatchArticles) {
-      throw new KindredError("batch_too_large", `A batch holds at most ${maxBatchArticles} articles; this one has ${records.length}. Split it.`, {
-        limit: maxBatchArticles,
-      });
-    }
+    // Each record validated and its text cleaned, off the event loop when the body is large (write-body-parser.ts).
+    const records = await readBatchWriteBody(c);
     const engine = readyEngine(state);
     const results: BatchResult[] = new Array(records.length);
     let accepted: { index: number; article: Article }[] = [];
     const firstIndexOfId = new Map<string, number>();
-    // Validating a thousand records, or a few long ones, is many milliseconds: yield now and
-    // then so reads keep being answered (docs/http-api.md, "Concurrency").
-    let sliceStarted = performance.now();
-    for (const [index, record] of records.entries()) {
-      if (performance.now() - sliceStarted > validateSliceMs) {
-        await yieldToEventLoop();
-        sliceStarted = performance.now();
-      }
-      const parsed = parseArticle(record);
+    for (const [index, parsed] of records.entries()) {
       if (!parsed.ok) {
         results[index] = { index, id: parsed.id, status: "rejected", errors: parsed.issues };
         continue;
@@ -124,12 +110,4 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   });
 
   return app;
-}
-
-/** Validates with the one article schema; a 400 problem lists every field problem. */
-function validArticle(record: Record<string, unknown>, id: string): Article {
-  const parsed = parseArticle(record);
-  if (parsed.ok) return parsed.article;
-  const reasons = parsed.issues.map((issue) => `${issue.field}: ${issue.reason}`).join("; ");
-  throw new KindredError("invalid_article", `Article "${id}" is invalid: ${reasons}.`, { parameter: parsed.issues[0]!.field, errors: parsed.issues });
 }
