@@ -184,11 +184,15 @@ export class LiveIndexes {
    * writes held off meanwhile (the graph must not change under hnswlib's writer) and reads going on.
    */
   saveGraphInBackground(): Promise<void> {
+    if (this.#options.follower) return Promise.resolve();
     return this.#queue.run(async () => {
       const { graph, modelId, appliedSeq } = this.#indexes;
       if (this.#savedSeq === appliedSeq || !this.isPinnedModel(modelId) || this.#closed) return;
-      const saved = await saveGraphInBackground(this.#options.dataDir, graph, { modelId, seq: appliedSeq }, () => this.#closed);
-      if (saved === null) return;
+      // Without a graph (pgvector mode) there is nothing to write: only the log to prune.
+      if (graph !== null) {
+        const saved = await saveGraphInBackground(this.#options.dataDir, graph, { modelId, seq: appliedSeq }, () => this.#closed);
+        if (saved === null) return;
+      }
       this.#store.pruneChangesThrough(appliedSeq);
       this.#savedSeq = appliedSeq;
     });
