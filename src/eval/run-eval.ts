@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -78,6 +79,12 @@ export interface EvalOptions {
   compare?: readonly EvalMode[];
   /** Fold copies of one text into one result (default true, as served). */
   foldDuplicates?: boolean;
+  /**
+   * Index the articles without their publication dates (a site may send none), so the ranking
+   * is measured without the date-proximity signal. Use a data directory of its own: a dated
+   * index of the same file would otherwise be rewritten undated.
+   */
+  ignoreDates?: boolean;
   /** Reuse (and keep) this data directory instead of a temporary one. */
   dataDir?: string;
   /** An embedder to use instead of starting worker threads (tests, scripts). */
@@ -116,7 +123,9 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     options.embedder === undefined ? {} : { embedder: options.embedder },
   );
   try {
-    const indexed = await indexFiles(engine, [file], { ...(options.onIndexProgress ? { onProgress: options.onIndexProgress } : {}) });
+    const indexed = await indexFiles(engine, [options.ignoreDates ? await writeUndated(file, dataDir) : file], {
+      ...(options.onIndexProgress ? { onProgress: options.onIndexProgress } : {}),
+    });
     const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
     const perMode: { p: number[]; ps: (number | null)[]; ndcg: number[]; rp: (number | null)[]; folded: number; latencies: number[] }[] = [];
     const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, (query.story === null ? 0 : (storySizes.get(query.story) ?? 0)) - 1));
@@ -193,6 +202,26 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     await close();
     if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A JSON Lines copy of the file without `published_at`, in the data directory. Records that are
+ * not objects are copied as they are (indexing rejects them as it would have); unreadable ones
+ * are left out, as they index nothing either way.
+ */
+async function writeUndated(file: string, dataDir: string): Promise<string> {
+  const path = join(dataDir, "eval-undated.jsonl");
+  const out = createWriteStream(path);
+  for await (const record of readRecords(file)) {
+    const value = record.value;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const { published_at: _dropped, ...rest } = value as Record<string, unknown>;
+      if (!out.write(`${JSON.stringify(rest)}\n`)) await once(out, "drain");
+    } else if (value !== undefined && !out.write(`${JSON.stringify(value)}\n`)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+  return path;
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string | null): Map<string, number> {

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { kindred } from "../support/run-kindred.ts";
 import { useTempDir } from "../support/temp-dir.ts";
@@ -75,5 +76,27 @@ describe("kindred eval", () => {
     const refused = await kindred(["eval", file, "--fold", "maybe"]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("--fold takes true or false");
+  });
+
+  it("indexes the articles without their dates on --ignore-dates, and dated without it", async () => {
+    const file = join(dir, "dated.jsonl");
+    const lines = items.map(([id, title, label, story], index) =>
+      JSON.stringify({ id, title, text: title, label, story, published_at: `2025-03-${String(index + 1).padStart(2, "0")}` }),
+    );
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const datedCount = async (dataDir: string, flags: string[]) => {
+      const result = await kindred(["eval", file, "--compare", "tfidf,hybrid", "--k", "3", "--json", "--workers", "1", "--data-dir", dataDir, ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+      const [report] = JSON.parse(result.stdout) as { evaluated: number }[];
+      expect(report!.evaluated).toBe(items.length);
+      const db = new Database(join(dataDir, "kindred.sqlite"), { readonly: true });
+      try {
+        return (db.prepare("SELECT count(published_at) AS dated FROM articles").get() as { dated: number }).dated;
+      } finally {
+        db.close();
+      }
+    };
+    expect(await datedCount(join(dir, "dated-index"), [])).toBe(items.length);
+    expect(await datedCount(join(dir, "undated-index"), ["--ignore-dates"])).toBe(0);
   });
 });

@@ -23,6 +23,8 @@ Options:
                           ../shared/eval/README.md (default hybrid); each mode also shows its
                           paired difference to every mode listed before it, with its interval
   --fold true|false       fold copies of one text into one result (default true, as served)
+  --ignore-dates          index the articles without their publication dates, to measure the
+                          ranking as for a site that sends none (use its own --data-dir)
   --json                  print the report as JSON
   --data-dir DIR          keep the index in DIR (re-running then re-embeds nothing)
 ${sharedOptionsHelp.replace(/^ {2}--data-dir.*\n/m, "")}`;
@@ -33,7 +35,7 @@ const modes: readonly EvalMode[] = ["hybrid", "dense", "lexical", "tfidf"];
 export async function runEvalCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { k: { type: "string" }, json: { type: "boolean" }, compare: { type: "string" }, fold: { type: "string" } },
+    { k: { type: "string" }, json: { type: "boolean" }, compare: { type: "string" }, fold: { type: "string" }, "ignore-dates": { type: "boolean" } },
     true,
   );
   if (values.help) return print(evalHelp);
@@ -66,6 +68,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
           k,
           compare: compare as EvalMode[],
           ...(fold === undefined ? {} : { foldDuplicates: fold }),
+          ...(values["ignore-dates"] ? { ignoreDates: true } : {}),
           ...(values["data-dir"] === undefined ? {} : { dataDir: config.dataDir }),
           onIndexProgress: ({ done }) => bar.update(done),
           onQueryProgress: ({ done, total, mode }) => process.stderr.write(`${mode}: ${done}/${total} queries\n`),
