@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { passagePlans } from "../core/embed-text.ts";
 import { KindredError } from "../core/errors.ts";
 import { type ApiKey, apiKeysFileSchema, apiKeysSettingSchema } from "./api-keys.ts";
 
@@ -39,6 +40,12 @@ export const configSchema = z
     /** Embedding worker threads, one model instance each; unset: an adaptive pool (`defaultWorkerPlan`). */
     embedWorkers: intFrom(1, 64).optional(),
     embedBatchSize: intFrom(1, 1024).default(32),
+    /**
+     * Which passages of a long article the model embeds (core/embed-text.ts): `selected`, the lead
+     * and the chunks carrying the article's recurring terms, or `all`, every chunk of its first 600
+     * words (the plan before issue 14). Changing it re-embeds long articles on their next write.
+     */
+    embedPassages: z.enum(passagePlans).default("selected"),
     hnswM: intFrom(4, 128).default(16),
     hnswEfConstruction: intFrom(10, 2000).default(200),
     hnswEfSearch: intFrom(10, 5000).default(128),
@@ -128,6 +135,7 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_MODELS_DIR: "modelsDir",
   KINDRED_EMBED_WORKERS: "embedWorkers",
   KINDRED_EMBED_BATCH_SIZE: "embedBatchSize",
+  KINDRED_EMBED_PASSAGES: "embedPassages",
   KINDRED_HNSW_M: "hnswM",
   KINDRED_HNSW_EF_CONSTRUCTION: "hnswEfConstruction",
   KINDRED_HNSW_EF_SEARCH: "hnswEfSearch",

@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { detectLanguage } from "../articles/detect-language.ts";
 import type { Article } from "../core/article.ts";
 import { hashArticleText } from "../core/content-hash.ts";
-import { buildEmbedPassages } from "../core/embed-text.ts";
+import { buildEmbedPassages, type PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError } from "../core/errors.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import { bodyWithoutTitle } from "../core/related/lexical-profile.ts";
@@ -59,6 +59,8 @@ export interface EngineOptions {
   writer?: StoreWriter;
   /** Characters of title and text per store transaction within one write call (default 4 MiB worth). */
   writeChunkChars?: number;
+  /** Which passages of a long article the model embeds (default `selected`; core/embed-text.ts). */
+  passagePlan?: PassagePlan;
 }
 
 /** Time the event loop is given up to replaying changes before it answers requests again. */
@@ -383,7 +385,7 @@ export class KindredEngine {
       );
     }
     if (verdict.kind === "words_only") warnings.push(verdict.warning);
-    const passages = buildEmbedPassages(draft);
+    const passages = buildEmbedPassages(draft, this.options.passagePlan);
     let vector: Float32Array;
     for (let attempt = 1; ; attempt++) {
       const modelId = this.#indexes.modelId;
@@ -438,7 +440,7 @@ export class KindredEngine {
   }
 
   async #writeArticlesWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = (await this.#writer.prepare(modelId, articles)).map((item, index) => ({ article: articles[index]!, ...item }));
+    const prepared = (await this.#writer.prepare(modelId, articles, this.options.passagePlan)).map((item, index) => ({ article: articles[index]!, ...item }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
     const embedStale = async () => {
       const stored = this.store.findEmbedHashes(prepared.map((item) => item.article.id));
@@ -482,7 +484,7 @@ export class KindredEngine {
         const current = this.store.findById(id);
         if (current === null) return null;
         const next = update(current);
-        const { embedHash } = prepareEmbedInput(modelId, next);
+        const { embedHash } = prepareEmbedInput(modelId, next, this.options.passagePlan);
         if (next.id !== id || embedHash !== current.embedHash || hashArticleText(next) !== current.textHash) {
           // The stored hash may be of a model `kindred reindex` has just switched to.
           const pinned = this.store.getModelPin()?.modelId ?? modelId;
