@@ -1,9 +1,15 @@
 /**
  * In-process latency of related-by-id (the engine's `findRelatedToArticle`, k=10, no filters,
- * the related-list cache bypassed so every query computes its list), in the default hybrid
- * ranking and in the dense (embedding-only) mode it builds on: what a request costs before
- * HTTP, for issue 2's p50/p99 and to read the HTTP figures against.
+ * the related-list cache bypassed so every query computes its list), per ranking mode: what a
+ * request costs before HTTP, to read the HTTP figures against. `bench/run-all.ts` measures the
+ * default hybrid ranking and the dense mode it builds on; run on its own, every mode:
+ *
+ *   npx kindred index data/wcep-2025-2026.jsonl.gz --data-dir /tmp/demo-index
+ *   npx tsx bench/related-latency.ts /tmp/demo-index [queries]
+ *
+ * which prints p50/p99 per mode and writes them to bench/related-latency-results.json.
  */
+import { writeFileSync } from "node:fs";
 import { loadConfig } from "../src/config/config.ts";
 import type { RankingMode } from "../src/core/related/ranking-options.ts";
 import { noFilters } from "../src/core/related/related-filters.ts";
@@ -11,7 +17,7 @@ import { openEngine } from "../src/engine/open-engine.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { type LatencySummary, roundTo, summariseLatencies, timeSync } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
-import { logProgress } from "./support/progress-log.ts";
+import { isMainModule, logProgress } from "./support/progress-log.ts";
 import { createRandom } from "./support/synthetic-corpus.ts";
 
 export interface ModeLatency extends LatencySummary {
@@ -23,19 +29,26 @@ export interface RelatedLatencyFigures {
   corpus: string;
   articles: number;
   k: number;
-  /** The default (hybrid) first, then dense. */
+  /** In the order asked for (the default, hybrid, first). */
   modes: ModeLatency[];
   loadAverage: number;
 }
 
-export async function measureRelatedLatency(dataDir: string, corpus: string, ids: readonly string[], queries: number): Promise<RelatedLatencyFigures> {
+export async function measureRelatedLatency(
+  dataDir: string,
+  corpus: string,
+  ids: readonly string[] | null,
+  queries: number,
+  modeList: readonly RankingMode[] = ["hybrid", "dense"],
+): Promise<RelatedLatencyFigures> {
   const config = loadConfig({ flags: { dataDir, logLevel: "silent" }, env: {}, configFile: undefined });
   const { engine, close } = await openEngine(config, silentLogger());
   const loadBefore = readLoadAverage();
+  const queryIds = ids ?? engine.listIds();
   try {
-    const modes = (["hybrid", "dense"] as const).map((mode): ModeLatency => {
+    const modes = modeList.map((mode): ModeLatency => {
       const random = createRandom(5);
-      const pick = () => ids[Math.floor(random() * ids.length)]!;
+      const pick = () => queryIds[Math.floor(random() * queryIds.length)]!;
       const request = { k: 10, filters: noFilters, ranking: { mode } };
       for (let warm = 0; warm < Math.min(200, queries); warm++) engine.findRelatedToArticle(pick(), request, { cache: false });
       const samplesMs: number[] = [];
@@ -53,4 +66,19 @@ export async function measureRelatedLatency(dataDir: string, corpus: string, ids
   } finally {
     await close();
   }
+}
+
+if (isMainModule(import.meta.url)) {
+  const [dataDir, queriesArg = "2000"] = process.argv.slice(2);
+  if (dataDir === undefined) {
+    process.stderr.write("usage: npx tsx bench/related-latency.ts DATA_DIR [queries]\n");
+    process.exit(2);
+  }
+  const queries = Number(queriesArg);
+  const figures = await measureRelatedLatency(dataDir, dataDir, null, queries, ["hybrid", "dense", "lexical"]);
+  for (const { mode, p50Ms, p99Ms } of figures.modes) {
+    process.stdout.write(`${mode.padEnd(8)} ${figures.articles} articles, ${queries} queries: p50 ${p50Ms.toFixed(2)} ms, p99 ${p99Ms.toFixed(2)} ms\n`);
+  }
+  process.stdout.write(`load average ${figures.loadAverage}\n`);
+  writeFileSync(new URL("./related-latency-results.json", import.meta.url), `${JSON.stringify({ dataDir, queries, ...figures }, null, 2)}\n`);
 }

@@ -1,6 +1,6 @@
 /**
- * Vector search through kindred's own query planner (src/engine/find-related.ts and
- * search-candidates.ts): HNSW recall@10 against exact search, and the speed-up over it,
+ * Vector search through kindred's own query planner (engine/search-candidates.ts, with
+ * bench/support/planned-search.ts folding copies): HNSW recall@10 against exact search, and the speed-up over it,
  * unfiltered and with topic filters matching 50% / 10% / 1% / 0.1% of the articles, at
  * synthetic tiers and on the demo corpus's real vectors; plus HNSW build times.
  *
@@ -17,13 +17,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { ArticleCatalog } from "../src/engine/article-catalog.ts";
-import { findRelated } from "../src/engine/find-related.ts";
 import type { SearchIndexes, SearchPlan } from "../src/engine/search-candidates.ts";
 import { SqliteArticleStore } from "../src/store/sqlite-article-store.ts";
 import { ExactVectorIndex } from "../src/vectors/exact-vector-index.ts";
 import { type HnswParameters, HnswVectorIndex } from "../src/vectors/hnsw-vector-index.ts";
 import { type LatencySummary, ratioOf, roundTo, summariseLatencies, timeSync } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
+import { plannedSearch } from "./support/planned-search.ts";
 import { isMainModule, logProgress } from "./support/progress-log.ts";
 import { createRandom, SyntheticCorpus, selectivityTopics } from "./support/synthetic-corpus.ts";
 
@@ -151,7 +151,7 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
   const random = createRandom(7);
   const queryLabels = Array.from({ length: Math.min(spec.queries, labels.length) }, () => labels[Math.floor(random() * labels.length)]!);
   const filters: FilterFigures[] = [];
-  const unfilteredTruth: ReturnType<typeof findRelated>["results"][] = [];
+  const unfilteredTruth: ReturnType<typeof plannedSearch>["results"][] = [];
   let firstCosine = 0;
   let tenthCosine = 0;
   for (const filterCase of indexes.filterCases) {
@@ -166,8 +166,8 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
       const entry = catalog.get(label)!;
       const exclusions = { labels: new Set([label]), textHashes: new Set([entry.textHash]) };
       // Alternate which side runs first, so neither always finds the caches warm.
-      const runKindred = () => timeSync(() => findRelated(kindredIndexes, query, request, exclusions));
-      const runExact = () => timeSync(() => findRelated(exactIndexes, query, request, exclusions));
+      const runKindred = () => timeSync(() => plannedSearch(kindredIndexes, query, request, exclusions));
+      const runExact = () => timeSync(() => plannedSearch(exactIndexes, query, request, exclusions));
       const reference = index % 2 === 1 ? runExact() : null;
       const kindred = runKindred();
       const exactRun = reference ?? runExact();
@@ -229,7 +229,7 @@ const sweptEfSearch = [32, 64, 128, 256];
 function sweepEfSearch(
   graph: HnswVectorIndex,
   hnsw: HnswParameters,
-  reference: { exact: ExactVectorIndex; catalog: ArticleCatalog; queryLabels: number[]; truth: ReturnType<typeof findRelated>["results"][]; exactMs: number },
+  reference: { exact: ExactVectorIndex; catalog: ArticleCatalog; queryLabels: number[]; truth: ReturnType<typeof plannedSearch>["results"][]; exactMs: number },
 ): EfSearchFigures[] {
   const dir = mkdtempSync(join(tmpdir(), "kindred-ef-"));
   try {
@@ -242,7 +242,7 @@ function sweepEfSearch(
       let recallSum = 0;
       const samplesMs = reference.queryLabels.map((label, index) => {
         const exclusions = { labels: new Set([label]), textHashes: new Set([reference.catalog.get(label)!.textHash]) };
-        const { result, elapsedMs } = timeSync(() => findRelated(indexes, reference.exact.getVector(label)!, request, exclusions));
+        const { result, elapsedMs } = timeSync(() => plannedSearch(indexes, reference.exact.getVector(label)!, request, exclusions));
         recallSum += recallOf(result.results, reference.truth[index]!);
         return elapsedMs;
       });

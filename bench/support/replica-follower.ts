@@ -11,7 +11,7 @@ import type { PostgresReplicaStore } from "../../src/store/postgres/postgres-rep
 const [dataDir, databaseUrl] = process.argv.slice(2) as [string, string];
 const now = () => performance.timeOrigin + performance.now();
 const config = loadConfig({ flags: { dataDir, databaseUrl, logLevel: "silent" }, env: {}, configFile: undefined });
-const { engine, close } = await openEngine(config, silentLogger());
+const { engine, store, close } = await openEngine(config, silentLogger());
 const pending = new Map<string, number>();
 const lagsMs: number[] = [];
 const check = () => {
@@ -22,7 +22,7 @@ const check = () => {
     pending.delete(id);
   }
 };
-(engine.store as PostgresReplicaStore).follow(() => void engine.syncFromStore().then(check));
+(store as PostgresReplicaStore).follow(() => void engine.syncFromStore().then(check));
 process.on("message", (message: { type: "written"; id: string; startedAt: number } | { type: "done" }) => {
   if (message.type === "written") {
     pending.set(message.id, message.startedAt);

@@ -66,3 +66,13 @@ export class KindredError extends Error {
 export function isKindredError(error: unknown): error is KindredError {
   return error instanceof KindredError;
 }
+
+/** The one wording of "no such article", for the engine, the routes and the CLI alike. */
+export function articleNotFoundError(id: string): KindredError {
+  return new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
+}
+
+/** A model switch (`kindred reindex`) met a request midway: its client retries it. */
+export function modelSwitchedError(from: string, to: string): KindredError {
+  return new KindredError("model_switched", `The index switched from model "${from}" to "${to}" while this request ran; retry it.`, { from, to });
+}

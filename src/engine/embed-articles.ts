@@ -42,3 +42,9 @@ export function meanVector(vectors: readonly Float32Array[]): Float32Array {
   for (const vector of vectors.slice(1)) for (let i = 0; i < mean.length; i++) mean[i]! += vector[i]!;
   return normalizeInPlace(mean);
 }
+
+/**
+ * Provides the embedder of a model when first needed: serving by id never loads the model. The
+ * model is the one the store pins, which `kindred reindex` may switch while the engine runs.
+ */
+export type EmbedderProvider = (modelId: string) => Promise<Embedder>;

@@ -12,6 +12,8 @@ import { WorkerStoreWriter } from "./store-writer.ts";
 
 export interface OpenedEngine {
   engine: KindredEngine;
+  /** The store the engine serves from: the opener's, for following a replica's change log and for tests. */
+  store: ArticleStore;
   /** Stops the embedding workers (if started) and closes the store, saving the graph. */
   close(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export async function openEngine(
     logger.info({ articles: engine.size(), graph: engine.graphSource, dataDir: config.dataDir }, "index open");
     return {
       engine,
+      store,
       close: async () => {
         engine.close();
         await writer?.close();

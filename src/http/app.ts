@@ -5,13 +5,14 @@ import type { EventRecorder } from "../events/event-recorder.ts";
 import type { Logger } from "../log/logger.ts";
 import { apiKeyAuth } from "./auth/api-key-auth.ts";
 import { allowCrossOrigin, type CrossOriginMethod, refuseCrossOriginPreflight } from "./cross-origin.ts";
-import { type CachePolicy, matchesIfNoneMatch } from "./http-caching.ts";
+import { matchesIfNoneMatch } from "./http-caching.ts";
 import { createMetrics, observeRequests } from "./observability.ts";
 import { docsPageHtml } from "./openapi/docs-page.ts";
 import { buildOpenApiDocument } from "./openapi/openapi-document.ts";
 import { problemJson, problemResponse } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { limitBody, settleUnreadBody } from "./request-body.ts";
+import type { ReadRouteOptions, ServiceState } from "./route-context.ts";
 import { articleRoutes } from "./routes/article-routes.ts";
 import { articleWriteRoutes } from "./routes/article-write-routes.ts";
 import { eventRoutes } from "./routes/event-routes.ts";
@@ -19,7 +20,6 @@ import { healthRoutes } from "./routes/health-routes.ts";
 import { relatedRoutes } from "./routes/related-routes.ts";
 import { storyRoutes } from "./routes/story-routes.ts";
 import { workbenchRoutes } from "./routes/workbench-routes.ts";
-import type { ServiceState } from "./service-state.ts";
 import { buildWidgetScript, type WidgetDefaults } from "./widget-script.ts";
 
 export interface AppOptions {
@@ -48,13 +48,6 @@ const unreadBodyBounds = { maxDrainBytes: 64 * 1024 * 1024, drainTimeoutMs: 5_00
 
 /** The widget's defaults when the configuration says nothing (docs/news-page.md, "On a news page"). */
 export const defaultWidgetSettings: WidgetDefaults = { k: 5, minResults: 3, minCosine: 0.6, heading: "Related", lazyMargin: "300px" };
-
-/** What read routes need to guard and label their responses. */
-export interface ReadRouteOptions {
-  /** The API-key check for reads, or a pass-through while reads are public. */
-  readAuth: MiddlewareHandler;
-  cachePolicy: CachePolicy;
-}
 
 /**
  * Builds the HTTP application. Tests call `app.request()` on it directly; `serve` puts it on

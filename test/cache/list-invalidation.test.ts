@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { couldChangeList, type ListDependencies } from "../../src/core/cache/list-invalidation.ts";
 import type { CatalogEntry } from "../../src/core/related/catalog-entry.ts";
+import { defaultRankingOptions, type RankingOptions } from "../../src/core/related/ranking-options.ts";
 import { createFilterPredicate, noFilters } from "../../src/core/related/related-filters.ts";
 import { type CurrentState, RelatedCache } from "../../src/engine/related-cache.ts";
+import { relatedListKey } from "../../src/engine/related-list-cache.ts";
 
 const entry = (label: number, topics: string[] = ["politics"]): CatalogEntry => ({
   label,
@@ -113,5 +115,53 @@ describe("RelatedCache", () => {
     scores.set(9, 0.1);
     for (let i = 0; i < 5; i++) cache.recordChange(9);
     expect(cache.get("list-of-1", state)).toBeUndefined();
+  });
+});
+
+describe("relatedListKey: one key per distinct query", () => {
+  const base = { k: 10, filters: noFilters };
+  /** A value other than the default for each ranking option (the record type makes a new option a compile error here). */
+  const changed: { [K in keyof RankingOptions]: RankingOptions[K] } = {
+    mode: "dense",
+    foldDuplicates: false,
+    diversity: 0.5,
+    halfLifeDays: 7,
+    boostTopics: ["sports"],
+    minCosine: 0.6,
+    topicSignal: false,
+    explain: true,
+  };
+
+  it("tells apart requests that differ in any ranking option, given or left to its default", () => {
+    const plain = relatedListKey("a1", base);
+    const keys = new Set([plain]);
+    for (const option of Object.keys(defaultRankingOptions) as (keyof RankingOptions)[]) {
+      const key = relatedListKey("a1", { ...base, ranking: { [option]: changed[option] } });
+      expect(key, option).not.toBe(plain);
+      keys.add(key);
+    }
+    expect(keys.size).toBe(Object.keys(defaultRankingOptions).length + 1);
+  });
+
+  it("tells apart the article, k, each filter and the relative dates", () => {
+    const variants = [
+      relatedListKey("a1", base),
+      relatedListKey("a2", base),
+      relatedListKey("a1", { ...base, k: 5 }),
+      relatedListKey("a1", { ...base, filters: { ...noFilters, topics: ["politics"] } }),
+      relatedListKey("a1", { ...base, filters: { ...noFilters, excludeTopics: ["politics"] } }),
+      relatedListKey("a1", { ...base, filters: { ...noFilters, sinceMs: 1 } }),
+      relatedListKey("a1", { ...base, filters: { ...noFilters, untilMs: 1 } }),
+      relatedListKey("a1", { ...base, filters: { ...noFilters, excludeIds: ["a3"] } }),
+      relatedListKey("a1", { ...base, relativeDates: { beforeArticle: true, afterArticle: false } }),
+      relatedListKey("a1", { ...base, relativeDates: { beforeArticle: false, afterArticle: true } }),
+    ];
+    expect(new Set(variants).size).toBe(variants.length);
+  });
+
+  it("gives one key to lists of topics and ids in any order or with repeats, and to fields in any order", () => {
+    const a = relatedListKey("a1", { k: 5, filters: { ...noFilters, topics: ["b", "a"], excludeIds: ["x", "y", "x"] }, ranking: { boostTopics: ["s", "r"] } });
+    const b = relatedListKey("a1", { ranking: { boostTopics: ["r", "s"] }, filters: { ...noFilters, excludeIds: ["y", "x"], topics: ["a", "b", "a"] }, k: 5 });
+    expect(a).toBe(b);
   });
 });

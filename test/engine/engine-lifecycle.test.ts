@@ -80,7 +80,7 @@ describe("store and graph across restarts", () => {
     const ids = reopened.engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters }).results.map((result) => result.entry.id);
     expect(ids).toContain("late-1");
     await reopened.close();
-    crashed.engine.store.close();
+    crashed.store.close();
   });
 
   it("refuses to open an index built with another model, naming both and what to run", async () => {

@@ -85,7 +85,7 @@ describe("hybrid related lists on the demo slice", () => {
   });
 
   it("keeps the lexical channel in step with writes, edits and deletes", async () => {
-    const store = slice.opened.engine.store;
+    const store = slice.opened.store;
     const labelOf = (id: string) => slice.opened.engine.getArticle(id)!.label;
     await slice.opened.engine.writeArticles([
       dated("q-a", "Quorblat miners strike in Tasmania", "Workers at the quorblat mine walked out over pay.", "2025-03-04"),
@@ -131,7 +131,7 @@ describe("hybrid related lists on the demo slice", () => {
       return (
         id === hegsethId ||
         first.window.labels.includes(label) ||
-        slice.opened.engine.store.getLexicalProfile(label)!.terms.some((term) => first.lexicalTerms!.has(term.stem))
+        slice.opened.store.getLexicalProfile(label)!.terms.some((term) => first.lexicalTerms!.has(term.stem))
       );
     };
     const farAway = slice.opened.engine.listIds().find((id) => !reaches(id))!;
@@ -203,7 +203,7 @@ describe("ranking options over HTTP", () => {
   const { write } = demo;
 
   it("keeps the lexical channel in step with PUT, PATCH, DELETE and batch writes", async () => {
-    const zyglot = () => demo.opened.engine.store.searchLexical(["zyglot"], 10).length;
+    const zyglot = () => demo.opened.store.searchLexical(["zyglot"], 10).length;
     expect((await write("PUT", "/v1/articles/z1", { title: "Zyglot harvest fails in the north", published_at: "2025-03-05" })).status).toBe(201);
     expect(
       (

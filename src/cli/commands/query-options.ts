@@ -1,7 +1,8 @@
 import type { ScoredCandidate } from "../../core/related/rank-related.ts";
 import type { RelatedRequest } from "../../engine/kindred-engine.ts";
-import { presentResult } from "../../http/present.ts";
-import { parseParameters, relatedQuerySchema, toRankingOptions, toRelatedFilters, toRelativeDates } from "../../http/wire-schemas.ts";
+import { parseParameters } from "../../wire/parse-parameters.ts";
+import { presentResult } from "../../wire/present.ts";
+import { relatedQuerySchema, toRankingOptions, toRelatedFilters, toRelativeDates } from "../../wire/related-query.ts";
 import { formatTable, type TableColumn, terminalWidth } from "../text-table.ts";
 
 /** Flags shared by `related` and `similar`: the same filters as the HTTP API. */

@@ -110,8 +110,8 @@ export async function runServeCommand(args: string[]): Promise<number> {
   state.engine = engine;
   // A replica of a PostgreSQL store: follow its change log (LISTEN/NOTIFY, polling as fallback)
   // and bring the in-memory indexes along as soon as the local copy moved.
-  if (engine.store instanceof PostgresReplicaStore) {
-    engine.store.follow(() => void engine.syncFromStore().catch((error) => logger.error({ err: error }, "store sync failed")));
+  if (opened.store instanceof PostgresReplicaStore) {
+    opened.store.follow(() => void engine.syncFromStore().catch((error) => logger.error({ err: error }, "store sync failed")));
   }
   timers.push(
     setInterval(() => void engine.syncFromStore().catch((error) => logger.error({ err: error }, "store sync failed")), storeSyncIntervalMs),

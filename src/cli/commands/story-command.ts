@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseIsoTimestamp } from "../../articles/article-schema.ts";
 import { KindredError } from "../../core/errors.ts";
 import { findStory } from "../../engine/find-story.ts";
-import { presentEntry } from "../../http/present.ts";
+import { presentEntry } from "../../wire/present.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { openIndexForReading } from "../open-index.ts";
 import { formatTable, terminalWidth } from "../text-table.ts";

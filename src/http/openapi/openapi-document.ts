@@ -1,16 +1,9 @@
 import { z } from "zod";
 import { articleRecordSchema } from "../../articles/article-schema.ts";
+import { fragmentByUrlQuerySchema, fragmentQuerySchema, relatedByUrlQuerySchema, relatedQuerySchema, relatedTextBodySchema } from "../../wire/related-query.ts";
+import { articleBatchBodySchema, patchableFields } from "../article-bodies.ts";
 import { eventsBodySchema, statsQuerySchema } from "../routes/event-routes.ts";
 import { storyQuerySchema } from "../routes/story-routes.ts";
-import {
-  articleBatchBodySchema,
-  fragmentByUrlQuerySchema,
-  fragmentQuerySchema,
-  patchableFields,
-  relatedByUrlQuerySchema,
-  relatedQuerySchema,
-  relatedTextBodySchema,
-} from "../wire-schemas.ts";
 import * as responses from "./response-schemas.ts";
 
 type Auth = "none" | "read" | "write" | "stats";

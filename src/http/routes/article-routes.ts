@@ -1,12 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { KindredError } from "../../core/errors.ts";
-import type { ReadRouteOptions } from "../app.ts";
+import { articleNotFoundError } from "../../core/errors.ts";
+import { parseParameters, queryToObject } from "../../wire/parse-parameters.ts";
+import { presentArticle } from "../../wire/present.ts";
 import { entityTagOf, respondCacheable } from "../http-caching.ts";
-import { presentArticle } from "../present.ts";
-import type { ServiceState } from "../service-state.ts";
-import { parseParameters, queryToObject } from "../wire-schemas.ts";
-import { readyEngine } from "./related-routes.ts";
+import { type ReadRouteOptions, readyEngine, type ServiceState } from "../route-context.ts";
 
 const noQuerySchema = z.object({}).strict();
 
@@ -17,7 +15,7 @@ export function articleRoutes(state: ServiceState, options: ReadRouteOptions) {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
     const article = await readyEngine(state).readArticle(id);
-    if (article === null) throw new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
+    if (article === null) throw articleNotFoundError(id);
     const body = presentArticle(article);
     const bodyJson = JSON.stringify(body);
     return respondCacheable(c, bodyJson, entityTagOf(bodyJson), options.cachePolicy);

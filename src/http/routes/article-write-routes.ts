@@ -3,14 +3,14 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { type FieldIssue, parseArticle } from "../../articles/article-schema.ts";
 import type { Article } from "../../core/article.ts";
-import { KindredError } from "../../core/errors.ts";
+import { articleNotFoundError, KindredError } from "../../core/errors.ts";
 import { describeUrlConflict } from "../../engine/url-conflicts.ts";
 import type { WriteOutcome } from "../../store/article-store.ts";
-import { presentArticle } from "../present.ts";
+import { parseParameters, queryToObject } from "../../wire/parse-parameters.ts";
+import { presentArticle } from "../../wire/present.ts";
+import { articleBatchBodySchema, maxBatchArticles, parseArticleBody, parseArticlePatch } from "../article-bodies.ts";
 import { limitBody, readJsonBody } from "../request-body.ts";
-import type { ServiceState } from "../service-state.ts";
-import { articleBatchBodySchema, maxBatchArticles, parseArticleBody, parseArticlePatch, parseParameters, queryToObject } from "../wire-schemas.ts";
-import { readyEngine } from "./related-routes.ts";
+import { readyEngine, type ServiceState } from "../route-context.ts";
 
 export interface ArticleWriteRouteOptions {
   /** The API-key check for the write scope. */
@@ -57,14 +57,14 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
     const id = c.req.param("id");
     const patch = parseArticlePatch(await readJsonBody(c, ["application/merge-patch+json", "application/json"]), id);
     const outcome = await readyEngine(state).updateArticleMetadata(id, (current) => validArticle({ ...presentArticle(current), ...patch }, id));
-    if (outcome === null) throw articleNotFound(id);
+    if (outcome === null) throw articleNotFoundError(id);
     return c.json({ id, status: outcome.status }, 200, noStore);
   });
 
   app.delete("/v1/articles/:id", ...guard, async (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
-    if (!(await readyEngine(state).deleteArticle(id))) throw articleNotFound(id);
+    if (!(await readyEngine(state).deleteArticle(id))) throw articleNotFoundError(id);
     return c.body(null, 204, noStore);
   });
 
@@ -124,10 +124,6 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   });
 
   return app;
-}
-
-function articleNotFound(id: string): KindredError {
-  return new KindredError("article_not_found", `No article with id "${id}" is indexed.`, { id });
 }
 
 /** Validates with the one article schema; a 400 problem lists every field problem. */

@@ -3,10 +3,9 @@ import { z } from "zod";
 import { parseIsoTimestamp } from "../../articles/article-schema.ts";
 import { KindredError } from "../../core/errors.ts";
 import type { EventRecorder } from "../../events/event-recorder.ts";
+import { parseParameters, queryToObject } from "../../wire/parse-parameters.ts";
 import { limitBody, readJsonBody } from "../request-body.ts";
-import type { ServiceState } from "../service-state.ts";
-import { parseParameters, queryToObject } from "../wire-schemas.ts";
-import { readyEngine } from "./related-routes.ts";
+import { readyEngine, type ServiceState } from "../route-context.ts";
 
 /** Most events one request may carry (a box of 100 results shown at once). */
 const maxEventsPerRequest = 100;

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { ServiceState } from "../service-state.ts";
+import type { ServiceState } from "../route-context.ts";
 
 /** GET /healthz (the process answers) and GET /readyz (the index is loaded and queryable). */
 export function healthRoutes(state: ServiceState) {

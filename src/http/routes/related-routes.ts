@@ -4,17 +4,11 @@ import { KindredError } from "../../core/errors.ts";
 import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { ArticleRelatedAnswer, KindredEngine } from "../../engine/kindred-engine.ts";
 import { renderRelatedMarkup } from "../../widget/related-markup.js";
-import type { ReadRouteOptions } from "../app.ts";
-import { entityTagOf, respondCacheable } from "../http-caching.ts";
-import { presentEntry, presentResult } from "../present.ts";
-import { readJsonBody } from "../request-body.ts";
-import type { ServiceState } from "../service-state.ts";
-import type { WidgetDefaults } from "../widget-script.ts";
+import { parseParameters, queryToObject } from "../../wire/parse-parameters.ts";
+import { presentEntry, presentResult } from "../../wire/present.ts";
 import {
   fragmentByUrlQuerySchema,
   fragmentQuerySchema,
-  parseParameters,
-  queryToObject,
   type RelatedQuery,
   relatedByUrlQuerySchema,
   relatedQuerySchema,
@@ -22,13 +16,11 @@ import {
   toRankingOptions,
   toRelatedFilters,
   toRelativeDates,
-} from "../wire-schemas.ts";
-
-/** The engine, or a 503 problem while the index is still opening. */
-export function readyEngine(state: ServiceState): KindredEngine {
-  if (state.engine === null) throw new KindredError("not_ready", `The index is not ready yet (${state.phase}); retry shortly.`, { phase: state.phase });
-  return state.engine;
-}
+} from "../../wire/related-query.ts";
+import { entityTagOf, respondCacheable } from "../http-caching.ts";
+import { readJsonBody } from "../request-body.ts";
+import { type ReadRouteOptions, readyEngine, type ServiceState } from "../route-context.ts";
+import type { WidgetDefaults } from "../widget-script.ts";
 
 /** A presented list: its JSON without the closing brace (so `took_ms` can follow), its tag and content. */
 interface PresentedList {

@@ -3,12 +3,10 @@ import { z } from "zod";
 import { parseIsoTimestamp } from "../../articles/article-schema.ts";
 import { storyThreadModel } from "../../core/story/story-thread.ts";
 import { findStory } from "../../engine/find-story.ts";
-import type { ReadRouteOptions } from "../app.ts";
+import { parseParameters, queryToObject } from "../../wire/parse-parameters.ts";
+import { presentEntry } from "../../wire/present.ts";
 import { entityTagOf, respondCacheable } from "../http-caching.ts";
-import { presentEntry } from "../present.ts";
-import type { ServiceState } from "../service-state.ts";
-import { parseParameters, queryToObject } from "../wire-schemas.ts";
-import { readyEngine } from "./related-routes.ts";
+import { type ReadRouteOptions, readyEngine, type ServiceState } from "../route-context.ts";
 
 /** The query parameters of GET /v1/articles/{id}/story. */
 export const storyQuerySchema = z

@@ -3,8 +3,15 @@ import { parseIsoTimestamp } from "../articles/article-schema.ts";
 import { KindredError } from "../core/errors.ts";
 import type { RankingOptions } from "../core/related/ranking-options.ts";
 import type { RelatedFilters } from "../core/related/related-filters.ts";
+import type { RelativeDates } from "../core/related/relative-dates.ts";
 import { normalizeTopics } from "../core/topics.ts";
 import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
+
+/*
+ * The related query on the wire (query string or JSON body, snake_case) and its mapping to the
+ * core types. The HTTP routes and the CLI both parse with it, so a query parameter and a flag
+ * mean the same thing.
+ */
 
 /** Bounds every related query shares. */
 export const maxResults = 100;
@@ -122,10 +129,7 @@ export function toRankingOptions(wire: {
  * `published_before` / `published_after`: "article" becomes a bound at the query article's
  * time (resolved by the engine); a date narrows `until` / `since` (the tighter bound wins).
  */
-export function toRelativeDates(
-  query: RelatedQuery,
-  filters: RelatedFilters,
-): { filters: RelatedFilters; relativeDates: { beforeArticle: boolean; afterArticle: boolean } } {
+export function toRelativeDates(query: RelatedQuery, filters: RelatedFilters): { filters: RelatedFilters; relativeDates: RelativeDates } {
   const before = query.published_before;
   const after = query.published_after;
   const absolute = toRelatedFilters({
@@ -160,48 +164,6 @@ export function relatedTextBodySchema(maxTextChars: number) {
     .strict();
 }
 
-const listParameters = new Set(["topics", "exclude_topics", "exclude", "boost_topics"]);
-
-/**
- * Turns a query string into the object the schema validates: list parameters may repeat
- * (`topics=a&topics=b`) or hold commas (`topics=a,b`); other parameters take one value.
- */
-export function queryToObject(queries: Record<string, string[]>): Record<string, unknown> {
-  // No prototype: on a plain object, `result["__proto__"] = v` would set the prototype instead
-  // of adding a key, so `?__proto__=x` would slip past the unknown-parameter check.
-  const result: Record<string, unknown> = Object.create(null);
-  for (const [name, values] of Object.entries(queries)) {
-    if (listParameters.has(name)) {
-      result[name] = values
-        .flatMap((value) => value.split(","))
-        .map((value) => value.trim())
-        .filter((value) => value !== "");
-    } else {
-      if (values.length > 1)
-        throw new KindredError("invalid_parameter", `Parameter "${name}" was given ${values.length} times; give it once.`, { parameter: name });
-      result[name] = values[0];
-    }
-  }
-  return result;
-}
-
-/** Validates with a schema, turning the first problem into an error that names the parameter. */
-export function parseParameters<T extends z.ZodType>(schema: T, value: unknown, where: "query" | "body"): z.output<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  if (issue.code === "unrecognized_keys") {
-    const name = [...issue.path, issue.keys[0]].join(".");
-    return failWith("unknown_parameter", `Unknown ${where === "query" ? "query parameter" : "field"} "${name}".`, name);
-  }
-  const name = issue.path.join(".") || "(body)";
-  return failWith(where === "query" ? "invalid_parameter" : "invalid_body", `${where === "query" ? "Parameter" : "Field"} "${name}" ${issue.message}.`, name);
-}
-
-function failWith(code: "unknown_parameter" | "invalid_parameter" | "invalid_body", message: string, parameter: string): never {
-  throw new KindredError(code, message, { parameter });
-}
-
 /** Maps wire filters to core filters. A date-only `until` includes the whole day. */
 export function toRelatedFilters(wire: {
   topics: string[];
@@ -223,50 +185,4 @@ export function toRelatedFilters(wire: {
     throw new KindredError("invalid_parameter", `"since" (${wire.since}) is after "until" (${wire.until}).`, { parameter: "since" });
   }
   return filters;
-}
-
-/** Most articles one `POST /v1/articles:batch` may carry. */
-export const maxBatchArticles = 1_000;
-
-/** POST /v1/articles:batch: `{"articles": [...]}`; each article is validated on its own. */
-export const articleBatchBodySchema = z.object({ articles: z.array(z.unknown(), { message: "must be a list of articles" }) }).strict();
-
-/**
- * The body of a PUT or PATCH of one article: a JSON object whose `id`, if it has one, is the
- * path's. `what` completes "The body must be a JSON object ...".
- */
-export function parseArticleBody(raw: unknown, id: string, what: string): Record<string, unknown> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new KindredError("invalid_body", `The body must be a JSON object ${what}.`, { parameter: "(body)" });
-  }
-  const body = raw as Record<string, unknown>;
-  if ("id" in body && String(body.id) !== id) {
-    throw new KindredError("invalid_body", `Field "id" does not match the article in the path ("${id}").`, { parameter: "id" });
-  }
-  return body;
-}
-
-/** Fields a PATCH may change: metadata only, never what the model reads. */
-export const patchableFields = ["url", "topics", "published_at", "lang", "source", "image_url", "section", "author"] as const;
-const textFields = ["title", "text", "html"] as const;
-
-/**
- * PATCH /v1/articles/{id}: a JSON merge patch (RFC 7396) of metadata; `null` clears a field.
- * Values are validated by the one article schema once merged into the stored article.
- */
-export function parseArticlePatch(raw: unknown, id: string): Record<string, unknown> {
-  const patch = parseArticleBody(raw, id, "of fields to change");
-  const textField = textFields.find((field) => field in patch);
-  if (textField !== undefined) {
-    throw new KindredError(
-      "invalid_body",
-      `PATCH changes metadata only (${patchableFields.join(", ")}); send "${textField}" with the whole article in PUT /v1/articles/{id}.`,
-      { parameter: textField },
-    );
-  }
-  const { id: _id, ...fields } = patch;
-  const unknown = Object.keys(fields).find((field) => !(patchableFields as readonly string[]).includes(field));
-  if (unknown !== undefined)
-    throw new KindredError("unknown_parameter", `Unknown field "${unknown}"; PATCH accepts ${patchableFields.join(", ")}.`, { parameter: unknown });
-  return fields;
 }

@@ -1,0 +1,163 @@
+import type { Article } from "../core/article.ts";
+import { hashArticleText } from "../core/content-hash.ts";
+import type { PassagePlan } from "../core/embed-text.ts";
+import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
+import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
+import { type EmbedderProvider, embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
+import type { LiveIndexes } from "./live-indexes.ts";
+import type { StoreWriter } from "./store-writer.ts";
+import type { WriteQueue } from "./write-queue.ts";
+
+/** Attempts of a write that keeps meeting a model switch (one switch needs one retry). */
+export const modelSwitchAttempts = 3;
+
+/** Consecutive runs of articles whose title and text together stay within `maxChars` (an article longer than that is a run of its own). */
+export function chunkByChars(articles: readonly Article[], maxChars: number): Article[][] {
+  const chunks: Article[][] = [];
+  let current: Article[] = [];
+  let chars = 0;
+  for (const article of articles) {
+    const size = article.title.length + article.body.length;
+    if (current.length > 0 && chars + size > maxChars) {
+      chunks.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(article);
+    chars += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * The write path: embeds what changed, stores it through the store writer under the write
+ * queue, then brings the live indexes up to date. A write refused because `kindred reindex`
+ * switched models meanwhile follows the switch and runs again: it is delayed, never lost.
+ */
+export class ArticleWrites {
+  readonly #store: ArticleStore;
+  readonly #writer: StoreWriter;
+  readonly #embedder: EmbedderProvider;
+  readonly #live: LiveIndexes;
+  readonly #queue: WriteQueue;
+  readonly #chunkChars: number;
+  readonly #passagePlan: PassagePlan;
+  #pendingArticles = 0;
+
+  constructor(parts: {
+    store: ArticleStore;
+    writer: StoreWriter;
+    embedder: EmbedderProvider;
+    live: LiveIndexes;
+    queue: WriteQueue;
+    chunkChars: number;
+    passagePlan: PassagePlan;
+  }) {
+    this.#store = parts.store;
+    this.#writer = parts.writer;
+    this.#embedder = parts.embedder;
+    this.#live = parts.live;
+    this.#queue = parts.queue;
+    this.#chunkChars = parts.chunkChars;
+    this.#passagePlan = parts.passagePlan;
+  }
+
+  /** Articles given to `write` and not yet embedded and committed (the embedding queue, for /metrics). */
+  get pendingArticles(): number {
+    return this.#pendingArticles;
+  }
+
+  write(articles: readonly Article[]): Promise<WriteOutcome[]> {
+    this.#pendingArticles += articles.length;
+    // Bounded by size as well as count: each chunk is one store transaction and one round of
+    // model work, so a batch of long articles does not hold the write lock for all of them.
+    const chunks = chunkByChars(articles, this.#chunkChars);
+    const writeChunk = (chunk: readonly Article[]) => this.#retryOnModelSwitch(() => this.#writeWith(this.#live.current.modelId, chunk));
+    const written =
+      chunks.length <= 1
+        ? writeChunk(articles)
+        : (async () => {
+            const outcomes: WriteOutcome[] = [];
+            for (const chunk of chunks) outcomes.push(...(await writeChunk(chunk)));
+            return outcomes;
+          })();
+    return written.finally(() => (this.#pendingArticles -= articles.length));
+  }
+
+  /** See `KindredEngine.updateArticleMetadata`. */
+  updateMetadata(id: string, update: (current: StoredArticle) => Article): Promise<WriteOutcome | null> {
+    return this.#retryOnModelSwitch(() =>
+      this.#queue.run(async () => {
+        const modelId = this.#live.current.modelId;
+        await this.#store.catchUp?.();
+        const current = this.#store.findById(id);
+        if (current === null) return null;
+        const next = update(current);
+        const { embedHash } = prepareEmbedInput(modelId, next, this.#passagePlan);
+        if (next.id !== id || embedHash !== current.embedHash || hashArticleText(next) !== current.textHash) {
+          // The stored hash may be of a model `kindred reindex` has just switched to.
+          const pinned = this.#store.getModelPin()?.modelId ?? modelId;
+          if (pinned !== modelId) throw modelSwitchedError(modelId, pinned);
+          throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
+        }
+        const [outcome] = await this.#store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
+        await this.#live.applyChanges();
+        return outcome!;
+      }),
+    );
+  }
+
+  /** Deletes articles in one transaction; returns the ids that existed. */
+  delete(ids: readonly string[]): Promise<string[]> {
+    return this.#queue.run(async () => {
+      const deleted = await this.#writer.deleteArticles(ids);
+      await this.#live.applyChanges();
+      return deleted.map((item) => item.id);
+    });
+  }
+
+  async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
+    const prepared = (await this.#writer.prepare(modelId, articles, this.#passagePlan)).map((item, index) => ({ article: articles[index]!, ...item }));
+    const vectors = new Map<(typeof prepared)[number], Float32Array>();
+    const embedStale = async () => {
+      const stored = this.#store.findEmbedHashes(prepared.map((item) => item.article.id));
+      const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
+      if (stale.length === 0) return;
+      // One call for every passage of every stale article (the pool batches them), then one mean each.
+      const embedded = await embedPassageGroups(
+        await this.#embedder(modelId),
+        stale.map((item) => item.passages),
+        "passage",
+      );
+      stale.forEach((item, index) => vectors.set(item, embedded[index]!));
+    };
+    await embedStale();
+    return this.#queue.run(async () => {
+      // A concurrent write (here, or on another replica) may have changed an article's text since we looked.
+      await this.#store.catchUp?.();
+      await embedStale();
+      const writes: ArticleWrite[] = prepared.map((item) => ({
+        article: item.article,
+        textHash: item.textHash,
+        embedHash: item.embedHash,
+        vector: vectors.get(item) ?? null,
+      }));
+      const outcomes = await this.#writer.writeArticles(writes, modelId);
+      await this.#live.applyChanges();
+      return outcomes;
+    });
+  }
+
+  /** Runs a write again after following a model switch that refused it. */
+  async #retryOnModelSwitch<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isKindredError(error) || error.code !== "model_switched" || attempt >= modelSwitchAttempts) throw error;
+        await this.#live.sync();
+      }
+    }
+  }
+}

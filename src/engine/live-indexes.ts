@@ -1,0 +1,238 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { Logger } from "../log/logger.ts";
+import type { ArticleStore } from "../store/article-store.ts";
+import { removeAbandonedGraphFiles, saveGraph } from "../vectors/graph-files.ts";
+import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
+import { applyStoreChanges } from "./apply-store-changes.ts";
+import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
+import type { RankingEnvironment } from "./find-related-articles.ts";
+import { type LoadedIndexes, loadIndexes } from "./load-indexes.ts";
+import { VectorCentroid } from "./vector-centroid.ts";
+import type { WriteQueue } from "./write-queue.ts";
+
+/** Time the event loop is given up to replaying changes before it answers requests again. */
+const applySliceMs = 8;
+
+export interface LiveIndexOptions {
+  dataDir: string;
+  modelId: string;
+  dimensions: number;
+  hnsw: HnswParameters;
+  logger: Logger;
+  /** Undefined: the planner's own limit (`autoExactScanLimit`). */
+  exactScanMaxCandidates?: number | undefined;
+  /** When to rebuild the graph without its tombstones. */
+  compaction: { deletedFraction: number; minDeleted: number };
+}
+
+/** Who hears of every change the indexes apply (the related-list cache). */
+export interface ChangeListener {
+  /** One article's label changed (written, edited or deleted). */
+  recordChange(label: number): void;
+  /** The indexes were replaced wholesale (reloaded, or another model's): forget everything. */
+  clear(): void;
+}
+
+/**
+ * The in-memory indexes (graph, exact index, catalog, document index) and what follows them:
+ * the collection centroid, the sequence of the saved graph, the replay of the store's change
+ * log, a model switch committed by `kindred reindex`, and the background compaction. The store
+ * is the truth; everything here can be rebuilt from it.
+ */
+export class LiveIndexes {
+  readonly #store: ArticleStore;
+  readonly #options: LiveIndexOptions;
+  readonly #queue: WriteQueue;
+  readonly #listener: ChangeListener;
+  #indexes: LoadedIndexes;
+  #savedSeq: number;
+  /** The mean vector the hybrid centres dense scores on, kept up to date as changes apply. */
+  #centroid: VectorCentroid | null = null;
+  /** The running compaction, and the labels changed since its snapshot. */
+  #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
+  #closed = false;
+
+  constructor(store: ArticleStore, options: LiveIndexOptions, queue: WriteQueue, listener: ChangeListener) {
+    this.#store = store;
+    this.#options = options;
+    this.#queue = queue;
+    this.#listener = listener;
+    const removed = removeAbandonedGraphFiles(options.dataDir);
+    if (removed.length > 0) options.logger.info({ files: removed }, "removed graph files a killed save left behind");
+    this.#indexes = loadIndexes(store, options);
+    this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
+    this.#compactIfNeeded();
+  }
+
+  /** The indexes now: a reader takes them once and uses that one object (a model switch replaces it whole). */
+  get current(): LoadedIndexes {
+    return this.#indexes;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Live vectors and tombstoned slots of the graph, and whether a compaction is running. */
+  graphStats(): { live: number; tombstones: number; compacting: boolean } {
+    const { graph } = this.#indexes;
+    return { live: graph.size(), tombstones: graph.tombstoneCount(), compacting: this.#compaction !== null };
+  }
+
+  /** What the ranking reads: the indexes, the lexical channel and the centroid, as they are now. */
+  rankingEnvironment(noiseTopics: ReadonlySet<string>, nowMs: number): RankingEnvironment {
+    const indexes = this.#indexes;
+    if (this.#centroid?.exact !== indexes.exact) this.#centroid = new VectorCentroid(indexes.exact);
+    return {
+      indexes: { ...indexes, exactScanMaxCandidates: this.#options.exactScanMaxCandidates },
+      documents: indexes.documents,
+      lexicon: this.#store,
+      noiseTopics,
+      nowMs,
+      centroid: this.#centroid.mean(),
+    };
+  }
+
+  /**
+   * Applies changes other processes committed to the store, and follows a model switch
+   * `kindred reindex` committed: the new model's graph (built beside the old one) is loaded and
+   * swapped in with one assignment, so queries are answered from the old graph until then and
+   * from the new one after.
+   */
+  sync(): Promise<number> {
+    return this.#queue.run(async () => {
+      this.#followModelSwitch();
+      return await this.applyChanges();
+    });
+  }
+
+  /**
+   * Replays the store's change log onto the in-memory indexes, in slices of a few milliseconds
+   * with the event loop free in between (a big batch's graph insertions would otherwise hold up
+   * every read); returns how many applied. Call with writes held off (the write queue).
+   */
+  async applyChanges(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const slice = this.#applyChangesSlice({ untilMs: performance.now() + applySliceMs });
+      applied += slice;
+      if (slice === 0 || this.#indexes.appliedSeq >= this.#store.latestSeq()) break;
+      await yieldToEventLoop();
+    }
+    this.#compactIfNeeded();
+    return applied;
+  }
+
+  /** Whether `modelId` is the model the store pins (true while nothing is pinned). */
+  isPinnedModel(modelId: string): boolean {
+    return (this.#store.getModelPin()?.modelId ?? modelId) === modelId;
+  }
+
+  /**
+   * Rebuilds the graph without tombstones in the background and swaps it in (see
+   * engine/compact-graph.ts). Starts one now, or joins the one running.
+   */
+  compactGraph(): Promise<CompactionReport | null> {
+    if (this.#compaction !== null) return this.#compaction.done;
+    const changedLabels = new Set<number>();
+    const compaction = { changedLabels, cancel: () => {}, done: Promise.resolve<CompactionReport | null>(null) };
+    this.#compaction = compaction;
+    compaction.done = compactGraph({
+      dataDir: this.#options.dataDir,
+      modelId: this.#indexes.modelId,
+      dimensions: this.#indexes.dimensions,
+      hnsw: this.#options.hnsw,
+      store: this.#store,
+      logger: this.#options.logger,
+      currentIndexes: () => this.#indexes,
+      serialise: (work) => this.#queue.run(work),
+      changedLabels,
+      markSaved: (seq) => (this.#savedSeq = seq ?? -1),
+      // A model switch makes the compacted graph one of the old model: drop it.
+      isClosed: () => this.#closed || !this.isPinnedModel(this.#indexes.modelId),
+      onCancel: (cancel) => (compaction.cancel = cancel),
+    }).finally(() => {
+      if (this.#compaction === compaction) this.#compaction = null;
+    });
+    return compaction.done;
+  }
+
+  /** Resolves when no compaction is running (for tests and orderly shutdown). */
+  async waitForCompaction(): Promise<void> {
+    while (this.#compaction !== null) await this.#compaction.done.catch(() => null);
+  }
+
+  /** Saves the graph if it has changed since the last save (not after a model switch it has yet to follow). */
+  saveGraph(): void {
+    if (this.#savedSeq === this.#indexes.appliedSeq || !this.isPinnedModel(this.#indexes.modelId)) return;
+    saveGraph(this.#options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
+    this.#store.pruneChangesThrough(this.#indexes.appliedSeq);
+    this.#savedSeq = this.#indexes.appliedSeq;
+  }
+
+  /** Stops a running compaction and saves the graph (the store is the caller's to close). */
+  close(): void {
+    this.#closed = true;
+    this.#compaction?.cancel();
+    this.saveGraph();
+  }
+
+  /** Loads the indexes of the model the store now pins, if `kindred reindex` switched it. */
+  #followModelSwitch(): void {
+    const pin = this.#store.getModelPin();
+    if (pin === null || pin.modelId === this.#indexes.modelId) return;
+    const started = performance.now();
+    const previous = this.#indexes.modelId;
+    this.#compaction?.cancel();
+    this.#reload(pin.modelId, pin.dimensions);
+    this.#options.logger.info(
+      { from: previous, to: pin.modelId, graph: this.#indexes.graphSource, ms: Math.round(performance.now() - started) },
+      "switched model",
+    );
+  }
+
+  #reload(modelId: string, dimensions: number): void {
+    this.#indexes = loadIndexes(this.#store, { ...this.#options, modelId, dimensions });
+    this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
+    this.#listener.clear();
+  }
+
+  #applyChangesSlice(budget: { untilMs: number }): number {
+    if (this.#indexes.appliedSeq < this.#store.oldestReplayableSeq()) {
+      // The log we would replay was pruned (another process saved a graph): reload everything.
+      this.#reloadAfterPrune();
+      return this.#indexes.catalog.size();
+    }
+    // The centroid follows the vectors: out with each changed article's old one, in with its new.
+    const centroid = this.#centroid?.exact === this.#indexes.exact ? this.#centroid : null;
+    const changed: number[] = [];
+    const applied = applyStoreChanges(
+      this.#indexes,
+      this.#store,
+      (label) => {
+        this.#listener.recordChange(label);
+        this.#compaction?.changedLabels.add(label);
+        const old = centroid === null ? null : this.#indexes.exact.getVector(label);
+        if (old !== null) centroid!.remove(old);
+        changed.push(label);
+      },
+      budget,
+    );
+    for (const label of centroid === null ? [] : changed) {
+      const vector = this.#indexes.exact.getVector(label);
+      if (vector !== null) centroid!.add(vector);
+    }
+    return applied;
+  }
+
+  /** Reloads the same model's indexes from the store; the saved graph's sequence stays as recorded. */
+  #reloadAfterPrune(): void {
+    this.#indexes = loadIndexes(this.#store, { ...this.#options, modelId: this.#indexes.modelId, dimensions: this.#indexes.dimensions });
+    this.#listener.clear();
+  }
+
+  #compactIfNeeded(): void {
+    if (this.#compaction !== null || this.#closed || !needsCompaction(this.#indexes.graph, this.#options.compaction)) return;
+    this.compactGraph().catch((error: unknown) => this.#options.logger.error({ err: error }, "graph compaction failed"));
+  }
+}
