@@ -54,8 +54,10 @@ export async function runIndexCommand(args: string[]): Promise<number> {
   try {
     report = await indexFiles(
       // The index command writes its graph when done: the recall self-check on open is for a server.
-      async () =>
-        (await (opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false })))).engine,
+      async () => {
+        opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false }));
+        return (await opened).engine;
+      },
       positionals,
       {
         batchSize,
