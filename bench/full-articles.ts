@@ -1,10 +1,11 @@
 /**
  * Indexing full-length articles (the labelled sets in ../shared/eval: giveme5w1h, about 460
  * words an article, and bbc, about 380) with the bundled model through the real CLI, against
- * the previous default in the same run: one embedding worker beside the main thread
- * (`--workers 1`). The sets are read where they lie, never copied into the project.
+ * the way before issue 14 in the same run: every passage of an article embedded (lead plus each
+ * 60-word chunk of its first 600 words, `embedPassages: "all"`, set through a config file) with
+ * the same workers. The sets are read where they lie, never copied into the project.
  */
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { type IndexRunFigures, runIndex } from "./reindex.ts";
@@ -16,7 +17,7 @@ export interface FullArticleIndexFigures {
   set: string;
   articles: number;
   meanWords: number;
-  /** The previous default: one embedding worker. */
+  /** The way before issue 14: every passage embedded. */
   baseline: IndexRunFigures;
   current: IndexRunFigures;
   /** current / baseline articles per second (the command's own rate). */
@@ -24,7 +25,8 @@ export interface FullArticleIndexFigures {
 }
 
 /** The eval sets the section indexes, and how many articles of each (null: all). */
-export function fullArticleSets(quick: boolean): { name: string; limit: number | null }[] {
+export function fullArticleSets(quick: boolean, names?: readonly string[]): { name: string; limit: number | null }[] {
+  if (names !== undefined) return names.map((name) => ({ name, limit: quick ? 40 : null }));
   return quick
     ? [{ name: "giveme5w1h", limit: 40 }]
     : [
@@ -35,13 +37,15 @@ export function fullArticleSets(quick: boolean): { name: string; limit: number |
 
 export async function measureFullArticleIndexing(sets: { name: string; limit: number | null }[], workDir: string): Promise<FullArticleIndexFigures[]> {
   const figures: FullArticleIndexFigures[] = [];
+  const everyPassage = join(workDir, "every-passage.config.json");
+  writeFileSync(everyPassage, JSON.stringify({ embedPassages: "all" }));
   for (const { name, limit } of sets) {
     const source = join(repoRoot, "..", "shared", "eval", `${name}.jsonl`);
     if (!existsSync(source)) throw new Error(`${source} is missing: the full-article section reads the eval sets in ../shared/eval.`);
     const input = join(workDir, `${name}.jsonl`);
     const { articles, meanWords } = await copyArticles(source, input, limit);
-    logProgress(`full articles: ${name}, ${articles} articles of ${meanWords} words on average, one worker (baseline)`);
-    const baseline = await runIndex(input, join(workDir, `${name}-baseline`), ["--workers", "1"]);
+    logProgress(`full articles: ${name}, ${articles} articles of ${meanWords} words on average, every passage embedded (baseline)`);
+    const baseline = await runIndex(input, join(workDir, `${name}-baseline`), ["--config", everyPassage]);
     logProgress(`  baseline: ${baseline.articlesPerSecond} articles/s; now the default`);
     const current = await runIndex(input, join(workDir, `${name}-current`));
     logProgress(`  default: ${current.articlesPerSecond} articles/s`);

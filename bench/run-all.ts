@@ -36,6 +36,8 @@ const { values } = parseArgs({
     only: { type: "string" },
     out: { type: "string" },
     keep: { type: "boolean", default: false },
+    /** Full-article section: which eval sets (comma-separated; default giveme5w1h and bbc, or a 40-article slice with --quick). */
+    "full-article-sets": { type: "string" },
   },
   strict: true,
 });
@@ -103,7 +105,9 @@ try {
   if (wanted("embedding")) results.sections.embedding = await runSection("embedding", () => measureEmbedding(embeddingArguments(quick)));
 
   if (wanted("fullArticles")) {
-    results.sections.fullArticles = await runSection("fullArticles", () => measureFullArticleIndexing(fullArticleSets(quick), workDir));
+    results.sections.fullArticles = await runSection("fullArticles", () =>
+      measureFullArticleIndexing(fullArticleSets(quick, values["full-article-sets"]?.split(",")), workDir),
+    );
   }
 
   // The demo index the re-index builds is what the demo-corpus figures below query.

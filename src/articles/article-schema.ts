@@ -111,7 +111,7 @@ export const articleRecordSchema = z
 export type ArticleRecord = z.input<typeof articleRecordSchema>;
 
 /** Maps a validated record to the core Article (HTML reduced to text; text wins over html). */
-export function toArticle(record: z.output<typeof articleRecordSchema>): Article {
+export function toArticle(record: z.output<typeof articleRecordSchema>, languageOf: (text: string) => string | null = detectLanguage): Article {
   const body = record.text ?? (record.html !== null ? htmlToPlainText(record.html) : "");
   return {
     id: record.id,
@@ -123,7 +123,7 @@ export function toArticle(record: z.output<typeof articleRecordSchema>): Article
     publishedMs: record.published_at === null ? null : parseIsoTimestamp(record.published_at),
     // An article without a language gets the one its text is in, when that can be told: a
     // related query for it is then ranked by words alone if the model cannot read it.
-    lang: record.lang ?? detectLanguage(`${record.title ?? ""}\n${body}`),
+    lang: record.lang ?? languageOf(`${record.title ?? ""}\n${body}`),
     source: record.source,
     imageUrl: record.image_url,
     section: record.section,
@@ -139,10 +139,14 @@ export interface FieldIssue {
 
 export type ParsedArticle = { ok: true; article: Article } | { ok: false; issues: FieldIssue[]; id: string | null };
 
-/** Validates an unknown value as an article, returning every field problem rather than throwing. */
-export function parseArticle(value: unknown): ParsedArticle {
+/**
+ * Validates an unknown value as an article, returning every field problem rather than throwing.
+ * `languageOf` tells the language of a record without one (default `detectLanguage`; a memo of it
+ * gives the same answers at less cost).
+ */
+export function parseArticle(value: unknown, languageOf?: (text: string) => string | null): ParsedArticle {
   const result = articleRecordSchema.safeParse(value);
-  if (result.success) return { ok: true, article: toArticle(result.data) };
+  if (result.success) return { ok: true, article: toArticle(result.data, languageOf) };
   const issues = result.error.issues.map((issue) => ({
     field: issue.path.length > 0 ? issue.path.join(".") : "(record)",
     reason: issue.message,

@@ -19,7 +19,16 @@ const maxChars = 1_000;
  *   detectLanguage("quake"); // null
  */
 export function detectLanguage(text: string): string | null {
-  const sample = text.slice(0, maxChars);
+  return detectSampleLanguage(languageSample(text));
+}
+
+/** The part of a text the detector reads: its answer depends on this alone (a memo's key). */
+export function languageSample(text: string): string {
+  return text.slice(0, maxChars);
+}
+
+/** `detectLanguage` of a text's `languageSample`. */
+export function detectSampleLanguage(sample: string): string | null {
   if ((sample.match(/\p{L}/gu)?.length ?? 0) < minLetters) return null;
   const result = eld.detect(sample);
   return result.language !== "" && result.isReliable() ? result.language : null;

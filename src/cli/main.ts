@@ -1,26 +1,45 @@
 import { isKindredError } from "../core/errors.ts";
-import { runCheckCommand } from "./commands/check-command.ts";
-import { runEvalCommand } from "./commands/eval-command.ts";
-import { runIndexCommand } from "./commands/index-command.ts";
-import { runMigrateCommand } from "./commands/migrate-command.ts";
-import { runModelCommand } from "./commands/model-command.ts";
-import { runReindexCommand } from "./commands/reindex-command.ts";
-import { runRelatedCommand } from "./commands/related-command.ts";
-import { runServeCommand } from "./commands/serve-command.ts";
-import { runSimilarCommand } from "./commands/similar-command.ts";
-import { runStoryCommand } from "./commands/story-command.ts";
 
+/**
+ * Each command's module is imported when that command runs, not at start: `kindred index` of an
+ * unchanged feed then never loads the HTTP server, the ONNX runtime or the graph library, whose
+ * loading was a large part of such a run (docs/performance.md, "Re-indexing").
+ */
 const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
-  index: { run: runIndexCommand, summary: "index articles from JSON Lines, JSON or CSV files" },
-  serve: { run: runServeCommand, summary: "serve the HTTP API" },
-  related: { run: runRelatedCommand, summary: "list articles related to an indexed article" },
-  similar: { run: runSimilarCommand, summary: "list articles related to a free text" },
-  story: { run: runStoryCommand, summary: "the story thread of an indexed article: what came before, after, and copies" },
-  eval: { run: runEvalCommand, summary: "measure relatedness on a labelled file" },
-  model: { run: runModelCommand, summary: "list installed embedding models, or fetch one from the Hugging Face Hub" },
-  reindex: { run: runReindexCommand, summary: "switch the index to another model, re-embedding beside the live index" },
-  migrate: { run: runMigrateCommand, summary: "apply the PostgreSQL store's schema migrations (--database-url)" },
-  check: { run: runCheckCommand, summary: "measure the graph's recall against the exact index, rebuilding it when below the floor" },
+  index: {
+    run: async (args) => (await import("./commands/index-command.ts")).runIndexCommand(args),
+    summary: "index articles from JSON Lines, JSON or CSV files",
+  },
+  serve: { run: async (args) => (await import("./commands/serve-command.ts")).runServeCommand(args), summary: "serve the HTTP API" },
+  related: {
+    run: async (args) => (await import("./commands/related-command.ts")).runRelatedCommand(args),
+    summary: "list articles related to an indexed article",
+  },
+  similar: {
+    run: async (args) => (await import("./commands/similar-command.ts")).runSimilarCommand(args),
+    summary: "list articles related to a free text",
+  },
+  story: {
+    run: async (args) => (await import("./commands/story-command.ts")).runStoryCommand(args),
+    summary: "the story thread of an indexed article: what came before, after, and copies",
+  },
+  eval: { run: async (args) => (await import("./commands/eval-command.ts")).runEvalCommand(args), summary: "measure relatedness on a labelled file" },
+  model: {
+    run: async (args) => (await import("./commands/model-command.ts")).runModelCommand(args),
+    summary: "list installed embedding models, or fetch one from the Hugging Face Hub",
+  },
+  reindex: {
+    run: async (args) => (await import("./commands/reindex-command.ts")).runReindexCommand(args),
+    summary: "switch the index to another model, re-embedding beside the live index",
+  },
+  migrate: {
+    run: async (args) => (await import("./commands/migrate-command.ts")).runMigrateCommand(args),
+    summary: "apply the PostgreSQL store's schema migrations (--database-url)",
+  },
+  check: {
+    run: async (args) => (await import("./commands/check-command.ts")).runCheckCommand(args),
+    summary: "measure the graph's recall against the exact index, rebuilding it when below the floor",
+  },
 };
 
 const usage = `kindred: which of your articles are really related to this one

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { passagePlans } from "../core/embed-text.ts";
 import { KindredError } from "../core/errors.ts";
 import { parseSwitch, switchMessage } from "../core/parse-switch.ts";
 import { type ApiKey, apiKeysFileSchema, apiKeysSettingSchema } from "./api-keys.ts";
@@ -58,6 +59,12 @@ export const configSchema = z
      * readers, each with its own in-memory indexes; "auto": one per core, fewer if memory is short.
      */
     httpWorkers: z.union([z.literal("auto"), intFrom(1, 256)]).default("auto"),
+    /**
+     * Which passages of a long article the model embeds (core/embed-text.ts): `selected`, the lead
+     * and the chunks carrying the article's recurring terms, or `all`, every chunk of its first 600
+     * words (the earlier plan, several times the model work). Changing it re-embeds long articles on their next write.
+     */
+    embedPassages: z.enum(passagePlans).default("selected"),
     hnswM: intFrom(4, 128).default(16),
     hnswEfConstruction: intFrom(10, 2000).default(200),
     hnswEfSearch: intFrom(10, 5000).default(128),
@@ -151,6 +158,7 @@ const environmentNames: Record<string, keyof ConfigInput> = {
   KINDRED_EMBED_WORKERS: "embedWorkers",
   KINDRED_EMBED_BATCH_SIZE: "embedBatchSize",
   KINDRED_HTTP_WORKERS: "httpWorkers",
+  KINDRED_EMBED_PASSAGES: "embedPassages",
   KINDRED_HNSW_M: "hnswM",
   KINDRED_HNSW_EF_CONSTRUCTION: "hnswEfConstruction",
   KINDRED_HNSW_EF_SEARCH: "hnswEfSearch",

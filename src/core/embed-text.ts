@@ -1,4 +1,5 @@
 import type { Article } from "./article.ts";
+import { isStopWord } from "./related/query-terms.ts";
 
 /**
  * How many characters of an article the model is shown. The bundled encoder reads about the
@@ -21,27 +22,95 @@ export function buildEmbedText(article: Pick<Article, "title" | "body">, maxChar
   return truncateAtWord(text, maxChars);
 }
 
-/** Passages: the lead window, then the body in chunks that each fit the bundled encoder's 128 tokens. */
-export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxChunks: 10 });
+/**
+ * Passages: the lead window, then the body in chunks that each fit the bundled encoder's 128
+ * tokens; `selectedChunks` is how many of those chunks the default plan keeps.
+ */
+export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxChunks: 10, selectedChunks: 2 });
+
+/**
+ * Which passages of a long article the model embeds. `selected` (the default): the lead plus
+ * the body chunks after it that carry most of the article's recurring terms not already in the
+ * lead, at most `passageLimits.selectedChunks`. `all`: the lead plus every 60-word chunk of the
+ * first 600 body words, the plan before issue 14 (several times the model work on full-length
+ * articles; docs/performance.md and docs/evaluation.md compare the two).
+ */
+export type PassagePlan = "selected" | "all";
+export const passagePlans: readonly PassagePlan[] = Object.freeze(["selected", "all"]);
 
 /**
  * The texts the model embeds for an article; its vector is their mean (normalised). An article
- * of at most 90 words is one passage, `buildEmbedText`. A longer one adds its body in 60-word
- * chunks (at most 10, the first 600 words), so more than the first 128 tokens count: the
- * bundled encoder ignores everything after them (research: +1.7 points P@10 on bbc).
+ * of at most 90 words is one passage, `buildEmbedText`, under either plan. A longer one adds
+ * body chunks, so more than the first 128 tokens count: the bundled encoder ignores everything
+ * after them (research: +1.7 points P@10 on bbc).
  */
-export function buildEmbedPassages(article: Pick<Article, "title" | "body">): string[] {
+export function buildEmbedPassages(article: Pick<Article, "title" | "body">, plan: PassagePlan = "selected"): string[] {
   const text = buildEmbedText(article);
-  const words = text.split(/\s+/).filter((word) => word !== "");
+  const words = splitOnSpace(text);
   if (words.length <= passageLimits.leadWords) return [text];
   const title = article.title.trim();
   const body = article.body.trim();
-  const bodyWords = (title !== "" && body.startsWith(title) ? body.slice(title.length) : body).split(/\s+/).filter((word) => word !== "");
-  const passages = [words.slice(0, passageLimits.leadWords).join(" ")];
-  for (let start = 0; start < bodyWords.length && passages.length <= passageLimits.maxChunks; start += passageLimits.chunkWords) {
-    passages.push(bodyWords.slice(start, start + passageLimits.chunkWords).join(" "));
+  const bodyWords = splitOnSpace(title !== "" && body.startsWith(title) ? body.slice(title.length) : body);
+  const lead = words.slice(0, passageLimits.leadWords).join(" ");
+  return plan === "all" ? [lead, ...chunkAllOfBody(bodyWords)] : [lead, ...selectDistinctiveChunks(lead, bodyWords, splitOnSpace(title).length)];
+}
+
+/** The plan before issue 14: every chunk from the body's first word (the first overlaps the lead). */
+function chunkAllOfBody(bodyWords: readonly string[]): string[] {
+  const chunks: string[] = [];
+  for (let start = 0; start < bodyWords.length && chunks.length < passageLimits.maxChunks; start += passageLimits.chunkWords) {
+    chunks.push(bodyWords.slice(start, start + passageLimits.chunkWords).join(" "));
   }
-  return passages;
+  return chunks;
+}
+
+/**
+ * The body chunks after the lead (within the first 600 body words) that add most of what the
+ * lead misses: greedily, the chunk whose terms not yet covered weigh most, where a term weighs
+ * how often it recurs in the article beyond its first use (a word used once says little about
+ * what the whole article is about). Kept in text order; a chunk that adds nothing is not embedded.
+ */
+function selectDistinctiveChunks(lead: string, bodyWords: readonly string[], titleWords: number): string[] {
+  // The lead is the title, then the body up to 90 words in all.
+  const firstBodyWord = Math.max(0, passageLimits.leadWords - titleWords);
+  const lastBodyWord = Math.min(bodyWords.length, passageLimits.maxChunks * passageLimits.chunkWords);
+  const chunks: { start: number; text: string; terms: Set<string> }[] = [];
+  for (let start = firstBodyWord; start < lastBodyWord; start += passageLimits.chunkWords) {
+    const text = bodyWords.slice(start, Math.min(lastBodyWord, start + passageLimits.chunkWords)).join(" ");
+    chunks.push({ start, text, terms: new Set(contentTerms(text)) });
+  }
+  if (chunks.length === 0) return [];
+  const counts = new Map<string, number>();
+  for (const term of contentTerms(`${lead} ${chunks.map((chunk) => chunk.text).join(" ")}`)) counts.set(term, (counts.get(term) ?? 0) + 1);
+  const covered = new Set(contentTerms(lead));
+  const chosen: typeof chunks = [];
+  while (chosen.length < passageLimits.selectedChunks) {
+    let best: (typeof chunks)[number] | null = null;
+    let bestGain = 0;
+    for (const chunk of chunks) {
+      if (chosen.includes(chunk)) continue;
+      let gain = 0;
+      for (const term of chunk.terms) if (!covered.has(term)) gain += counts.get(term)! - 1;
+      if (gain > bestGain) [best, bestGain] = [chunk, gain];
+    }
+    if (best === null) break;
+    chosen.push(best);
+    for (const term of best.terms) covered.add(term);
+  }
+  return chosen.sort((a, b) => a.start - b.start).map((chunk) => chunk.text);
+}
+
+const termPattern = /[\p{L}\p{N}]+/gu;
+
+/** Lower-cased words of three or more characters that are not function words. */
+function contentTerms(text: string): string[] {
+  const terms: string[] = [];
+  for (const [word] of text.toLowerCase().matchAll(termPattern)) if (word.length >= 3 && !isStopWord(word)) terms.push(word);
+  return terms;
+}
+
+function splitOnSpace(text: string): string[] {
+  return text.split(/\s+/).filter((word) => word !== "");
 }
 
 /** Cuts text to at most `maxChars`, at a word boundary when one is near. */

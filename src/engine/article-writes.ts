@@ -1,5 +1,6 @@
 import type { Article } from "../core/article.ts";
 import { hashArticleText } from "../core/content-hash.ts";
+import type { PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { type EmbedderProvider, embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
@@ -41,15 +42,25 @@ export class ArticleWrites {
   readonly #live: LiveIndexes;
   readonly #queue: WriteQueue;
   readonly #chunkChars: number;
+  readonly #passagePlan: PassagePlan;
   #pendingArticles = 0;
 
-  constructor(parts: { store: ArticleStore; writer: StoreWriter; embedder: EmbedderProvider; live: LiveIndexes; queue: WriteQueue; chunkChars: number }) {
+  constructor(parts: {
+    store: ArticleStore;
+    writer: StoreWriter;
+    embedder: EmbedderProvider;
+    live: LiveIndexes;
+    queue: WriteQueue;
+    chunkChars: number;
+    passagePlan: PassagePlan;
+  }) {
     this.#store = parts.store;
     this.#writer = parts.writer;
     this.#embedder = parts.embedder;
     this.#live = parts.live;
     this.#queue = parts.queue;
     this.#chunkChars = parts.chunkChars;
+    this.#passagePlan = parts.passagePlan;
   }
 
   /** Articles given to `write` and not yet embedded and committed (the embedding queue, for /metrics). */
@@ -83,7 +94,7 @@ export class ArticleWrites {
         const current = this.#store.findById(id);
         if (current === null) return null;
         const next = update(current);
-        const { embedHash } = prepareEmbedInput(modelId, next);
+        const { embedHash } = prepareEmbedInput(modelId, next, this.#passagePlan);
         if (next.id !== id || embedHash !== current.embedHash || hashArticleText(next) !== current.textHash) {
           // The stored hash may be of a model `kindred reindex` has just switched to.
           const pinned = this.#store.getModelPin()?.modelId ?? modelId;
@@ -107,7 +118,7 @@ export class ArticleWrites {
   }
 
   async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = (await this.#writer.prepare(modelId, articles)).map((item, index) => ({ article: articles[index]!, ...item }));
+    const prepared = (await this.#writer.prepare(modelId, articles, this.#passagePlan)).map((item, index) => ({ article: articles[index]!, ...item }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
     const embedStale = async () => {
       const stored = this.#store.findEmbedHashes(prepared.map((item) => item.article.id));

@@ -1,6 +1,6 @@
 import type { Article } from "../core/article.ts";
 import { hashEmbedInput } from "../core/content-hash.ts";
-import { buildEmbedPassages } from "../core/embed-text.ts";
+import { buildEmbedPassages, type PassagePlan } from "../core/embed-text.ts";
 import { normalizeInPlace } from "../core/vector-math.ts";
 import type { Embedder, EmbedRole } from "../embed/embedder.ts";
 
@@ -9,8 +9,12 @@ import type { Embedder, EmbedRole } from "../embed/embedder.ts";
  * input under a model: equal hashes mean the stored vector is current. Shared by the write path
  * and `kindred reindex`, so both give an article the same vector and hash.
  */
-export function prepareEmbedInput(modelId: string, article: Pick<Article, "title" | "body">): { passages: string[]; embedHash: string } {
-  const passages = buildEmbedPassages(article);
+export function prepareEmbedInput(
+  modelId: string,
+  article: Pick<Article, "title" | "body">,
+  plan: PassagePlan = "selected",
+): { passages: string[]; embedHash: string } {
+  const passages = buildEmbedPassages(article, plan);
   return { passages, embedHash: embedHashOf(modelId, passages) };
 }
 

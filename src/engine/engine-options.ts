@@ -1,4 +1,5 @@
 import { defaults } from "../config/defaults.ts";
+import type { PassagePlan } from "../core/embed-text.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
@@ -44,6 +45,8 @@ export interface EngineOptions {
    * (`findRelatedToArticleAsync`, `findRelatedToText`).
    */
   denseSearch?: DenseSearch;
+  /** Which passages of a long article the model embeds (default `selected`; core/embed-text.ts). */
+  passagePlan?: PassagePlan;
 }
 
 /** `queries` sampled articles (0: never on open), recall@`k` against the exact index; below `floor` the graph is rebuilt. */

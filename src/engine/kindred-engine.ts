@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Article } from "../core/article.ts";
+import type { PassagePlan } from "../core/embed-text.ts";
 import { articleNotFoundError } from "../core/errors.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import { withRelativeDates } from "../core/related/relative-dates.ts";
@@ -47,6 +48,7 @@ export class KindredEngine {
   readonly #embedder: EmbedderProvider;
   /** Set in pgvector mode (engine/pgvector-search.ts). */
   readonly #denseSearch: DenseSearch | undefined;
+  readonly #passagePlan: PassagePlan;
 
   constructor(store: ArticleStore, embedder: EmbedderProvider, options: EngineOptions) {
     this.#store = store;
@@ -54,6 +56,7 @@ export class KindredEngine {
     this.#now = options.now ?? Date.now;
     this.#embedder = embedder;
     this.#denseSearch = options.denseSearch;
+    this.#passagePlan = options.passagePlan ?? "selected";
     this.#noiseTopics = new Set(normalizeTopics(options.noiseTopics ?? []));
     this.#cache = new RelatedListCache(store, {
       entries: options.relatedCacheEntries ?? engineDefaults.relatedCacheEntries,
@@ -67,6 +70,7 @@ export class KindredEngine {
       live: this.#live,
       queue: this.#queue,
       chunkChars: options.writeChunkChars ?? engineDefaults.writeChunkChars,
+      passagePlan: this.#passagePlan,
     });
     this.#recall = new GraphRecallMonitor(this.#live, options.recallCheck ?? engineDefaults.recallCheck, options.logger);
     if (this.#recall.checksOnOpen && this.size() > 0) {
@@ -219,7 +223,11 @@ export class KindredEngine {
    * could tell one story from another is refused (core/related/query-text.ts).
    */
   async findRelatedToText(input: { title?: string; text: string; lang?: string | null }, request: RelatedRequest): Promise<TextRelatedAnswer> {
-    const { query, warnings, language } = await textQuery({ live: this.#live, lexicon: this.#store, embedder: this.#embedder }, input, request);
+    const { query, warnings, language } = await textQuery(
+      { live: this.#live, lexicon: this.#store, embedder: this.#embedder, passagePlan: this.#passagePlan },
+      input,
+      request,
+    );
     const exclusions = { labels: new Set<number>(), textHashes: new Set([query.textHash!]) };
     const search = this.#denseSearch;
     const answer =

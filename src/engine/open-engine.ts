@@ -84,6 +84,7 @@ export async function openEngine(
     const engine = new KindredEngine(store, provideEmbedder, {
       ...(writer === undefined ? {} : { writer }),
       writeChunkChars: config.writeChunkChars,
+      passagePlan: config.embedPassages,
       dataDir: config.dataDir,
       modelId: config.model,
       dimensions,

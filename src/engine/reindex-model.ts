@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import type { PassagePlan } from "../core/embed-text.ts";
 import { KindredError } from "../core/errors.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import type { Logger } from "../log/logger.ts";
@@ -14,6 +15,8 @@ export interface ReindexOptions {
   /** The model to switch to. */
   embedder: Embedder;
   logger: Logger;
+  /** Which passages of a long article the model embeds (default `selected`). */
+  passagePlan?: PassagePlan;
   /** Articles per embedding call (default 64). */
   batchSize?: number;
   /** Hears of each embedded batch; `total` grows if writes arrive during the run. */
@@ -178,7 +181,7 @@ export async function reindexModel(options: ReindexOptions): Promise<ReindexRepo
   async function embedAndStage(labels: readonly number[]): Promise<void> {
     const embedBatch = async (batch: readonly number[]) => {
       const articles = batch.map((label) => store.findByLabel(label)).filter((article) => article !== null);
-      const inputs = articles.map((article) => prepareEmbedInput(to, article));
+      const inputs = articles.map((article) => prepareEmbedInput(to, article, options.passagePlan));
       const vectors = await embedPassageGroups(
         embedder,
         inputs.map((input) => input.passages),

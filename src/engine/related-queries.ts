@@ -1,6 +1,6 @@
 import { detectLanguage } from "../articles/detect-language.ts";
 import { hashArticleText } from "../core/content-hash.ts";
-import { buildEmbedPassages } from "../core/embed-text.ts";
+import { buildEmbedPassages, type PassagePlan } from "../core/embed-text.ts";
 import { KindredError, modelSwitchedError } from "../core/errors.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import { bodyWithoutTitle } from "../core/related/lexical-profile.ts";
@@ -50,7 +50,7 @@ export interface TextQuery {
  * its vector, embedded again if a model switch lands meanwhile.
  */
 export async function textQuery(
-  parts: { live: LiveIndexes; lexicon: Pick<LexicalStatistics, "analyzeText" | "getTermStatistics">; embedder: EmbedderProvider },
+  parts: { live: LiveIndexes; lexicon: Pick<LexicalStatistics, "analyzeText" | "getTermStatistics">; embedder: EmbedderProvider; passagePlan?: PassagePlan },
   input: { title?: string; text: string; lang?: string | null },
   request: RelatedRequest,
 ): Promise<TextQuery> {
@@ -75,7 +75,7 @@ export async function textQuery(
     );
   }
   if (verdict.kind === "words_only") warnings.push(verdict.warning);
-  const passages = buildEmbedPassages(draft);
+  const passages = buildEmbedPassages(draft, parts.passagePlan);
   let vector: Float32Array;
   for (let attempt = 1; ; attempt++) {
     const modelId = live.current.modelId;

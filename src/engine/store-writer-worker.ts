@@ -12,7 +12,7 @@ try {
     try {
       const result =
         request.kind === "prepare"
-          ? request.articles.map((article) => prepareArticle(request.modelId, article))
+          ? request.articles.map((article) => prepareArticle(request.modelId, article, request.plan))
           : request.kind === "write"
             ? store.writeArticles(request.writes, request.modelId)
             : store.deleteArticles(request.ids);

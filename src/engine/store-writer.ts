@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Article } from "../core/article.ts";
 import { hashArticleText } from "../core/content-hash.ts";
+import type { PassagePlan } from "../core/embed-text.ts";
 import { type ErrorCode, isKindredError, KindredError } from "../core/errors.ts";
 import type { ArticleStore, ArticleWrite, WriteOutcome } from "../store/article-store.ts";
 import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
@@ -22,15 +23,15 @@ export interface PreparedArticle {
  * connection to the database. Writes still go one at a time (the engine's write queue).
  */
 export interface StoreWriter {
-  prepare(modelId: string, articles: readonly Article[]): Promise<PreparedArticle[]>;
+  prepare(modelId: string, articles: readonly Article[], plan?: PassagePlan): Promise<PreparedArticle[]>;
   writeArticles(writes: readonly ArticleWrite[], modelId: string): Promise<WriteOutcome[]>;
   deleteArticles(ids: readonly string[]): Promise<{ id: string; label: number; seq: number }[]>;
   close(): Promise<void>;
 }
 
 /** Prepares an article on the current thread (the worker runs this too). */
-export function prepareArticle(modelId: string, article: Pick<Article, "title" | "body">): PreparedArticle {
-  return { textHash: hashArticleText(article), ...prepareEmbedInput(modelId, article) };
+export function prepareArticle(modelId: string, article: Pick<Article, "title" | "body">, plan?: PassagePlan): PreparedArticle {
+  return { textHash: hashArticleText(article), ...prepareEmbedInput(modelId, article, plan) };
 }
 
 /** Does the work on the calling thread, through the engine's own store (tests, the CLI, an in-memory store). */
@@ -41,8 +42,8 @@ export class InlineStoreWriter implements StoreWriter {
     this.#store = store;
   }
 
-  async prepare(modelId: string, articles: readonly Article[]): Promise<PreparedArticle[]> {
-    return articles.map((article) => prepareArticle(modelId, article));
+  async prepare(modelId: string, articles: readonly Article[], plan?: PassagePlan): Promise<PreparedArticle[]> {
+    return articles.map((article) => prepareArticle(modelId, article, plan));
   }
 
   async writeArticles(writes: readonly ArticleWrite[], modelId: string): Promise<WriteOutcome[]> {
@@ -58,7 +59,7 @@ export class InlineStoreWriter implements StoreWriter {
 
 /** Messages to and from the writer thread (store-writer-worker.ts). */
 export type WriterRequest =
-  | { id: number; kind: "prepare"; modelId: string; articles: Article[] }
+  | { id: number; kind: "prepare"; modelId: string; plan?: PassagePlan; articles: Article[] }
   | { id: number; kind: "write"; modelId: string; writes: ArticleWrite[] }
   | { id: number; kind: "delete"; ids: string[] };
 export type WriterResponse =
@@ -125,8 +126,8 @@ export class WorkerStoreWriter implements StoreWriter {
     return new WorkerStoreWriter(worker);
   }
 
-  prepare(modelId: string, articles: readonly Article[]): Promise<PreparedArticle[]> {
-    return this.#call({ kind: "prepare", modelId, articles: [...articles] }) as Promise<PreparedArticle[]>;
+  prepare(modelId: string, articles: readonly Article[], plan?: PassagePlan): Promise<PreparedArticle[]> {
+    return this.#call({ kind: "prepare", modelId, ...(plan === undefined ? {} : { plan }), articles: [...articles] }) as Promise<PreparedArticle[]>;
   }
 
   writeArticles(writes: readonly ArticleWrite[], modelId: string): Promise<WriteOutcome[]> {

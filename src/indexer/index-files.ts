@@ -39,6 +39,13 @@ export interface IndexFilesOptions {
    * be one of them.
    */
   prune?: boolean;
+  /** Tells the language of a record without one (default: detection; a memo gives the same answers). */
+  languageOf?: (text: string) => string | null;
+  /**
+   * True for an article the store already holds exactly as given: it is counted unchanged
+   * without the engine, which is opened only once an article needs it (`createUnchangedCheck`).
+   */
+  isUnchanged?: (article: Article) => boolean;
 }
 
 /** Articles deleted per transaction when pruning. */
@@ -53,10 +60,20 @@ const pruneBatchSize = 1_000;
  * finds the same articles it stored. Each batch is committed before it counts as done, so an interrupted
  * run resumes by running it again: what was committed comes back "unchanged" without the model.
  *
+ * `engine` may be a function that opens it: it is then called only when an article needs
+ * writing (or pruning asks for deletes), so with `isUnchanged` a run that changes nothing never
+ * opens it.
+ *
  * @example
  *   const report = await indexFiles(engine, ["data/feed.jsonl"], { onRejected: console.error });
  */
-export async function indexFiles(engine: KindredEngine, paths: readonly string[], options: IndexFilesOptions = {}): Promise<IndexReport> {
+export async function indexFiles(
+  engine: KindredEngine | (() => Promise<KindredEngine>),
+  paths: readonly string[],
+  options: IndexFilesOptions = {},
+): Promise<IndexReport> {
+  let opened: Promise<KindredEngine> | null = null;
+  const openEngine = () => (opened ??= typeof engine === "function" ? engine() : Promise.resolve(engine));
   const batchSize = options.batchSize ?? 256;
   const started = Date.now();
   const report: IndexReport = { indexed: 0, updated: 0, unchanged: 0, failed: 0, deleted: 0, elapsedMs: 0 };
@@ -77,7 +94,16 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
     options.onRejected?.(message);
   };
 
-  const flush = (listed: { article: Article; position: SourceRecord }[]) => {
+  /** Starts writing a batch (awaits only the engine's opening; the write itself is tracked in `inFlight`). */
+  const flush = async (read: { article: Article; position: SourceRecord }[]) => {
+    const listed = options.isUnchanged === undefined ? read : read.filter((item) => !options.isUnchanged!(item.article));
+    if (listed.length < read.length) {
+      report.unchanged += read.length - listed.length;
+      done += read.length - listed.length;
+      reportProgress();
+    }
+    if (listed.length === 0) return;
+    const engine = await openEngine();
     // A record whose URL another article has is rejected alone; the rest of the batch is written.
     const conflicts = engine.findUrlConflicts(listed.map((item) => item.article));
     for (const conflict of conflicts) {
@@ -86,8 +112,8 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
     }
     const rejected = new Set(conflicts.map((conflict) => conflict.index));
     const batch = listed.filter((_item, index) => !rejected.has(index));
-    if (batch.length === 0) return Promise.resolve();
-    const write = engine
+    if (batch.length === 0) return;
+    const write: Promise<void> = engine
       .writeArticles(batch.map((item) => item.article))
       .then((outcomes) => {
         for (const outcome of outcomes) {
@@ -105,12 +131,12 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
         reportProgress();
       });
     inFlight.add(write);
-    return write;
   };
 
   for (const path of paths) {
     let batch: { article: Article; position: SourceRecord }[] = [];
-    for await (const item of readArticles(path) as AsyncGenerator<ReadArticle>) {
+    const languageOf = options.languageOf === undefined ? {} : { languageOf: options.languageOf };
+    for await (const item of readArticles(path, undefined, languageOf) as AsyncGenerator<ReadArticle>) {
       if (!item.ok) {
         if (item.id === null) recordsWithoutId++;
         else inputIds.add(item.id);
@@ -128,18 +154,19 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
       firstPositionOfId.set(item.article.id, describeRecordPosition(item.position));
       batch.push({ article: item.article, position: item.position });
       if (batch.length >= batchSize) {
-        flush(batch);
+        await flush(batch);
         batch = [];
         while (inFlight.size >= (options.batchesInFlight ?? 2)) await Promise.race(inFlight);
       }
     }
-    if (batch.length > 0) flush(batch);
+    if (batch.length > 0) await flush(batch);
   }
   await Promise.all(inFlight);
   if (options.prune) {
     if (recordsWithoutId > 0) {
       report.pruneSkipped = `${recordsWithoutId} record(s) had no readable id, so which stored articles the input still holds is unknown`;
     } else {
+      const engine = await openEngine();
       const missing = engine.listIds().filter((id) => !inputIds.has(id));
       for (let start = 0; start < missing.length; start += pruneBatchSize) {
         report.deleted += (await engine.deleteArticles(missing.slice(start, start + pruneBatchSize))).length;
@@ -149,6 +176,8 @@ export async function indexFiles(engine: KindredEngine, paths: readonly string[]
     }
   }
   reportProgress();
-  engine.saveGraph();
+  // Assigned inside openEngine, which the compiler does not follow.
+  const used = opened as Promise<KindredEngine> | null;
+  if (used !== null) (await used).saveGraph();
   return report;
 }

@@ -12,7 +12,11 @@ export type ReadArticle =
  * Reads and validates articles from a file. Every record comes out, good or bad, so the caller
  * can index the good ones and report each bad one with its line, field and reason.
  */
-export async function* readArticles(path: string, format?: InputFormat): AsyncGenerator<ReadArticle> {
+export async function* readArticles(
+  path: string,
+  format?: InputFormat,
+  options: { languageOf?: (text: string) => string | null } = {},
+): AsyncGenerator<ReadArticle> {
   for await (const record of readRecords(path, format)) {
     if (record.fileProblem !== undefined) {
       yield { ok: false, position: record, id: null, issues: [{ field: "(file)", reason: record.fileProblem }] };
@@ -22,7 +26,7 @@ export async function* readArticles(path: string, format?: InputFormat): AsyncGe
       yield { ok: false, position: record, id: null, issues: [{ field: "(record)", reason: record.syntaxError }] };
       continue;
     }
-    const parsed = parseArticle(record.value);
+    const parsed = parseArticle(record.value, options.languageOf);
     yield parsed.ok ? { ok: true, article: parsed.article, position: record } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
   }
 }

@@ -1,7 +1,10 @@
-import { openEngine } from "../../engine/open-engine.ts";
+import type { OpenedEngine } from "../../engine/open-engine.ts";
 import { type IndexReport, indexFiles } from "../../indexer/index-files.ts";
+import { createUnchangedCheck } from "../../indexer/unchanged-articles.ts";
 import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
+import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
+import { SqliteLanguageMemo } from "../../store/sqlite-language-memo.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
 
@@ -38,20 +41,41 @@ export async function runIndexCommand(args: string[]): Promise<number> {
   const totals = await Promise.all(positionals.map(countRecords));
   const total = totals.some((count) => count === null) ? null : totals.reduce<number>((sum, count) => sum + (count ?? 0), 0);
 
-  const { engine, close } = await openEngine(config, logger);
+  // The engine (indexes, writer thread, model) is opened only once an article needs writing:
+  // with the SQLite store, articles it already holds exactly are counted unchanged without it,
+  // and languages already detected are remembered, so a re-index that changes nothing reads the
+  // input and the store and nothing more.
+  const local = config.databaseUrl === undefined ? SqliteArticleStore.open(config.dataDir) : null;
+  const memo = local === null ? null : SqliteLanguageMemo.open(config.dataDir);
+  let opened: Promise<OpenedEngine> | null = null;
   const bar = createProgressBar("indexing", total);
   const rejected: string[] = [];
   let report: IndexReport;
   try {
-    report = await indexFiles(engine, positionals, {
-      batchSize,
-      prune: values.prune === true,
-      onProgress: ({ done }) => bar.update(done),
-      onRejected: (message) => rejected.push(message),
-    });
+    report = await indexFiles(
+      // The index command writes its graph when done: the recall self-check on open is for a server.
+      async () => {
+        opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false }));
+        return (await opened).engine;
+      },
+      positionals,
+      {
+        batchSize,
+        prune: values.prune === true,
+        onProgress: ({ done }) => {
+          bar.update(done);
+          memo?.flush();
+        },
+        onRejected: (message) => rejected.push(message),
+        ...(memo === null ? {} : { languageOf: (text: string) => memo.languageOf(text) }),
+        ...(local === null ? {} : { isUnchanged: createUnchangedCheck(local, config.model, config.embedPassages) }),
+      },
+    );
   } finally {
     bar.stop();
-    await close();
+    memo?.close();
+    local?.close();
+    await (await (opened as Promise<OpenedEngine> | null))?.close();
   }
   for (const message of rejected) process.stderr.write(`rejected: ${message}\n`);
   if (report.pruneSkipped !== undefined) process.stderr.write(`kindred index: --prune skipped: ${report.pruneSkipped}.\n`);

@@ -65,6 +65,7 @@ export async function runReindexCommand(args: string[]): Promise<number> {
         embedder,
         logger,
         batchSize,
+        passagePlan: config.embedPassages,
         onProgress: ({ done }) => bar.update(done),
       });
       bar.stop();

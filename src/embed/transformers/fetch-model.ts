@@ -57,9 +57,11 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchedMod
   const revision = options.revision ?? "main";
   const files: Record<string, Uint8Array> = {};
   let receivedAny = false;
+  // Loaded before the stall timer starts: it measures the network, and a cold import of
+  // Transformers.js on a busy machine can take longer than a short --timeout-ms by itself.
+  const [{ env }, hub] = await Promise.all([import("@xenova/transformers"), import("@xenova/transformers/src/utils/hub.js")]);
   try {
     await withStallTimeout(options.stallTimeoutMs ?? 15_000, async (onData) => {
-      const [{ env }, hub] = await Promise.all([import("@xenova/transformers"), import("@xenova/transformers/src/utils/hub.js")]);
       env.allowLocalModels = false;
       env.allowRemoteModels = true;
       env.remoteHost = hubUrl;

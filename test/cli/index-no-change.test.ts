@@ -1,0 +1,58 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { kindred } from "../support/run-kindred.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+
+describe("kindred index of a feed that did not change", () => {
+  const dir = useTempDir();
+  const dataDir = join(dir, "index");
+  const feed = join(dir, "feed.jsonl");
+  const articles = [
+    { id: "n1", title: "Central bank raises interest rates to fight inflation", text: "The central bank raised its main rate by half a point on Tuesday." },
+    { id: "n2", title: "Ein schweres Erdbeben hat die Westküste Japans erschüttert", text: "Die Behörden warnten vor einem Tsunami an der Küste." },
+    { id: "n3", title: "Home side wins the cup final on penalties", text: "The match ended level after extra time.", lang: "en" },
+  ];
+  const writeFeed = (items: object[]) => writeFileSync(feed, items.map((item) => JSON.stringify(item)).join("\n"));
+  const index = () => kindred(["index", feed, "--data-dir", dataDir, "--workers", "1"], { KINDRED_LOG_LEVEL: "info" });
+
+  it("counts every article unchanged without opening the index or the model", async () => {
+    writeFeed(articles);
+    const first = await index();
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/indexed 3, updated 0, unchanged 0, failed 0/);
+    expect(first.stderr).toMatch(/index open/);
+
+    const again = await index();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/indexed 0, updated 0, unchanged 3, failed 0/);
+    // Opening the engine logs "index open" and starting the model "starting embedding workers".
+    expect(again.stderr).not.toMatch(/index open/);
+    expect(again.stderr).not.toMatch(/starting embedding workers/);
+  });
+
+  it("remembers the detected languages, and gives the same ones as detection", async () => {
+    const db = new Database(join(dataDir, "kindred.sqlite"), { readonly: true });
+    try {
+      // n3 gives its language; n1 and n2 had theirs detected.
+      expect(db.prepare("SELECT COUNT(*) AS n FROM language_guesses").get()).toEqual({ n: 2 });
+      const langs = db.prepare("SELECT id, lang FROM articles ORDER BY id").all();
+      expect(langs).toEqual([
+        { id: "n1", lang: "en" },
+        { id: "n2", lang: "de" },
+        { id: "n3", lang: "en" },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("opens the index for the one article that changed, and only writes that one", async () => {
+    writeFeed([articles[0]!, { ...articles[1]!, text: "Die Behörden hoben die Tsunami-Warnung am Abend wieder auf." }, articles[2]!]);
+    const changed = await index();
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toMatch(/indexed 0, updated 1, unchanged 2, failed 0/);
+    expect(changed.stderr).toMatch(/index open/);
+  });
+});
