@@ -3,7 +3,7 @@ import { availableParallelism, freemem } from "node:os";
 import type { Logger } from "../log/logger.ts";
 
 /**
- * `kindred serve` on every core (issue 14): a primary process forks one writer and N-1 readers
+ * `kindred serve` on every core: a primary process forks one writer and N-1 readers
  * (node:cluster shares the port and hands connections round-robin). Each worker holds its own
  * graph, exact index, catalog and document index over the one SQLite store. The writer takes
  * every write (readers forward them, http/worker-routing.ts), saves the graph and compacts it;

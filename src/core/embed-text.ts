@@ -32,7 +32,7 @@ export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxC
  * Which passages of a long article the model embeds. `selected` (the default): the lead plus
  * the body chunks after it that carry most of the article's recurring terms not already in the
  * lead, at most `passageLimits.selectedChunks`. `all`: the lead plus every 60-word chunk of the
- * first 600 body words, the plan before issue 14 (several times the model work on full-length
+ * first 600 body words, the earlier plan (several times the model work on full-length
  * articles; docs/performance.md and docs/evaluation.md compare the two).
  */
 export type PassagePlan = "selected" | "all";
@@ -55,7 +55,7 @@ export function buildEmbedPassages(article: Pick<Article, "title" | "body">, pla
   return plan === "all" ? [lead, ...chunkAllOfBody(bodyWords)] : [lead, ...selectDistinctiveChunks(lead, bodyWords, splitOnSpace(title).length)];
 }
 
-/** The plan before issue 14: every chunk from the body's first word (the first overlaps the lead). */
+/** The earlier plan: every chunk from the body's first word (the first overlaps the lead). */
 function chunkAllOfBody(bodyWords: readonly string[]): string[] {
   const chunks: string[] = [];
   for (let start = 0; start < bodyWords.length && chunks.length < passageLimits.maxChunks; start += passageLimits.chunkWords) {

@@ -8,7 +8,7 @@ import { type BatchRecord, decodeJsonBody, parseArticleWriteBody, parseBatchWrit
 /**
  * Reading the body of a write. Decoding and parsing JSON, validating each article and cleaning
  * its text (HTML reduced, language told) cost the main thread time in proportion to the body:
- * for a 30 MB batch, enough to freeze every read for a long while (issue 11). Bodies up to
+ * for a batch of long articles, enough to freeze every read for a long while. Bodies up to
  * `inlineMaxBytes` are parsed on the main thread, where a worker round trip would cost more
  * than the parse; larger ones are streamed chunk by chunk, as they arrive, to one parser
  * thread, which sends back each article of a batch in a message of its own, so the main
