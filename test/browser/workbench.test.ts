@@ -4,7 +4,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
-import { useBrowser } from "../support/browser.ts";
+import { useBrowser, waitForExpression } from "../support/browser.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
 import { createTestApp, openDemoSliceCopy } from "../support/open-test-engine.ts";
 
@@ -62,8 +62,9 @@ describe("the workbench at /", () => {
     const topic = (await chip.textContent())!;
     await chip.click();
     // (Expressions as strings: the tests' TypeScript has no DOM types; they run in the page.)
-    await page.waitForFunction(`new URL(location.href).searchParams.get("topics") === ${JSON.stringify(topic)}`);
-    await page.waitForFunction(
+    await waitForExpression(page, `new URL(location.href).searchParams.get("topics") === ${JSON.stringify(topic)}`);
+    await waitForExpression(
+      page,
       `[...document.querySelectorAll("#results tbody tr[data-id]")].every((row) => [...row.querySelectorAll(".chip")].some((c) => c.textContent === ${JSON.stringify(topic)}))`,
     );
     expect(await page.inputValue("#topics")).toBe(topic);
@@ -127,7 +128,8 @@ describe("the workbench at /", () => {
     await page.fill("#q", "https://news.example/none");
     await page.click("#go");
     // Whether this kindred has by-URL lookup (GET /v1/related?url=) or not, an unknown URL is an error shown in words.
-    await page.waitForFunction(
+    await waitForExpression(
+      page,
       `document.querySelector("#status.error") !== null && document.querySelector("#status").textContent !== ${JSON.stringify(previous)}`,
     );
     expect((await page.textContent("#status"))!.length).toBeGreaterThan(10);

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 
 /** Where Debian's chromium lives; `.ci/run` installs it when missing. KINDRED_CHROMIUM overrides. */
@@ -36,4 +36,18 @@ export function useBrowser(): () => Browser {
     if (!browser) throw new Error("The browser is not launched yet: call it inside a test.");
     return browser;
   };
+}
+
+/**
+ * Waits until a JavaScript expression is truthy in the page. Playwright's `waitForFunction`
+ * polls string predicates with `eval` inside the page, which a page whose Content Security
+ * Policy forbids `unsafe-eval` (the workbench's) refuses whenever the first check is false;
+ * `page.evaluate` goes through the DevTools protocol, which the policy does not govern.
+ */
+export async function waitForExpression(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
