@@ -1,9 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Article } from "../core/article.ts";
-import type { PassagePlan } from "../core/embed-text.ts";
-import { articleNotFoundError } from "../core/errors.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import { withRelativeDates } from "../core/related/relative-dates.ts";
 import { normalizeTopics } from "../core/topics.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore, StoredArticle, WriteOutcome } from "../store/article-store.ts";
@@ -11,14 +8,13 @@ import { ArticleWrites } from "./article-writes.ts";
 import type { CompactionReport } from "./compact-graph.ts";
 import type { EmbedderProvider } from "./embed-articles.ts";
 import { type EngineOptions, engineDefaults } from "./engine-options.ts";
-import { type DenseSearch, findRelatedArticles, findRelatedArticlesWith } from "./find-related-articles.ts";
 import type { GraphRecallReport } from "./graph-recall.ts";
 import { GraphRecallMonitor, type GraphRecallStatus } from "./graph-recall-monitor.ts";
 import { LiveIndexes } from "./live-indexes.ts";
 import type { LoadedIndexes } from "./load-indexes.ts";
 import { RelatedListCache } from "./related-list-cache.ts";
-import { storedArticleQuery, textQuery } from "./related-queries.ts";
-import type { ArticleRelatedAnswer, RelatedAnswer, RelatedRequest, TextRelatedAnswer } from "./related-request.ts";
+import { RelatedLists } from "./related-lists.ts";
+import type { ArticleRelatedAnswer, RelatedRequest, TextRelatedAnswer } from "./related-request.ts";
 import { InlineStoreWriter } from "./store-writer.ts";
 import { findUrlConflicts, type UrlConflict } from "./url-conflicts.ts";
 import { WriteQueue } from "./write-queue.ts";
@@ -31,33 +27,25 @@ const catchUpWaitMs = 5_000;
 
 /**
  * The application: the store (truth), the live indexes (derived: engine/live-indexes.ts), the
- * related-list cache (engine/related-list-cache.ts) and the write path (engine/article-writes.ts),
- * behind the verbs the HTTP service and the CLI use. Writes are serialised; reads never wait for
+ * related-list cache (engine/related-list-cache.ts), the related-list reads
+ * (engine/related-lists.ts) and the write path (engine/article-writes.ts), behind the verbs the
+ * HTTP service and the CLI use. Writes are serialised; reads never wait for
  * them (they see each article's old or new state, never half of one).
  */
 export class KindredEngine {
   readonly #store: ArticleStore;
   readonly #logger: Logger;
-  readonly #now: () => number;
-  readonly #noiseTopics: ReadonlySet<string>;
   readonly #queue = new WriteQueue();
   readonly #cache: RelatedListCache;
   readonly #live: LiveIndexes;
   readonly #recall: GraphRecallMonitor;
   readonly #writes: ArticleWrites;
-  readonly #embedder: EmbedderProvider;
-  /** Set in pgvector mode (engine/pgvector-search.ts). */
-  readonly #denseSearch: DenseSearch | undefined;
-  readonly #passagePlan: PassagePlan;
+  readonly #related: RelatedLists;
 
   constructor(store: ArticleStore, embedder: EmbedderProvider, options: EngineOptions) {
     this.#store = store;
     this.#logger = options.logger;
-    this.#now = options.now ?? Date.now;
-    this.#embedder = embedder;
-    this.#denseSearch = options.denseSearch;
-    this.#passagePlan = options.passagePlan ?? "selected";
-    this.#noiseTopics = new Set(normalizeTopics(options.noiseTopics ?? []));
+    const passagePlan = options.passagePlan ?? "selected";
     this.#cache = new RelatedListCache(store, {
       entries: options.relatedCacheEntries ?? engineDefaults.relatedCacheEntries,
       bytes: options.relatedCacheBytes ?? engineDefaults.relatedCacheBytes,
@@ -70,7 +58,17 @@ export class KindredEngine {
       live: this.#live,
       queue: this.#queue,
       chunkChars: options.writeChunkChars ?? engineDefaults.writeChunkChars,
-      passagePlan: this.#passagePlan,
+      passagePlan,
+    });
+    this.#related = new RelatedLists({
+      store,
+      live: this.#live,
+      cache: this.#cache,
+      embedder,
+      denseSearch: options.denseSearch,
+      passagePlan,
+      noiseTopics: new Set(normalizeTopics(options.noiseTopics ?? [])),
+      now: options.now ?? Date.now,
     });
     this.#recall = new GraphRecallMonitor(this.#live, options.recallCheck ?? engineDefaults.recallCheck, options.logger);
     if (this.#recall.checksOnOpen && this.size() > 0) {
@@ -165,9 +163,7 @@ export class KindredEngine {
    * (engine/related-cache.ts); `options.cache: false` computes afresh.
    */
   findRelatedToArticle(id: string, request: RelatedRequest, options: { cache?: boolean } = {}): ArticleRelatedAnswer {
-    const prepared = this.#prepareRelatedToArticle(id, request, options);
-    if (prepared.cached !== undefined) return prepared.cached;
-    return prepared.keep(findRelatedArticles(this.#rankingEnvironment(), prepared.query, prepared.request, prepared.exclusions));
+    return this.#related.forArticle(id, request, options);
   }
 
   /**
@@ -175,35 +171,8 @@ export class KindredEngine {
    * mode (`denseSearch`), else in memory as `findRelatedToArticle`. What the HTTP API, the CLI
    * and story threads call, so both modes serve them.
    */
-  async findRelatedToArticleAsync(id: string, request: RelatedRequest, options: { cache?: boolean } = {}): Promise<ArticleRelatedAnswer> {
-    const search = this.#denseSearch;
-    if (search === undefined) return this.findRelatedToArticle(id, request, options);
-    const prepared = this.#prepareRelatedToArticle(id, request, options);
-    if (prepared.cached !== undefined) return prepared.cached;
-    return prepared.keep(await findRelatedArticlesWith(search, this.#rankingEnvironment(), prepared.query, prepared.request, prepared.exclusions));
-  }
-
-  /** The query article, its request with dates resolved, and the cached list if still good; `keep` caches a list computed for them. */
-  #prepareRelatedToArticle(id: string, request: RelatedRequest, options: { cache?: boolean }) {
-    const indexes = this.#live.current;
-    const label = indexes.catalog.labelOf(id);
-    const vector = label === undefined ? null : indexes.exact.getVector(label);
-    if (label === undefined || vector === null) throw articleNotFoundError(id);
-    const cached = this.#cache.lookup(id, request, indexes, options.cache !== false);
-    if (cached?.answer !== undefined) return { cached: cached.answer };
-    const article = indexes.catalog.get(label)!;
-    const exclusions = { labels: new Set([label]), textHashes: new Set([article.textHash]) };
-    const filters = withRelativeDates(request.filters, request.relativeDates, article);
-    // Read before ranking (a write meanwhile must make the cached list look stale), and only
-    // when the list is cached: it is a database read the computed path need not make.
-    const lexicalVersion = cached !== null ? this.#store.lexicalVersion() : 0;
-    const query = storedArticleQuery(indexes, this.#store, article, vector);
-    const keep = (related: RelatedAnswer): ArticleRelatedAnswer => {
-      const answer = { ...related, article };
-      if (cached !== null) this.#cache.remember(cached.key, answer, { label, filters, exclusions, lexicalVersion, journalPosition: cached.journalPosition });
-      return answer;
-    };
-    return { cached: undefined, query, request: { ...request, filters }, exclusions, keep };
+  findRelatedToArticleAsync(id: string, request: RelatedRequest, options: { cache?: boolean } = {}): Promise<ArticleRelatedAnswer> {
+    return this.#related.forArticleAsync(id, request, options);
   }
 
   /** Counts of the related-list cache, for /readyz and tests. */
@@ -222,19 +191,8 @@ export class KindredEngine {
    * word, is ranked by words alone and the answer's `warnings` say so; a text with no word that
    * could tell one story from another is refused (core/related/query-text.ts).
    */
-  async findRelatedToText(input: { title?: string; text: string; lang?: string | null }, request: RelatedRequest): Promise<TextRelatedAnswer> {
-    const { query, warnings, language } = await textQuery(
-      { live: this.#live, lexicon: this.#store, embedder: this.#embedder, passagePlan: this.#passagePlan },
-      input,
-      request,
-    );
-    const exclusions = { labels: new Set<number>(), textHashes: new Set([query.textHash!]) };
-    const search = this.#denseSearch;
-    const answer =
-      search === undefined
-        ? findRelatedArticles(this.#rankingEnvironment(), query, request, exclusions)
-        : await findRelatedArticlesWith(search, this.#rankingEnvironment(), query, request, exclusions);
-    return { ...answer, warnings, language };
+  findRelatedToText(input: { title?: string; text: string; lang?: string | null }, request: RelatedRequest): Promise<TextRelatedAnswer> {
+    return this.#related.forText(input, request);
   }
 
   /**
@@ -313,9 +271,5 @@ export class KindredEngine {
   close(): void {
     this.#live.close();
     this.#store.close();
-  }
-
-  #rankingEnvironment() {
-    return this.#live.rankingEnvironment(this.#noiseTopics, this.#now());
   }
 }

@@ -1,59 +1,33 @@
 import pg from "pg";
-import type { Article } from "../../core/article.ts";
 import { KindredError, vectorsOfOldModelError } from "../../core/errors.ts";
 import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { ArticleWrite, ModelPin, WriteStatus } from "../article-store.ts";
-import { decodeVector, encodeTypedArray } from "../typed-array-blobs.ts";
+import { encodeTypedArray } from "../typed-array-blobs.ts";
 import { isUnchangedWrite } from "../unchanged-write.ts";
 import { urlTakenError } from "../url-taken-error.ts";
 import { toVectorLiteral } from "./pgvector-index.ts";
+import {
+  pinQuery,
+  type Row,
+  readPin,
+  recordShape,
+  rowColumns,
+  type SharedArticle,
+  type SharedChange,
+  toArticle,
+  toPin,
+  toRow,
+  toSharedArticle,
+  urlOwner,
+} from "./postgres-article-rows.ts";
+
+export type { SharedArticle, SharedChange } from "./postgres-article-rows.ts";
 
 /** The channel a commit notifies replicas on (payload: the latest sequence number). */
 export const changesChannel = "kindred_changes";
 
 /** Every writer takes this transaction-level advisory lock first: commits (and so sequence numbers) in order. */
 export const writeLockKey = 0x6b647277; // "kdrw"
-
-/** An article as PostgreSQL holds it, with its vector. */
-export interface SharedArticle {
-  article: Article;
-  textHash: string;
-  embedHash: string;
-  vector: Float32Array;
-  seq: number;
-}
-
-export interface SharedChange {
-  seq: number;
-  articleId: string;
-  kind: "upsert" | "delete";
-}
-
-interface Row {
-  id: string;
-  title: string;
-  body: string;
-  url: string | null;
-  published_at: string | null;
-  published_ms: number | null;
-  lang: string | null;
-  source: string | null;
-  image_url: string | null;
-  section: string | null;
-  author: string | null;
-  url_key: string | null;
-  topics: string[];
-  text_hash: string;
-  embed_hash: string;
-  seq: number;
-}
-
-const rowColumns =
-  "id, title, body, url, published_at, published_ms::float8 AS published_ms, lang, source, image_url, section, author, url_key, topics, text_hash, embed_hash, seq::float8 AS seq";
-
-/** The record shape jsonb_to_recordset reads a batch of articles in (one parameter per batch). */
-const recordShape = `r(id text, title text, body text, url text, published_at text, published_ms bigint, lang text, source text,
-  image_url text, section text, author text, url_key text, topics jsonb, text_hash text, embed_hash text, vector text, seq bigint)`;
 
 /**
  * The shared store of record in PostgreSQL: articles with their vectors, the model pin and the
@@ -302,69 +276,4 @@ export class PostgresArticleLog {
       client.release();
     }
   }
-}
-
-const pinQuery = "SELECT key, value FROM kindred_meta WHERE key IN ('model_id', 'dimensions')";
-
-async function readPin(queryable: pg.Pool | pg.PoolClient): Promise<ModelPin | null> {
-  return toPin((await queryable.query<{ key: string; value: string }>(pinQuery)).rows);
-}
-
-function toPin(rows: readonly { key: string; value: string }[]): ModelPin | null {
-  const values = new Map(rows.map((row) => [row.key, row.value]));
-  const modelId = values.get("model_id");
-  const dimensions = values.get("dimensions");
-  return modelId === undefined || dimensions === undefined ? null : { modelId, dimensions: Number(dimensions) };
-}
-
-function toRow(write: ArticleWrite, seq: number): Row {
-  const { article } = write;
-  return {
-    id: article.id,
-    title: article.title,
-    body: article.body,
-    url: article.url,
-    published_at: article.publishedAt,
-    published_ms: article.publishedMs,
-    lang: article.lang,
-    source: article.source,
-    image_url: article.imageUrl ?? null,
-    section: article.section ?? null,
-    author: article.author ?? null,
-    url_key: article.url === null ? null : normalizeArticleUrl(article.url),
-    topics: article.topics,
-    text_hash: write.textHash,
-    embed_hash: write.embedHash,
-    seq,
-  };
-}
-
-function toSharedArticle(row: Row & { vector: Buffer }): SharedArticle {
-  return { article: toArticle(row), textHash: row.text_hash, embedHash: row.embed_hash, vector: decodeVector(row.vector), seq: row.seq };
-}
-
-function toArticle(row: Row): Article {
-  return {
-    id: row.id,
-    title: row.title,
-    body: row.body,
-    url: row.url,
-    topics: row.topics,
-    publishedAt: row.published_at,
-    publishedMs: row.published_ms,
-    lang: row.lang,
-    source: row.source,
-    imageUrl: row.image_url,
-    section: row.section,
-    author: row.author,
-  };
-}
-
-/** Which other article has this URL key: one written earlier in this batch, else one stored (read under the write lock: `stored`, key to id). */
-function urlOwner(urlKey: string, id: string, batch: ReadonlyMap<string, { row: Row }>, stored: ReadonlyMap<string, string>): string | undefined {
-  for (const [otherId, { row }] of batch) if (otherId !== id && row.url_key === urlKey) return otherId;
-  const holder = stored.get(urlKey);
-  const owner = holder === id ? undefined : holder;
-  // An article this batch moved off the URL no longer holds it.
-  return owner !== undefined && batch.has(owner) && batch.get(owner)!.row.url_key !== urlKey ? undefined : owner;
 }

@@ -1,12 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import pg from "pg";
-import { z } from "zod";
 import { KindredError } from "../../core/errors.ts";
 import type { LexicalProfile } from "../../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../../core/related/query-terms.ts";
-import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { Logger } from "../../log/logger.ts";
 import type {
   ArticleLog,
@@ -22,19 +17,13 @@ import type {
   WriteOutcome,
 } from "../article-store.ts";
 import { SqliteArticleStore } from "../sqlite-article-store.ts";
-import { changesChannel, PostgresArticleLog, type SharedArticle } from "./postgres-article-log.ts";
+import { followChangeLog } from "./follow-change-log.ts";
+import { PostgresArticleLog } from "./postgres-article-log.ts";
 import { migratePostgres } from "./postgres-migrations.ts";
+import { readReplicaCursor } from "./replica-cursor.ts";
+import { ReplicaPull } from "./replica-pull.ts";
 
-/** The file beside the local copy naming the database it copies and how far it has followed its log. */
-export const replicaCursorFileName = "postgres-replica.json";
-
-const cursorSchema = z.object({ storeId: z.string().min(1), seq: z.number().int().min(0) });
-
-/** Change-log entries (or articles, when copying whole) read per round trip while catching up. */
-const pullPageSize = 2_000;
-/** How often a replica prunes the shared change log (any replica may; it is idempotent). */
-const pruneIntervalMs = 60_000;
-const defaultChangeLogRetentionMs = 24 * 3_600_000;
+export { replicaCursorFileName } from "./replica-cursor.ts";
 
 export interface PostgresReplicaOptions {
   databaseUrl: string;
@@ -67,14 +56,9 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
   readonly #shared: PostgresArticleLog;
   readonly #local: SqliteArticleStore;
   readonly #options: PostgresReplicaOptions;
-  readonly #storeId: string;
-  #cursor: number;
-  #pulling: Promise<number> = Promise.resolve(0);
+  /** The local copy catching up with the database's change log (store/postgres/replica-pull.ts). */
+  readonly #pull: ReplicaPull;
   #follower: { stop: () => Promise<void> } | null = null;
-  /** This process's entry among the replicas (a copied data directory must not share one). */
-  readonly #replicaId = randomUUID();
-  #reportedAt = 0;
-  #prunedAt = 0;
   #ended: Promise<void> | null = null;
 
   private constructor(pool: pg.Pool, shared: PostgresArticleLog, local: SqliteArticleStore, options: PostgresReplicaOptions, storeId: string, cursor: number) {
@@ -82,8 +66,7 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
     this.#shared = shared;
     this.#local = local;
     this.#options = options;
-    this.#storeId = storeId;
-    this.#cursor = cursor;
+    this.#pull = new ReplicaPull(shared, local, options, storeId, cursor);
   }
 
   /** Connects, applies missing migrations, opens (or starts) the local copy and catches it up. */
@@ -97,30 +80,9 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
       const shared = new PostgresArticleLog(pool);
       const storeId = await shared.storeId();
       local = SqliteArticleStore.open(options.dataDir);
-      const cursorPath = join(options.dataDir, replicaCursorFileName);
-      let cursor = 0;
-      if (existsSync(cursorPath)) {
-        const saved = cursorSchema.safeParse(JSON.parse(readFileSync(cursorPath, "utf8")));
-        if (!saved.success)
-          throw new KindredError(
-            "index_corrupt",
-            `${cursorPath} is unreadable (${saved.error.issues[0]!.message}); start this replica with an empty data directory.`,
-          );
-        if (saved.data.storeId !== storeId) {
-          throw new KindredError(
-            "index_corrupt",
-            `The data directory ${options.dataDir} holds a copy of another PostgreSQL database (${saved.data.storeId}, not ${storeId}); give this replica an empty data directory.`,
-          );
-        }
-        cursor = saved.data.seq;
-      } else if (local.count() > 0) {
-        throw new KindredError(
-          "index_corrupt",
-          `The data directory ${options.dataDir} holds a SQLite index of its own; a PostgreSQL replica needs an empty data directory (its local copy is filled from the database).`,
-        );
-      }
+      const cursor = readReplicaCursor(options.dataDir, storeId, local);
       const store = new PostgresReplicaStore(pool, shared, local, options, storeId, cursor);
-      store.#saveCursor();
+      store.#pull.saveCursor();
       const pin = await shared.getModelPin();
       const localPin = local.getModelPin();
       if (pin !== null && localPin !== null && localPin.modelId !== pin.modelId && local.count() > 0) {
@@ -141,165 +103,17 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
 
   /** Brings the local copy up to the database's change log; returns how many articles changed. */
   catchUp(onStart?: () => void): Promise<number> {
-    const pull = () => {
-      onStart?.();
-      return this.#pull();
-    };
-    const run = this.#pulling.then(pull, pull);
-    this.#pulling = run.catch(() => 0);
-    return run;
+    return this.#pull.catchUp(onStart);
   }
 
   /**
    * Follows the database's change log: on every NOTIFY, and every `pollMs` in case the
-   * notification connection is down, catches up and calls `onChanged` when anything changed.
+   * notification connection is down, catches up and calls `onChanged` when anything changed
+   * (store/postgres/follow-change-log.ts).
    */
   follow(onChanged: () => void, pollMs = 1_000): void {
     if (this.#follower !== null) return;
-    const { logger } = this.#options;
-    let listener: pg.Client | null = null;
-    let stopped = false;
-    // A burst of notifications needs one catch-up that has not started yet, not one each: a
-    // catch-up sees everything committed before it starts.
-    let waiting = false;
-    const pull = () => {
-      if (stopped || waiting) return;
-      waiting = true;
-      this.catchUp(() => (waiting = false)).then(
-        (changed) => changed > 0 && onChanged(),
-        (error: unknown) => {
-          waiting = false;
-          logger.warn({ err: error }, "following the PostgreSQL change log failed; retrying");
-        },
-      );
-    };
-    const listen = async () => {
-      const client = new pg.Client({ connectionString: this.#options.databaseUrl });
-      client.on("error", (error) => {
-        logger.warn({ err: error }, "LISTEN connection lost; polling until it is back");
-        if (listener === client) listener = null;
-        void client.end().catch(() => undefined);
-      });
-      client.on("notification", pull);
-      await client.connect();
-      await client.query(`LISTEN ${changesChannel}`);
-      if (stopped) await client.end();
-      else listener = client;
-      // A change committed before LISTEN took effect would have no notification: look once now.
-      pull();
-    };
-    let connecting = false;
-    const ensureListening = () => {
-      if (listener !== null || connecting || stopped) return;
-      connecting = true;
-      listen()
-        .catch((error: unknown) => logger.warn({ err: error }, "cannot LISTEN for changes; polling"))
-        .finally(() => (connecting = false));
-    };
-    ensureListening();
-    const timer = setInterval(() => {
-      ensureListening();
-      pull();
-    }, pollMs);
-    timer.unref();
-    this.#follower = {
-      stop: async () => {
-        stopped = true;
-        clearInterval(timer);
-        await listener?.end().catch(() => undefined);
-      },
-    };
-  }
-
-  async #pull(): Promise<number> {
-    let changed = 0;
-    try {
-      for (;;) {
-        const { changes, complete } = await this.#shared.changesSince(this.#cursor, pullPageSize);
-        if (!complete) {
-          changed += await this.#copyAll();
-          continue;
-        }
-        if (changes.length === 0) return changed;
-        const ids = [...new Set(changes.map((change) => change.articleId))];
-        // The state now, which may be newer than these entries: applying it again later is "unchanged".
-        changed += this.#applyStates(ids, await this.#shared.fetchArticles(ids));
-        this.#cursor = changes[changes.length - 1]!.seq;
-        this.#saveCursor();
-        if (changes.length < pullPageSize) return changed;
-      }
-    } finally {
-      await this.#reportPosition();
-    }
-  }
-
-  /**
-   * The log since this copy's position was pruned (it was away longer than the retention, or it
-   * is new and the log no longer starts at the first write): copies every article as one
-   * snapshot holds it, drops what the snapshot lacks, and goes on from the snapshot's position.
-   */
-  async #copyAll(): Promise<number> {
-    const started = performance.now();
-    const seen = new Set<string>();
-    let changed = 0;
-    const seq = await this.#shared.readAllArticles(pullPageSize, (articles) => {
-      for (const { article } of articles) seen.add(article.id);
-      changed += this.#applyStates(
-        articles.map(({ article }) => article.id),
-        new Map(articles.map((shared) => [shared.article.id, shared])),
-      );
-    });
-    const gone = [...this.#local.listSummaries()].map((summary) => summary.id).filter((id) => !seen.has(id));
-    if (gone.length > 0) changed += this.#local.deleteArticles(gone).length;
-    this.#cursor = seq;
-    this.#saveCursor();
-    this.#options.logger.info(
-      { articles: seen.size, seq, ms: Math.round(performance.now() - started) },
-      "copied the articles whole: the change log since this copy was pruned",
-    );
-    return changed;
-  }
-
-  /** At most once a second: this replica's position, for pruning; and, at most once a minute, a prune. */
-  async #reportPosition(): Promise<void> {
-    const now = Date.now();
-    if (now - this.#reportedAt < 1_000) return;
-    this.#reportedAt = now;
-    try {
-      await this.#shared.recordReplicaPosition(this.#replicaId, this.#cursor);
-      if (now - this.#prunedAt >= pruneIntervalMs) {
-        this.#prunedAt = now;
-        await this.#shared.pruneChanges(this.#options.changeLogRetentionMs ?? defaultChangeLogRetentionMs);
-      }
-    } catch (error) {
-      this.#options.logger.warn({ err: error }, "could not record this replica's position in PostgreSQL; retrying");
-    }
-  }
-
-  /** Applies articles' current states to the local copy (ids absent from `current` are deleted); returns how many changed. */
-  #applyStates(ids: readonly string[], current: ReadonlyMap<string, SharedArticle>): number {
-    const writes: ArticleWrite[] = [];
-    const gone: string[] = [];
-    for (const id of ids) {
-      const shared = current.get(id);
-      if (shared === undefined) gone.push(id);
-      else writes.push({ article: shared.article, textHash: shared.textHash, embedHash: shared.embedHash, vector: shared.vector });
-    }
-    // The local copy keeps a URL to one article too: deletes first, and articles whose URL moves
-    // let go of the old one first, so a URL handed from one article to another (even a swap)
-    // applies in any order.
-    const deleted = gone.length === 0 ? [] : this.#local.deleteArticles(gone);
-    const moving = writes.filter(({ article }) => urlMoves(this.#local.findById(article.id)?.url ?? null, article.url));
-    if (moving.length > 0) this.#local.writeArticles(moving.map((write) => ({ ...write, article: { ...write.article, url: null } })));
-    const outcomes = writes.length === 0 ? [] : this.#local.writeArticles(writes);
-    return outcomes.filter((outcome) => outcome.status !== "unchanged").length + deleted.length;
-  }
-
-  /** Written after the local copy committed: a crash in between re-applies the same states, which are then "unchanged". */
-  #saveCursor(): void {
-    const path = join(this.#options.dataDir, replicaCursorFileName);
-    writeFileSync(`${path}.tmp`, JSON.stringify({ storeId: this.#storeId, seq: this.#cursor }));
-    renameSync(`${path}.tmp`, path);
+    this.#follower = followChangeLog(this.#options.databaseUrl, this.#options.logger, (onStart) => this.catchUp(onStart), onChanged, pollMs);
   }
 
   /** The connection pool to the store of record (pgvector mode searches through it too). */
@@ -309,7 +123,7 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
 
   /** The database's change-log position this replica's copy has reached. */
   get followedSeq(): number {
-    return this.#cursor;
+    return this.#pull.cursor;
   }
 
   getModelPin(): ModelPin | null {
@@ -434,10 +248,10 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
   close(): void {
     this.#ended ??= (async () => {
       await this.#follower?.stop();
-      await this.#pulling.catch(() => undefined);
+      await this.#pull.settled();
       this.#local.close();
       // Stopped on purpose: pruning need not keep the log for this process.
-      await this.#shared.forgetReplica(this.#replicaId).catch(() => undefined);
+      await this.#pull.forget().catch(() => undefined);
       await this.#pool.end();
     })();
   }
@@ -454,10 +268,4 @@ function stagingUnsupported(): KindredError {
     "invalid_config",
     "Switching models (kindred reindex) is not supported with a PostgreSQL store yet; re-index into a new database instead.",
   );
-}
-
-/** Whether an article's URL changes to another one (normalised), so the old one must be let go first. */
-function urlMoves(before: string | null, after: string | null): boolean {
-  if (before === null) return false;
-  return after === null || normalizeArticleUrl(before) !== normalizeArticleUrl(after);
 }
