@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -136,11 +136,51 @@ export function readCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
 
-/** Resident set size of a process, from /proc (Linux). */
-export function readRssBytes(pid: number): number {
+/** Resident set size of one process, from /proc (Linux). */
+function processRssBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (match === null) throw new Error(`No VmRSS for process ${pid}`);
   return Number(match[1]) * 1024;
+}
+
+/** The ids of a process's descendants (a server of several HTTP processes forks them). */
+function descendantPids(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = readFileSync(`/proc/${name}/stat`, "utf8")
+        .replace(/^.*\) /s, "")
+        .split(" ");
+      parentOf.set(Number(name), Number(fields[1]));
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of parentOf) {
+      if (ppid !== parent) continue;
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** Resident set size of a server: the process and every process it forked (its HTTP workers), from /proc (Linux). */
+export function readRssBytes(pid: number): number {
+  let total = processRssBytes(pid);
+  for (const child of descendantPids(pid)) {
+    try {
+      total += processRssBytes(child);
+    } catch {
+      // a worker that exited between the listing and the read holds no memory
+    }
+  }
+  return total;
 }
 
 function findFreePort(): Promise<number> {
