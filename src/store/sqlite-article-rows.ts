@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { signatureLength } from "../core/related/shingle-signature.ts";
+import { type ArticleColumns, fromArticleColumns } from "./article-columns.ts";
 import type { ArticleSummary, StoredArticle } from "./article-store.ts";
 import { decodeSignature } from "./typed-array-blobs.ts";
 
@@ -8,19 +9,8 @@ import { decodeSignature } from "./typed-array-blobs.ts";
  * and length, and its topics as a JSON array), and its mapping to the port's types.
  */
 
-export interface ArticleRow {
+export interface ArticleRow extends ArticleColumns {
   label: number;
-  id: string;
-  title: string;
-  body: string;
-  url: string | null;
-  published_at: string | null;
-  published_ms: number | null;
-  lang: string | null;
-  source: string | null;
-  image_url: string | null;
-  section: string | null;
-  author: string | null;
   text_hash: string;
   embed_hash: string;
   seq: number;
@@ -38,19 +28,8 @@ export const articlesWithLexicon = "articles a LEFT JOIN article_lexicon l ON l.
 
 export function toStoredArticle(row: ArticleRow): StoredArticle {
   return {
+    ...fromArticleColumns(row, row.topics === null ? [] : (JSON.parse(row.topics) as string[])),
     label: row.label,
-    id: row.id,
-    title: row.title,
-    body: row.body,
-    url: row.url,
-    topics: row.topics === null ? [] : (JSON.parse(row.topics) as string[]),
-    publishedAt: row.published_at,
-    publishedMs: row.published_ms,
-    lang: row.lang,
-    source: row.source,
-    imageUrl: row.image_url,
-    section: row.section,
-    author: row.author,
     textHash: row.text_hash,
     embedHash: row.embed_hash,
     seq: row.seq,

@@ -5,6 +5,7 @@ import { KindredError, vectorsOfOldModelError } from "../core/errors.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
 import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
+import { toArticleColumns } from "./article-columns.ts";
 import type {
   ArticleLog,
   ArticleStore,
@@ -181,17 +182,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
       return { id: article.id, label: existing.label, status: "unchanged", seq: existing.seq };
     }
     const row = {
-      id: article.id,
-      title: article.title,
-      body: article.body,
-      url: article.url,
-      published_at: article.publishedAt,
-      published_ms: article.publishedMs,
-      lang: article.lang,
-      source: article.source,
-      image_url: article.imageUrl ?? null,
-      section: article.section ?? null,
-      author: article.author ?? null,
+      ...toArticleColumns(article),
       url_key: urlKey,
       text_hash: write.textHash,
       embed_hash: write.embedHash,

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Article } from "../../core/article.ts";
 import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
+import { type ArticleColumns, fromArticleColumns, toArticleColumns } from "../article-columns.ts";
 import type { ArticleWrite, ModelPin } from "../article-store.ts";
 import { decodeVector } from "../typed-array-blobs.ts";
 
@@ -23,18 +24,7 @@ export interface SharedChange {
 }
 
 /** A row of kindred_articles as `rowColumns` selects it. */
-export interface Row {
-  id: string;
-  title: string;
-  body: string;
-  url: string | null;
-  published_at: string | null;
-  published_ms: number | null;
-  lang: string | null;
-  source: string | null;
-  image_url: string | null;
-  section: string | null;
-  author: string | null;
+export interface Row extends ArticleColumns {
   url_key: string | null;
   topics: string[];
   text_hash: string;
@@ -65,17 +55,7 @@ export function toPin(rows: readonly { key: string; value: string }[]): ModelPin
 export function toRow(write: ArticleWrite, seq: number): Row {
   const { article } = write;
   return {
-    id: article.id,
-    title: article.title,
-    body: article.body,
-    url: article.url,
-    published_at: article.publishedAt,
-    published_ms: article.publishedMs,
-    lang: article.lang,
-    source: article.source,
-    image_url: article.imageUrl ?? null,
-    section: article.section ?? null,
-    author: article.author ?? null,
+    ...toArticleColumns(article),
     url_key: article.url === null ? null : normalizeArticleUrl(article.url),
     topics: article.topics,
     text_hash: write.textHash,
@@ -89,20 +69,7 @@ export function toSharedArticle(row: Row & { vector: Buffer }): SharedArticle {
 }
 
 export function toArticle(row: Row): Article {
-  return {
-    id: row.id,
-    title: row.title,
-    body: row.body,
-    url: row.url,
-    topics: row.topics,
-    publishedAt: row.published_at,
-    publishedMs: row.published_ms,
-    lang: row.lang,
-    source: row.source,
-    imageUrl: row.image_url,
-    section: row.section,
-    author: row.author,
-  };
+  return fromArticleColumns(row, row.topics);
 }
 
 /** Which other article has this URL key: one written earlier in this batch, else one stored (read under the write lock: `stored`, key to id). */
