@@ -4,6 +4,7 @@ import type { PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { type EmbedderProvider, embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
+import { FairEmbedding } from "./fair-embedding.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
 import type { StoreWriter } from "./store-writer.ts";
 import type { WriteQueue } from "./write-queue.ts";
@@ -44,6 +45,8 @@ export class ArticleWrites {
   readonly #queue: WriteQueue;
   readonly #chunkChars: number;
   readonly #passagePlan: PassagePlan;
+  /** Concurrent writes share the model slice by slice, smallest first (fair-embedding.ts). */
+  readonly #fairEmbedding = new FairEmbedding();
   #pendingArticles = 0;
 
   constructor(parts: {
@@ -131,7 +134,7 @@ export class ArticleWrites {
       const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
       if (stale.length === 0) return;
       // One call for every passage of every stale article (the pool batches them), then one mean each.
-      const embedder = await this.#embedder(modelId);
+      const embedder = this.#fairEmbedding.through(await this.#embedder(modelId));
       const embedded = await timeWritePhase("embed", () =>
         embedPassageGroups(
           embedder,
