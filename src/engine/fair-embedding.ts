@@ -24,9 +24,10 @@ interface PendingEmbedding {
  * they come, so a write's single call for all its passages made every write that came after it
  * (a one-article PUT behind a batch of a hundred) wait for the whole of it. Here each write's
  * texts go to the model in slices, at most `slicesInFlight` at a time for all writes together,
- * and the next slice is always taken from the write with the fewest texts left: a small write
- * waits for the slices already running, then goes first; a big one still gets the model
- * whenever nothing smaller is waiting. The vectors are the same as from one call.
+ * and the writes waiting take turns, one slice each: a one-slice write waits for the slices
+ * already running and one slice of each write ahead of it, never for a whole batch. Turns
+ * rather than smallest-first, which starved batches while small writes kept coming. The
+ * vectors are the same as from one call.
  *
  * @example
  *   const fair = new FairEmbedding();
@@ -65,7 +66,7 @@ export class FairEmbedding {
 
   #dispatch(): void {
     while (this.#inFlight < this.#slicesInFlight) {
-      const job = this.#smallestWaiting();
+      const job = this.#nextInTurn();
       if (job === null) return;
       const start = job.next;
       const end = Math.min(job.texts.length, start + this.#sliceTexts);
@@ -79,15 +80,16 @@ export class FairEmbedding {
     }
   }
 
-  /** The write with texts still to hand out and the fewest left (running ones included): shortest first. */
-  #smallestWaiting(): PendingEmbedding | null {
-    let best: PendingEmbedding | null = null;
+  /** The write that has waited longest for the model (writes take turns, one slice each): null when none waits. */
+  #nextInTurn(): PendingEmbedding | null {
     for (const job of this.#pending) {
       if (job.failed || job.next >= job.texts.length) continue;
-      const left = job.texts.length - job.next + job.running;
-      if (best === null || left < best.texts.length - best.next + best.running) best = job;
+      // To the back of the line: a Set iterates in insertion order.
+      this.#pending.delete(job);
+      this.#pending.add(job);
+      return job;
     }
-    return best;
+    return null;
   }
 
   #finishSlice(job: PendingEmbedding, start: number, end: number, vectors: Float32Array[] | null, error: Error | null): void {
