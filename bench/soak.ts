@@ -11,8 +11,12 @@
  *
  *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R]
  *
- * INDEX is an indexed data directory (it is copied). Prints RSS over time, RSS growth over the
- * last 5 minutes of the mixed phase (or its second half when shorter), and both latency summaries.
+ * INDEX is an indexed data directory (it is copied). Prints RSS over time for each server
+ * process (primary, writer, readers; or the one server process), the RSS of each at the end of
+ * the warm-up, 5 minutes into the mixed phase and at its end, RSS growth over the last 5 minutes
+ * of the mixed phase (or its second half when shorter) in total and per process, both latency
+ * summaries, and the writes' latency by phase (prepare, embed, queue, commit, apply, barrier)
+ * from their `Server-Timing` answers.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
