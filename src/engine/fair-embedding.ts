@@ -73,10 +73,13 @@ export class FairEmbedding {
       job.next = end;
       job.running += end - start;
       this.#inFlight++;
-      job.embedder.embed(job.texts.slice(start, end), job.role).then(
-        (vectors) => this.#finishSlice(job, start, end, vectors, null),
-        (error: unknown) => this.#finishSlice(job, start, end, null, error as Error),
-      );
+      // Through a promise, so an embedder that throws instead of rejecting still frees its slot.
+      Promise.resolve()
+        .then(() => job.embedder.embed(job.texts.slice(start, end), job.role))
+        .then(
+          (vectors) => this.#finishSlice(job, start, end, vectors, null),
+          (error: unknown) => this.#finishSlice(job, start, end, null, error as Error),
+        );
     }
   }
 

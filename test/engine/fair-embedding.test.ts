@@ -65,6 +65,14 @@ describe("fair embedding between concurrent writes", () => {
     const fine = fair.embed(embedder, [sentence(1), sentence(2), sentence(3)], "passage");
     await expect(broken).rejects.toThrow("model gone");
     expect(await fine).toHaveLength(3);
+    const throwing = {
+      ...failing,
+      embed: () => {
+        throw new Error("closed");
+      },
+    };
+    await expect(fair.embed(throwing, ["a", "b", "c"], "passage")).rejects.toThrow("closed");
+    expect(await fair.embed(embedder, [sentence(4)], "passage")).toHaveLength(1);
     expect(await fair.embed(embedder, [], "passage")).toEqual([]);
   });
 });
