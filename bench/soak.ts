@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readRssByProcess, startKindredServer } from "./support/kindred-process.ts";
 import { type LatencySummary, summariseLatencies } from "./support/latency-stats.ts";
+import { parseServerTiming, summariseWritePhases, type WritePhaseSummary } from "./support/server-timing.ts";
 
 const writerKey = "soak-bench-writer-key-0123456789";
 export const soakServerEnv = { KINDRED_API_KEYS: `soak:write:${writerKey}` };
@@ -45,7 +46,7 @@ export interface SoakPhase {
    * by operation and phase, p50 / p99 / mean over every write, and the phase's mean over the
    * slowest 5% of that operation's writes (what their tail is made of).
    */
-  writePhases: Record<string, Record<string, { p50Ms: number; p99Ms: number; meanMs: number; slowestMeanMs: number }>>;
+  writePhases: Record<string, WritePhaseSummary>;
 }
 
 /** RSS of each server process (primary / writer / reader-N, or server) at one moment, MiB. */
@@ -227,7 +228,7 @@ export async function runSoak(
       ),
       latency: { ...summariseLatencies(latencies), maxMs: Math.round(Math.max(...latencies)) },
       reads: { ...summariseLatencies(readLatencies), maxMs: Math.round(Math.max(...readLatencies)) },
-      writePhases: Object.fromEntries([...writeSamples].map(([operation, samples]) => [operation, summarisePhases(samples)])),
+      writePhases: Object.fromEntries([...writeSamples].map(([operation, samples]) => [operation, summariseWritePhases(samples)])),
     };
   };
 
@@ -283,32 +284,6 @@ export async function runSoak(
   } finally {
     clearInterval(sampler);
   }
-}
-
-/** `embed;dur=12.5, commit;dur=3.1` -> phase -> milliseconds (W3C Server Timing; other parameters ignored). */
-export function parseServerTiming(header: string): Map<string, number> {
-  const phases = new Map<string, number>();
-  for (const entry of header.split(",")) {
-    const [name, ...parameters] = entry.trim().split(";");
-    const duration = parameters.map((parameter) => /^\s*dur=([\d.]+)\s*$/.exec(parameter)).find((match) => match !== null);
-    if (name !== undefined && name !== "" && duration !== undefined) phases.set(name, Number(duration![1]));
-  }
-  return phases;
-}
-
-function summarisePhases(samples: readonly { totalMs: number; phases: Map<string, number> }[]): SoakPhase["writePhases"][string] {
-  const names = new Set(samples.flatMap((sample) => [...sample.phases.keys()]));
-  const sortedTotals = samples.map((sample) => sample.totalMs).sort((a, b) => a - b);
-  const slowFrom = sortedTotals[Math.floor(sortedTotals.length * 0.95)] ?? Number.POSITIVE_INFINITY;
-  const slowest = samples.filter((sample) => sample.totalMs >= slowFrom);
-  const round = (value: number) => Math.round(value * 10) / 10;
-  return Object.fromEntries(
-    [...names].map((name) => {
-      const summary = summariseLatencies(samples.map((sample) => sample.phases.get(name) ?? 0));
-      const slowestMean = slowest.reduce((sum, sample) => sum + (sample.phases.get(name) ?? 0), 0) / Math.max(1, slowest.length);
-      return [name, { p50Ms: round(summary.p50Ms), p99Ms: round(summary.p99Ms), meanMs: round(summary.meanMs), slowestMeanMs: round(slowestMean) }];
-    }),
-  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
