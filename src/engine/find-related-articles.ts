@@ -148,7 +148,7 @@ function* rankPool(
   poolSize: number,
 ): Generator<CandidateSearch, { answer: HybridAnswer; saturated: boolean; groups: number }, DenseCandidates> {
   const { indexes, lexicon } = environment;
-  const { accept, acceptLabel } = createQueryFilter(indexes.catalog, request.filters, exclusions);
+  const { accept, acceptLabel, rejectedLabels } = createQueryFilter(indexes.catalog, request.filters, exclusions);
   const useDense = query.vector !== null && (ranking.mode === "dense" || (ranking.mode === "hybrid" && query.modelReadsIt));
   const useLexical = ranking.mode !== "dense" || query.vector === null;
   const hybrid = useDense && useLexical;
@@ -159,7 +159,14 @@ function* rankPool(
   let saturated = false;
   // Yields the search it needs (the driver runs it, in memory or in PostgreSQL) and takes its answer.
   const addDense = function* (vector: Float32Array): Generator<CandidateSearch, { plan: SearchPlan; floor: number }, DenseCandidates> {
-    const search = yield { query: vector, accept, acceptLabel, filters: request.filters, want: poolSize };
+    const search = yield {
+      query: vector,
+      accept,
+      acceptLabel,
+      ...(rejectedLabels === undefined ? {} : { rejectedLabels }),
+      filters: request.filters,
+      want: poolSize,
+    };
     for (const { label } of search.neighbors) {
       // An asynchronous search (pgvector mode) may come back after a change removed a neighbour.
       const entry = indexes.catalog.get(label);
