@@ -62,7 +62,6 @@ export interface HybridAnswer {
   mode: RankingOptions["mode"];
   /** What the list depended on, for the result cache (core/cache/list-invalidation.ts). */
   window: { labels: number[]; floorScore: number };
-  expandedProbe: { vector: Float32Array; floorScore: number } | null;
   lexicalTerms: ReadonlySet<string> | null;
 }
 
@@ -226,17 +225,15 @@ function* rankPool(
   const context = fusionContextFor({ ...query, noiseTopics: environment.noiseTopics, nowMs: environment.nowMs }, ranking, weights, hybrid);
   let ranked = fuseCandidates([...pool.values()], context);
 
-  // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3,
-  // whose dense neighbours join the pool; then the pool is scored and fused again.
-  let expandedProbe: HybridAnswer["expandedProbe"] = null;
+  // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3 and
+  // the same pool is scored and fused again. No second graph search for the moved vector: the
+  // articles it would add rank as well from the first pool, and that search was most of a
+  // computed list's time (docs/evaluation.md, "Feedback without a second search").
   if (hybrid && ranked.length > 0) {
     const top = ranked
       .slice(0, fusionConstants.feedbackArticles)
       .map((candidate) => ({ score: candidate.score, vector: indexes.exact.getVector(candidate.entry.label)! }));
-    const expanded = feedbackVector(query.vector!, top);
-    const { floor } = yield* addDense(expanded);
-    expandedProbe = { vector: expanded, floorScore: floor };
-    scorePool(expanded);
+    scorePool(feedbackVector(query.vector!, top));
     ranked = fuseCandidates([...pool.values()], context);
   }
 
@@ -289,7 +286,6 @@ function* rankPool(
     plan,
     mode: ranking.mode,
     window: { labels: [...pool.keys()], floorScore },
-    expandedProbe,
     lexicalTerms,
   };
   return { answer, saturated, groups: groups.length };
