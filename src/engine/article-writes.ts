@@ -4,9 +4,11 @@ import type { PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { type EmbedderProvider, embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
+import { FairEmbedding } from "./fair-embedding.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
 import type { StoreWriter } from "./store-writer.ts";
 import type { WriteQueue } from "./write-queue.ts";
+import { recordWritePhase, timeWritePhase } from "./write-timings.ts";
 
 /** Attempts of a write that keeps meeting a model switch (one switch needs one retry). */
 export const modelSwitchAttempts = 3;
@@ -43,6 +45,8 @@ export class ArticleWrites {
   readonly #queue: WriteQueue;
   readonly #chunkChars: number;
   readonly #passagePlan: PassagePlan;
+  /** Concurrent writes share the model slice by slice, smallest first (fair-embedding.ts). */
+  readonly #fairEmbedding = new FairEmbedding();
   #pendingArticles = 0;
 
   constructor(parts: {
@@ -110,30 +114,40 @@ export class ArticleWrites {
 
   /** Deletes articles in one transaction; returns the ids that existed. */
   delete(ids: readonly string[]): Promise<string[]> {
+    const queued = performance.now();
     return this.#queue.run(async () => {
-      const deleted = await this.#writer.deleteArticles(ids);
-      await this.#live.applyChanges();
+      recordWritePhase("queue", performance.now() - queued);
+      const deleted = await timeWritePhase("commit", () => this.#writer.deleteArticles(ids));
+      await timeWritePhase("apply", () => this.#live.applyChanges());
       return deleted.map((item) => item.id);
     });
   }
 
   async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = (await this.#writer.prepare(modelId, articles, this.#passagePlan)).map((item, index) => ({ article: articles[index]!, ...item }));
+    const prepared = (await timeWritePhase("prepare", () => this.#writer.prepare(modelId, articles, this.#passagePlan))).map((item, index) => ({
+      article: articles[index]!,
+      ...item,
+    }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
     const embedStale = async () => {
       const stored = this.#store.findEmbedHashes(prepared.map((item) => item.article.id));
       const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
       if (stale.length === 0) return;
       // One call for every passage of every stale article (the pool batches them), then one mean each.
-      const embedded = await embedPassageGroups(
-        await this.#embedder(modelId),
-        stale.map((item) => item.passages),
-        "passage",
+      const embedder = this.#fairEmbedding.through(await this.#embedder(modelId));
+      const embedded = await timeWritePhase("embed", () =>
+        embedPassageGroups(
+          embedder,
+          stale.map((item) => item.passages),
+          "passage",
+        ),
       );
       stale.forEach((item, index) => vectors.set(item, embedded[index]!));
     };
     await embedStale();
+    const queued = performance.now();
     return this.#queue.run(async () => {
+      recordWritePhase("queue", performance.now() - queued);
       // A concurrent write (here, or on another replica) may have changed an article's text since we looked.
       await this.#store.catchUp?.();
       await embedStale();
@@ -143,8 +157,8 @@ export class ArticleWrites {
         embedHash: item.embedHash,
         vector: vectors.get(item) ?? null,
       }));
-      const outcomes = await this.#writer.writeArticles(writes, modelId);
-      await this.#live.applyChanges();
+      const outcomes = await timeWritePhase("commit", () => this.#writer.writeArticles(writes, modelId));
+      await timeWritePhase("apply", () => this.#live.applyChanges());
       return outcomes;
     });
   }
