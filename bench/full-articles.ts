@@ -12,6 +12,7 @@
 import { createReadStream, createWriteStream, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { USE_LITE_INT8_MODEL_ID } from "../src/embed/use-lite/use-lite-constants.ts";
 import { type IndexRunFigures, runIndex } from "./reindex.ts";
 import { repoRoot } from "./support/kindred-process.ts";
 import { ratioOf } from "./support/latency-stats.ts";
@@ -27,8 +28,11 @@ export interface FullArticleIndexFigures {
   current: IndexRunFigures;
   /** current / baseline articles per second (the command's own rate). */
   speedUp: number;
+  /** The default passages with the bundled model's int8 graph (`--model google/use-lite-int8`), and its speed-up over the baseline. */
+  int8?: IndexRunFigures;
+  int8SpeedUp?: number;
   /** The same input indexed by an older commit's own code, when one was asked for. */
-  oldCommit?: { ref: string; commit: string; run: IndexRunFigures; speedUp: number };
+  oldCommit?: { ref: string; commit: string; run: IndexRunFigures; speedUp: number; int8SpeedUp: number };
 }
 
 /** The eval sets the section indexes, and how many articles of each (null: all). */
@@ -65,7 +69,9 @@ export async function measureFullArticleIndexing(
     const baseline = await runIndex(input, join(workDir, `${name}-baseline`), ["--config", everyPassage]);
     logProgress(`  baseline: ${baseline.articlesPerSecond} articles/s; now the default`);
     const current = await runIndex(input, join(workDir, `${name}-current`));
-    logProgress(`  default: ${current.articlesPerSecond} articles/s`);
+    logProgress(`  default: ${current.articlesPerSecond} articles/s; now with the int8 graph`);
+    const int8 = await runIndex(input, join(workDir, `${name}-int8`), ["--model", USE_LITE_INT8_MODEL_ID]);
+    logProgress(`  int8: ${int8.articlesPerSecond} articles/s`);
     figures.push({
       set: name,
       articles,
@@ -73,12 +79,24 @@ export async function measureFullArticleIndexing(
       baseline,
       current,
       speedUp: ratioOf(current.articlesPerSecond, baseline.articlesPerSecond, 1),
+      int8,
+      int8SpeedUp: ratioOf(int8.articlesPerSecond, baseline.articlesPerSecond, 1),
       ...(old === undefined || oldCheckout === undefined
         ? {}
-        : { oldCommit: { ref: oldCheckout.ref, commit: oldCheckout.commit, run: old, speedUp: ratioOf(current.articlesPerSecond, old.articlesPerSecond, 1) } }),
+        : {
+            oldCommit: {
+              ref: oldCheckout.ref,
+              commit: oldCheckout.commit,
+              run: old,
+              speedUp: ratioOf(current.articlesPerSecond, old.articlesPerSecond, 1),
+              int8SpeedUp: ratioOf(int8.articlesPerSecond, old.articlesPerSecond, 1),
+            },
+          }),
     });
-    if (old !== undefined)
-      logProgress(`  ${name}: ${ratioOf(current.articlesPerSecond, old.articlesPerSecond, 1)}x ${oldCheckout!.ref}, ${figures.at(-1)!.speedUp}x every passage`);
+    if (old !== undefined) {
+      const [float, quantised] = [current, int8].map((run) => ratioOf(run.articlesPerSecond, old.articlesPerSecond, 1));
+      logProgress(`  ${name} over ${oldCheckout!.ref}: ${float}x (float), ${quantised}x (int8)`);
+    }
   }
   return figures;
 }

@@ -2,6 +2,7 @@ import type { Article } from "../core/article.ts";
 import { hashArticleText } from "../core/content-hash.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
+import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { type EmbedderProvider, embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
@@ -43,6 +44,7 @@ export class ArticleWrites {
   readonly #queue: WriteQueue;
   readonly #chunkChars: number;
   readonly #passagePlan: PassagePlan;
+  readonly #passageVectors: PassageVectorCache | undefined;
   #pendingArticles = 0;
 
   constructor(parts: {
@@ -53,6 +55,8 @@ export class ArticleWrites {
     queue: WriteQueue;
     chunkChars: number;
     passagePlan: PassagePlan;
+    /** Passage vectors already computed (SQLite data directories); none: every stale passage is embedded. */
+    passageVectors?: PassageVectorCache;
   }) {
     this.#store = parts.store;
     this.#writer = parts.writer;
@@ -61,6 +65,7 @@ export class ArticleWrites {
     this.#queue = parts.queue;
     this.#chunkChars = parts.chunkChars;
     this.#passagePlan = parts.passagePlan;
+    this.#passageVectors = parts.passageVectors;
   }
 
   /** Articles given to `write` and not yet embedded and committed (the embedding queue, for /metrics). */
@@ -129,6 +134,7 @@ export class ArticleWrites {
         await this.#embedder(modelId),
         stale.map((item) => item.passages),
         "passage",
+        this.#passageVectors === undefined ? undefined : { vectors: this.#passageVectors, articleIds: stale.map((item) => item.article.id) },
       );
       stale.forEach((item, index) => vectors.set(item, embedded[index]!));
     };

@@ -3,6 +3,7 @@ import { hashEmbedInput } from "../core/content-hash.ts";
 import { buildEmbedPassages, type PassagePlan } from "../core/embed-text.ts";
 import { normalizeInPlace } from "../core/vector-math.ts";
 import type { Embedder, EmbedRole } from "../embed/embedder.ts";
+import { type PassageVectorCache, passageKey } from "../embed/passage-vector-cache.ts";
 
 /**
  * What the model reads of an article (its passages, core/embed-text.ts) and the hash of that
@@ -25,16 +26,36 @@ export function embedHashOf(modelId: string, passages: readonly string[]): strin
 
 /**
  * Embeds several articles' passages in one call (the embedder batches them) and returns one
- * vector per article: the normalised mean of its passages' vectors.
+ * vector per article: the normalised mean of its passages' vectors. With a passage cache and
+ * the articles' ids, passages whose vectors are known (under this model) are not embedded
+ * again, each distinct passage is embedded once, and the articles' passages are remembered.
  */
-export async function embedPassageGroups(embedder: Embedder, groups: readonly (readonly string[])[], role: EmbedRole): Promise<Float32Array[]> {
-  const embedded = await embedder.embed(groups.flat(), role);
-  let next = 0;
-  return groups.map((passages) => {
-    const vector = meanVector(embedded.slice(next, next + passages.length));
-    next += passages.length;
-    return vector;
-  });
+export async function embedPassageGroups(
+  embedder: Embedder,
+  groups: readonly (readonly string[])[],
+  role: EmbedRole,
+  cache?: { vectors: PassageVectorCache; articleIds: readonly string[] },
+): Promise<Float32Array[]> {
+  if (cache === undefined) {
+    const embedded = await embedder.embed(groups.flat(), role);
+    let next = 0;
+    return groups.map((passages) => {
+      const vector = meanVector(embedded.slice(next, next + passages.length));
+      next += passages.length;
+      return vector;
+    });
+  }
+  const keys = groups.map((passages) => passages.map((text) => passageKey(embedder.modelId, text)));
+  const known = cache.vectors.find(keys.flat());
+  const missing = new Map<string, string>();
+  groups.forEach((passages, group) => passages.forEach((text, index) => known.has(keys[group]![index]!) || missing.set(keys[group]![index]!, text)));
+  const embedded = await embedder.embed([...missing.values()], role);
+  [...missing.keys()].forEach((key, index) => known.set(key, embedded[index]!));
+  cache.vectors.remember(
+    embedder.modelId,
+    keys.map((groupKeys, group) => ({ articleId: cache.articleIds[group]!, passages: groupKeys.map((key) => ({ key, vector: known.get(key)! })) })),
+  );
+  return keys.map((groupKeys) => meanVector(groupKeys.map((key) => known.get(key)!)));
 }
 
 /** The normalised mean of passage vectors: the article's vector. */
