@@ -4,7 +4,7 @@ import type { PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
 import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
-import { type EmbedderProvider, embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
+import { type EmbedderProvider, embedPassageGroups, embedPassageGroupsCached, prepareEmbedInput } from "./embed-articles.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
 import type { StoreWriter } from "./store-writer.ts";
 import type { WriteQueue } from "./write-queue.ts";
@@ -125,18 +125,24 @@ export class ArticleWrites {
   async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
     const prepared = (await this.#writer.prepare(modelId, articles, this.#passagePlan)).map((item, index) => ({ article: articles[index]!, ...item }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
+    const passages: { articleId: string; passages: { key: string; vector: Float32Array }[] }[] = [];
     const embedStale = async () => {
       const stored = this.#store.findEmbedHashes(prepared.map((item) => item.article.id));
       const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
       if (stale.length === 0) return;
       // One call for every passage of every stale article (the pool batches them), then one mean each.
-      const embedded = await embedPassageGroups(
-        await this.#embedder(modelId),
-        stale.map((item) => item.passages),
-        "passage",
-        this.#passageVectors === undefined ? undefined : { vectors: this.#passageVectors, articleIds: stale.map((item) => item.article.id) },
-      );
-      stale.forEach((item, index) => vectors.set(item, embedded[index]!));
+      const embedder = await this.#embedder(modelId);
+      const groups = stale.map((item) => item.passages);
+      if (this.#passageVectors === undefined) {
+        const embedded = await embedPassageGroups(embedder, groups, "passage");
+        stale.forEach((item, index) => vectors.set(item, embedded[index]!));
+        return;
+      }
+      const embedded = await embedPassageGroupsCached(embedder, groups, this.#passageVectors);
+      stale.forEach((item, index) => {
+        vectors.set(item, embedded.vectors[index]!);
+        passages.push({ articleId: item.article.id, passages: embedded.passages[index]! });
+      });
     };
     await embedStale();
     return this.#queue.run(async () => {
@@ -150,6 +156,8 @@ export class ArticleWrites {
         vector: vectors.get(item) ?? null,
       }));
       const outcomes = await this.#writer.writeArticles(writes, modelId);
+      // Stored: their passages are worth remembering now (a refused write throws before this).
+      this.#passageVectors?.remember(modelId, passages);
       await this.#live.applyChanges();
       return outcomes;
     });

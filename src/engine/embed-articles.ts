@@ -26,36 +26,37 @@ export function embedHashOf(modelId: string, passages: readonly string[]): strin
 
 /**
  * Embeds several articles' passages in one call (the embedder batches them) and returns one
- * vector per article: the normalised mean of its passages' vectors. With a passage cache and
- * the articles' ids, passages whose vectors are known (under this model) are not embedded
- * again, each distinct passage is embedded once, and the articles' passages are remembered.
+ * vector per article: the normalised mean of its passages' vectors.
  */
-export async function embedPassageGroups(
+export async function embedPassageGroups(embedder: Embedder, groups: readonly (readonly string[])[], role: EmbedRole): Promise<Float32Array[]> {
+  const embedded = await embedder.embed(groups.flat(), role);
+  let next = 0;
+  return groups.map((passages) => {
+    const vector = meanVector(embedded.slice(next, next + passages.length));
+    next += passages.length;
+    return vector;
+  });
+}
+
+/**
+ * `embedPassageGroups` through a passage cache: passages whose vectors the cache knows (under
+ * this model) are not embedded again and each distinct passage is embedded once. Returns each
+ * article's passages with their keys too, for the caller to remember once the articles are
+ * stored (remembering before would leave passages of a refused write behind).
+ */
+export async function embedPassageGroupsCached(
   embedder: Embedder,
   groups: readonly (readonly string[])[],
-  role: EmbedRole,
-  cache?: { vectors: PassageVectorCache; articleIds: readonly string[] },
-): Promise<Float32Array[]> {
-  if (cache === undefined) {
-    const embedded = await embedder.embed(groups.flat(), role);
-    let next = 0;
-    return groups.map((passages) => {
-      const vector = meanVector(embedded.slice(next, next + passages.length));
-      next += passages.length;
-      return vector;
-    });
-  }
+  cache: PassageVectorCache,
+): Promise<{ vectors: Float32Array[]; passages: { key: string; vector: Float32Array }[][] }> {
   const keys = groups.map((passages) => passages.map((text) => passageKey(embedder.modelId, text)));
-  const known = cache.vectors.find(keys.flat());
+  const known = cache.find(keys.flat());
   const missing = new Map<string, string>();
   groups.forEach((passages, group) => passages.forEach((text, index) => known.has(keys[group]![index]!) || missing.set(keys[group]![index]!, text)));
-  const embedded = await embedder.embed([...missing.values()], role);
+  const embedded = await embedder.embed([...missing.values()], "passage");
   [...missing.keys()].forEach((key, index) => known.set(key, embedded[index]!));
-  cache.vectors.remember(
-    embedder.modelId,
-    keys.map((groupKeys, group) => ({ articleId: cache.articleIds[group]!, passages: groupKeys.map((key) => ({ key, vector: known.get(key)! })) })),
-  );
-  return keys.map((groupKeys) => meanVector(groupKeys.map((key) => known.get(key)!)));
+  const passages = keys.map((groupKeys) => groupKeys.map((key) => ({ key, vector: known.get(key)! })));
+  return { vectors: passages.map((group) => meanVector(group.map((passage) => passage.vector))), passages };
 }
 
 /** The normalised mean of passage vectors: the article's vector. */

@@ -26,7 +26,7 @@ function longArticle(id: string, edited: Record<number, string> = {}): Article {
     id,
     title: "Harbour authority reports cargo figures",
     body: paragraphs.join("\n"),
-    url: null,
+    url: `https://harbour.example/${id}`,
     topics: [],
     publishedAt: "2025-03-01T00:00:00Z",
     publishedMs: Date.parse("2025-03-01T00:00:00Z"),
@@ -94,9 +94,16 @@ describe("passage vectors keyed by content hash", () => {
 
       // A copy under another id (a wire story on a second site) reuses every passage.
       embedder.embeddedTexts = 0;
-      await engine.writeArticles([{ ...original, id: "harbour-copy" }]);
+      await engine.writeArticles([{ ...original, id: "harbour-copy", url: null }]);
       expect(embedder.embeddedTexts).toBe(0);
       expect(passageRows("harbour-copy")).toBe(passages.length);
+
+      // A write the store refuses (its URL belongs to another article) leaves no passages behind.
+      const refused = longArticle("harbour-refused", {
+        2: "A different second paragraph about tugboats, pilots and the night shift at the container terminal. ".repeat(4).trim(),
+      });
+      await expect(engine.writeArticles([{ ...refused, url: original.url }])).rejects.toThrow();
+      expect(passageRows("harbour-refused")).toBe(0);
 
       await engine.deleteArticle("harbour-1");
       expect(passageRows("harbour-1")).toBe(0);
@@ -106,25 +113,31 @@ describe("passage vectors keyed by content hash", () => {
     }
   });
 
-  it("keeps one model's passages: remembering under another model drops the rest, and orphans go on open", () => {
+  it("keeps one model's passages, and never waits for another writer's lock (what waited is written next time)", () => {
     const cache = SqlitePassageVectors.open(dataDir);
+    const other = new Database(join(dataDir, databaseFileName));
     try {
       const vector = new Float32Array(512).fill(1 / Math.sqrt(512));
       const key = passageKey("google/use-lite-int8", "some passage");
       cache.remember("google/use-lite-int8", [{ articleId: "harbour-copy", passages: [{ key, vector }] }]);
+      // The float model's rows went: only the int8 model's one row is left.
       expect(cache.size()).toBe(1);
       expect(cache.find([key, passageKey("google/use-lite", "some passage")]).size).toBe(1);
-      // An article id with no article row (a write refused after embedding) is dropped on the next open.
-      cache.remember("google/use-lite-int8", [{ articleId: "never-stored", passages: [{ key, vector }] }]);
+
+      other.prepare("BEGIN IMMEDIATE").run();
+      const started = performance.now();
+      const waiting = passageKey("google/use-lite-int8", "waiting passage");
+      cache.remember("google/use-lite-int8", [{ articleId: "harbour-waiting", passages: [{ key: waiting, vector }] }]);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(cache.find([waiting]).size).toBe(0);
+      other.prepare("COMMIT").run();
+
+      cache.remember("google/use-lite-int8", []);
+      expect(cache.find([waiting]).size).toBe(1);
       expect(cache.size()).toBe(2);
     } finally {
+      other.close();
       cache.close();
-    }
-    const reopened = SqlitePassageVectors.open(dataDir);
-    try {
-      expect(reopened.size()).toBe(1);
-    } finally {
-      reopened.close();
     }
   });
 });
