@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { BenchResults } from "./support/bench-results.ts";
 import { isMainModule } from "./support/progress-log.ts";
+import { servingBaselines, servingTargets } from "./support/serving-baselines.ts";
 import type { TierFigures } from "./vector-search.ts";
 
 export interface TargetCheck {
@@ -19,7 +20,7 @@ export interface TargetCheck {
 
 /** Issue 6's targets against the figures (reported, never asserted). */
 export function checkTargets(results: BenchResults): TargetCheck[] {
-  const { embedding, vectorSearch, http, coldStart, reindex, fullArticles } = results.sections;
+  const { embedding, vectorSearch, http, coldStart, reindex, fullArticles, relatedLatency } = results.sections;
   const checks: TargetCheck[] = [];
   const add = (target: string, measured: string | undefined, met: boolean | undefined) =>
     checks.push({ target, measured: measured ?? "not measured", met: measured === undefined ? null : (met ?? null) });
@@ -90,6 +91,28 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
         `(${fixed(httpLarge.related.single.p99Ms, 2)} ms one at a time); dense ${fixed(httpLarge.relatedDense.halfLoad.p99Ms, 2)} ms at ` +
         `${count(httpLarge.relatedDense.halfLoad.requestsPerSecond)} req/s (${count(httpLarge.articles)} articles)`,
     httpLarge && httpLarge.related.halfLoad.p99Ms < 10,
+  );
+  // Issue 14: a computed list in about a millisecond, and the HTTP rate it gives, beside the baselines.
+  for (const item of relatedLatency ?? []) {
+    const hybrid = item.modes.find((mode) => mode.mode === "hybrid");
+    const baseline = servingBaselines.relatedInProcess[item.corpus];
+    add(
+      `computed hybrid related-by-id in process p50 <= ${servingTargets.relatedP50Ms} ms, p99 <= ${servingTargets.relatedP99Ms} ms (${item.corpus})`,
+      hybrid &&
+        `p50 ${fixed(hybrid.p50Ms, 2)} ms, p99 ${fixed(hybrid.p99Ms, 2)} ms at load ${item.loadAverage}` +
+          (baseline === undefined ? "" : ` (baseline ${fixed(baseline.p50Ms, 2)} / ${fixed(baseline.p99Ms, 2)} ms, ${servingBaselines.commit})`),
+      hybrid && hybrid.p50Ms <= servingTargets.relatedP50Ms && hybrid.p99Ms <= servingTargets.relatedP99Ms,
+    );
+  }
+  const baselineHttp = servingBaselines.httpRelated100k;
+  const rateRatio = httpLarge && httpLarge.related.saturated.requestsPerSecond / baselineHttp.requestsPerSecond;
+  add(
+    `HTTP computed hybrid related-by-id at 100k >= ${servingTargets.httpRateRatio}x the baseline's maximum rate, p99 <= ${servingTargets.httpHalfLoadP99Ms} ms at half that rate`,
+    httpLarge &&
+      `${count(httpLarge.related.saturated.requestsPerSecond)} req/s = ${fixed(rateRatio!, 2)}x (baseline ${baselineHttp.requestsPerSecond} req/s, ${servingBaselines.commit}); ` +
+        `p99 ${fixed(httpLarge.related.halfLoad.p99Ms, 1)} ms at ${count(httpLarge.related.halfLoad.requestsPerSecond)} req/s ` +
+        `(baseline ${baselineHttp.halfLoadP99Ms} ms); ${httpLarge.httpWorkers ?? 1} HTTP processes, load ${httpLarge.loadAverage}`,
+    httpLarge && rateRatio! >= servingTargets.httpRateRatio && httpLarge.related.halfLoad.p99Ms <= servingTargets.httpHalfLoadP99Ms,
   );
   add(
     "cold start with 100k articles < 3 s",

@@ -6,6 +6,7 @@
  *   npm run bench -- --skip-1m         # without the 1M-vector tier (4 GB of vectors, ~13 of those minutes)
  *   npm run bench -- --quick           # CI: small sizes, checks every figure is produced (< 2 min)
  *   npm run bench -- --only http,coldStart   # re-measure some sections, keeping the others in the file
+ *   npm run bench -- --only relatedLatency,http --demo-dir D --large-dir L   # on directories a `--keep` run left
  *
  * Progress (with the load average: the figures are wall-clock) goes to stderr.
  */
@@ -41,6 +42,13 @@ const { values } = parseArgs({
     "full-article-sets": { type: "string" },
     /** Full-article section: also index each set with this older commit's own code (e.g. 3adff60^1), as a second baseline. */
     "old-commit": { type: "string" },
+    /**
+     * An indexed demo corpus and a prepared synthetic directory (of the plan's size) to measure
+     * the serving sections on, instead of indexing and preparing them again (a quarter of an
+     * hour on 2 cores); not with the reindex section, which must index from scratch.
+     */
+    "demo-dir": { type: "string" },
+    "large-dir": { type: "string" },
   },
   strict: true,
 });
@@ -73,6 +81,8 @@ const only = values.only === undefined ? null : new Set(values.only.split(","));
 for (const name of only ?? [])
   if (!sectionNames.includes(name as SectionName)) throw new Error(`Unknown section "${name}"; known: ${sectionNames.join(", ")}.`);
 const wanted = (name: SectionName) => only === null || only.has(name);
+if (values["demo-dir"] !== undefined && wanted("reindex"))
+  throw new Error("--demo-dir skips the demo index the reindex section measures; leave reindex out (--only).");
 
 const outPath = values.out ?? join(repoRoot, quick ? "bench/tmp/results-quick.json" : "bench/results.json");
 const demoCorpusPath = join(repoRoot, "data/wcep-2025-2026.jsonl.gz");
@@ -119,8 +129,8 @@ try {
   }
 
   // The demo index the re-index builds is what the demo-corpus figures below query.
-  const demoDir = join(workDir, "demo");
-  const needsDemo = ["reindex", "relatedLatency", "vectorSearch", "http"].some((name) => wanted(name as SectionName));
+  const demoDir = values["demo-dir"] ?? join(workDir, "demo");
+  const needsDemo = values["demo-dir"] === undefined && ["reindex", "relatedLatency", "vectorSearch", "http"].some((name) => wanted(name as SectionName));
   const reindex = needsDemo
     ? await runSection("reindex", async () => {
         const input = plan.demoSlice === null ? demoCorpusPath : await writeCorpusSlice(demoCorpusPath, plan.demoSlice, join(workDir, "demo-slice.jsonl"));
@@ -128,7 +138,7 @@ try {
       })
     : undefined;
   if (wanted("reindex")) results.sections.reindex = reindex;
-  const demoIds = reindex === undefined ? null : readArticleIds(demoDir);
+  const demoIds = reindex === undefined && values["demo-dir"] === undefined ? null : readArticleIds(demoDir);
   const demoOrFail = () => {
     if (demoIds === null) throw new Error("no demo index (the re-index failed)");
     return demoIds;
@@ -158,12 +168,14 @@ try {
 
   // A large synthetic data directory, written through the store port, for the serving figures.
   const needsLarge = wanted("coldStart") || wanted("http") || wanted("relatedLatency");
-  const largeDir = join(workDir, `synthetic-${plan.largeArticles}`);
+  const largeDir = values["large-dir"] ?? join(workDir, `synthetic-${plan.largeArticles}`);
   const large = needsLarge
-    ? await runSection("prepare", async () => {
-        logProgress(`preparing ${plan.largeArticles} synthetic articles in ${largeDir}`);
-        return prepareSyntheticDataDir(largeDir, plan.largeArticles);
-      })
+    ? values["large-dir"] !== undefined
+      ? { dataDir: largeDir }
+      : await runSection("prepare", async () => {
+          logProgress(`preparing ${plan.largeArticles} synthetic articles in ${largeDir}`);
+          return prepareSyntheticDataDir(largeDir, plan.largeArticles);
+        })
     : undefined;
   const largeIds = large === undefined ? null : readArticleIds(largeDir);
   const largeOrFail = () => {

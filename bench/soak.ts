@@ -11,15 +11,20 @@
  *
  *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R]
  *
- * INDEX is an indexed data directory (it is copied). Prints RSS over time, RSS growth over the
- * last 5 minutes of the mixed phase (or its second half when shorter), and both latency summaries.
+ * INDEX is an indexed data directory (it is copied). Prints RSS over time for each server
+ * process (primary, writer, readers; or the one server process), the RSS of each at the end of
+ * the warm-up, 5 minutes into the mixed phase and at its end, RSS growth over the last 5 minutes
+ * of the mixed phase (or its second half when shorter) in total and per process, both latency
+ * summaries, and the writes' latency by phase (prepare, embed, queue, commit, apply, barrier)
+ * from their `Server-Timing` answers.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { readRssBytes, startKindredServer } from "./support/kindred-process.ts";
+import { readRssByProcess, startKindredServer } from "./support/kindred-process.ts";
 import { type LatencySummary, summariseLatencies } from "./support/latency-stats.ts";
+import { parseServerTiming, summariseWritePhases, type WritePhaseSummary } from "./support/server-timing.ts";
 
 const writerKey = "soak-bench-writer-key-0123456789";
 export const soakServerEnv = { KINDRED_API_KEYS: `soak:write:${writerKey}` };
@@ -36,6 +41,20 @@ export interface SoakPhase {
   latency: LatencySummary & { maxMs: number };
   /** The reads alone (related and GET): what "reads never wait for writes" is about. */
   reads: LatencySummary & { maxMs: number };
+  /**
+   * Where the writes' time went, from their `Server-Timing` answers (engine/write-timings.ts):
+   * by operation and phase, p50 / p99 / mean over every write, and the phase's mean over the
+   * slowest 5% of that operation's writes (what their tail is made of).
+   */
+  writePhases: Record<string, WritePhaseSummary>;
+}
+
+/** RSS of each server process (primary / writer / reader-N, or server) at one moment, MiB. */
+export interface RssCheckpoint {
+  at: string;
+  seconds: number;
+  totalMiB: number;
+  byProcessMiB: Record<string, number>;
 }
 
 export interface SoakFigures {
@@ -49,6 +68,10 @@ export interface SoakFigures {
   rssMiB: [number, number][];
   /** RSS growth over the last 5 minutes of the mixed phase (its second half when shorter), in percent. */
   rssGrowthPercent: number;
+  /** The same growth for each process of the server, in percent. */
+  rssGrowthPercentByProcess: Record<string, number>;
+  /** Per-process RSS after the warm-up, 5 minutes into the mixed phase (when it is that long), and at its end. */
+  rssCheckpoints: RssCheckpoint[];
   /** p99 of the mixed phase over the read-only phase's p99: all requests, and the reads alone. */
   p99Ratio: { all: number; reads: number } | null;
   loadAverage: { start: number; end: number };
@@ -89,11 +112,22 @@ export async function runSoak(
   const loadStart = loadavg()[0]!;
   const started = performance.now();
   const rssMiB: [number, number][] = [];
+  const byProcessSamples: { seconds: number; byProcessMiB: Record<string, number> }[] = [];
   const sample = () => {
-    const entry: [number, number] = [Math.round((performance.now() - started) / 1000), Math.round(readRssBytes(pid) / 2 ** 20)];
-    rssMiB.push(entry);
-    options.onSample?.(`t=${entry[0]}s rss=${entry[1]} MiB`);
+    const seconds = Math.round((performance.now() - started) / 1000);
+    const byProcessMiB = Object.fromEntries(Object.entries(readRssByProcess(pid)).map(([role, bytes]) => [role, Math.round(bytes / 2 ** 20)]));
+    const total = Object.values(byProcessMiB).reduce((sum, value) => sum + value, 0);
+    rssMiB.push([seconds, total]);
+    byProcessSamples.push({ seconds, byProcessMiB });
+    const parts = Object.entries(byProcessMiB).map(([role, mib]) => `${role}=${mib}`);
+    options.onSample?.(`t=${seconds}s rss=${total} MiB (${parts.join(" ")})`);
   };
+  const checkpoint = (at: string): RssCheckpoint => {
+    sample();
+    const last = byProcessSamples[byProcessSamples.length - 1]!;
+    return { at, seconds: last.seconds, totalMiB: rssMiB[rssMiB.length - 1]![1], byProcessMiB: last.byProcessMiB };
+  };
+  const rssCheckpoints: RssCheckpoint[] = [];
   sample();
   const sampler = setInterval(sample, 5_000);
   const live = [...ids];
@@ -105,7 +139,7 @@ export async function runSoak(
   const syllables = ["ka", "lo", "mi", "ren", "sto", "va", "tur", "el", "pan", "dor", "si", "gue", "ma", "no", "ber", "xi"];
   const word = () => Array.from({ length: 2 + Math.floor(random() * 3) }, () => syllables[Math.floor(random() * syllables.length)]).join("");
   const pseudoText = (words: number) => Array.from({ length: words }, word).join(" ");
-  const send = async (operation: Operation): Promise<string | null> => {
+  const send = async (operation: Operation): Promise<{ failure: string | null; serverTiming: string | null }> => {
     const id = live[Math.floor(random() * live.length)]!;
     let response: Response;
     if (operation === "related") response = await fetch(`${baseUrl}/v1/articles/${encodeURIComponent(id)}/related?k=10`);
@@ -134,13 +168,17 @@ export async function runSoak(
       response = await fetch(`${baseUrl}/v1/articles/${encodeURIComponent(target)}`, { method: "DELETE", headers });
     }
     const text = await response.text();
-    return response.status < 300 || response.status === 404 ? null : `${operation} ${response.status} ${text.slice(0, 120)}`;
+    return {
+      failure: response.status < 300 || response.status === 404 ? null : `${operation} ${response.status} ${text.slice(0, 120)}`,
+      serverTiming: response.headers.get("server-timing"),
+    };
   };
 
   const runPhase = async (seconds: number, choose: () => Operation, paceMs: number): Promise<SoakPhase> => {
     const latencies: number[] = [];
     const readLatencies: number[] = [];
     const byOperation = new Map<Operation, number[]>();
+    const writeSamples = new Map<Operation, { totalMs: number; phases: Map<string, number> }[]>();
     const failures: string[] = [];
     let failed = 0;
     const phaseStarted = performance.now();
@@ -151,8 +189,15 @@ export async function runSoak(
         while (performance.now() < deadline) {
           const requestStarted = performance.now();
           const operation = choose();
-          const failure = await send(operation).catch((error: unknown) => String((error as Error).cause ?? error));
+          const { failure, serverTiming } = await send(operation).catch((error: unknown) => ({
+            failure: String((error as Error).cause ?? error),
+            serverTiming: null,
+          }));
           latencies.push(performance.now() - requestStarted);
+          if (serverTiming !== null) {
+            if (!writeSamples.has(operation)) writeSamples.set(operation, []);
+            writeSamples.get(operation)!.push({ totalMs: performance.now() - requestStarted, phases: parseServerTiming(serverTiming) });
+          }
           if (operation === "related" || operation === "get") readLatencies.push(performance.now() - requestStarted);
           if (!byOperation.has(operation)) byOperation.set(operation, []);
           byOperation.get(operation)!.push(performance.now() - requestStarted);
@@ -183,6 +228,7 @@ export async function runSoak(
       ),
       latency: { ...summariseLatencies(latencies), maxMs: Math.round(Math.max(...latencies)) },
       reads: { ...summariseLatencies(readLatencies), maxMs: Math.round(Math.max(...readLatencies)) },
+      writePhases: Object.fromEntries([...writeSamples].map(([operation, samples]) => [operation, summariseWritePhases(samples)])),
     };
   };
 
@@ -190,11 +236,19 @@ export async function runSoak(
     // The model loads at the first write: let that happen before any rate is measured.
     await send("put");
     const warmup = (options.warmupSeconds ?? 0) > 0 ? await runPhase(options.warmupSeconds!, () => pickOperation(random()), 0) : null;
+    rssCheckpoints.push(checkpoint("after warm-up"));
+    const mixedStarted = performance.now();
+    const fiveMinutes =
+      options.seconds > 300
+        ? setTimeout(() => rssCheckpoints.push(checkpoint("5 minutes into the mixed phase")), 300_000 - (performance.now() - mixedStarted))
+        : null;
     const pacedRate = options.rate ?? (warmup === null ? null : Math.max(0.5, warmup.ratePerSecond * (options.load ?? 0.5)));
     // Each connection paced to its share of the rate.
     const paceMs = (rate: number) => (options.connections * 1000) / rate;
     const mixed = await runPhase(options.seconds, () => pickOperation(random()), pacedRate === null ? 0 : paceMs(pacedRate));
     const mixedEndS = (performance.now() - started) / 1000;
+    if (fiveMinutes !== null) clearTimeout(fiveMinutes);
+    rssCheckpoints.push(checkpoint("end of the mixed phase"));
     const readOnly =
       options.readSeconds > 0
         ? await runPhase(options.readSeconds, () => (random() < 0.8 ? "related" : "get"), paceMs(pacedRate ?? mixed.ratePerSecond))
@@ -203,6 +257,8 @@ export async function runSoak(
     const inMixed = rssMiB.filter(([t]) => t <= mixedEndS);
     const from = inMixed.find(([t]) => t >= mixedEndS - windowS) ?? inMixed[0]!;
     const to = inMixed[inMixed.length - 1]!;
+    const processesFrom = byProcessSamples[rssMiB.indexOf(from)]!.byProcessMiB;
+    const processesTo = byProcessSamples[rssMiB.indexOf(to)]!.byProcessMiB;
     return {
       warmup,
       pacedRatePerSecond: pacedRate,
@@ -210,6 +266,12 @@ export async function runSoak(
       readOnly,
       rssMiB,
       rssGrowthPercent: Math.round(((to[1] - from[1]) / from[1]) * 1000) / 10,
+      rssGrowthPercentByProcess: Object.fromEntries(
+        Object.entries(processesTo)
+          .filter(([role]) => processesFrom[role] !== undefined)
+          .map(([role, mib]) => [role, Math.round(((mib - processesFrom[role]!) / processesFrom[role]!) * 1000) / 10]),
+      ),
+      rssCheckpoints,
       p99Ratio:
         readOnly === null
           ? null

@@ -186,6 +186,32 @@ export function readRssBytes(pid: number): number {
   return total;
 }
 
+/** A cluster worker's id (node:cluster numbers them 1, 2, ... in fork order), from its start environment (Linux). */
+function clusterWorkerId(pid: number): number | null {
+  const match = /(?:^|\0)NODE_UNIQUE_ID=(\d+)(?:\0|$)/.exec(readFileSync(`/proc/${pid}/environ`, "utf8"));
+  return match === null ? null : Number(match[1]);
+}
+
+/**
+ * Resident set size of each process of a server, by role: `server` for a single process; with
+ * `--http-workers`, `primary`, `writer` (the first worker the primary forks, cli/serve-workers.ts)
+ * and `reader-ID` for the others (Linux).
+ */
+export function readRssByProcess(pid: number): Record<string, number> {
+  const children = descendantPids(pid);
+  const sizes: Record<string, number> = { [children.length === 0 ? "server" : "primary"]: processRssBytes(pid) };
+  for (const child of children) {
+    try {
+      const id = clusterWorkerId(child);
+      const role = id === null ? `process-${child}` : id === 1 ? "writer" : `reader-${id}`;
+      sizes[role] = (sizes[role] ?? 0) + processRssBytes(child);
+    } catch {
+      // a worker that exited between the listing and the read holds no memory
+    }
+  }
+  return sizes;
+}
+
 function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

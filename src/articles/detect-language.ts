@@ -1,4 +1,23 @@
-import { eld } from "eld/small";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+interface Detector {
+  detect(text: string): { language: string; isReliable(): boolean };
+}
+
+/**
+ * ELD's n-gram data is a large module, most of the cost of starting `kindred index`: where Node
+ * can require an ES module (20.19 and later) it is loaded on the first detection, so a re-index
+ * whose languages are all remembered (store/sqlite-language-memo.ts) never loads it; older Node
+ * (and a test runner without `import.meta.resolve`) loads it with this module, as before.
+ */
+const loadsLazily = (process.features as { require_module?: boolean }).require_module === true && typeof import.meta.resolve === "function";
+let detector: Detector | null = loadsLazily ? null : (await import("eld/small")).eld;
+
+function languageDetector(): Detector {
+  detector ??= (createRequire(import.meta.url)(fileURLToPath(import.meta.resolve("eld/small"))) as { eld: Detector }).eld;
+  return detector;
+}
 
 /**
  * Letters a text needs before its language is guessed: below this, n-gram detectors guess
@@ -30,6 +49,6 @@ export function languageSample(text: string): string {
 /** `detectLanguage` of a text's `languageSample`. */
 export function detectSampleLanguage(sample: string): string | null {
   if ((sample.match(/\p{L}/gu)?.length ?? 0) < minLetters) return null;
-  const result = eld.detect(sample);
+  const result = languageDetector().detect(sample);
   return result.language !== "" && result.isReliable() ? result.language : null;
 }

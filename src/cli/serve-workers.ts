@@ -49,6 +49,27 @@ export function chooseReaderCount(setting: number | "auto", writerRssBytes: numb
   return readers;
 }
 
+/**
+ * V8 settings the primary starts its HTTP processes with. The writer allocates much of its
+ * garbage in objects that outlive a young-generation collection (a write's texts, passages
+ * and vectors wait through embedding, the write queue and the reader barrier), so its old
+ * generation fills with garbage; V8 then sizes the heap by how fast the process allocates and
+ * collects, and on a fast machine under a steady write load lets it grow to several times the
+ * live data between full collections, which the soak saw as the writer's resident memory
+ * growing by hundreds of MiB while the reader, holding the same indexes, stayed flat.
+ * A fixed growing factor (the next full collection once the heap is this much above what the
+ * last one left) keeps the heap near its live size, at the cost of more frequent (mostly
+ * concurrent) full collections. A flag already on the command line wins (docs/operations.md).
+ */
+export const workerV8Flags: readonly string[] = ["--heap-growing-percent=30"];
+
+/** `execArgv` plus each of `workerV8Flags` that it does not already set. */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const flagName = (argument: string) => argument.split("=")[0]!.replaceAll("_", "-");
+  const set = new Set(execArgv.map(flagName));
+  return [...execArgv, ...workerV8Flags.filter((flag) => !set.has(flagName(flag)))];
+}
+
 /** The primary of a multi-process `kindred serve`: forks, coordinates barriers, restarts readers, stops them all. */
 export async function runServePrimary(options: { workers: number | "auto"; host: string; logger: Logger }): Promise<number> {
   const { logger } = options;
@@ -184,6 +205,7 @@ export async function runServePrimary(options: { workers: number | "auto"; host:
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
 
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
   writer = cluster.fork();
   writer.on("message", onWriterMessage);
   return new Promise<number>(() => {});

@@ -5,9 +5,11 @@ import { isKindredError, KindredError, modelSwitchedError } from "../core/errors
 import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { type EmbedderProvider, embedPassageGroups, embedPassageGroupsCached, prepareEmbedInput } from "./embed-articles.ts";
+import { FairEmbedding } from "./fair-embedding.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
 import type { StoreWriter } from "./store-writer.ts";
 import type { WriteQueue } from "./write-queue.ts";
+import { recordWritePhase, timeWritePhase } from "./write-timings.ts";
 
 /** Attempts of a write that keeps meeting a model switch (one switch needs one retry). */
 export const modelSwitchAttempts = 3;
@@ -45,6 +47,8 @@ export class ArticleWrites {
   readonly #chunkChars: number;
   readonly #passagePlan: PassagePlan;
   readonly #passageVectors: PassageVectorCache | undefined;
+  /** Concurrent writes share the model slice by slice, smallest first (fair-embedding.ts). */
+  readonly #fairEmbedding = new FairEmbedding();
   #pendingArticles = 0;
 
   constructor(parts: {
@@ -115,15 +119,20 @@ export class ArticleWrites {
 
   /** Deletes articles in one transaction; returns the ids that existed. */
   delete(ids: readonly string[]): Promise<string[]> {
+    const queued = performance.now();
     return this.#queue.run(async () => {
-      const deleted = await this.#writer.deleteArticles(ids);
-      await this.#live.applyChanges();
+      recordWritePhase("queue", performance.now() - queued);
+      const deleted = await timeWritePhase("commit", () => this.#writer.deleteArticles(ids));
+      await timeWritePhase("apply", () => this.#live.applyChanges());
       return deleted.map((item) => item.id);
     });
   }
 
   async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = (await this.#writer.prepare(modelId, articles, this.#passagePlan)).map((item, index) => ({ article: articles[index]!, ...item }));
+    const prepared = (await timeWritePhase("prepare", () => this.#writer.prepare(modelId, articles, this.#passagePlan))).map((item, index) => ({
+      article: articles[index]!,
+      ...item,
+    }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
     const passages: { articleId: string; passages: { key: string; vector: Float32Array }[] }[] = [];
     const embedStale = async () => {
@@ -131,21 +140,24 @@ export class ArticleWrites {
       const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
       if (stale.length === 0) return;
       // One call for every passage of every stale article (the pool batches them), then one mean each.
-      const embedder = await this.#embedder(modelId);
+      const embedder = this.#fairEmbedding.through(await this.#embedder(modelId));
       const groups = stale.map((item) => item.passages);
       if (this.#passageVectors === undefined) {
-        const embedded = await embedPassageGroups(embedder, groups, "passage");
+        const embedded = await timeWritePhase("embed", () => embedPassageGroups(embedder, groups, "passage"));
         stale.forEach((item, index) => vectors.set(item, embedded[index]!));
         return;
       }
-      const embedded = await embedPassageGroupsCached(embedder, groups, this.#passageVectors);
+      const cache = this.#passageVectors;
+      const embedded = await timeWritePhase("embed", () => embedPassageGroupsCached(embedder, groups, cache));
       stale.forEach((item, index) => {
         vectors.set(item, embedded.vectors[index]!);
         passages.push({ articleId: item.article.id, passages: embedded.passages[index]! });
       });
     };
     await embedStale();
+    const queued = performance.now();
     return this.#queue.run(async () => {
+      recordWritePhase("queue", performance.now() - queued);
       // A concurrent write (here, or on another replica) may have changed an article's text since we looked.
       await this.#store.catchUp?.();
       await embedStale();
@@ -155,10 +167,10 @@ export class ArticleWrites {
         embedHash: item.embedHash,
         vector: vectors.get(item) ?? null,
       }));
-      const outcomes = await this.#writer.writeArticles(writes, modelId);
+      const outcomes = await timeWritePhase("commit", () => this.#writer.writeArticles(writes, modelId));
       // Stored: their passages are worth remembering now (a refused write throws before this).
       this.#passageVectors?.remember(modelId, passages);
-      await this.#live.applyChanges();
+      await timeWritePhase("apply", () => this.#live.applyChanges());
       return outcomes;
     });
   }

@@ -52,7 +52,6 @@ export function estimateListBytes(key: string, answer: HybridAnswer, dependencie
     }
   }
   bytes += 2 * objectBytes + dependencies.candidateLabels.byteLength + 8 * answer.window.labels.length;
-  if (dependencies.expandedProbe != null) bytes += objectBytes + dependencies.expandedProbe.vector.byteLength;
   for (const term of dependencies.lexicalTerms ?? []) bytes += slotBytes + 2 * term.length;
   return bytes;
 }

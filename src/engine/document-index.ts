@@ -1,5 +1,6 @@
 import { type DocumentWeighting, defaultDocumentWeighting, documentTermWeight, idfOf, usableTerm } from "../core/related/document-weights.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
+import { MinHeap } from "./label-min-heap.ts";
 
 /** A sparse document vector before idf: term ids ascending, with their idf-free weights. */
 export interface SparseTerms {
@@ -37,6 +38,16 @@ export class DocumentIndex {
   #scores = new Float64Array(1024);
   /** Goes up with every write: idf (and so every norm) may have moved. */
   #version = 0;
+  /**
+   * The query being scored, spread over term ids: its weight (with idf twice) where
+   * `#queryStamps[term]` is its stamp, so a candidate's cosine walks the candidate's terms alone.
+   */
+  #queryWeights = new Float64Array(1024);
+  #queryStamps = new Int32Array(1024);
+  #lastStamp = 0;
+  #activeQuery: PreparedQuery | null = null;
+  /** The last query weighed, while no write has moved idf: search and scorer of one query share it. */
+  #lastQuery: { terms: SparseTerms; version: number; prepared: PreparedQuery } | null = null;
 
   constructor(weighting: DocumentWeighting = defaultDocumentWeighting) {
     this.#weighting = weighting;
@@ -105,7 +116,8 @@ export class DocumentIndex {
    */
   search(query: SparseTerms, want: number, accept: (label: number) => boolean): { label: number; score: number }[] {
     if (want <= 0) return [];
-    const weighted = this.#weighQuery(query);
+    const prepared = this.#prepare(query);
+    const { weighted } = prepared;
     const order = [...weighted.terms.keys()].sort((a, b) => weighted.weights[b]! - weighted.weights[a]! || a - b);
     const touched: number[] = [];
     const scores = this.#scores;
@@ -135,15 +147,61 @@ export class DocumentIndex {
       scores[label] = 0;
     }
     const shortlist = heap.items();
-    const exact = shortlist.map(({ label }) => ({ label, score: this.#cosineWeighted(weighted, label) }));
+    const exact = shortlist.map(({ label }) => ({ label, score: this.#cosinePrepared(prepared, label) }));
     exact.sort((a, b) => b.score - a.score || a.label - b.label);
     return exact.slice(0, want);
   }
 
   /** A scorer of exact cosines between the query and stored articles (0 for one not indexed). */
   scorer(query: SparseTerms): (label: number) => number {
-    const weighted = this.#weighQuery(query);
-    return (label) => this.#cosineWeighted(weighted, label);
+    const prepared = this.#prepare(query);
+    return (label) => this.#cosinePrepared(prepared, label);
+  }
+
+  #prepare(query: SparseTerms): PreparedQuery {
+    const last = this.#lastQuery;
+    if (last !== null && last.terms === query && last.version === this.#version) return last.prepared;
+    const prepared = { weighted: this.#weighQuery(query), stamp: 0 };
+    this.#lastQuery = { terms: query, version: this.#version, prepared };
+    return prepared;
+  }
+
+  /**
+   * Cosine of the weighted query (unit length over usable terms) with a stored article: the
+   * products of the terms they share, added in ascending term order, over the article's norm.
+   * The query is read spread over term ids, so only the article's terms are walked.
+   */
+  #cosinePrepared(prepared: PreparedQuery, label: number): number {
+    const document = this.#documents.get(label);
+    if (document === undefined) return 0;
+    if (this.#activeQuery !== prepared) this.#spread(prepared);
+    const stamp = prepared.stamp;
+    const stamps = this.#queryStamps;
+    const weights = this.#queryWeights;
+    let dotProduct = 0;
+    for (let j = 0; j < document.terms.length; j++) {
+      const term = document.terms[j]!;
+      if (stamps[term] === stamp) dotProduct += weights[term]! * document.weights[j]!;
+    }
+    const norm = this.#freshNorm(label);
+    return norm === 0 ? 0 : dotProduct / norm;
+  }
+
+  /** Spreads a query over term ids under a new stamp (another query may have been spread since: a pgvector search awaits). */
+  #spread(prepared: PreparedQuery): void {
+    if (this.#lastStamp === 0x7fffffff) {
+      this.#queryStamps.fill(0);
+      this.#lastStamp = 0;
+    }
+    const stamp = ++this.#lastStamp;
+    const { terms, weights, idf } = prepared.weighted;
+    for (let i = 0; i < terms.length; i++) {
+      const term = terms[i]!;
+      this.#queryStamps[term] = stamp;
+      this.#queryWeights[term] = weights[i]! * idf[i]! * idf[i]!;
+    }
+    prepared.stamp = stamp;
+    this.#activeQuery = prepared;
   }
 
   #weighQuery(query: SparseTerms): { terms: Int32Array; weights: Float64Array; idf: Float64Array; norm: number } {
@@ -163,27 +221,6 @@ export class DocumentIndex {
     const norm = Math.sqrt(normSquared) || 1;
     for (let index = 0; index < weights.length; index++) weights[index]! /= norm;
     return { terms, weights, idf, norm };
-  }
-
-  /** Cosine of the weighted query (unit length over usable terms) with a stored article. */
-  #cosineWeighted(query: { terms: Int32Array; weights: Float64Array; idf: Float64Array }, label: number): number {
-    const document = this.#documents.get(label);
-    if (document === undefined) return 0;
-    let dotProduct = 0;
-    let i = 0;
-    let j = 0;
-    while (i < query.terms.length && j < document.terms.length) {
-      const a = query.terms[i]!;
-      const b = document.terms[j]!;
-      if (a === b) {
-        dotProduct += query.weights[i]! * query.idf[i]! * query.idf[i]! * document.weights[j]!;
-        i++;
-        j++;
-      } else if (a < b) i++;
-      else j++;
-    }
-    const norm = this.#freshNorm(label);
-    return norm === 0 ? 0 : dotProduct / norm;
   }
 
   #cachedNorm(label: number): number {
@@ -232,6 +269,8 @@ export class DocumentIndex {
       const size = Math.max(count, this.#documentFrequency.length * 2);
       this.#documentFrequency = grow(this.#documentFrequency, size);
       this.#postingLengths = grow(this.#postingLengths, size);
+      this.#queryWeights = grow(this.#queryWeights, size);
+      this.#queryStamps = grow(this.#queryStamps, size);
     }
     while (this.#postings.length < count) {
       this.#postings.push(new Int32Array(4));
@@ -277,64 +316,14 @@ export class DocumentIndex {
   }
 }
 
+/** A query weighed once (`#weighQuery`), and the stamp it was last spread under (0: never). */
+interface PreparedQuery {
+  weighted: { terms: Int32Array; weights: Float64Array; idf: Float64Array; norm: number };
+  stamp: number;
+}
+
 function grow<T extends Int32Array | Float32Array | Float64Array>(array: T, size: number): T {
   const grown = new (array.constructor as new (size: number) => T)(size);
   grown.set(array);
   return grown;
-}
-
-/** The `capacity` highest-scoring labels offered (ties: the lower label wins). */
-class MinHeap {
-  readonly #labels: Int32Array;
-  readonly #scores: Float64Array;
-  #size = 0;
-
-  constructor(readonly capacity: number) {
-    this.#labels = new Int32Array(capacity);
-    this.#scores = new Float64Array(capacity);
-  }
-
-  offer(label: number, score: number): void {
-    if (this.#size < this.capacity) {
-      let i = this.#size++;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!this.#worse(score, label, this.#scores[parent]!, this.#labels[parent]!)) break;
-        this.#labels[i] = this.#labels[parent]!;
-        this.#scores[i] = this.#scores[parent]!;
-        i = parent;
-      }
-      this.#labels[i] = label;
-      this.#scores[i] = score;
-      return;
-    }
-    if (this.capacity === 0 || this.#worse(score, label, this.#scores[0]!, this.#labels[0]!)) return;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= this.#size) break;
-      const right = left + 1;
-      const child = right < this.#size && this.#worse(this.#scores[right]!, this.#labels[right]!, this.#scores[left]!, this.#labels[left]!) ? right : left;
-      if (!this.#worse(this.#scores[child]!, this.#labels[child]!, score, label)) break;
-      this.#labels[i] = this.#labels[child]!;
-      this.#scores[i] = this.#scores[child]!;
-      i = child;
-    }
-    this.#labels[i] = label;
-    this.#scores[i] = score;
-  }
-
-  /** Whether an offer would be kept (so the caller can skip a costlier check first). */
-  wouldKeep(label: number, score: number): boolean {
-    return this.#size < this.capacity || (this.capacity > 0 && !this.#worse(score, label, this.#scores[0]!, this.#labels[0]!));
-  }
-
-  items(): { label: number; score: number }[] {
-    return Array.from({ length: this.#size }, (_, i) => ({ label: this.#labels[i]!, score: this.#scores[i]! }));
-  }
-
-  /** Whether (a, la) ranks below (b, lb). */
-  #worse(a: number, la: number, b: number, lb: number): boolean {
-    return a < b || (a === b && la > lb);
-  }
 }

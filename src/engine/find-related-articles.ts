@@ -62,7 +62,6 @@ export interface HybridAnswer {
   mode: RankingOptions["mode"];
   /** What the list depended on, for the result cache (core/cache/list-invalidation.ts). */
   window: { labels: number[]; floorScore: number };
-  expandedProbe: { vector: Float32Array; floorScore: number } | null;
   lexicalTerms: ReadonlySet<string> | null;
 }
 
@@ -149,7 +148,7 @@ function* rankPool(
   poolSize: number,
 ): Generator<CandidateSearch, { answer: HybridAnswer; saturated: boolean; groups: number }, DenseCandidates> {
   const { indexes, lexicon } = environment;
-  const { accept, acceptLabel } = createQueryFilter(indexes.catalog, request.filters, exclusions);
+  const { accept, acceptLabel, rejectedLabels } = createQueryFilter(indexes.catalog, request.filters, exclusions);
   const useDense = query.vector !== null && (ranking.mode === "dense" || (ranking.mode === "hybrid" && query.modelReadsIt));
   const useLexical = ranking.mode !== "dense" || query.vector === null;
   const hybrid = useDense && useLexical;
@@ -160,7 +159,14 @@ function* rankPool(
   let saturated = false;
   // Yields the search it needs (the driver runs it, in memory or in PostgreSQL) and takes its answer.
   const addDense = function* (vector: Float32Array): Generator<CandidateSearch, { plan: SearchPlan; floor: number }, DenseCandidates> {
-    const search = yield { query: vector, accept, acceptLabel, filters: request.filters, want: poolSize };
+    const search = yield {
+      query: vector,
+      accept,
+      acceptLabel,
+      ...(rejectedLabels === undefined ? {} : { rejectedLabels }),
+      filters: request.filters,
+      want: poolSize,
+    };
     for (const { label } of search.neighbors) {
       // An asynchronous search (pgvector mode) may come back after a change removed a neighbour.
       const entry = indexes.catalog.get(label);
@@ -219,17 +225,15 @@ function* rankPool(
   const context = fusionContextFor({ ...query, noiseTopics: environment.noiseTopics, nowMs: environment.nowMs }, ranking, weights, hybrid);
   let ranked = fuseCandidates([...pool.values()], context);
 
-  // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3,
-  // whose dense neighbours join the pool; then the pool is scored and fused again.
-  let expandedProbe: HybridAnswer["expandedProbe"] = null;
+  // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3 and
+  // the same pool is scored and fused again. No second graph search for the moved vector: the
+  // articles it would add rank as well from the first pool, and that search was most of a
+  // computed list's time (docs/evaluation.md, "Feedback without a second search").
   if (hybrid && ranked.length > 0) {
     const top = ranked
       .slice(0, fusionConstants.feedbackArticles)
       .map((candidate) => ({ score: candidate.score, vector: indexes.exact.getVector(candidate.entry.label)! }));
-    const expanded = feedbackVector(query.vector!, top);
-    const { floor } = yield* addDense(expanded);
-    expandedProbe = { vector: expanded, floorScore: floor };
-    scorePool(expanded);
+    scorePool(feedbackVector(query.vector!, top));
     ranked = fuseCandidates([...pool.values()], context);
   }
 
@@ -282,7 +286,6 @@ function* rankPool(
     plan,
     mode: ranking.mode,
     window: { labels: [...pool.keys()], floorScore },
-    expandedProbe,
     lexicalTerms,
   };
   return { answer, saturated, groups: groups.length };

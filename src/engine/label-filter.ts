@@ -7,6 +7,12 @@ export interface QueryFilter {
   accept: (entry: CatalogEntry) => boolean;
   /** The same rule by label (false for a label the catalog does not hold), as the searches call it. */
   acceptLabel: (label: number) => boolean;
+  /**
+   * Set when `acceptLabel` accepts exactly the catalog's labels not in this set (a query with no
+   * narrowing filter), so a graph search may exclude these few instead of asking the predicate
+   * of every node (search-candidates.ts).
+   */
+  rejectedLabels?: ReadonlySet<number>;
 }
 
 /**
@@ -33,5 +39,5 @@ export function createQueryFilter(catalog: ArticleCatalog, filters: RelatedFilte
     const label = catalog.labelOf(id);
     if (label !== undefined && catalog.get(label)?.id === id) rejected.add(label);
   }
-  return { accept, acceptLabel: (label) => !rejected.has(label) && catalog.get(label) !== undefined };
+  return { accept, acceptLabel: (label) => !rejected.has(label) && catalog.get(label) !== undefined, rejectedLabels: rejected };
 }

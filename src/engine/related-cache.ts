@@ -15,8 +15,6 @@ export interface CurrentState {
   entry(label: number): CatalogEntry | undefined;
   /** Cosine similarity of two stored articles now. */
   score(queryLabel: number, label: number): number;
-  /** Inner product of a vector and a stored article's vector now. */
-  probeScore?(vector: Float32Array, label: number): number;
   /** Whether a stored article's text holds any of these stems now. */
   holdsAnyTerm?(label: number, stems: ReadonlySet<string>): boolean;
   /** The store's lexical version now (see `lexicalStatisticsChanged`). */
@@ -158,7 +156,6 @@ export class RelatedCache<T> {
         label,
         current: state.entry(label),
         scoreNow: () => state.score(dependencies.queryLabel, label),
-        ...(state.probeScore === undefined ? {} : { probeScoreNow: (vector: Float32Array) => state.probeScore!(vector, label) }),
         ...(state.holdsAnyTerm === undefined ? {} : { holdsAnyTerm: (stems: ReadonlySet<string>) => state.holdsAnyTerm!(label, stems) }),
       };
       if (couldChangeList(dependencies, change)) return false;

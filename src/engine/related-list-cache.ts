@@ -1,6 +1,5 @@
 import { canonicalKey } from "../core/cache/canonical-key.ts";
 import { createFilterPredicate, type QueryExclusions, type RelatedFilters } from "../core/related/related-filters.ts";
-import { dot } from "../core/vector-math.ts";
 import type { LexicalStatistics } from "../store/article-store.ts";
 import { estimateListBytes, SortedLabels } from "./cached-list.ts";
 import type { ChangeListener } from "./live-indexes.ts";
@@ -58,8 +57,6 @@ export class RelatedListCache implements ChangeListener {
       candidateLabels: new SortedLabels(answer.window.labels),
       floorScore: answer.window.floorScore,
       accept: createFilterPredicate(query.filters, query.exclusions),
-      // Shared with the answer, not copied: the cached answer and its dependencies hold one of each.
-      expandedProbe: answer.expandedProbe,
       lexicalTerms: answer.lexicalTerms,
       ...(answer.lexicalTerms === null ? {} : { lexicalVersion: query.lexicalVersion }),
     };
@@ -85,10 +82,6 @@ export class RelatedListCache implements ChangeListener {
       entry: (label) => indexes.catalog.get(label),
       // A vector gone since means the article is gone: treat as "could enter" (drop the list).
       score: (queryLabel, label) => indexes.exact.similarity(queryLabel, label) ?? Infinity,
-      probeScore: (vector, label) => {
-        const stored = indexes.exact.getVector(label);
-        return stored === null ? Infinity : dot(vector, stored);
-      },
       // A profile gone since means the article is gone: treat as "could enter".
       holdsAnyTerm: (label, stems) => lexicon.getLexicalProfile(label)?.terms.some((term) => stems.has(term.stem)) ?? true,
       lexicalVersion: () => lexicon.lexicalVersion(),

@@ -13,6 +13,8 @@ export interface CandidateSearch {
   accept: (entry: CatalogEntry) => boolean;
   /** The same predicate by label, if the caller has a faster form of it (engine/label-filter.ts). */
   acceptLabel?: (label: number) => boolean;
+  /** Set when the predicate accepts exactly the catalog's labels not in this set (engine/label-filter.ts). */
+  rejectedLabels?: ReadonlySet<number>;
   filters: RelatedFilters;
   /** How many accepted neighbours to find. */
   want: number;
@@ -59,12 +61,29 @@ export function searchCandidates(indexes: SearchIndexes, search: CandidateSearch
   if (subset !== null && subset.size <= exactScanLimit) {
     return { neighbors: exact.searchAmong(search.query, subset.labels, search.want, acceptLabel), plan: "exact-subset" };
   }
-  const neighbors = graph.search(search.query, search.want, acceptLabel);
+  const neighbors = searchGraph(indexes, search, acceptLabel);
   const plan: SearchPlan = subset === null && search.filters.excludeTopics.length === 0 ? "hnsw" : "hnsw-filtered";
   if (neighbors.length >= search.want || neighbors.length >= graph.size()) return { neighbors, plan };
   const fallback =
     subset === null ? exact.search(search.query, search.want, acceptLabel) : exact.searchAmong(search.query, subset.labels, search.want, acceptLabel);
   return { neighbors: fallback, plan: "exact-fallback" };
+}
+
+/**
+ * The graph search with the query's filter. A filter that rejects only a known handful of labels
+ * is given to the graph as that set (`searchExcluding`: the same walk, with no call into the
+ * predicate per node). The predicate also requires a label to be in the catalog, which every
+ * live graph label is (each change reaches the catalog and the graph in one synchronous step:
+ * apply-store-changes.ts); as a guard, the set is used only when the two hold as many articles,
+ * and an answer naming a label outside the catalog is searched again with the predicate.
+ */
+function searchGraph(indexes: SearchIndexes, search: CandidateSearch, acceptLabel: (label: number) => boolean): Neighbor[] {
+  const { graph, catalog } = indexes;
+  if (search.rejectedLabels !== undefined && graph.searchExcluding !== undefined && graph.size() === catalog.size()) {
+    const neighbors = graph.searchExcluding(search.query, search.want, search.rejectedLabels);
+    if (neighbors?.every((neighbor) => catalog.get(neighbor.label) !== undefined)) return neighbors;
+  }
+  return graph.search(search.query, search.want, acceptLabel);
 }
 
 /** The smallest label set a filter confines results to, or null when no filter confines them. */

@@ -23,6 +23,7 @@ import { storyRoutes } from "./routes/story-routes.ts";
 import { workbenchRoutes } from "./routes/workbench-routes.ts";
 import { buildWidgetScript, type WidgetDefaults } from "./widget-script.ts";
 import { routeBetweenWorkers, type WorkerRouting } from "./worker-routing.ts";
+import { timeArticleWrites } from "./write-server-timing.ts";
 
 export interface AppOptions {
   maxRequestBytes: number;
@@ -71,6 +72,8 @@ export const defaultWidgetSettings: WidgetDefaults = {
  */
 export function createApp(state: ServiceState, options: AppOptions): Hono {
   const app = new Hono();
+  // Outside the routing between processes, so a write's timings include the wait for the readers.
+  app.use(timeArticleWrites());
   if (options.workerRouting !== undefined) app.use(routeBetweenWorkers(options.workerRouting));
   app.use(settleUnreadBody(unreadBodyBounds));
   app.use(requestId());

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { timeWritePhase } from "../engine/write-timings.ts";
 
 /**
  * How one process of a multi-process `kindred serve` (cli/serve-workers.ts) treats requests:
@@ -29,7 +30,7 @@ export function routeBetweenWorkers(routing: WorkerRouting): MiddlewareHandler {
       } else {
         await next();
         // Whatever the write's outcome, what it committed is in the store: wait for every reader.
-        await routing.awaitReaders();
+        await timeWritePhase("barrier", routing.awaitReaders);
       }
     } else {
       await next();

@@ -42,10 +42,11 @@ export interface IndexFilesOptions {
   /** Tells the language of a record without one (default: detection; a memo gives the same answers). */
   languageOf?: (text: string) => string | null;
   /**
-   * True for an article the store already holds exactly as given: it is counted unchanged
-   * without the engine, which is opened only once an article needs it (`createUnchangedCheck`).
+   * For each article of a batch, true when the store already holds it exactly as given: it is
+   * counted unchanged without the engine, which is opened only once an article needs it
+   * (`createUnchangedCheck`).
    */
-  isUnchanged?: (article: Article) => boolean;
+  unchangedAmong?: (articles: readonly Article[]) => boolean[];
 }
 
 /** Articles deleted per transaction when pruning. */
@@ -61,7 +62,7 @@ const pruneBatchSize = 1_000;
  * run resumes by running it again: what was committed comes back "unchanged" without the model.
  *
  * `engine` may be a function that opens it: it is then called only when an article needs
- * writing (or pruning asks for deletes), so with `isUnchanged` a run that changes nothing never
+ * writing (or pruning asks for deletes), so with `unchangedAmong` a run that changes nothing never
  * opens it.
  *
  * @example
@@ -96,7 +97,8 @@ export async function indexFiles(
 
   /** Starts writing a batch (awaits only the engine's opening; the write itself is tracked in `inFlight`). */
   const flush = async (read: { article: Article; position: SourceRecord }[]) => {
-    const listed = options.isUnchanged === undefined ? read : read.filter((item) => !options.isUnchanged!(item.article));
+    const unchanged = options.unchangedAmong?.(read.map((item) => item.article));
+    const listed = unchanged === undefined ? read : read.filter((_item, index) => !unchanged[index]);
     if (listed.length < read.length) {
       report.unchanged += read.length - listed.length;
       done += read.length - listed.length;

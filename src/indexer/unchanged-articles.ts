@@ -1,24 +1,32 @@
 import type { Article } from "../core/article.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
 import { prepareArticle } from "../engine/store-writer.ts";
-import type { ArticleStore } from "../store/article-store.ts";
+import type { ComparableArticle } from "../store/sqlite-article-lookup.ts";
 import { isUnchangedWrite } from "../store/unchanged-write.ts";
 
 /**
- * Whether the store already holds an article exactly as given (the store's own unchanged-write
- * rule, store/unchanged-write.ts): such an article is counted "unchanged" without opening the
- * engine, so a re-index that changes nothing loads no graph, starts no writer thread and no
- * model. The text is compared before anything is hashed, so a changed article costs one lookup.
+ * Which articles of a batch the store already holds exactly as given (the store's own
+ * unchanged-write rule, store/unchanged-write.ts): such an article is counted "unchanged"
+ * without opening the engine, so a re-index that changes nothing loads no graph, starts no
+ * writer thread and no model. The batch's stored articles are read in one lookup, and the text
+ * is compared before anything is hashed, so a changed article costs no hashing.
  *
  * @example
- *   const isUnchanged = createUnchangedCheck(store, "google/use-lite", "selected");
- *   isUnchanged(article); // true when writing it would change nothing
+ *   const unchangedAmong = createUnchangedCheck((ids) => lookup.findByIds(ids), "google/use-lite", "selected");
+ *   unchangedAmong([article]); // [true] when writing it would change nothing
  */
-export function createUnchangedCheck(store: Pick<ArticleStore, "findById">, modelId: string, plan: PassagePlan): (article: Article) => boolean {
-  return (article) => {
-    const stored = store.findById(article.id);
-    if (stored === null || stored.title !== article.title || stored.body !== article.body) return false;
-    const { textHash, embedHash } = prepareArticle(modelId, article, plan);
-    return isUnchangedWrite(stored, { article, textHash, embedHash, vector: null });
+export function createUnchangedCheck(
+  findByIds: (ids: readonly string[]) => ReadonlyMap<string, ComparableArticle>,
+  modelId: string,
+  plan: PassagePlan,
+): (articles: readonly Article[]) => boolean[] {
+  return (articles) => {
+    const stored = findByIds(articles.map((article) => article.id));
+    return articles.map((article) => {
+      const current = stored.get(article.id);
+      if (current === undefined || current.title !== article.title || current.body !== article.body) return false;
+      const { textHash, embedHash } = prepareArticle(modelId, article, plan);
+      return isUnchangedWrite(current, { article, textHash, embedHash, vector: null });
+    });
   };
 }

@@ -19,15 +19,15 @@ import { databaseFileName } from "./sqlite-article-store.ts";
  */
 export class SqliteLanguageMemo {
   readonly #db: Database.Database;
-  readonly #find: Database.Statement<[string], { lang: string | null }>;
   readonly #remember: Database.Statement<[string, string | null]>;
+  /** Every answer remembered, read in one query on the first lookup (a re-index asks for most of them). */
+  #known: Map<string, string | null> | null = null;
   /** Answers detected since the last flush, by sample hash. */
   readonly #fresh = new Map<string, string | null>();
 
   private constructor(db: Database.Database) {
     this.#db = db;
     db.exec("CREATE TABLE IF NOT EXISTS language_guesses (sample_hash TEXT PRIMARY KEY, lang TEXT) WITHOUT ROWID");
-    this.#find = db.prepare("SELECT lang FROM language_guesses WHERE sample_hash = ?");
     this.#remember = db.prepare("INSERT OR IGNORE INTO language_guesses (sample_hash, lang) VALUES (?, ?)");
   }
 
@@ -44,11 +44,17 @@ export class SqliteLanguageMemo {
     const sample = languageSample(text);
     const key = createHash("sha256").update(sample).digest("base64url");
     if (this.#fresh.has(key)) return this.#fresh.get(key)!;
-    const known = this.#find.get(key);
-    if (known !== undefined) return known.lang;
+    this.#known ??= this.#readAll();
+    const known = this.#known.get(key);
+    if (known !== undefined) return known;
     const lang = detectSampleLanguage(sample);
     this.#fresh.set(key, lang);
     return lang;
+  }
+
+  #readAll(): Map<string, string | null> {
+    const rows = this.#db.prepare<[], [string, string | null]>("SELECT sample_hash, lang FROM language_guesses").raw().all();
+    return new Map(rows);
   }
 
   /** Writes the answers detected since the last flush, in one transaction. */

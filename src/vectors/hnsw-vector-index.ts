@@ -67,6 +67,8 @@ export class HnswVectorIndex implements VectorIndex {
   /** Tombstoned nodes: never returned, still routing searches until compaction. */
   readonly #tombstones = new Set<number>();
   #nextNode = firstRelabeledNode;
+  /** Background writes of the graph file running: the graph's memory must not change under them. */
+  #writesInFlight = 0;
 
   private constructor(dimensions: number, parameters: HnswParameters, graph: InstanceType<typeof HierarchicalNSW>) {
     this.dimensions = dimensions;
@@ -182,6 +184,34 @@ export class HnswVectorIndex implements VectorIndex {
     return found.neighbors.map((node, index) => ({ label: labelOf(node), score: 1 - found.distances[index]! }));
   }
 
+  /**
+   * `search` accepting every live label but `excluded`, or null when it cannot run now (a
+   * background write of the graph file is reading its memory). hnswlib decides whether a node
+   * may be returned by one test, "not marked deleted and accepted by the filter", at the one
+   * place the walk consults either, so marking the excluded nodes deleted for the length of the
+   * search walks the graph exactly as a filter rejecting them would, without a call back into
+   * JavaScript for every node it considers. The marks are removed before it returns.
+   *
+   * @example
+   *   graph.searchExcluding(vector, 100, new Set([queryLabel])); // the neighbours but the query itself
+   */
+  searchExcluding(query: Float32Array, k: number, excluded: ReadonlySet<number>): Neighbor[] | null {
+    if (this.#writesInFlight > 0) return null;
+    if (k <= 0 || this.#nodeOfLabel.size === 0) return [];
+    const marked: number[] = [];
+    try {
+      for (const label of excluded) {
+        const node = this.#nodeOfLabel.get(label);
+        if (node === undefined) continue;
+        this.#graph.markDelete(node);
+        marked.push(node);
+      }
+      return this.search(query, k);
+    } finally {
+      for (const node of marked) this.#graph.unmarkDelete(node);
+    }
+  }
+
   /** Writes the graph to `path` (hnswlib's own format; callers add the manifest). */
   writeTo(path: string): void {
     this.#graph.writeIndexSync(path);
@@ -189,7 +219,12 @@ export class HnswVectorIndex implements VectorIndex {
 
   /** `writeTo` on a libuv thread; the graph must not change until it resolves. */
   async writeToInBackground(path: string): Promise<void> {
-    await this.#graph.writeIndex(path);
+    this.#writesInFlight++;
+    try {
+      await this.#graph.writeIndex(path);
+    } finally {
+      this.#writesInFlight--;
+    }
   }
 
   #tombstone(node: number): void {

@@ -23,4 +23,9 @@ export interface VectorIndex {
   remove(label: number): void;
   /** Up to `k` neighbours by descending score, only labels the filter accepts. */
   search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[];
+  /**
+   * Optional: `search` with a filter accepting every label but `excluded`, giving the same
+   * neighbours; null when it cannot run now (the caller then searches with the filter).
+   */
+  searchExcluding?(query: Float32Array, k: number, excluded: ReadonlySet<number>): Neighbor[] | null;
 }

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { workerExecArgv, workerV8Flags } from "../../src/cli/serve-workers.ts";
 import { hegsethId } from "../support/demo-slice.ts";
 import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
@@ -85,4 +87,21 @@ describe("kindred serve --http-workers 2", () => {
     for (const answer of gone) expect(answer.status, `worker ${answer.worker}`).toBe(404);
     expect(new Set(gone.map((answer) => answer.worker))).toEqual(new Set(["1", "2"]));
   }, 300_000);
+
+  it("starts both HTTP processes with the heap growing factor fixed, so the writer's garbage cannot grow its heap to several times its live data", () => {
+    const pid = server!.child.pid!;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+    expect(children).toHaveLength(2);
+    for (const child of children) {
+      const argv = readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0");
+      expect(argv, `process ${child}`).toContain(workerV8Flags[0]);
+    }
+  });
+});
+
+describe("workerExecArgv", () => {
+  it("adds each V8 default the command line does not set, and keeps one it sets", () => {
+    expect(workerExecArgv(["--enable-source-maps"])).toEqual(["--enable-source-maps", ...workerV8Flags]);
+    expect(workerExecArgv(["--heap_growing_percent=80"])).toEqual(["--heap_growing_percent=80"]);
+  });
 });

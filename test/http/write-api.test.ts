@@ -125,6 +125,22 @@ describe("write API", () => {
       expect(embedder.embeddedTexts).toBe(embedded);
     });
 
+    it("breaks a write's latency into parts in Server-Timing, and leaves reads without it", async () => {
+      const created = await write("PUT", "/v1/articles/timed-1", { ...story, title: "Timing probe: a ministry announces a new budget" });
+      expect(created.status).toBe(201);
+      const phases = new Map(
+        created.response.headers
+          .get("server-timing")!
+          .split(", ")
+          .map((entry) => [entry.split(";")[0]!, Number(/dur=([\d.]+)/.exec(entry)![1])] as const),
+      );
+      expect([...phases.keys()].sort()).toEqual(["apply", "commit", "embed", "prepare", "queue"]);
+      for (const ms of phases.values()) expect(ms).toBeGreaterThanOrEqual(0);
+      const deleted = await write("DELETE", "/v1/articles/timed-1");
+      expect(deleted.response.headers.get("server-timing")).toMatch(/^queue;dur=[\d.]+, commit;dur=[\d.]+, apply;dur=[\d.]+$/);
+      expect((await requestJson(app, "GET", `/v1/articles/${hegsethId}`)).response.headers.get("server-timing")).toBeNull();
+    });
+
     it("replaces the text with PUT, embedding only that article", async () => {
       const embedded = embedder.embeddedTexts;
       const replaced = await write("PUT", "/v1/articles/put-1", { ...story, title: "Central bank holds interest rates", text: "Inflation is slowing." });

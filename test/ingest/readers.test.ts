@@ -48,6 +48,13 @@ describe("JSON Lines reader", () => {
     const path = write("count.jsonl", '{"id":1,"title":"a"}\n\n{"id":2,"title":"b"}\n');
     expect(await countRecords(path)).toBe(2);
   });
+
+  it("counts records without a final newline, across blank and whitespace-only lines, gzipped too", async () => {
+    const text = ' \r\n{"id":1}\r\n\t \n{"id":2}\n\n{"id":3}';
+    expect(await countRecords(write("ragged.jsonl", text))).toBe(3);
+    expect(await countRecords(write("ragged.jsonl.gz", gzipSync(text)))).toBe(3);
+    expect(await countRecords(write("feed.csv", "id,title\n1,a\n2,b\n"))).toBe(2);
+  });
 });
 
 describe("JSON array reader", () => {

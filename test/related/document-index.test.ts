@@ -93,4 +93,20 @@ describe("the whole-document lexical index", () => {
     expect(draft.terms.length).toBe(3);
     expect(index.search(draft, 1, () => true)[0]!.label).toBe(3);
   });
+
+  it("gives each query its own cosines when the scorers of several queries take turns (as awaiting searches do)", () => {
+    const index = new DocumentIndex();
+    texts.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    const alone = (query: number) => texts.map((_text, label) => index.scorer(index.termsOf(query)!)(label));
+    // Queries sharing terms (0 and 2: earthquake, tsunami; 4 and 5: election, parliament), each term weighed differently by each.
+    const queries = [0, 2, 4, 5];
+    const expected = queries.map(alone);
+    const scorers = queries.map((query) => index.scorer(index.termsOf(query)!));
+    for (let label = 0; label < texts.length; label++) {
+      scorers.forEach((score, which) => expect(score(label), `query ${which}, label ${label}`).toBe(expected[which]![label]));
+    }
+    expect(expected[0]![1]).toBeGreaterThan(0);
+    expect(expected[2]![5]).toBeGreaterThan(0);
+    expect(expected[0]![5]).toBe(0);
+  });
 });

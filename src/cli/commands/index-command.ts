@@ -3,6 +3,7 @@ import { type IndexReport, indexFiles } from "../../indexer/index-files.ts";
 import { createUnchangedCheck } from "../../indexer/unchanged-articles.ts";
 import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
+import { SqliteArticleLookup } from "../../store/sqlite-article-lookup.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
 import { SqliteLanguageMemo } from "../../store/sqlite-language-memo.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
@@ -47,6 +48,7 @@ export async function runIndexCommand(args: string[]): Promise<number> {
   // input and the store and nothing more.
   const local = config.databaseUrl === undefined ? SqliteArticleStore.open(config.dataDir) : null;
   const memo = local === null ? null : SqliteLanguageMemo.open(config.dataDir);
+  const lookup = local === null ? null : SqliteArticleLookup.open(config.dataDir);
   let opened: Promise<OpenedEngine> | null = null;
   const bar = createProgressBar("indexing", total);
   const rejected: string[] = [];
@@ -68,12 +70,13 @@ export async function runIndexCommand(args: string[]): Promise<number> {
         },
         onRejected: (message) => rejected.push(message),
         ...(memo === null ? {} : { languageOf: (text: string) => memo.languageOf(text) }),
-        ...(local === null ? {} : { isUnchanged: createUnchangedCheck(local, config.model, config.embedPassages) }),
+        ...(lookup === null ? {} : { unchangedAmong: createUnchangedCheck((ids) => lookup.findByIds(ids), config.model, config.embedPassages) }),
       },
     );
   } finally {
     bar.stop();
     memo?.close();
+    lookup?.close();
     local?.close();
     await (await (opened as Promise<OpenedEngine> | null))?.close();
   }

@@ -19,11 +19,6 @@ export interface ListDependencies {
   /** The query's filter and exclusions, as applied inside the search. */
   accept: (entry: CatalogEntry) => boolean;
   /**
-   * A hybrid list's second dense search (the feedback round's expanded query vector) and the
-   * lowest score its window held, like `floorScore` for the first.
-   */
-  expandedProbe?: { vector: Float32Array; floorScore: number } | null;
-  /**
    * The stems of the list's lexical query, when it used the lexical channel: an article holding
    * any of them could enter through BM25 (and changes those terms' statistics).
    */
@@ -44,8 +39,6 @@ export interface ArticleChange {
   current: CatalogEntry | undefined;
   /** Cosine similarity of the query article and the changed article now (only called when needed). */
   scoreNow: () => number;
-  /** Inner product of a probe vector and the changed article's vector now (needed for `expandedProbe`). */
-  probeScoreNow?: (vector: Float32Array) => number;
   /** Whether the changed article's text now holds any of these stems (needed for `lexicalTerms`). */
   holdsAnyTerm?: (stems: ReadonlySet<string>) => boolean;
 }
@@ -72,9 +65,9 @@ export function lexicalStatisticsChanged(list: ListDependencies, versionNow: num
  * checked one by one against the articles' states now: an article that changed twice and is
  * neither a candidate nor able to enter leaves the list as it was.
  *
- * A hybrid list also has its feedback round's dense search and its lexical query: (3) extends to
- * "scores at least that search's floor" and to "holds any of the query's terms" (it could then
- * enter by BM25). Fused scores are z-scores over the candidates, so an unchanged candidate set
+ * A hybrid list also has its lexical query: (3) extends to "holds any of the query's terms" (it
+ * could then enter by its words). Its feedback round rescores the same candidates, so it adds no
+ * window of its own. Fused scores are z-scores over the candidates, so an unchanged candidate set
  * with unchanged raw scores fuses the same. BM25's corpus statistics are checked apart, per list
  * (`lexicalStatisticsChanged`): any text change anywhere moves them, so it drops every list
  * that used BM25, while a metadata change only drops the lists it can reach.
@@ -89,8 +82,6 @@ export function couldChangeList(list: ListDependencies, change: ArticleChange): 
   if (change.label === list.queryLabel || list.candidateLabels.has(change.label)) return true;
   if (change.current === undefined || !list.accept(change.current)) return false;
   if (change.scoreNow() >= list.floorScore - scoreTolerance) return true;
-  const probe = list.expandedProbe;
-  if (probe != null && (change.probeScoreNow === undefined || change.probeScoreNow(probe.vector) >= probe.floorScore - scoreTolerance)) return true;
   const terms = list.lexicalTerms;
   return terms != null && terms.size > 0 && (change.holdsAnyTerm === undefined || change.holdsAnyTerm(terms));
 }

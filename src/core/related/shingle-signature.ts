@@ -70,9 +70,7 @@ export function estimateJaccard(a: Uint32Array, b: Uint32Array): number {
  * that settles it: folding compares every pair in a ranked window, and most pairs differ early.
  */
 export function jaccardAtLeast(a: Uint32Array, b: Uint32Array, threshold: number): boolean {
-  let needed = 0;
-  while (needed <= signatureLength && needed / signatureLength < threshold) needed++;
-  const allowedMisses = signatureLength - needed;
+  const allowedMisses = allowedMissesAt(threshold);
   let misses = 0;
   for (let i = 0; i < signatureLength; i++) {
     if (a[i] !== b[i] || a[i] === 0xffffffff) {
@@ -80,6 +78,20 @@ export function jaccardAtLeast(a: Uint32Array, b: Uint32Array, threshold: number
     }
   }
   return true;
+}
+
+/** Slots that may disagree at a threshold, worked out once per threshold: folding asks it of every pair. */
+let missesThreshold = Number.NaN;
+let missesAllowed = 0;
+
+function allowedMissesAt(threshold: number): number {
+  if (threshold !== missesThreshold) {
+    let needed = 0;
+    while (needed <= signatureLength && needed / signatureLength < threshold) needed++;
+    missesThreshold = threshold;
+    missesAllowed = signatureLength - needed;
+  }
+  return missesAllowed;
 }
 
 function fnv1a(text: string): number {

@@ -1,0 +1,116 @@
+import type { Embedder, EmbedRole } from "../embed/embedder.ts";
+
+/** Texts per model call: small enough that a write arriving behind a big batch waits for a slice, not the batch. */
+export const defaultSliceTexts = 8;
+/** Slices in flight at once: enough to keep two embedding workers busy. */
+export const defaultSlicesInFlight = 2;
+
+interface PendingEmbedding {
+  embedder: Embedder;
+  texts: readonly string[];
+  role: EmbedRole;
+  vectors: Float32Array[];
+  /** Texts not yet handed to the model. */
+  next: number;
+  /** Texts handed to the model and not yet back. */
+  running: number;
+  resolve: (vectors: Float32Array[]) => void;
+  reject: (error: Error) => void;
+  failed: boolean;
+}
+
+/**
+ * Shares the model between concurrent writes. The embedding pool answers calls in the order
+ * they come, so a write's single call for all its passages made every write that came after it
+ * (a one-article PUT behind a batch of a hundred) wait for the whole of it. Here each write's
+ * texts go to the model in slices, at most `slicesInFlight` at a time for all writes together,
+ * and the writes waiting take turns, one slice each: a one-slice write waits for the slices
+ * already running and one slice of each write ahead of it, never for a whole batch. Turns
+ * rather than smallest-first, which starved batches while small writes kept coming. The
+ * vectors are the same as from one call.
+ *
+ * @example
+ *   const fair = new FairEmbedding();
+ *   const [putVectors, batchVectors] = await Promise.all([fair.embed(embedder, ["one"], "passage"), fair.embed(embedder, many, "passage")]);
+ */
+export class FairEmbedding {
+  readonly #sliceTexts: number;
+  readonly #slicesInFlight: number;
+  readonly #pending = new Set<PendingEmbedding>();
+  #inFlight = 0;
+
+  constructor(options: { sliceTexts?: number; slicesInFlight?: number } = {}) {
+    this.#sliceTexts = Math.max(1, options.sliceTexts ?? defaultSliceTexts);
+    this.#slicesInFlight = Math.max(1, options.slicesInFlight ?? defaultSlicesInFlight);
+  }
+
+  /** One vector per text, in order, as `embedder.embed(texts, role)` would return. */
+  embed(embedder: Embedder, texts: readonly string[], role: EmbedRole): Promise<Float32Array[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const vectors = new Array<Float32Array>(texts.length);
+      this.#pending.add({ embedder, texts, role, vectors, next: 0, running: 0, resolve, reject, failed: false });
+      this.#dispatch();
+    });
+  }
+
+  /** `embedder` with its `embed` calls shared out through this scheduler (closing it is left to its owner). */
+  through(embedder: Embedder): Embedder {
+    return {
+      modelId: embedder.modelId,
+      dimensions: embedder.dimensions,
+      embed: (texts, role = "passage") => this.embed(embedder, texts, role),
+      close: async () => {},
+    };
+  }
+
+  #dispatch(): void {
+    while (this.#inFlight < this.#slicesInFlight) {
+      const job = this.#nextInTurn();
+      if (job === null) return;
+      const start = job.next;
+      const end = Math.min(job.texts.length, start + this.#sliceTexts);
+      job.next = end;
+      job.running += end - start;
+      this.#inFlight++;
+      // Through a promise, so an embedder that throws instead of rejecting still frees its slot.
+      Promise.resolve()
+        .then(() => job.embedder.embed(job.texts.slice(start, end), job.role))
+        .then(
+          (vectors) => this.#finishSlice(job, start, end, vectors, null),
+          (error: unknown) => this.#finishSlice(job, start, end, null, error as Error),
+        );
+    }
+  }
+
+  /** The write that has waited longest for the model (writes take turns, one slice each): null when none waits. */
+  #nextInTurn(): PendingEmbedding | null {
+    for (const job of this.#pending) {
+      if (job.failed || job.next >= job.texts.length) continue;
+      // To the back of the line: a Set iterates in insertion order.
+      this.#pending.delete(job);
+      this.#pending.add(job);
+      return job;
+    }
+    return null;
+  }
+
+  #finishSlice(job: PendingEmbedding, start: number, end: number, vectors: Float32Array[] | null, error: Error | null): void {
+    this.#inFlight--;
+    job.running -= end - start;
+    if (error !== null || vectors === null) {
+      if (!job.failed) {
+        job.failed = true;
+        this.#pending.delete(job);
+        job.reject(error ?? new Error("The embedder returned no vectors."));
+      }
+    } else if (!job.failed) {
+      for (let i = start; i < end; i++) job.vectors[i] = vectors[i - start]!;
+      if (job.next >= job.texts.length && job.running === 0) {
+        this.#pending.delete(job);
+        job.resolve(job.vectors);
+      }
+    }
+    this.#dispatch();
+  }
+}

@@ -1,0 +1,56 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { Article } from "../core/article.ts";
+import { type ArticleColumns, fromArticleColumns } from "./article-columns.ts";
+import { databaseFileName } from "./sqlite-article-store.ts";
+
+/** A stored article as a re-index compares an input with it (store/unchanged-write.ts). */
+export type ComparableArticle = Article & { textHash: string; embedHash: string };
+
+type LookupRow = ArticleColumns & { text_hash: string; embed_hash: string; topics: string };
+
+const columns: (keyof ArticleColumns)[] = ["id", "title", "body", "url", "published_at", "published_ms", "lang", "source", "image_url", "section", "author"];
+
+/**
+ * Stored articles by id, a batch of ids in one query, with only what deciding "unchanged" reads
+ * (no lexicon row, signature or sequence): `kindred index` of a feed that did not change asks
+ * this of every article, and one statement per article was most of its time. Its own read
+ * connection to the data directory's database, like the language memo's.
+ *
+ * @example
+ *   const lookup = SqliteArticleLookup.open(dataDir);
+ *   lookup.findByIds(["a1", "a2"]).get("a1")?.textHash;
+ */
+export class SqliteArticleLookup {
+  readonly #db: Database.Database;
+  readonly #byIds: Database.Statement<[string], LookupRow>;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#byIds = db.prepare<[string], LookupRow>(
+      `SELECT ${columns.map((column) => `a.${column}`).join(", ")}, a.text_hash, a.embed_hash,
+        (SELECT json_group_array(topic) FROM (SELECT topic FROM article_topics t WHERE t.label = a.label ORDER BY position)) AS topics
+       FROM articles a WHERE a.id IN (SELECT value FROM json_each(?))`,
+    );
+  }
+
+  /** Opens the lookup on the data directory's database (which must exist: open the store first). */
+  static open(dataDir: string): SqliteArticleLookup {
+    const db = new Database(join(dataDir, databaseFileName), { readonly: true });
+    db.pragma("busy_timeout = 5000");
+    return new SqliteArticleLookup(db);
+  }
+
+  /** The stored articles among `ids` (ids not stored are absent from the map). */
+  findByIds(ids: readonly string[]): Map<string, ComparableArticle> {
+    const found = new Map<string, ComparableArticle>();
+    for (const row of this.#byIds.all(JSON.stringify(ids))) {
+      found.set(row.id, { ...fromArticleColumns(row, JSON.parse(row.topics) as string[]), textHash: row.text_hash, embedHash: row.embed_hash });
+    }
+    return found;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,66 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Article } from "../../src/core/article.ts";
+import { prepareArticle } from "../../src/engine/store-writer.ts";
+import { createUnchangedCheck } from "../../src/indexer/unchanged-articles.ts";
+import { SqliteArticleLookup } from "../../src/store/sqlite-article-lookup.ts";
+import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+
+const modelId = "google/use-lite";
+
+describe("stored articles looked up by id for a re-index", () => {
+  const dataDir = join(useTempDir(), "index");
+  const article = (id: string, extra: Partial<Article> = {}): Article => ({
+    id,
+    title: `Storm ${id} closes the harbour`,
+    body: `Ferries stayed in port on Monday as the storm ${id} reached the coast.`,
+    url: `https://news.example/${id}`,
+    topics: ["weather", "shipping"],
+    publishedAt: "2025-03-02T10:00:00Z",
+    publishedMs: Date.parse("2025-03-02T10:00:00Z"),
+    lang: "en",
+    source: "Example News",
+    imageUrl: null,
+    section: "Regional",
+    author: null,
+    ...extra,
+  });
+  const stored = ["a1", "a2", "a3"].map((id) => article(id));
+  const store = SqliteArticleStore.open(dataDir);
+  store.setModelPin({ modelId, dimensions: 4 });
+  store.writeArticles(stored.map((item) => ({ article: item, ...pick(prepareArticle(modelId, item, "selected")), vector: new Float32Array([1, 0, 0, 0]) })));
+  store.close();
+
+  it("reads a batch of stored articles in one lookup, as the store holds them; ids not stored are absent", () => {
+    const lookup = SqliteArticleLookup.open(dataDir);
+    try {
+      const found = lookup.findByIds(["a3", "missing", "a1"]);
+      expect([...found.keys()].sort()).toEqual(["a1", "a3"]);
+      expect(found.get("a1")).toEqual({ ...stored[0], ...pick(prepareArticle(modelId, stored[0]!, "selected")) });
+    } finally {
+      lookup.close();
+    }
+  });
+
+  it("counts unchanged only an article equal in every field, its text to the letter", () => {
+    const lookup = SqliteArticleLookup.open(dataDir);
+    try {
+      const unchangedAmong = createUnchangedCheck((ids) => lookup.findByIds(ids), modelId, "selected");
+      const batch = [
+        stored[0]!,
+        article("a2", { title: "STORM a2 CLOSES THE HARBOUR" }), // same text hash (case folded), not the same text
+        article("a3", { topics: ["shipping", "weather"] }),
+        article("a4"),
+        article("a1", { section: null }),
+      ];
+      expect(unchangedAmong(batch)).toEqual([true, false, false, false, false]);
+    } finally {
+      lookup.close();
+    }
+  });
+});
+
+function pick({ textHash, embedHash }: { textHash: string; embedHash: string }) {
+  return { textHash, embedHash };
+}
