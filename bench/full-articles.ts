@@ -4,13 +4,19 @@
  * the way before issue 14 in the same run: every passage of an article embedded (lead plus each
  * 60-word chunk of its first 600 words, `embedPassages: "all"`, set through a config file) with
  * the same workers. The sets are read where they lie, never copied into the project.
+ *
+ * With an old checkout (`npm run bench -- --only fullArticles --old-commit 3adff60^1`), the
+ * real code of that commit indexes the same input in the same run, through its own entry
+ * point, as a second baseline: the rate the issue's "4x today's rate" was set against.
  */
 import { createReadStream, createWriteStream, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { USE_LITE_INT8_MODEL_ID } from "../src/embed/use-lite/use-lite-constants.ts";
 import { type IndexRunFigures, runIndex } from "./reindex.ts";
 import { repoRoot } from "./support/kindred-process.ts";
 import { ratioOf } from "./support/latency-stats.ts";
+import type { OldCheckout } from "./support/old-checkout.ts";
 import { logProgress } from "./support/progress-log.ts";
 
 export interface FullArticleIndexFigures {
@@ -22,6 +28,11 @@ export interface FullArticleIndexFigures {
   current: IndexRunFigures;
   /** current / baseline articles per second (the command's own rate). */
   speedUp: number;
+  /** The default passages with the bundled model's int8 graph (`--model google/use-lite-int8`), and its speed-up over the baseline. */
+  int8?: IndexRunFigures;
+  int8SpeedUp?: number;
+  /** The same input indexed by an older commit's own code, when one was asked for. */
+  oldCommit?: { ref: string; commit: string; run: IndexRunFigures; speedUp: number; int8SpeedUp: number };
 }
 
 /** The eval sets the section indexes, and how many articles of each (null: all). */
@@ -35,7 +46,11 @@ export function fullArticleSets(quick: boolean, names?: readonly string[]): { na
       ];
 }
 
-export async function measureFullArticleIndexing(sets: { name: string; limit: number | null }[], workDir: string): Promise<FullArticleIndexFigures[]> {
+export async function measureFullArticleIndexing(
+  sets: { name: string; limit: number | null }[],
+  workDir: string,
+  oldCheckout?: OldCheckout,
+): Promise<FullArticleIndexFigures[]> {
   const figures: FullArticleIndexFigures[] = [];
   const everyPassage = join(workDir, "every-passage.config.json");
   writeFileSync(everyPassage, JSON.stringify({ embedPassages: "all" }));
@@ -44,12 +59,44 @@ export async function measureFullArticleIndexing(sets: { name: string; limit: nu
     if (!existsSync(source)) throw new Error(`${source} is missing: the full-article section reads the eval sets in ../shared/eval.`);
     const input = join(workDir, `${name}.jsonl`);
     const { articles, meanWords } = await copyArticles(source, input, limit);
+    let old: IndexRunFigures | undefined;
+    if (oldCheckout !== undefined) {
+      logProgress(`full articles: ${name}, ${articles} articles, indexed by ${oldCheckout.ref} (${oldCheckout.commit.slice(0, 10)})`);
+      old = await runIndex(input, join(workDir, `${name}-old-commit`), [], oldCheckout.root);
+      logProgress(`  ${oldCheckout.ref}: ${old.articlesPerSecond} articles/s`);
+    }
     logProgress(`full articles: ${name}, ${articles} articles of ${meanWords} words on average, every passage embedded (baseline)`);
     const baseline = await runIndex(input, join(workDir, `${name}-baseline`), ["--config", everyPassage]);
     logProgress(`  baseline: ${baseline.articlesPerSecond} articles/s; now the default`);
     const current = await runIndex(input, join(workDir, `${name}-current`));
-    logProgress(`  default: ${current.articlesPerSecond} articles/s`);
-    figures.push({ set: name, articles, meanWords, baseline, current, speedUp: ratioOf(current.articlesPerSecond, baseline.articlesPerSecond, 1) });
+    logProgress(`  default: ${current.articlesPerSecond} articles/s; now with the int8 graph`);
+    const int8 = await runIndex(input, join(workDir, `${name}-int8`), ["--model", USE_LITE_INT8_MODEL_ID]);
+    logProgress(`  int8: ${int8.articlesPerSecond} articles/s`);
+    figures.push({
+      set: name,
+      articles,
+      meanWords,
+      baseline,
+      current,
+      speedUp: ratioOf(current.articlesPerSecond, baseline.articlesPerSecond, 1),
+      int8,
+      int8SpeedUp: ratioOf(int8.articlesPerSecond, baseline.articlesPerSecond, 1),
+      ...(old === undefined || oldCheckout === undefined
+        ? {}
+        : {
+            oldCommit: {
+              ref: oldCheckout.ref,
+              commit: oldCheckout.commit,
+              run: old,
+              speedUp: ratioOf(current.articlesPerSecond, old.articlesPerSecond, 1),
+              int8SpeedUp: ratioOf(int8.articlesPerSecond, old.articlesPerSecond, 1),
+            },
+          }),
+    });
+    if (old !== undefined) {
+      const [float, quantised] = [current, int8].map((run) => ratioOf(run.articlesPerSecond, old.articlesPerSecond, 1));
+      logProgress(`  ${name} over ${oldCheckout!.ref}: ${float}x (float), ${quantised}x (int8)`);
+    }
   }
   return figures;
 }

@@ -57,9 +57,9 @@ export async function measureReindex(inputPath: string, dataDir: string): Promis
 }
 
 /** One `kindred index` run from spawn to exit; `extraArgs` such as `--workers 1`. */
-export async function runIndex(inputPath: string, dataDir: string, extraArgs: readonly string[] = []): Promise<IndexRunFigures> {
+export async function runIndex(inputPath: string, dataDir: string, extraArgs: readonly string[] = [], root?: string): Promise<IndexRunFigures> {
   const loadBefore = readLoadAverage();
-  const run = await runKindred(["index", inputPath, "--data-dir", dataDir, "--log-level", "warn", ...extraArgs]);
+  const run = await runKindred(["index", inputPath, "--data-dir", dataDir, "--log-level", "warn", ...extraArgs], root);
   if (run.exitCode !== 0) throw new Error(`kindred index failed (${run.exitCode}):\n${run.stderr}`);
   // "indexed 3, updated 0, unchanged 0, failed 0 in 1.2 s (2.5 articles/s) into DIR"
   const summary = /indexed (\d+), updated (\d+), unchanged (\d+), failed (\d+) in ([\d.]+) s \(([\d.]+) articles\/s\)/.exec(run.stdout);

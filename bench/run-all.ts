@@ -26,6 +26,7 @@ import { readArticleIds } from "./support/article-ids.ts";
 import { type BenchResults, carriedSections, findMissingFigures, type SectionName, sectionNames } from "./support/bench-results.ts";
 import { repoRoot } from "./support/kindred-process.ts";
 import { describeMachine, readLoadAverage } from "./support/machine-info.ts";
+import { checkOutOldCommit } from "./support/old-checkout.ts";
 import { logProgress } from "./support/progress-log.ts";
 import { prepareSyntheticDataDir } from "./support/synthetic-data-dir.ts";
 import { measureDemoTier, measureSyntheticTier, syntheticTiers } from "./vector-search.ts";
@@ -39,6 +40,8 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
     /** Full-article section: which eval sets (comma-separated; default giveme5w1h and bbc, or a 40-article slice with --quick). */
     "full-article-sets": { type: "string" },
+    /** Full-article section: also index each set with this older commit's own code (e.g. 3adff60^1), as a second baseline. */
+    "old-commit": { type: "string" },
     /**
      * An indexed demo corpus and a prepared synthetic directory (of the plan's size) to measure
      * the serving sections on, instead of indexing and preparing them again (a quarter of an
@@ -115,9 +118,14 @@ try {
   if (wanted("embedding")) results.sections.embedding = await runSection("embedding", () => measureEmbedding(embeddingArguments(quick)));
 
   if (wanted("fullArticles")) {
-    results.sections.fullArticles = await runSection("fullArticles", () =>
-      measureFullArticleIndexing(fullArticleSets(quick, values["full-article-sets"]?.split(",")), workDir),
-    );
+    results.sections.fullArticles = await runSection("fullArticles", async () => {
+      const oldCheckout = values["old-commit"] === undefined ? undefined : await checkOutOldCommit(values["old-commit"], workDir);
+      try {
+        return await measureFullArticleIndexing(fullArticleSets(quick, values["full-article-sets"]?.split(",")), workDir, oldCheckout);
+      } finally {
+        oldCheckout?.remove();
+      }
+    });
   }
 
   // The demo index the re-index builds is what the demo-corpus figures below query.

@@ -22,15 +22,18 @@ export interface CommandRun {
   wallMs: number;
 }
 
-/** Runs `node bin/kindred.js ARGS` to completion, timing it from spawn to exit. */
-export function runKindred(args: readonly string[]): Promise<CommandRun> {
-  return runNode([kindredBin, ...args]);
+/**
+ * Runs `node bin/kindred.js ARGS` to completion, timing it from spawn to exit; `root` runs
+ * another checkout's entry point from its own directory (an older commit, as a baseline).
+ */
+export function runKindred(args: readonly string[], root: string = repoRoot): Promise<CommandRun> {
+  return runNode([root === repoRoot ? kindredBin : `${root}/bin/kindred.js`, ...args], undefined, root);
 }
 
-/** Runs `node ARGS` (e.g. `node --import tsx script.ts`) to completion. */
-export function runNode(args: readonly string[], onStderr?: (chunk: string) => void): Promise<CommandRun> {
+/** Runs `node ARGS` (e.g. `node --import tsx script.ts`) to completion, from `cwd` (the repository root). */
+export function runNode(args: readonly string[], onStderr?: (chunk: string) => void, cwd: string = repoRoot): Promise<CommandRun> {
   const startedMs = performance.now();
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: childEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd, env: childEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,4 +1,4 @@
-import { USE_LITE_MODEL_ID } from "./use-lite/use-lite-constants.ts";
+import { isUseLiteModel } from "./use-lite/use-lite-constants.ts";
 
 /**
  * Whether a model can read a language (ISO 639-1; null when unknown). The bundled Universal
@@ -7,6 +7,6 @@ import { USE_LITE_MODEL_ID } from "./use-lite/use-lite-constants.ts";
  * lexically. Other models are assumed to read what they are given.
  */
 export function modelReadsLanguage(modelId: string, lang: string | null): boolean {
-  if (lang === null || modelId !== USE_LITE_MODEL_ID) return true;
+  if (lang === null || !isUseLiteModel(modelId)) return true;
   return lang.toLowerCase().split(/[-_]/)[0] === "en";
 }

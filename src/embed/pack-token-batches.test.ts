@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PADDING_ID, packTokenBatches } from "./pack-token-batches.ts";
+import { groupBySimilarLength, PADDING_ID, packTokenBatches } from "./pack-token-batches.ts";
 
 describe("packTokenBatches", () => {
   it("groups texts of similar length and pads each batch only to its own longest row", () => {
@@ -32,5 +32,20 @@ describe("packTokenBatches", () => {
     const tokenIds = Array.from({ length: 50 }, (_, index) => Array.from({ length: (index * 7) % 13 }, () => 5));
     const indices = packTokenBatches(tokenIds, { maxBatchSize: 8, maxBatchTokens: 40 }).flatMap((batch) => batch.indices);
     expect(indices.sort((a, b) => a - b)).toEqual(tokenIds.map((_, index) => index));
+  });
+});
+
+describe("groupBySimilarLength", () => {
+  it("puts the passages of several articles into groups by length, every position exactly once", () => {
+    // Two articles' lead, chunk, chunk and a title-only item, in the order a write sends them.
+    const texts = ["lead one ".repeat(20), "chunk one ".repeat(12), "chunk two ".repeat(11), "lead two ".repeat(21), "chunk three ".repeat(10), "title"];
+    const groups = groupBySimilarLength(texts, 2);
+    expect(groups).toEqual([
+      [3, 0],
+      [1, 4],
+      [2, 5],
+    ]);
+    expect(groups.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(groupBySimilarLength([], 32)).toEqual([]);
   });
 });

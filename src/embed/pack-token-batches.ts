@@ -56,3 +56,20 @@ function packBatch(indices: number[], tokenIds: readonly (readonly number[])[], 
   });
   return { indices, batchSize: indices.length, sequenceLength, inputIds, attentionMask };
 }
+
+/**
+ * Splits the texts of one embedding call into groups of at most `groupSize` texts of similar
+ * length (longest first), as positions in `texts`: the passages of several articles (leads,
+ * body chunks, short items) then reach each worker sorted by size, so its padded batches
+ * (packTokenBatches) come out full instead of padding a short text to a long neighbour's length.
+ * Characters stand in for tokens: the worker tokenises. Pure; callers put results back by position.
+ *
+ * @example
+ *   groupBySimilarLength(["a", "a long text", "mid text"], 2); // [[1, 2], [0]]
+ */
+export function groupBySimilarLength(texts: readonly string[], groupSize: number): number[][] {
+  const order = texts.map((_, index) => index).sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
+  const groups: number[][] = [];
+  for (let start = 0; start < order.length; start += groupSize) groups.push(order.slice(start, start + groupSize));
+  return groups;
+}

@@ -5,6 +5,7 @@ import { KindredError } from "../core/errors.ts";
 import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
 import type { WorkerRequest, WorkerResponse } from "./embed-worker.ts";
 import type { Embedder, EmbedderSpec, EmbedRole } from "./embedder.ts";
+import { groupBySimilarLength } from "./pack-token-batches.ts";
 
 interface PendingBatch {
   request: WorkerRequest;
@@ -169,8 +170,9 @@ const sharedWorkers = new Map<string, Promise<ModelWorkers>>();
 /**
  * An embedder backed by worker threads, one model instance per worker, so embedding never
  * blocks the event loop (requests keep being answered while a batch is embedded) and indexing
- * uses every core. Calls are split into batches of `batchSize` texts spread over idle workers;
- * results come back in input order. Embedders of the same model and worker count share their
+ * uses every core. Calls are split into batches of `batchSize` texts of similar length (the
+ * passages of every article in the call packed together) spread over idle workers; results
+ * come back in input order. Embedders of the same model and worker count share their
  * workers; `close()` releases this one's share.
  *
  * @example
@@ -215,11 +217,18 @@ export class WorkerPoolEmbedder implements Embedder {
 
   async embed(texts: readonly string[], role: EmbedRole = "passage"): Promise<Float32Array[]> {
     if (this.#closed) throw new Error("The embedder is closed.");
-    const batches: Promise<Float32Array[]>[] = [];
-    for (let start = 0; start < texts.length; start += this.#batchSize) {
-      batches.push(this.#workers.submit(texts.slice(start, start + this.#batchSize), role));
-    }
-    return (await Promise.all(batches)).flat();
+    const groups = groupBySimilarLength(texts, this.#batchSize);
+    const embedded = await Promise.all(
+      groups.map((group) =>
+        this.#workers.submit(
+          group.map((index) => texts[index]!),
+          role,
+        ),
+      ),
+    );
+    const vectors = new Array<Float32Array>(texts.length);
+    groups.forEach((group, groupIndex) => group.forEach((index, row) => (vectors[index] = embedded[groupIndex]![row]!)));
+    return vectors;
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,9 @@ import type { Article } from "../core/article.ts";
 import { hashArticleText } from "../core/content-hash.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
+import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
 import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
-import { type EmbedderProvider, embedPassageGroups, prepareEmbedInput } from "./embed-articles.ts";
+import { type EmbedderProvider, embedPassageGroups, embedPassageGroupsCached, prepareEmbedInput } from "./embed-articles.ts";
 import { FairEmbedding } from "./fair-embedding.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
 import type { StoreWriter } from "./store-writer.ts";
@@ -45,6 +46,7 @@ export class ArticleWrites {
   readonly #queue: WriteQueue;
   readonly #chunkChars: number;
   readonly #passagePlan: PassagePlan;
+  readonly #passageVectors: PassageVectorCache | undefined;
   /** Concurrent writes share the model slice by slice, smallest first (fair-embedding.ts). */
   readonly #fairEmbedding = new FairEmbedding();
   #pendingArticles = 0;
@@ -57,6 +59,8 @@ export class ArticleWrites {
     queue: WriteQueue;
     chunkChars: number;
     passagePlan: PassagePlan;
+    /** Passage vectors already computed (SQLite data directories); none: every stale passage is embedded. */
+    passageVectors?: PassageVectorCache;
   }) {
     this.#store = parts.store;
     this.#writer = parts.writer;
@@ -65,6 +69,7 @@ export class ArticleWrites {
     this.#queue = parts.queue;
     this.#chunkChars = parts.chunkChars;
     this.#passagePlan = parts.passagePlan;
+    this.#passageVectors = parts.passageVectors;
   }
 
   /** Articles given to `write` and not yet embedded and committed (the embedding queue, for /metrics). */
@@ -129,20 +134,25 @@ export class ArticleWrites {
       ...item,
     }));
     const vectors = new Map<(typeof prepared)[number], Float32Array>();
+    const passages: { articleId: string; passages: { key: string; vector: Float32Array }[] }[] = [];
     const embedStale = async () => {
       const stored = this.#store.findEmbedHashes(prepared.map((item) => item.article.id));
       const stale = prepared.filter((item) => !vectors.has(item) && stored.get(item.article.id) !== item.embedHash);
       if (stale.length === 0) return;
       // One call for every passage of every stale article (the pool batches them), then one mean each.
       const embedder = this.#fairEmbedding.through(await this.#embedder(modelId));
-      const embedded = await timeWritePhase("embed", () =>
-        embedPassageGroups(
-          embedder,
-          stale.map((item) => item.passages),
-          "passage",
-        ),
-      );
-      stale.forEach((item, index) => vectors.set(item, embedded[index]!));
+      const groups = stale.map((item) => item.passages);
+      if (this.#passageVectors === undefined) {
+        const embedded = await timeWritePhase("embed", () => embedPassageGroups(embedder, groups, "passage"));
+        stale.forEach((item, index) => vectors.set(item, embedded[index]!));
+        return;
+      }
+      const cache = this.#passageVectors;
+      const embedded = await timeWritePhase("embed", () => embedPassageGroupsCached(embedder, groups, cache));
+      stale.forEach((item, index) => {
+        vectors.set(item, embedded.vectors[index]!);
+        passages.push({ articleId: item.article.id, passages: embedded.passages[index]! });
+      });
     };
     await embedStale();
     const queued = performance.now();
@@ -158,6 +168,8 @@ export class ArticleWrites {
         vector: vectors.get(item) ?? null,
       }));
       const outcomes = await timeWritePhase("commit", () => this.#writer.writeArticles(writes, modelId));
+      // Stored: their passages are worth remembering now (a refused write throws before this).
+      this.#passageVectors?.remember(modelId, passages);
       await timeWritePhase("apply", () => this.#live.applyChanges());
       return outcomes;
     });

@@ -3,6 +3,7 @@ import { hashEmbedInput } from "../core/content-hash.ts";
 import { buildEmbedPassages, type PassagePlan } from "../core/embed-text.ts";
 import { normalizeInPlace } from "../core/vector-math.ts";
 import type { Embedder, EmbedRole } from "../embed/embedder.ts";
+import { type PassageVectorCache, passageKey } from "../embed/passage-vector-cache.ts";
 
 /**
  * What the model reads of an article (its passages, core/embed-text.ts) and the hash of that
@@ -35,6 +36,27 @@ export async function embedPassageGroups(embedder: Embedder, groups: readonly (r
     next += passages.length;
     return vector;
   });
+}
+
+/**
+ * `embedPassageGroups` through a passage cache: passages whose vectors the cache knows (under
+ * this model) are not embedded again and each distinct passage is embedded once. Returns each
+ * article's passages with their keys too, for the caller to remember once the articles are
+ * stored (remembering before would leave passages of a refused write behind).
+ */
+export async function embedPassageGroupsCached(
+  embedder: Embedder,
+  groups: readonly (readonly string[])[],
+  cache: PassageVectorCache,
+): Promise<{ vectors: Float32Array[]; passages: { key: string; vector: Float32Array }[][] }> {
+  const keys = groups.map((passages) => passages.map((text) => passageKey(embedder.modelId, text)));
+  const known = cache.find(keys.flat());
+  const missing = new Map<string, string>();
+  groups.forEach((passages, group) => passages.forEach((text, index) => known.has(keys[group]![index]!) || missing.set(keys[group]![index]!, text)));
+  const embedded = await embedder.embed([...missing.values()], "passage");
+  [...missing.keys()].forEach((key, index) => known.set(key, embedded[index]!));
+  const passages = keys.map((groupKeys) => groupKeys.map((key) => ({ key, vector: known.get(key)! })));
+  return { vectors: passages.map((group) => meanVector(group.map((passage) => passage.vector))), passages };
 }
 
 /** The normalised mean of passage vectors: the article's vector. */

@@ -1,5 +1,6 @@
 import { defaults } from "../config/defaults.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
+import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
@@ -47,6 +48,8 @@ export interface EngineOptions {
   denseSearch?: DenseSearch;
   /** Which passages of a long article the model embeds (default `selected`; core/embed-text.ts). */
   passagePlan?: PassagePlan;
+  /** Passage vectors already computed, so writes never embed a passage twice (embed/passage-vector-cache.ts). */
+  passageVectors?: PassageVectorCache;
 }
 
 /** `queries` sampled articles (0: never on open), recall@`k` against the exact index; below `floor` the graph is rebuilt. */

@@ -59,6 +59,7 @@ export class KindredEngine {
       queue: this.#queue,
       chunkChars: options.writeChunkChars ?? engineDefaults.writeChunkChars,
       passagePlan,
+      ...(options.passageVectors === undefined ? {} : { passageVectors: options.passageVectors }),
     });
     this.#related = new RelatedLists({
       store,

@@ -8,6 +8,7 @@ import type { ArticleStore } from "../store/article-store.ts";
 import { openPgvectorTable } from "../store/postgres/pgvector-table.ts";
 import { PostgresReplicaStore } from "../store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
+import { SqlitePassageVectors } from "../store/sqlite-passage-vectors.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { engineDefaults } from "./engine-options.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
@@ -81,10 +82,13 @@ export async function openEngine(
     // Writes are prepared and stored on a thread of their own, so reads never wait for them;
     // a replica's writes go to PostgreSQL, asynchronous already, through its store.
     const writer = options.inlineWrites || options.follower || config.databaseUrl !== undefined ? undefined : await WorkerStoreWriter.start(config.dataDir);
+    // In the SQLite data directory beside the articles (a follower never embeds).
+    const passageVectors = store instanceof SqliteArticleStore && !options.follower ? SqlitePassageVectors.open(config.dataDir) : undefined;
     const engine = new KindredEngine(store, provideEmbedder, {
       ...(writer === undefined ? {} : { writer }),
       writeChunkChars: config.writeChunkChars,
       passagePlan: config.embedPassages,
+      ...(passageVectors === undefined ? {} : { passageVectors }),
       dataDir: config.dataDir,
       modelId: config.model,
       dimensions,
@@ -110,6 +114,7 @@ export async function openEngine(
       store,
       close: async () => {
         engine.close();
+        passageVectors?.close();
         await writer?.close();
         if (store instanceof PostgresReplicaStore) await store.end();
         for (const embedder of embedders.values()) await (await embedder.catch(() => null))?.close();

@@ -20,7 +20,8 @@ again with the new model). Interrupted, it leaves the index on the old model, un
 again to resume without re-embedding what was done.
 
 Options:
-  --model ID         the model to switch to: google/use-lite (bundled) or one under models/
+  --model ID         the model to switch to: google/use-lite (bundled; google/use-lite-int8 its
+                     int8 graph) or one under models/
                      (kindred model list; kindred model fetch ID)
   --batch-size N     articles per embedding call (default 64)
 ${sharedOptionsHelp}

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { USE_LITE_DIMENSIONS, USE_LITE_MODEL_ID } from "../use-lite/use-lite-constants.ts";
+import { USE_LITE_DIMENSIONS, USE_LITE_MODEL_FILES, USE_LITE_MODEL_ID } from "../use-lite/use-lite-constants.ts";
 import { type ModelProfile, modelDirectory, readModelDimensions, resolveModelProfile } from "./model-profiles.ts";
 
 /** A model under `models/`, as `kindred model list` shows it. */
@@ -19,7 +19,7 @@ export interface InstalledModel {
 }
 
 /**
- * The models in a models directory: the bundled one first (whether or not converted yet), then
+ * The models in a models directory: the bundled one first (float, then int8) (whether or not converted yet), then
  * every `<org>/<name>/` holding a config.json or an onnx/ directory, by id. Temporary directories
  * of a fetch or conversion in progress (`name.tmp-*`, `name.old-*`) and dot-directories are skipped.
  *
@@ -28,17 +28,16 @@ export interface InstalledModel {
  */
 export function listInstalledModels(modelsDir: string): InstalledModel[] {
   const bundledDirectory = modelDirectory(modelsDir, USE_LITE_MODEL_ID);
-  const models: InstalledModel[] = [
-    {
-      id: USE_LITE_MODEL_ID,
-      bundled: true,
-      directory: bundledDirectory,
-      dimensions: USE_LITE_DIMENSIONS,
-      profile: null,
-      onnxFiles: onnxFilesIn(bundledDirectory),
-      problems: [],
-    },
-  ];
+  // The bundled encoder at both precisions: one directory, one ONNX file each.
+  const models: InstalledModel[] = Object.entries(USE_LITE_MODEL_FILES).map(([id, file]) => ({
+    id,
+    bundled: true,
+    directory: bundledDirectory,
+    dimensions: USE_LITE_DIMENSIONS,
+    profile: null,
+    onnxFiles: onnxFilesIn(bundledDirectory).filter((onnxFile) => onnxFile.path === file),
+    problems: [],
+  }));
   for (const org of subdirectories(modelsDir)) {
     for (const name of subdirectories(join(modelsDir, org))) {
       const id = `${org}/${name}`;

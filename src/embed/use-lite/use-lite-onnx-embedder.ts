@@ -5,7 +5,7 @@ import { normalizeInPlace } from "../../core/vector-math.ts";
 import type { Embedder } from "../embedder.ts";
 import { type BatchLimits, type PackedBatch, packTokenBatches } from "../pack-token-batches.ts";
 import { DEFAULT_USE_LITE_ONNX_DIRECTORY, ensureUseLiteOnnx } from "./convert/convert-use-lite-to-onnx.ts";
-import { USE_LITE_DIMENSIONS, USE_LITE_MAX_TOKENS, USE_LITE_MODEL_ID } from "./use-lite-constants.ts";
+import { USE_LITE_DIMENSIONS, USE_LITE_MAX_TOKENS, USE_LITE_MODEL_FILES, USE_LITE_MODEL_ID } from "./use-lite-constants.ts";
 import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenizer.ts";
 
 /**
@@ -27,6 +27,9 @@ import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenize
  */
 export async function createUseLiteOnnxEmbedder(options: UseLiteOnnxEmbedderOptions = {}): Promise<UseLiteOnnxEmbedder> {
   const modelDirectory = options.modelDirectory ?? DEFAULT_USE_LITE_ONNX_DIRECTORY;
+  const modelId = options.modelId ?? USE_LITE_MODEL_ID;
+  const modelFile = USE_LITE_MODEL_FILES[modelId];
+  if (modelFile === undefined) throw new Error(`${modelId} is not the bundled USE Lite model (${Object.keys(USE_LITE_MODEL_FILES).join(" or ")})`);
   // First use converts the bundled TF.js model; later uses only compare the source hash.
   if (options.convertIfNeeded ?? true) await ensureUseLiteOnnx({ outputDirectory: modelDirectory });
   const [tokenizer, session] = await Promise.all([
@@ -34,7 +37,7 @@ export async function createUseLiteOnnxEmbedder(options: UseLiteOnnxEmbedderOpti
     // From the file's bytes, not its path: in onnxruntime-node 1.14 a session created from the
     // path ran this model much slower with bit-identical outputs (docs/performance.md, "Figures
     // behind code choices"). Transformers.js also loads from bytes.
-    ort.InferenceSession.create(await readFile(join(modelDirectory, "onnx", "model.onnx")), {
+    ort.InferenceSession.create(await readFile(join(modelDirectory, modelFile)), {
       intraOpNumThreads: options.intraOpThreads ?? 1,
       interOpNumThreads: 1,
       executionMode: "sequential",
@@ -45,12 +48,14 @@ export async function createUseLiteOnnxEmbedder(options: UseLiteOnnxEmbedderOpti
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     maxBatchTokens: options.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS,
   };
-  return new UseLiteOnnxEmbedder(tokenizer, session, limits);
+  return new UseLiteOnnxEmbedder(modelId, tokenizer, session, limits);
 }
 
 export interface UseLiteOnnxEmbedderOptions {
   /** Converted model directory; defaults to models/google/use-lite under the working directory. */
   modelDirectory?: string;
+  /** `google/use-lite` (the float graph, the default) or `google/use-lite-int8`. */
+  modelId?: string;
   /** Convert (or re-convert after a package update) when needed; default true. */
   convertIfNeeded?: boolean;
   /**
@@ -73,11 +78,11 @@ const DEFAULT_MAX_BATCH_SIZE = 32;
 const DEFAULT_MAX_BATCH_TOKENS = 4 * USE_LITE_MAX_TOKENS;
 
 export class UseLiteOnnxEmbedder implements Embedder {
-  readonly modelId = USE_LITE_MODEL_ID;
   readonly dimensions = USE_LITE_DIMENSIONS;
   private closed = false;
 
   constructor(
+    readonly modelId: string,
     private readonly tokenizer: UseLiteTokenizer,
     private readonly session: ort.InferenceSession,
     private readonly limits: BatchLimits,

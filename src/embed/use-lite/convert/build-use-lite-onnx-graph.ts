@@ -1,5 +1,6 @@
 import { attr, OnnxGraphBuilder } from "../../../onnx/onnx-graph-builder.ts";
 import type { OnnxGraph } from "../../../onnx/onnx-writer.ts";
+import { quantizeColumnsInt8 } from "../../../onnx/quantize-weights.ts";
 import type { DenseWeights, LayerNormWeights, UseLiteLayerWeights, UseLiteWeights } from "./extract-use-lite-weights.ts";
 
 /**
@@ -19,8 +20,9 @@ import type { DenseWeights, LayerNormWeights, UseLiteLayerWeights, UseLiteWeight
  *
  * Opset 17, for the fused LayerNormalization operator (onnxruntime >= 1.14 runs it).
  */
-export function buildUseLiteOnnxGraph(weights: UseLiteWeights): OnnxGraph {
+export function buildUseLiteOnnxGraph(weights: UseLiteWeights, options: UseLiteGraphOptions = {}): OnnxGraph {
   const graph = new OnnxGraphBuilder("universal_sentence_encoder_lite");
+  const addDense = options.weightPrecision === "int8" ? addQuantizedDense : addFloatDense;
   const inputIds = graph.addInput("input_ids", "int64", ["batch_size", "sequence_length"]);
   const attentionMask = graph.addInput("attention_mask", "int64", ["batch_size", "sequence_length"]);
 
@@ -48,7 +50,7 @@ export function buildUseLiteOnnxGraph(weights: UseLiteWeights): OnnxGraph {
   ]);
 
   weights.layers.forEach((layer, index) => {
-    hidden = graph.inScope(`layer_${index}`, () => addTransformerLayer(graph, hidden, paddingBias, layer));
+    hidden = graph.inScope(`layer_${index}`, () => addTransformerLayer(graph, hidden, paddingBias, layer, addDense));
   });
 
   // Mean over each row's own tokens; an empty row divides by 1 and pools to zeros, as in TF.
@@ -57,7 +59,8 @@ export function buildUseLiteOnnxGraph(weights: UseLiteWeights): OnnxGraph {
   const lengths = graph.op("ReduceSum", [mask, sequenceAxis], { keepdims: attr.int(1) });
   const pooled = graph.op("Div", [summed, graph.op("Max", [lengths, graph.addFloatScalar("min_length", 1)])]);
 
-  const activated = graph.op("Tanh", [addDense(graph, pooled, weights.tanh, "tanh_layer")]);
+  // One row per text: too little work for quantising to pay, and the last layer before the vector.
+  const activated = graph.op("Tanh", [addFloatDense(graph, pooled, weights.tanh, "tanh_layer")]);
   const squaredNorm = graph.op("ReduceSum", [graph.op("Mul", [activated, activated]), sequenceAxis], { keepdims: attr.int(1) });
   const norm = graph.op("Sqrt", [graph.op("Max", [squaredNorm, graph.addFloatScalar("l2_epsilon", weights.l2Epsilon)])]);
   graph.op("Div", [activated, norm], {}, "sentence_embedding");
@@ -68,7 +71,22 @@ export function buildUseLiteOnnxGraph(weights: UseLiteWeights): OnnxGraph {
 /** onnx TensorProto.DataType.FLOAT, for Cast. */
 const FLOAT = 1;
 
-function addTransformerLayer(graph: OnnxGraphBuilder, input: string, paddingBias: string, layer: UseLiteLayerWeights): string {
+export interface UseLiteGraphOptions {
+  /**
+   * `float` (the default): every weight as float32. `int8`: the dense layers' kernels stored as
+   * int8 with one scale per output column, their inputs quantised to uint8 per run
+   * (onnxruntime's DynamicQuantizeMatMul, com.microsoft domain); the embedding table,
+   * attention, normalisation and the final tanh layer stay float.
+   */
+  weightPrecision?: "float" | "int8";
+}
+
+/** The com.microsoft operator set the int8 graph needs, beside the standard one. */
+export const USE_LITE_CONTRIB_OPSET = { domain: "com.microsoft", version: 1 } as const;
+
+type AddDense = (graph: OnnxGraphBuilder, input: string, dense: DenseWeights, name: string) => string;
+
+function addTransformerLayer(graph: OnnxGraphBuilder, input: string, paddingBias: string, layer: UseLiteLayerWeights, addDense: AddDense): string {
   const { headCount, headSize } = layer.attention;
   const width = headCount * headSize;
   const normed = addLayerNorm(graph, input, layer.attentionNorm, "attention_norm");
@@ -99,10 +117,20 @@ function addTransformerLayer(graph: OnnxGraphBuilder, input: string, paddingBias
   return graph.op("Add", [addDense(graph, expanded, layer.ffnOut, "ffn_out"), afterAttention]);
 }
 
-function addDense(graph: OnnxGraphBuilder, input: string, dense: DenseWeights, name: string): string {
+function addFloatDense(graph: OnnxGraphBuilder, input: string, dense: DenseWeights, name: string): string {
   const kernel = graph.addInitializer(`${name}/kernel`, "float", [dense.inputSize, dense.outputSize], dense.kernel);
   const bias = graph.addInitializer(`${name}/bias`, "float", [dense.outputSize], dense.bias);
   return graph.op("Add", [graph.op("MatMul", [input, kernel]), bias]);
+}
+
+/** input x kernel + bias with an int8 kernel: activations are quantised per run, the bias added in float. */
+function addQuantizedDense(graph: OnnxGraphBuilder, input: string, dense: DenseWeights, name: string): string {
+  const { values, scales } = quantizeColumnsInt8(dense.kernel, dense.inputSize, dense.outputSize);
+  const kernel = graph.addInitializer(`${name}/kernel_int8`, "int8", [dense.inputSize, dense.outputSize], values);
+  const scale = graph.addInitializer(`${name}/kernel_scale`, "float", [dense.outputSize], scales);
+  const zeroPoint = graph.addInitializer(`${name}/kernel_zero_point`, "int8", [dense.outputSize], new Int8Array(dense.outputSize));
+  const bias = graph.addInitializer(`${name}/bias`, "float", [dense.outputSize], dense.bias);
+  return graph.opWithOutputs("DynamicQuantizeMatMul", [input, kernel, scale, zeroPoint, bias], 1, {}, undefined, USE_LITE_CONTRIB_OPSET.domain)[0]!;
 }
 
 function addLayerNorm(graph: OnnxGraphBuilder, input: string, norm: LayerNormWeights, name: string): string {

