@@ -9,7 +9,7 @@
  * `--rate` requests/s. Pacing both matters: a saturated closed loop measures queueing (each of
  * the 8 connections waits for the other 7), and a paced read-only phase beside it would not.
  *
- *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R]
+ *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N]
  *
  * INDEX is an indexed data directory (it is copied). Prints RSS over time for each server
  * process (primary, writer, readers; or the one server process), the RSS of each at the end of
@@ -106,6 +106,11 @@ export async function runSoak(
     load?: number;
     /** Requests/s to pace both phases at (overrides `load`). */
     rate?: number;
+    /**
+     * Writes reuse this many ids (soak-0 .. soak-N-1) instead of a new id each, so the corpus
+     * stops growing and RSS growth is a leak rather than more articles held. Off: every write adds.
+     */
+    idPool?: number;
     onSample?: (line: string) => void;
   },
 ): Promise<SoakFigures> {
@@ -132,6 +137,13 @@ export async function runSoak(
   const sampler = setInterval(sample, 5_000);
   const live = [...ids];
   let counter = 0;
+  const nextWriteId = () => {
+    const n = counter++;
+    return options.idPool === undefined ? n : n % options.idPool;
+  };
+  const remember = (written: string) => {
+    if (options.idPool === undefined || !live.includes(written)) live.push(written);
+  };
   const random = () => Math.random();
   const headers = { authorization: `Bearer ${writerKey}`, "content-type": "application/json" };
   // Distinct texts: one template for every write would make hundreds of near-copies, whose
@@ -145,23 +157,20 @@ export async function runSoak(
     if (operation === "related") response = await fetch(`${baseUrl}/v1/articles/${encodeURIComponent(id)}/related?k=10`);
     else if (operation === "get") response = await fetch(`${baseUrl}/v1/articles/${encodeURIComponent(id)}`);
     else if (operation === "put") {
-      const n = counter++;
+      const n = nextWriteId();
       response = await fetch(`${baseUrl}/v1/articles/soak-${n}`, {
         method: "PUT",
         headers,
         body: JSON.stringify({ title: `Soak item ${n}: ${pseudoText(6)}`, text: pseudoText(80) }),
       });
-      live.push(`soak-${n}`);
+      remember(`soak-${n}`);
     } else if (operation === "batch") {
-      const first = counter;
-      counter += 10;
-      const articles = Array.from({ length: 10 }, (_, i) => ({
-        id: `soak-${first + i}`,
-        title: `Batch item ${first + i}: ${pseudoText(6)}`,
-        text: pseudoText(60),
-      }));
+      const articles = Array.from({ length: 10 }, () => {
+        const n = nextWriteId();
+        return { id: `soak-${n}`, title: `Batch item ${n}: ${pseudoText(6)}`, text: pseudoText(60) };
+      });
       response = await fetch(`${baseUrl}/v1/articles:batch`, { method: "POST", headers, body: JSON.stringify({ articles }) });
-      live.push(...articles.map((article) => article.id));
+      for (const article of articles) remember(article.id);
     } else {
       const victim = live.findIndex((candidate) => candidate.startsWith("soak-"));
       const target = victim >= 0 ? live.splice(victim, 1)[0]! : id;
@@ -296,13 +305,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       "warmup-minutes": { type: "string" },
       load: { type: "string" },
       rate: { type: "string" },
+      "id-pool": { type: "string" },
       out: { type: "string" },
     },
   });
   if (values["data-dir"] === undefined) {
     process.stderr.write(
-      "usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--out FILE]\n",
+      "usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N] [--out FILE]\n",
     );
+    process.exit(2);
+  }
+  if (values["id-pool"] !== undefined && !(Number.isInteger(Number(values["id-pool"])) && Number(values["id-pool"]) > 0)) {
+    process.stderr.write(`--id-pool must be a positive whole number of ids, not "${values["id-pool"]}"\n`);
     process.exit(2);
   }
   const dataDir = join(mkdtempSync(join(tmpdir(), "kindred-soak-")), "index");
@@ -322,6 +336,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       warmupSeconds: Number(values["warmup-minutes"] ?? 0.5) * 60,
       load: Number(values.load ?? 0.5),
       ...(values.rate === undefined ? {} : { rate: Number(values.rate) }),
+      ...(values["id-pool"] === undefined ? {} : { idPool: Number(values["id-pool"]) }),
       onSample: (line) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
