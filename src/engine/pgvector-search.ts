@@ -2,7 +2,7 @@ import { dot } from "../core/vector-math.ts";
 import type { PgvectorIndex } from "../store/postgres/pgvector-index.ts";
 import type { Neighbor } from "../vectors/vector-index.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
-import { autoExactScanLimit, narrowestSubset } from "./search-candidates.ts";
+import { exactFallback, planExactSubset } from "./search-candidates.ts";
 
 /**
  * The dense search of pgvector mode (`vectorSearch: "pgvector"`, docs/deployment.md): the
@@ -21,15 +21,8 @@ import { autoExactScanLimit, narrowestSubset } from "./search-candidates.ts";
 export function createPgvectorSearch(index: PgvectorIndex): DenseSearch {
   return async (indexes, search) => {
     const { exact, catalog } = indexes;
-    const acceptLabel = (label: number) => {
-      const entry = catalog.get(label);
-      return entry !== undefined && search.accept(entry);
-    };
-    const subset = narrowestSubset(catalog, search.filters);
-    const exactScanLimit = indexes.exactScanMaxCandidates ?? autoExactScanLimit(catalog.size());
-    if (subset !== null && subset.size <= exactScanLimit) {
-      return { neighbors: exact.searchAmong(search.query, subset.labels, search.want, acceptLabel), plan: "exact-subset" };
-    }
+    const { acceptLabel, subset, exactAnswer } = planExactSubset(indexes, search, catalog.size());
+    if (exactAnswer !== null) return exactAnswer;
     const { topics, excludeTopics, sinceMs, untilMs, excludeIds } = search.filters;
     const plan = subset === null && excludeTopics.length === 0 ? "pgvector" : "pgvector-filtered";
     const expectedShare = subset === null ? 1 : subset.size / Math.max(1, catalog.size());
@@ -55,9 +48,7 @@ export function createPgvectorSearch(index: PgvectorIndex): DenseSearch {
       if (ask >= 4 * (search.want + 1)) break;
       ask *= 2;
     }
-    const fallback =
-      subset === null ? exact.search(search.query, search.want, acceptLabel) : exact.searchAmong(search.query, subset.labels, search.want, acceptLabel);
-    return { neighbors: fallback, plan: "exact-fallback" };
+    return exactFallback(exact, search, subset, acceptLabel);
   };
 }
 

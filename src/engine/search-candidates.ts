@@ -49,7 +49,29 @@ export function autoExactScanLimit(articles: number): number {
  * returns `want` results whenever that many articles match.
  */
 export function searchCandidates(indexes: SearchIndexes, search: CandidateSearch): { neighbors: Neighbor[]; plan: SearchPlan } {
-  const { graph, exact, catalog } = indexes;
+  const { graph } = indexes;
+  const { acceptLabel, subset, exactAnswer } = planExactSubset(indexes, search, graph.size());
+  if (exactAnswer !== null) return exactAnswer;
+  const neighbors = searchGraph(indexes, search, acceptLabel);
+  const plan: SearchPlan = subset === null && search.filters.excludeTopics.length === 0 ? "hnsw" : "hnsw-filtered";
+  if (neighbors.length >= search.want || neighbors.length >= graph.size()) return { neighbors, plan };
+  return exactFallback(indexes.exact, search, subset, acceptLabel);
+}
+
+type LabelSubset = ReturnType<typeof narrowestSubset>;
+
+/**
+ * How both dense planners (the graph here, PostgreSQL in pgvector-search.ts) begin: the query's
+ * predicate by label (its faster form when the caller has one), the narrowest subset its filters
+ * confine it to, and that subset scanned exactly when it is small beside an index of `indexSize`
+ * vectors (null otherwise: search the index).
+ */
+export function planExactSubset(
+  indexes: Pick<SearchIndexes, "exact" | "catalog" | "exactScanMaxCandidates">,
+  search: CandidateSearch,
+  indexSize: number,
+): { acceptLabel: (label: number) => boolean; subset: LabelSubset; exactAnswer: { neighbors: Neighbor[]; plan: SearchPlan } | null } {
+  const { exact, catalog } = indexes;
   const acceptLabel =
     search.acceptLabel ??
     ((label: number) => {
@@ -57,16 +79,24 @@ export function searchCandidates(indexes: SearchIndexes, search: CandidateSearch
       return entry !== undefined && search.accept(entry);
     });
   const subset = narrowestSubset(catalog, search.filters);
-  const exactScanLimit = indexes.exactScanMaxCandidates ?? autoExactScanLimit(graph.size());
-  if (subset !== null && subset.size <= exactScanLimit) {
-    return { neighbors: exact.searchAmong(search.query, subset.labels, search.want, acceptLabel), plan: "exact-subset" };
-  }
-  const neighbors = searchGraph(indexes, search, acceptLabel);
-  const plan: SearchPlan = subset === null && search.filters.excludeTopics.length === 0 ? "hnsw" : "hnsw-filtered";
-  if (neighbors.length >= search.want || neighbors.length >= graph.size()) return { neighbors, plan };
-  const fallback =
+  const exactScanLimit = indexes.exactScanMaxCandidates ?? autoExactScanLimit(indexSize);
+  const exactAnswer =
+    subset !== null && subset.size <= exactScanLimit
+      ? { neighbors: exact.searchAmong(search.query, subset.labels, search.want, acceptLabel), plan: "exact-subset" as const }
+      : null;
+  return { acceptLabel, subset, exactAnswer };
+}
+
+/** An index search that came back short finished exactly, over the subset or over everything. */
+export function exactFallback(
+  exact: ExactVectorIndex,
+  search: CandidateSearch,
+  subset: LabelSubset,
+  acceptLabel: (label: number) => boolean,
+): { neighbors: Neighbor[]; plan: SearchPlan } {
+  const neighbors =
     subset === null ? exact.search(search.query, search.want, acceptLabel) : exact.searchAmong(search.query, subset.labels, search.want, acceptLabel);
-  return { neighbors: fallback, plan: "exact-fallback" };
+  return { neighbors, plan: "exact-fallback" };
 }
 
 /**
