@@ -38,6 +38,8 @@ export interface CompactionContext {
   isClosed: () => boolean;
   /** Lets the engine stop the worker on close. */
   onCancel: (cancel: () => void) => void;
+  /** Awaited after the build and before the swap is queued (lets a caller land writes in between). */
+  beforeSwap?: () => Promise<void>;
 }
 
 /** True once tombstones reach both the share of slots and the minimum count. */
@@ -84,6 +86,7 @@ export async function compactGraph(context: CompactionContext): Promise<Compacti
     removeFile();
     return null;
   }
+  await context.beforeSwap?.();
 
   return context.serialise(async () => {
     if (context.isClosed() || context.currentIndexes() !== indexes) {

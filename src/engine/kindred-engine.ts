@@ -239,10 +239,11 @@ export class KindredEngine {
   /**
    * Rebuilds the graph without tombstones in the background and swaps it in (see
    * engine/compact-graph.ts). Runs by itself once tombstones pass the threshold; calling it
-   * starts one now, or joins the one running.
+   * starts one now, or joins the one running. `beforeSwap` is awaited between the build and the
+   * swap (tests use it to land writes that the swap must replay).
    */
-  compactGraph(): Promise<CompactionReport | null> {
-    return this.#live.compactGraph();
+  compactGraph(options: { beforeSwap?: () => Promise<void> } = {}): Promise<CompactionReport | null> {
+    return this.#live.compactGraph(options);
   }
 
   /** Resolves when no compaction is running (for tests and orderly shutdown). */

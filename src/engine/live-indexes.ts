@@ -137,7 +137,7 @@ export class LiveIndexes {
    * Rebuilds the graph without tombstones in the background and swaps it in (see
    * engine/compact-graph.ts). Starts one now, or joins the one running.
    */
-  compactGraph(): Promise<CompactionReport | null> {
+  compactGraph(options: { beforeSwap?: () => Promise<void> } = {}): Promise<CompactionReport | null> {
     if (this.#options.follower) return Promise.resolve(null);
     if (this.#compaction !== null) return this.#compaction.done;
     if (this.#indexes.graph === null) return Promise.resolve(null);
@@ -158,6 +158,7 @@ export class LiveIndexes {
       // A model switch makes the compacted graph one of the old model: drop it.
       isClosed: () => this.#closed || !this.isPinnedModel(this.#indexes.modelId),
       onCancel: (cancel) => (compaction.cancel = cancel),
+      beforeSwap: options.beforeSwap,
     }).finally(() => {
       if (this.#compaction === compaction) this.#compaction = null;
     });

@@ -76,9 +76,14 @@ describe("graph tombstones and background compaction", () => {
 
   it("keeps writes made while the new graph was being built", async () => {
     const gone = expendable().slice(0, 2);
-    const running = opened.engine.compactGraph();
+    // The swap waits for these writes, so they land between the snapshot and the swap however
+    // long the embedding takes next to the worker's build.
+    let writesDone = () => {};
+    const writesLanded = new Promise<void>((resolve) => (writesDone = resolve));
+    const running = opened.engine.compactGraph({ beforeSwap: () => writesLanded });
     await opened.engine.deleteArticles(gone);
     await opened.engine.writeArticles([article("during-compaction", "Hegseth orders US Cyber Command to stand down against Russia")]);
+    writesDone();
     const report = await running;
     expect(report).toMatchObject({ replayed: 3, tombstonesRemoved: 0 });
     expect(report!.buildMs).toBeGreaterThan(0);
