@@ -83,7 +83,9 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
         `The database in ${dataDir} has schema version ${version.value}; this kindred reads version ${schemaVersion}. Re-index into a new data directory.`,
       );
     }
-    return new SqliteArticleStore(db);
+    const store = new SqliteArticleStore(db);
+    store.#lexicon.countLeadsOnce(db);
+    return store;
   }
 
   getModelPin(): ModelPin | null {

@@ -5,6 +5,8 @@ import {
   decodeLexicalProfile,
   encodeLexicalProfile,
   type LexicalProfile,
+  leadTokens,
+  profileCountsLead,
   type TermOccurrence,
 } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
@@ -137,6 +139,34 @@ export class SqliteLexicon {
   /** Goes up with every text added or removed: BM25's statistics (article count, lengths, frequencies) changed. */
   version(): number {
     return Number(this.#statements.version.get()?.value ?? 0);
+  }
+
+  /**
+   * Re-profiles, once, the articles whose stored profile does not count its lead (written before
+   * lead counts, or with another `leadTokens`): the lexical channel weighs the lead, and a mix of
+   * old and new profiles would weigh articles unevenly. Stems and counts come out as before, so
+   * the document frequencies stay. Idempotent: a meta key records the lead length done, checked
+   * inside the write transaction so two processes opening one directory do it once.
+   */
+  countLeadsOnce(db: Database.Database): number {
+    const key = "lexicon_lead_tokens";
+    return db
+      .transaction(() => {
+        if (db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(key)?.value === String(leadTokens)) return 0;
+        const update = db.prepare<[string, number]>("UPDATE article_lexicon SET profile = ? WHERE label = ?");
+        let updated = 0;
+        const rows = db.prepare<[], { label: number; title: string; body: string; profile: string }>(
+          "SELECT a.label, a.title, a.body, l.profile FROM articles a JOIN article_lexicon l ON l.label = a.label",
+        );
+        for (const row of rows.all()) {
+          if (profileCountsLead(row.profile)) continue;
+          update.run(encodeLexicalProfile(this.analyze(row.title, row.body)), row.label);
+          updated++;
+        }
+        db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, String(leadTokens));
+        return updated;
+      })
+      .immediate();
   }
 
   #adjustCounts(profile: LexicalProfile, delta: 1 | -1): void {

@@ -6,11 +6,14 @@ import { DocumentIndex } from "../../src/engine/document-index.ts";
 
 /** A profile from plain words (each word its own stem), as the store would give it. */
 function profileOf(title: string, body: string): LexicalProfile {
-  const terms = new Map<string, { stem: string; surface: string; titleCount: number; bodyCount: number; capitalised: boolean; digit: boolean }>();
+  const terms = new Map<
+    string,
+    { stem: string; surface: string; titleCount: number; bodyCount: number; leadCount: number; capitalised: boolean; digit: boolean }
+  >();
   const add = (text: string, column: "titleCount" | "bodyCount") => {
     for (const word of text.split(/\s+/).filter(Boolean)) {
       const stem = word.toLowerCase();
-      const term = terms.get(stem) ?? { stem, surface: stem, titleCount: 0, bodyCount: 0, capitalised: false, digit: /\d/.test(stem) };
+      const term = terms.get(stem) ?? { stem, surface: stem, titleCount: 0, bodyCount: 0, leadCount: 0, capitalised: false, digit: /\d/.test(stem) };
       term[column]++;
       terms.set(stem, term);
     }
@@ -32,6 +35,26 @@ const texts = [
 ];
 
 describe("the whole-document lexical index", () => {
+  it("weighs the query's title and lead words above the same words further down its body", () => {
+    // A shares the query's lead (or title) words, B as many of its later body words: without
+    // title and lead weighting they tie.
+    const compare = (query: LexicalProfile) => {
+      const index = new DocumentIndex();
+      index.upsert(0, query);
+      index.upsert(1, profileOf("", "dayton oak other1 other2"));
+      index.upsert(2, profileOf("", "street suspect other3 other4"));
+      for (let label = 3; label < 8; label++) index.upsert(label, profileOf("", `unrelated words ${label}`));
+      const score = index.scorer(index.termsOf(0)!);
+      return { a: score(1), b: score(2) };
+    };
+    const led = profileOf("", "dayton oak street suspect");
+    for (const term of led.terms) if (term.stem === "dayton" || term.stem === "oak") term.leadCount = 1;
+    const lead = compare(led);
+    expect(lead.a).toBeGreaterThan(lead.b * 1.1);
+    const titled = compare(profileOf("dayton oak", "street suspect"));
+    expect(titled.a).toBeGreaterThan(titled.b * 1.1);
+  });
+
   it("ranks by exact TF-IDF cosine, as the plain baseline does", () => {
     const index = new DocumentIndex();
     texts.forEach((text, label) => index.upsert(label, profileOf("", text)));

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/core/article.ts";
+import { leadTokens } from "../../src/core/related/lexical-profile.ts";
 import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
@@ -50,6 +51,30 @@ describe("the store's lexical channel", () => {
     expect(reopened.searchLexical(["quorblat"], 10).map((hit) => hit.label)).toEqual([reopened.findById("a")!.label]);
     expect(reopened.getTermStatistics(["quorblat"])).toMatchObject({ articles: 2 });
     expect(reopened.findById("a")!.words).toBe(6);
+    reopened.close();
+  });
+
+  it("counts each stem's occurrences in the body's lead, and counts them in a profile stored before lead counts when it opens", () => {
+    const dataDir = join(useTempDir(), "index");
+    const store = SqliteArticleStore.open(dataDir);
+    // "quorblat" once in the lead and once past it; "zandor" only past the lead.
+    const filler = Array.from({ length: leadTokens }, (_, i) => `word${i}`).join(" ");
+    store.writeArticles([write(article("a", "Strike", `Quorblat miners stopped. ${filler} Quorblat and Zandor met.`))]);
+    const label = store.findById("a")!.label;
+    const counted = store.getLexicalProfile(label)!;
+    expect(counted.terms.find((term) => term.stem === "quorblat")).toMatchObject({ bodyCount: 2, leadCount: 1 });
+    expect(counted.terms.find((term) => term.stem === "zandor")).toMatchObject({ bodyCount: 1, leadCount: 0 });
+    store.close();
+    // Rewrite the stored profile as an older kindred wrote it: no lead counts, no marker.
+    const db = new Database(join(dataDir, "kindred.sqlite"));
+    const [tokens, rows] = JSON.parse(db.prepare<[number], { profile: string }>("SELECT profile FROM article_lexicon WHERE label = ?").get(label)!.profile);
+    const old = JSON.stringify([tokens, rows.map((row: unknown[]) => row.slice(0, 5))]);
+    db.prepare("UPDATE article_lexicon SET profile = ? WHERE label = ?").run(old, label);
+    db.prepare("DELETE FROM meta WHERE key = 'lexicon_lead_tokens'").run();
+    db.close();
+    const reopened = SqliteArticleStore.open(dataDir);
+    expect(reopened.getLexicalProfile(label)!.terms).toEqual(counted.terms);
+    expect(reopened.getTermStatistics(["quorblat"])).toMatchObject({ articles: 1 });
     reopened.close();
   });
 });

@@ -12,6 +12,8 @@ export interface ProfileTerm {
   surface: string;
   titleCount: number;
   bodyCount: number;
+  /** Occurrences among the body's first `leadTokens` tokens (the lead, which states the event), also counted in `bodyCount`. */
+  leadCount: number;
   /** Written with a capital somewhere other than at the start of a sentence: likely a name. */
   capitalised: boolean;
   /** Holds a digit: a number, a date, a score. */
@@ -36,6 +38,13 @@ interface SurfaceWord {
   word: string;
   capitalisedMidSentence: boolean;
 }
+
+/**
+ * Tokens of the body (after a leading copy of the title) that count as its lead: about a news
+ * lead paragraph, which says who, what, where and when. A token count rather than the first
+ * paragraph, since many feeds send bodies without paragraph breaks.
+ */
+export const leadTokens = 50;
 
 const wordPattern = /[\p{L}\p{N}\p{Co}]+/gu;
 const sentenceEnd = /[.!?:;"\n]\s*$/;
@@ -79,17 +88,24 @@ export function buildLexicalProfile(title: string, body: string, occurrences: re
     const word = aligned[column] ? columns[column][offset] : undefined;
     let term = terms.get(stem);
     if (term === undefined) {
-      term = { stem, surface: word?.word.toLowerCase() ?? stem, titleCount: 0, bodyCount: 0, capitalised: false, digit: /\p{N}/u.test(stem) };
+      term = { stem, surface: word?.word.toLowerCase() ?? stem, titleCount: 0, bodyCount: 0, leadCount: 0, capitalised: false, digit: /\p{N}/u.test(stem) };
       terms.set(stem, term);
     }
     if (column === "title") term.titleCount++;
-    else term.bodyCount++;
+    else {
+      term.bodyCount++;
+      if (offset < leadTokens) term.leadCount++;
+    }
     if (word?.capitalisedMidSentence) term.capitalised = true;
   }
   return { terms: [...terms.values()], tokens: occurrences.length };
 }
 
-/** A compact JSON form for storage: [stem, surface, titleCount, bodyCount, flags] per term. */
+/**
+ * A compact JSON form for storage: [tokens, [stem, surface, titleCount, bodyCount, flags,
+ * leadCount] per term, leadTokens]. The trailing `leadTokens` marks a profile that counts its
+ * lead; profiles stored before it had none (`profileCountsLead`).
+ */
 export function encodeLexicalProfile(profile: LexicalProfile): string {
   return JSON.stringify([
     profile.tokens,
@@ -99,21 +115,30 @@ export function encodeLexicalProfile(profile: LexicalProfile): string {
       term.titleCount,
       term.bodyCount,
       (term.capitalised ? 1 : 0) | (term.digit ? 2 : 0),
+      term.leadCount,
     ]),
+    leadTokens,
   ]);
 }
 
+/** Decodes a stored profile; one stored before lead counts has every `leadCount` 0 (the store re-profiles those on open). */
 export function decodeLexicalProfile(encoded: string): LexicalProfile {
-  const [tokens, rows] = JSON.parse(encoded) as [number, [string, string | 0, number, number, number][]];
+  const [tokens, rows] = JSON.parse(encoded) as [number, [string, string | 0, number, number, number, number?][], number?];
   return {
     tokens,
-    terms: rows.map(([stem, surface, titleCount, bodyCount, flags]) => ({
+    terms: rows.map(([stem, surface, titleCount, bodyCount, flags, leadCount]) => ({
       stem,
       surface: surface === 0 ? stem : surface,
       titleCount,
       bodyCount,
+      leadCount: leadCount ?? 0,
       capitalised: (flags & 1) !== 0,
       digit: (flags & 2) !== 0,
     })),
   };
+}
+
+/** Whether a stored profile counts its lead with today's `leadTokens` (its trailing element). */
+export function profileCountsLead(encoded: string): boolean {
+  return (JSON.parse(encoded) as unknown[])[2] === leadTokens;
 }
