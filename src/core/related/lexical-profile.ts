@@ -40,11 +40,13 @@ interface SurfaceWord {
 }
 
 /**
- * Tokens of the body (after a leading copy of the title) that count as its lead: about a news
- * lead paragraph, which says who, what, where and when. A token count rather than the first
- * paragraph, since many feeds send bodies without paragraph breaks.
+ * Tokens of the body (after a leading copy of the title) that count as its lead: the news lead,
+ * which says who, what, where and when, and about as much as the encoder's lead passage reads
+ * (`fusionConstants.encoderWindowWords`). A token count rather than the first paragraph, since
+ * many feeds send bodies without paragraph breaks and pages captured from the web begin with
+ * a line or two of furniture (a shorter lead measured worse: docs/evaluation.md).
  */
-export const leadTokens = 50;
+export const leadTokens = 90;
 
 const wordPattern = /[\p{L}\p{N}\p{Co}]+/gu;
 const sentenceEnd = /[.!?:;"\n]\s*$/;
