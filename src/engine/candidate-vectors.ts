@@ -1,16 +1,6 @@
-import { centeredCosineOfDots } from "../core/related/centered-cosine.ts";
+import { centeredCosineOf } from "../core/related/centered-cosine.ts";
 import { dot } from "../core/vector-math.ts";
 import type { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
-
-/** What one candidate's scores need of its stored vector, computed once per query. */
-interface CandidateTerms {
-  stored: Float32Array | null;
-  /** Its cosine with the query vector (0 without one). */
-  cosine: number;
-  /** x.m and x.x, for the centred cosine (0 without a centroid). */
-  xm: number;
-  xx: number;
-}
 
 /**
  * x.m and x.x per label for one centroid, shared by every query until the centroid changes.
@@ -48,81 +38,50 @@ function growDots(dots: CentroidDots, label: number): void {
   dots.known = known;
 }
 
-/** A dense probe (the query vector, then its feedback expansion) with its own dots against the centroid. */
-export interface DenseProbe {
-  vector: Float32Array;
-  vm: number;
-  vv: number;
-}
-
 /**
- * The dense scores of a query's candidate pool: each candidate's plain cosine with the query,
- * and its (centred, with a centroid) score against a probe vector. A pool is scored twice (the
- * query, then the feedback-expanded probe) and the centred cosine's five dot products are
- * mostly per candidate or per probe, so each is computed once (x.m and x.x once per centroid,
- * across queries); the arithmetic is
- * `dot` and `centeredCosine`'s own, in the same order, so the scores are the same numbers.
+ * The dense scores of a query's candidate pool, by position in the pool: each candidate's plain
+ * cosine with the query, and its (centred, with a centroid) score against a probe vector. A
+ * pool is scored twice (the query, then the feedback-expanded probe) and the centred cosine's
+ * five dot products are mostly per candidate or per probe, so each is computed once (x.m and
+ * x.x once per centroid, across queries), into typed arrays (no object per candidate); the
+ * arithmetic is `dot` and `centeredCosine`'s own, in the same order, so the scores are the same
+ * numbers.
  */
 export class CandidateVectors {
-  readonly #exact: ExactVectorIndex;
   readonly #query: Float32Array | null;
   readonly #centroid: { vector: Float32Array; normSquared: number } | null;
-  readonly #terms = new Map<number, CandidateTerms>();
-  readonly #centroidDots: CentroidDots | null;
+  readonly #stored: (Float32Array | null)[];
+  /** Per position: cosine with the query (0 without one or without a stored vector), x.m and x.x (0 without a centroid). */
+  readonly cosines: Float64Array;
+  readonly #xm: Float64Array;
+  readonly #xx: Float64Array;
 
-  constructor(exact: ExactVectorIndex, query: Float32Array | null, centroid: { vector: Float32Array; normSquared: number } | null) {
-    this.#exact = exact;
+  constructor(exact: ExactVectorIndex, query: Float32Array | null, centroid: { vector: Float32Array; normSquared: number } | null, labels: readonly number[]) {
     this.#query = query;
     this.#centroid = centroid;
-    this.#centroidDots = centroid === null ? null : centroidDotsFor(centroid);
-  }
-
-  probe(vector: Float32Array): DenseProbe {
-    const m = this.#centroid?.vector;
-    let vm = 0;
-    let vv = 0;
-    if (m !== undefined) {
-      for (let i = 0; i < vector.length; i++) {
-        vm += vector[i]! * m[i]!;
-        vv += vector[i]! * vector[i]!;
-      }
-    }
-    return { vector, vm, vv };
-  }
-
-  /** The candidate's cosine with the query (0 when either vector is missing). */
-  cosine(label: number): number {
-    return this.#termsOf(label).cosine;
-  }
-
-  /** The candidate's dense score against the probe: centred cosine with a centroid, else the inner product; 0 without a probe. */
-  denseScore(label: number, probe: DenseProbe | null): number {
-    const terms = this.#termsOf(label);
-    if (probe === null || terms.stored === null) return 0;
-    const vx = probe.vector === this.#query ? terms.cosine : dot(probe.vector, terms.stored);
-    if (this.#centroid === null) return vx;
-    return centeredCosineOfDots({ vx, vm: probe.vm, xm: terms.xm, vv: probe.vv, xx: terms.xx }, this.#centroid.normSquared);
-  }
-
-  #termsOf(label: number): CandidateTerms {
-    let terms = this.#terms.get(label);
-    if (terms !== undefined) return terms;
-    const stored = this.#exact.getVector(label);
-    const query = this.#query;
-    const m = this.#centroid?.vector;
-    let cosine = 0;
-    let xm = 0;
-    let xx = 0;
-    if (stored !== null) {
+    const size = labels.length;
+    this.#stored = new Array(size);
+    this.cosines = new Float64Array(size);
+    this.#xm = new Float64Array(size);
+    this.#xx = new Float64Array(size);
+    const dots = centroid === null ? null : centroidDotsFor(centroid);
+    const m = centroid?.vector;
+    for (let position = 0; position < size; position++) {
+      const label = labels[position]!;
+      const stored = exact.getVector(label);
+      this.#stored[position] = stored;
+      if (stored === null) continue;
       // One pass, each sum in the same order as dot() and centeredCosine() take it.
-      if (query !== null) for (let i = 0; i < stored.length; i++) cosine += query[i]! * stored[i]!;
-      const dots = this.#centroidDots;
+      if (query !== null) {
+        let cosine = 0;
+        for (let i = 0; i < stored.length; i++) cosine += query[i]! * stored[i]!;
+        this.cosines[position] = cosine;
+      }
       if (m !== undefined && dots !== null) {
         growDots(dots, label);
-        if (dots.known[label] === 1) {
-          xm = dots.xm[label]!;
-          xx = dots.xx[label]!;
-        } else {
+        if (dots.known[label] !== 1) {
+          let xm = 0;
+          let xx = 0;
           for (let i = 0; i < stored.length; i++) {
             xm += stored[i]! * m[i]!;
             xx += stored[i]! * stored[i]!;
@@ -131,10 +90,35 @@ export class CandidateVectors {
           dots.xx[label] = xx;
           dots.known[label] = 1;
         }
+        this.#xm[position] = dots.xm[label]!;
+        this.#xx[position] = dots.xx[label]!;
       }
     }
-    terms = { stored, cosine, xm, xx };
-    this.#terms.set(label, terms);
-    return terms;
+  }
+
+  /**
+   * Each candidate's dense score against the probe: centred cosine with a centroid, else the
+   * inner product; 0 without a probe or a stored vector.
+   */
+  denseScores(vector: Float32Array | null): Float64Array {
+    const scores = new Float64Array(this.#stored.length);
+    if (vector === null) return scores;
+    const centroid = this.#centroid;
+    let vm = 0;
+    let vv = 0;
+    if (centroid !== null) {
+      const m = centroid.vector;
+      for (let i = 0; i < vector.length; i++) {
+        vm += vector[i]! * m[i]!;
+        vv += vector[i]! * vector[i]!;
+      }
+    }
+    for (let position = 0; position < scores.length; position++) {
+      const stored = this.#stored[position]!;
+      if (stored === null) continue;
+      const vx = vector === this.#query ? this.cosines[position]! : dot(vector, stored);
+      scores[position] = centroid === null ? vx : centeredCosineOf(vx, vm, this.#xm[position]!, vv, this.#xx[position]!, centroid.normSquared);
+    }
+    return scores;
   }
 }
