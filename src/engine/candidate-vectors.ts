@@ -1,5 +1,4 @@
 import { centeredCosineOf } from "../core/related/centered-cosine.ts";
-import { dot } from "../core/vector-math.ts";
 import type { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
 
 /**
@@ -50,7 +49,10 @@ function growDots(dots: CentroidDots, label: number): void {
 export class CandidateVectors {
   readonly #query: Float32Array | null;
   readonly #centroid: { vector: Float32Array; normSquared: number } | null;
-  readonly #stored: (Float32Array | null)[];
+  /** The exact index's storage and each candidate's offset in it (-1: no stored vector), valid for this synchronous query. */
+  readonly #data: Float32Array;
+  readonly #offsets: Int32Array;
+  readonly #dimensions: number;
   /** Per position: cosine with the query (0 without one or without a stored vector), x.m and x.x (0 without a centroid). */
   readonly cosines: Float64Array;
   readonly #xm: Float64Array;
@@ -60,31 +62,32 @@ export class CandidateVectors {
     this.#query = query;
     this.#centroid = centroid;
     const size = labels.length;
-    this.#stored = new Array(size);
+    this.#data = exact.storage();
+    this.#dimensions = exact.dimensions;
+    this.#offsets = new Int32Array(size);
     this.cosines = new Float64Array(size);
     this.#xm = new Float64Array(size);
     this.#xx = new Float64Array(size);
     const dots = centroid === null ? null : centroidDotsFor(centroid);
     const m = centroid?.vector;
+    const data = this.#data;
+    const dimensions = this.#dimensions;
     for (let position = 0; position < size; position++) {
       const label = labels[position]!;
-      const stored = exact.getVector(label);
-      this.#stored[position] = stored;
-      if (stored === null) continue;
-      // One pass, each sum in the same order as dot() and centeredCosine() take it.
-      if (query !== null) {
-        let cosine = 0;
-        for (let i = 0; i < stored.length; i++) cosine += query[i]! * stored[i]!;
-        this.cosines[position] = cosine;
-      }
+      const offset = exact.offsetOf(label);
+      this.#offsets[position] = offset;
+      if (offset < 0) continue;
+      if (query !== null) this.cosines[position] = dotAt(query, data, offset, dimensions);
       if (m !== undefined && dots !== null) {
         growDots(dots, label);
         if (dots.known[label] !== 1) {
+          // Each sum in the same order as centeredCosine() takes it.
           let xm = 0;
           let xx = 0;
-          for (let i = 0; i < stored.length; i++) {
-            xm += stored[i]! * m[i]!;
-            xx += stored[i]! * stored[i]!;
+          for (let i = 0; i < dimensions; i++) {
+            const x = data[offset + i]!;
+            xm += x * m[i]!;
+            xx += x * x;
           }
           dots.xm[label] = xm;
           dots.xx[label] = xx;
@@ -101,7 +104,7 @@ export class CandidateVectors {
    * inner product; 0 without a probe or a stored vector.
    */
   denseScores(vector: Float32Array | null): Float64Array {
-    const scores = new Float64Array(this.#stored.length);
+    const scores = new Float64Array(this.#offsets.length);
     if (vector === null) return scores;
     const centroid = this.#centroid;
     let vm = 0;
@@ -114,11 +117,28 @@ export class CandidateVectors {
       }
     }
     for (let position = 0; position < scores.length; position++) {
-      const stored = this.#stored[position]!;
-      if (stored === null) continue;
-      const vx = vector === this.#query ? this.cosines[position]! : dot(vector, stored);
+      const offset = this.#offsets[position]!;
+      if (offset < 0) continue;
+      const vx = vector === this.#query ? this.cosines[position]! : dotAt(vector, this.#data, offset, this.#dimensions);
       scores[position] = centroid === null ? vx : centeredCosineOf(vx, vm, this.#xm[position]!, vv, this.#xx[position]!, centroid.normSquared);
     }
     return scores;
   }
+}
+
+/**
+ * `dot(vector, the stored vector at offset)`: the same products added in the same order (so the
+ * same number), four to an iteration, reading the storage in place rather than through a view.
+ */
+function dotAt(vector: Float32Array, data: Float32Array, offset: number, dimensions: number): number {
+  let sum = 0;
+  let i = 0;
+  for (; i + 3 < dimensions; i += 4) {
+    sum += vector[i]! * data[offset + i]!;
+    sum += vector[i + 1]! * data[offset + i + 1]!;
+    sum += vector[i + 2]! * data[offset + i + 2]!;
+    sum += vector[i + 3]! * data[offset + i + 3]!;
+  }
+  for (; i < dimensions; i++) sum += vector[i]! * data[offset + i]!;
+  return sum;
 }

@@ -199,11 +199,16 @@ function* rankPool(
     lexicalTerms = documents.usableStems(query.documentTerms);
     const wanted = hybrid ? fusionConstants.lexicalPool : poolSize;
     const hits = documents.search(query.documentTerms, wanted, acceptLabel);
-    for (const hit of hits) join(hit.label, indexes.catalog.get(hit.label)!);
+    const hitScores = new Map<number, number>();
+    for (const hit of hits) {
+      join(hit.label, indexes.catalog.get(hit.label)!);
+      hitScores.set(hit.label, hit.score);
+    }
     if (!hybrid) saturated ||= hits.length >= wanted;
-    // Each pool member's cosine once: the feedback round rescores the same pool.
+    // Each pool member's cosine once (the feedback round rescores the same pool); the search's own
+    // hits come with it, from the same computation.
     const score = documents.scorer(query.documentTerms);
-    lexicalScores = Float64Array.from(poolLabels, score);
+    lexicalScores = Float64Array.from(poolLabels, (label) => hitScores.get(label) ?? score(label));
     if (ranking.explain) {
       const profile = query.profile();
       queryTerms = selectQueryTerms(profile, lexicon.getTermStatistics(profile.terms.map((term) => term.stem)));

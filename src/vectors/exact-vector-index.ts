@@ -86,6 +86,19 @@ export class ExactVectorIndex implements VectorIndex {
     return slot === undefined ? null : this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
   }
 
+  /**
+   * Where a stored vector starts in `storage()` (-1: not stored), for a caller that scores many
+   * stored vectors in one synchronous pass without a view per vector; both hold until the next write.
+   */
+  offsetOf(label: number): number {
+    const slot = this.#slotOfLabel.get(label);
+    return slot === undefined ? -1 : slot * this.dimensions;
+  }
+
+  storage(): Float32Array {
+    return this.#data;
+  }
+
   /** Inner product of two stored vectors (cosine for unit vectors); null if either is absent. */
   similarity(labelA: number, labelB: number): number | null {
     const slotB = this.#slotOfLabel.get(labelB);
