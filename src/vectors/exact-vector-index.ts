@@ -10,6 +10,7 @@ export class ExactVectorIndex implements VectorIndex {
   readonly dimensions: number;
   #data: Float32Array;
   readonly #slotOfLabel = new Map<number, number>();
+  #changes = 0;
   #labelOfSlot: number[] = [];
   readonly #freeSlots: number[] = [];
 
@@ -57,6 +58,7 @@ export class ExactVectorIndex implements VectorIndex {
       this.#labelOfSlot[slot] = label;
     }
     this.#data.set(vector, slot * this.dimensions);
+    this.#changes++;
   }
 
   remove(label: number): void {
@@ -65,6 +67,31 @@ export class ExactVectorIndex implements VectorIndex {
     this.#slotOfLabel.delete(label);
     this.#labelOfSlot[slot] = -1;
     this.#freeSlots.push(slot);
+    this.#changes++;
+  }
+
+  /** Upserts and removes so far: a scan spread over several turns of the event loop checks that none came between. */
+  get changes(): number {
+    return this.#changes;
+  }
+
+  /** Slots a scan covers (`scanSlots`): every vector lives in one below this. */
+  slotCount(): number {
+    return this.#labelOfSlot.length;
+  }
+
+  /**
+   * `search` over the slots [from, to) only, offering into `top`: a caller scanning the slots
+   * in order, range by range, into one `top` gets exactly `search`'s answer (same offers, same
+   * order), and may yield between ranges (engine/graph-recall.ts) if `changes` is unchanged.
+   */
+  scanSlots(query: Float32Array, from: number, to: number, top: TopK): void {
+    const end = Math.min(to, this.#labelOfSlot.length);
+    for (let slot = from; slot < end; slot++) {
+      const label = this.#labelOfSlot[slot]!;
+      if (label < 0) continue;
+      top.offer(label, this.#dot(query, slot));
+    }
   }
 
   /** A packed copy of every vector with its label (row i of `vectors` belongs to `labels[i]`). */
