@@ -2,7 +2,7 @@ import { setTimeout as sleep, setImmediate as yieldToEventLoop } from "node:time
 import { mulberry32 } from "../core/seeded-random.ts";
 import type { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
 import { TopK } from "../vectors/top-k.ts";
-import type { VectorIndex } from "../vectors/vector-index.ts";
+import type { Neighbor, VectorIndex } from "../vectors/vector-index.ts";
 
 /** What a recall self-check measured: recall@k of the graph against the exact index. */
 export interface GraphRecallReport {
@@ -43,8 +43,8 @@ export interface GraphRecallOptions {
  * into slices of `sliceMs` with a yield in between, even within one query's scan: done in one
  * piece, it held the event loop long enough that a server just opened queued every request
  * behind it. A query whose scan a write interrupted (the exact index's `changes` moved) is
- * dropped, and its graph search runs in the same slice as the end of its scan, so writes never
- * mix states.
+ * scanned again, and its graph search runs in the same slice as the end of its scan, so writes
+ * never mix states.
  *
  * @example
  *   const report = await measureGraphRecall(indexes.graph, indexes.exact, { queries: 200, k: 10, recentLabels: [], reason: "on_demand" });
@@ -75,14 +75,23 @@ export async function measureGraphRecall(graph: VectorIndex, exact: ExactVectorI
     const vector = exact.getVector(label);
     if (vector === null) continue; // deleted since the sample was drawn
     const query = Float32Array.from(vector);
-    const changes = exact.changes;
-    const top = new TopK(options.k);
-    for (let from = 0; from < exact.slotCount() && exact.changes === changes; from += slotsPerRange) {
-      if (from > 0) await maybeYield();
-      if (exact.changes === changes) exact.scanSlots(query, from, from + slotsPerRange, top);
+    // A write between two ranges leaves a truth of neither state: the scan starts again, and
+    // after `slicedAttempts` interrupted tries runs in one piece (so a steady stream of writes
+    // cannot leave the check measuring nothing and reporting a perfect recall).
+    let truth: Neighbor[] | null = null;
+    for (let attempt = 0; truth === null; attempt++) {
+      if (attempt === slicedAttempts) {
+        truth = exact.search(query, options.k);
+        break;
+      }
+      const changes = exact.changes;
+      const top = new TopK(options.k);
+      for (let from = 0; from < exact.slotCount() && exact.changes === changes; from += slotsPerRange) {
+        if (from > 0) await maybeYield();
+        if (exact.changes === changes) exact.scanSlots(query, from, from + slotsPerRange, top);
+      }
+      if (exact.changes === changes) truth = top.sorted();
     }
-    if (exact.changes !== changes) continue; // a write came between two ranges: the truth may be neither state
-    const truth = top.sorted();
     const returned = new Set(graph.search(query, options.k).map((neighbor) => neighbor.label));
     found += truth.filter((neighbor) => returned.has(neighbor.label)).length;
     wanted += truth.length;
@@ -104,6 +113,8 @@ const defaultSliceMs = 4;
 const defaultBusyPauseMs = 20;
 /** Vectors scanned between two looks at the clock (a fraction of a millisecond's work). */
 const slotsPerRange = 1024;
+/** Interrupted sliced scans of one query before it is scanned in one piece. */
+const slicedAttempts = 3;
 
 /** `count` distinct items drawn at random (a partial Fisher-Yates shuffle of a copy). */
 function pick<T>(items: readonly T[], count: number, random: () => number): T[] {

@@ -67,15 +67,39 @@ describe("graph recall self-check in slices", () => {
     expect(turns).toBeGreaterThanOrEqual(queries * 7);
   });
 
-  it("drops a query whose scan a write interrupted, and still measures the rest exactly", async () => {
+  it("scans a query again when a write comes between two of its ranges, and still measures every query", async () => {
     const exact = randomIndex(8 * 1024, 3);
     const queries = 6;
+    let ranges = 0;
+    const scanSlots = exact.scanSlots.bind(exact);
+    exact.scanSlots = (...args) => {
+      ranges++;
+      scanSlots(...args);
+    };
     const check = measureGraphRecall(exact, exact, { queries, k: 10, recentLabels: [], reason: "on_demand", sliceMs: 0, busyPauseMs: 0 });
     // A write a few turns in, while the first query's scan is under way.
     for (let turn = 0; turn < 3; turn++) await nextTurn();
     exact.upsert(123_456, randomVector(mulberry32(4)));
     const report = await check;
-    expect(report.queries).toBe(queries - 1);
+    expect(report.queries).toBe(queries);
+    expect(report.recall).toBe(1);
+    // Eight ranges a query, and the interrupted scan's ranges again (the new vector adds a ninth range after the write).
+    expect(ranges).toBeGreaterThan(queries * 8);
+  });
+
+  it("scans in one piece a query that writes keep interrupting, rather than measure nothing", async () => {
+    const exact = randomIndex(8 * 1024, 5);
+    let writing = true;
+    const writes = (async () => {
+      for (let label = 200_000; writing; label++) {
+        exact.upsert(label, randomVector(mulberry32(label)));
+        await nextTurn();
+      }
+    })();
+    const report = await measureGraphRecall(exact, exact, { queries: 3, k: 10, recentLabels: [], reason: "on_demand", sliceMs: 0, busyPauseMs: 0 });
+    writing = false;
+    await writes;
+    expect(report.queries).toBe(3);
     expect(report.recall).toBe(1);
   });
 });
