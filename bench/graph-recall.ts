@@ -125,7 +125,7 @@ export async function measureGraphRecallAfterCrashes(
     const rebuilt = HnswVectorIndex.create(pin.dimensions, hnsw, recovered.exact.size());
     for (const label of [...recovered.exact.labels()].sort((a, b) => a - b)) rebuilt.upsert(label, recovered.exact.getVector(label)!);
     const recentLabels = [...written].filter((label) => recovered.exact.has(label));
-    const sample = { queries: options.queries, k: 10, recentLabels, reason: "on_demand" as const, seed: options.seed, queriesPerSlice: 64 };
+    const sample = { queries: options.queries, k: 10, recentLabels, reason: "on_demand" as const, seed: options.seed, sliceMs: Number.POSITIVE_INFINITY };
     const recoveredReport = await measureGraphRecall(recovered.graph, recovered.exact, sample);
     const rebuiltReport = await measureGraphRecall(rebuilt, recovered.exact, sample);
     const selfMisses = (graph: HnswVectorIndex) =>

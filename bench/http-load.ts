@@ -5,10 +5,13 @@
  * the related query costs over the bare HTTP stack (computed afresh in the default hybrid
  * ranking and in the dense mode, and served from the related-list cache for a hot set). Each endpoint runs three times: saturated
  * with several connections (throughput; latency then includes queueing), at half that rate
- * (latency under a load the server keeps up with), and with one connection (no queue).
+ * (latency under a load the server keeps up with: requests started at even intervals, and
+ * again in autocannon's per-second bursts, as older figures were taken), and with one
+ * connection (no queue).
  */
+import { Agent, get as httpGet } from "node:http";
 import autocannon from "autocannon";
-import { startKindredServer } from "./support/kindred-process.ts";
+import { startKindredServer, waitForRecallCheck } from "./support/kindred-process.ts";
 import { ratioOf, roundTo, summariseLatencies } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
 import { logProgress } from "./support/progress-log.ts";
@@ -30,8 +33,18 @@ export interface LoadFigures {
 export interface EndpointFigures {
   /** As many requests as the server answers: its throughput; latency includes queueing. */
   saturated: LoadFigures;
-  /** A steady half of the saturated rate: latency under a load the server keeps up with. */
+  /**
+   * A steady half of the saturated rate, requests started at even intervals (`pacedLoad`):
+   * latency under a load the server keeps up with.
+   */
   halfLoad: LoadFigures;
+  /**
+   * Half the rate as autocannon paces it (`overallRate`), which is how `halfLoad` was measured
+   * before: each connection sends back to back until its share of the second is used, then
+   * waits for the next second, so the server is saturated in bursts and the latencies are
+   * close to the saturated ones. Kept beside the paced run to compare with older figures.
+   */
+  halfLoadBursts?: LoadFigures;
   /** One request at a time: latency with no queue at all. */
   single: LoadFigures;
 }
@@ -77,6 +90,7 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
   // The related-list cache off: every request computes its list, as the first view of each
   // article page does; then a server with the default cache, asked for the hot set only.
   const uncached = await startKindredServer(dataDir, { env: { KINDRED_RELATED_CACHE_ENTRIES: "0" }, allWorkers: true });
+  await settle(uncached.baseUrl, corpus);
   let healthz: EndpointFigures;
   let related: EndpointFigures;
   let relatedDense: EndpointFigures;
@@ -90,6 +104,7 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
     await uncached.stop();
   }
   const oneWorker = await startKindredServer(dataDir, { env: { KINDRED_RELATED_CACHE_ENTRIES: "0" }, args: ["--http-workers", "1"] });
+  await settle(oneWorker.baseUrl, corpus);
   let relatedOneWorker: EndpointFigures;
   try {
     relatedOneWorker = await measureEndpoint(oneWorker.baseUrl, `${corpus} related-by-id, one HTTP process`, anyArticle, options);
@@ -97,6 +112,7 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
     await oneWorker.stop();
   }
   const cached = await startKindredServer(dataDir, { allWorkers: true });
+  await settle(cached.baseUrl, corpus);
   let relatedCached: EndpointFigures;
   try {
     for (const id of new Set(hotIds)) await (await fetch(`${cached.baseUrl}${pathOf(id)}`)).arrayBuffer();
@@ -120,6 +136,16 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
   };
 }
 
+/**
+ * Every server is measured once its start is over: each HTTP process runs the graph's recall
+ * self-check after opening the index (engine/graph-recall.ts), in slices that leave requests
+ * a few milliseconds' wait, but it still takes a share of the cores for a while.
+ */
+async function settle(baseUrl: string, corpus: string): Promise<void> {
+  const waitedMs = await waitForRecallCheck(baseUrl);
+  logProgress(`  ${corpus}: the recall self-check finished ${(waitedMs / 1000).toFixed(1)} s after ready`);
+}
+
 /** Articles in the hot set of the cached run (well under the cache's default 10,000 lists). */
 const hotArticles = 1_000;
 
@@ -127,13 +153,16 @@ const hotArticles = 1_000;
 async function measureEndpoint(baseUrl: string, name: string, nextPath: () => string, options: HttpLoadOptions): Promise<EndpointFigures> {
   await loadFor(baseUrl, nextPath, Math.min(options.connections, 4), 1); // warm-up (JIT)
   const saturated = await loadFor(baseUrl, nextPath, options.connections, options.durationS);
-  const halfLoad = await loadFor(baseUrl, nextPath, options.connections, options.durationS, Math.max(1, Math.round(saturated.requestsPerSecond / 2)));
+  const halfRate = Math.max(1, Math.round(saturated.requestsPerSecond / 2));
+  const halfLoad = await pacedLoad(baseUrl, nextPath, options.connections, options.durationS, halfRate);
+  const halfLoadBursts = await loadFor(baseUrl, nextPath, options.connections, options.durationS, halfRate);
   const single = await loadFor(baseUrl, nextPath, 1, options.durationS);
   logProgress(
     `  ${name}: ${saturated.requestsPerSecond} req/s, p50 ${saturated.p50Ms} ms, p99 ${saturated.p99Ms} ms (${options.connections} connections); ` +
-      `at ${halfLoad.requestsPerSecond} req/s p50 ${halfLoad.p50Ms} ms, p99 ${halfLoad.p99Ms} ms; one connection p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms`,
+      `at ${halfLoad.requestsPerSecond} req/s evenly paced p50 ${halfLoad.p50Ms} ms, p99 ${halfLoad.p99Ms} ms ` +
+      `(in autocannon's per-second bursts p50 ${halfLoadBursts.p50Ms} ms, p99 ${halfLoadBursts.p99Ms} ms); one connection p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms`,
   );
-  return { saturated, halfLoad, single };
+  return { saturated, halfLoad, halfLoadBursts, single };
 }
 
 /**
@@ -167,5 +196,61 @@ async function loadFor(baseUrl: string, nextPath: () => string, connections: num
     p99Ms: roundTo(latency.p99Ms, 3),
     requests: latenciesMs.length,
     failures: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+/**
+ * `rate` requests a second started at even intervals over at most `connections` keep-alive
+ * connections, for `durationS`. Each latency runs from the moment its request was due, not from
+ * when a connection was free, so a server that falls behind shows it (no coordinated omission).
+ */
+export async function pacedLoad(baseUrl: string, nextPath: () => string, connections: number, durationS: number, rate: number): Promise<LoadFigures> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const { hostname, port } = new URL(baseUrl);
+  const latenciesMs: number[] = [];
+  let failures = 0;
+  const inFlight = new Set<Promise<void>>();
+  const send = (dueMs: number) =>
+    new Promise<void>((resolve) => {
+      const request = httpGet({ agent, hostname, port, path: nextPath() }, (response) => {
+        response.resume();
+        response.once("end", () => {
+          if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300) latenciesMs.push(performance.now() - dueMs);
+          else failures++;
+          resolve();
+        });
+      });
+      request.once("error", () => {
+        failures++;
+        resolve();
+      });
+    });
+  const startedMs = performance.now();
+  const total = Math.round(rate * durationS);
+  const intervalMs = 1000 / rate;
+  for (let sent = 0; sent < total; ) {
+    // Every request now due goes out (the timer wakes late on a busy machine); then wait for the next.
+    while (sent < total && startedMs + sent * intervalMs <= performance.now()) {
+      const pending = send(startedMs + sent * intervalMs);
+      inFlight.add(pending);
+      void pending.then(() => inFlight.delete(pending));
+      sent++;
+    }
+    const nextDueMs = startedMs + sent * intervalMs;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextDueMs - performance.now())));
+  }
+  await Promise.all(inFlight);
+  const elapsedS = (performance.now() - startedMs) / 1000;
+  agent.destroy();
+  const latency = summariseLatencies(latenciesMs);
+  return {
+    connections,
+    durationS,
+    targetRate: rate,
+    requestsPerSecond: Math.round(latenciesMs.length / elapsedS),
+    p50Ms: roundTo(latency.p50Ms, 3),
+    p99Ms: roundTo(latency.p99Ms, 3),
+    requests: latenciesMs.length,
+    failures,
   };
 }

@@ -127,6 +127,27 @@ async function waitForReady(baseUrl: string, timeoutMs: number): Promise<number>
 }
 
 /**
+ * Waits until the server's graph recall self-check, which every HTTP process runs once after it
+ * opens the index, has finished in each of them (/readyz `graph_recall` set in `confirmations`
+ * answers in a row, which round-robin spreads over the processes), so a load run measures
+ * the steady state rather than the start. Returns the milliseconds waited.
+ */
+export async function waitForRecallCheck(baseUrl: string, options: { confirmations?: number; timeoutMs?: number } = {}): Promise<number> {
+  const started = performance.now();
+  const deadline = started + (options.timeoutMs ?? 600_000);
+  const confirmations = options.confirmations ?? 6;
+  let inARow = 0;
+  while (performance.now() < deadline) {
+    const response = await fetch(`${baseUrl}/readyz`);
+    const body = (await response.json()) as { graph_recall?: unknown };
+    inARow = response.status === 200 && body.graph_recall !== null && body.graph_recall !== undefined ? inARow + 1 : 0;
+    if (inARow >= confirmations) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, inARow > 0 ? 20 : 500));
+  }
+  throw new Error(`${baseUrl}: the graph recall check did not finish within ${options.timeoutMs ?? 600_000} ms`);
+}
+
+/**
  * CPU time (user + system, all threads) a process has used, from /proc (Linux): on a busy
  * machine it says what a start costs when wall-clock time mostly says how long it waited.
  */

@@ -36,6 +36,7 @@ export class DocumentIndex {
   #norms = new Float64Array(1024);
   #normVersions = new Float64Array(1024).fill(-1);
   #scores = new Float64Array(1024);
+  #touched = new Int32Array(1024);
   /** Goes up with every write: idf (and so every norm) may have moved. */
   #version = 0;
   /**
@@ -119,7 +120,10 @@ export class DocumentIndex {
     const prepared = this.#prepare(query);
     const { weighted } = prepared;
     const order = [...weighted.terms.keys()].sort((a, b) => weighted.weights[b]! - weighted.weights[a]! || a - b);
-    const touched: number[] = [];
+    // Labels touched, in the order first touched, in a buffer kept across queries (a large
+    // collection touches thousands per query: no array grown and dropped each time).
+    const touched = this.#touched;
+    let touchedCount = 0;
     const scores = this.#scores;
     let read = 0;
     for (const index of order) {
@@ -133,7 +137,7 @@ export class DocumentIndex {
       const factor = weighted.weights[index]! * idf * idf;
       for (let i = 0; i < length; i++) {
         const label = postings[i]!;
-        if (scores[label] === 0) touched.push(label);
+        if (scores[label] === 0) touched[touchedCount++] = label;
         scores[label]! += factor * postingWeights[i]!;
       }
     }
@@ -141,7 +145,8 @@ export class DocumentIndex {
     // min-heap (no sort of every article touched), then score those exactly.
     const keep = Math.max(want * 2, want + 20);
     const heap = new MinHeap(keep);
-    for (const label of touched) {
+    for (let t = 0; t < touchedCount; t++) {
+      const label = touched[t]!;
       const score = scores[label]! / (this.#cachedNorm(label) || 1);
       if (heap.wouldKeep(label, score) && accept(label)) heap.offer(label, score);
       scores[label] = 0;
@@ -286,6 +291,7 @@ export class DocumentIndex {
     versions.set(this.#normVersions);
     this.#normVersions = versions;
     this.#scores = grow(this.#scores, size);
+    this.#touched = new Int32Array(size);
   }
 
   #appendPosting(term: number, label: number, weight: number): void {

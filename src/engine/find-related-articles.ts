@@ -3,7 +3,7 @@ import { diversify } from "../core/related/diversify-results.ts";
 import { type Explanation, explainResult } from "../core/related/explain-result.ts";
 import { feedbackVector } from "../core/related/feedback-vector.ts";
 import { foldAndFloor } from "../core/related/fold-and-floor.ts";
-import { fuseCandidates, type PoolCandidate } from "../core/related/fuse-candidates.ts";
+import { PoolFusion } from "../core/related/fuse-candidates.ts";
 import { fusionContextFor } from "../core/related/fusion-context.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { type QueryTerm, selectQueryTerms } from "../core/related/query-terms.ts";
@@ -153,7 +153,16 @@ function* rankPool(
   const useLexical = ranking.mode !== "dense" || query.vector === null;
   const hybrid = useDense && useLexical;
 
-  const pool = new Map<number, PoolCandidate>();
+  // The pool in columns: labels and entries by position, in the order candidates joined.
+  const poolLabels: number[] = [];
+  const poolEntries: CatalogEntry[] = [];
+  const inPool = new Set<number>();
+  const join = (label: number, entry: CatalogEntry) => {
+    if (inPool.has(label)) return;
+    inPool.add(label);
+    poolLabels.push(label);
+    poolEntries.push(entry);
+  };
   let plan: SearchPlan = "lexical";
   let floorScore = Infinity;
   let saturated = false;
@@ -167,41 +176,39 @@ function* rankPool(
       filters: request.filters,
       want: poolSize,
     };
-    for (const { label } of search.neighbors) {
+    let floor = Infinity;
+    for (const { label, score } of search.neighbors) {
+      floor = Math.min(floor, score);
       // An asynchronous search (pgvector mode) may come back after a change removed a neighbour.
       const entry = indexes.catalog.get(label);
-      if (entry !== undefined && !pool.has(label)) pool.set(label, { entry, denseScore: 0, lexicalScore: 0, cosine: 0 });
+      if (entry !== undefined) join(label, entry);
     }
     const full = search.neighbors.length >= poolSize;
     saturated ||= full;
-    return { plan: search.plan, floor: full ? Math.min(...search.neighbors.map((neighbor) => neighbor.score)) : -Infinity };
+    return { plan: search.plan, floor: full ? floor : -Infinity };
   };
   if (useDense) ({ plan, floor: floorScore } = yield* addDense(query.vector!));
 
   let queryTerms: QueryTerm[] = [];
   let lexicalTerms: ReadonlySet<string> | null = null;
-  let lexicalScoreOf = (_label: number) => 0;
+  let lexicalScores: Float64Array | null = null;
   if (useLexical) {
     // Whole-document cosine (engine/document-index.ts): every pool member gets its exact score, and the best
     // matches by it join the pool.
     const { documents } = environment;
-    // Each pool member's cosine is computed once: the feedback round rescores the same pool.
-    const score = documents.scorer(query.documentTerms);
-    const scored = new Map<number, number>();
-    lexicalScoreOf = (label) => {
-      let value = scored.get(label);
-      if (value === undefined) {
-        value = score(label);
-        scored.set(label, value);
-      }
-      return value;
-    };
     lexicalTerms = documents.usableStems(query.documentTerms);
     const wanted = hybrid ? fusionConstants.lexicalPool : poolSize;
     const hits = documents.search(query.documentTerms, wanted, acceptLabel);
-    for (const hit of hits)
-      if (!pool.has(hit.label)) pool.set(hit.label, { entry: indexes.catalog.get(hit.label)!, denseScore: 0, lexicalScore: 0, cosine: 0 });
+    const hitScores = new Map<number, number>();
+    for (const hit of hits) {
+      join(hit.label, indexes.catalog.get(hit.label)!);
+      hitScores.set(hit.label, hit.score);
+    }
     if (!hybrid) saturated ||= hits.length >= wanted;
+    // Each pool member's cosine once (the feedback round rescores the same pool); the search's own
+    // hits come with it, from the same computation.
+    const score = documents.scorer(query.documentTerms);
+    lexicalScores = Float64Array.from(poolLabels, (label) => hitScores.get(label) ?? score(label));
     if (ranking.explain) {
       const profile = query.profile();
       queryTerms = selectQueryTerms(profile, lexicon.getTermStatistics(profile.terms.map((term) => term.stem)));
@@ -210,32 +217,23 @@ function* rankPool(
 
   // The hybrid fuses centred cosines (centered-cosine.ts); a single dense channel keeps the plain cosine.
   const centroid = hybrid ? (environment.centroid ?? null) : null;
-  const vectors = new CandidateVectors(indexes.exact, query.vector, centroid);
-  const scorePool = (vector: Float32Array | null) => {
-    const probe = vector === null ? null : vectors.probe(vector);
-    for (const candidate of pool.values()) {
-      const { label } = candidate.entry;
-      candidate.cosine = vectors.cosine(label);
-      candidate.denseScore = vectors.denseScore(label, probe);
-      candidate.lexicalScore = lexicalScoreOf(label);
-    }
-  };
-  scorePool(useDense ? query.vector : null);
+  const vectors = new CandidateVectors(indexes.exact, query.vector, centroid, poolLabels);
   const weights = { dense: useDense ? 1 : 0, lexical: useLexical ? (hybrid ? lexicalWeightFor(query.words) : 1) : 0 };
   const context = fusionContextFor({ ...query, noiseTopics: environment.noiseTopics, nowMs: environment.nowMs }, ranking, weights, hybrid);
-  let ranked = fuseCandidates([...pool.values()], context);
+  const fusion = new PoolFusion(poolEntries, lexicalScores ?? new Float64Array(poolLabels.length), context);
+  fusion.fuse(vectors.denseScores(useDense ? query.vector : null));
 
   // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3 and
   // the same pool is scored and fused again. No second graph search for the moved vector: the
   // articles it would add rank as well from the first pool, and that search was most of a
   // computed list's time (docs/evaluation.md, "Feedback without a second search").
-  if (hybrid && ranked.length > 0) {
-    const top = ranked
-      .slice(0, fusionConstants.feedbackArticles)
-      .map((candidate) => ({ score: candidate.score, vector: indexes.exact.getVector(candidate.entry.label)! }));
-    scorePool(feedbackVector(query.vector!, top));
-    ranked = fuseCandidates([...pool.values()], context);
+  if (hybrid && fusion.size > 0) {
+    const top = fusion
+      .best(fusionConstants.feedbackArticles)
+      .map((position) => ({ score: fusion.scores[position]!, vector: indexes.exact.getVector(poolLabels[position]!)! }));
+    fusion.fuse(vectors.denseScores(feedbackVector(query.vector!, top)));
   }
+  const ranked = fusion.ranked(vectors.cosines);
 
   // Copies folded and the cosine floor applied (core/related/fold-and-floor.ts); the floor only
   // where the model reads the query.
@@ -285,7 +283,7 @@ function* rankPool(
     foldedCopies: copiesOfQuery + results.reduce((sum, result) => sum + result.copies.length, 0),
     plan,
     mode: ranking.mode,
-    window: { labels: [...pool.keys()], floorScore },
+    window: { labels: poolLabels, floorScore },
     lexicalTerms,
   };
   return { answer, saturated, groups: groups.length };

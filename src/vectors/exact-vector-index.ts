@@ -10,6 +10,7 @@ export class ExactVectorIndex implements VectorIndex {
   readonly dimensions: number;
   #data: Float32Array;
   readonly #slotOfLabel = new Map<number, number>();
+  #changes = 0;
   #labelOfSlot: number[] = [];
   readonly #freeSlots: number[] = [];
 
@@ -57,6 +58,7 @@ export class ExactVectorIndex implements VectorIndex {
       this.#labelOfSlot[slot] = label;
     }
     this.#data.set(vector, slot * this.dimensions);
+    this.#changes++;
   }
 
   remove(label: number): void {
@@ -65,6 +67,31 @@ export class ExactVectorIndex implements VectorIndex {
     this.#slotOfLabel.delete(label);
     this.#labelOfSlot[slot] = -1;
     this.#freeSlots.push(slot);
+    this.#changes++;
+  }
+
+  /** Upserts and removes so far: a scan spread over several turns of the event loop checks that none came between. */
+  get changes(): number {
+    return this.#changes;
+  }
+
+  /** Slots a scan covers (`scanSlots`): every vector lives in one below this. */
+  slotCount(): number {
+    return this.#labelOfSlot.length;
+  }
+
+  /**
+   * `search` over the slots [from, to) only, offering into `top`: a caller scanning the slots
+   * in order, range by range, into one `top` gets exactly `search`'s answer (same offers, same
+   * order), and may yield between ranges (engine/graph-recall.ts) if `changes` is unchanged.
+   */
+  scanSlots(query: Float32Array, from: number, to: number, top: TopK): void {
+    const end = Math.min(to, this.#labelOfSlot.length);
+    for (let slot = from; slot < end; slot++) {
+      const label = this.#labelOfSlot[slot]!;
+      if (label < 0) continue;
+      top.offer(label, this.#dot(query, slot));
+    }
   }
 
   /** A packed copy of every vector with its label (row i of `vectors` belongs to `labels[i]`). */
@@ -84,6 +111,19 @@ export class ExactVectorIndex implements VectorIndex {
   getVector(label: number): Float32Array | null {
     const slot = this.#slotOfLabel.get(label);
     return slot === undefined ? null : this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
+  }
+
+  /**
+   * Where a stored vector starts in `storage()` (-1: not stored), for a caller that scores many
+   * stored vectors in one synchronous pass without a view per vector; both hold until the next write.
+   */
+  offsetOf(label: number): number {
+    const slot = this.#slotOfLabel.get(label);
+    return slot === undefined ? -1 : slot * this.dimensions;
+  }
+
+  storage(): Float32Array {
+    return this.#data;
   }
 
   /** Inner product of two stored vectors (cosine for unit vectors); null if either is absent. */

@@ -33,7 +33,11 @@ export function centeredCosine(v: Float32Array, x: Float32Array, mean: { vector:
  * so computes v.m and v.v once, and x.m and x.x once per candidate.
  */
 export function centeredCosineOfDots(dots: { vx: number; vm: number; xm: number; vv: number; xx: number }, meanNormSquared: number): number {
-  const { vx, vm, xm, vv, xx } = dots;
+  return centeredCosineOf(dots.vx, dots.vm, dots.xm, dots.vv, dots.xx, meanNormSquared);
+}
+
+/** `centeredCosineOfDots` with the dots as arguments: no object per candidate on a query's hot path. */
+export function centeredCosineOf(vx: number, vm: number, xm: number, vv: number, xx: number, meanNormSquared: number): number {
   const denominator = Math.sqrt(Math.max(1e-24, (vv - 2 * vm + meanNormSquared) * (xx - 2 * xm + meanNormSquared)));
   return (vx - vm - xm + meanNormSquared) / denominator;
 }

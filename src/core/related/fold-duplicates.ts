@@ -37,7 +37,7 @@ export function isCopy(a: Pick<CatalogEntry, "textHash" | "signature">, b: Pick<
  *   foldDuplicates(ranked, { textHash: query.textHash, signature: query.signature }).groups.map((group) => group.shown)
  */
 export function foldDuplicates<T extends { entry: CatalogEntry }>(ranked: readonly T[], query: FoldQuery): FoldOutcome<T> {
-  const groups: { members: T[] }[] = [];
+  const groups: T[][] = [];
   let copiesOfQuery = 0;
   for (const candidate of ranked) {
     const { entry } = candidate;
@@ -45,11 +45,21 @@ export function foldDuplicates<T extends { entry: CatalogEntry }>(ranked: readon
       copiesOfQuery++;
       continue;
     }
-    const group = groups.find((existing) => existing.members.some((member) => isCopy(member.entry, entry)));
-    if (group === undefined) groups.push({ members: [candidate] });
-    else group.members.push(candidate);
+    // The first earlier group any member of which it copies (plain loops: this runs for every pair of a query's window).
+    let group: T[] | undefined;
+    for (let g = 0; g < groups.length && group === undefined; g++) {
+      const members = groups[g]!;
+      for (let m = 0; m < members.length; m++) {
+        if (isCopy(members[m]!.entry, entry)) {
+          group = members;
+          break;
+        }
+      }
+    }
+    if (group === undefined) groups.push([candidate]);
+    else group.push(candidate);
   }
-  return { groups: groups.map(({ members }) => pickShown(members)), copiesOfQuery };
+  return { groups: groups.map(pickShown), copiesOfQuery };
 }
 
 function pickShown<T extends { entry: CatalogEntry }>(members: T[]): FoldedGroup<T> {

@@ -1,5 +1,5 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
-import { topicSetSimilarity, topicSetVector } from "./topic-similarity.ts";
+import { type TopicSetVector, topicSetSimilarity, topicSetVector } from "./topic-similarity.ts";
 
 /** A candidate in the pool with each channel's raw score. */
 export interface PoolCandidate {
@@ -69,24 +69,144 @@ const dayMs = 86_400_000;
  * - recency: -(1 - 2^(-age / half-life)), age from `nowMs`; undated candidates are not decayed.
  */
 export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionContext): FusedCandidate[] {
-  const raw = (scores: number[]) => (context.standardize ? standardize(scores) : scores);
-  const dense = raw(pool.map((candidate) => candidate.denseScore));
-  const lexical = raw(pool.map((candidate) => candidate.lexicalScore));
-  const denseWeight =
-    context.standardize && context.agreement !== null ? context.weights.dense * denseAgreement(dense, lexical, context.agreement) : context.weights.dense;
-  const queryTopics = context.topics === null ? null : topicSetVector(signalTopics(context.query.topics, context.topics.noise));
-  const fused = pool.map((candidate, index): FusedCandidate => {
+  const fusion = new PoolFusion(
+    pool.map((candidate) => candidate.entry),
+    Float64Array.from(pool, (candidate) => candidate.lexicalScore),
+    context,
+  );
+  fusion.fuse(Float64Array.from(pool, (candidate) => candidate.denseScore));
+  return fusion.ranked(Float64Array.from(pool, (candidate) => candidate.cosine));
+}
+
+/**
+ * `fuseCandidates` for a pool fused more than once (the query, then its feedback probe): the
+ * pool in columns, position by position, so a query makes no object per candidate until its
+ * ranked list is wanted. The parts that do not depend on the dense scores (lexical, proximity,
+ * topics, boost, recency) are worked out once, in the constructor; `fuse` takes each round's
+ * dense scores. Same arithmetic, in the same order, as a fusion from scratch, so the scores are
+ * the same numbers.
+ *
+ * @example
+ *   const fusion = new PoolFusion(entries, lexicalScores, context);
+ *   fusion.fuse(denseScores);
+ *   fusion.best(3); // positions of the top three
+ *   fusion.fuse(feedbackDenseScores);
+ *   fusion.ranked(cosines); // FusedCandidate[], best first
+ */
+export class PoolFusion {
+  readonly entries: readonly CatalogEntry[];
+  /** The raw lexical scores, and the dense scores of the last `fuse`. */
+  readonly lexicalScores: Float64Array;
+  denseScores: Float64Array;
+  /** The fused score per position, from the last `fuse`. */
+  readonly scores: Float64Array;
+  readonly #context: FusionContext;
+  readonly #lexicalZ: ArrayLike<number>;
+  readonly #dense: Float64Array;
+  readonly #lexical: Float64Array;
+  readonly #proximity: Float64Array;
+  readonly #topics: Float64Array;
+  readonly #boost: Float64Array;
+  readonly #recency: Float64Array;
+
+  constructor(entries: readonly CatalogEntry[], lexicalScores: Float64Array, context: FusionContext) {
+    const size = entries.length;
+    this.entries = entries;
+    this.lexicalScores = lexicalScores;
+    this.denseScores = new Float64Array(size);
+    this.scores = new Float64Array(size);
+    this.#context = context;
+    this.#lexicalZ = context.standardize ? standardize(lexicalScores) : lexicalScores;
+    this.#dense = new Float64Array(size);
+    this.#lexical = new Float64Array(size);
+    this.#proximity = new Float64Array(size);
+    this.#topics = new Float64Array(size);
+    this.#boost = new Float64Array(size);
+    this.#recency = new Float64Array(size);
+    const queryTopics = context.topics === null ? null : topicSetVector(signalTopics(context.query.topics, context.topics.noise));
+    const lexicalWeight = context.weights.lexical;
+    for (let i = 0; i < size; i++) {
+      const entry = entries[i]!;
+      this.#lexical[i] = lexicalWeight === 0 ? 0 : lexicalWeight * this.#lexicalZ[i]!;
+      this.#proximity[i] = proximityPart(context, entry);
+      this.#topics[i] =
+        queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarity(queryTopics, signalTopicVector(entry.topics, context.topics!.noise));
+      this.#boost[i] = context.boost !== null && entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0;
+      this.#recency[i] = recencyPart(context, entry);
+    }
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Fuses the pool with these dense scores (one per position): `scores` then holds each candidate's sum of parts. */
+  fuse(denseScores: Float64Array): void {
+    const context = this.#context;
+    this.denseScores = denseScores;
+    const dense = context.standardize ? standardize(denseScores) : denseScores;
+    const denseWeight =
+      context.standardize && context.agreement !== null
+        ? context.weights.dense * denseAgreement(dense, this.#lexicalZ, context.agreement)
+        : context.weights.dense;
+    for (let i = 0; i < this.entries.length; i++) {
+      const densePart = denseWeight === 0 ? 0 : denseWeight * dense[i]!;
+      this.#dense[i] = densePart;
+      // sumParts' order, without the object.
+      this.scores[i] = densePart + this.#lexical[i]! + this.#proximity[i]! + this.#topics[i]! + this.#boost[i]! + this.#recency[i]!;
+    }
+  }
+
+  /** Positions best first (`byScore`'s order: score, then id). */
+  order(): number[] {
+    const positions = Array.from({ length: this.entries.length }, (_, i) => i);
+    return positions.sort(this.#compare);
+  }
+
+  /** The first `n` positions of `order()`, without sorting the rest. */
+  best(n: number): number[] {
+    const top: number[] = [];
+    if (n <= 0) return top;
+    for (let i = 0; i < this.entries.length; i++) {
+      if (top.length === n && this.#compare(i, top[n - 1]!) >= 0) continue;
+      let at = top.length < n ? top.length : n - 1;
+      while (at > 0 && this.#compare(i, top[at - 1]!) < 0) at--;
+      top.splice(at, 0, i);
+      if (top.length > n) top.pop();
+    }
+    return top;
+  }
+
+  /** The candidate at a position as `fuseCandidates` gives it. */
+  candidate(position: number, cosine: number): FusedCandidate {
     const parts: ScoreParts = {
-      dense: denseWeight === 0 ? 0 : denseWeight * dense[index]!,
-      lexical: context.weights.lexical === 0 ? 0 : context.weights.lexical * lexical[index]!,
-      proximity: proximityPart(context, candidate.entry),
-      topics: queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarity(queryTopics, signalTopics(candidate.entry.topics, context.topics!.noise)),
-      boost: context.boost !== null && candidate.entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0,
-      recency: recencyPart(context, candidate.entry),
+      dense: this.#dense[position]!,
+      lexical: this.#lexical[position]!,
+      proximity: this.#proximity[position]!,
+      topics: this.#topics[position]!,
+      boost: this.#boost[position]!,
+      recency: this.#recency[position]!,
     };
-    return { ...candidate, parts, score: sumParts(parts) };
-  });
-  return fused.sort(byScore);
+    return {
+      entry: this.entries[position]!,
+      denseScore: this.denseScores[position]!,
+      lexicalScore: this.lexicalScores[position]!,
+      cosine,
+      parts,
+      score: this.scores[position]!,
+    };
+  }
+
+  /** Every candidate, best first, with its cosine (one per position). */
+  ranked(cosines: ArrayLike<number>): FusedCandidate[] {
+    return this.order().map((position) => this.candidate(position, cosines[position]!));
+  }
+
+  readonly #compare = (a: number, b: number): number => {
+    const ida = this.entries[a]!.id;
+    const idb = this.entries[b]!.id;
+    return this.scores[b]! - this.scores[a]! || (ida < idb ? -1 : ida > idb ? 1 : 0);
+  };
 }
 
 /** The score as the sum of its parts, in one fixed order (so an explanation adds up exactly). */
@@ -106,7 +226,7 @@ export function byScore(a: { score: number; entry: CatalogEntry }, b: { score: n
  * @example
  *   denseAgreement(standardize(dense), standardize(lexical), { none: -0.5, full: 0 }) // 1 when they agree, 0.4 at r = -0.3
  */
-export function denseAgreement(dense: readonly number[], lexical: readonly number[], agreement: { none: number; full: number }): number {
+export function denseAgreement(dense: ArrayLike<number>, lexical: ArrayLike<number>, agreement: { none: number; full: number }): number {
   if (dense.length === 0) return 1;
   let correlation = 0;
   for (let i = 0; i < dense.length; i++) correlation += dense[i]! * lexical[i]!;
@@ -115,12 +235,21 @@ export function denseAgreement(dense: readonly number[], lexical: readonly numbe
 }
 
 /** (x - mean) / standard deviation over the values; all zero when they do not vary. */
-export function standardize(values: readonly number[]): number[] {
-  if (values.length === 0) return [];
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / values.length;
-  const deviation = Math.sqrt(variance);
-  return values.map((value) => (deviation < 1e-12 ? 0 : (value - mean) / deviation));
+export function standardize(values: readonly number[]): number[];
+export function standardize(values: Float64Array): Float64Array;
+export function standardize(values: readonly number[] | Float64Array): number[] | Float64Array {
+  const n = values.length;
+  const out = Array.isArray(values) ? new Array<number>(n) : new Float64Array(n);
+  if (n === 0) return out;
+  // Sums in index order, as a reduce takes them.
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i]!;
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (values[i]! - mean) ** 2;
+  const deviation = Math.sqrt(squares / n);
+  for (let i = 0; i < n; i++) out[i] = deviation < 1e-12 ? 0 : (values[i]! - mean) / deviation;
+  return out;
 }
 
 function proximityPart(context: FusionContext, entry: CatalogEntry): number {
@@ -139,4 +268,26 @@ function recencyPart(context: FusionContext, entry: CatalogEntry): number {
 /** The topics that count as a signal: noise topics dropped. */
 function signalTopics(topics: readonly string[], noise: ReadonlySet<string>): readonly string[] {
   return noise.size === 0 ? topics : topics.filter((topic) => !noise.has(topic));
+}
+
+/**
+ * A candidate's signal topics as a vector, kept per noise set and topic array: both are fixed
+ * for as long as they stand (a catalog entry's topics are a frozen array an edit replaces; the
+ * noise set is the server's configuration), so every query need not split the same names again.
+ */
+const signalVectors = new WeakMap<ReadonlySet<string>, WeakMap<readonly string[], TopicSetVector>>();
+
+function signalTopicVector(topics: readonly string[], noise: ReadonlySet<string>): TopicSetVector {
+  if (noise.size === 0 || !Object.isFrozen(topics)) return topicSetVector(signalTopics(topics, noise));
+  let byTopics = signalVectors.get(noise);
+  if (byTopics === undefined) {
+    byTopics = new WeakMap();
+    signalVectors.set(noise, byTopics);
+  }
+  let vector = byTopics.get(topics);
+  if (vector === undefined) {
+    vector = topicSetVector(signalTopics(topics, noise));
+    byTopics.set(topics, vector);
+  }
+  return vector;
 }

@@ -15,7 +15,20 @@ export function topicSetSimilarity(a: readonly string[] | TopicSetVector, b: rea
   const right = isTopicSetVector(b) ? b : topicSetVector(b);
   if (left.norm === 0 || right.norm === 0) return 0;
   let dot = 0;
-  for (const [key, weight] of left.weights) dot += weight * (right.weights.get(key) ?? 0);
+  // Walks the left's keys in the map's order (as a loop over the map would add them), each found
+  // among the right's few by its interned id: integer compares, no string hashing per candidate.
+  const { ids, values } = left;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    let weight = 0;
+    for (let j = 0; j < right.ids.length; j++) {
+      if (right.ids[j] === id) {
+        weight = right.values[j]!;
+        break;
+      }
+    }
+    dot += values[i]! * weight;
+  }
   return dot === 0 ? 0 : Math.min(1, dot / (left.norm * right.norm));
 }
 
@@ -43,6 +56,9 @@ const functionWords = new Set(
 /** A topic set as a vector of word keys; build the query's once and score every candidate against it. */
 export interface TopicSetVector {
   weights: ReadonlyMap<string, number>;
+  /** The same weights in the map's order, as arrays, keys by their interned id: a query's vector is walked once per candidate. */
+  ids: Int32Array;
+  values: Float64Array;
   norm: number;
 }
 
@@ -75,5 +91,17 @@ function buildTopicSetVector(topics: readonly string[]): TopicSetVector {
   }
   let squares = 0;
   for (const weight of weights.values()) squares += weight * weight;
-  return { weights, norm: Math.sqrt(squares) };
+  return { weights, ids: Int32Array.from(weights.keys(), internKey), values: Float64Array.from(weights.values()), norm: Math.sqrt(squares) };
+}
+
+/** Word keys by a small integer, for the life of the process (as many as the distinct topic words a site has). */
+const keyIds = new Map<string, number>();
+
+function internKey(key: string): number {
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    id = keyIds.size;
+    keyIds.set(key, id);
+  }
+  return id;
 }
