@@ -1,4 +1,4 @@
-import type { Config } from "../config/config.ts";
+import { type Config, resolveModelId } from "../config/config.ts";
 import { KindredError } from "../core/errors.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { knownDimensions } from "../embed/local-embedders.ts";
@@ -25,8 +25,8 @@ export interface OpenedEngine {
 }
 
 /**
- * Opens the data directory for the configured model: refuses an index built with another
- * model, loads or rebuilds the graph, and starts embedding workers only when first needed.
+ * Opens the data directory for its model (the configured one, else the index's pin, else the
+ * default for a new index): refuses an index built with another model than a configured one, loads or rebuilds the graph, and starts embedding workers only when first needed.
  *
  * @example
  *   const { engine, close } = await openEngine(loadConfig(), logger);
@@ -49,12 +49,14 @@ export async function openEngine(
         });
   try {
     const pin = store.getModelPin();
-    if (pin !== null && pin.modelId !== config.model) {
+    // An unset `model` takes the index's pin, so a new default never turns an existing index into a refused start.
+    const modelId = resolveModelId(config, pin?.modelId);
+    if (pin !== null && pin.modelId !== modelId) {
       throw new KindredError(
         "index_model_mismatch",
-        `The index in ${config.dataDir} holds vectors of model "${pin.modelId}", but kindred is configured for "${config.model}". ` +
-          `Start with --model ${pin.modelId} (or KINDRED_MODEL=${pin.modelId}), or re-embed with \`kindred reindex --model ${config.model}\`.`,
-        { indexModel: pin.modelId, configuredModel: config.model },
+        `The index in ${config.dataDir} holds vectors of model "${pin.modelId}", but kindred is configured for "${modelId}". ` +
+          `Start with --model ${pin.modelId} (or KINDRED_MODEL=${pin.modelId}), or re-embed with \`kindred reindex --model ${modelId}\`.`,
+        { indexModel: pin.modelId, configuredModel: modelId },
       );
     }
     // One embedder per model, started when first needed: the engine asks for the model the store
@@ -72,9 +74,8 @@ export async function openEngine(
       }
       return embedder;
     };
-    const dimensions =
-      pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
-    if (pin === null) await store.setModelPin({ modelId: config.model, dimensions });
+    const dimensions = pin?.dimensions ?? knownDimensions({ modelId, modelsDir: config.modelsDir }) ?? (await provideEmbedder(modelId)).dimensions;
+    if (pin === null) await store.setModelPin({ modelId, dimensions });
     const hnsw = { m: config.hnswM, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch };
     const denseSearch =
       store instanceof PostgresReplicaStore && config.vectorSearch === "pgvector" ? await openDenseSearch(store, dimensions, hnsw, logger) : undefined;
@@ -90,7 +91,7 @@ export async function openEngine(
       passagePlan: config.embedPassages,
       ...(passageVectors === undefined ? {} : { passageVectors }),
       dataDir: config.dataDir,
-      modelId: config.model,
+      modelId,
       dimensions,
       hnsw,
       ...(denseSearch === undefined ? {} : { denseSearch }),

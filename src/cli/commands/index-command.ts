@@ -1,3 +1,4 @@
+import { resolveModelId } from "../../config/config.ts";
 import type { OpenedEngine } from "../../engine/open-engine.ts";
 import { type IndexReport, indexFiles } from "../../indexer/index-files.ts";
 import { createUnchangedCheck } from "../../indexer/unchanged-articles.ts";
@@ -70,7 +71,11 @@ export async function runIndexCommand(args: string[]): Promise<number> {
         },
         onRejected: (message) => rejected.push(message),
         ...(memo === null ? {} : { languageOf: (text: string) => memo.languageOf(text) }),
-        ...(lookup === null ? {} : { unchangedAmong: createUnchangedCheck((ids) => lookup.findByIds(ids), config.model, config.embedPassages) }),
+        ...(lookup === null
+          ? {}
+          : {
+              unchangedAmong: createUnchangedCheck((ids) => lookup.findByIds(ids), resolveModelId(config, local?.getModelPin()?.modelId), config.embedPassages),
+            }),
       },
     );
   } finally {
