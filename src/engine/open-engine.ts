@@ -11,6 +11,7 @@ import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
 import { SqlitePassageVectors } from "../store/sqlite-passage-vectors.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { engineDefaults } from "./engine-options.ts";
+import { bulkSlices } from "./fair-embedding.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
 import { KindredEngine } from "./kindred-engine.ts";
 import { createPgvectorSearch } from "./pgvector-search.ts";
@@ -34,7 +35,7 @@ export interface OpenedEngine {
 export async function openEngine(
   config: Config,
   logger: Logger,
-  options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean; follower?: boolean } = {},
+  options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean; follower?: boolean; bulkLoad?: boolean } = {},
 ): Promise<OpenedEngine> {
   // With a database URL this process is one replica: PostgreSQL is the truth, dataDir its local copy.
   const store: ArticleStore =
@@ -102,6 +103,8 @@ export async function openEngine(
       compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
       noiseTopics: config.noiseTopics,
       ...(options.follower ? { follower: true } : {}),
+      // A bulk load (kindred index) has no other write in the process to keep waiting short for.
+      ...(options.bulkLoad ? { embedSlices: bulkSlices } : {}),
       recallCheck: {
         queries: config.recallCheckQueries,
         k: engineDefaults.recallCheck.k,

@@ -58,7 +58,7 @@ export async function runIndexCommand(args: string[]): Promise<number> {
     report = await indexFiles(
       // The index command writes its graph when done: the recall self-check on open is for a server.
       async () => {
-        opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false }));
+        opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false, bulkLoad: true }));
         return (await opened).engine;
       },
       positionals,
