@@ -33,8 +33,8 @@ export class CountingEmbedder implements Embedder {
   close() {
     return this.inner.close();
   }
-  static async start(): Promise<CountingEmbedder> {
-    return new CountingEmbedder(await WorkerPoolEmbedder.start({ modelId: defaultModelId, modelsDir: "models" }, 1));
+  static async start(modelId: string = defaultModelId): Promise<CountingEmbedder> {
+    return new CountingEmbedder(await WorkerPoolEmbedder.start({ modelId, modelsDir: "models" }, 1));
   }
 }
 
