@@ -24,7 +24,8 @@ export const sharedOptionsHelp = `Shared options:
   --vector-search WHERE  memory|pgvector: the related search in each process's graph, or in
                      PostgreSQL with pgvector (needs --database-url; env KINDRED_VECTOR_SEARCH,
                      default memory)
-  --model ID         embedding model (env KINDRED_MODEL, default google/use-lite)
+  --model ID         embedding model (env KINDRED_MODEL); unset: the model the index holds,
+                     google/use-lite-int8 for a new index
   --models-dir DIR   where Transformers.js models live (env KINDRED_MODELS_DIR, default models/)
   --workers N        embedding worker threads (env KINDRED_EMBED_WORKERS; default: cores - 1 for the
                      bundled model, cores for others, at most 4)

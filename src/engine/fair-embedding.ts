@@ -5,6 +5,14 @@ export const defaultSliceTexts = 8;
 /** Slices in flight at once: enough to keep two embedding workers busy. */
 export const defaultSlicesInFlight = 2;
 
+/**
+ * Slices for a bulk load (`kindred index`), where no other write waits in the process: big enough
+ * that the pool packs each into few batches of similar length (less padding, fewer model runs per
+ * passage than slices of 8: docs/performance.md), with one more queued per worker so a worker
+ * that finishes has its next slice at hand.
+ */
+export const bulkSlices = Object.freeze({ sliceTexts: 64, slicesInFlight: 4 });
+
 interface PendingEmbedding {
   embedder: Embedder;
   texts: readonly string[];

@@ -60,6 +60,7 @@ export class KindredEngine {
       chunkChars: options.writeChunkChars ?? engineDefaults.writeChunkChars,
       passagePlan,
       ...(options.passageVectors === undefined ? {} : { passageVectors: options.passageVectors }),
+      ...(options.embedSlices === undefined ? {} : { embedSlices: options.embedSlices }),
     });
     this.#related = new RelatedLists({
       store,

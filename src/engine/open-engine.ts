@@ -1,4 +1,4 @@
-import type { Config } from "../config/config.ts";
+import { type Config, resolveModelId } from "../config/config.ts";
 import { KindredError } from "../core/errors.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { knownDimensions } from "../embed/local-embedders.ts";
@@ -11,6 +11,7 @@ import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
 import { SqlitePassageVectors } from "../store/sqlite-passage-vectors.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { engineDefaults } from "./engine-options.ts";
+import { bulkSlices } from "./fair-embedding.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
 import { KindredEngine } from "./kindred-engine.ts";
 import { createPgvectorSearch } from "./pgvector-search.ts";
@@ -25,8 +26,8 @@ export interface OpenedEngine {
 }
 
 /**
- * Opens the data directory for the configured model: refuses an index built with another
- * model, loads or rebuilds the graph, and starts embedding workers only when first needed.
+ * Opens the data directory for its model (the configured one, else the index's pin, else the
+ * default for a new index): refuses an index built with another model than a configured one, loads or rebuilds the graph, and starts embedding workers only when first needed.
  *
  * @example
  *   const { engine, close } = await openEngine(loadConfig(), logger);
@@ -34,7 +35,7 @@ export interface OpenedEngine {
 export async function openEngine(
   config: Config,
   logger: Logger,
-  options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean; follower?: boolean } = {},
+  options: { embedder?: Embedder; checkRecallOnOpen?: boolean; inlineWrites?: boolean; follower?: boolean; bulkLoad?: boolean } = {},
 ): Promise<OpenedEngine> {
   // With a database URL this process is one replica: PostgreSQL is the truth, dataDir its local copy.
   const store: ArticleStore =
@@ -49,12 +50,14 @@ export async function openEngine(
         });
   try {
     const pin = store.getModelPin();
-    if (pin !== null && pin.modelId !== config.model) {
+    // An unset `model` takes the index's pin, so a new default never turns an existing index into a refused start.
+    const modelId = resolveModelId(config, pin?.modelId);
+    if (pin !== null && pin.modelId !== modelId) {
       throw new KindredError(
         "index_model_mismatch",
-        `The index in ${config.dataDir} holds vectors of model "${pin.modelId}", but kindred is configured for "${config.model}". ` +
-          `Start with --model ${pin.modelId} (or KINDRED_MODEL=${pin.modelId}), or re-embed with \`kindred reindex --model ${config.model}\`.`,
-        { indexModel: pin.modelId, configuredModel: config.model },
+        `The index in ${config.dataDir} holds vectors of model "${pin.modelId}", but kindred is configured for "${modelId}". ` +
+          `Start with --model ${pin.modelId} (or KINDRED_MODEL=${pin.modelId}), or re-embed with \`kindred reindex --model ${modelId}\`.`,
+        { indexModel: pin.modelId, configuredModel: modelId },
       );
     }
     // One embedder per model, started when first needed: the engine asks for the model the store
@@ -72,9 +75,8 @@ export async function openEngine(
       }
       return embedder;
     };
-    const dimensions =
-      pin?.dimensions ?? knownDimensions({ modelId: config.model, modelsDir: config.modelsDir }) ?? (await provideEmbedder(config.model)).dimensions;
-    if (pin === null) await store.setModelPin({ modelId: config.model, dimensions });
+    const dimensions = pin?.dimensions ?? knownDimensions({ modelId, modelsDir: config.modelsDir }) ?? (await provideEmbedder(modelId)).dimensions;
+    if (pin === null) await store.setModelPin({ modelId, dimensions });
     const hnsw = { m: config.hnswM, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch };
     const denseSearch =
       store instanceof PostgresReplicaStore && config.vectorSearch === "pgvector" ? await openDenseSearch(store, dimensions, hnsw, logger) : undefined;
@@ -90,7 +92,7 @@ export async function openEngine(
       passagePlan: config.embedPassages,
       ...(passageVectors === undefined ? {} : { passageVectors }),
       dataDir: config.dataDir,
-      modelId: config.model,
+      modelId,
       dimensions,
       hnsw,
       ...(denseSearch === undefined ? {} : { denseSearch }),
@@ -101,6 +103,8 @@ export async function openEngine(
       compaction: { deletedFraction: config.compactDeletedFraction, minDeleted: config.compactMinDeleted },
       noiseTopics: config.noiseTopics,
       ...(options.follower ? { follower: true } : {}),
+      // A bulk load (kindred index) has no other write in the process to keep waiting short for.
+      ...(options.bulkLoad ? { embedSlices: bulkSlices } : {}),
       recallCheck: {
         queries: config.recallCheckQueries,
         k: engineDefaults.recallCheck.k,

@@ -167,7 +167,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     }
     return {
       file,
-      model: config.model,
+      model: engine.modelId,
       k: options.k,
       articles: judgements.size,
       evaluated: queries.length,

@@ -5,6 +5,7 @@ import type { Article } from "../../src/core/article.ts";
 import { buildEmbedPassages } from "../../src/core/embed-text.ts";
 import { cosine } from "../../src/core/vector-math.ts";
 import { passageKey } from "../../src/embed/passage-vector-cache.ts";
+import { USE_LITE_MODEL_ID } from "../../src/embed/use-lite/use-lite-constants.ts";
 import { databaseFileName } from "../../src/store/sqlite-article-store.ts";
 import { SqlitePassageVectors } from "../../src/store/sqlite-passage-vectors.ts";
 import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
@@ -38,8 +39,11 @@ function longArticle(id: string, edited: Record<number, string> = {}): Article {
 const dataDir = useTempDir("kindred-passages-");
 let embedder: CountingEmbedder;
 
+// The float graph: its vectors do not depend on the texts batched with them, so a vector made
+// from remembered passages must equal a fresh embedding's exactly (the int8 default quantises
+// activations per batch); the last test then writes the int8 graph's rows over the float ones.
 beforeAll(async () => {
-  embedder = await CountingEmbedder.start();
+  embedder = await CountingEmbedder.start(USE_LITE_MODEL_ID);
 });
 
 afterAll(async () => {
@@ -61,7 +65,7 @@ function passageRows(articleId?: string): number {
 
 describe("passage vectors keyed by content hash", () => {
   it("re-embeds only the passage an edit changed, reuses a copy's passages, and drops an article's passages with it", async () => {
-    const { engine, store, close } = await openTestEngine(dataDir, embedder, { embedPassages: "all" });
+    const { engine, store, close } = await openTestEngine(dataDir, embedder, { embedPassages: "all", model: USE_LITE_MODEL_ID });
     const vectorOf = (id: string) => store.getVector(engine.getEntry(id)!.label)!;
     try {
       const original = longArticle("harbour-1");

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { defaultModelId } from "../../src/config/config.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import { indexFiles } from "../../src/indexer/index-files.ts";
 import { manifestFileName } from "../../src/vectors/graph-files.ts";
@@ -115,7 +116,7 @@ describe("store and graph across restarts", () => {
 
   it("refuses to open an index built with another model, naming both and what to run", async () => {
     await expect(openTestEngine(dataDir, undefined, { model: "Xenova/all-MiniLM-L6-v2" })).rejects.toThrow(
-      /holds vectors of model "google\/use-lite", but kindred is configured for "Xenova\/all-MiniLM-L6-v2".*kindred reindex --model/,
+      new RegExp(`holds vectors of model "${defaultModelId}", but kindred is configured for "Xenova/all-MiniLM-L6-v2".*kindred reindex --model`),
     );
   });
 
@@ -127,7 +128,7 @@ describe("store and graph across restarts", () => {
     const { source, ids } = await topIds();
     expect(source).toBe("rebuilt");
     expect(ids[0]).toBe(pentagonDenialId);
-    expect(JSON.parse(readFileSync(path, "utf8")).model_id).toBe("google/use-lite");
+    expect(JSON.parse(readFileSync(path, "utf8")).model_id).toBe(defaultModelId);
     expect(embedder.embeddedTexts).toBe(embeddedBefore);
   });
 });

@@ -1,7 +1,14 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dot } from "../../src/core/vector-math.ts";
-import { FairEmbedding } from "../../src/engine/fair-embedding.ts";
-import { CountingEmbedder } from "../support/open-test-engine.ts";
+import type { EmbedRole } from "../../src/embed/embedder.ts";
+import { USE_LITE_MODEL_ID } from "../../src/embed/use-lite/use-lite-constants.ts";
+import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
+import { bulkSlices, defaultSliceTexts, FairEmbedding } from "../../src/engine/fair-embedding.ts";
+import { openEngine } from "../../src/engine/open-engine.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+import { CountingEmbedder, testConfig } from "../support/open-test-engine.ts";
+import { useTempDir } from "../support/temp-dir.ts";
 
 const sentence = (i: number) => `Report ${i}: the council approved a new budget for the harbour district after a long debate about ferries.`;
 
@@ -44,12 +51,24 @@ describe("fair embedding between concurrent writes", () => {
   });
 
   it("gives every text the vector one call gives it, in order", async () => {
-    const texts = Array.from({ length: 21 }, (_, i) => sentence(i * 7));
-    const direct = await embedder.embed(texts, "passage");
-    const fair = await new FairEmbedding({ sliceTexts: 4, slicesInFlight: 3 }).embed(embedder, texts, "passage");
-    expect(fair).toHaveLength(texts.length);
-    fair.forEach((vector, i) => expect(dot(vector, direct[i]!)).toBeGreaterThan(0.9999));
-    expect(dot(fair[0]!, direct[1]!)).toBeLessThan(0.9999);
+    // The float graph: its vectors do not depend on the texts batched with them, so slicing must
+    // not move them at all. The int8 graph (the default) quantises activations per batch, so
+    // there the same text comes within cosine 0.995 of its vector in another batch (docs/models.md).
+    const float = await WorkerPoolEmbedder.start({ modelId: USE_LITE_MODEL_ID, modelsDir: "models" }, 1);
+    try {
+      const texts = Array.from({ length: 21 }, (_, i) => sentence(i * 7));
+      const direct = await float.embed(texts, "passage");
+      const fair = await new FairEmbedding({ sliceTexts: 4, slicesInFlight: 3 }).embed(float, texts, "passage");
+      expect(fair).toHaveLength(texts.length);
+      fair.forEach((vector, i) => expect(dot(vector, direct[i]!)).toBeGreaterThan(0.9999));
+      expect(dot(fair[0]!, direct[1]!)).toBeLessThan(0.9999);
+      const int8Direct = await embedder.embed(texts, "passage");
+      const int8Fair = await new FairEmbedding({ sliceTexts: 4, slicesInFlight: 3 }).embed(embedder, texts, "passage");
+      int8Fair.forEach((vector, i) => expect(dot(vector, int8Direct[i]!)).toBeGreaterThan(0.995));
+      expect(dot(int8Fair[0]!, int8Direct[1]!)).toBeLessThan(0.9999);
+    } finally {
+      await float.close();
+    }
   });
 
   it("rejects a write whose slice fails and goes on serving the others", async () => {
@@ -74,5 +93,53 @@ describe("fair embedding between concurrent writes", () => {
     await expect(fair.embed(throwing, ["a", "b", "c"], "passage")).rejects.toThrow("closed");
     expect(await fair.embed(embedder, [sentence(4)], "passage")).toHaveLength(1);
     expect(await fair.embed(embedder, [], "passage")).toEqual([]);
+  });
+
+  it("hands the model slices of a few texts in a server, and big slices in a bulk load (kindred index), where no other write waits", async () => {
+    const root = useTempDir("kindred-bulk-slices-");
+    // Each paragraph brings a subject of its own, named twice, so the selected plan keeps body chunks beside the lead.
+    const subjects = ["ferries", "tolls", "dredging", "moorings", "lighthouse", "cranes", "tugboats", "customs", "warehouses", "pilots"];
+    const body = (i: number) =>
+      subjects
+        .map((subject) => `In report ${i} the council turned to ${subject}: members said the ${subject} budget needs a review before the summer season.`)
+        .join(" ");
+    const articles = Array.from({ length: 30 }, (_, i) => ({
+      id: `bulk-${i}`,
+      title: `Harbour report ${i}`,
+      body: body(i),
+      url: null,
+      topics: [],
+      publishedAt: null,
+      publishedMs: null,
+      lang: "en",
+      source: null,
+    }));
+    const callSizes = async (bulkLoad: boolean) => {
+      const sizes: number[] = [];
+      const recording = {
+        modelId: embedder.modelId,
+        dimensions: embedder.dimensions,
+        embed: (texts: readonly string[], role?: EmbedRole) => {
+          sizes.push(texts.length);
+          return embedder.embed(texts, role);
+        },
+        close: async () => {},
+      };
+      const config = testConfig({ dataDir: join(root, bulkLoad ? "bulk" : "server") });
+      const { engine, close } = await openEngine(config, silentLogger(), { embedder: recording, inlineWrites: true, bulkLoad });
+      try {
+        await engine.writeArticles(articles);
+      } finally {
+        await close();
+      }
+      return sizes;
+    };
+    const server = await callSizes(false);
+    const bulk = await callSizes(true);
+    // Every article is long enough for several passages: more texts than either slice.
+    expect(server.reduce((sum, size) => sum + size, 0)).toBeGreaterThan(bulkSlices.sliceTexts);
+    expect(Math.max(...server)).toBe(defaultSliceTexts);
+    expect(Math.max(...bulk)).toBe(bulkSlices.sliceTexts);
+    expect(bulk.length).toBeLessThan(server.length);
   });
 });

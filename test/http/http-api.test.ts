@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultModelId } from "../../src/config/config.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { ServiceState } from "../../src/http/service-state.ts";
@@ -59,7 +60,7 @@ describe("HTTP API", () => {
     it("reports readiness with the article count and model", async () => {
       const { response, body } = await getJson("/readyz");
       expect(response.status).toBe(200);
-      expect(body).toMatchObject({ status: "ready", model: "google/use-lite" });
+      expect(body).toMatchObject({ status: "ready", model: defaultModelId });
       expect(body.articles).toBeGreaterThan(200);
       // The related-list cache says how much memory it holds, and the graph's recall self-check what it found.
       expect(body.related_cache).toMatchObject({ bytes: expect.any(Number), max_bytes: expect.any(Number) });

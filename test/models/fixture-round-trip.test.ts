@@ -5,6 +5,7 @@ import { fixtureModelsDir, tinyBertModelId } from "../support/fixture-models.ts"
 import { startKindredServer, type KindredServer } from "../support/kindred-server.ts";
 import { kindred } from "../support/run-kindred.ts";
 import { useTempDir } from "../support/temp-dir.ts";
+import { defaultModelId } from "../../src/config/config.ts";
 
 /**
  * A Hugging Face model end to end, offline: `kindred index --model` with the tiny BERT fixture
@@ -46,11 +47,17 @@ describe(`kindred with ${tinyBertModelId} from the models directory`, () => {
   });
 
   it("refuses to open the index with another model, naming both and the command to switch", async () => {
-    const other = await kindred(["related", "c1", "--data-dir", dataDir, "--models-dir", fixtureModelsDir]);
+    const other = await kindred(["related", "c1", "--data-dir", dataDir, "--models-dir", fixtureModelsDir, "--model", defaultModelId]);
     expect(other.code).toBe(1);
     expect(other.stderr).toContain(
-      `holds vectors of model "${tinyBertModelId}", but kindred is configured for "google/use-lite". Start with --model ${tinyBertModelId} (or KINDRED_MODEL=${tinyBertModelId}), or re-embed with \`kindred reindex --model google/use-lite\``,
+      `holds vectors of model "${tinyBertModelId}", but kindred is configured for "${defaultModelId}". Start with --model ${tinyBertModelId} (or KINDRED_MODEL=${tinyBertModelId}), or re-embed with \`kindred reindex --model ${defaultModelId}\``,
     );
+  });
+
+  it("opens the index with the model it holds when no model is configured", async () => {
+    const unset = await kindred(["related", "c1", "--k", "1", "--json", "--data-dir", dataDir, "--models-dir", fixtureModelsDir]);
+    expect(unset.code, unset.stderr).toBe(0);
+    expect(JSON.parse(unset.stdout)).toMatchObject({ article: "c1", results: [{ id: "c2" }] });
   });
 
   it("serves it over HTTP: related by id, by text, and a write embedded by the model", async () => {

@@ -10,6 +10,7 @@ import { fixtureModelsDir, modelsDirWithFixture, tinyBertModelId } from "../supp
 import { startKindredServer, type KindredServer } from "../support/kindred-server.ts";
 import { kindredBin } from "../support/run-kindred.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
+import { defaultModelId } from "../../src/config/config.ts";
 
 /**
  * The model switch as an operator runs it: a real `kindred serve` on the demo slice (bundled
@@ -132,19 +133,19 @@ describe("switching models under live HTTP traffic", () => {
     const killed = await runReindex(true);
     expect(killed.signal, killed.stderr).toBe("SIGKILL");
     const { pin, staged } = readPin();
-    expect(pin).toEqual({ modelId: "google/use-lite", dimensions: 512 });
+    expect(pin).toEqual({ modelId: defaultModelId, dimensions: 512 });
     expect(staged).toBeGreaterThan(0);
-    expect(JSON.parse(readFileSync(join(dataDir, manifestFileName), "utf8")).model_id).toBe("google/use-lite");
+    expect(JSON.parse(readFileSync(join(dataDir, manifestFileName), "utf8")).model_id).toBe(defaultModelId);
     const writesBefore = written.size;
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(written.size).toBeGreaterThan(writesBefore);
-    expect((await call("GET", "/readyz")).body!["model"]).toBe("google/use-lite");
+    expect((await call("GET", "/readyz")).body!["model"]).toBe(defaultModelId);
   });
 
   it("switches to the new model with no request lost, and every article ends with the new model's vector", async () => {
     const run = await runReindex(false);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`switched .* from google/use-lite to ${tinyBertModelId} \\(32 dimensions\\): \\d+ articles, \\d+ embedded .*, [1-9]\\d* reused from an interrupted run`));
+    expect(run.stdout).toMatch(new RegExp(`switched .* from ${defaultModelId} to ${tinyBertModelId} \\(32 dimensions\\): \\d+ articles, \\d+ embedded .*, [1-9]\\d* reused from an interrupted run`));
     // The server follows within a second of its store poll, without a restart.
     const deadline = Date.now() + 15_000;
     while ((await call("GET", "/readyz")).body!["model"] !== tinyBertModelId) {
@@ -160,7 +161,7 @@ describe("switching models under live HTTP traffic", () => {
     const during = exchanges.filter((exchange) => exchange.method === "PUT" && exchange.endedMs > run.startedMs && exchange.startedMs < run.endedMs);
     expect(during.length, "writes acknowledged while the reindex ran").toBeGreaterThan(0);
     const models = new Set(exchanges.map((exchange) => exchange.model).filter((model) => model !== undefined));
-    expect(models).toEqual(new Set(["google/use-lite", tinyBertModelId]));
+    expect(models).toEqual(new Set([defaultModelId, tinyBertModelId]));
 
     for (const [id, title] of written) {
       const { status, body } = await call("GET", `/v1/articles/${id}`);

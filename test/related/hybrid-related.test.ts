@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
+import { defaultModelId } from "../../src/config/config.ts";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import { KindredEngine, type RelatedRequest } from "../../src/engine/kindred-engine.ts";
@@ -157,7 +158,7 @@ describe("topics as signal, recency", () => {
   const openEngineAt = (dataDir: string, noiseTopics: string[]) =>
     new KindredEngine(SqliteArticleStore.open(dataDir), () => Promise.reject(new Error("no model needed")), {
       dataDir,
-      modelId: "google/use-lite",
+      modelId: defaultModelId,
       dimensions: 512,
       hnsw: { m: 16, efConstruction: 200, efSearch: 128 },
       exactScanMaxCandidates: 5_000,

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { afterAll, beforeAll, inject } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
-import { type ConfigInput, loadConfig } from "../../src/config/config.ts";
+import { type ConfigInput, defaultModelId, loadConfig } from "../../src/config/config.ts";
 import type { Embedder, EmbedRole } from "../../src/embed/embedder.ts";
 import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
 import type { KindredEngine } from "../../src/engine/kindred-engine.ts";
@@ -16,7 +16,7 @@ export function testConfig(flags: Partial<ConfigInput>) {
   return loadConfig({ flags, env: {} });
 }
 
-/** The real model in one worker, counting the texts it embeds (to prove what is not re-embedded). */
+/** The real model (the default for a new index, as the demo slice's) in one worker, counting the texts it embeds (to prove what is not re-embedded). */
 export class CountingEmbedder implements Embedder {
   embeddedTexts = 0;
   constructor(private readonly inner: Embedder) {}
@@ -33,8 +33,8 @@ export class CountingEmbedder implements Embedder {
   close() {
     return this.inner.close();
   }
-  static async start(): Promise<CountingEmbedder> {
-    return new CountingEmbedder(await WorkerPoolEmbedder.start({ modelId: "google/use-lite", modelsDir: "models" }, 1));
+  static async start(modelId: string = defaultModelId): Promise<CountingEmbedder> {
+    return new CountingEmbedder(await WorkerPoolEmbedder.start({ modelId, modelsDir: "models" }, 1));
   }
 }
 

@@ -1,3 +1,4 @@
+import { resolveModelId } from "../../config/config.ts";
 import type { OpenedEngine } from "../../engine/open-engine.ts";
 import { type IndexReport, indexFiles } from "../../indexer/index-files.ts";
 import { createUnchangedCheck } from "../../indexer/unchanged-articles.ts";
@@ -57,7 +58,7 @@ export async function runIndexCommand(args: string[]): Promise<number> {
     report = await indexFiles(
       // The index command writes its graph when done: the recall self-check on open is for a server.
       async () => {
-        opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false }));
+        opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false, bulkLoad: true }));
         return (await opened).engine;
       },
       positionals,
@@ -70,7 +71,11 @@ export async function runIndexCommand(args: string[]): Promise<number> {
         },
         onRejected: (message) => rejected.push(message),
         ...(memo === null ? {} : { languageOf: (text: string) => memo.languageOf(text) }),
-        ...(lookup === null ? {} : { unchangedAmong: createUnchangedCheck((ids) => lookup.findByIds(ids), config.model, config.embedPassages) }),
+        ...(lookup === null
+          ? {}
+          : {
+              unchangedAmong: createUnchangedCheck((ids) => lookup.findByIds(ids), resolveModelId(config, local?.getModelPin()?.modelId), config.embedPassages),
+            }),
       },
     );
   } finally {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { defaultModelId } from "../../config/config.ts";
 import { KindredError } from "../../core/errors.ts";
 import { fetchModel } from "../../embed/transformers/fetch-model.ts";
 import { type InstalledModel, listInstalledModels } from "../../embed/transformers/installed-models.ts";
@@ -44,7 +45,7 @@ async function listModels(args: string[]): Promise<number> {
   const models = listInstalledModels(config.modelsDir);
   const index = readIndexModel(config.dataDir);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ models_dir: config.modelsDir, configured_model: config.model, index, models }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ models_dir: config.modelsDir, configured_model: config.model ?? null, index, models }, null, 2)}\n`);
     return 0;
   }
   const rows = models.map((model) => [
@@ -53,7 +54,7 @@ async function listModels(args: string[]): Promise<number> {
     model.profile?.pooling ?? "built in",
     model.profile === null ? "-" : `${quoted(model.profile.queryPrefix)} / ${quoted(model.profile.passagePrefix)}`,
     describeFiles(model),
-    [index?.model === model.id ? `index (${index.articles} articles)` : "", model.id === config.model ? "configured" : "", ...model.problems]
+    [index?.model === model.id ? `index (${index.articles} articles)` : "", modelNote(model.id, config.model, index?.model), ...model.problems]
       .filter((note) => note !== "")
       .join("; "),
   ]);
@@ -70,6 +71,12 @@ async function listModels(args: string[]): Promise<number> {
     process.stdout.write(`The index in ${config.dataDir} uses ${index.model}, which is not installed under ${config.modelsDir}.\n`);
   }
   return 0;
+}
+
+/** "configured" beside an explicit `model`; unset, the default beside the model a new index would get. */
+function modelNote(modelId: string, configured: string | undefined, indexModel: string | undefined): string {
+  if (configured !== undefined) return modelId === configured ? "configured" : "";
+  return indexModel === undefined && modelId === defaultModelId ? "default for a new index" : "";
 }
 
 async function fetchModelCommand(args: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { defaultModelId } from "../../config/config.ts";
 import { KindredError } from "../../core/errors.ts";
 import { defaultWorkerPlan, WorkerPoolEmbedder } from "../../embed/worker-pool-embedder.ts";
 import { reindexModel } from "../../engine/reindex-model.ts";
@@ -9,7 +10,7 @@ import { acquireLockFile } from "../lock-file.ts";
 import { createProgressBar } from "../progress-bar.ts";
 import { print } from "./index-command.ts";
 
-export const reindexHelp = `Usage: kindred reindex --model ID [options]
+export const reindexHelp = `Usage: kindred reindex [--model ID] [options]
 
 Switches the index to another embedding model without stopping the service: re-embeds every
 stored article with the new model into vectors and a graph built beside the live ones, catches
@@ -20,9 +21,9 @@ again with the new model). Interrupted, it leaves the index on the old model, un
 again to resume without re-embedding what was done.
 
 Options:
-  --model ID         the model to switch to: google/use-lite (bundled; google/use-lite-int8 its
-                     int8 graph) or one under models/
-                     (kindred model list; kindred model fetch ID)
+  --model ID         the model to switch to: google/use-lite-int8 (bundled, int8 graph; the
+                     default, also when --model is not given), google/use-lite (its float
+                     graph) or one under models/ (kindred model list; kindred model fetch ID)
   --batch-size N     articles per embedding call (default 64)
 ${sharedOptionsHelp}
 
@@ -46,14 +47,16 @@ export async function runReindexCommand(args: string[]): Promise<number> {
   let release: (() => void) | null = null;
   try {
     const pin = store.getModelPin();
-    if (pin?.modelId === config.model) {
-      process.stdout.write(`The index in ${config.dataDir} already uses ${config.model}; nothing to do.\n`);
+    // Unset, the model to switch to is the one a new index gets: \`kindred reindex\` alone moves an index to the default.
+    const modelId = config.model ?? defaultModelId;
+    if (pin?.modelId === modelId) {
+      process.stdout.write(`The index in ${config.dataDir} already uses ${modelId}; nothing to do.\n`);
       return 0;
     }
     release = acquireLockFile(join(config.dataDir, "reindex.lock"), "kindred reindex");
-    process.stderr.write(`Re-embedding ${store.count()} articles with ${config.model} (the index uses ${pin?.modelId ?? "no model yet"} until the switch).\n`);
+    process.stderr.write(`Re-embedding ${store.count()} articles with ${modelId} (the index uses ${pin?.modelId ?? "no model yet"} until the switch).\n`);
     const embedder = await WorkerPoolEmbedder.start(
-      { modelId: config.model, modelsDir: config.modelsDir },
+      { modelId, modelsDir: config.modelsDir },
       config.embedWorkers ?? defaultWorkerPlan(),
       config.embedBatchSize,
     );
