@@ -55,6 +55,12 @@ export interface RssCheckpoint {
   seconds: number;
   totalMiB: number;
   byProcessMiB: Record<string, number>;
+  /**
+   * What each HTTP process holds that follows the writes, from its `/metrics`, by
+   * `x-kindred-worker` (1 is the writer): graph nodes and tombstones, lexical terms, and the
+   * related-list cache (which fills as long as new articles are asked for, up to its bound).
+   */
+  structuresByWorker: Record<string, Record<string, number>>;
 }
 
 export interface SoakFigures {
@@ -127,10 +133,11 @@ export async function runSoak(
     const parts = Object.entries(byProcessMiB).map(([role, mib]) => `${role}=${mib}`);
     options.onSample?.(`t=${seconds}s rss=${total} MiB (${parts.join(" ")})`);
   };
-  const checkpoint = (at: string): RssCheckpoint => {
+  const checkpoint = async (at: string): Promise<RssCheckpoint> => {
     sample();
     const last = byProcessSamples[byProcessSamples.length - 1]!;
-    return { at, seconds: last.seconds, totalMiB: rssMiB[rssMiB.length - 1]![1], byProcessMiB: last.byProcessMiB };
+    const structuresByWorker = await readStructuresByWorker(baseUrl);
+    return { at, seconds: last.seconds, totalMiB: rssMiB[rssMiB.length - 1]![1], byProcessMiB: last.byProcessMiB, structuresByWorker };
   };
   const rssCheckpoints: RssCheckpoint[] = [];
   sample();
@@ -245,11 +252,14 @@ export async function runSoak(
     // The model loads at the first write: let that happen before any rate is measured.
     await send("put");
     const warmup = (options.warmupSeconds ?? 0) > 0 ? await runPhase(options.warmupSeconds!, () => pickOperation(random()), 0) : null;
-    rssCheckpoints.push(checkpoint("after warm-up"));
+    rssCheckpoints.push(await checkpoint("after warm-up"));
     const mixedStarted = performance.now();
     const fiveMinutes =
       options.seconds > 300
-        ? setTimeout(() => rssCheckpoints.push(checkpoint("5 minutes into the mixed phase")), 300_000 - (performance.now() - mixedStarted))
+        ? setTimeout(
+            () => void checkpoint("5 minutes into the mixed phase").then((at) => rssCheckpoints.push(at)),
+            300_000 - (performance.now() - mixedStarted),
+          )
         : null;
     const pacedRate = options.rate ?? (warmup === null ? null : Math.max(0.5, warmup.ratePerSecond * (options.load ?? 0.5)));
     // Each connection paced to its share of the rate.
@@ -257,7 +267,7 @@ export async function runSoak(
     const mixed = await runPhase(options.seconds, () => pickOperation(random()), pacedRate === null ? 0 : paceMs(pacedRate));
     const mixedEndS = (performance.now() - started) / 1000;
     if (fiveMinutes !== null) clearTimeout(fiveMinutes);
-    rssCheckpoints.push(checkpoint("end of the mixed phase"));
+    rssCheckpoints.push(await checkpoint("end of the mixed phase"));
     const readOnly =
       options.readSeconds > 0
         ? await runPhase(options.readSeconds, () => (random() < 0.8 ? "related" : "get"), paceMs(pacedRate ?? mixed.ratePerSecond))
@@ -293,6 +303,30 @@ export async function runSoak(
   } finally {
     clearInterval(sampler);
   }
+}
+
+const structureGauges = {
+  graphSlots: "kindred_graph_slots",
+  graphTombstones: "kindred_graph_tombstones",
+  lexicalTerms: "kindred_lexical_terms",
+  cacheEntries: "kindred_related_cache_entries",
+  cacheBytes: "kindred_related_cache_bytes",
+};
+
+/** The structure gauges of every HTTP process: `/metrics` asked until each worker has answered once (connections go round in turn). */
+async function readStructuresByWorker(baseUrl: string): Promise<Record<string, Record<string, number>>> {
+  const byWorker: Record<string, Record<string, number>> = {};
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const response = await fetch(`${baseUrl}/metrics`).catch(() => null);
+    if (response === null) continue;
+    const text = await response.text();
+    const worker = response.headers.get("x-kindred-worker") ?? "1";
+    byWorker[worker] = Object.fromEntries(
+      Object.entries(structureGauges).map(([name, gauge]) => [name, Number(new RegExp(`^${gauge} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)]),
+    );
+    if (Object.keys(byWorker).length >= 2 && attempt >= 3) break;
+  }
+  return byWorker;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

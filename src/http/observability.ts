@@ -84,6 +84,14 @@ export function createMetrics(state: ServiceState, events: EventRecorder | null)
       this.set(engine()?.cacheStats().entries ?? 0);
     },
   });
+  new Gauge({
+    name: "kindred_related_cache_bytes",
+    help: "Bytes the related lists in the result cache hold, as estimated against its byte bound",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.cacheStats().bytes ?? 0);
+    },
+  });
   // Counters read from the engine and recorder at scrape time (they count since start).
   new Counter({
     name: "kindred_related_cache_hits_total",
