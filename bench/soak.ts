@@ -9,7 +9,7 @@
  * `--rate` requests/s. Pacing both matters: a saturated closed loop measures queueing (each of
  * the 8 connections waits for the other 7), and a paced read-only phase beside it would not.
  *
- *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N]
+ *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N] [--cache-entries N]
  *
  * INDEX is an indexed data directory (it is copied). Prints RSS over time for each server
  * process (primary, writer, readers; or the one server process), the RSS of each at the end of
@@ -340,12 +340,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       load: { type: "string" },
       rate: { type: "string" },
       "id-pool": { type: "string" },
+      "cache-entries": { type: "string" },
       out: { type: "string" },
     },
   });
   if (values["data-dir"] === undefined) {
     process.stderr.write(
-      "usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N] [--out FILE]\n",
+      "usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N] [--cache-entries N] [--out FILE]\n",
     );
     process.exit(2);
   }
@@ -355,7 +356,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const dataDir = join(mkdtempSync(join(tmpdir(), "kindred-soak-")), "index");
   cpSync(values["data-dir"], dataDir, { recursive: true });
-  const server = await startKindredServer(dataDir, { env: soakServerEnv });
+  // `--cache-entries 0` takes the related-list cache out of the figures: with random ids over the corpus it only fills.
+  const cacheEntries: Record<string, string> = values["cache-entries"] === undefined ? {} : { KINDRED_RELATED_CACHE_ENTRIES: values["cache-entries"] };
+  const server = await startKindredServer(dataDir, { env: { ...soakServerEnv, ...cacheEntries } });
   try {
     const ids: string[] = [];
     // Article ids from the related lists of a few known articles would bias the sample; take them from the store instead.
