@@ -1,11 +1,9 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { Logger } from "../log/logger.ts";
-import type { ArticleStore } from "../store/article-store.ts";
 import { manifestFileName, readGraphManifest } from "../vectors/graph-files.ts";
-import { type HnswParameters, HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
-import type { LoadedIndexes } from "./load-indexes.ts";
+import { HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
+import type { CompactionContext } from "./compact-graph.ts";
 
 /** Time the event loop is given up to replaying changes onto the taken graph before it answers requests again. */
 const replaySliceMs = 8;
@@ -19,19 +17,11 @@ export interface AdoptionReport {
   totalMs: number;
 }
 
-export interface AdoptionContext {
-  dataDir: string;
-  modelId: string;
-  dimensions: number;
-  hnsw: HnswParameters;
-  store: ArticleStore;
-  logger: Logger;
-  /** The indexes now (they are replaced wholesale if the store had to be reloaded). */
-  currentIndexes: () => LoadedIndexes;
-  /** Runs the swap with the replay of changes held off (the engine's write queue). */
-  serialise: <T>(work: () => Promise<T>) => Promise<T>;
-  isClosed: () => boolean;
-}
+/** What taking the saved graph needs: the compaction's context but its own bookkeeping (`serialise` holds the follower's replay of changes off). */
+export type AdoptionContext = Pick<
+  CompactionContext,
+  "dataDir" | "modelId" | "dimensions" | "hnsw" | "store" | "logger" | "currentIndexes" | "serialise" | "isClosed"
+>;
 
 /** When the manifest was last replaced (its modification time), or null when there is none. */
 export function manifestStamp(dataDir: string): number | null {
