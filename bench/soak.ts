@@ -19,6 +19,7 @@
  * from their `Server-Timing` answers.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -313,20 +314,33 @@ const structureGauges = {
   cacheBytes: "kindred_related_cache_bytes",
 };
 
-/** The structure gauges of every HTTP process: `/metrics` asked until each worker has answered once (connections go round in turn). */
+/**
+ * The structure gauges of every HTTP process: `/metrics` asked on a new connection each time
+ * (node:cluster hands connections to the workers in turn) until each has answered once.
+ */
 async function readStructuresByWorker(baseUrl: string): Promise<Record<string, Record<string, number>>> {
   const byWorker: Record<string, Record<string, number>> = {};
   for (let attempt = 0; attempt < 16; attempt++) {
-    const response = await fetch(`${baseUrl}/metrics`).catch(() => null);
-    if (response === null) continue;
-    const text = await response.text();
-    const worker = response.headers.get("x-kindred-worker") ?? "1";
-    byWorker[worker] = Object.fromEntries(
-      Object.entries(structureGauges).map(([name, gauge]) => [name, Number(new RegExp(`^${gauge} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)]),
+    const answer = await getOnNewConnection(`${baseUrl}/metrics`).catch(() => null);
+    if (answer === null) continue;
+    byWorker[answer.worker] = Object.fromEntries(
+      Object.entries(structureGauges).map(([name, gauge]) => [name, Number(new RegExp(`^${gauge} (\\S+)$`, "m").exec(answer.text)?.[1] ?? Number.NaN)]),
     );
     if (Object.keys(byWorker).length >= 2 && attempt >= 3) break;
   }
   return byWorker;
+}
+
+function getOnNewConnection(url: string): Promise<{ worker: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { agent: false }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve({ worker: String(response.headers["x-kindred-worker"] ?? "1"), text }));
+    });
+    request.on("error", reject);
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parseArticle } from "../../src/articles/article-schema.ts";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import { type OpenedEngine, openEngine } from "../../src/engine/open-engine.ts";
@@ -8,17 +9,18 @@ import { CountingEmbedder, openTestEngine, testConfig } from "../support/open-te
 import { copyDataDir } from "../support/temp-dir.ts";
 
 const topics = ["Storm floods coastal towns", "Parliament passes budget", "New vaccine trial begins", "Court rules on strike", "Markets fall on rates"];
-const article = (id: string, round: number): Article => ({
-  id,
-  title: `${topics[round % topics.length]} (update ${round})`,
-  body: `Round ${round} of edits to this story, each one a new vector.`,
-  url: null,
-  topics: [],
-  publishedAt: "2025-03-07",
-  publishedMs: Date.UTC(2025, 2, 7),
-  lang: "en",
-  source: null,
-});
+/** A record as a CMS would send it, through the same schema as every write. */
+function article(id: string, round: number): Article {
+  const parsed = parseArticle({
+    id,
+    title: `${topics[round % topics.length]} (update ${round})`,
+    text: `Round ${round} of edits to this story, each one a new vector.`,
+    lang: "en",
+    published_at: "2025-03-07",
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  return parsed.article;
+}
 
 // A reader process of `kindred serve` is a follower: it replays the writer's changes but never
 // compacts, so each rewrite it replays used to leave one more tombstoned node in its graph for good.
