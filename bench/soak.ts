@@ -9,7 +9,7 @@
  * `--rate` requests/s. Pacing both matters: a saturated closed loop measures queueing (each of
  * the 8 connections waits for the other 7), and a paced read-only phase beside it would not.
  *
- *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N]
+ *   npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N] [--cache-entries N]
  *
  * INDEX is an indexed data directory (it is copied). Prints RSS over time for each server
  * process (primary, writer, readers; or the one server process), the RSS of each at the end of
@@ -19,6 +19,7 @@
  * from their `Server-Timing` answers.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -55,6 +56,12 @@ export interface RssCheckpoint {
   seconds: number;
   totalMiB: number;
   byProcessMiB: Record<string, number>;
+  /**
+   * What each HTTP process holds that follows the writes, from its `/metrics`, by
+   * `x-kindred-worker` (1 is the writer): graph nodes and tombstones, lexical terms, and the
+   * related-list cache (which fills as long as new articles are asked for, up to its bound).
+   */
+  structuresByWorker: Record<string, Record<string, number>>;
 }
 
 export interface SoakFigures {
@@ -127,10 +134,11 @@ export async function runSoak(
     const parts = Object.entries(byProcessMiB).map(([role, mib]) => `${role}=${mib}`);
     options.onSample?.(`t=${seconds}s rss=${total} MiB (${parts.join(" ")})`);
   };
-  const checkpoint = (at: string): RssCheckpoint => {
+  const checkpoint = async (at: string): Promise<RssCheckpoint> => {
     sample();
     const last = byProcessSamples[byProcessSamples.length - 1]!;
-    return { at, seconds: last.seconds, totalMiB: rssMiB[rssMiB.length - 1]![1], byProcessMiB: last.byProcessMiB };
+    const structuresByWorker = await readStructuresByWorker(baseUrl);
+    return { at, seconds: last.seconds, totalMiB: rssMiB[rssMiB.length - 1]![1], byProcessMiB: last.byProcessMiB, structuresByWorker };
   };
   const rssCheckpoints: RssCheckpoint[] = [];
   sample();
@@ -245,11 +253,14 @@ export async function runSoak(
     // The model loads at the first write: let that happen before any rate is measured.
     await send("put");
     const warmup = (options.warmupSeconds ?? 0) > 0 ? await runPhase(options.warmupSeconds!, () => pickOperation(random()), 0) : null;
-    rssCheckpoints.push(checkpoint("after warm-up"));
+    rssCheckpoints.push(await checkpoint("after warm-up"));
     const mixedStarted = performance.now();
     const fiveMinutes =
       options.seconds > 300
-        ? setTimeout(() => rssCheckpoints.push(checkpoint("5 minutes into the mixed phase")), 300_000 - (performance.now() - mixedStarted))
+        ? setTimeout(
+            () => void checkpoint("5 minutes into the mixed phase").then((at) => rssCheckpoints.push(at)),
+            300_000 - (performance.now() - mixedStarted),
+          )
         : null;
     const pacedRate = options.rate ?? (warmup === null ? null : Math.max(0.5, warmup.ratePerSecond * (options.load ?? 0.5)));
     // Each connection paced to its share of the rate.
@@ -257,7 +268,7 @@ export async function runSoak(
     const mixed = await runPhase(options.seconds, () => pickOperation(random()), pacedRate === null ? 0 : paceMs(pacedRate));
     const mixedEndS = (performance.now() - started) / 1000;
     if (fiveMinutes !== null) clearTimeout(fiveMinutes);
-    rssCheckpoints.push(checkpoint("end of the mixed phase"));
+    rssCheckpoints.push(await checkpoint("end of the mixed phase"));
     const readOnly =
       options.readSeconds > 0
         ? await runPhase(options.readSeconds, () => (random() < 0.8 ? "related" : "get"), paceMs(pacedRate ?? mixed.ratePerSecond))
@@ -295,6 +306,43 @@ export async function runSoak(
   }
 }
 
+const structureGauges = {
+  graphSlots: "kindred_graph_slots",
+  graphTombstones: "kindred_graph_tombstones",
+  lexicalTerms: "kindred_lexical_terms",
+  cacheEntries: "kindred_related_cache_entries",
+  cacheBytes: "kindred_related_cache_bytes",
+};
+
+/**
+ * The structure gauges of every HTTP process: `/metrics` asked on a new connection each time
+ * (node:cluster hands connections to the workers in turn) until each has answered once.
+ */
+async function readStructuresByWorker(baseUrl: string): Promise<Record<string, Record<string, number>>> {
+  const byWorker: Record<string, Record<string, number>> = {};
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const answer = await getOnNewConnection(`${baseUrl}/metrics`).catch(() => null);
+    if (answer === null) continue;
+    byWorker[answer.worker] = Object.fromEntries(
+      Object.entries(structureGauges).map(([name, gauge]) => [name, Number(new RegExp(`^${gauge} (\\S+)$`, "m").exec(answer.text)?.[1] ?? Number.NaN)]),
+    );
+    if (Object.keys(byWorker).length >= 2 && attempt >= 3) break;
+  }
+  return byWorker;
+}
+
+function getOnNewConnection(url: string): Promise<{ worker: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { agent: false }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve({ worker: String(response.headers["x-kindred-worker"] ?? "1"), text }));
+    });
+    request.on("error", reject);
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
@@ -306,12 +354,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       load: { type: "string" },
       rate: { type: "string" },
       "id-pool": { type: "string" },
+      "cache-entries": { type: "string" },
       out: { type: "string" },
     },
   });
   if (values["data-dir"] === undefined) {
     process.stderr.write(
-      "usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N] [--out FILE]\n",
+      "usage: npx tsx bench/soak.ts --data-dir INDEX [--minutes 10] [--read-minutes 2] [--connections 8] [--warmup-minutes 0.5] [--load 0.5 | --rate R] [--id-pool N] [--cache-entries N] [--out FILE]\n",
     );
     process.exit(2);
   }
@@ -321,7 +370,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const dataDir = join(mkdtempSync(join(tmpdir(), "kindred-soak-")), "index");
   cpSync(values["data-dir"], dataDir, { recursive: true });
-  const server = await startKindredServer(dataDir, { env: soakServerEnv });
+  // `--cache-entries 0` takes the related-list cache out of the figures: with random ids over the corpus it only fills.
+  const cacheEntries: Record<string, string> = values["cache-entries"] === undefined ? {} : { KINDRED_RELATED_CACHE_ENTRIES: values["cache-entries"] };
+  const server = await startKindredServer(dataDir, { env: { ...soakServerEnv, ...cacheEntries } });
   try {
     const ids: string[] = [];
     // Article ids from the related lists of a few known articles would bias the sample; take them from the store instead.

@@ -1,6 +1,7 @@
 import { type DocumentWeighting, defaultDocumentWeighting, documentTermWeight, idfOf, usableTerm } from "../core/related/document-weights.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { MinHeap } from "./label-min-heap.ts";
+import { TermDictionary } from "./term-dictionary.ts";
 
 /** A sparse document vector before idf: term ids ascending, with their idf-free weights. */
 export interface SparseTerms {
@@ -8,6 +9,8 @@ export interface SparseTerms {
   weights: Float32Array;
   /** Tokens in the text it came from. */
   words: number;
+  /** The index's term epoch when it was made (see engine/term-dictionary.ts); absent: no terms to check. */
+  epoch?: number;
 }
 
 /**
@@ -26,8 +29,7 @@ export interface SparseTerms {
  */
 export class DocumentIndex {
   readonly #weighting: DocumentWeighting;
-  readonly #termIds = new Map<string, number>();
-  readonly #stems: string[] = [];
+  readonly #dictionary = new TermDictionary();
   #documentFrequency = new Int32Array(1024);
   #postings: Int32Array[] = [];
   #postingWeights: Float32Array[] = [];
@@ -62,9 +64,15 @@ export class DocumentIndex {
     return this.#documents.has(label);
   }
 
+  /** Stems some stored article holds (forgotten once none does). */
+  termCount(): number {
+    return this.#dictionary.size();
+  }
+
   /** Indexes (or re-indexes) an article from its lexical profile. */
   upsert(label: number, profile: LexicalProfile): void {
-    this.remove(label);
+    // The old version's terms are forgotten only after the new one is in: a stem both hold keeps its id.
+    const dropped = this.#unindex(label);
     this.#ensureLabel(label);
     const vector = this.#vectorOf(profile, true);
     this.#documents.set(label, vector);
@@ -74,17 +82,36 @@ export class DocumentIndex {
     });
     this.#normVersions[label] = -1;
     this.#version++;
+    this.#forgetUnused(dropped);
   }
 
   remove(label: number): void {
+    this.#forgetUnused(this.#unindex(label));
+  }
+
+  /** Takes an article out of the postings and frequencies; returns its terms (empty when it was not indexed). */
+  #unindex(label: number): Int32Array {
     const vector = this.#documents.get(label);
-    if (vector === undefined) return;
+    if (vector === undefined) return new Int32Array(0);
     this.#documents.delete(label);
     for (const term of vector.terms) {
       this.#documentFrequency[term]!--;
       this.#removePosting(term, label);
     }
     this.#version++;
+    return vector.terms;
+  }
+
+  /** Forgets the terms no stored article holds any more, giving back their postings' room. */
+  #forgetUnused(terms: Int32Array): void {
+    for (const term of terms) {
+      if (this.#documentFrequency[term] !== 0) continue;
+      this.#dictionary.release(term);
+      if (this.#postings[term]!.length > 4) {
+        this.#postings[term] = new Int32Array(4);
+        this.#postingWeights[term] = new Float32Array(4);
+      }
+    }
   }
 
   /** A stored article's vector (before idf), or undefined when it is not indexed. */
@@ -105,7 +132,7 @@ export class DocumentIndex {
   /** The stems of a vector that take part in scoring (within the document-frequency bounds). */
   usableStems(query: SparseTerms): Set<string> {
     const stems = new Set<string>();
-    for (const term of query.terms) if (this.#usable(term)) stems.add(this.#stems[term]!);
+    for (const term of query.terms) if (this.#current(query, term) && this.#usable(term)) stems.add(this.#dictionary.stemOf(term));
     return stems;
   }
 
@@ -211,7 +238,7 @@ export class DocumentIndex {
 
   #weighQuery(query: SparseTerms): { terms: Int32Array; weights: Float64Array; idf: Float64Array; norm: number } {
     const kept: number[] = [];
-    for (let i = 0; i < query.terms.length; i++) if (this.#usable(query.terms[i]!)) kept.push(i);
+    for (let i = 0; i < query.terms.length; i++) if (this.#current(query, query.terms[i]!) && this.#usable(query.terms[i]!)) kept.push(i);
     const terms = new Int32Array(kept.length);
     const weights = new Float64Array(kept.length);
     const idf = new Float64Array(kept.length);
@@ -246,6 +273,11 @@ export class DocumentIndex {
     return this.#norms[label]!;
   }
 
+  /** Whether a vector's term id still means the stem it meant when the vector was made (ids of forgotten stems are reused). */
+  #current(vector: SparseTerms, term: number): boolean {
+    return vector.epoch === undefined || this.#dictionary.isCurrent(term, vector.epoch);
+  }
+
   /** Terms in fewer than 2 articles match nothing; terms in more than half say nothing about one story. */
   #usable(term: number): boolean {
     return usableTerm(this.#documentFrequency[term]!, this.#documents.size);
@@ -253,20 +285,22 @@ export class DocumentIndex {
 
   #vectorOf(profile: LexicalProfile, addTerms: boolean): SparseTerms {
     const pairs: [number, number][] = [];
+    const dictionary = this.#dictionary;
     for (const term of profile.terms) {
-      let id = this.#termIds.get(term.stem);
-      if (id === undefined) {
-        if (!addTerms) continue;
-        id = this.#stems.length;
-        this.#termIds.set(term.stem, id);
-        this.#stems.push(term.stem);
-        this.#growTerms(id + 1);
-      }
+      // A term of no weight gets no id: nothing would ever hold it, so nothing would forget it.
       const weight = documentTermWeight(term, this.#weighting);
-      if (weight > 0) pairs.push([id, weight]);
+      if (weight <= 0) continue;
+      const id = addTerms ? dictionary.add(term.stem) : dictionary.idOf(term.stem);
+      if (id !== undefined) pairs.push([id, weight]);
     }
+    this.#growTerms(dictionary.capacity());
     pairs.sort((a, b) => a[0] - b[0]);
-    return { terms: Int32Array.from(pairs, (pair) => pair[0]), weights: Float32Array.from(pairs, (pair) => pair[1]), words: profile.tokens };
+    return {
+      terms: Int32Array.from(pairs, (pair) => pair[0]),
+      weights: Float32Array.from(pairs, (pair) => pair[1]),
+      words: profile.tokens,
+      epoch: dictionary.epoch,
+    };
   }
 
   #growTerms(count: number): void {

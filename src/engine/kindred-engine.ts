@@ -187,6 +187,12 @@ export class KindredEngine {
     return this.#live.graphStats();
   }
 
+  /** Sizes that follow writes and should stay flat while the corpus does (for /metrics): graph nodes, live or tombstoned, and the lexical channel's terms. */
+  indexStats(): { graphSlots: number; lexicalTerms: number } {
+    const { graph, documents } = this.#live.current;
+    return { graphSlots: graph?.slotCount() ?? 0, lexicalTerms: documents.termCount() };
+  }
+
   /**
    * Related articles for a text that is not stored (a draft, an analyst's query). The text's
    * language is `input.lang` or detected; a language the model does not read, or a single

@@ -3,6 +3,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import { removeAbandonedGraphFiles, saveGraph, saveGraphInBackground } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
+import { adoptSavedGraph, manifestStamp } from "./adopt-saved-graph.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
 import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
 import type { DenseSearch, RankingEnvironment } from "./find-related-articles.ts";
@@ -23,7 +24,7 @@ export interface LiveIndexOptions {
   exactScanMaxCandidates?: number | undefined;
   /** When to rebuild the graph without its tombstones. */
   compaction: { deletedFraction: number; minDeleted: number };
-  /** A reader process: never saves or compacts the graph (engine-options.ts). */
+  /** A reader process: never saves or compacts the graph, takes the writer's compacted one (engine-options.ts). */
   follower?: boolean;
   /** Set in pgvector mode: the dense search runs elsewhere, so no graph is held (load-indexes.ts). */
   denseSearch?: DenseSearch | undefined;
@@ -54,6 +55,9 @@ export class LiveIndexes {
   #centroid: VectorCentroid | null = null;
   /** The running compaction, and the labels changed since its snapshot. */
   #compaction: { done: Promise<CompactionReport | null>; changedLabels: Set<number>; cancel: () => void } | null = null;
+  /** A follower taking the writer's compacted graph (adopt-saved-graph.ts), and the manifest it last looked at. */
+  #adoption: Promise<unknown> | null = null;
+  #manifestTried: number | null = null;
   #closed = false;
 
   constructor(store: ArticleStore, options: LiveIndexOptions, queue: WriteQueue, listener: ChangeListener) {
@@ -165,9 +169,9 @@ export class LiveIndexes {
     return compaction.done;
   }
 
-  /** Resolves when no compaction is running (for tests and orderly shutdown). */
+  /** Resolves when no compaction (or, in a follower, no taking of the writer's graph) is running (for tests and orderly shutdown). */
   async waitForCompaction(): Promise<void> {
-    while (this.#compaction !== null) await this.#compaction.done.catch(() => null);
+    while (this.#compaction !== null || this.#adoption !== null) await (this.#compaction?.done ?? this.#adoption)?.catch(() => null);
   }
 
   /** Saves the graph if it has changed since the last save (not after a model switch it has yet to follow). */
@@ -263,6 +267,31 @@ export class LiveIndexes {
   #compactIfNeeded(): void {
     const { graph } = this.#indexes;
     if (this.#compaction !== null || this.#closed || graph === null || !needsCompaction(graph, this.#options.compaction)) return;
+    if (this.#options.follower) {
+      this.#adoptIfSaved();
+      return;
+    }
     this.compactGraph().catch((error: unknown) => this.#options.logger.error({ err: error }, "graph compaction failed"));
+  }
+
+  /** A follower's compaction: take the graph the writer saved, once per new manifest, if it has fewer tombstones. */
+  #adoptIfSaved(): void {
+    const stamp = manifestStamp(this.#options.dataDir);
+    if (this.#adoption !== null || stamp === null || stamp === this.#manifestTried) return;
+    this.#manifestTried = stamp;
+    const adoption = adoptSavedGraph({
+      ...this.#options,
+      modelId: this.#indexes.modelId,
+      dimensions: this.#indexes.dimensions,
+      store: this.#store,
+      currentIndexes: () => this.#indexes,
+      serialise: (work) => this.#queue.run(work),
+      isClosed: () => this.#closed,
+    })
+      .catch((error: unknown) => this.#options.logger.error({ err: error }, "taking the writer's compacted graph failed"))
+      .finally(() => {
+        if (this.#adoption === adoption) this.#adoption = null;
+      });
+    this.#adoption = adoption;
   }
 }

@@ -48,6 +48,9 @@ export class RelatedCache<T> {
   #hits = 0;
   #misses = 0;
   #invalidated = 0;
+  /** Lists that depend on the lexical statistics, in the order set, from `#lexicalHead` on (keys may since be gone or set again). */
+  #lexicalOrder: { version: number; key: string }[] = [];
+  #lexicalHead = 0;
 
   constructor(maxEntries: number, maxJournal = 100_000, maxBytes = Infinity) {
     this.maxEntries = maxEntries;
@@ -101,6 +104,40 @@ export class RelatedCache<T> {
     this.#lists.set(key, { value, dependencies, bytes, checkedThrough: computedFrom });
     this.#bytes += bytes;
     while (this.#lists.size > this.maxEntries || this.#bytes > this.maxBytes) this.#delete(this.#lists.keys().next().value!);
+    if (dependencies.lexicalVersion === undefined) return;
+    this.#lexicalOrder.push({ version: dependencies.lexicalVersion, key });
+    if (this.#lexicalOrder.length - this.#lexicalHead > 2 * this.#lists.size + 1024) this.#rebuildLexicalOrder();
+  }
+
+  /**
+   * Drops the lists computed on older lexical statistics than `versionNow` (the store's version
+   * only goes up, so `get` would drop each at its next lookup anyway): under a steady flow of
+   * writes every list cached before the last text change is dead, and would otherwise hold its
+   * memory, and the catalog entries it shows after the catalog has replaced them, until the
+   * least recently used bound pushed it out.
+   */
+  dropLexicallyOlder(versionNow: number): void {
+    const order = this.#lexicalOrder;
+    while (this.#lexicalHead < order.length && order[this.#lexicalHead]!.version < versionNow) {
+      const { key, version } = order[this.#lexicalHead++]!;
+      if (this.#lists.get(key)?.dependencies.lexicalVersion !== version) continue;
+      this.#delete(key);
+      this.#invalidated++;
+    }
+    if (this.#lexicalHead > 1024 && this.#lexicalHead * 2 > order.length) {
+      this.#lexicalOrder = order.slice(this.#lexicalHead);
+      this.#lexicalHead = 0;
+    }
+  }
+
+  /** The order of lists still cached only (keys evicted or set again pile up when no text changes). */
+  #rebuildLexicalOrder(): void {
+    this.#lexicalOrder = [];
+    this.#lexicalHead = 0;
+    for (const [key, list] of this.#lists) {
+      const version = list.dependencies.lexicalVersion;
+      if (version !== undefined) this.#lexicalOrder.push({ version, key });
+    }
   }
 
   #delete(key: string): void {
@@ -134,6 +171,8 @@ export class RelatedCache<T> {
   /** Forgets everything (the indexes were reloaded). */
   clear(): void {
     this.#lists.clear();
+    this.#lexicalOrder = [];
+    this.#lexicalHead = 0;
     this.#bytes = 0;
     this.#journalStart += this.#journal.length;
     this.#journal = [];

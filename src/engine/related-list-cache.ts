@@ -60,6 +60,8 @@ export class RelatedListCache implements ChangeListener {
       lexicalTerms: answer.lexicalTerms,
       ...(answer.lexicalTerms === null ? {} : { lexicalVersion: query.lexicalVersion }),
     };
+    // Lists of older lexical statistics than this one's can never be served again: free them now.
+    if (answer.lexicalTerms !== null) this.#cache.dropLexicallyOlder(query.lexicalVersion);
     this.#cache.set(key, answer, dependencies, estimateListBytes(key, answer, dependencies), query.journalPosition);
   }
 

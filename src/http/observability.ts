@@ -53,6 +53,22 @@ export function createMetrics(state: ServiceState, events: EventRecorder | null)
     },
   });
   new Gauge({
+    name: "kindred_graph_slots",
+    help: "Nodes in this process's HNSW graph, live or tombstoned (a reader's follows the writer's compactions)",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.indexStats().graphSlots ?? 0);
+    },
+  });
+  new Gauge({
+    name: "kindred_lexical_terms",
+    help: "Terms of the in-memory lexical channel (those some stored article holds)",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.indexStats().lexicalTerms ?? 0);
+    },
+  });
+  new Gauge({
     name: "kindred_embedding_queue_articles",
     help: "Articles accepted for writing and not yet embedded and committed",
     registers: [registry],
@@ -66,6 +82,14 @@ export function createMetrics(state: ServiceState, events: EventRecorder | null)
     registers: [registry],
     collect() {
       this.set(engine()?.cacheStats().entries ?? 0);
+    },
+  });
+  new Gauge({
+    name: "kindred_related_cache_bytes",
+    help: "Bytes the related lists in the result cache hold, as estimated against its byte bound",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.cacheStats().bytes ?? 0);
     },
   });
   // Counters read from the engine and recorder at scrape time (they count since start).

@@ -96,6 +96,29 @@ export class HnswVectorIndex implements VectorIndex {
   ): HnswVectorIndex {
     const graph = new HierarchicalNSW("ip", dimensions);
     graph.readIndexSync(path, true);
+    return HnswVectorIndex.#wrapLoaded(graph, dimensions, parameters, deletedNodes, relabeledNodes);
+  }
+
+  /** `load` with the file read on a libuv thread, so the event loop answers queries meanwhile. */
+  static async loadInBackground(
+    path: string,
+    dimensions: number,
+    parameters: HnswParameters,
+    deletedNodes: readonly number[],
+    relabeledNodes: readonly RelabeledNode[] = [],
+  ): Promise<HnswVectorIndex> {
+    const graph = new HierarchicalNSW("ip", dimensions);
+    await graph.readIndex(path, true);
+    return HnswVectorIndex.#wrapLoaded(graph, dimensions, parameters, deletedNodes, relabeledNodes);
+  }
+
+  static #wrapLoaded(
+    graph: InstanceType<typeof HierarchicalNSW>,
+    dimensions: number,
+    parameters: HnswParameters,
+    deletedNodes: readonly number[],
+    relabeledNodes: readonly RelabeledNode[],
+  ): HnswVectorIndex {
     const index = new HnswVectorIndex(dimensions, parameters, graph);
     const deleted = new Set(deletedNodes);
     const relabeled = new Map(relabeledNodes);

@@ -109,6 +109,24 @@ describe("RelatedCache", () => {
     expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
   });
 
+  it("drops the lists of older lexical statistics when told the version moved, and keeps the rest", () => {
+    const cache = new RelatedCache<string>(100);
+    const lexical = (version: number) => ({ ...politicsList, lexicalTerms: new Set(["vote"]), lexicalVersion: version });
+    cache.set("old-1", "A", lexical(1));
+    cache.set("old-2", "B", lexical(1));
+    cache.set("plain", "C", politicsList);
+    cache.set("new", "D", lexical(2));
+    cache.dropLexicallyOlder(2);
+    expect(cache.stats()).toMatchObject({ entries: 2, invalidated: 2 });
+    expect(cache.get("plain", state)).toBe("C");
+    expect(cache.get("new", { ...state, lexicalVersion: () => 2 })).toBe("D");
+    // A key set again with newer statistics is not dropped for its older entry.
+    cache.set("plain", "C2", lexical(3));
+    cache.set("plain", "C3", lexical(4));
+    cache.dropLexicallyOlder(4);
+    expect(cache.get("plain", { ...state, lexicalVersion: () => 4 })).toBe("C3");
+  });
+
   it("drops a list older than its bounded journal rather than guess", () => {
     const cache = new RelatedCache<string>(10, 4);
     cache.set("list-of-1", "answer", politicsList);

@@ -113,4 +113,22 @@ describe("related-list cache: exact invalidation", () => {
     expect(after).not.toBe(before);
     expect(after.results.map((result) => result.entry.id)).toContain("new-pentagon");
   });
+
+  it("frees the lists a text change made unservable as soon as a newer list is cached, not when the bound pushes them out", async () => {
+    const ids = slice.opened.engine.listIds().sort().slice(0, 5);
+    for (const id of ids) slice.opened.engine.findRelatedToArticle(id, { k: 9, filters: noFilters });
+    const before = slice.opened.engine.cacheStats();
+    // Any text written moves the lexical statistics every hybrid list depends on.
+    await slice.opened.engine.writeArticles([article("new-weather", "Heavy snow closes mountain passes")]);
+    slice.opened.engine.findRelatedToArticle(pentagonDenialId, { k: 7, filters: noFilters });
+    const after = slice.opened.engine.cacheStats();
+    expect(after.entries).toBeLessThanOrEqual(before.entries - ids.length + 1);
+    expect(after.invalidated - before.invalidated).toBeGreaterThanOrEqual(ids.length);
+    // Lists that do not depend on the lexical statistics stay.
+    const dense: RelatedRequest = { k: 10, filters: noFilters, ranking: { mode: "dense" } };
+    const denseList = slice.opened.engine.findRelatedToArticle(hegsethId, dense);
+    await slice.opened.engine.writeArticles([article("new-weather-2", "Snow ploughs clear the passes again")]);
+    slice.opened.engine.findRelatedToArticle(pentagonDenialId, { k: 6, filters: noFilters });
+    expect(slice.opened.engine.findRelatedToArticle(hegsethId, dense)).toBe(denseList);
+  });
 });

@@ -86,6 +86,8 @@ describe("the OpenAPI document, /docs, /metrics and request logs", () => {
       expect(text).toContain(name);
     }
     expect(Number(/kindred_related_cache_hits_total (\d+)/.exec(text)![1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/kindred_graph_slots (\d+)/.exec(text)![1])).toBeGreaterThanOrEqual(slice.opened.engine.size());
+    expect(Number(/kindred_lexical_terms (\d+)/.exec(text)![1])).toBeGreaterThan(0);
   });
 
   it("logs one structured line per request, with route and request id, never a key or an id from the path", async () => {

@@ -132,4 +132,59 @@ describe("the whole-document lexical index", () => {
     expect(expected[2]![5]).toBeGreaterThan(0);
     expect(expected[0]![5]).toBe(0);
   });
+
+  it("forgets terms no stored article holds: the dictionary returns to its size and lists match a freshly loaded index", () => {
+    const random = mulberry32(11);
+    const common = ["market", "storm", "court", "vote", "energy", "border", "strike", "trial", "budget", "flood"];
+    const textOf = (round: number) =>
+      `${Array.from({ length: 5 }, () => common[Math.floor(random() * common.length)]!).join(" ")} unique${round}a unique${round}b Name${round}`;
+    const index = new DocumentIndex();
+    texts.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    const before = index.termCount();
+    // Rewrites and deletes of twenty more articles, each version with words no other article has (as random soak text, or new names).
+    const final = new Map<number, string>();
+    for (let round = 0; round < 600; round++) {
+      const label = 8 + Math.floor(random() * 20);
+      if (random() < 0.2) {
+        index.remove(label);
+        final.delete(label);
+      } else {
+        const text = textOf(round);
+        index.upsert(label, profileOf("", text));
+        final.set(label, text);
+      }
+    }
+    // Before terms were forgotten, every one of the 1,800 words written stayed in the dictionary.
+    expect(index.termCount()).toBeLessThan(before + common.length + 3 * 20 + 1);
+    const fresh = new DocumentIndex();
+    texts.forEach((text, label) => fresh.upsert(label, profileOf("", text)));
+    for (const [label, text] of [...final].sort((a, b) => a[0] - b[0])) fresh.upsert(label, profileOf("", text));
+    expect(index.termCount()).toBe(fresh.termCount());
+    for (const label of [...final.keys(), 0, 3, 6]) {
+      const live = index.search(index.termsOf(label)!, 10, (other) => other !== label);
+      const rebuilt = fresh.search(fresh.termsOf(label)!, 10, (other) => other !== label);
+      expect(live.map((hit) => hit.label)).toEqual(rebuilt.map((hit) => hit.label));
+      live.forEach((hit, i) => expect(Math.abs(hit.score - rebuilt[i]!.score)).toBeLessThan(1e-12));
+    }
+    for (const label of final.keys()) index.remove(label);
+    expect(index.termCount()).toBe(before);
+  });
+
+  it("does not let a query made before a term was forgotten match the term that took its id", () => {
+    const index = new DocumentIndex();
+    const corpus = ["alpha beta", "alpha gamma", "delta epsilon", "delta zeta", "eta theta", "eta iota", "mu nu", "mu xi"];
+    corpus.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    const stale = index.termsOf(0)!;
+    expect(index.scorer(stale)(1)).toBeGreaterThan(0);
+    index.remove(0);
+    index.remove(1);
+    // alpha, beta and gamma are forgotten; these stems take their ids, in two articles each (so they score).
+    index.upsert(10, profileOf("", "omega kappa lambda"));
+    index.upsert(11, profileOf("", "omega kappa lambda"));
+    expect(stale.terms.some((term) => index.termsOf(10)!.terms.includes(term))).toBe(true);
+    expect(index.scorer(stale)(10)).toBe(0);
+    expect(index.usableStems(stale).size).toBe(0);
+    expect(index.search(stale, 5, () => true)).toEqual([]);
+    expect(index.scorer(index.termsOf(10)!)(11)).toBeGreaterThan(0);
+  });
 });
