@@ -157,7 +157,7 @@ export class PoolFusion {
     }
   }
 
-  /** Positions best first (`byScore`'s order: score, then id). */
+  /** Positions best first: by score, then by id. */
   order(): number[] {
     const positions = Array.from({ length: this.entries.length }, (_, i) => i);
     return positions.sort(this.#compare);
@@ -214,10 +214,6 @@ export function sumParts(parts: ScoreParts): number {
   return parts.dense + parts.lexical + parts.proximity + parts.topics + parts.boost + parts.recency;
 }
 
-export function byScore(a: { score: number; entry: CatalogEntry }, b: { score: number; entry: CatalogEntry }): number {
-  return b.score - a.score || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0);
-}
-
 /**
  * The share of the dense weight kept, from the Pearson correlation r of the two channels' z-scores
  * over the pool: 1 at r >= `full`, 0 at r <= `none`, linear between. A channel that does not vary
@@ -235,11 +231,9 @@ export function denseAgreement(dense: ArrayLike<number>, lexical: ArrayLike<numb
 }
 
 /** (x - mean) / standard deviation over the values; all zero when they do not vary. */
-export function standardize(values: readonly number[]): number[];
-export function standardize(values: Float64Array): Float64Array;
-export function standardize(values: readonly number[] | Float64Array): number[] | Float64Array {
+export function standardize(values: Float64Array): Float64Array {
   const n = values.length;
-  const out = Array.isArray(values) ? new Array<number>(n) : new Float64Array(n);
+  const out = new Float64Array(n);
   if (n === 0) return out;
   // Sums in index order, as a reduce takes them.
   let sum = 0;
