@@ -81,15 +81,15 @@ export class ExactVectorIndex implements VectorIndex {
   }
 
   /**
-   * `search` over the slots [from, to) only, offering into `top`: a caller scanning the slots
-   * in order, range by range, into one `top` gets exactly `search`'s answer (same offers, same
-   * order), and may yield between ranges (engine/graph-recall.ts) if `changes` is unchanged.
+   * `search` over the slots [from, to) only, offering into `top` (`search` is one range of them
+   * all): a caller scanning the slots in order, range by range, into one `top` gets exactly
+   * `search`'s answer (same offers, same order), and may yield between ranges (engine/graph-recall.ts) if `changes` is unchanged.
    */
-  scanSlots(query: Float32Array, from: number, to: number, top: TopK): void {
+  scanSlots(query: Float32Array, from: number, to: number, top: TopK, filter?: LabelFilter): void {
     const end = Math.min(to, this.#labelOfSlot.length);
     for (let slot = from; slot < end; slot++) {
       const label = this.#labelOfSlot[slot]!;
-      if (label < 0) continue;
+      if (label < 0 || (filter !== undefined && !filter(label))) continue;
       top.offer(label, this.#dot(query, slot));
     }
   }
@@ -135,11 +135,7 @@ export class ExactVectorIndex implements VectorIndex {
 
   search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[] {
     const top = new TopK(k);
-    for (let slot = 0; slot < this.#labelOfSlot.length; slot++) {
-      const label = this.#labelOfSlot[slot]!;
-      if (label < 0 || (filter !== undefined && !filter(label))) continue;
-      top.offer(label, this.#dot(query, slot));
-    }
+    this.scanSlots(query, 0, this.#labelOfSlot.length, top, filter);
     return top.sorted();
   }
 

@@ -24,19 +24,15 @@ export function centeredCosine(v: Float32Array, x: Float32Array, mean: { vector:
     vv += v[i]! * v[i]!;
     xx += x[i]! * x[i]!;
   }
-  return centeredCosineOfDots({ vx, vm, xm, vv, xx }, mean.normSquared);
+  return centeredCosineOf(vx, vm, xm, vv, xx, mean.normSquared);
 }
 
 /**
  * The centred cosine from its five dot products (v.x, v.m, x.m, v.v, x.x) and m.m: what
  * `centeredCosine` computes, for a caller that scores many candidates against one probe and
- * so computes v.m and v.v once, and x.m and x.x once per candidate.
+ * so computes v.m and v.v once, and x.m and x.x once per candidate (the dots as arguments: no
+ * object per candidate on a query's hot path).
  */
-export function centeredCosineOfDots(dots: { vx: number; vm: number; xm: number; vv: number; xx: number }, meanNormSquared: number): number {
-  return centeredCosineOf(dots.vx, dots.vm, dots.xm, dots.vv, dots.xx, meanNormSquared);
-}
-
-/** `centeredCosineOfDots` with the dots as arguments: no object per candidate on a query's hot path. */
 export function centeredCosineOf(vx: number, vm: number, xm: number, vv: number, xx: number, meanNormSquared: number): number {
   const denominator = Math.sqrt(Math.max(1e-24, (vv - 2 * vm + meanNormSquared) * (xx - 2 * xm + meanNormSquared)));
   return (vx - vm - xm + meanNormSquared) / denominator;
