@@ -27,7 +27,8 @@ export interface OpenedEngine {
 
 /**
  * Opens the data directory for its model (the configured one, else the index's pin, else the
- * default for a new index): refuses an index built with another model than a configured one, loads or rebuilds the graph, and starts embedding workers only when first needed.
+ * default for a new index): refuses an index built with another model than a configured one,
+ * loads or rebuilds the graph, and starts embedding workers only when first needed.
  *
  * @example
  *   const { engine, close } = await openEngine(loadConfig(), logger);
