@@ -20,7 +20,8 @@ export interface TargetCheck {
 
 /** Issue 6's targets against the figures (reported, never asserted). */
 export function checkTargets(results: BenchResults): TargetCheck[] {
-  const { embedding, vectorSearch, http, coldStart, reindex, fullArticles, relatedLatency } = results.sections;
+  const { embedding, http, coldStart, reindex, fullArticles, relatedLatency } = results.sections;
+  const vectorSearch = vectorTiers(results);
   const checks: TargetCheck[] = [];
   const add = (target: string, measured: string | undefined, met: boolean | undefined) =>
     checks.push({ target, measured: measured ?? "not measured", met: measured === undefined ? null : (met ?? null) });
@@ -50,7 +51,18 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   const tierName = tier100k === undefined ? "" : ` at ${tier100k.tier}`;
   add("HNSW recall@10 >= 0.99 at 100k", unfiltered && `${unfiltered.recallAt10}${tierName}`, unfiltered && unfiltered.recallAt10 >= 0.99);
   add("HNSW >= 20x exact search at 100k", unfiltered && `${unfiltered.speedUp}x${tierName}`, unfiltered && unfiltered.speedUp >= 20);
-  for (const tier of vectorSearch ?? []) {
+  const million = results.sections.vectorSearch1m;
+  if (million !== undefined) {
+    const recallAt = (filter: string) => million.filters.find((item) => item.filter === filter)?.recallAt10 ?? Number.NaN;
+    const none = recallAt("none");
+    const tenth = recallAt("10%");
+    add(
+      `1M synthetic: recall@10 >= 0.99 unfiltered and at 10% selectivity (M ${million.hnsw.m}, efConstruction ${million.hnsw.efConstruction}, efSearch ${million.hnsw.efSearch})`,
+      `${fixed(none, 3)} unfiltered, ${fixed(tenth, 3)} at 10%`,
+      none >= 0.99 && tenth >= 0.99,
+    );
+  }
+  for (const tier of vectorSearch) {
     const filtered = tier.filters.filter((item) => item.filter !== "none");
     const worst = filtered.reduce((low, item) => (item.recallAt10 < low.recallAt10 ? item : low), filtered[0]!);
     add(
@@ -126,7 +138,8 @@ function describeCarried(carried: BenchResults["carried"]): string[] {
 
 /** The whole markdown: a heading line with the machine, the targets, then every table. */
 export function renderResultsMarkdown(results: BenchResults): string {
-  const { embedding, reindex, fullArticles, relatedLatency, vectorSearch, coldStart, http } = results.sections;
+  const { embedding, reindex, fullArticles, relatedLatency, coldStart, http } = results.sections;
+  const vectorSearch = vectorTiers(results);
   const out: string[] = [];
   out.push(
     `Measured ${results.startedAt.slice(0, 10)} (${results.mode} run, commit ${results.commit}, ${Math.round(results.elapsedS / 60)} min) on ` +
@@ -148,7 +161,7 @@ export function renderResultsMarkdown(results: BenchResults): string {
     }
   }
 
-  if (vectorSearch !== undefined && vectorSearch.length > 0) {
+  if (vectorSearch.length > 0) {
     out.push("", "**Vector search** through the query planner, k=10, mean latency per query; exact = the same planner over the exact index:", "");
     out.push("| vectors | filter (matching) | kindred plan | recall@10 | kindred ms | exact ms | speed-up |", "|---|---|---|---:|---:|---:|---:|");
     for (const tier of vectorSearch) {
@@ -161,15 +174,32 @@ export function renderResultsMarkdown(results: BenchResults): string {
         );
       }
     }
-    out.push("", "| vectors | HNSW M / efConstruction / efSearch | build | inserts/s | neighbour cosine 1st / 10th |", "|---|---|---:|---:|---|");
+    out.push(
+      "",
+      "| vectors | HNSW M / efConstruction / efSearch | build | build CPU | inserts/s | RSS after build / peak | load | neighbour cosine 1st / 10th |",
+      "|---|---|---:|---:|---:|---|---:|---|",
+    );
     for (const tier of vectorSearch) {
+      // Tiers recorded before CPU and memory were measured lack them.
+      const memory = tier.memoryMiB === undefined ? "–" : `${count(tier.memoryMiB.afterBuild)} / ${count(tier.memoryMiB.peak)} MiB`;
       out.push(
-        `| ${describeTier(tier)} | ${tier.hnsw.m} / ${tier.hnsw.efConstruction} / ${tier.hnsw.efSearch} | ${fixed(tier.hnswBuildMs / 1000, 1)} s | ${count(tier.hnswInsertsPerSecond)} | ${tier.neighbourCosine.first} / ${tier.neighbourCosine.tenth} |`,
+        `| ${describeTier(tier)} | ${tier.hnsw.m} / ${tier.hnsw.efConstruction} / ${tier.hnsw.efSearch} | ${fixed(tier.hnswBuildMs / 1000, 1)} s | ${tier.hnswBuildCpuMs === undefined ? "–" : `${fixed(tier.hnswBuildCpuMs / 1000, 1)} s`} | ${count(tier.hnswInsertsPerSecond)} | ${memory} | ${tier.loadAverage} | ${tier.neighbourCosine.first} / ${tier.neighbourCosine.tenth} |`,
       );
     }
   }
 
-  const swept = (vectorSearch ?? []).filter((tier) => tier.efSearchSweep.length > 0);
+  for (const tier of vectorSearch.filter((item) => item.widenedEfSearch !== undefined)) {
+    out.push("", `Recall@10 and latency at wider query widths on the ${describeTier(tier)} graph, for the filters the graph answers:`, "");
+    out.push("| filter | efSearch | recall@10 | p50 ms | p99 ms |", "|---|---:|---:|---:|---:|");
+    const atDefault = tier.filters
+      .filter((item) => item.plans["exact-subset"] === undefined)
+      .map((item) => ({ filter: item.filter, efSearch: tier.hnsw.efSearch, recallAt10: item.recallAt10, kindred: item.kindred }));
+    for (const item of [...atDefault, ...tier.widenedEfSearch!]) {
+      out.push(`| ${item.filter} | ${item.efSearch} | ${fixed(item.recallAt10, 3)} | ${fixed(item.kindred.p50Ms, 3)} | ${fixed(item.kindred.p99Ms, 3)} |`);
+    }
+  }
+
+  const swept = vectorSearch.filter((tier) => tier.efSearchSweep.length > 0);
   if (swept.length > 0) {
     const efValues = swept[0]!.efSearchSweep.map((item) => item.efSearch);
     out.push("", "Unfiltered recall@10 / mean ms / speed-up over exact at other query widths (kindred's default efSearch is 128):", "");
@@ -281,6 +311,12 @@ export function renderResultsMarkdown(results: BenchResults): string {
   const errors = Object.entries(results.errors);
   if (errors.length > 0) out.push("", "Failed sections:", "", ...errors.map(([name, message]) => `- ${name}: ${message.split("\n")[0]}`));
   return `${out.join("\n")}\n`;
+}
+
+/** Every vector-search tier: the section's, then the 1M tier's own section. */
+function vectorTiers(results: BenchResults): TierFigures[] {
+  const { vectorSearch, vectorSearch1m } = results.sections;
+  return [...(vectorSearch ?? []), ...(vectorSearch1m === undefined ? [] : [vectorSearch1m])];
 }
 
 function largestSyntheticTier(tiers: readonly TierFigures[] | undefined, atMost: number): TierFigures | undefined {
