@@ -311,7 +311,7 @@ export const syntheticTiers: Record<string, Omit<VectorTierSpec, "queries">> = {
   // its single-threaded build is most of an hour, so it is a section of its own that `--skip-1m`
   // leaves out (bench/run-all.ts). Too large to save and reload per efSearch, it is measured at
   // wider widths by asking the graph for more neighbours (support/widened-search.ts).
-  "1m": { name: "1m", count: 1_000_000, hnsw: defaultHnsw, sweepEfSearch: false, widenEfSearch: [256, 512] },
+  "1m": { name: "1m", count: 1_000_000, hnsw: defaultHnsw, sweepEfSearch: false, widenEfSearch: [256, 512, 1024] },
 };
 
 if (isMainModule(import.meta.url)) {
