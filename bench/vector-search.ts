@@ -10,6 +10,7 @@
  * recall 1 and speed-up ~1x, which is the point of the plan.
  *
  *   npx tsx bench/vector-search.ts --tiers 10k,100k [--demo-dir DIR] [--queries 200]
+ *   npx tsx bench/vector-search.ts --tiers 100k --ef-construction 64 --widen 256,512   # a weaker graph, and wider searches on it
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -316,15 +317,31 @@ export const syntheticTiers: Record<string, Omit<VectorTierSpec, "queries">> = {
 
 if (isMainModule(import.meta.url)) {
   const { values } = parseArgs({
-    options: { tiers: { type: "string", default: "10k" }, "demo-dir": { type: "string" }, queries: { type: "string", default: "200" } },
+    options: {
+      tiers: { type: "string", default: "10k" },
+      "demo-dir": { type: "string" },
+      queries: { type: "string", default: "200" },
+      /** Build the synthetic tiers' graphs with this efConstruction instead of the tier's own. */
+      "ef-construction": { type: "string" },
+      /** Also measure every graph-answered filter at these efSearch widths (>= the default). */
+      widen: { type: "string" },
+    },
   });
+  const positive = (option: string, text: string) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${option} takes positive integers; got "${text}".`);
+    return value;
+  };
+  const efConstruction = values["ef-construction"] === undefined ? undefined : positive("ef-construction", values["ef-construction"]);
+  const widen = values.widen?.split(",").map((text) => positive("widen", text));
   const queries = Number(values.queries);
   const results: TierFigures[] = [];
   if (values["demo-dir"] !== undefined) results.push(measureDemoTier(values["demo-dir"], queries));
   for (const name of values.tiers!.split(",").filter(Boolean)) {
     const tier = syntheticTiers[name];
     if (tier === undefined) throw new Error(`Unknown tier "${name}"; known: ${Object.keys(syntheticTiers).join(", ")}.`);
-    results.push(measureSyntheticTier({ ...tier, queries }));
+    const hnsw = efConstruction === undefined ? tier.hnsw : { ...tier.hnsw, efConstruction };
+    results.push(measureSyntheticTier({ ...tier, hnsw, queries, ...(widen === undefined ? {} : { widenEfSearch: widen }) }));
   }
   console.log(JSON.stringify(results, null, 2));
 }
