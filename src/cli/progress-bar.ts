@@ -4,11 +4,16 @@ import { formatDuration } from "./format-duration.ts";
 /**
  * A progress bar on stderr: done/total, rate and ETA (GUIDE.md convention 8). On a terminal it
  * redraws in place; in logs and CI it prints a line every few seconds instead.
+ *
+ * With `bytes` true, `total` is the size of the input in bytes and the bar follows
+ * `update(done, bytesRead)` through it, showing the records done beside the percentage: no
+ * pass over the input just to count its records first (which decompressed a `.gz` twice).
  */
-export function createProgressBar(label: string, total: number | null) {
+export function createProgressBar(label: string, total: number | null, bytes = false) {
+  const counts = bytes ? "{percentage}% | {done} articles" : "{value}/{total}";
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {value}/{total} | {rate}/s | elapsed {duration_formatted} | ETA {eta_formatted}`,
+      format: `${label} [{bar}] ${counts} | {rate}/s | elapsed {duration_formatted} | ETA {eta_formatted}`,
       barsize: 30,
       stream: process.stderr,
       noTTYOutput: true,
@@ -20,12 +25,13 @@ export function createProgressBar(label: string, total: number | null) {
     cliProgress.Presets.shades_classic,
   );
   const started = Date.now();
-  bar.start(total ?? 0, 0, { rate: "0.0" });
+  bar.start(total ?? 0, 0, { rate: "0.0", done: 0 });
   return {
-    update(done: number) {
+    update(done: number, bytesRead?: number) {
       const seconds = (Date.now() - started) / 1000;
-      if (total === null || done > total) bar.setTotal(done);
-      bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(1) : "0.0" });
+      const value = bytes ? (bytesRead ?? 0) : done;
+      if (total === null || value > total) bar.setTotal(value);
+      bar.update(value, { rate: seconds > 0 ? (done / seconds).toFixed(1) : "0.0", done });
     },
     stop() {
       bar.stop();
