@@ -84,7 +84,7 @@ export async function indexFiles(
   /** Ids the input holds, valid or not (for prune), and how many records had no readable id. */
   const inputIds = new Set<string>();
   /** Where each id was first read as a valid article: a later record with it is a repeat. */
-  const firstPositionOfId = new Map<string, string>();
+  const firstPositionOfId = new Map<string, SourceRecord>();
   let recordsWithoutId = 0;
   let done = 0;
   /** Bytes read of the files before the current one, and the current one. */
@@ -158,11 +158,11 @@ export async function indexFiles(
       const first = firstPositionOfId.get(item.article.id);
       if (first !== undefined) {
         reject(
-          `${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${first}; the first record with an id is indexed and later ones are not`,
+          `${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${describeRecordPosition(first)}; the first record with an id is indexed and later ones are not`,
         );
         continue;
       }
-      firstPositionOfId.set(item.article.id, describeRecordPosition(item.position));
+      firstPositionOfId.set(item.article.id, item.position);
       batch.push({ article: item.article, position: item.position });
       if (batch.length >= batchSize) {
         await flush(batch);

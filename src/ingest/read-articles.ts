@@ -27,7 +27,10 @@ export async function* readArticles(
       continue;
     }
     const parsed = parseArticle(record.value, options.languageOf);
-    yield parsed.ok ? { ok: true, article: parsed.article, position: record } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
+    // A valid article's position without the raw value: a batch waiting to be written then
+    // holds the articles only, not every record's decoded JSON as well (less to collect).
+    const position = { file: record.file, recordNumber: record.recordNumber, lineNumber: record.lineNumber };
+    yield parsed.ok ? { ok: true, article: parsed.article, position } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
   }
 }
 

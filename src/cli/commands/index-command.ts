@@ -3,7 +3,6 @@ import { resolveModelId } from "../../config/config.ts";
 import type { OpenedEngine } from "../../engine/open-engine.ts";
 import { type IndexReport, indexFiles } from "../../indexer/index-files.ts";
 import { createUnchangedCheck } from "../../indexer/unchanged-articles.ts";
-import { createLogger } from "../../log/logger.ts";
 import { SqliteArticleLookup } from "../../store/sqlite-article-lookup.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
 import { SqliteLanguageMemo } from "../../store/sqlite-language-memo.ts";
@@ -38,7 +37,6 @@ export async function runIndexCommand(args: string[]): Promise<number> {
     return 2;
   }
   const config = configFromFlags(values);
-  const logger = createLogger(config.logLevel);
   const batchSize = values["batch-size"] === undefined ? 256 : Number(values["batch-size"]);
   // Progress by bytes read of the input's size: counting records first read every file twice.
   const sizes = positionals.map((path) => (path === "-" ? null : (statSync(path, { throwIfNoEntry: false })?.size ?? 0)));
@@ -52,14 +50,17 @@ export async function runIndexCommand(args: string[]): Promise<number> {
   const memo = local === null ? null : SqliteLanguageMemo.open(config.dataDir);
   const lookup = local === null ? null : SqliteArticleLookup.open(config.dataDir);
   let opened: Promise<OpenedEngine> | null = null;
-  const bar = createProgressBar("indexing", total, true);
+  const bar = createProgressBar("indexing", total, { bytes: true, showAfterMs: 1_000 });
   const rejected: string[] = [];
   let report: IndexReport;
   try {
     report = await indexFiles(
       // The index command writes its graph when done: the recall self-check on open is for a server.
       async () => {
-        opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false, bulkLoad: true }));
+        // Imported here, with the logger (pino), so that a run writing nothing loads neither.
+        opened ??= Promise.all([import("../../engine/open-engine.ts"), import("../../log/logger.ts")]).then(([{ openEngine }, { createLogger }]) =>
+          openEngine(config, createLogger(config.logLevel), { checkRecallOnOpen: false, bulkLoad: true }),
+        );
         return (await opened).engine;
       },
       positionals,
