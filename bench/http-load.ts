@@ -28,6 +28,15 @@ export interface LoadFigures {
   requests: number;
   /** Non-2xx answers and socket errors: any makes the run invalid. */
   failures: number;
+  /**
+   * Paced runs: how late the generator itself sent its requests (p99 of send time minus due
+   * time; it shares the cores with the server), and the p99 latency counted from the send
+   * rather than from the due time. A p99 that the send lag explains is the generator's.
+   */
+  sendLagP99Ms?: number;
+  p99FromSendMs?: number;
+  /** Paced runs: connections opened while measuring (0: every request went over a connection opened before). */
+  connectionsOpened?: number;
 }
 
 export interface EndpointFigures {
@@ -160,6 +169,7 @@ async function measureEndpoint(baseUrl: string, name: string, nextPath: () => st
   logProgress(
     `  ${name}: ${saturated.requestsPerSecond} req/s, p50 ${saturated.p50Ms} ms, p99 ${saturated.p99Ms} ms (${options.connections} connections); ` +
       `at ${halfLoad.requestsPerSecond} req/s evenly paced p50 ${halfLoad.p50Ms} ms, p99 ${halfLoad.p99Ms} ms ` +
+      `(generator's send lag p99 ${halfLoad.sendLagP99Ms} ms, p99 from the send ${halfLoad.p99FromSendMs} ms, ${halfLoad.connectionsOpened} connections opened while measuring) ` +
       `(in autocannon's per-second bursts p50 ${halfLoadBursts.p50Ms} ms, p99 ${halfLoadBursts.p99Ms} ms); one connection p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms`,
   );
   return { saturated, halfLoad, halfLoadBursts, single };
@@ -200,38 +210,59 @@ async function loadFor(baseUrl: string, nextPath: () => string, connections: num
 }
 
 /**
- * `rate` requests a second started at even intervals over at most `connections` keep-alive
+ * `rate` requests a second started at even intervals over `connections` keep-alive
  * connections, for `durationS`. Each latency runs from the moment its request was due, not from
  * when a connection was free, so a server that falls behind shows it (no coordinated omission).
+ *
+ * The connections are opened before the clock starts and taken in turn (least recently used
+ * first), as many clients would spread over them. Taking the most recently freed one (Node's
+ * default) sent most requests down the same one or two connections, so with several HTTP
+ * processes (node:cluster hands out connections, not requests) one process took most of the
+ * load; the idle connections were then closed by the server's keep-alive timeout and opened
+ * again mid-run, each through the cluster primary, and those requests waited for it.
  */
 export async function pacedLoad(baseUrl: string, nextPath: () => string, connections: number, durationS: number, rate: number): Promise<LoadFigures> {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const agent = new Agent({ keepAlive: true, maxSockets: connections, scheduling: "fifo" });
   const { hostname, port } = new URL(baseUrl);
   const latenciesMs: number[] = [];
+  const fromSendMs: number[] = [];
+  const sendLagsMs: number[] = [];
+  const sockets = new Set<unknown>();
   let failures = 0;
   const inFlight = new Set<Promise<void>>();
-  const send = (dueMs: number) =>
+  const send = (dueMs: number, record: boolean) =>
     new Promise<void>((resolve) => {
+      const sentMs = performance.now();
       const request = httpGet({ agent, hostname, port, path: nextPath() }, (response) => {
         response.resume();
         response.once("end", () => {
-          if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300) latenciesMs.push(performance.now() - dueMs);
-          else failures++;
+          if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300) {
+            if (record) {
+              const doneMs = performance.now();
+              latenciesMs.push(doneMs - dueMs);
+              fromSendMs.push(doneMs - sentMs);
+              sendLagsMs.push(sentMs - dueMs);
+            }
+          } else failures++;
           resolve();
         });
       });
+      request.once("socket", (socket) => sockets.add(socket));
       request.once("error", () => {
         failures++;
         resolve();
       });
     });
+  // Every connection opened (one request each, all at once) before measuring.
+  await Promise.all(Array.from({ length: connections }, () => send(performance.now(), false)));
+  const opened = sockets.size;
   const startedMs = performance.now();
   const total = Math.round(rate * durationS);
   const intervalMs = 1000 / rate;
   for (let sent = 0; sent < total; ) {
     // Every request now due goes out (the timer wakes late on a busy machine); then wait for the next.
     while (sent < total && startedMs + sent * intervalMs <= performance.now()) {
-      const pending = send(startedMs + sent * intervalMs);
+      const pending = send(startedMs + sent * intervalMs, true);
       inFlight.add(pending);
       void pending.then(() => inFlight.delete(pending));
       sent++;
@@ -252,5 +283,8 @@ export async function pacedLoad(baseUrl: string, nextPath: () => string, connect
     p99Ms: roundTo(latency.p99Ms, 3),
     requests: latenciesMs.length,
     failures,
+    sendLagP99Ms: roundTo(summariseLatencies(sendLagsMs).p99Ms, 3),
+    p99FromSendMs: roundTo(summariseLatencies(fromSendMs).p99Ms, 3),
+    connectionsOpened: sockets.size - opened,
   };
 }
