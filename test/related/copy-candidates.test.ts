@@ -104,3 +104,25 @@ describe("copy candidates by band hashes", () => {
     }
   });
 });
+
+describe("copy candidates, reused and grown", () => {
+  it("finds the same candidates when one instance is reused for many windows, and when a window outgrows its table", () => {
+    for (const [expected, size] of [
+      [80, 80],
+      [4, 120],
+    ] as const) {
+      for (let round = 0; round < 5; round++) {
+        const { signatures } = pool(size);
+        const reused = CopyCandidates.reused(expected);
+        for (const [index, signature] of signatures.entries()) {
+          const found = new Set(reused.candidatesOf(signature));
+          for (let earlier = 0; earlier < index; earlier++) {
+            if (jaccardAtLeast(signatures[earlier]!, signature, duplicateJaccard)) expect(found.has(earlier), `${earlier} copies ${index}`).toBe(true);
+          }
+          for (const owner of found) expect(owner).toBeLessThan(index);
+          reused.add(signature);
+        }
+      }
+    }
+  });
+});

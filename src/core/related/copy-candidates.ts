@@ -14,9 +14,14 @@ import { allowedMissesFor, duplicateJaccard, signatureLength } from "./shingle-s
  */
 export class CopyCandidates {
   readonly #bandStarts: Int32Array;
-  /** Open-addressed table of (band hash -> first entry of its chain); chains in `#next`. */
+  /**
+   * Open-addressed table of (band hash -> first entry of its chain); chains in `#next`. A slot is
+   * in use only when its generation is the current one, so `reset` empties it without a fill.
+   */
   #table: Int32Array;
   #keys: Int32Array;
+  #slotGeneration: Int32Array;
+  #generation = 1;
   #next: Int32Array = new Int32Array(64);
   #chainOwner: Int32Array = new Int32Array(64);
   #chainCount = 0;
@@ -31,10 +36,40 @@ export class CopyCandidates {
     const bands = allowedMissesFor(duplicateJaccard) + 1;
     this.#bandStarts = new Int32Array(bands + 1);
     for (let band = 0; band <= bands; band++) this.#bandStarts[band] = Math.round((band * signatureLength) / bands);
-    let size = 64;
-    while (size < expected * bands * 2) size *= 2;
-    this.#table = new Int32Array(size).fill(-1);
+    const size = this.#sizeFor(expected);
+    this.#table = new Int32Array(size);
     this.#keys = new Int32Array(size);
+    this.#slotGeneration = new Int32Array(size);
+  }
+
+  /**
+   * One instance kept for folding (synchronous, so never in use twice at once), emptied for each
+   * window: a fresh table per query was tens of kilobytes of garbage a list.
+   */
+  static reused(expected: number): CopyCandidates {
+    shared ??= new CopyCandidates(expected);
+    shared.#reset(expected);
+    return shared;
+  }
+
+  #reset(expected: number): void {
+    this.#chainCount = 0;
+    this.#added = 0;
+    this.#unbanded.length = 0;
+    const size = this.#sizeFor(expected);
+    if (size > this.#table.length || this.#generation === 0x7fffffff) {
+      this.#table = new Int32Array(size);
+      this.#keys = new Int32Array(size);
+      this.#slotGeneration = new Int32Array(size);
+      this.#generation = 0;
+    }
+    this.#generation++;
+  }
+
+  #sizeFor(expected: number): number {
+    let size = 64;
+    while (size < expected * (this.#bandStarts.length - 1) * 2) size *= 2;
+    return size;
   }
 
   /**
@@ -43,6 +78,10 @@ export class CopyCandidates {
    */
   candidatesOf(signature: Uint32Array): number[] {
     if (signature.length !== signatureLength) return Array.from({ length: this.#added }, (_, index) => index);
+    if (this.#stamp === 0xffffffff) {
+      this.#seen.fill(0);
+      this.#stamp = 0;
+    }
     const stamp = ++this.#stamp;
     const found: number[] = [];
     for (const owner of this.#unbanded) {
@@ -53,7 +92,7 @@ export class CopyCandidates {
     for (let band = 0; band < this.#bandStarts.length - 1; band++) {
       const key = this.#bandKey(signature, band);
       if (key === null) continue;
-      for (let slot = key & mask; this.#table[slot] !== -1; slot = (slot + 1) & mask) {
+      for (let slot = key & mask; this.#slotGeneration[slot] === this.#generation; slot = (slot + 1) & mask) {
         if (this.#keys[slot] !== key) continue;
         for (let chain = this.#table[slot]!; chain !== -1; chain = this.#next[chain]!) {
           const owner = this.#chainOwner[chain]!;
@@ -76,22 +115,30 @@ export class CopyCandidates {
       this.#unbanded.push(index);
       return;
     }
-    const mask = this.#table.length - 1;
+    let mask = this.#table.length - 1;
     for (let band = 0; band < this.#bandStarts.length - 1; band++) {
       const key = this.#bandKey(signature, band);
       if (key === null) continue;
       let slot = key & mask;
-      while (this.#table[slot] !== -1 && this.#keys[slot] !== key) slot = (slot + 1) & mask;
+      let used = this.#slotGeneration[slot] === this.#generation;
+      while (used && this.#keys[slot] !== key) {
+        slot = (slot + 1) & mask;
+        used = this.#slotGeneration[slot] === this.#generation;
+      }
       if (this.#chainCount === this.#next.length) {
         this.#next = grow(this.#next, this.#chainCount * 2) as Int32Array;
         this.#chainOwner = grow(this.#chainOwner, this.#chainCount * 2) as Int32Array;
       }
       const chain = this.#chainCount++;
       this.#chainOwner[chain] = index;
-      this.#next[chain] = this.#table[slot]!;
+      this.#next[chain] = used ? this.#table[slot]! : -1;
       this.#table[slot] = chain;
       this.#keys[slot] = key;
-      if (this.#chainCount * 2 > this.#table.length) this.#rehash();
+      this.#slotGeneration[slot] = this.#generation;
+      if (this.#chainCount * 2 > this.#table.length) {
+        this.#rehash();
+        mask = this.#table.length - 1;
+      }
     }
   }
 
@@ -110,18 +157,24 @@ export class CopyCandidates {
   #rehash(): void {
     const oldTable = this.#table;
     const oldKeys = this.#keys;
-    this.#table = new Int32Array(oldTable.length * 2).fill(-1);
+    const oldGeneration = this.#slotGeneration;
+    const generation = this.#generation;
+    this.#table = new Int32Array(oldTable.length * 2);
     this.#keys = new Int32Array(oldTable.length * 2);
+    this.#slotGeneration = new Int32Array(oldTable.length * 2);
     const mask = this.#table.length - 1;
     for (let old = 0; old < oldTable.length; old++) {
-      if (oldTable[old] === -1) continue;
+      if (oldGeneration[old] !== generation) continue;
       let slot = oldKeys[old]! & mask;
-      while (this.#table[slot] !== -1) slot = (slot + 1) & mask;
+      while (this.#slotGeneration[slot] === generation) slot = (slot + 1) & mask;
       this.#table[slot] = oldTable[old]!;
       this.#keys[slot] = oldKeys[old]!;
+      this.#slotGeneration[slot] = generation;
     }
   }
 }
+
+let shared: CopyCandidates | undefined;
 
 function grow(array: Int32Array | Uint32Array, size: number): Int32Array | Uint32Array {
   const grown = new (array.constructor as new (size: number) => Int32Array | Uint32Array)(Math.max(size, array.length * 2));

@@ -45,7 +45,7 @@ export function foldDuplicates<T extends { entry: CatalogEntry }>(ranked: readon
   // member of which it copies is the one with the lowest index.
   const members: CatalogEntry[] = [];
   const groupOfMember: number[] = [];
-  const copies = new CopyCandidates(ranked.length);
+  const copies = CopyCandidates.reused(ranked.length);
   const groupByTextHash = new Map<string, number>();
   for (const candidate of ranked) {
     const { entry } = candidate;
@@ -68,6 +68,7 @@ export function foldDuplicates<T extends { entry: CatalogEntry }>(ranked: readon
 }
 
 function pickShown<T extends { entry: CatalogEntry }>(members: T[]): FoldedGroup<T> {
+  if (members.length === 1) return { shown: members[0]!, copies: [] };
   let shown = members[0]!;
   for (const member of members.slice(1)) {
     const memberTime = member.entry.publishedMs ?? -Infinity;
