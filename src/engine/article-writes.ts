@@ -7,12 +7,20 @@ import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "..
 import { type EmbedderProvider, embedPassageGroups, embedPassageGroupsCached, prepareEmbedInput } from "./embed-articles.ts";
 import { FairEmbedding } from "./fair-embedding.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
-import type { StoreWriter } from "./store-writer.ts";
+import { type PreparedArticle, prepareArticle, type StoreWriter } from "./store-writer.ts";
 import type { WriteQueue } from "./write-queue.ts";
 import { recordWritePhase, timeWritePhase } from "./write-timings.ts";
 
 /** Attempts of a write that keeps meeting a model switch (one switch needs one retry). */
 export const modelSwitchAttempts = 3;
+
+/**
+ * Title and text characters up to which a write is prepared (hashed and cut into passages) on
+ * the calling thread: for a short article that is microseconds, while the store writer's thread
+ * may be busy with another write's transaction, and a prepare sent there waits behind it. The
+ * body parser cleans bodies of this size on the calling thread already (http/write-body-parser.ts).
+ */
+export const inlinePrepareMaxChars = 64 * 1024;
 
 /** Consecutive runs of articles whose title and text together stay within `maxChars` (an article longer than that is a run of its own). */
 export function chunkByChars(articles: readonly Article[], maxChars: number): Article[][] {
@@ -132,7 +140,7 @@ export class ArticleWrites {
   }
 
   async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = (await timeWritePhase("prepare", () => this.#writer.prepare(modelId, articles, this.#passagePlan))).map((item, index) => ({
+    const prepared = (await timeWritePhase("prepare", () => this.#prepare(modelId, articles))).map((item, index) => ({
       article: articles[index]!,
       ...item,
     }));
@@ -176,6 +184,12 @@ export class ArticleWrites {
       await timeWritePhase("apply", () => this.#live.applyChanges());
       return outcomes;
     });
+  }
+
+  #prepare(modelId: string, articles: readonly Article[]): Promise<PreparedArticle[]> {
+    const chars = articles.reduce((sum, article) => sum + article.title.length + article.body.length, 0);
+    if (chars > inlinePrepareMaxChars) return this.#writer.prepare(modelId, articles, this.#passagePlan);
+    return Promise.resolve(articles.map((article) => prepareArticle(modelId, article, this.#passagePlan)));
   }
 
   /** Runs a write again after following a model switch that refused it. */
