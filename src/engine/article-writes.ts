@@ -8,6 +8,7 @@ import { type EmbedderProvider, embedPassageGroups, embedPassageGroupsCached, pr
 import { FairEmbedding } from "./fair-embedding.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
 import { type PreparedArticle, prepareArticle, type StoreWriter } from "./store-writer.ts";
+import { announceCommit } from "./write-commits.ts";
 import type { WriteQueue } from "./write-queue.ts";
 import { recordWritePhase, timeWritePhase } from "./write-timings.ts";
 
@@ -122,6 +123,7 @@ export class ArticleWrites {
           throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
         }
         const [outcome] = await this.#store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
+        announceCommit([outcome!.seq]);
         await this.#live.applyChanges();
         return outcome!;
       }),
@@ -134,6 +136,7 @@ export class ArticleWrites {
     return this.#queue.run(async () => {
       recordWritePhase("queue", performance.now() - queued);
       const deleted = await timeWritePhase("commit", () => this.#writer.deleteArticles(ids));
+      announceCommit(deleted.map((item) => item.seq));
       await timeWritePhase("apply", () => this.#live.applyChanges());
       return deleted.map((item) => item.id);
     });
@@ -179,6 +182,8 @@ export class ArticleWrites {
         vector: vectors.get(item) ?? null,
       }));
       const outcomes = await timeWritePhase("commit", () => this.#writer.writeArticles(writes, modelId));
+      // Unchanged articles too: their answer says they are stored, so the readers must hold them.
+      announceCommit(outcomes.map((outcome) => outcome.seq));
       // Stored: their passages are worth remembering now (a refused write throws before this).
       this.#passageVectors?.remember(modelId, passages);
       await timeWritePhase("apply", () => this.#live.applyChanges());
