@@ -71,7 +71,7 @@ export class ArticleWrites {
     /** Passage vectors already computed (SQLite data directories); none: every stale passage is embedded. */
     passageVectors?: PassageVectorCache;
     /** How writes share the model (fair-embedding.ts); default slices of a few texts, for a server. */
-    embedSlices?: { sliceTexts: number; slicesInFlight: number };
+    embedSlices?: { sliceTexts: number; slicesInFlight: number; shareEvenly?: boolean };
   }) {
     this.#fairEmbedding = new FairEmbedding(parts.embedSlices);
     this.#store = parts.store;

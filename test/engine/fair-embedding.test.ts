@@ -37,6 +37,37 @@ describe("fair embedding between concurrent writes", () => {
     expect(finished).toEqual(["single", "batch"]);
   });
 
+  it("shares a write shorter than the free slots' slices out evenly between them, so two workers take half each", async () => {
+    const sizes: number[] = [];
+    const recording = {
+      modelId: embedder.modelId,
+      dimensions: embedder.dimensions,
+      embed: (texts: readonly string[], role?: EmbedRole) => {
+        sizes.push(texts.length);
+        return embedder.embed(texts, role);
+      },
+      close: async () => {},
+    };
+    const fair = new FairEmbedding({ sliceTexts: 8, slicesInFlight: 2 });
+    expect(
+      await fair.embed(
+        recording,
+        Array.from({ length: 10 }, (_, i) => sentence(i)),
+        "passage",
+      ),
+    ).toHaveLength(10);
+    // Before: 8 + 2, the batch as slow as its 8-text slice.
+    expect(sizes).toEqual([5, 5]);
+    sizes.length = 0;
+    // A long write still goes in full slices; once one slot is free, the rest goes into it.
+    await fair.embed(
+      recording,
+      Array.from({ length: 20 }, (_, i) => sentence(i)),
+      "passage",
+    );
+    expect(sizes).toEqual([8, 8, 4]);
+  });
+
   it("in one call straight to the pool, the same single text waits for the whole batch (what the scheduler changes)", async () => {
     const finished: string[] = [];
     const batch = embedder
