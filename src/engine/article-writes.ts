@@ -3,9 +3,10 @@ import { hashArticleText } from "../core/content-hash.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
 import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
-import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
+import type { ArticleStore, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { type EmbedderProvider, embedPassageGroups, embedPassageGroupsCached, prepareEmbedInput } from "./embed-articles.ts";
 import { FairEmbedding } from "./fair-embedding.ts";
+import { GroupCommit } from "./group-commit.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
 import { type PreparedArticle, prepareArticle, type StoreWriter } from "./store-writer.ts";
 import { announceCommit } from "./write-commits.ts";
@@ -58,6 +59,7 @@ export class ArticleWrites {
   readonly #passageVectors: PassageVectorCache | undefined;
   /** Concurrent writes share the model slice by slice, smallest first (fair-embedding.ts). */
   readonly #fairEmbedding: FairEmbedding;
+  readonly #groupCommit: GroupCommit;
   #pendingArticles = 0;
 
   constructor(parts: {
@@ -82,6 +84,7 @@ export class ArticleWrites {
     this.#chunkChars = parts.chunkChars;
     this.#passagePlan = parts.passagePlan;
     this.#passageVectors = parts.passageVectors;
+    this.#groupCommit = new GroupCommit({ store: parts.store, writer: parts.writer, live: parts.live, queue: parts.queue, maxChars: parts.chunkChars });
   }
 
   /** Articles given to `write` and not yet embedded and committed (the embedding queue, for /metrics). */
@@ -169,25 +172,16 @@ export class ArticleWrites {
       });
     };
     await embedStale();
-    const queued = performance.now();
-    return this.#queue.run(async () => {
-      recordWritePhase("queue", performance.now() - queued);
-      // A concurrent write (here, or on another replica) may have changed an article's text since we looked.
-      await this.#store.catchUp?.();
-      await embedStale();
-      const writes: ArticleWrite[] = prepared.map((item) => ({
-        article: item.article,
-        textHash: item.textHash,
-        embedHash: item.embedHash,
-        vector: vectors.get(item) ?? null,
-      }));
-      const outcomes = await timeWritePhase("commit", () => this.#writer.writeArticles(writes, modelId));
-      // Unchanged articles too: their answer says they are stored, so the readers must hold them.
-      announceCommit(outcomes.map((outcome) => outcome.seq));
-      // Stored: their passages are worth remembering now (a refused write throws before this).
-      this.#passageVectors?.remember(modelId, passages);
-      await timeWritePhase("apply", () => this.#live.applyChanges());
-      return outcomes;
+    // Stored with any other writes waiting for the queue beside it (group-commit.ts).
+    return this.#groupCommit.commit({
+      modelId,
+      chars: articles.reduce((sum, article) => sum + article.title.length + article.body.length, 0),
+      collect: async () => {
+        await embedStale();
+        return prepared.map((item) => ({ article: item.article, textHash: item.textHash, embedHash: item.embedHash, vector: vectors.get(item) ?? null }));
+      },
+      // Stored: their passages are worth remembering now (a refused write never gets here).
+      onStored: () => this.#passageVectors?.remember(modelId, passages),
     });
   }
 
