@@ -1,4 +1,5 @@
 import hnswlib from "hnswlib-node";
+import { type GraphLease, RetirementLeases } from "./graph-leases.ts";
 import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
 
 const { HierarchicalNSW } = hnswlib;
@@ -39,11 +40,6 @@ export function hnswInitOptions(parameters: HnswParameters, capacity: number) {
   };
 }
 
-/** A hold on a graph's memory across an await (`HnswVectorIndex.lease`); `end` once done with it. */
-export interface GraphLease {
-  end(): void;
-}
-
 /** A node inserted for a label whose vector changed: [node id, label], as the manifest lists them. */
 export type RelabeledNode = [node: number, label: number];
 
@@ -75,9 +71,7 @@ export class HnswVectorIndex implements VectorIndex {
   /** Background writes of the graph file running: the graph's memory must not change under them. */
   #writesInFlight = 0;
   /** Users holding the graph across an await (see `lease`); a retired graph is released when the last ends. */
-  #leases = 0;
-  #retired = false;
-  #released = false;
+  readonly #leases = new RetirementLeases(() => this.#release());
 
   private constructor(dimensions: number, parameters: HnswParameters, graph: InstanceType<typeof HierarchicalNSW>) {
     this.dimensions = dimensions;
@@ -278,16 +272,7 @@ export class HnswVectorIndex implements VectorIndex {
    */
   lease(): GraphLease {
     this.#native();
-    this.#leases++;
-    let ended = false;
-    return {
-      end: () => {
-        if (ended) return;
-        ended = true;
-        this.#leases--;
-        this.#releaseIfUnused();
-      },
-    };
+    return this.#leases.lease();
   }
 
   /**
@@ -298,18 +283,15 @@ export class HnswVectorIndex implements VectorIndex {
    * freed memory.
    */
   retire(): void {
-    this.#retired = true;
-    this.#releaseIfUnused();
+    this.#leases.retire();
   }
 
   /** True once `retire` has released the native memory. */
   get released(): boolean {
-    return this.#released;
+    return this.#leases.released;
   }
 
-  #releaseIfUnused(): void {
-    if (!this.#retired || this.#released || this.#leases > 0 || this.#writesInFlight > 0) return;
-    this.#released = true;
+  #release(): void {
     // hnswlib-node's initIndex deletes the index it holds before allocating the new one (a
     // single slot here), so the old storage goes back to the allocator at once.
     this.#graph.initIndex(hnswInitOptions(this.parameters, 1));
@@ -320,7 +302,7 @@ export class HnswVectorIndex implements VectorIndex {
 
   /** The native graph, or a clear error once it was released (never a search on freed memory). */
   #native(): InstanceType<typeof HierarchicalNSW> {
-    if (this.#released) {
+    if (this.#leases.released) {
       throw new Error("This HNSW graph was released after another replaced it (a compaction or reload); read the live indexes' current graph.");
     }
     return this.#graph;
