@@ -72,11 +72,18 @@ export class HnswVectorIndex implements VectorIndex {
   #writesInFlight = 0;
   /** Users holding the graph across an await (see `lease`); a retired graph is released when the last ends. */
   readonly #leases = new RetirementLeases(() => this.#release());
+  /**
+   * The query as the array hnswlib-node takes, one per index and refilled by every search: a
+   * fresh `Array.from(query)` per search walks the typed array's iterator into a growing array,
+   * garbage that made a computed list's young-generation collections more frequent.
+   */
+  readonly #queryArray: number[];
 
   private constructor(dimensions: number, parameters: HnswParameters, graph: InstanceType<typeof HierarchicalNSW>) {
     this.dimensions = dimensions;
     this.parameters = Object.freeze({ ...parameters });
     this.#graph = graph;
+    this.#queryArray = new Array<number>(dimensions).fill(0);
   }
 
   /** An empty index. */
@@ -213,7 +220,10 @@ export class HnswVectorIndex implements VectorIndex {
     const relabeled = this.#labelOfNode;
     const labelOf = (node: number) => (node < firstRelabeledNode ? node : relabeled.get(node)!);
     const nodeFilter = filter === undefined ? undefined : (node: number) => filter(labelOf(node));
-    const found = graph.searchKnn(Array.from(query), Math.min(k, this.#nodeOfLabel.size), nodeFilter);
+    const queryArray = this.#queryArray;
+    // A query of another length is passed as it is, for hnswlib to refuse with its own message.
+    if (query.length === queryArray.length) for (let i = 0; i < query.length; i++) queryArray[i] = query[i]!;
+    const found = graph.searchKnn(query.length === queryArray.length ? queryArray : Array.from(query), Math.min(k, this.#nodeOfLabel.size), nodeFilter);
     // hnswlib's inner-product "distance" is 1 - dot.
     return found.neighbors.map((node, index) => ({ label: labelOf(node), score: 1 - found.distances[index]! }));
   }
