@@ -9,11 +9,11 @@
  * again in autocannon's per-second bursts, as older figures were taken), and with one
  * connection (no queue).
  */
-import { Agent, get as httpGet } from "node:http";
 import autocannon from "autocannon";
 import { startKindredServer, waitForRecallCheck } from "./support/kindred-process.ts";
 import { ratioOf, roundTo, summariseLatencies } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
+import { PacedConnections } from "./support/paced-connections.ts";
 import { logProgress } from "./support/progress-log.ts";
 import { createRandom } from "./support/synthetic-corpus.ts";
 
@@ -28,6 +28,16 @@ export interface LoadFigures {
   requests: number;
   /** Non-2xx answers and socket errors: any makes the run invalid. */
   failures: number;
+  /**
+   * Paced runs: how late the generator itself sent its requests (p99 of send time minus due
+   * time; it shares the cores with the server), and the p99 latency counted from the send
+   * rather than from the due time. A p99 that the send lag explains is the generator's.
+   */
+  sendLagP99Ms?: number;
+  p99FromSendMs?: number;
+  /** Paced runs: the connections each HTTP process held, and the requests each answered (`x-kindred-worker`). */
+  connectionsByWorker?: Record<string, number>;
+  requestsByWorker?: Record<string, number>;
 }
 
 export interface EndpointFigures {
@@ -96,10 +106,10 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
   let relatedDense: EndpointFigures;
   let httpWorkers = 1;
   try {
-    healthz = await measureEndpoint(uncached.baseUrl, `${corpus} /healthz`, () => "/healthz", options);
-    related = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id`, anyArticle, options);
-    relatedDense = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id, dense`, anyArticleDense, options);
     httpWorkers = uncached.httpWorkers();
+    healthz = await measureEndpoint(uncached.baseUrl, `${corpus} /healthz`, () => "/healthz", options, httpWorkers);
+    related = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id`, anyArticle, options, httpWorkers);
+    relatedDense = await measureEndpoint(uncached.baseUrl, `${corpus} related-by-id, dense`, anyArticleDense, options, httpWorkers);
   } finally {
     await uncached.stop();
   }
@@ -107,7 +117,7 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
   await settle(oneWorker.baseUrl, corpus);
   let relatedOneWorker: EndpointFigures;
   try {
-    relatedOneWorker = await measureEndpoint(oneWorker.baseUrl, `${corpus} related-by-id, one HTTP process`, anyArticle, options);
+    relatedOneWorker = await measureEndpoint(oneWorker.baseUrl, `${corpus} related-by-id, one HTTP process`, anyArticle, options, 1);
   } finally {
     await oneWorker.stop();
   }
@@ -116,7 +126,7 @@ export async function measureHttp(dataDir: string, corpus: string, ids: readonly
   let relatedCached: EndpointFigures;
   try {
     for (const id of new Set(hotIds)) await (await fetch(`${cached.baseUrl}${pathOf(id)}`)).arrayBuffer();
-    relatedCached = await measureEndpoint(cached.baseUrl, `${corpus} related-by-id, cached`, hotArticle, options);
+    relatedCached = await measureEndpoint(cached.baseUrl, `${corpus} related-by-id, cached`, hotArticle, options, cached.httpWorkers());
   } finally {
     await cached.stop();
   }
@@ -150,16 +160,17 @@ async function settle(baseUrl: string, corpus: string): Promise<void> {
 const hotArticles = 1_000;
 
 /** Warm-up, then saturated, half-rate and one-connection runs against one endpoint. */
-async function measureEndpoint(baseUrl: string, name: string, nextPath: () => string, options: HttpLoadOptions): Promise<EndpointFigures> {
+async function measureEndpoint(baseUrl: string, name: string, nextPath: () => string, options: HttpLoadOptions, workers: number): Promise<EndpointFigures> {
   await loadFor(baseUrl, nextPath, Math.min(options.connections, 4), 1); // warm-up (JIT)
   const saturated = await loadFor(baseUrl, nextPath, options.connections, options.durationS);
   const halfRate = Math.max(1, Math.round(saturated.requestsPerSecond / 2));
-  const halfLoad = await pacedLoad(baseUrl, nextPath, options.connections, options.durationS, halfRate);
+  const halfLoad = await pacedLoad(baseUrl, nextPath, options.connections, options.durationS, halfRate, workers);
   const halfLoadBursts = await loadFor(baseUrl, nextPath, options.connections, options.durationS, halfRate);
   const single = await loadFor(baseUrl, nextPath, 1, options.durationS);
   logProgress(
     `  ${name}: ${saturated.requestsPerSecond} req/s, p50 ${saturated.p50Ms} ms, p99 ${saturated.p99Ms} ms (${options.connections} connections); ` +
       `at ${halfLoad.requestsPerSecond} req/s evenly paced p50 ${halfLoad.p50Ms} ms, p99 ${halfLoad.p99Ms} ms ` +
+      `(generator's send lag p99 ${halfLoad.sendLagP99Ms} ms, p99 from the send ${halfLoad.p99FromSendMs} ms, requests by process ${JSON.stringify(halfLoad.requestsByWorker)}) ` +
       `(in autocannon's per-second bursts p50 ${halfLoadBursts.p50Ms} ms, p99 ${halfLoadBursts.p99Ms} ms); one connection p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms`,
   );
   return { saturated, halfLoad, halfLoadBursts, single };
@@ -200,31 +211,49 @@ async function loadFor(baseUrl: string, nextPath: () => string, connections: num
 }
 
 /**
- * `rate` requests a second started at even intervals over at most `connections` keep-alive
+ * `rate` requests a second started at even intervals over `connections` keep-alive
  * connections, for `durationS`. Each latency runs from the moment its request was due, not from
  * when a connection was free, so a server that falls behind shows it (no coordinated omission).
+ *
+ * The connections are opened before the clock starts, spread evenly over the server's `workers`
+ * HTTP processes, and a request goes to the one idle longest (support/paced-connections.ts).
+ * Before, one agent reused the most recently freed socket, so most requests went down one or two
+ * connections, and the connections themselves were split unevenly between the processes: one
+ * process took most of the "half" rate, and connections left idle were closed by the server's
+ * keep-alive timeout and opened again mid-run through the cluster primary.
  */
-export async function pacedLoad(baseUrl: string, nextPath: () => string, connections: number, durationS: number, rate: number): Promise<LoadFigures> {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const { hostname, port } = new URL(baseUrl);
+export async function pacedLoad(
+  baseUrl: string,
+  nextPath: () => string,
+  connections: number,
+  durationS: number,
+  rate: number,
+  workers = 1,
+): Promise<LoadFigures> {
+  const pool = await PacedConnections.open(baseUrl, connections, workers, nextPath);
   const latenciesMs: number[] = [];
+  const fromSendMs: number[] = [];
+  const sendLagsMs: number[] = [];
+  const requestsByWorker: Record<string, number> = {};
   let failures = 0;
   const inFlight = new Set<Promise<void>>();
-  const send = (dueMs: number) =>
-    new Promise<void>((resolve) => {
-      const request = httpGet({ agent, hostname, port, path: nextPath() }, (response) => {
-        response.resume();
-        response.once("end", () => {
-          if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300) latenciesMs.push(performance.now() - dueMs);
-          else failures++;
-          resolve();
-        });
-      });
-      request.once("error", () => {
+  const send = async (dueMs: number) => {
+    // The generator's own lateness: how long after its due time it got to this request.
+    const dispatchedMs = performance.now();
+    try {
+      const answer = await pool.request(nextPath());
+      if (answer.status < 200 || answer.status >= 300) {
         failures++;
-        resolve();
-      });
-    });
+        return;
+      }
+      latenciesMs.push(answer.doneMs - dueMs);
+      fromSendMs.push(answer.doneMs - dispatchedMs);
+      sendLagsMs.push(dispatchedMs - dueMs);
+      requestsByWorker[answer.worker] = (requestsByWorker[answer.worker] ?? 0) + 1;
+    } catch {
+      failures++;
+    }
+  };
   const startedMs = performance.now();
   const total = Math.round(rate * durationS);
   const intervalMs = 1000 / rate;
@@ -241,10 +270,10 @@ export async function pacedLoad(baseUrl: string, nextPath: () => string, connect
   }
   await Promise.all(inFlight);
   const elapsedS = (performance.now() - startedMs) / 1000;
-  agent.destroy();
+  pool.close();
   const latency = summariseLatencies(latenciesMs);
   return {
-    connections,
+    connections: pool.size,
     durationS,
     targetRate: rate,
     requestsPerSecond: Math.round(latenciesMs.length / elapsedS),
@@ -252,5 +281,9 @@ export async function pacedLoad(baseUrl: string, nextPath: () => string, connect
     p99Ms: roundTo(latency.p99Ms, 3),
     requests: latenciesMs.length,
     failures,
+    sendLagP99Ms: roundTo(summariseLatencies(sendLagsMs).p99Ms, 3),
+    p99FromSendMs: roundTo(summariseLatencies(fromSendMs).p99Ms, 3),
+    connectionsByWorker: Object.fromEntries(pool.perWorker),
+    requestsByWorker,
   };
 }

@@ -79,6 +79,11 @@ export interface SoakFigures {
   rssGrowthPercentByProcess: Record<string, number>;
   /** Per-process RSS after the warm-up, 5 minutes into the mixed phase (when it is that long), and at its end. */
   rssCheckpoints: RssCheckpoint[];
+  /**
+   * Where graph compactions fell: a process's tombstones (its `/metrics`, read every 5 s) fell
+   * between two reads (the writer compacted, or a reader took the writer's compacted graph).
+   */
+  compactions: { seconds: number; worker: string; tombstonesBefore: number; tombstonesAfter: number }[];
   /** p99 of the mixed phase over the read-only phase's p99: all requests, and the reads alone. */
   p99Ratio: { all: number; reads: number } | null;
   loadAverage: { start: number; end: number };
@@ -141,8 +146,25 @@ export async function runSoak(
     return { at, seconds: last.seconds, totalMiB: rssMiB[rssMiB.length - 1]![1], byProcessMiB: last.byProcessMiB, structuresByWorker };
   };
   const rssCheckpoints: RssCheckpoint[] = [];
+  const compactions: SoakFigures["compactions"] = [];
+  const tombstonesOf: Record<string, number> = {};
+  const watchCompactions = async () => {
+    const byWorker = await readStructuresByWorker(baseUrl);
+    const seconds = Math.round((performance.now() - started) / 1000);
+    for (const [worker, gauges] of Object.entries(byWorker)) {
+      const before = tombstonesOf[worker];
+      const now = gauges.graphTombstones!;
+      if (Number.isNaN(now)) continue;
+      if (before !== undefined && now < before) {
+        compactions.push({ seconds, worker, tombstonesBefore: before, tombstonesAfter: now });
+        options.onSample?.(`t=${seconds}s worker ${worker}: graph compacted (tombstones ${before} -> ${now})`);
+      }
+      tombstonesOf[worker] = now;
+    }
+  };
   sample();
   const sampler = setInterval(sample, 5_000);
+  const compactionWatch = setInterval(() => void watchCompactions().catch(() => undefined), 5_000);
   const live = [...ids];
   let counter = 0;
   const nextWriteId = () => {
@@ -292,6 +314,7 @@ export async function runSoak(
           .map(([role, mib]) => [role, Math.round(((mib - processesFrom[role]!) / processesFrom[role]!) * 1000) / 10]),
       ),
       rssCheckpoints,
+      compactions,
       p99Ratio:
         readOnly === null
           ? null
@@ -303,6 +326,7 @@ export async function runSoak(
     };
   } finally {
     clearInterval(sampler);
+    clearInterval(compactionWatch);
   }
 }
 

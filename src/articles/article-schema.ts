@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Article } from "../core/article.ts";
 import { normalizeTopics } from "../core/topics.ts";
-import { normalizeArticleUrl } from "../core/urls/normalize-article-url.ts";
+import { isArticleUrl } from "../core/urls/normalize-article-url.ts";
 import { detectLanguage } from "./detect-language.ts";
 import { htmlToPlainText } from "./html-to-plain-text.ts";
 
@@ -23,6 +23,16 @@ const isoDateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+
  * zone meaning UTC) into epoch milliseconds; null when it is not one.
  */
 export function parseIsoTimestamp(value: string): number | null {
+  // Validating a record parses its date and `toArticle` parses it again: the second is this.
+  if (value === lastTimestamp.value) return lastTimestamp.ms;
+  const ms = parseTimestamp(value);
+  lastTimestamp = { value, ms };
+  return ms;
+}
+
+let lastTimestamp: { value: string | null; ms: number | null } = { value: null, ms: null };
+
+function parseTimestamp(value: string): number | null {
   const trimmed = value.trim();
   if (isoDate.test(trimmed)) {
     const ms = Date.parse(`${trimmed}T00:00:00Z`);
@@ -81,7 +91,7 @@ export const articleRecordSchema = z
       .max(articleLimits.urlChars, `must be at most ${articleLimits.urlChars} characters`)
       .nullish()
       .transform((value) => (value == null || value === "" ? null : value))
-      .refine((value) => value === null || (/^https?:\/\/\S+$/i.test(value) && normalizeArticleUrl(value) !== null), "must be an http(s) URL"),
+      .refine((value) => value === null || (/^https?:\/\/\S+$/i.test(value) && isArticleUrl(value)), "must be an http(s) URL"),
     topics: topicsField,
     published_at: z
       .string()

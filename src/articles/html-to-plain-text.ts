@@ -1,4 +1,13 @@
-import { convert } from "html-to-text";
+import { createRequire } from "node:module";
+
+type Convert = typeof import("html-to-text").convert;
+
+/**
+ * html-to-text and its parser are loaded on the first HTML record, through the package's
+ * CommonJS build (the same code as its ES module): a feed of plain text, and every re-index
+ * of one, never loads them, and loading them was a good part of starting `kindred index`.
+ */
+let convert: Convert | null = null;
 
 /**
  * Reduces article HTML to the text a reader sees. html-to-text handles entities, block
@@ -6,6 +15,7 @@ import { convert } from "html-to-text";
  * and images, scripts and styles are dropped because they carry no relatedness signal.
  */
 export function htmlToPlainText(html: string): string {
+  convert ??= (createRequire(import.meta.url)("html-to-text") as { convert: Convert }).convert;
   return convert(html, {
     wordwrap: false,
     selectors: [

@@ -1,9 +1,11 @@
+import { collapseWhitespace } from "./collapse-whitespace.ts";
+
 /**
  * Topic normalisation, shared by records, filters and boosts so that "Sports", " sports " and
  * "SPORTS" are one topic. NFKC folds compatibility forms (full-width letters, ligatures).
  */
 export function normalizeTopic(topic: string): string {
-  return topic.normalize("NFKC").trim().replace(/\s+/g, " ").toLowerCase();
+  return collapseWhitespace(topic.normalize("NFKC").trim()).toLowerCase();
 }
 
 /** Normalises, drops empties and removes duplicates, keeping first-seen order. */

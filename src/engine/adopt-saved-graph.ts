@@ -4,6 +4,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { manifestFileName, readGraphManifest } from "../vectors/graph-files.ts";
 import { HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
 import type { CompactionContext } from "./compact-graph.ts";
+import type { LoadedIndexes } from "./load-indexes.ts";
 
 /** Time the event loop is given up to replaying changes onto the taken graph before it answers requests again. */
 const replaySliceMs = 8;
@@ -63,29 +64,46 @@ export async function adoptSavedGraph(context: AdoptionContext): Promise<Adoptio
     context.logger.debug({ reason: (error as Error).message }, "saved graph not readable; keeping the graph in memory");
     return null;
   }
-  return context.serialise(async () => {
-    if (context.isClosed() || context.currentIndexes() !== indexes || indexes.graph !== current) return null;
-    if (manifest.seq < context.store.oldestReplayableSeq()) return null;
-    const changed = new Set(context.store.listChangesSince(manifest.seq).map((change) => change.label));
-    // Each insertion is a graph search: in slices, with queries answered (from the old graph) in between.
-    let sliceEndsMs = performance.now() + replaySliceMs;
-    for (const label of changed) {
-      const vector = indexes.exact.getVector(label);
-      if (vector === null) graph.remove(label);
-      else graph.upsert(label, vector);
-      if (performance.now() < sliceEndsMs) continue;
-      await yieldToEventLoop();
-      if (context.isClosed()) return null;
-      sliceEndsMs = performance.now() + replaySliceMs;
-    }
-    const tombstonesBefore = current.tombstoneCount();
-    if (graph.size() !== indexes.exact.size() || graph.tombstoneCount() >= tombstonesBefore) {
-      context.logger.debug({ saved: graph.size(), exact: indexes.exact.size(), tombstones: graph.tombstoneCount() }, "saved graph not taken");
-      return null;
-    }
-    indexes.graph = graph;
-    const report = { tombstonesBefore, tombstonesAfter: graph.tombstoneCount(), replayed: changed.size, totalMs: performance.now() - started };
-    context.logger.info(report, "took the writer's compacted graph");
-    return report;
-  });
+  let taken: AdoptionReport | null = null;
+  try {
+    taken = await context.serialise(() => replayAndSwap(context, indexes, current, graph, manifest.seq, started));
+    return taken;
+  } finally {
+    // Whichever graph lost (the one replaced, or the one read and not taken) gives its native memory back now.
+    (taken === null ? graph : current).retire();
+  }
+}
+
+/** With the follower's replay held off: brings `graph` to the follower's state and swaps it for `current`; null if not taken. */
+async function replayAndSwap(
+  context: AdoptionContext,
+  indexes: LoadedIndexes,
+  current: HnswVectorIndex,
+  graph: HnswVectorIndex,
+  savedSeq: number,
+  started: number,
+): Promise<AdoptionReport | null> {
+  if (context.isClosed() || context.currentIndexes() !== indexes || indexes.graph !== current) return null;
+  if (savedSeq < context.store.oldestReplayableSeq()) return null;
+  const changed = new Set(context.store.listChangesSince(savedSeq).map((change) => change.label));
+  // Each insertion is a graph search: in slices, with queries answered (from the old graph) in between.
+  let sliceEndsMs = performance.now() + replaySliceMs;
+  for (const label of changed) {
+    const vector = indexes.exact.getVector(label);
+    if (vector === null) graph.remove(label);
+    else graph.upsert(label, vector);
+    if (performance.now() < sliceEndsMs) continue;
+    await yieldToEventLoop();
+    if (context.isClosed()) return null;
+    sliceEndsMs = performance.now() + replaySliceMs;
+  }
+  const tombstonesBefore = current.tombstoneCount();
+  if (graph.size() !== indexes.exact.size() || graph.tombstoneCount() >= tombstonesBefore) {
+    context.logger.debug({ saved: graph.size(), exact: indexes.exact.size(), tombstones: graph.tombstoneCount() }, "saved graph not taken");
+    return null;
+  }
+  indexes.graph = graph;
+  const report = { tombstonesBefore, tombstonesAfter: graph.tombstoneCount(), replayed: changed.size, totalMs: performance.now() - started };
+  context.logger.info(report, "took the writer's compacted graph");
+  return report;
 }

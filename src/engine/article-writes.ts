@@ -3,16 +3,26 @@ import { hashArticleText } from "../core/content-hash.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
 import { isKindredError, KindredError, modelSwitchedError } from "../core/errors.ts";
 import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
-import type { ArticleStore, ArticleWrite, StoredArticle, WriteOutcome } from "../store/article-store.ts";
+import type { ArticleStore, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { type EmbedderProvider, embedPassageGroups, embedPassageGroupsCached, prepareEmbedInput } from "./embed-articles.ts";
 import { FairEmbedding } from "./fair-embedding.ts";
+import { GroupCommit } from "./group-commit.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
-import type { StoreWriter } from "./store-writer.ts";
+import { type PreparedArticle, prepareArticle, type StoreWriter } from "./store-writer.ts";
+import { announceCommit } from "./write-commits.ts";
 import type { WriteQueue } from "./write-queue.ts";
 import { recordWritePhase, timeWritePhase } from "./write-timings.ts";
 
 /** Attempts of a write that keeps meeting a model switch (one switch needs one retry). */
 export const modelSwitchAttempts = 3;
+
+/**
+ * Title and text characters up to which a write is prepared (hashed and cut into passages) on
+ * the calling thread: for a short article that is microseconds, while the store writer's thread
+ * may be busy with another write's transaction, and a prepare sent there waits behind it. The
+ * body parser cleans bodies of this size on the calling thread already (http/write-body-parser.ts).
+ */
+export const inlinePrepareMaxChars = 64 * 1024;
 
 /** Consecutive runs of articles whose title and text together stay within `maxChars` (an article longer than that is a run of its own). */
 export function chunkByChars(articles: readonly Article[], maxChars: number): Article[][] {
@@ -49,6 +59,7 @@ export class ArticleWrites {
   readonly #passageVectors: PassageVectorCache | undefined;
   /** Concurrent writes share the model slice by slice, smallest first (fair-embedding.ts). */
   readonly #fairEmbedding: FairEmbedding;
+  readonly #groupCommit: GroupCommit;
   #pendingArticles = 0;
 
   constructor(parts: {
@@ -62,7 +73,7 @@ export class ArticleWrites {
     /** Passage vectors already computed (SQLite data directories); none: every stale passage is embedded. */
     passageVectors?: PassageVectorCache;
     /** How writes share the model (fair-embedding.ts); default slices of a few texts, for a server. */
-    embedSlices?: { sliceTexts: number; slicesInFlight: number };
+    embedSlices?: { sliceTexts: number; slicesInFlight: number; shareEvenly?: boolean };
   }) {
     this.#fairEmbedding = new FairEmbedding(parts.embedSlices);
     this.#store = parts.store;
@@ -73,6 +84,7 @@ export class ArticleWrites {
     this.#chunkChars = parts.chunkChars;
     this.#passagePlan = parts.passagePlan;
     this.#passageVectors = parts.passageVectors;
+    this.#groupCommit = new GroupCommit({ store: parts.store, writer: parts.writer, live: parts.live, queue: parts.queue, maxChars: parts.chunkChars });
   }
 
   /** Articles given to `write` and not yet embedded and committed (the embedding queue, for /metrics). */
@@ -114,6 +126,7 @@ export class ArticleWrites {
           throw new KindredError("invalid_body", `A metadata update cannot change the text or id of "${id}"; send the whole article with PUT.`, { id });
         }
         const [outcome] = await this.#store.writeArticles([{ article: next, textHash: current.textHash, embedHash, vector: null }], modelId);
+        announceCommit([outcome!.seq]);
         await this.#live.applyChanges();
         return outcome!;
       }),
@@ -126,13 +139,14 @@ export class ArticleWrites {
     return this.#queue.run(async () => {
       recordWritePhase("queue", performance.now() - queued);
       const deleted = await timeWritePhase("commit", () => this.#writer.deleteArticles(ids));
+      announceCommit(deleted.map((item) => item.seq));
       await timeWritePhase("apply", () => this.#live.applyChanges());
       return deleted.map((item) => item.id);
     });
   }
 
   async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
-    const prepared = (await timeWritePhase("prepare", () => this.#writer.prepare(modelId, articles, this.#passagePlan))).map((item, index) => ({
+    const prepared = (await timeWritePhase("prepare", () => this.#prepare(modelId, articles))).map((item, index) => ({
       article: articles[index]!,
       ...item,
     }));
@@ -158,24 +172,23 @@ export class ArticleWrites {
       });
     };
     await embedStale();
-    const queued = performance.now();
-    return this.#queue.run(async () => {
-      recordWritePhase("queue", performance.now() - queued);
-      // A concurrent write (here, or on another replica) may have changed an article's text since we looked.
-      await this.#store.catchUp?.();
-      await embedStale();
-      const writes: ArticleWrite[] = prepared.map((item) => ({
-        article: item.article,
-        textHash: item.textHash,
-        embedHash: item.embedHash,
-        vector: vectors.get(item) ?? null,
-      }));
-      const outcomes = await timeWritePhase("commit", () => this.#writer.writeArticles(writes, modelId));
-      // Stored: their passages are worth remembering now (a refused write throws before this).
-      this.#passageVectors?.remember(modelId, passages);
-      await timeWritePhase("apply", () => this.#live.applyChanges());
-      return outcomes;
+    // Stored with any other writes waiting for the queue beside it (group-commit.ts).
+    return this.#groupCommit.commit({
+      modelId,
+      chars: articles.reduce((sum, article) => sum + article.title.length + article.body.length, 0),
+      collect: async () => {
+        await embedStale();
+        return prepared.map((item) => ({ article: item.article, textHash: item.textHash, embedHash: item.embedHash, vector: vectors.get(item) ?? null }));
+      },
+      // Stored: their passages are worth remembering now (a refused write never gets here).
+      onStored: () => this.#passageVectors?.remember(modelId, passages),
     });
+  }
+
+  #prepare(modelId: string, articles: readonly Article[]): Promise<PreparedArticle[]> {
+    const chars = articles.reduce((sum, article) => sum + article.title.length + article.body.length, 0);
+    if (chars > inlinePrepareMaxChars) return this.#writer.prepare(modelId, articles, this.#passagePlan);
+    return Promise.resolve(articles.map((article) => prepareArticle(modelId, article, this.#passagePlan)));
   }
 
   /** Runs a write again after following a model switch that refused it. */

@@ -101,7 +101,10 @@ export async function compactGraph(context: CompactionContext): Promise<Compacti
       else graph.upsert(label, vector);
     }
     const replayed = context.changedLabels.size;
+    const replaced = indexes.graph;
     indexes.graph = graph;
+    // Its native memory goes back now (or once a recall check holding it ends), not at V8's leisure.
+    replaced?.retire();
     if (context.store.oldestReplayableSeq() <= snapshotSeq) {
       commitGraphFile(context.dataDir, path, {
         modelId: context.modelId,

@@ -146,7 +146,11 @@ export class DocumentIndex {
     if (want <= 0) return [];
     const prepared = this.#prepare(query);
     const { weighted } = prepared;
-    const order = [...weighted.terms.keys()].sort((a, b) => weighted.weights[b]! - weighted.weights[a]! || a - b);
+    // Comparators answer -1, 0 or 1: one returning a difference of doubles allocates a heap number per call.
+    const { weights } = weighted;
+    const order: number[] = [];
+    for (let index = 0; index < weights.length; index++) order.push(index);
+    order.sort((a, b) => (weights[b]! > weights[a]! ? 1 : weights[b]! < weights[a]! ? -1 : a - b));
     // Labels touched, in the order first touched, in a buffer kept across queries (a large
     // collection touches thousands per query: no array grown and dropped each time).
     const touched = this.#touched;
@@ -180,7 +184,7 @@ export class DocumentIndex {
     }
     const shortlist = heap.items();
     const exact = shortlist.map(({ label }) => ({ label, score: this.#cosinePrepared(prepared, label) }));
-    exact.sort((a, b) => b.score - a.score || a.label - b.label);
+    exact.sort((a, b) => (b.score > a.score ? 1 : b.score < a.score ? -1 : a.label - b.label));
     return exact.slice(0, want);
   }
 

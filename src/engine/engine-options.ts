@@ -51,7 +51,7 @@ export interface EngineOptions {
   /** Passage vectors already computed, so writes never embed a passage twice (embed/passage-vector-cache.ts). */
   passageVectors?: PassageVectorCache;
   /** How writes share the model (engine/fair-embedding.ts): default slices of a few texts (a server); `bulkSlices` for `kindred index`. */
-  embedSlices?: { sliceTexts: number; slicesInFlight: number };
+  embedSlices?: { sliceTexts: number; slicesInFlight: number; shareEvenly?: boolean };
 }
 
 /** `queries` sampled articles (0: never on open), recall@`k` against the exact index; below `floor` the graph is rebuilt. */

@@ -11,7 +11,7 @@ export const defaultSlicesInFlight = 2;
  * passage than slices of 8: docs/performance.md), with one more queued per worker so a worker
  * that finishes has its next slice at hand.
  */
-export const bulkSlices = Object.freeze({ sliceTexts: 64, slicesInFlight: 4 });
+export const bulkSlices = Object.freeze({ sliceTexts: 64, slicesInFlight: 4, shareEvenly: false });
 
 interface PendingEmbedding {
   embedder: Embedder;
@@ -44,12 +44,18 @@ interface PendingEmbedding {
 export class FairEmbedding {
   readonly #sliceTexts: number;
   readonly #slicesInFlight: number;
+  readonly #shareEvenly: boolean;
   readonly #pending = new Set<PendingEmbedding>();
   #inFlight = 0;
 
-  constructor(options: { sliceTexts?: number; slicesInFlight?: number } = {}) {
+  /**
+   * `shareEvenly` (default true): what is left of a write that the free slots' slices would hold
+   * is shared out evenly between them (a latency choice: a bulk load wants full slices instead).
+   */
+  constructor(options: { sliceTexts?: number; slicesInFlight?: number; shareEvenly?: boolean } = {}) {
     this.#sliceTexts = Math.max(1, options.sliceTexts ?? defaultSliceTexts);
     this.#slicesInFlight = Math.max(1, options.slicesInFlight ?? defaultSlicesInFlight);
+    this.#shareEvenly = options.shareEvenly ?? true;
   }
 
   /** One vector per text, in order, as `embedder.embed(texts, role)` would return. */
@@ -77,7 +83,10 @@ export class FairEmbedding {
       const job = this.#nextInTurn();
       if (job === null) return;
       const start = job.next;
-      const end = Math.min(job.texts.length, start + this.#sliceTexts);
+      // What is left of a write shorter than the free slots' slices is shared out evenly: a
+      // batch of 10 goes as 5 + 5, not 8 + 2, so two workers finish it in the time of 5 texts.
+      const freeSlots = this.#shareEvenly ? this.#slicesInFlight - this.#inFlight : 1;
+      const end = Math.min(job.texts.length, start + Math.min(this.#sliceTexts, Math.ceil((job.texts.length - start) / freeSlots)));
       job.next = end;
       job.running += end - start;
       this.#inFlight++;

@@ -208,7 +208,11 @@ function* rankPool(
     // Each pool member's cosine once (the feedback round rescores the same pool); the search's own
     // hits come with it, from the same computation.
     const score = documents.scorer(query.documentTerms);
-    lexicalScores = Float64Array.from(poolLabels, (label) => hitScores.get(label) ?? score(label));
+    lexicalScores = new Float64Array(poolLabels.length);
+    for (let position = 0; position < poolLabels.length; position++) {
+      const label = poolLabels[position]!;
+      lexicalScores[position] = hitScores.get(label) ?? score(label);
+    }
     if (ranking.explain) {
       const profile = query.profile();
       queryTerms = selectQueryTerms(profile, lexicon.getTermStatistics(profile.terms.map((term) => term.stem)));
@@ -233,7 +237,7 @@ function* rankPool(
       .map((position) => ({ score: fusion.scores[position]!, vector: indexes.exact.getVector(poolLabels[position]!)! }));
     fusion.fuse(vectors.denseScores(feedbackVector(query.vector!, top)));
   }
-  const ranked = fusion.ranked(vectors.cosines);
+  const ranked = fusion.rankedOnDemand(vectors.cosines);
 
   // Copies folded and the cosine floor applied (core/related/fold-and-floor.ts); the floor only
   // where the model reads the query.

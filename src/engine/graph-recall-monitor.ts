@@ -55,12 +55,14 @@ export class GraphRecallMonitor {
     const { graph, exact } = this.#live.current;
     // pgvector mode holds no graph to check (bench/pgvector.ts measures PostgreSQL's recall).
     if (this.#live.closed || exact.size() === 0 || graph === null) return null;
+    // A compaction may swap the graph during the check: the lease keeps this one's memory until the check ends.
+    const lease = graph.lease();
     const report = await measureGraphRecall(graph, exact, {
       queries: settings.queries > 0 ? settings.queries : engineDefaults.recallCheck.queries,
       k: settings.k,
       recentLabels: this.#recentLabels(),
       reason,
-    });
+    }).finally(() => lease.end());
     if (this.#live.closed) return null;
     const belowFloor = report.recall < settings.floor;
     const status: GraphRecallStatus = { ...report, floor: settings.floor, below_floor: belowFloor, rebuild_started: false };

@@ -225,7 +225,7 @@ export class LiveIndexes {
   }
 
   #reload(modelId: string, dimensions: number): void {
-    this.#indexes = loadIndexes(this.#store, { ...this.#options, modelId, dimensions });
+    this.#replaceIndexes(loadIndexes(this.#store, { ...this.#options, modelId, dimensions }));
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
     this.#listener.clear();
   }
@@ -260,8 +260,15 @@ export class LiveIndexes {
 
   /** Reloads the same model's indexes from the store; the saved graph's sequence stays as recorded. */
   #reloadAfterPrune(): void {
-    this.#indexes = loadIndexes(this.#store, { ...this.#options, modelId: this.#indexes.modelId, dimensions: this.#indexes.dimensions });
+    this.#replaceIndexes(loadIndexes(this.#store, { ...this.#options, modelId: this.#indexes.modelId, dimensions: this.#indexes.dimensions }));
     this.#listener.clear();
+  }
+
+  /** Swaps in indexes loaded whole; the replaced graph's native memory is released once no recall check holds it. */
+  #replaceIndexes(next: LoadedIndexes): void {
+    const replaced = this.#indexes.graph;
+    this.#indexes = next;
+    if (replaced !== next.graph) replaced?.retire();
   }
 
   #compactIfNeeded(): void {

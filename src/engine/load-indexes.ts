@@ -90,11 +90,13 @@ function loadFromSnapshot(
   if (savedModel !== null && (savedModel.model_id !== modelId || savedModel.dimensions !== dimensions)) {
     const next = loadGraph(nextGraphDir(dataDir), hnsw);
     const reason = `the saved graph is of model "${savedModel.model_id}", the store holds vectors of "${modelId}"`;
+    if (saved.status === "loaded") saved.index.retire();
     if (next.status === "loaded" && next.manifest.model_id === modelId && next.manifest.dimensions === dimensions) {
       logger.warn({ reason }, "taking the graph kindred reindex built beside it");
       graphDir = nextGraphDir(dataDir);
       saved = next;
     } else {
+      if (next.status === "loaded") next.index.retire();
       saved = { status: "unusable", reason, manifest: null } satisfies GraphLoadResult;
     }
   }
@@ -132,6 +134,8 @@ function loadFromSnapshot(
   } else if (saved.status === "loaded") {
     logger.warn("saved graph is older than the retained change log; rebuilding it from stored vectors");
   }
+  // A graph read and not used: its native memory goes back before the rebuild allocates another.
+  if (saved.status === "loaded") saved.index.retire();
 
   const exact = readExactFromStore(store, dimensions, catalog.size());
   const graph = HnswVectorIndex.create(dimensions, hnsw, Math.max(1024, exact.size()));

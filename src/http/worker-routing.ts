@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { whenWritesCommit } from "../engine/write-commits.ts";
 import { timeWritePhase } from "../engine/write-timings.ts";
 
 /**
@@ -7,7 +8,14 @@ import { timeWritePhase } from "../engine/write-timings.ts";
  * reader has applied it, so a read that follows the answer sees the write whichever process
  * answers it. Every response names the process that made it.
  */
-export type WorkerRouting = { role: "writer"; name: string; awaitReaders: () => Promise<void> } | { role: "reader"; name: string; writerUrl: string };
+export type WorkerRouting =
+  | {
+      role: "writer";
+      name: string;
+      /** Resolves once every reader has applied the store up to `seq` (default: what this process has applied). */
+      awaitReaders: (seq?: number) => Promise<void>;
+    }
+  | { role: "reader"; name: string; writerUrl: string };
 
 /** Requests that change articles (the write API); everything else is a read any process answers. */
 export function isArticleWrite(method: string, path: string): boolean {
@@ -28,9 +36,13 @@ export function routeBetweenWorkers(routing: WorkerRouting): MiddlewareHandler {
       if (routing.role === "reader") {
         c.res = await forwardToWriter(c.req.raw, routing.writerUrl);
       } else {
-        await next();
+        // The readers replay each commit while this process applies it too (engine/write-commits.ts).
+        const replays: Promise<void>[] = [];
+        await whenWritesCommit((seq) => replays.push(routing.awaitReaders(seq)), next);
         // Whatever the write's outcome, what it committed is in the store: wait for every reader.
-        await timeWritePhase("barrier", routing.awaitReaders);
+        // A write that committed nothing (refused, or no such article) waits for the readers to
+        // reach everything this process applied, as before.
+        await timeWritePhase("barrier", () => (replays.length > 0 ? Promise.all(replays).then(() => undefined) : routing.awaitReaders()));
       }
     } else {
       await next();

@@ -1,6 +1,7 @@
 import type { Article } from "../core/article.ts";
 import type { KindredEngine } from "../engine/kindred-engine.ts";
 import { describeUrlConflict } from "../engine/url-conflicts.ts";
+import type { OpenedInput } from "../ingest/open-input.ts";
 import { describeRejectedRecord, type ReadArticle, readArticles } from "../ingest/read-articles.ts";
 import { describeRecordPosition, type SourceRecord } from "../ingest/source-record.ts";
 
@@ -23,6 +24,8 @@ export interface IndexReport {
 
 export interface IndexProgress {
   done: number;
+  /** Bytes of the input files read so far (of the compressed data for `.gz`), for progress by size. */
+  bytesRead: number;
   report: IndexReport;
 }
 
@@ -81,13 +84,16 @@ export async function indexFiles(
   /** Ids the input holds, valid or not (for prune), and how many records had no readable id. */
   const inputIds = new Set<string>();
   /** Where each id was first read as a valid article: a later record with it is a repeat. */
-  const firstPositionOfId = new Map<string, string>();
+  const firstPositionOfId = new Map<string, SourceRecord>();
   let recordsWithoutId = 0;
   let done = 0;
+  /** Bytes read of the files before the current one, and the current one. */
+  let bytesOfEarlierFiles = 0;
+  let input: OpenedInput | null = null;
   const inFlight = new Set<Promise<void>>();
   const reportProgress = () => {
     report.elapsedMs = Date.now() - started;
-    options.onProgress?.({ done, report: { ...report } });
+    options.onProgress?.({ done, bytesRead: bytesOfEarlierFiles + (input?.bytesRead() ?? 0), report: { ...report } });
   };
   const reject = (message: string) => {
     report.failed++;
@@ -138,7 +144,10 @@ export async function indexFiles(
   for (const path of paths) {
     let batch: { article: Article; position: SourceRecord }[] = [];
     const languageOf = options.languageOf === undefined ? {} : { languageOf: options.languageOf };
-    for await (const item of readArticles(path, undefined, languageOf) as AsyncGenerator<ReadArticle>) {
+    const onOpen = (opened: OpenedInput) => {
+      input = opened;
+    };
+    for await (const item of readArticles(path, undefined, { ...languageOf, onOpen }) as AsyncGenerator<ReadArticle>) {
       if (!item.ok) {
         if (item.id === null) recordsWithoutId++;
         else inputIds.add(item.id);
@@ -149,11 +158,11 @@ export async function indexFiles(
       const first = firstPositionOfId.get(item.article.id);
       if (first !== undefined) {
         reject(
-          `${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${first}; the first record with an id is indexed and later ones are not`,
+          `${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${describeRecordPosition(first)}; the first record with an id is indexed and later ones are not`,
         );
         continue;
       }
-      firstPositionOfId.set(item.article.id, describeRecordPosition(item.position));
+      firstPositionOfId.set(item.article.id, item.position);
       batch.push({ article: item.article, position: item.position });
       if (batch.length >= batchSize) {
         await flush(batch);
@@ -162,6 +171,8 @@ export async function indexFiles(
       }
     }
     if (batch.length > 0) await flush(batch);
+    bytesOfEarlierFiles += (input as OpenedInput | null)?.bytesRead() ?? 0;
+    input = null;
   }
   await Promise.all(inFlight);
   if (options.prune) {

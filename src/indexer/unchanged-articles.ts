@@ -2,14 +2,14 @@ import type { Article } from "../core/article.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
 import { prepareArticle } from "../engine/store-writer.ts";
 import type { ComparableArticle } from "../store/sqlite-article-lookup.ts";
-import { isUnchangedWrite } from "../store/unchanged-write.ts";
+import { hasSameFields, isUnchangedWrite } from "../store/unchanged-write.ts";
 
 /**
  * Which articles of a batch the store already holds exactly as given (the store's own
  * unchanged-write rule, store/unchanged-write.ts): such an article is counted "unchanged"
  * without opening the engine, so a re-index that changes nothing loads no graph, starts no
- * writer thread and no model. The batch's stored articles are read in one lookup, and the text
- * is compared before anything is hashed, so a changed article costs no hashing.
+ * writer thread and no model. The batch's stored articles are read in one lookup, and every
+ * field is compared before anything is hashed, so a changed article costs no hashing.
  *
  * @example
  *   const unchangedAmong = createUnchangedCheck((ids) => lookup.findByIds(ids), "google/use-lite", "selected");
@@ -24,7 +24,7 @@ export function createUnchangedCheck(
     const stored = findByIds(articles.map((article) => article.id));
     return articles.map((article) => {
       const current = stored.get(article.id);
-      if (current === undefined || current.title !== article.title || current.body !== article.body) return false;
+      if (current === undefined || !hasSameFields(current, article)) return false;
       const { textHash, embedHash } = prepareArticle(modelId, article, plan);
       return isUnchangedWrite(current, { article, textHash, embedHash, vector: null });
     });

@@ -1,6 +1,6 @@
 import { type FieldIssue, parseArticle } from "../articles/article-schema.ts";
 import type { Article } from "../core/article.ts";
-import type { InputFormat } from "./open-input.ts";
+import type { InputFormat, OpenedInput } from "./open-input.ts";
 import { readRecords } from "./read-records.ts";
 import { describeRecordPosition, type SourceRecord } from "./source-record.ts";
 
@@ -15,9 +15,9 @@ export type ReadArticle =
 export async function* readArticles(
   path: string,
   format?: InputFormat,
-  options: { languageOf?: (text: string) => string | null } = {},
+  options: { languageOf?: (text: string) => string | null; onOpen?: (input: OpenedInput) => void } = {},
 ): AsyncGenerator<ReadArticle> {
-  for await (const record of readRecords(path, format)) {
+  for await (const record of readRecords(path, format, options.onOpen)) {
     if (record.fileProblem !== undefined) {
       yield { ok: false, position: record, id: null, issues: [{ field: "(file)", reason: record.fileProblem }] };
       continue;
@@ -27,7 +27,10 @@ export async function* readArticles(
       continue;
     }
     const parsed = parseArticle(record.value, options.languageOf);
-    yield parsed.ok ? { ok: true, article: parsed.article, position: record } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
+    // A valid article's position without the raw value: a batch waiting to be written then
+    // holds the articles only, not every record's decoded JSON as well (less to collect).
+    const position = { file: record.file, recordNumber: record.recordNumber, lineNumber: record.lineNumber };
+    yield parsed.ok ? { ok: true, article: parsed.article, position } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
   }
 }
 

@@ -1,4 +1,4 @@
-import { detectInputFormat, type InputFormat, openInput } from "./open-input.ts";
+import { detectInputFormat, type InputFormat, type OpenedInput, openInput } from "./open-input.ts";
 import { readCsv } from "./read-csv.ts";
 import { readJsonArray } from "./read-json-array.ts";
 import { readJsonLines } from "./read-json-lines.ts";
@@ -8,11 +8,18 @@ const readers = { jsonl: readJsonLines, json: readJsonArray, csv: readCsv } as c
 
 /**
  * Reads raw records from a JSON Lines, JSON array or CSV file (optionally gzipped), picking the
- * reader from the file name unless `format` is given.
+ * reader from the file name unless `format` is given. `onOpen` receives the opened input, to
+ * follow how far through the file reading is.
  *
  * @example
  *   for await (const record of readRecords("data/feed.jsonl")) { ... }
  */
-export async function* readRecords(path: string, format: InputFormat = detectInputFormat(path)): AsyncGenerator<SourceRecord> {
-  yield* readers[format](await openInput(path), path === "-" ? "stdin" : path);
+export async function* readRecords(
+  path: string,
+  format: InputFormat = detectInputFormat(path),
+  onOpen?: (input: OpenedInput) => void,
+): AsyncGenerator<SourceRecord> {
+  const input = await openInput(path);
+  onOpen?.(input);
+  yield* readers[format](input, path === "-" ? "stdin" : path);
 }

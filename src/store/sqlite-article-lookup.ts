@@ -1,13 +1,29 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Article } from "../core/article.ts";
-import { type ArticleColumns, fromArticleColumns } from "./article-columns.ts";
+import type { ArticleColumns } from "./article-columns.ts";
 import { databaseFileName } from "./sqlite-article-store.ts";
 
 /** A stored article as a re-index compares an input with it (store/unchanged-write.ts). */
 export type ComparableArticle = Article & { textHash: string; embedHash: string };
 
-type LookupRow = ArticleColumns & { text_hash: string; embed_hash: string; topics: string };
+/** A row as `.raw()` gives it, in the order of the SELECT below. */
+type LookupRow = [
+  id: string,
+  title: string,
+  body: string,
+  url: string | null,
+  publishedAt: string | null,
+  publishedMs: number | null,
+  lang: string | null,
+  source: string | null,
+  imageUrl: string | null,
+  section: string | null,
+  author: string | null,
+  textHash: string,
+  embedHash: string,
+  topics: string,
+];
 
 const columns: (keyof ArticleColumns)[] = ["id", "title", "body", "url", "published_at", "published_ms", "lang", "source", "image_url", "section", "author"];
 
@@ -27,11 +43,15 @@ export class SqliteArticleLookup {
 
   private constructor(db: Database.Database) {
     this.#db = db;
-    this.#byIds = db.prepare<[string], LookupRow>(
-      `SELECT ${columns.map((column) => `a.${column}`).join(", ")}, a.text_hash, a.embed_hash,
-        (SELECT json_group_array(topic) FROM (SELECT topic FROM article_topics t WHERE t.label = a.label ORDER BY position)) AS topics
-       FROM articles a WHERE a.id IN (SELECT value FROM json_each(?))`,
-    );
+    // Rows as arrays made into one object each (not a row object, then an article, then a
+    // copy): a re-index reads every stored article, and those objects were half of the lookup.
+    this.#byIds = db
+      .prepare<[string], LookupRow>(
+        `SELECT ${columns.map((column) => `a.${column}`).join(", ")}, a.text_hash, a.embed_hash,
+          (SELECT json_group_array(topic) FROM (SELECT topic FROM article_topics t WHERE t.label = a.label ORDER BY position)) AS topics
+         FROM articles a WHERE a.id IN (SELECT value FROM json_each(?))`,
+      )
+      .raw(true);
   }
 
   /** Opens the lookup on the data directory's database (which must exist: open the store first). */
@@ -44,8 +64,27 @@ export class SqliteArticleLookup {
   /** The stored articles among `ids` (ids not stored are absent from the map). */
   findByIds(ids: readonly string[]): Map<string, ComparableArticle> {
     const found = new Map<string, ComparableArticle>();
-    for (const row of this.#byIds.all(JSON.stringify(ids))) {
-      found.set(row.id, { ...fromArticleColumns(row, JSON.parse(row.topics) as string[]), textHash: row.text_hash, embedHash: row.embed_hash });
+    for (const [id, title, body, url, publishedAt, publishedMs, lang, source, imageUrl, section, author, textHash, embedHash, topics] of this.#byIds.all(
+      JSON.stringify(ids),
+    )) {
+      // Required<>: a field added to Article fails to compile here until it is read too.
+      const stored: Required<ComparableArticle> = {
+        id,
+        title,
+        body,
+        url,
+        topics: JSON.parse(topics) as string[],
+        publishedAt,
+        publishedMs,
+        lang,
+        source,
+        imageUrl,
+        section,
+        author,
+        textHash,
+        embedHash,
+      };
+      found.set(id, stored);
     }
     return found;
   }

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { detectSampleLanguage, languageSample } from "../articles/detect-language.ts";
+import { sha256Base64Url } from "../core/content-hash.ts";
 import { databaseFileName } from "./sqlite-article-store.ts";
 
 /**
@@ -42,7 +42,7 @@ export class SqliteLanguageMemo {
   /** `detectLanguage(text)`, read from the memo when this sample was seen before. */
   languageOf(text: string): string | null {
     const sample = languageSample(text);
-    const key = createHash("sha256").update(sample).digest("base64url");
+    const key = sha256Base64Url(sample);
     if (this.#fresh.has(key)) return this.#fresh.get(key)!;
     this.#known ??= this.#readAll();
     const known = this.#known.get(key);

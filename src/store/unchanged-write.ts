@@ -6,10 +6,15 @@ import type { ArticleWrite } from "./article-store.ts";
  * article. Every store answers such a write "unchanged" and logs no change.
  */
 export function isUnchangedWrite(stored: Article & { textHash: string; embedHash: string }, write: ArticleWrite): boolean {
-  const next: Article = write.article;
+  return stored.embedHash === write.embedHash && stored.textHash === write.textHash && hasSameFields(stored, write.article);
+}
+
+/**
+ * Whether every field of `next` a store keeps equals the stored article's (the hashes aside,
+ * which derive from the fields: a re-index compares these first and hashes only what passes).
+ */
+export function hasSameFields(stored: Article, next: Article): boolean {
   return (
-    stored.embedHash === write.embedHash &&
-    stored.textHash === write.textHash &&
     stored.title === next.title &&
     stored.body === next.body &&
     stored.url === next.url &&

@@ -40,6 +40,9 @@ try {
     graph.addPoint(point, labels[row]);
   }
   graph.writeIndexSync(path);
+  // initIndex deletes the built index first: its memory goes back now, not whenever the
+  // terminated worker's wrapper is finalised.
+  graph.initIndex({ ...init, maxElements: 1 });
   const fd = fs.openSync(path, "r");
   fs.fsyncSync(fd);
   fs.closeSync(fd);

@@ -51,8 +51,9 @@ function loadGraphOnce(dataDir: string, manifestText: string, parameters: HnswPa
     return { status: "unusable", reason: `manifest is not JSON (${(error as Error).message})`, manifest: null };
   }
   const graphPath = join(dataDir, manifest.graph_file);
-  if (!existsSync(graphPath)) return { status: "unusable", reason: `graph file ${manifest.graph_file} is missing`, manifest };
-  const bytes = statSync(graphPath).size;
+  // One stat, not a check then a stat: another process's save may remove the file in between.
+  const bytes = statSync(graphPath, { throwIfNoEntry: false })?.size;
+  if (bytes === undefined) return { status: "unusable", reason: `graph file ${manifest.graph_file} is missing`, manifest };
   if (bytes !== manifest.graph_bytes) {
     return { status: "unusable", reason: `graph file has ${bytes} bytes, manifest says ${manifest.graph_bytes}`, manifest };
   }

@@ -1,4 +1,5 @@
 import hnswlib from "hnswlib-node";
+import { type GraphLease, RetirementLeases } from "./graph-leases.ts";
 import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
 
 const { HierarchicalNSW } = hnswlib;
@@ -69,11 +70,20 @@ export class HnswVectorIndex implements VectorIndex {
   #nextNode = firstRelabeledNode;
   /** Background writes of the graph file running: the graph's memory must not change under them. */
   #writesInFlight = 0;
+  /** Users holding the graph across an await (see `lease`); a retired graph is released when the last ends. */
+  readonly #leases = new RetirementLeases(() => this.#release());
+  /**
+   * The query as the array hnswlib-node takes, one per index and refilled by every search: a
+   * fresh `Array.from(query)` per search walks the typed array's iterator into a growing array,
+   * garbage that made a computed list's young-generation collections more frequent.
+   */
+  readonly #queryArray: number[];
 
   private constructor(dimensions: number, parameters: HnswParameters, graph: InstanceType<typeof HierarchicalNSW>) {
     this.dimensions = dimensions;
     this.parameters = Object.freeze({ ...parameters });
     this.#graph = graph;
+    this.#queryArray = new Array<number>(dimensions).fill(0);
   }
 
   /** An empty index. */
@@ -136,30 +146,35 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   size(): number {
+    this.#native();
     return this.#nodeOfLabel.size;
   }
 
   has(label: number): boolean {
+    this.#native();
     return this.#nodeOfLabel.has(label);
   }
 
   /** Number of nodes in the graph, live or tombstoned. */
   slotCount(): number {
-    return this.#graph.getCurrentCount();
+    return this.#native().getCurrentCount();
   }
 
   /** Number of tombstoned nodes (deleted or replaced, not yet compacted away). */
   tombstoneCount(): number {
+    this.#native();
     return this.#tombstones.size;
   }
 
   /** Tombstoned node ids, for the manifest . */
   deletedNodes(): number[] {
+    this.#native();
     return [...this.#tombstones];
   }
 
   /** Live nodes whose id is not their label, for the manifest. */
   relabeledNodes(): RelabeledNode[] {
+    this.#native();
     return [...this.#labelOfNode];
   }
 
@@ -176,20 +191,22 @@ export class HnswVectorIndex implements VectorIndex {
     if (!Number.isInteger(label) || label < 0 || label >= firstRelabeledNode) {
       throw new Error(`Label ${label} is outside the graph's label range (0 to ${firstRelabeledNode - 1}).`);
     }
+    const graph = this.#native();
     const current = this.#nodeOfLabel.get(label);
-    if (current !== undefined && sameVector(this.#graph.getPoint(current), vector)) return;
+    if (current !== undefined && sameVector(graph.getPoint(current), vector)) return;
     // A label's own id is used once: for its first vector (or after a compaction).
     const node = current === undefined && !this.#tombstones.has(label) ? label : this.#allocateNode();
-    if (this.#graph.getCurrentCount() >= this.#graph.getMaxElements()) {
-      this.#graph.resizeIndex(Math.max(initialCapacity, this.#graph.getMaxElements() * 2));
+    if (graph.getCurrentCount() >= graph.getMaxElements()) {
+      graph.resizeIndex(Math.max(initialCapacity, graph.getMaxElements() * 2));
     }
-    this.#graph.addPoint(Array.from(vector), node, false);
+    graph.addPoint(Array.from(vector), node, false);
     if (current !== undefined) this.#tombstone(current);
     this.#nodeOfLabel.set(label, node);
     if (node !== label) this.#labelOfNode.set(node, label);
   }
 
   remove(label: number): void {
+    this.#native();
     const node = this.#nodeOfLabel.get(label);
     if (node === undefined) return;
     this.#tombstone(node);
@@ -197,12 +214,16 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[] {
+    const graph = this.#native();
     if (k <= 0 || this.#nodeOfLabel.size === 0) return [];
-    this.#graph.setEf(Math.max(this.parameters.efSearch, k));
+    graph.setEf(Math.max(this.parameters.efSearch, k));
     const relabeled = this.#labelOfNode;
     const labelOf = (node: number) => (node < firstRelabeledNode ? node : relabeled.get(node)!);
     const nodeFilter = filter === undefined ? undefined : (node: number) => filter(labelOf(node));
-    const found = this.#graph.searchKnn(Array.from(query), Math.min(k, this.#nodeOfLabel.size), nodeFilter);
+    const queryArray = this.#queryArray;
+    // A query of another length is passed as it is, for hnswlib to refuse with its own message.
+    if (query.length === queryArray.length) for (let i = 0; i < query.length; i++) queryArray[i] = query[i]!;
+    const found = graph.searchKnn(query.length === queryArray.length ? queryArray : Array.from(query), Math.min(k, this.#nodeOfLabel.size), nodeFilter);
     // hnswlib's inner-product "distance" is 1 - dot.
     return found.neighbors.map((node, index) => ({ label: labelOf(node), score: 1 - found.distances[index]! }));
   }
@@ -219,6 +240,7 @@ export class HnswVectorIndex implements VectorIndex {
    *   graph.searchExcluding(vector, 100, new Set([queryLabel])); // the neighbours but the query itself
    */
   searchExcluding(query: Float32Array, k: number, excluded: ReadonlySet<number>): Neighbor[] | null {
+    const graph = this.#native();
     if (this.#writesInFlight > 0) return null;
     if (k <= 0 || this.#nodeOfLabel.size === 0) return [];
     const marked: number[] = [];
@@ -226,28 +248,74 @@ export class HnswVectorIndex implements VectorIndex {
       for (const label of excluded) {
         const node = this.#nodeOfLabel.get(label);
         if (node === undefined) continue;
-        this.#graph.markDelete(node);
+        graph.markDelete(node);
         marked.push(node);
       }
       return this.search(query, k);
     } finally {
-      for (const node of marked) this.#graph.unmarkDelete(node);
+      for (const node of marked) graph.unmarkDelete(node);
     }
   }
 
   /** Writes the graph to `path` (hnswlib's own format; callers add the manifest). */
   writeTo(path: string): void {
-    this.#graph.writeIndexSync(path);
+    this.#native().writeIndexSync(path);
   }
 
-  /** `writeTo` on a libuv thread; the graph must not change until it resolves. */
+  /** `writeTo` on a libuv thread; the graph must not change, nor be released, until it resolves. */
   async writeToInBackground(path: string): Promise<void> {
+    const graph = this.#native();
+    const lease = this.lease();
     this.#writesInFlight++;
     try {
-      await this.#graph.writeIndex(path);
+      await graph.writeIndex(path);
     } finally {
       this.#writesInFlight--;
+      lease.end();
     }
+  }
+
+  /**
+   * Keeps the graph's memory for a user that holds it across an await (the recall check, a
+   * background save): a graph retired meanwhile is released only once every lease has ended.
+   * Synchronous users (a query's search) need none: a swap happens between two of them.
+   */
+  lease(): GraphLease {
+    this.#native();
+    return this.#leases.lease();
+  }
+
+  /**
+   * Says another graph has replaced this one (a compaction, the writer's graph taken, a reload):
+   * its native memory (hnswlib's node storage and links, hundreds of MB for a large graph) is
+   * released now, or when the last lease ends, instead of whenever V8 gets round to collecting
+   * the small JavaScript object that owns it. Any use after that throws rather than reading
+   * freed memory.
+   */
+  retire(): void {
+    this.#leases.retire();
+  }
+
+  /** True once `retire` has released the native memory. */
+  get released(): boolean {
+    return this.#leases.released;
+  }
+
+  #release(): void {
+    // hnswlib-node's initIndex deletes the index it holds before allocating the new one (a
+    // single slot here), so the old storage goes back to the allocator at once.
+    this.#graph.initIndex(hnswInitOptions(this.parameters, 1));
+    this.#nodeOfLabel.clear();
+    this.#labelOfNode.clear();
+    this.#tombstones.clear();
+  }
+
+  /** The native graph, or a clear error once it was released (never a search on freed memory). */
+  #native(): InstanceType<typeof HierarchicalNSW> {
+    if (this.#leases.released) {
+      throw new Error("This HNSW graph was released after another replaced it (a compaction or reload); read the live indexes' current graph.");
+    }
+    return this.#graph;
   }
 
   #tombstone(node: number): void {

@@ -23,6 +23,7 @@ describe("kindred index of a feed that did not change", () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/indexed 3, updated 0, unchanged 0, failed 0/);
     expect(first.stderr).toMatch(/index open/);
+    expect(first.stderr).toMatch(/starting embedding workers/);
 
     const again = await index();
     expect(again.code).toBe(0);
@@ -46,6 +47,39 @@ describe("kindred index of a feed that did not change", () => {
     } finally {
       db.close();
     }
+  });
+
+  it("writes nothing when nothing changed: no change logged, no article row touched", async () => {
+    const snapshot = () => {
+      const db = new Database(join(dataDir, "kindred.sqlite"), { readonly: true });
+      try {
+        return {
+          changes: db.prepare("SELECT COUNT(*) AS n, MAX(seq) AS last FROM changes").get(),
+          articles: db.prepare("SELECT id, seq, text_hash, embed_hash FROM articles ORDER BY id").all(),
+        };
+      } finally {
+        db.close();
+      }
+    };
+    const before = snapshot();
+    const again = await index();
+    expect(again.stdout).toMatch(/indexed 0, updated 0, unchanged 3, failed 0/);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it("picks up one changed field of an otherwise unchanged feed, without re-embedding it", async () => {
+    writeFeed([{ ...articles[0]!, url: "https://news.example/rates" }, articles[1]!, articles[2]!]);
+    const changed = await index();
+    expect(changed.stdout).toMatch(/indexed 0, updated 1, unchanged 2, failed 0/);
+    expect(changed.stderr).not.toMatch(/starting embedding workers/);
+    const db = new Database(join(dataDir, "kindred.sqlite"), { readonly: true });
+    try {
+      expect(db.prepare("SELECT url FROM articles WHERE id = 'n1'").get()).toEqual({ url: "https://news.example/rates" });
+    } finally {
+      db.close();
+    }
+    writeFeed(articles);
+    expect((await index()).stdout).toMatch(/indexed 0, updated 1, unchanged 2, failed 0/);
   });
 
   it("opens the index for the one article that changed, and only writes that one", async () => {

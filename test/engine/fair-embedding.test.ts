@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dot } from "../../src/core/vector-math.ts";
-import type { EmbedRole } from "../../src/embed/embedder.ts";
+import type { Embedder, EmbedRole } from "../../src/embed/embedder.ts";
 import { USE_LITE_MODEL_ID } from "../../src/embed/use-lite/use-lite-constants.ts";
 import { WorkerPoolEmbedder } from "../../src/embed/worker-pool-embedder.ts";
 import { bulkSlices, defaultSliceTexts, FairEmbedding } from "../../src/engine/fair-embedding.ts";
@@ -11,6 +11,19 @@ import { CountingEmbedder, testConfig } from "../support/open-test-engine.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const sentence = (i: number) => `Report ${i}: the council approved a new budget for the harbour district after a long debate about ferries.`;
+
+/** `inner`, recording the number of texts of each call in `sizes`. */
+function recordingCallSizes(inner: Embedder, sizes: number[]): Embedder {
+  return {
+    modelId: inner.modelId,
+    dimensions: inner.dimensions,
+    embed: (texts: readonly string[], role?: EmbedRole) => {
+      sizes.push(texts.length);
+      return inner.embed(texts, role);
+    },
+    close: async () => {},
+  };
+}
 
 describe("fair embedding between concurrent writes", () => {
   // The real model in one worker: it answers calls in the order they come.
@@ -35,6 +48,29 @@ describe("fair embedding between concurrent writes", () => {
     const single = fair.embed(embedder, ["Ferry strike called off after an overnight deal"], "passage").then(() => finished.push("single"));
     await Promise.all([batch, single]);
     expect(finished).toEqual(["single", "batch"]);
+  });
+
+  it("shares a write shorter than the free slots' slices out evenly between them, so two workers take half each", async () => {
+    const sizes: number[] = [];
+    const recording = recordingCallSizes(embedder, sizes);
+    const fair = new FairEmbedding({ sliceTexts: 8, slicesInFlight: 2 });
+    expect(
+      await fair.embed(
+        recording,
+        Array.from({ length: 10 }, (_, i) => sentence(i)),
+        "passage",
+      ),
+    ).toHaveLength(10);
+    // Before: 8 + 2, the batch as slow as its 8-text slice.
+    expect(sizes).toEqual([5, 5]);
+    sizes.length = 0;
+    // A long write still goes in full slices; once one slot is free, the rest goes into it.
+    await fair.embed(
+      recording,
+      Array.from({ length: 20 }, (_, i) => sentence(i)),
+      "passage",
+    );
+    expect(sizes).toEqual([8, 8, 4]);
   });
 
   it("in one call straight to the pool, the same single text waits for the whole batch (what the scheduler changes)", async () => {
@@ -116,15 +152,7 @@ describe("fair embedding between concurrent writes", () => {
     }));
     const callSizes = async (bulkLoad: boolean) => {
       const sizes: number[] = [];
-      const recording = {
-        modelId: embedder.modelId,
-        dimensions: embedder.dimensions,
-        embed: (texts: readonly string[], role?: EmbedRole) => {
-          sizes.push(texts.length);
-          return embedder.embed(texts, role);
-        },
-        close: async () => {},
-      };
+      const recording = recordingCallSizes(embedder, sizes);
       const config = testConfig({ dataDir: join(root, bulkLoad ? "bulk" : "server") });
       const { engine, close } = await openEngine(config, silentLogger(), { embedder: recording, inlineWrites: true, bulkLoad });
       try {

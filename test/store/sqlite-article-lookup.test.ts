@@ -59,6 +59,34 @@ describe("stored articles looked up by id for a re-index", () => {
       lookup.close();
     }
   });
+
+  it("counts changed an article differing from the stored one in any one stored field", () => {
+    const lookup = SqliteArticleLookup.open(dataDir);
+    try {
+      const unchangedAmong = createUnchangedCheck((ids) => lookup.findByIds(ids), modelId, "selected");
+      const changes: Partial<Article>[] = [
+        { title: "Storm a1 closes the harbour again" },
+        { body: "Ferries stayed in port on Monday as the storm a1 reached the coast. " },
+        { url: "https://news.example/a1?page=2" },
+        { url: null },
+        { topics: ["weather"] },
+        { topics: ["weather", "shipping", "ports"] },
+        { publishedAt: "2025-03-02T10:00:01Z", publishedMs: Date.parse("2025-03-02T10:00:01Z") },
+        { publishedAt: null, publishedMs: null },
+        { lang: "de" },
+        { lang: null },
+        { source: "Another Paper" },
+        { imageUrl: "https://news.example/a1.jpg" },
+        { section: "National" },
+        { author: "A. Writer" },
+      ];
+      expect(unchangedAmong([stored[0]!, ...changes.map((change) => article("a1", change))])).toEqual([true, ...changes.map(() => false)]);
+      // Another model: the stored vector is not current.
+      expect(createUnchangedCheck((ids) => lookup.findByIds(ids), "google/use-lite-int8", "selected")([stored[0]!])).toEqual([false]);
+    } finally {
+      lookup.close();
+    }
+  });
 });
 
 function pick({ textHash, embedHash }: { textHash: string; embedHash: string }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeArticleUrl } from "../../src/core/urls/normalize-article-url.ts";
+import { isArticleUrl, normalizeArticleUrl } from "../../src/core/urls/normalize-article-url.ts";
 
 describe("normalizeArticleUrl", () => {
   it.each([
@@ -55,5 +55,30 @@ describe("normalizeArticleUrl", () => {
       const once = normalizeArticleUrl(input)!;
       expect(normalizeArticleUrl(once)).toBe(once);
     }
+  });
+
+  it("isArticleUrl (what validating a record asks) is true exactly where normalizeArticleUrl gives a URL", () => {
+    const inputs = [
+      "",
+      "not a url",
+      "/relative/path",
+      "ftp://news.example/a",
+      "javascript:alert(1)",
+      "mailto:a@news.example",
+      "http://",
+      "https://",
+      "http:///a",
+    ];
+    inputs.push(
+      "https://news.example/a",
+      "  https://news.example/a  ",
+      "HTTPS://News.Example:443/x/?utm_source=x#top",
+      "https://bücher.example/a",
+      "http://[::1]:8080/a",
+    );
+    inputs.push("https://user:secret@news.example/a", "https://news.example:99999/a", "https://exa mple.com/a", "http://%zz/a", "https:news.example/a");
+    for (const input of inputs) expect([input, isArticleUrl(input)]).toEqual([input, normalizeArticleUrl(input) !== null]);
+    expect(inputs.filter(isArticleUrl).length).toBeGreaterThan(4);
+    expect(inputs.filter((input) => !isArticleUrl(input)).length).toBeGreaterThan(6);
   });
 });

@@ -1,9 +1,8 @@
+import { statSync } from "node:fs";
 import { resolveModelId } from "../../config/config.ts";
 import type { OpenedEngine } from "../../engine/open-engine.ts";
 import { type IndexReport, indexFiles } from "../../indexer/index-files.ts";
 import { createUnchangedCheck } from "../../indexer/unchanged-articles.ts";
-import { countRecords } from "../../ingest/count-records.ts";
-import { createLogger } from "../../log/logger.ts";
 import { SqliteArticleLookup } from "../../store/sqlite-article-lookup.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
 import { SqliteLanguageMemo } from "../../store/sqlite-language-memo.ts";
@@ -38,10 +37,10 @@ export async function runIndexCommand(args: string[]): Promise<number> {
     return 2;
   }
   const config = configFromFlags(values);
-  const logger = createLogger(config.logLevel);
   const batchSize = values["batch-size"] === undefined ? 256 : Number(values["batch-size"]);
-  const totals = await Promise.all(positionals.map(countRecords));
-  const total = totals.some((count) => count === null) ? null : totals.reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  // Progress by bytes read of the input's size: counting records first read every file twice.
+  const sizes = positionals.map((path) => (path === "-" ? null : (statSync(path, { throwIfNoEntry: false })?.size ?? 0)));
+  const total = sizes.some((size) => size === null) ? null : sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
 
   // The engine (indexes, writer thread, model) is opened only once an article needs writing:
   // with the SQLite store, articles it already holds exactly are counted unchanged without it,
@@ -51,22 +50,25 @@ export async function runIndexCommand(args: string[]): Promise<number> {
   const memo = local === null ? null : SqliteLanguageMemo.open(config.dataDir);
   const lookup = local === null ? null : SqliteArticleLookup.open(config.dataDir);
   let opened: Promise<OpenedEngine> | null = null;
-  const bar = createProgressBar("indexing", total);
+  const bar = createProgressBar("indexing", total, { bytes: true, showAfterMs: 1_000 });
   const rejected: string[] = [];
   let report: IndexReport;
   try {
     report = await indexFiles(
       // The index command writes its graph when done: the recall self-check on open is for a server.
       async () => {
-        opened ??= import("../../engine/open-engine.ts").then(({ openEngine }) => openEngine(config, logger, { checkRecallOnOpen: false, bulkLoad: true }));
+        // Imported here, with the logger (pino), so that a run writing nothing loads neither.
+        opened ??= Promise.all([import("../../engine/open-engine.ts"), import("../../log/logger.ts")]).then(([{ openEngine }, { createLogger }]) =>
+          openEngine(config, createLogger(config.logLevel), { checkRecallOnOpen: false, bulkLoad: true }),
+        );
         return (await opened).engine;
       },
       positionals,
       {
         batchSize,
         prune: values.prune === true,
-        onProgress: ({ done }) => {
-          bar.update(done);
+        onProgress: ({ done, bytesRead }) => {
+          bar.update(done, bytesRead);
           memo?.flush();
         },
         onRejected: (message) => rejected.push(message),

@@ -72,7 +72,7 @@ async function serveOneProcess(config: Config, logger: Logger, role: { role: "wr
     config,
     logger,
     state,
-    barrier === null ? undefined : { role: "writer", name: "1", awaitReaders: () => barrier(state.engine?.appliedSeq ?? -1) },
+    barrier === null ? undefined : { role: "writer", name: "1", awaitReaders: (seq) => barrier(seq ?? state.engine?.appliedSeq ?? -1) },
   );
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });

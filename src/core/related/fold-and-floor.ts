@@ -12,6 +12,21 @@ export interface FoldedList<T> {
 }
 
 /**
+ * A ranked list whose members are made on demand: folding usually reads only the top of the
+ * ranking, so the rest of a candidate pool need never become objects.
+ */
+export interface RankedCandidates<T> {
+  readonly length: number;
+  /** The first `count` (all of them when `count` >= `length`), best first. */
+  first(count: number): readonly T[];
+}
+
+/** An array as a `RankedCandidates`. */
+export function rankedArray<T>(ranked: readonly T[]): RankedCandidates<T> {
+  return { length: ranked.length, first: (count) => (count >= ranked.length ? ranked : ranked.slice(0, count)) };
+}
+
+/**
  * Folds copies of one text into one group and applies the `min_cosine` floor. Folding compares
  * each candidate with the groups before it: without diversity (MMR) only the top of the ranking
  * can be shown, so a window of `k + windowExtra` is folded (all of it only if copies left fewer
@@ -20,14 +35,15 @@ export interface FoldedList<T> {
  * whenever the list came out short. `minCosine` null: no floor.
  */
 export function foldAndFloor<T extends { entry: CatalogEntry; cosine: number }>(
-  ranked: readonly T[],
+  ranked: RankedCandidates<T>,
   options: { k: number; windowExtra: number; diversity: number; foldDuplicates: boolean; minCosine: number | null },
   query: FoldQuery,
 ): FoldedList<T> {
   const fold = (candidates: readonly T[]) => foldDuplicates(candidates, query);
-  const window = options.diversity > 0 ? ranked : ranked.slice(0, options.k + options.windowExtra);
-  let folded = options.foldDuplicates ? fold(window) : { groups: ranked.map((candidate) => ({ shown: candidate, copies: [] as T[] })), copiesOfQuery: 0 };
-  if (options.foldDuplicates && folded.groups.length < options.k && window.length < ranked.length) folded = fold(ranked);
+  const all = () => ranked.first(ranked.length);
+  const window = options.diversity > 0 ? all() : ranked.first(options.k + options.windowExtra);
+  let folded = options.foldDuplicates ? fold(window) : { groups: all().map((candidate) => ({ shown: candidate, copies: [] as T[] })), copiesOfQuery: 0 };
+  if (options.foldDuplicates && folded.groups.length < options.k && window.length < ranked.length) folded = fold(all());
   const { groups, copiesOfQuery } = folded;
   const minCosine = options.minCosine;
   const shown = minCosine === null ? groups : groups.filter((group) => group.shown.cosine >= minCosine);

@@ -1,4 +1,5 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
+import { CopyCandidates } from "./copy-candidates.ts";
 import { duplicateJaccard, jaccardAtLeast } from "./shingle-signature.ts";
 
 /** A result and the copies of its text folded into it. */
@@ -39,30 +40,35 @@ export function isCopy(a: Pick<CatalogEntry, "textHash" | "signature">, b: Pick<
 export function foldDuplicates<T extends { entry: CatalogEntry }>(ranked: readonly T[], query: FoldQuery): FoldOutcome<T> {
   const groups: T[][] = [];
   let copiesOfQuery = 0;
+  // Every member so far with its group: the candidates it may copy are found by band hashes
+  // (copy-candidates.ts) and the same text hash, then tested in full; the first group any
+  // member of which it copies is the one with the lowest index.
+  const members: CatalogEntry[] = [];
+  const groupOfMember: number[] = [];
+  const copies = CopyCandidates.reused(ranked.length);
+  const groupByTextHash = new Map<string, number>();
   for (const candidate of ranked) {
     const { entry } = candidate;
     if (entry.textHash === query.textHash || (query.signature !== null && jaccardAtLeast(entry.signature, query.signature, duplicateJaccard))) {
       copiesOfQuery++;
       continue;
     }
-    // The first earlier group any member of which it copies (plain loops: this runs for every pair of a query's window).
-    let group: T[] | undefined;
-    for (let g = 0; g < groups.length && group === undefined; g++) {
-      const members = groups[g]!;
-      for (let m = 0; m < members.length; m++) {
-        if (isCopy(members[m]!.entry, entry)) {
-          group = members;
-          break;
-        }
-      }
+    let group = groupByTextHash.get(entry.textHash) ?? groups.length;
+    for (const member of copies.candidatesOf(entry.signature)) {
+      if (groupOfMember[member]! < group && isCopy(members[member]!, entry)) group = groupOfMember[member]!;
     }
-    if (group === undefined) groups.push([candidate]);
-    else group.push(candidate);
+    if (group === groups.length) groups.push([candidate]);
+    else groups[group]!.push(candidate);
+    members.push(entry);
+    groupOfMember.push(group);
+    copies.add(entry.signature);
+    if (!((groupByTextHash.get(entry.textHash) ?? Infinity) <= group)) groupByTextHash.set(entry.textHash, group);
   }
   return { groups: groups.map(pickShown), copiesOfQuery };
 }
 
 function pickShown<T extends { entry: CatalogEntry }>(members: T[]): FoldedGroup<T> {
+  if (members.length === 1) return { shown: members[0]!, copies: [] };
   let shown = members[0]!;
   for (const member of members.slice(1)) {
     const memberTime = member.entry.publishedMs ?? -Infinity;

@@ -202,10 +202,29 @@ export class PoolFusion {
     return this.order().map((position) => this.candidate(position, cosines[position]!));
   }
 
+  /** `ranked`, each candidate made only once a caller asks for that far down the list. */
+  rankedOnDemand(cosines: ArrayLike<number>): { length: number; first(count: number): FusedCandidate[] } {
+    const order = this.order();
+    const made: FusedCandidate[] = [];
+    return {
+      length: order.length,
+      first: (count) => {
+        for (let index = made.length; index < Math.min(count, order.length); index++) made.push(this.candidate(order[index]!, cosines[order[index]!]!));
+        return made.slice(0, count);
+      },
+    };
+  }
+
+  // Answers -1, 0 or 1 (the order of `scores[b] - scores[a]`, then the ids): a comparator that
+  // returns the difference of two doubles allocates a heap number on every call of the sort.
   readonly #compare = (a: number, b: number): number => {
+    const sa = this.scores[a]!;
+    const sb = this.scores[b]!;
+    if (sb > sa) return 1;
+    if (sb < sa) return -1;
     const ida = this.entries[a]!.id;
     const idb = this.entries[b]!.id;
-    return this.scores[b]! - this.scores[a]! || (ida < idb ? -1 : ida > idb ? 1 : 0);
+    return ida < idb ? -1 : ida > idb ? 1 : 0;
   };
 }
 

@@ -86,12 +86,17 @@ let missesAllowed = 0;
 
 function allowedMissesAt(threshold: number): number {
   if (threshold !== missesThreshold) {
-    let needed = 0;
-    while (needed <= signatureLength && needed / signatureLength < threshold) needed++;
+    missesAllowed = allowedMissesFor(threshold);
     missesThreshold = threshold;
-    missesAllowed = signatureLength - needed;
   }
   return missesAllowed;
+}
+
+/** Slots that may disagree for `jaccardAtLeast(a, b, threshold)` to hold. */
+export function allowedMissesFor(threshold: number): number {
+  let needed = 0;
+  while (needed <= signatureLength && needed / signatureLength < threshold) needed++;
+  return signatureLength - needed;
 }
 
 function fnv1a(text: string): number {

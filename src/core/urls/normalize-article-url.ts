@@ -70,14 +70,8 @@ function isTrackingParameter(name: string): boolean {
  *   // => "https://news.example/world/story?a=1&b=2"
  */
 export function normalizeArticleUrl(input: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(input.trim());
-  } catch {
-    return null;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-  if (url.hostname === "") return null;
+  const url = parseArticleUrl(input);
+  if (url === null) return null;
   if (url.port === defaultPorts[url.protocol]) url.port = "";
   url.hash = "";
   url.username = "";
@@ -92,4 +86,25 @@ export function normalizeArticleUrl(input: string): string | null {
   // URL keeps a bare "?" when every parameter was removed after it was parsed with one.
   if (normalized.endsWith("?")) normalized = normalized.slice(0, -1);
   return normalized;
+}
+
+/**
+ * Whether `normalizeArticleUrl(input)` is a URL rather than null, without normalising it: what
+ * validating a record asks, for every record of a feed.
+ */
+export function isArticleUrl(input: string): boolean {
+  return parseArticleUrl(input) !== null;
+}
+
+/** The absolute http(s) URL `input` is, or null. */
+function parseArticleUrl(input: string): URL | null {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  if (url.hostname === "") return null;
+  return url;
 }
