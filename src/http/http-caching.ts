@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { Context } from "hono";
+import { sha256Base64Url } from "../core/content-hash.ts";
 
 /** How public read responses may be cached by browsers and CDNs. */
 export interface CachePolicy {
@@ -23,7 +23,7 @@ export function cacheControlOf(policy: CachePolicy): string {
  * as `took_ms` vary between byte-different but equivalent responses.
  */
 export function entityTagOf(contentJson: string): string {
-  return `W/"${createHash("sha256").update(contentJson).digest("base64url").slice(0, 27)}"`;
+  return `W/"${sha256Base64Url(contentJson).slice(0, 27)}"`;
 }
 
 /** RFC 9110 §13.1.2: If-None-Match uses weak comparison; `*` matches any current representation. */

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { sha256Base64Url } from "../core/content-hash.ts";
 
 /** What a site sets once in the configuration and a page may override per box (attributes). */
 export interface WidgetDefaults {
@@ -30,7 +30,7 @@ export function buildWidgetScript(defaults: WidgetDefaults): { source: string; e
   const source = `/*! kindred related-articles widget */\n(function (siteDefaults) {\n"use strict";\n${markup}\n${widget}\n})(${JSON.stringify(defaults)});\n`;
   return {
     source,
-    etag: `"${createHash("sha256").update(source).digest("base64url").slice(0, 27)}"`,
+    etag: `"${sha256Base64Url(source).slice(0, 27)}"`,
     gzipBytes: gzipSync(source, { level: 9 }).length,
   };
 }

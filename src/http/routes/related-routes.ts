@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { type Context, Hono } from "hono";
+import { sha256Base64Url } from "../../core/content-hash.ts";
 import { KindredError } from "../../core/errors.ts";
 import { normalizeArticleUrl } from "../../core/urls/normalize-article-url.ts";
 import type { ArticleRelatedAnswer, KindredEngine } from "../../engine/kindred-engine.ts";
@@ -63,7 +63,7 @@ export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions)
       plan: answer.plan,
       model: engine.modelId,
     };
-    const recommendationId = createHash("sha256").update(JSON.stringify(listed)).digest("base64url").slice(0, 22);
+    const recommendationId = sha256Base64Url(JSON.stringify(listed)).slice(0, 22);
     const content = { ...listed, recommendation_id: recommendationId };
     const contentJson = JSON.stringify(content);
     const view = { contentJsonOpen: contentJson.slice(0, -1), etag: entityTagOf(contentJson), content };
