@@ -5,7 +5,7 @@ import { isKindredError, KindredError, modelSwitchedError } from "../core/errors
 import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
 import type { ArticleStore, StoredArticle, WriteOutcome } from "../store/article-store.ts";
 import { type EmbedderProvider, embedPassageGroups, embedPassageGroupsCached, prepareEmbedInput } from "./embed-articles.ts";
-import { FairEmbedding } from "./fair-embedding.ts";
+import { type EmbedSlices, FairEmbedding } from "./fair-embedding.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { LiveIndexes } from "./live-indexes.ts";
 import { type PreparedArticle, prepareArticle, type StoreWriter } from "./store-writer.ts";
@@ -60,6 +60,8 @@ export class ArticleWrites {
   /** Concurrent writes share the model slice by slice, smallest first (fair-embedding.ts). */
   readonly #fairEmbedding: FairEmbedding;
   readonly #groupCommit: GroupCommit;
+  /** Models asked of the embedder provider already (it starts a model's workers once). */
+  readonly #modelsRequested = new Set<string>();
   #pendingArticles = 0;
 
   constructor(parts: {
@@ -73,7 +75,7 @@ export class ArticleWrites {
     /** Passage vectors already computed (SQLite data directories); none: every stale passage is embedded. */
     passageVectors?: PassageVectorCache;
     /** How writes share the model (fair-embedding.ts); default slices of a few texts, for a server. */
-    embedSlices?: { sliceTexts: number; slicesInFlight: number; shareEvenly?: boolean };
+    embedSlices?: EmbedSlices;
   }) {
     this.#fairEmbedding = new FairEmbedding(parts.embedSlices);
     this.#store = parts.store;
@@ -146,6 +148,7 @@ export class ArticleWrites {
   }
 
   async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
+    this.#startModelIfNeeded(modelId, articles);
     const prepared = (await timeWritePhase("prepare", () => this.#prepare(modelId, articles))).map((item, index) => ({
       article: articles[index]!,
       ...item,
@@ -183,6 +186,20 @@ export class ArticleWrites {
       // Stored: their passages are worth remembering now (a refused write never gets here).
       onStored: () => this.#passageVectors?.remember(modelId, passages),
     });
+  }
+
+  /**
+   * The first write with an article the store does not hold (it needs the model) starts the
+   * model's workers now, so the model loads while the write is prepared rather than after; a
+   * write that changes stored articles' metadata only never loads it. A failure to load
+   * surfaces where the write asks for the embedder.
+   */
+  #startModelIfNeeded(modelId: string, articles: readonly Article[]): void {
+    if (this.#modelsRequested.has(modelId)) return;
+    const ids = new Set(articles.map((article) => article.id));
+    if (this.#store.findEmbedHashes([...ids]).size === ids.size) return;
+    this.#modelsRequested.add(modelId);
+    this.#embedder(modelId).catch(() => this.#modelsRequested.delete(modelId));
   }
 
   #prepare(modelId: string, articles: readonly Article[]): Promise<PreparedArticle[]> {

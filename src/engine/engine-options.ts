@@ -3,6 +3,7 @@ import type { PassagePlan } from "../core/embed-text.ts";
 import type { PassageVectorCache } from "../embed/passage-vector-cache.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
+import type { EmbedSlices } from "./fair-embedding.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
 import type { StoreWriter } from "./store-writer.ts";
 
@@ -51,7 +52,7 @@ export interface EngineOptions {
   /** Passage vectors already computed, so writes never embed a passage twice (embed/passage-vector-cache.ts). */
   passageVectors?: PassageVectorCache;
   /** How writes share the model (engine/fair-embedding.ts): default slices of a few texts (a server); `bulkSlices` for `kindred index`. */
-  embedSlices?: { sliceTexts: number; slicesInFlight: number; shareEvenly?: boolean };
+  embedSlices?: EmbedSlices;
 }
 
 /** `queries` sampled articles (0: never on open), recall@`k` against the exact index; below `floor` the graph is rebuilt. */

@@ -9,9 +9,22 @@ export const defaultSlicesInFlight = 2;
  * Slices for a bulk load (`kindred index`), where no other write waits in the process: big enough
  * that the pool packs each into few batches of similar length (less padding, fewer model runs per
  * passage than slices of 8: docs/performance.md), with one more queued per worker so a worker
- * that finishes has its next slice at hand.
+ * that finishes has its next slice at hand. Writes are served in the order they came, not in
+ * turns: the batches of an index run taking turns all finished embedding together, so every
+ * store transaction waited for the last passage and ran while the workers sat idle; first come
+ * first served lets a batch be stored while the next one is embedded.
  */
-export const bulkSlices = Object.freeze({ sliceTexts: 64, slicesInFlight: 4, shareEvenly: false });
+export const bulkSlices = Object.freeze({ sliceTexts: 64, slicesInFlight: 4, shareEvenly: false, takeTurns: false });
+
+/** How writes share the model (see `FairEmbedding`). */
+export interface EmbedSlices {
+  sliceTexts?: number;
+  slicesInFlight?: number;
+  /** Default true: what is left of a write that the free slots' slices would hold is shared out evenly between them. */
+  shareEvenly?: boolean;
+  /** Default true: waiting writes take turns, one slice each; false: the oldest write's slices go first. */
+  takeTurns?: boolean;
+}
 
 interface PendingEmbedding {
   embedder: Embedder;
@@ -45,17 +58,19 @@ export class FairEmbedding {
   readonly #sliceTexts: number;
   readonly #slicesInFlight: number;
   readonly #shareEvenly: boolean;
+  readonly #takeTurns: boolean;
   readonly #pending = new Set<PendingEmbedding>();
   #inFlight = 0;
 
   /**
-   * `shareEvenly` (default true): what is left of a write that the free slots' slices would hold
-   * is shared out evenly between them (a latency choice: a bulk load wants full slices instead).
+   * `shareEvenly` and `takeTurns` are latency choices (default true): a bulk load wants full
+   * slices and one write stored while the next is embedded instead.
    */
-  constructor(options: { sliceTexts?: number; slicesInFlight?: number; shareEvenly?: boolean } = {}) {
+  constructor(options: EmbedSlices = {}) {
     this.#sliceTexts = Math.max(1, options.sliceTexts ?? defaultSliceTexts);
     this.#slicesInFlight = Math.max(1, options.slicesInFlight ?? defaultSlicesInFlight);
     this.#shareEvenly = options.shareEvenly ?? true;
+    this.#takeTurns = options.takeTurns ?? true;
   }
 
   /** One vector per text, in order, as `embedder.embed(texts, role)` would return. */
@@ -100,10 +115,11 @@ export class FairEmbedding {
     }
   }
 
-  /** The write that has waited longest for the model (writes take turns, one slice each): null when none waits. */
+  /** The write that has waited longest for the model (writes take turns, one slice each, unless not `takeTurns`): null when none waits. */
   #nextInTurn(): PendingEmbedding | null {
     for (const job of this.#pending) {
       if (job.failed || job.next >= job.texts.length) continue;
+      if (!this.#takeTurns) return job;
       // To the back of the line: a Set iterates in insertion order.
       this.#pending.delete(job);
       this.#pending.add(job);

@@ -50,6 +50,33 @@ describe("fair embedding between concurrent writes", () => {
     expect(finished).toEqual(["single", "batch"]);
   });
 
+  it("in a bulk load serves writes in the order they came, so the first batch is stored while the next one is embedded", async () => {
+    const order = async (options: ConstructorParameters<typeof FairEmbedding>[0]) => {
+      const fair = new FairEmbedding(options);
+      const finished: string[] = [];
+      const first = fair
+        .embed(
+          embedder,
+          Array.from({ length: 48 }, (_, i) => sentence(i)),
+          "passage",
+        )
+        .then(() => finished.push("first"));
+      const second = fair
+        .embed(
+          embedder,
+          Array.from({ length: 24 }, (_, i) => sentence(100 + i)),
+          "passage",
+        )
+        .then(() => finished.push("second"));
+      await Promise.all([first, second]);
+      return finished;
+    };
+    // Taking turns (a server), the shorter write that came second is done first...
+    expect(await order({ sliceTexts: 8, slicesInFlight: 2 })).toEqual(["second", "first"]);
+    // ...while a bulk load finishes the first batch before the second gets the model.
+    expect(await order({ ...bulkSlices, sliceTexts: 8, slicesInFlight: 2 })).toEqual(["first", "second"]);
+  });
+
   it("shares a write shorter than the free slots' slices out evenly between them, so two workers take half each", async () => {
     const sizes: number[] = [];
     const recording = recordingCallSizes(embedder, sizes);
