@@ -24,14 +24,17 @@ export function buildEmbedText(article: Pick<Article, "title" | "body">, maxChar
 
 /**
  * Passages: the lead window, then the body in chunks that each fit the bundled encoder's 128
- * tokens; `selectedChunks` is how many of those chunks the default plan keeps.
+ * tokens; `selectedChunks` is how many of those chunks the default plan keeps. One, not two: a
+ * second chunk is a third passage of model work on a full-length article, and leaving it out
+ * moved no figure of the served (hybrid) ranking outside its interval (docs/evaluation.md,
+ * "Which passages are embedded").
  */
-export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxChunks: 10, selectedChunks: 2 });
+export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxChunks: 10, selectedChunks: 1 });
 
 /**
  * Which passages of a long article the model embeds. `selected` (the default): the lead plus
- * the body chunks after it that carry most of the article's recurring terms not already in the
- * lead, at most `passageLimits.selectedChunks`. `all`: the lead plus every 60-word chunk of the
+ * the body chunk after it that carries most of the article's recurring terms not already in the
+ * lead (at most `passageLimits.selectedChunks` such chunks). `all`: the lead plus every 60-word chunk of the
  * first 600 body words, the earlier plan (several times the model work on full-length
  * articles; docs/performance.md and docs/evaluation.md compare the two).
  */
@@ -52,7 +55,9 @@ export function buildEmbedPassages(article: Pick<Article, "title" | "body">, pla
   const body = article.body.trim();
   const bodyWords = splitOnSpace(title !== "" && body.startsWith(title) ? body.slice(title.length) : body);
   const lead = words.slice(0, passageLimits.leadWords).join(" ");
-  return plan === "all" ? [lead, ...chunkAllOfBody(bodyWords)] : [lead, ...selectDistinctiveChunks(lead, bodyWords, splitOnSpace(title).length)];
+  return plan === "all"
+    ? [lead, ...chunkAllOfBody(bodyWords)]
+    : [lead, ...selectDistinctiveChunks(lead, bodyWords, splitOnSpace(title).length, passageLimits.selectedChunks)];
 }
 
 /** The earlier plan: every chunk from the body's first word (the first overlaps the lead). */
@@ -69,8 +74,9 @@ function chunkAllOfBody(bodyWords: readonly string[]): string[] {
  * lead misses: greedily, the chunk whose terms not yet covered weigh most, where a term weighs
  * how often it recurs in the article beyond its first use (a word used once says little about
  * what the whole article is about). Kept in text order; a chunk that adds nothing is not embedded.
+ * `maxChunks`: at most that many (the default plan passes `passageLimits.selectedChunks`).
  */
-function selectDistinctiveChunks(lead: string, bodyWords: readonly string[], titleWords: number): string[] {
+export function selectDistinctiveChunks(lead: string, bodyWords: readonly string[], titleWords: number, maxChunks: number): string[] {
   // The lead is the title, then the body up to 90 words in all.
   const firstBodyWord = Math.max(0, passageLimits.leadWords - titleWords);
   const lastBodyWord = Math.min(bodyWords.length, passageLimits.maxChunks * passageLimits.chunkWords);
@@ -84,7 +90,7 @@ function selectDistinctiveChunks(lead: string, bodyWords: readonly string[], tit
   for (const term of contentTerms(`${lead} ${chunks.map((chunk) => chunk.text).join(" ")}`)) counts.set(term, (counts.get(term) ?? 0) + 1);
   const covered = new Set(contentTerms(lead));
   const chosen: typeof chunks = [];
-  while (chosen.length < passageLimits.selectedChunks) {
+  while (chosen.length < maxChunks) {
     let best: (typeof chunks)[number] | null = null;
     let bestGain = 0;
     for (const chunk of chunks) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildEmbedPassages, passageLimits } from "../../src/core/embed-text.ts";
+import { buildEmbedPassages, passageLimits, selectDistinctiveChunks } from "../../src/core/embed-text.ts";
 
 /** `count` distinct filler words that recur nowhere else ("w0 w1 ..." with a prefix per chunk). */
 const filler = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => `${prefix}${index}x`).join(" ");
@@ -30,9 +30,24 @@ describe("passages the model embeds for an article", () => {
     expect(passages).toHaveLength(1 + passageLimits.selectedChunks);
     expect(passages[0]!.startsWith("Talks in Kyiv")).toBe(true);
     expect(passages[1]!.startsWith("Zelensky")).toBe(true);
-    expect(passages[2]!.startsWith("Rutte")).toBe(true);
+    // Allowed two chunks, the selection adds the other name's chunk, still in text order.
+    const twoChunks = selectDistinctiveChunks(passages[0]!, body.split(" "), 3, 2);
+    expect(twoChunks).toHaveLength(2);
+    expect(twoChunks[0]!.startsWith("Zelensky")).toBe(true);
+    expect(twoChunks[1]!.startsWith("Rutte")).toBe(true);
     // The whole article under the old plan would be the lead and six chunks.
     expect(buildEmbedPassages({ title: "Talks in Kyiv", body }, "all")).toHaveLength(7);
+  });
+
+  it("keeps one chunk beside the lead by default: the one that adds most, wherever it lies", () => {
+    const repeats = (name: string, every: number) =>
+      Array.from({ length: 60 }, (_, index) => (index % every === 0 ? name : `${name.slice(0, 3)}${index}z`)).join(" ");
+    // The later chunk repeats its name twice as often, so it is the one kept.
+    const body = [filler("lead", 87), repeats("Zelensky", 6), filler("c", 60), repeats("Rutte", 3)].join(" ");
+    const passages = buildEmbedPassages({ title: "Talks in Kyiv", body }, "selected");
+    expect(passageLimits.selectedChunks).toBe(1);
+    expect(passages).toHaveLength(2);
+    expect(passages[1]!.startsWith("Rutte")).toBe(true);
   });
 
   it("does not embed a chunk that adds no recurring term", () => {

@@ -166,7 +166,7 @@ describe("fair embedding between concurrent writes", () => {
       subjects
         .map((subject) => `In report ${i} the council turned to ${subject}: members said the ${subject} budget needs a review before the summer season.`)
         .join(" ");
-    const articles = Array.from({ length: 30 }, (_, i) => ({
+    const articles = Array.from({ length: 48 }, (_, i) => ({
       id: `bulk-${i}`,
       title: `Harbour report ${i}`,
       body: body(i),
