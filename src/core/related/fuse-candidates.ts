@@ -108,6 +108,8 @@ export class PoolFusion {
   readonly #topics: Float64Array;
   readonly #boost: Float64Array;
   readonly #recency: Float64Array;
+  /** Counts `fuse` calls: a candidate's parts are those of the round it was made in. */
+  #round = 0;
 
   constructor(entries: readonly CatalogEntry[], lexicalScores: Float64Array, context: FusionContext) {
     const size = entries.length;
@@ -141,6 +143,7 @@ export class PoolFusion {
 
   /** Fuses the pool with these dense scores (one per position): `scores` then holds each candidate's sum of parts. */
   fuse(denseScores: Float64Array): void {
+    this.#round++;
     const context = this.#context;
     this.denseScores = denseScores;
     const dense = context.standardize ? standardize(denseScores) : denseScores;
@@ -178,21 +181,19 @@ export class PoolFusion {
 
   /** The candidate at a position as `fuseCandidates` gives it. */
   candidate(position: number, cosine: number): FusedCandidate {
-    const parts: ScoreParts = {
+    return new PooledCandidate(this, position, cosine, this.#round);
+  }
+
+  /** The parts of a position's score as the fusion of `round` left them (see PooledCandidate). */
+  partsAt(position: number, round: number): ScoreParts {
+    if (round !== this.#round) throw new Error("The pool was fused again after this candidate was made: its parts are gone.");
+    return {
       dense: this.#dense[position]!,
       lexical: this.#lexical[position]!,
       proximity: this.#proximity[position]!,
       topics: this.#topics[position]!,
       boost: this.#boost[position]!,
       recency: this.#recency[position]!,
-    };
-    return {
-      entry: this.entries[position]!,
-      denseScore: this.denseScores[position]!,
-      lexicalScore: this.lexicalScores[position]!,
-      cosine,
-      parts,
-      score: this.scores[position]!,
     };
   }
 
@@ -225,6 +226,37 @@ export class PoolFusion {
     const idb = this.entries[b]!.id;
     return ida < idb ? -1 : ida > idb ? 1 : 0;
   };
+}
+
+/**
+ * A pool member as `fuseCandidates` gives it, its scores copied out; its parts are read from the
+ * fusion only when asked for (an explanation asks for ten; a list's fold window makes sixty
+ * candidates, whose six parts each were garbage). Asking after the pool was fused again throws.
+ */
+class PooledCandidate implements FusedCandidate {
+  readonly entry: CatalogEntry;
+  readonly denseScore: number;
+  readonly lexicalScore: number;
+  readonly cosine: number;
+  readonly score: number;
+  readonly #fusion: PoolFusion;
+  readonly #position: number;
+  readonly #round: number;
+
+  constructor(fusion: PoolFusion, position: number, cosine: number, round: number) {
+    this.entry = fusion.entries[position]!;
+    this.denseScore = fusion.denseScores[position]!;
+    this.lexicalScore = fusion.lexicalScores[position]!;
+    this.cosine = cosine;
+    this.score = fusion.scores[position]!;
+    this.#fusion = fusion;
+    this.#position = position;
+    this.#round = round;
+  }
+
+  get parts(): ScoreParts {
+    return this.#fusion.partsAt(this.#position, this.#round);
+  }
 }
 
 /** The score as the sum of its parts, in one fixed order (so an explanation adds up exactly). */
