@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CatalogEntry } from "../../src/core/related/catalog-entry.ts";
 import { foldAndFloor, type RankedCandidates, rankedArray } from "../../src/core/related/fold-and-floor.ts";
-import { type FusionContext, PoolFusion } from "../../src/core/related/fuse-candidates.ts";
+import { type FusionContext, PoolFusion, sumParts } from "../../src/core/related/fuse-candidates.ts";
 import { shingleSignature } from "../../src/core/related/shingle-signature.ts";
 
 /**
@@ -102,5 +102,16 @@ describe("ranking on demand", () => {
       fromArray.groups.map((group) => [group.shown.entry.id, group.copies.length]),
     );
     expect(folded.groups).toHaveLength(6);
+  });
+  it("reads a candidate's parts only when asked, as its round of fusion left them", () => {
+    const { fusion, cosines } = fusedPool(40);
+    const [best] = fusion.rankedOnDemand(cosines).first(1);
+    // The parts of the round the candidate was made in: the score is exactly their sum.
+    expect(best!.score).toBe(sumParts(best!.parts));
+    expect(best!.parts.proximity).toBeGreaterThan(0);
+    expect(Object.keys(best!.parts).sort()).toEqual(["boost", "dense", "lexical", "proximity", "recency", "topics"]);
+    // A later round would give other parts than the ones its score was the sum of.
+    fusion.fuse(Float64Array.from({ length: 40 }, (_, i) => Math.cos(i)));
+    expect(() => best!.parts).toThrow(/fused again/);
   });
 });

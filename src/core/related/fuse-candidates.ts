@@ -1,5 +1,5 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
-import { type TopicSetVector, topicSetSimilarity, topicSetVector } from "./topic-similarity.ts";
+import { topicSetSimilarityTo, topicSetVector } from "./topic-similarity.ts";
 
 /** A candidate in the pool with each channel's raw score. */
 export interface PoolCandidate {
@@ -108,6 +108,8 @@ export class PoolFusion {
   readonly #topics: Float64Array;
   readonly #boost: Float64Array;
   readonly #recency: Float64Array;
+  /** Counts `fuse` calls: a candidate's parts are those of the round it was made in. */
+  #round = 0;
 
   constructor(entries: readonly CatalogEntry[], lexicalScores: Float64Array, context: FusionContext) {
     const size = entries.length;
@@ -129,8 +131,7 @@ export class PoolFusion {
       const entry = entries[i]!;
       this.#lexical[i] = lexicalWeight === 0 ? 0 : lexicalWeight * this.#lexicalZ[i]!;
       this.#proximity[i] = proximityPart(context, entry);
-      this.#topics[i] =
-        queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarity(queryTopics, signalTopicVector(entry.topics, context.topics!.noise));
+      this.#topics[i] = queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarityTo(queryTopics, entry.topics, context.topics!.noise);
       this.#boost[i] = context.boost !== null && entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0;
       this.#recency[i] = recencyPart(context, entry);
     }
@@ -142,6 +143,7 @@ export class PoolFusion {
 
   /** Fuses the pool with these dense scores (one per position): `scores` then holds each candidate's sum of parts. */
   fuse(denseScores: Float64Array): void {
+    this.#round++;
     const context = this.#context;
     this.denseScores = denseScores;
     const dense = context.standardize ? standardize(denseScores) : denseScores;
@@ -179,21 +181,19 @@ export class PoolFusion {
 
   /** The candidate at a position as `fuseCandidates` gives it. */
   candidate(position: number, cosine: number): FusedCandidate {
-    const parts: ScoreParts = {
+    return new PooledCandidate(this, position, cosine, this.#round);
+  }
+
+  /** The parts of a position's score as the fusion of `round` left them (see PooledCandidate). */
+  partsAt(position: number, round: number): ScoreParts {
+    if (round !== this.#round) throw new Error("The pool was fused again after this candidate was made: its parts are gone.");
+    return {
       dense: this.#dense[position]!,
       lexical: this.#lexical[position]!,
       proximity: this.#proximity[position]!,
       topics: this.#topics[position]!,
       boost: this.#boost[position]!,
       recency: this.#recency[position]!,
-    };
-    return {
-      entry: this.entries[position]!,
-      denseScore: this.denseScores[position]!,
-      lexicalScore: this.lexicalScores[position]!,
-      cosine,
-      parts,
-      score: this.scores[position]!,
     };
   }
 
@@ -226,6 +226,37 @@ export class PoolFusion {
     const idb = this.entries[b]!.id;
     return ida < idb ? -1 : ida > idb ? 1 : 0;
   };
+}
+
+/**
+ * A pool member as `fuseCandidates` gives it, its scores copied out; its parts are read from the
+ * fusion only when asked for (an explanation asks for ten; a list's fold window makes sixty
+ * candidates, whose six parts each were garbage). Asking after the pool was fused again throws.
+ */
+class PooledCandidate implements FusedCandidate {
+  readonly entry: CatalogEntry;
+  readonly denseScore: number;
+  readonly lexicalScore: number;
+  readonly cosine: number;
+  readonly score: number;
+  readonly #fusion: PoolFusion;
+  readonly #position: number;
+  readonly #round: number;
+
+  constructor(fusion: PoolFusion, position: number, cosine: number, round: number) {
+    this.entry = fusion.entries[position]!;
+    this.denseScore = fusion.denseScores[position]!;
+    this.lexicalScore = fusion.lexicalScores[position]!;
+    this.cosine = cosine;
+    this.score = fusion.scores[position]!;
+    this.#fusion = fusion;
+    this.#position = position;
+    this.#round = round;
+  }
+
+  get parts(): ScoreParts {
+    return this.#fusion.partsAt(this.#position, this.#round);
+  }
 }
 
 /** The score as the sum of its parts, in one fixed order (so an explanation adds up exactly). */
@@ -281,26 +312,4 @@ function recencyPart(context: FusionContext, entry: CatalogEntry): number {
 /** The topics that count as a signal: noise topics dropped. */
 function signalTopics(topics: readonly string[], noise: ReadonlySet<string>): readonly string[] {
   return noise.size === 0 ? topics : topics.filter((topic) => !noise.has(topic));
-}
-
-/**
- * A candidate's signal topics as a vector, kept per noise set and topic array: both are fixed
- * for as long as they stand (a catalog entry's topics are a frozen array an edit replaces; the
- * noise set is the server's configuration), so every query need not split the same names again.
- */
-const signalVectors = new WeakMap<ReadonlySet<string>, WeakMap<readonly string[], TopicSetVector>>();
-
-function signalTopicVector(topics: readonly string[], noise: ReadonlySet<string>): TopicSetVector {
-  if (noise.size === 0 || !Object.isFrozen(topics)) return topicSetVector(signalTopics(topics, noise));
-  let byTopics = signalVectors.get(noise);
-  if (byTopics === undefined) {
-    byTopics = new WeakMap();
-    signalVectors.set(noise, byTopics);
-  }
-  let vector = byTopics.get(topics);
-  if (vector === undefined) {
-    vector = topicSetVector(signalTopics(topics, noise));
-    byTopics.set(topics, vector);
-  }
-  return vector;
 }

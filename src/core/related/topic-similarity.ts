@@ -33,6 +33,93 @@ export function topicSetSimilarity(a: readonly string[] | TopicSetVector, b: rea
 }
 
 /**
+ * `topicSetSimilarity(query, the signal topics of \`topics\`)` (noise topics left out), without
+ * making the candidate's vector: its keys and weights are summed into scratch arrays, in the
+ * order and with the additions a vector's map would take, so the number is the same. A pool
+ * scores a hundred candidates or more, and at a large collection most are articles no query has
+ * scored yet, whose vectors (a map, two arrays, the split names) were most of a list's garbage.
+ *
+ * @example
+ *   topicSetSimilarityTo(topicSetVector(["Ukraine war"]), ["War in Ukraine", "Europe"], new Set()) // about 0.71
+ */
+export function topicSetSimilarityTo(query: TopicSetVector, topics: readonly string[], noise: ReadonlySet<string>): number {
+  if (query.norm === 0) return 0;
+  let count = 0;
+  for (let t = 0; t < topics.length; t++) {
+    const topic = topics[t]!;
+    if (noise.size > 0 && noise.has(topic)) continue;
+    // Each distinct topic once, where it first appears (as a set of them takes it).
+    let repeated = false;
+    for (let u = 0; u < t && !repeated; u++) repeated = topics[u] === topic;
+    if (repeated) continue;
+    const { ids, share } = keysOfTopic(topic);
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      let at = 0;
+      while (at < count && scratchIds[at] !== id) at++;
+      if (at < count) {
+        scratchWeights[at]! += share;
+        continue;
+      }
+      if (count === scratchIds.length) growScratch();
+      scratchIds[count] = id;
+      scratchWeights[count] = share;
+      count++;
+    }
+  }
+  let squares = 0;
+  for (let i = 0; i < count; i++) squares += scratchWeights[i]! * scratchWeights[i]!;
+  const norm = Math.sqrt(squares);
+  if (norm === 0) return 0;
+  let dot = 0;
+  const { ids, values } = query;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    let weight = 0;
+    for (let j = 0; j < count; j++) {
+      if (scratchIds[j] === id) {
+        weight = scratchWeights[j]!;
+        break;
+      }
+    }
+    dot += values[i]! * weight;
+  }
+  return dot === 0 ? 0 : Math.min(1, dot / (query.norm * norm));
+}
+
+/** A candidate's keys and weights while `topicSetSimilarityTo` scores it (synchronous: one at a time). */
+let scratchIds = new Int32Array(64);
+let scratchWeights = new Float64Array(64);
+
+function growScratch(): void {
+  const ids = new Int32Array(scratchIds.length * 2);
+  const weights = new Float64Array(scratchIds.length * 2);
+  ids.set(scratchIds);
+  weights.set(scratchWeights);
+  scratchIds = ids;
+  scratchWeights = weights;
+}
+
+/**
+ * Each topic name's word keys (interned) and the share each key gets (1 / sqrt(keys)), by name:
+ * a site has far fewer topic names than articles. Emptied if it ever grows past a bound (names
+ * of deleted articles stay until then); what it holds is recomputed the same on demand.
+ */
+const keysByTopic = new Map<string, { ids: Int32Array; share: number }>();
+const maxCachedTopics = 200_000;
+
+function keysOfTopic(topic: string): { ids: Int32Array; share: number } {
+  let keys = keysByTopic.get(topic);
+  if (keys === undefined) {
+    const words = topicWordKeys(topic);
+    keys = { ids: Int32Array.from(words, internKey), share: 1 / Math.sqrt(words.length) };
+    if (keysByTopic.size >= maxCachedTopics) keysByTopic.clear();
+    keysByTopic.set(topic, keys);
+  }
+  return keys;
+}
+
+/**
  * The words of a topic name that carry meaning, cut to their first five letters: a crude but
  * language-neutral stemmer (truncation), so "Russia" and "Russian", "negotiation" and
  * "negotiations" meet. Function words are dropped; a topic of function words only keeps its
