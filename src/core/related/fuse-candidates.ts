@@ -1,5 +1,5 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
-import { type TopicSetVector, topicSetSimilarity, topicSetVector } from "./topic-similarity.ts";
+import { topicSetSimilarityTo, topicSetVector } from "./topic-similarity.ts";
 
 /** A candidate in the pool with each channel's raw score. */
 export interface PoolCandidate {
@@ -129,8 +129,7 @@ export class PoolFusion {
       const entry = entries[i]!;
       this.#lexical[i] = lexicalWeight === 0 ? 0 : lexicalWeight * this.#lexicalZ[i]!;
       this.#proximity[i] = proximityPart(context, entry);
-      this.#topics[i] =
-        queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarity(queryTopics, signalTopicVector(entry.topics, context.topics!.noise));
+      this.#topics[i] = queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarityTo(queryTopics, entry.topics, context.topics!.noise);
       this.#boost[i] = context.boost !== null && entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0;
       this.#recency[i] = recencyPart(context, entry);
     }
@@ -281,26 +280,4 @@ function recencyPart(context: FusionContext, entry: CatalogEntry): number {
 /** The topics that count as a signal: noise topics dropped. */
 function signalTopics(topics: readonly string[], noise: ReadonlySet<string>): readonly string[] {
   return noise.size === 0 ? topics : topics.filter((topic) => !noise.has(topic));
-}
-
-/**
- * A candidate's signal topics as a vector, kept per noise set and topic array: both are fixed
- * for as long as they stand (a catalog entry's topics are a frozen array an edit replaces; the
- * noise set is the server's configuration), so every query need not split the same names again.
- */
-const signalVectors = new WeakMap<ReadonlySet<string>, WeakMap<readonly string[], TopicSetVector>>();
-
-function signalTopicVector(topics: readonly string[], noise: ReadonlySet<string>): TopicSetVector {
-  if (noise.size === 0 || !Object.isFrozen(topics)) return topicSetVector(signalTopics(topics, noise));
-  let byTopics = signalVectors.get(noise);
-  if (byTopics === undefined) {
-    byTopics = new WeakMap();
-    signalVectors.set(noise, byTopics);
-  }
-  let vector = byTopics.get(topics);
-  if (vector === undefined) {
-    vector = topicSetVector(signalTopics(topics, noise));
-    byTopics.set(topics, vector);
-  }
-  return vector;
 }
