@@ -233,7 +233,7 @@ export function readRssByProcess(pid: number): Record<string, number> {
   return sizes;
 }
 
-function findFreePort(): Promise<number> {
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -154,19 +154,13 @@ function isTopicSetVector(value: readonly string[] | TopicSetVector): value is T
 }
 
 /**
- * Topic set vectors by topic array: a catalog entry's topics are one frozen array for as long as
- * the entry stands (an edit makes a new one), so this is exact, and scoring a pool of candidates
- * twice per query need not split the same names again.
+ * One vector, built anew: a query's, once per query. Nothing is kept per article: a vector kept
+ * for every article a query ever scored (a WeakMap by topic array, as this was) filled the old
+ * generation at 100k articles and long full collections stalled requests (docs/performance.md,
+ * "HTTP on both cores"); candidates are scored by `topicSetSimilarityTo` in scratch arrays.
  */
-const vectorsByTopicArray = new WeakMap<readonly string[], TopicSetVector>();
-
 export function topicSetVector(topics: readonly string[]): TopicSetVector {
-  let vector = vectorsByTopicArray.get(topics);
-  if (vector === undefined) {
-    vector = buildTopicSetVector(topics);
-    if (Object.isFrozen(topics)) vectorsByTopicArray.set(topics, vector);
-  }
-  return vector;
+  return buildTopicSetVector(topics);
 }
 
 function buildTopicSetVector(topics: readonly string[]): TopicSetVector {
