@@ -50,6 +50,8 @@ export interface IndexFilesOptions {
    * (`createUnchangedCheck`).
    */
   unchangedAmong?: (articles: readonly Article[]) => boolean[];
+  /** Sees every raw record read, valid or not, before validation (what else a caller reads of the input, in the same pass). */
+  onRecord?: (record: SourceRecord) => void;
 }
 
 /** Articles deleted per transaction when pruning. */
@@ -144,10 +146,11 @@ export async function indexFiles(
   for (const path of paths) {
     let batch: { article: Article; position: SourceRecord }[] = [];
     const languageOf = options.languageOf === undefined ? {} : { languageOf: options.languageOf };
+    const onRecord = options.onRecord === undefined ? {} : { onRecord: options.onRecord };
     const onOpen = (opened: OpenedInput) => {
       input = opened;
     };
-    for await (const items of readArticleBatches(path, undefined, { ...languageOf, onOpen }) as AsyncGenerator<ReadArticle[]>) {
+    for await (const items of readArticleBatches(path, undefined, { ...languageOf, ...onRecord, onOpen }) as AsyncGenerator<ReadArticle[]>) {
       for (const item of items) {
         if (!item.ok) {
           if (item.id === null) recordsWithoutId++;

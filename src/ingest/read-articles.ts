@@ -20,13 +20,22 @@ export async function* readArticles(
   for await (const batch of readArticleBatches(path, format, options)) yield* batch;
 }
 
-/** `readArticles` in batches of consecutive records, for a caller reading them all (the indexer). */
+/**
+ * `readArticles` in batches of consecutive records, for a caller reading them all (the indexer).
+ * `onRecord` sees each raw record as read, before validation (`kindred eval` takes its labels
+ * from them, so the file is read once).
+ */
 export async function* readArticleBatches(
   path: string,
   format?: InputFormat,
-  options: { languageOf?: (text: string) => string | null; onOpen?: (input: OpenedInput) => void } = {},
+  options: { languageOf?: (text: string) => string | null; onOpen?: (input: OpenedInput) => void; onRecord?: (record: SourceRecord) => void } = {},
 ): AsyncGenerator<ReadArticle[]> {
-  for await (const records of readRecordBatches(path, format, options.onOpen)) yield records.map((record) => readArticle(record, options.languageOf));
+  for await (const records of readRecordBatches(path, format, options.onOpen)) {
+    yield records.map((record) => {
+      options.onRecord?.(record);
+      return readArticle(record, options.languageOf);
+    });
+  }
 }
 
 function readArticle(record: SourceRecord, languageOf: ((text: string) => string | null) | undefined): ReadArticle {
