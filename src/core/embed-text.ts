@@ -46,8 +46,8 @@ export const passagePlans: readonly PassagePlan[] = Object.freeze(["selected", "
  */
 export function buildEmbedPassages(article: Pick<Article, "title" | "body">, plan: PassagePlan = "selected"): string[] {
   const text = buildEmbedText(article);
+  if (!hasMoreWordsThan(text, passageLimits.leadWords)) return [text];
   const words = splitOnSpace(text);
-  if (words.length <= passageLimits.leadWords) return [text];
   const title = article.title.trim();
   const body = article.body.trim();
   const bodyWords = splitOnSpace(title !== "" && body.startsWith(title) ? body.slice(title.length) : body);
@@ -107,6 +107,16 @@ function contentTerms(text: string): string[] {
   const terms: string[] = [];
   for (const [word] of text.toLowerCase().matchAll(termPattern)) if (word.length >= 3 && !isStopWord(word)) terms.push(word);
   return terms;
+}
+
+/**
+ * `splitOnSpace(text).length > count` without the array: most articles a re-index hashes are
+ * one passage, and splitting each into words only to count them was a share of its time.
+ */
+function hasMoreWordsThan(text: string, count: number): boolean {
+  const word = /\S+/g;
+  for (let seen = 0; word.exec(text) !== null; ) if (++seen > count) return true;
+  return false;
 }
 
 function splitOnSpace(text: string): string[] {
