@@ -114,9 +114,31 @@ function contentTerms(text: string): string[] {
  * one passage, and splitting each into words only to count them was a share of its time.
  */
 function hasMoreWordsThan(text: string, count: number): boolean {
-  const word = /\S+/g;
-  for (let seen = 0; word.exec(text) !== null; ) if (++seen > count) return true;
+  let words = 0;
+  let inWord = false;
+  for (let index = 0; index < text.length; index++) {
+    const space = isWhitespace(text.charCodeAt(index));
+    if (!space && !inWord && ++words > count) return true;
+    inWord = !space;
+  }
   return false;
+}
+
+/** Exactly the code units `\s` matches (ECMAScript WhiteSpace and LineTerminator). */
+function isWhitespace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 function splitOnSpace(text: string): string[] {

@@ -6,7 +6,28 @@ const filler = (prefix: string, count: number) => Array.from({ length: count }, 
 
 describe("passages the model embeds for an article", () => {
   it("makes one passage of an article of at most 90 words however its words are spaced, and more of one past 90", () => {
-    const spaces = [" ", "  ", "\t", "\n", "\u00a0", "\u3000", " \r\n "];
+    // Every kind of whitespace, and two look-alikes that are not (a zero-width space, a joiner).
+    const spaces = [
+      " ",
+      "  ",
+      "\t",
+      "\n",
+      "\v",
+      "\f",
+      "\u00a0",
+      "\u1680",
+      "\u2007",
+      "\u200a",
+      "\u2028",
+      "\u2029",
+      "\u202f",
+      "\u205f",
+      "\u3000",
+      "\ufeff",
+      " \r\n ",
+      "\u200b",
+      "\u2060",
+    ];
     for (let words = 85; words <= 95; words++) {
       for (const [index, space] of spaces.entries()) {
         // Words joined by one kind of whitespace, with some at the ends, in the title and body both.
