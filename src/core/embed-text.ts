@@ -49,8 +49,8 @@ export const passagePlans: readonly PassagePlan[] = Object.freeze(["selected", "
  */
 export function buildEmbedPassages(article: Pick<Article, "title" | "body">, plan: PassagePlan = "selected"): string[] {
   const text = buildEmbedText(article);
+  if (!hasMoreWordsThan(text, passageLimits.leadWords)) return [text];
   const words = splitOnSpace(text);
-  if (words.length <= passageLimits.leadWords) return [text];
   const title = article.title.trim();
   const body = article.body.trim();
   const bodyWords = splitOnSpace(title !== "" && body.startsWith(title) ? body.slice(title.length) : body);
@@ -113,6 +113,38 @@ function contentTerms(text: string): string[] {
   const terms: string[] = [];
   for (const [word] of text.toLowerCase().matchAll(termPattern)) if (word.length >= 3 && !isStopWord(word)) terms.push(word);
   return terms;
+}
+
+/**
+ * `splitOnSpace(text).length > count` without the array: most articles a re-index hashes are
+ * one passage, and splitting each into words only to count them was a share of its time.
+ */
+function hasMoreWordsThan(text: string, count: number): boolean {
+  let words = 0;
+  let inWord = false;
+  for (let index = 0; index < text.length; index++) {
+    const space = isWhitespace(text.charCodeAt(index));
+    if (!space && !inWord && ++words > count) return true;
+    inWord = !space;
+  }
+  return false;
+}
+
+/** Exactly the code units `\s` matches (ECMAScript WhiteSpace and LineTerminator). */
+function isWhitespace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 function splitOnSpace(text: string): string[] {

@@ -14,6 +14,7 @@ import type { Embedder } from "../embed/embedder.ts";
 import { openEngine } from "../engine/open-engine.ts";
 import { type IndexProgress, indexFiles } from "../indexer/index-files.ts";
 import { readRecords } from "../ingest/read-records.ts";
+import type { SourceRecord } from "../ingest/source-record.ts";
 import type { Logger } from "../log/logger.ts";
 
 /**
@@ -104,17 +105,16 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
   const judgements = new Map<string, Judged>();
   const modes = options.compare ?? ["hybrid"];
   const baselineDocuments: BaselineDocument[] = [];
-  for await (const record of readRecords(file)) {
+  // Labels (and the baseline's texts) are read from the records as they are indexed: one pass
+  // over the file. The undated copy keeps every field but the date, so it serves as well.
+  const judge = (record: SourceRecord) => {
     const parsed = judgementSchema.safeParse(record.value);
     if (parsed.success) judgements.set(parsed.data.id, { label: parsed.data.label!, story: parsed.data.story });
     if (modes.includes("tfidf")) {
       const text = baselineTextSchema.safeParse(record.value);
       if (text.success) baselineDocuments.push({ id: text.data.id, title: text.data.title ?? "", text: text.data.text ?? text.data.body ?? "" });
     }
-  }
-  const storySizes = countBy([...judgements.values()], (judged) => judged.story);
-  const labelStorySizes = countBy([...judgements.values()], (judged) => `${judged.label}\u0000${judged.story ?? ""}`);
-  const labelSizes = countBy([...judgements.values()], (judged) => judged.label);
+  };
 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "kindred-eval-"));
   const { engine, close } = await openEngine(
@@ -125,7 +125,11 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
   try {
     const indexed = await indexFiles(engine, [options.ignoreDates ? await writeUndated(file, dataDir) : file], {
       ...(options.onIndexProgress ? { onProgress: options.onIndexProgress } : {}),
+      onRecord: judge,
     });
+    const storySizes = countBy([...judgements.values()], (judged) => judged.story);
+    const labelStorySizes = countBy([...judgements.values()], (judged) => `${judged.label}\u0000${judged.story ?? ""}`);
+    const labelSizes = countBy([...judgements.values()], (judged) => judged.label);
     const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
     const perMode: { p: number[]; ps: (number | null)[]; ndcg: number[]; rp: (number | null)[]; folded: number; latencies: number[] }[] = [];
     const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, (query.story === null ? 0 : (storySizes.get(query.story) ?? 0)) - 1));

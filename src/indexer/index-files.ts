@@ -2,7 +2,7 @@ import type { Article } from "../core/article.ts";
 import type { KindredEngine } from "../engine/kindred-engine.ts";
 import { describeUrlConflict } from "../engine/url-conflicts.ts";
 import type { OpenedInput } from "../ingest/open-input.ts";
-import { describeRejectedRecord, type ReadArticle, readArticles } from "../ingest/read-articles.ts";
+import { describeRejectedRecord, type ReadArticle, readArticleBatches } from "../ingest/read-articles.ts";
 import { describeRecordPosition, type SourceRecord } from "../ingest/source-record.ts";
 
 /** Counts a run ends with. */
@@ -50,6 +50,8 @@ export interface IndexFilesOptions {
    * (`createUnchangedCheck`).
    */
   unchangedAmong?: (articles: readonly Article[]) => boolean[];
+  /** Sees every raw record read, valid or not, before validation (what else a caller reads of the input, in the same pass). */
+  onRecord?: (record: SourceRecord) => void;
 }
 
 /** Articles deleted per transaction when pruning. */
@@ -144,30 +146,33 @@ export async function indexFiles(
   for (const path of paths) {
     let batch: { article: Article; position: SourceRecord }[] = [];
     const languageOf = options.languageOf === undefined ? {} : { languageOf: options.languageOf };
+    const onRecord = options.onRecord === undefined ? {} : { onRecord: options.onRecord };
     const onOpen = (opened: OpenedInput) => {
       input = opened;
     };
-    for await (const item of readArticles(path, undefined, { ...languageOf, onOpen }) as AsyncGenerator<ReadArticle>) {
-      if (!item.ok) {
-        if (item.id === null) recordsWithoutId++;
-        else inputIds.add(item.id);
-        reject(describeRejectedRecord(item));
-        continue;
-      }
-      inputIds.add(item.article.id);
-      const first = firstPositionOfId.get(item.article.id);
-      if (first !== undefined) {
-        reject(
-          `${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${describeRecordPosition(first)}; the first record with an id is indexed and later ones are not`,
-        );
-        continue;
-      }
-      firstPositionOfId.set(item.article.id, item.position);
-      batch.push({ article: item.article, position: item.position });
-      if (batch.length >= batchSize) {
-        await flush(batch);
-        batch = [];
-        while (inFlight.size >= (options.batchesInFlight ?? 2)) await Promise.race(inFlight);
+    for await (const items of readArticleBatches(path, undefined, { ...languageOf, ...onRecord, onOpen }) as AsyncGenerator<ReadArticle[]>) {
+      for (const item of items) {
+        if (!item.ok) {
+          if (item.id === null) recordsWithoutId++;
+          else inputIds.add(item.id);
+          reject(describeRejectedRecord(item));
+          continue;
+        }
+        inputIds.add(item.article.id);
+        const first = firstPositionOfId.get(item.article.id);
+        if (first !== undefined) {
+          reject(
+            `${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${describeRecordPosition(first)}; the first record with an id is indexed and later ones are not`,
+          );
+          continue;
+        }
+        firstPositionOfId.set(item.article.id, item.position);
+        batch.push({ article: item.article, position: item.position });
+        if (batch.length >= batchSize) {
+          await flush(batch);
+          batch = [];
+          while (inFlight.size >= (options.batchesInFlight ?? 2)) await Promise.race(inFlight);
+        }
       }
     }
     if (batch.length > 0) await flush(batch);

@@ -1,7 +1,7 @@
 import { type FieldIssue, parseArticle } from "../articles/article-schema.ts";
 import type { Article } from "../core/article.ts";
 import type { InputFormat, OpenedInput } from "./open-input.ts";
-import { readRecords } from "./read-records.ts";
+import { readRecordBatches } from "./read-records.ts";
 import { describeRecordPosition, type SourceRecord } from "./source-record.ts";
 
 export type ReadArticle =
@@ -17,21 +17,35 @@ export async function* readArticles(
   format?: InputFormat,
   options: { languageOf?: (text: string) => string | null; onOpen?: (input: OpenedInput) => void } = {},
 ): AsyncGenerator<ReadArticle> {
-  for await (const record of readRecords(path, format, options.onOpen)) {
-    if (record.fileProblem !== undefined) {
-      yield { ok: false, position: record, id: null, issues: [{ field: "(file)", reason: record.fileProblem }] };
-      continue;
-    }
-    if (record.syntaxError !== undefined) {
-      yield { ok: false, position: record, id: null, issues: [{ field: "(record)", reason: record.syntaxError }] };
-      continue;
-    }
-    const parsed = parseArticle(record.value, options.languageOf);
-    // A valid article's position without the raw value: a batch waiting to be written then
-    // holds the articles only, not every record's decoded JSON as well (less to collect).
-    const position = { file: record.file, recordNumber: record.recordNumber, lineNumber: record.lineNumber };
-    yield parsed.ok ? { ok: true, article: parsed.article, position } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
+  for await (const batch of readArticleBatches(path, format, options)) yield* batch;
+}
+
+/**
+ * `readArticles` in batches of consecutive records, for a caller reading them all (the indexer).
+ * `onRecord` sees each raw record as read, before validation (`kindred eval` takes its labels
+ * from them, so the file is read once).
+ */
+export async function* readArticleBatches(
+  path: string,
+  format?: InputFormat,
+  options: { languageOf?: (text: string) => string | null; onOpen?: (input: OpenedInput) => void; onRecord?: (record: SourceRecord) => void } = {},
+): AsyncGenerator<ReadArticle[]> {
+  for await (const records of readRecordBatches(path, format, options.onOpen)) {
+    yield records.map((record) => {
+      options.onRecord?.(record);
+      return readArticle(record, options.languageOf);
+    });
   }
+}
+
+function readArticle(record: SourceRecord, languageOf: ((text: string) => string | null) | undefined): ReadArticle {
+  if (record.fileProblem !== undefined) return { ok: false, position: record, id: null, issues: [{ field: "(file)", reason: record.fileProblem }] };
+  if (record.syntaxError !== undefined) return { ok: false, position: record, id: null, issues: [{ field: "(record)", reason: record.syntaxError }] };
+  const parsed = parseArticle(record.value, languageOf);
+  // A valid article's position without the raw value: a batch waiting to be written then
+  // holds the articles only, not every record's decoded JSON as well (less to collect).
+  const position = { file: record.file, recordNumber: record.recordNumber, lineNumber: record.lineNumber };
+  return parsed.ok ? { ok: true, article: parsed.article, position } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
 }
 
 /** One line per problem: `feed.jsonl:17 (record 12) id "a-9": published_at: must be an ISO 8601 date`. */

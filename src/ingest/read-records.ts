@@ -1,10 +1,11 @@
 import { detectInputFormat, type InputFormat, type OpenedInput, openInput } from "./open-input.ts";
 import { readCsv } from "./read-csv.ts";
 import { readJsonArray } from "./read-json-array.ts";
-import { readJsonLines } from "./read-json-lines.ts";
+import { readJsonLineBatches } from "./read-json-lines.ts";
 import type { SourceRecord } from "./source-record.ts";
 
-const readers = { jsonl: readJsonLines, json: readJsonArray, csv: readCsv } as const;
+/** Each format's records in batches: JSON Lines by piece of the stream, the others one by one. */
+const readers = { jsonl: readJsonLineBatches, json: singly(readJsonArray), csv: singly(readCsv) } as const;
 
 /**
  * Reads raw records from a JSON Lines, JSON array or CSV file (optionally gzipped), picking the
@@ -19,7 +20,22 @@ export async function* readRecords(
   format: InputFormat = detectInputFormat(path),
   onOpen?: (input: OpenedInput) => void,
 ): AsyncGenerator<SourceRecord> {
+  for await (const batch of readRecordBatches(path, format, onOpen)) yield* batch;
+}
+
+/** `readRecords` in batches of consecutive records (in file order): less overhead per record for a caller reading them all. */
+export async function* readRecordBatches(
+  path: string,
+  format: InputFormat = detectInputFormat(path),
+  onOpen?: (input: OpenedInput) => void,
+): AsyncGenerator<SourceRecord[]> {
   const input = await openInput(path);
   onOpen?.(input);
   yield* readers[format](input, path === "-" ? "stdin" : path);
+}
+
+function singly(reader: (input: OpenedInput, file: string) => AsyncGenerator<SourceRecord>) {
+  return async function* (input: OpenedInput, file: string): AsyncGenerator<SourceRecord[]> {
+    for await (const record of reader(input, file)) yield [record];
+  };
 }

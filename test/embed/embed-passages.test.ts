@@ -5,6 +5,40 @@ import { buildEmbedPassages, passageLimits, selectDistinctiveChunks } from "../.
 const filler = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => `${prefix}${index}x`).join(" ");
 
 describe("passages the model embeds for an article", () => {
+  it("makes one passage of an article of at most 90 words however its words are spaced, and more of one past 90", () => {
+    // Every kind of whitespace, and two look-alikes that are not (a zero-width space, a joiner).
+    const spaces = [
+      " ",
+      "  ",
+      "\t",
+      "\n",
+      "\v",
+      "\f",
+      "\u00a0",
+      "\u1680",
+      "\u2007",
+      "\u200a",
+      "\u2028",
+      "\u2029",
+      "\u202f",
+      "\u205f",
+      "\u3000",
+      "\ufeff",
+      " \r\n ",
+      "\u200b",
+      "\u2060",
+    ];
+    for (let words = 85; words <= 95; words++) {
+      for (const [index, space] of spaces.entries()) {
+        // Words joined by one kind of whitespace, with some at the ends, in the title and body both.
+        const text = Array.from({ length: words }, (_, word) => `w${word}`).join(space);
+        const article = { title: `${space}t${index}`, body: `${text}${space}` };
+        const counted = `t${index} ${text}`.split(/\s+/).filter((word) => word !== "").length;
+        expect([words, index, buildEmbedPassages(article, "all").length === 1]).toEqual([words, index, counted <= passageLimits.leadWords]);
+      }
+    }
+  });
+
   it("gives a short article one passage under either plan", () => {
     const article = { title: "Quake hits Japan", body: "A strong earthquake struck the west coast of Japan on Monday." };
     expect(buildEmbedPassages(article, "selected")).toEqual(["Quake hits Japan\nA strong earthquake struck the west coast of Japan on Monday."]);

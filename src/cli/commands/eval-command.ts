@@ -1,8 +1,8 @@
+import { statSync } from "node:fs";
 import { KindredError } from "../../core/errors.ts";
 import type { Interval } from "../../core/eval/bootstrap-interval.ts";
 import { parseSwitch } from "../../core/parse-switch.ts";
 import { type ConfigReport, type EvalMode, type EvalReport, runEval } from "../../eval/run-eval.ts";
-import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger } from "../../log/logger.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
@@ -61,7 +61,10 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   const logger = createLogger(config.logLevel);
   const reports: EvalReport[] = [];
   for (const file of positionals) {
-    const bar = createProgressBar(`indexing ${file}`, await countRecords(file));
+    // Progress by bytes read of the file: counting its records first read it once more. The
+    // undated copy (--ignore-dates) is another file, whose size is not this one's.
+    const size = values["ignore-dates"] ? null : (statSync(file, { throwIfNoEntry: false })?.size ?? null);
+    const bar = createProgressBar(`indexing ${file}`, size, { bytes: true });
     try {
       reports.push(
         await runEval(file, config, logger, {
@@ -70,7 +73,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
           ...(fold === undefined ? {} : { foldDuplicates: fold }),
           ...(values["ignore-dates"] ? { ignoreDates: true } : {}),
           ...(values["data-dir"] === undefined ? {} : { dataDir: config.dataDir }),
-          onIndexProgress: ({ done }) => bar.update(done),
+          onIndexProgress: ({ done, bytesRead }) => bar.update(done, bytesRead),
           onQueryProgress: ({ done, total, mode }) => process.stderr.write(`${mode}: ${done}/${total} queries\n`),
         }),
       );

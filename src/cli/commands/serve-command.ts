@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,6 @@ import { KindredError } from "../../core/errors.ts";
 import { type OpenedEngine, openEngine } from "../../engine/open-engine.ts";
 import type { ServiceState } from "../../http/service-state.ts";
 import { indexFiles } from "../../indexer/index-files.ts";
-import { countRecords } from "../../ingest/count-records.ts";
 import { createLogger, type Logger } from "../../log/logger.ts";
 import { PostgresReplicaStore } from "../../store/postgres/postgres-replica-store.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
@@ -108,14 +107,16 @@ async function serveOneProcess(config: Config, logger: Logger, role: { role: "wr
     } else {
       state.phase = `indexing ${bootstrap} (first start)`;
       writeFileSync(bootstrapPending, `${bootstrap}\n`);
-      const total = await countRecords(bootstrap);
-      state.progress = { done: 0, total };
+      // Progress by bytes read of the file, as `kindred index` shows it: counting the records
+      // first read the whole file once more before indexing began.
+      const size = statSync(bootstrap).size;
+      state.progress = { done: 0, total: null, bytes_read: 0, bytes_total: size };
       process.stderr.write(`First start: indexing ${bootstrap} into ${config.dataDir}; later starts skip this.\n`);
-      const bar = createProgressBar("indexing", total);
+      const bar = createProgressBar("indexing", size, { bytes: true });
       const report = await indexFiles(engine, [bootstrap], {
-        onProgress: ({ done }) => {
-          bar.update(done);
-          state.progress = { done, total };
+        onProgress: ({ done, bytesRead }) => {
+          bar.update(done, bytesRead);
+          state.progress = { done, total: null, bytes_read: bytesRead, bytes_total: size };
         },
         onRejected: (message) => logger.warn({ record: message }, "record rejected"),
       });
