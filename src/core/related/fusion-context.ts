@@ -23,11 +23,14 @@ export function fusionContextFor(
     topics: hybrid && ranking.topicSignal ? { weight: fusionConstants.topicWeight, noise: query.noiseTopics } : null,
     boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
     recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: query.nowMs },
+    // Only a query longer than the encoder's window, as the agreement below: a few words give
+    // chance cosines (a six-article collection's draft shared only "the" with the wrong items).
+    lexicalEvidence:
+      hybrid && query.words > fusionConstants.encoderWindowWords
+        ? { weight: fusionConstants.lexicalEvidenceWeight, from: fusionConstants.lexicalEvidenceFrom, full: fusionConstants.lexicalEvidenceFull }
+        : null,
     // Only a query longer than the encoder's window: the encoder reads all of a short item, and
     // on a few words the lexical channel's evidence is too thin to overrule it.
-    lexicalEvidence: hybrid
-      ? { weight: fusionConstants.lexicalEvidenceWeight, from: fusionConstants.lexicalEvidenceFrom, full: fusionConstants.lexicalEvidenceFull }
-      : null,
     agreement:
       hybrid && query.words > fusionConstants.encoderWindowWords
         ? { none: fusionConstants.denseAgreementNone, full: fusionConstants.denseAgreementFull }

@@ -84,7 +84,8 @@ export const fusionConstants = Object.freeze({
    * Same event without dates (fuse-candidates.ts, `lexicalEvidencePart`): where the query or a
    * candidate is undated, the candidate gains up to `lexicalEvidenceWeight` as its
    * whole-document cosine with the query rises from `lexicalEvidenceFrom` to
-   * `lexicalEvidenceFull`. Pool z-scores rank candidates against each other, so without dates
+   * `lexicalEvidenceFull`, for a query longer than `encoderWindowWords` (on a few words a high
+   * cosine comes by chance). Pool z-scores rank candidates against each other, so without dates
    * nothing said "this one shares the query's incident" rather than "this one is the most
    * similar shooting here"; a site may send no dates (held-out set A, docs/evaluation.md).
    */
