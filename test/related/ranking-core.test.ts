@@ -146,6 +146,44 @@ describe("fusion", () => {
     expect(fused.map((candidate) => candidate.entry.id).slice(0, 4)).toEqual(["same", "after", "before", "week"]);
   });
 
+  it("without dates, lets a whole-document cosine few pairs reach outweigh the encoder's 'same kind of event'", () => {
+    // Undated query: "sibling" is the encoder's favourite (another shooting), "incident" shares
+    // the query's names and places (cosine 0.45), "background" shares a little (cosine 0.12).
+    const candidate = (id: string, denseScore: number, lexicalScore: number, publishedMs: number | null = null): PoolCandidate => ({
+      entry: entry(id, { publishedMs }),
+      denseScore,
+      lexicalScore,
+      cosine: denseScore,
+    });
+    const undatedPool = [
+      candidate("sibling", 0.95, 0.15),
+      candidate("incident", 0.6, 0.45),
+      candidate("background", 0.5, 0.12),
+      candidate("other", 0.55, 0.05),
+    ];
+    const plain = { query: { publishedMs: null, topics: [] }, proximity: null, topics: null, boost: null, recency: null, weights: { dense: 1, lexical: 0.25 } };
+    const evidence = { weight: 2, from: 0.1, full: 0.4 };
+    expect(fuseCandidates(undatedPool, context(plain))[0]!.entry.id).toBe("sibling");
+    const fused = fuseCandidates(undatedPool, context({ ...plain, lexicalEvidence: evidence }));
+    expect(fused[0]!.entry.id).toBe("incident");
+    const part = (id: string, from: typeof fused) => from.find((item) => item.entry.id === id)!.parts.lexical;
+    const without = fuseCandidates(undatedPool, context(plain));
+    // Capped at the weight from `full` up, linear from `from`, nothing below it.
+    expect(part("incident", fused) - part("incident", without)).toBeCloseTo(2, 10);
+    expect(part("sibling", fused) - part("sibling", without)).toBeCloseTo(2 * (0.05 / 0.3), 10);
+    expect(part("background", fused) - part("background", without)).toBeCloseTo(2 * (0.02 / 0.3), 10);
+    expect(part("other", fused)).toBe(part("other", without));
+    for (const item of fused) expect(item.score).toBe(sumParts(item.parts));
+    // Where both articles are dated, proximity speaks for the event and the cosine's level adds nothing.
+    const dated = { ...plain, query: { publishedMs: Date.UTC(2025, 2, 2), topics: [] } };
+    const datedPool = undatedPool.map((item) => ({ ...item, entry: { ...item.entry, publishedMs: Date.UTC(2025, 2, 2) } }));
+    const datedFused = fuseCandidates(datedPool, context({ ...dated, lexicalEvidence: evidence }));
+    expect(datedFused.map((item) => item.parts.lexical)).toEqual(fuseCandidates(datedPool, context(dated)).map((item) => item.parts.lexical));
+    // A single channel keeps its raw score: no evidence part.
+    const single = fuseCandidates(undatedPool, context({ ...plain, standardize: false, lexicalEvidence: evidence }));
+    expect(single.find((item) => item.entry.id === "incident")!.parts.lexical).toBeCloseTo(0.25 * 0.45, 12);
+  });
+
   it("gives noise topics no weight: sharing only a noise topic adds nothing", () => {
     const fused = fuseCandidates(pool, context());
     expect(fused.find((candidate) => candidate.entry.id === "b2")!.parts.topics).toBe(0);

@@ -1,4 +1,5 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
+import { lexicalEvidencePart } from "./lexical-evidence.ts";
 import { topicSetSimilarityTo, topicSetVector } from "./topic-similarity.ts";
 
 /** A candidate in the pool with each channel's raw score. */
@@ -43,6 +44,12 @@ export interface FusionContext {
    * null keeps it fixed. Only with `standardize`.
    */
   agreement: { none: number; full: number } | null;
+  /**
+   * Where the query or the candidate is undated, the whole-document cosine's own level as
+   * same-event evidence (`lexicalEvidencePart`), added to the lexical part; absent or null: off.
+   * Only with `standardize`.
+   */
+  lexicalEvidence?: { weight: number; from: number; full: number } | null;
 }
 
 const dayMs = 86_400_000;
@@ -60,6 +67,9 @@ const dayMs = 86_400_000;
  *   ranks the pool against the whole-document words (every gva report is "a shooting" to the
  *   encoder, which reads only the lead, so its order among them is noise and runs counter to
  *   the town, names and date the words match), it counts less.
+ *   With `lexicalEvidence`, a pair without both dates adds the cosine's own level to the lexical
+ *   part (`lexicalEvidencePart`): a z-score says a candidate stands out in this pool, not that
+ *   it shares the query's event, which two reports of one event show by a cosine few pairs reach.
  * - proximity: exp(-|days apart| / days) when both are dated: one event is reported within days.
  * - topics: how much the two topic sets overlap, topics sharing words counting partly
  *   (topic-similarity.ts), noise topics left out. Without weights from topic counts on purpose:
@@ -129,7 +139,7 @@ export class PoolFusion {
     const lexicalWeight = context.weights.lexical;
     for (let i = 0; i < size; i++) {
       const entry = entries[i]!;
-      this.#lexical[i] = lexicalWeight === 0 ? 0 : lexicalWeight * this.#lexicalZ[i]!;
+      this.#lexical[i] = (lexicalWeight === 0 ? 0 : lexicalWeight * this.#lexicalZ[i]!) + lexicalEvidencePart(context, entry, lexicalScores[i]!);
       this.#proximity[i] = proximityPart(context, entry);
       this.#topics[i] = queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarityTo(queryTopics, entry.topics, context.topics!.noise);
       this.#boost[i] = context.boost !== null && entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0;
