@@ -15,8 +15,8 @@ export function topicSetSimilarity(a: readonly string[] | TopicSetVector, b: rea
   const right = isTopicSetVector(b) ? b : topicSetVector(b);
   if (left.norm === 0 || right.norm === 0) return 0;
   let dot = 0;
-  // Walks the left's keys in the map's order (as a loop over the map would add them), each found
-  // among the right's few by its interned id: integer compares, no string hashing per candidate.
+  // Walks the left's keys in first-seen order, each found among the right's few by its interned
+  // id: integer compares, no string hashing per candidate.
   const { ids, values } = left;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
@@ -34,21 +34,45 @@ export function topicSetSimilarity(a: readonly string[] | TopicSetVector, b: rea
 
 /**
  * `topicSetSimilarity(query, the signal topics of \`topics\`)` (noise topics left out), without
- * making the candidate's vector: its keys and weights are summed into scratch arrays, in the
- * order and with the additions a vector's map would take, so the number is the same. A pool
- * scores a hundred candidates or more, and at a large collection most are articles no query has
- * scored yet, whose vectors (a map, two arrays, the split names) were most of a list's garbage.
+ * making the candidate's vector: its keys and weights are summed into the scratch arrays as
+ * `topicSetVector` sums them, so the number is the same. A pool scores a hundred candidates or
+ * more, and at a large collection most are articles no query has scored yet, whose vectors (a
+ * map, two arrays, the split names) were most of a list's garbage.
  *
  * @example
  *   topicSetSimilarityTo(topicSetVector(["Ukraine war"]), ["War in Ukraine", "Europe"], new Set()) // about 0.71
  */
 export function topicSetSimilarityTo(query: TopicSetVector, topics: readonly string[], noise: ReadonlySet<string>): number {
   if (query.norm === 0) return 0;
+  const count = sumTopicKeys(topics, noise);
+  const norm = scratchNorm(count);
+  if (norm === 0) return 0;
+  let dot = 0;
+  const { ids, values } = query;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    let weight = 0;
+    for (let j = 0; j < count; j++) {
+      if (scratchIds[j] === id) {
+        weight = scratchWeights[j]!;
+        break;
+      }
+    }
+    dot += values[i]! * weight;
+  }
+  return dot === 0 ? 0 : Math.min(1, dot / (query.norm * norm));
+}
+
+/**
+ * Sums the unit vectors of the distinct topics not in `noise` into the scratch arrays: keys by
+ * interned id in first-seen order, each topic taken where it first appears (as a set of them
+ * takes it). Returns how many keys the sum holds.
+ */
+function sumTopicKeys(topics: readonly string[], noise: ReadonlySet<string>): number {
   let count = 0;
   for (let t = 0; t < topics.length; t++) {
     const topic = topics[t]!;
     if (noise.size > 0 && noise.has(topic)) continue;
-    // Each distinct topic once, where it first appears (as a set of them takes it).
     let repeated = false;
     for (let u = 0; u < t && !repeated; u++) repeated = topics[u] === topic;
     if (repeated) continue;
@@ -67,27 +91,17 @@ export function topicSetSimilarityTo(query: TopicSetVector, topics: readonly str
       count++;
     }
   }
-  let squares = 0;
-  for (let i = 0; i < count; i++) squares += scratchWeights[i]! * scratchWeights[i]!;
-  const norm = Math.sqrt(squares);
-  if (norm === 0) return 0;
-  let dot = 0;
-  const { ids, values } = query;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    let weight = 0;
-    for (let j = 0; j < count; j++) {
-      if (scratchIds[j] === id) {
-        weight = scratchWeights[j]!;
-        break;
-      }
-    }
-    dot += values[i]! * weight;
-  }
-  return dot === 0 ? 0 : Math.min(1, dot / (query.norm * norm));
+  return count;
 }
 
-/** A candidate's keys and weights while `topicSetSimilarityTo` scores it (synchronous: one at a time). */
+/** The length of the first `count` scratch weights, summed in key order. */
+function scratchNorm(count: number): number {
+  let squares = 0;
+  for (let i = 0; i < count; i++) squares += scratchWeights[i]! * scratchWeights[i]!;
+  return Math.sqrt(squares);
+}
+
+/** The topic set being summed (`sumTopicKeys`): a query's vector copies it out; a candidate is scored in place (synchronous: one at a time). */
 let scratchIds = new Int32Array(64);
 let scratchWeights = new Float64Array(64);
 
@@ -142,8 +156,7 @@ const functionWords = new Set(
 
 /** A topic set as a vector of word keys; build the query's once and score every candidate against it. */
 export interface TopicSetVector {
-  weights: ReadonlyMap<string, number>;
-  /** The same weights in the map's order, as arrays, keys by their interned id: a query's vector is walked once per candidate. */
+  /** Keys by their interned id, in first-seen order, and their weights: a query's vector is walked once per candidate. */
   ids: Int32Array;
   values: Float64Array;
   norm: number;
@@ -153,26 +166,17 @@ function isTopicSetVector(value: readonly string[] | TopicSetVector): value is T
   return !Array.isArray(value);
 }
 
+const noNoise: ReadonlySet<string> = new Set();
+
 /**
  * One vector, built anew: a query's, once per query. Nothing is kept per article: a vector kept
  * for every article a query ever scored (a WeakMap by topic array, as this was) filled the old
  * generation at 100k articles and long full collections stalled requests (docs/performance.md,
- * "HTTP on both cores"); candidates are scored by `topicSetSimilarityTo` in scratch arrays.
+ * "HTTP on both cores"); candidates are scored by `topicSetSimilarityTo` in the scratch arrays.
  */
 export function topicSetVector(topics: readonly string[]): TopicSetVector {
-  return buildTopicSetVector(topics);
-}
-
-function buildTopicSetVector(topics: readonly string[]): TopicSetVector {
-  const weights = new Map<string, number>();
-  for (const topic of new Set(topics)) {
-    const keys = topicWordKeys(topic);
-    const share = 1 / Math.sqrt(keys.length);
-    for (const key of keys) weights.set(key, (weights.get(key) ?? 0) + share);
-  }
-  let squares = 0;
-  for (const weight of weights.values()) squares += weight * weight;
-  return { weights, ids: Int32Array.from(weights.keys(), internKey), values: Float64Array.from(weights.values()), norm: Math.sqrt(squares) };
+  const count = sumTopicKeys(topics, noNoise);
+  return { ids: scratchIds.slice(0, count), values: scratchWeights.slice(0, count), norm: scratchNorm(count) };
 }
 
 /** Word keys by a small integer, for the life of the process (as many as the distinct topic words a site has). */
