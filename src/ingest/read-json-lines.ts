@@ -6,20 +6,13 @@ import { describeInvalidUtf8, findInvalidUtf8 } from "./utf8.ts";
 const newline = 0x0a;
 
 /**
- * Streams JSON Lines one record at a time, so a multi-GB file needs no more memory than its
- * longest line. Lines are split as bytes and each is checked as UTF-8 before decoding, so a
- * bad byte rejects its record instead of being replaced. A line that is not JSON becomes a
- * record with `syntaxError`, never an abort; a damaged `.gz` ends with one `fileProblem` at
- * the line that was cut, after every complete line before it.
- */
-export async function* readJsonLines(input: OpenedInput, file: string): AsyncGenerator<SourceRecord> {
-  for await (const batch of readJsonLineBatches(input, file)) yield* batch;
-}
-
-/**
- * `readJsonLines`, the records of each piece of the stream given together: a re-index reads
- * every record of a large feed, and handing them over one by one through the readers' chain of
- * async generators cost more than splitting the lines (a promise and a turn per record and layer).
+ * Streams JSON Lines, the records of each piece of the stream given together, so a multi-GB
+ * file needs no more memory than its longest line and a piece; one by one through the readers'
+ * chain of async generators cost more than splitting the lines (a promise and a turn per record
+ * and layer). Lines are split as bytes and each is checked as UTF-8 before decoding, so a bad
+ * byte rejects its record instead of being replaced. A line that is not JSON becomes a record
+ * with `syntaxError`, never an abort; a damaged `.gz` ends with one `fileProblem` at the line
+ * that was cut, after every complete line before it.
  */
 export async function* readJsonLineBatches(input: OpenedInput, file: string): AsyncGenerator<SourceRecord[]> {
   let lineNumber = 0;

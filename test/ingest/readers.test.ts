@@ -2,7 +2,6 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { countRecords } from "../../src/ingest/count-records.ts";
 import { describeRejectedRecord, type ReadArticle, readArticles } from "../../src/ingest/read-articles.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
@@ -42,18 +41,6 @@ describe("JSON Lines reader", () => {
   it("reads gzipped files", async () => {
     const path = write("feed.jsonl.gz", gzipSync('{"id":"z","title":"Zipped"}\n'));
     expect(await readAll(path)).toMatchObject([{ ok: true, article: { id: "z", title: "Zipped" } }]);
-  });
-
-  it("counts records for progress", async () => {
-    const path = write("count.jsonl", '{"id":1,"title":"a"}\n\n{"id":2,"title":"b"}\n');
-    expect(await countRecords(path)).toBe(2);
-  });
-
-  it("counts records without a final newline, across blank and whitespace-only lines, gzipped too", async () => {
-    const text = ' \r\n{"id":1}\r\n\t \n{"id":2}\n\n{"id":3}';
-    expect(await countRecords(write("ragged.jsonl", text))).toBe(3);
-    expect(await countRecords(write("ragged.jsonl.gz", gzipSync(text)))).toBe(3);
-    expect(await countRecords(write("feed.csv", "id,title\n1,a\n2,b\n"))).toBe(2);
   });
 });
 
