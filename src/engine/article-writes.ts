@@ -30,7 +30,7 @@ export function chunkByChars(articles: readonly Article[], maxChars: number): Ar
   let current: Article[] = [];
   let chars = 0;
   for (const article of articles) {
-    const size = article.title.length + article.body.length;
+    const size = charsOf(article);
     if (current.length > 0 && chars + size > maxChars) {
       chunks.push(current);
       current = [];
@@ -41,6 +41,11 @@ export function chunkByChars(articles: readonly Article[], maxChars: number): Ar
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/** Title and text characters: what a write's size is counted in (chunks, inline prepare, group commit). */
+function charsOf(article: Article): number {
+  return article.title.length + article.body.length;
 }
 
 /**
@@ -149,7 +154,8 @@ export class ArticleWrites {
 
   async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
     this.#startModelIfNeeded(modelId, articles);
-    const prepared = (await timeWritePhase("prepare", () => this.#prepare(modelId, articles))).map((item, index) => ({
+    const chars = articles.reduce((sum, article) => sum + charsOf(article), 0);
+    const prepared = (await timeWritePhase("prepare", () => this.#prepare(modelId, articles, chars))).map((item, index) => ({
       article: articles[index]!,
       ...item,
     }));
@@ -178,7 +184,7 @@ export class ArticleWrites {
     // Stored with any other writes waiting for the queue beside it (group-commit.ts).
     return this.#groupCommit.commit({
       modelId,
-      chars: articles.reduce((sum, article) => sum + article.title.length + article.body.length, 0),
+      chars,
       collect: async () => {
         await embedStale();
         return prepared.map((item) => ({ article: item.article, textHash: item.textHash, embedHash: item.embedHash, vector: vectors.get(item) ?? null }));
@@ -202,8 +208,8 @@ export class ArticleWrites {
     this.#embedder(modelId).catch(() => this.#modelsRequested.delete(modelId));
   }
 
-  #prepare(modelId: string, articles: readonly Article[]): Promise<PreparedArticle[]> {
-    const chars = articles.reduce((sum, article) => sum + article.title.length + article.body.length, 0);
+  /** Prepares on the calling thread up to `inlinePrepareMaxChars` of title and text (`chars`), on the store writer's beyond. */
+  #prepare(modelId: string, articles: readonly Article[], chars: number): Promise<PreparedArticle[]> {
     if (chars > inlinePrepareMaxChars) return this.#writer.prepare(modelId, articles, this.#passagePlan);
     return Promise.resolve(articles.map((article) => prepareArticle(modelId, article, this.#passagePlan)));
   }
