@@ -50,20 +50,26 @@ export function chooseReaderCount(setting: number | "auto", writerRssBytes: numb
 }
 
 /**
- * V8 settings the primary starts its HTTP processes with. The writer allocates much of its
- * garbage in objects that outlive a young-generation collection (a write's texts, passages
- * and vectors wait through embedding, the write queue and the reader barrier), so its old
- * generation fills with garbage; V8 then sizes the heap by how fast the process allocates and
- * collects, and on a fast machine under a steady write load lets it grow to several times the
- * live data between full collections, which the soak saw as the writer's resident memory
- * growing by hundreds of MiB while the reader, holding the same indexes, stayed flat.
- * A fixed growing factor (the next full collection once the heap is this much above what the
- * last one left) keeps the heap near its live size, at the cost of more frequent (mostly
- * concurrent) full collections. A flag already on the command line wins (docs/operations.md).
+ * V8 settings the primary starts the writer with. The writer allocates much of its garbage in
+ * objects that outlive a young-generation collection (a write's texts, passages and vectors
+ * wait through embedding, the write queue and the reader barrier), so its old generation fills
+ * with garbage; V8 then sizes the heap by how fast the process allocates and collects, and on a
+ * fast machine under a steady write load lets it grow to several times the live data between
+ * full collections, which the soak saw as the writer's resident memory growing by hundreds of
+ * MiB while the reader, holding the same indexes, stayed flat. A fixed growing factor (the next
+ * full collection once the heap is this much above what the last one left) keeps the heap near
+ * its live size, at the cost of more frequent full collections.
+ *
+ * Readers run with V8's defaults, as a single-process server does: computing lists promotes a
+ * steady stream of objects to the old generation, and under the fixed factor a reader ran full
+ * collections again and again under read load, whose marking took the cores the other process
+ * needed and queued the requests behind it (docs/performance.md, "the readers' fixed heap
+ * growing factor"). A flag already on the command line wins for every
+ * process (docs/operations.md).
  */
 export const workerV8Flags: readonly string[] = ["--heap-growing-percent=30"];
 
-/** `execArgv` plus each of `workerV8Flags` that it does not already set. */
+/** The writer's `execArgv`: the primary's plus each of `workerV8Flags` that it does not already set. */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
   const flagName = (argument: string) => argument.split("=")[0]!.replaceAll("_", "-");
   const set = new Set(execArgv.map(flagName));
@@ -108,6 +114,8 @@ export async function runServePrimary(options: { workers: number | "auto"; host:
   };
   const forkReader = () => {
     const name = String(nextReaderName++);
+    // Settings apply to the forks that follow: a reader gets the primary's own flags only.
+    cluster.setupPrimary({ execArgv: [...process.execArgv] });
     const reader = cluster.fork();
     reader.on("message", (message: WorkerMessage) => {
       if (message.kind === "hello") send(reader, { kind: "role", role: "reader", writerUrl: writerInfo!.writerUrl, name });
