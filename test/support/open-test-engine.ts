@@ -19,14 +19,26 @@ export function testConfig(flags: Partial<ConfigInput>) {
 /** The real model (the default for a new index, as the demo slice's) in one worker, counting the texts it embeds (to prove what is not re-embedded). */
 export class CountingEmbedder implements Embedder {
   embeddedTexts = 0;
+  /** While set, every embedding waits for it before the model runs (`holdModel`). */
+  #held: Promise<void> | null = null;
   constructor(private readonly inner: Embedder) {}
+  /** Holds the model busy: embeddings wait until the returned function is called, then run on the real model. */
+  holdModel(): () => void {
+    let release: () => void = () => {};
+    this.#held = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.#held = null;
+      release();
+    };
+  }
   get modelId() {
     return this.inner.modelId;
   }
   get dimensions() {
     return this.inner.dimensions;
   }
-  embed(texts: readonly string[], role?: EmbedRole) {
+  async embed(texts: readonly string[], role?: EmbedRole) {
+    if (this.#held !== null) await this.#held;
     this.embeddedTexts += texts.length;
     return this.inner.embed(texts, role);
   }
