@@ -1,5 +1,4 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { z } from "zod";
 import type { FieldIssue } from "../../articles/article-schema.ts";
 import type { Article } from "../../core/article.ts";
 import { articleNotFoundError } from "../../core/errors.ts";
@@ -9,6 +8,7 @@ import type { WriteOutcome } from "../../store/article-store.ts";
 import { urlTakenError } from "../../store/url-taken-error.ts";
 import { parseParameters, queryToObject } from "../../wire/parse-parameters.ts";
 import { presentArticle } from "../../wire/present.ts";
+import { writeQuerySchema } from "../../wire/write-query.ts";
 import { parseArticlePatch } from "../article-bodies.ts";
 import { limitBody } from "../request-body.ts";
 import { readyEngine, type ServiceState } from "../route-context.ts";
@@ -26,12 +26,6 @@ type BatchResult =
   | { index: number; id: string; status: WriteOutcome["status"] | "superseded" }
   | { index: number; id: string; status: "accepted"; version: number }
   | { index: number; id: string | null; status: "rejected"; errors: FieldIssue[] };
-
-/**
- * `wait=true`: answer once every process's lists hold the write (what the CLI, scripts and
- * read-your-writes clients ask for); default: once it is durable (docs/http-api.md, "Acknowledgement").
- */
-const writeQuerySchema = z.object({ wait: z.enum(["true", "false"]).optional() }).strict();
 
 /** Whether this write's answer waits for the indexes: asked for, or a store that cannot journal writes (PostgreSQL). */
 function waitsForIndexes(c: Context, state: ServiceState): boolean {
