@@ -120,7 +120,9 @@ export class AcceptedWrites {
     try {
       const deleted = new Set(await deleteStored(ids));
       // After the rows are gone: a crash before this replays the superseded writes, and the delete was never answered.
-      await this.#writer.removeFromJournal(marks.filter((mark) => mark.throughSeq > 0).map(({ id, throughSeq }) => ({ id, throughSeq })));
+      const superseded = marks.filter((mark) => mark.throughSeq > 0).map(({ id, throughSeq }) => ({ id, throughSeq }));
+      // Most deletes have nothing journaled: no turn on the store writer's thread for them.
+      if (superseded.length > 0) await this.#writer.removeFromJournal(superseded);
       return marks.filter((mark) => deleted.has(mark.id) || mark.hadPending).map((mark) => mark.id);
     } finally {
       for (const mark of marks) this.#settle(mark.id, mark.generation);
