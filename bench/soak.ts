@@ -15,8 +15,11 @@
  * process (primary, writer, readers; or the one server process), the RSS of each at the end of
  * the warm-up, 5 minutes into the mixed phase and at its end, RSS growth over the last 5 minutes
  * of the mixed phase (or its second half when shorter) in total and per process, both latency
- * summaries, and the writes' latency by phase (prepare, embed, queue, commit, apply, barrier)
- * from their `Server-Timing` answers.
+ * summaries, the writes' latency by phase (prepare, embed, queue, commit, apply, barrier)
+ * from their `Server-Timing` answers, and the writes' freshness (acknowledged -> in every
+ * process's lists, p50 / p99, from the writer's /readyz): PUTs and batches are acknowledged
+ * once durable (docs/http-api.md, "Acknowledgement"), so their latency no longer holds the
+ * embedding.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
@@ -86,6 +89,12 @@ export interface SoakFigures {
   compactions: { seconds: number; worker: string; tombstonesBefore: number; tombstonesAfter: number }[];
   /** p99 of the mixed phase over the read-only phase's p99: all requests, and the reads alone. */
   p99Ratio: { all: number; reads: number } | null;
+  /**
+   * Freshness: milliseconds from a write's acknowledgement (once durable) to every server process
+   * holding it in its lists, as the writer process measures it (its /readyz), over its latest
+   * accepted writes (4,096 at most: the warm-up's last ones too when the mixed phase made fewer).
+   */
+  writeFreshnessMs: { samples: number; p50: number | null; p99: number | null } | null;
   loadAverage: { start: number; end: number };
 }
 
@@ -291,6 +300,8 @@ export async function runSoak(
     const mixedEndS = (performance.now() - started) / 1000;
     if (fiveMinutes !== null) clearTimeout(fiveMinutes);
     rssCheckpoints.push(await checkpoint("end of the mixed phase"));
+    // Once the writes left in the queue are indexed, so their freshness counts too.
+    const writeFreshnessMs = await readWriteFreshness(baseUrl);
     const readOnly =
       options.readSeconds > 0
         ? await runPhase(options.readSeconds, () => (random() < 0.8 ? "related" : "get"), paceMs(pacedRate ?? mixed.ratePerSecond))
@@ -322,6 +333,7 @@ export async function runSoak(
               all: Math.round((mixed.latency.p99Ms / readOnly.latency.p99Ms) * 100) / 100,
               reads: Math.round((mixed.reads.p99Ms / readOnly.latency.p99Ms) * 100) / 100,
             },
+      writeFreshnessMs,
       loadAverage: { start: loadStart, end: loadavg()[0]! },
     };
   } finally {
@@ -337,6 +349,18 @@ const structureGauges = {
   cacheEntries: "kindred_related_cache_entries",
   cacheBytes: "kindred_related_cache_bytes",
 };
+
+/** The writer process's freshness figures (`/readyz` of worker 1, or the one process), once no write is pending. */
+async function readWriteFreshness(baseUrl: string): Promise<SoakFigures["writeFreshnessMs"]> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const answer = await getOnNewConnection(`${baseUrl}/readyz`).catch(() => null);
+    if (answer === null || answer.worker !== "1") continue;
+    const ready = JSON.parse(answer.text) as { pending_writes?: number; write_freshness_ms?: SoakFigures["writeFreshnessMs"] };
+    if ((ready.pending_writes ?? 0) === 0) return ready.write_freshness_ms ?? null;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return null;
+}
 
 /**
  * The structure gauges of every HTTP process: `/metrics` asked on a new connection each time

@@ -95,7 +95,7 @@ async function sendBatches(
 ): Promise<number> {
   const started = performance.now();
   for (let start = 0; start < articles.length; start += batchSize) {
-    const result = await call("POST", "/v1/articles:batch", { articles: articles.slice(start, start + batchSize) });
+    const result = await call("POST", "/v1/articles:batch?wait=true", { articles: articles.slice(start, start + batchSize) });
     const count = Math.min(batchSize, articles.length - start);
     if (result![expect] !== count) throw new Error(`expected ${count} ${expect}, got ${JSON.stringify({ ...result, results: undefined })}`);
     if (expect === "created")
@@ -107,7 +107,7 @@ async function sendBatches(
 async function measureBatchThroughput(call: ReturnType<typeof client>, articles: WireArticle[], batchSize: number) {
   const loadBefore = readLoadAverage();
   // Warm-up: the first write starts the embedding workers (model load), which is not throughput.
-  await call("PUT", "/v1/articles/bench-warm-up", { title: "Warm-up article" });
+  await call("PUT", "/v1/articles/bench-warm-up?wait=true", { title: "Warm-up article" });
   logProgress(`batch throughput: ${articles.length} new articles in batches of ${batchSize}`);
   const createdPerSecond = await sendBatches(call, articles, batchSize, "created");
   logProgress("batch throughput: the same articles again (unchanged)");
@@ -161,11 +161,11 @@ async function measureFreshness(call: ReturnType<typeof client>, articles: WireA
     const id = `bench-fresh-${n}`;
     const update = await newerVersionOfFirstResult(call, path, byId, id);
     const sentAt = performance.now();
-    await call("PUT", `/v1/articles/${id}`, update);
+    await call("PUT", `/v1/articles/${id}?wait=true`, update);
     ack.push(performance.now() - sentAt);
     visible.push(await waitUntil(call, path, (ids) => ids.includes(id), sentAt));
     const deletedAt = performance.now();
-    await call("DELETE", `/v1/articles/${id}`);
+    await call("DELETE", `/v1/articles/${id}?wait=true`);
     gone.push(await waitUntil(call, path, (ids) => !ids.includes(id), deletedAt));
   }
   logProgress("freshness: a write by another process (kindred index) while serving");

@@ -28,16 +28,16 @@ async function send(baseUrl: string, operation: Operation, n: number): Promise<{
   const started = performance.now();
   let response: Response;
   if (operation === "put") {
-    response = await fetch(`${baseUrl}/v1/articles/probe-${n}`, {
+    response = await fetch(`${baseUrl}/v1/articles/probe-${n}?wait=true`, {
       method: "PUT",
       headers,
       body: JSON.stringify({ title: `Probe item ${n}: ${pseudoText(6)}`, text: pseudoText(80) }),
     });
   } else if (operation === "batch") {
     const articles = Array.from({ length: 10 }, (_, i) => ({ id: `probe-b${n}-${i}`, title: `Batch item ${n}: ${pseudoText(6)}`, text: pseudoText(60) }));
-    response = await fetch(`${baseUrl}/v1/articles:batch`, { method: "POST", headers, body: JSON.stringify({ articles }) });
+    response = await fetch(`${baseUrl}/v1/articles:batch?wait=true`, { method: "POST", headers, body: JSON.stringify({ articles }) });
   } else {
-    response = await fetch(`${baseUrl}/v1/articles/probe-${n}`, { method: "DELETE", headers });
+    response = await fetch(`${baseUrl}/v1/articles/probe-${n}?wait=true`, { method: "DELETE", headers });
   }
   await response.arrayBuffer();
   if (response.status >= 300) throw new Error(`${operation} answered ${response.status}`);

@@ -120,7 +120,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       await measureDuringWrite(
         server.baseUrl,
         `batch of ${bigArticles} x ${bigChars} chars`,
-        writeRequest(server.baseUrl, "POST", "/v1/articles:batch", { articles: big }),
+        writeRequest(server.baseUrl, "POST", "/v1/articles:batch?wait=true", { articles: big }),
       ),
     );
     const small = Array.from({ length: smallArticles }, (_, n) => ({ id: `stall-small-${n}`, title: `Short item ${n}`, text: longText(400, n) }));
@@ -128,14 +128,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       await measureDuringWrite(
         server.baseUrl,
         `batch of ${smallArticles} small articles`,
-        writeRequest(server.baseUrl, "POST", "/v1/articles:batch", { articles: small }),
+        writeRequest(server.baseUrl, "POST", "/v1/articles:batch?wait=true", { articles: small }),
       ),
     );
     figures.push(
       await measureDuringWrite(
         server.baseUrl,
         "PUT of 1,000,000 chars",
-        writeRequest(server.baseUrl, "PUT", "/v1/articles/stall-put", { title: "One long article", text: longText(1_000_000, 99) }),
+        writeRequest(server.baseUrl, "PUT", "/v1/articles/stall-put?wait=true", { title: "One long article", text: longText(1_000_000, 99) }),
       ),
     );
     for (const figure of figures) process.stdout.write(`${JSON.stringify(figure)}\n`);

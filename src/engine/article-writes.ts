@@ -99,12 +99,17 @@ export class ArticleWrites {
     return this.#pendingArticles;
   }
 
-  write(articles: readonly Article[]): Promise<WriteOutcome[]> {
+  /**
+   * Embeds and stores the articles; resolves once the indexes hold them. With `stillWanted`, an
+   * article it refuses when its turn to be stored comes (a later write of the same article was
+   * accepted meanwhile, engine/accepted-writes.ts) is left out, and has no outcome.
+   */
+  write(articles: readonly Article[], options: { stillWanted?: (id: string) => boolean } = {}): Promise<WriteOutcome[]> {
     this.#pendingArticles += articles.length;
     // Bounded by size as well as count: each chunk is one store transaction and one round of
     // model work, so a batch of long articles does not hold the write lock for all of them.
     const chunks = chunkByChars(articles, this.#chunkChars);
-    const writeChunk = (chunk: readonly Article[]) => this.#retryOnModelSwitch(() => this.#writeWith(this.#live.current.modelId, chunk));
+    const writeChunk = (chunk: readonly Article[]) => this.#retryOnModelSwitch(() => this.#writeWith(this.#live.current.modelId, chunk, options.stillWanted));
     const written =
       chunks.length <= 1
         ? writeChunk(articles)
@@ -152,7 +157,7 @@ export class ArticleWrites {
     });
   }
 
-  async #writeWith(modelId: string, articles: readonly Article[]): Promise<WriteOutcome[]> {
+  async #writeWith(modelId: string, articles: readonly Article[], stillWanted?: (id: string) => boolean): Promise<WriteOutcome[]> {
     this.#startModelIfNeeded(modelId, articles);
     const chars = articles.reduce((sum, article) => sum + charsOf(article), 0);
     const prepared = (await timeWritePhase("prepare", () => this.#prepare(modelId, articles, chars))).map((item, index) => ({
@@ -186,8 +191,10 @@ export class ArticleWrites {
       modelId,
       chars,
       collect: async () => {
+        // Decided with writes held off: a later write of the article that is stored first wins either way.
+        const wanted = stillWanted === undefined ? prepared : prepared.filter((item) => stillWanted(item.article.id));
         await embedStale();
-        return prepared.map((item) => ({ article: item.article, textHash: item.textHash, embedHash: item.embedHash, vector: vectors.get(item) ?? null }));
+        return wanted.map((item) => ({ article: item.article, textHash: item.textHash, embedHash: item.embedHash, vector: vectors.get(item) ?? null }));
       },
       // Stored: their passages are worth remembering now (a refused write never gets here).
       onStored: () => this.#passageVectors?.remember(modelId, passages),

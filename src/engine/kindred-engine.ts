@@ -4,6 +4,7 @@ import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import { normalizeTopics } from "../core/topics.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore, StoredArticle, WriteOutcome } from "../store/article-store.ts";
+import { type Acceptance, AcceptedWrites } from "./accepted-writes.ts";
 import { ArticleWrites } from "./article-writes.ts";
 import type { CompactionReport } from "./compact-graph.ts";
 import type { EmbedderProvider } from "./embed-articles.ts";
@@ -40,6 +41,8 @@ export class KindredEngine {
   readonly #live: LiveIndexes;
   readonly #recall: GraphRecallMonitor;
   readonly #writes: ArticleWrites;
+  /** Writes acknowledged once durable, where the store journals them (SQLite); null: answered once stored. */
+  readonly #accepted: AcceptedWrites | null;
   readonly #related: RelatedLists;
 
   constructor(store: ArticleStore, embedder: EmbedderProvider, options: EngineOptions) {
@@ -51,9 +54,10 @@ export class KindredEngine {
       bytes: options.relatedCacheBytes ?? engineDefaults.relatedCacheBytes,
     });
     this.#live = new LiveIndexes(store, { ...options, compaction: options.compaction ?? engineDefaults.compaction }, this.#queue, this.#cache);
+    const writer = options.writer ?? new InlineStoreWriter(store);
     this.#writes = new ArticleWrites({
       store,
-      writer: options.writer ?? new InlineStoreWriter(store),
+      writer,
       embedder,
       live: this.#live,
       queue: this.#queue,
@@ -62,6 +66,15 @@ export class KindredEngine {
       ...(options.passageVectors === undefined ? {} : { passageVectors: options.passageVectors }),
       ...(options.embedSlices === undefined ? {} : { embedSlices: options.embedSlices }),
     });
+    this.#accepted =
+      store.writeJournal === undefined
+        ? null
+        : new AcceptedWrites({
+            writes: this.#writes,
+            writer,
+            journal: store.writeJournal,
+            onError: (error, ids) => this.#logger.error({ err: error, ids: ids.slice(0, 10) }, "an accepted write failed"),
+          });
     this.#related = new RelatedLists({
       store,
       live: this.#live,
@@ -224,7 +237,9 @@ export class KindredEngine {
    * model. `update` runs with writes held off, on the article as stored at that moment, so a
    * concurrent write is never overwritten by a stale copy. Null when the article does not exist.
    */
-  updateArticleMetadata(id: string, update: (current: StoredArticle) => Article): Promise<WriteOutcome | null> {
+  async updateArticleMetadata(id: string, update: (current: StoredArticle) => Article): Promise<WriteOutcome | null> {
+    // After the article's accepted writes (order per article), never behind another article's embedding.
+    await this.#accepted?.settled(id);
     return this.#writes.updateMetadata(id, update);
   }
 
@@ -235,7 +250,49 @@ export class KindredEngine {
 
   /** Deletes articles in one transaction; returns the ids that existed. */
   deleteArticles(ids: readonly string[]): Promise<string[]> {
+    // Any accepted write of these not yet stored is dropped: the later delete wins.
+    if (this.#accepted !== null) return this.#accepted.delete(ids, (stored) => this.#writes.delete(stored));
     return this.#writes.delete(ids);
+  }
+
+  /** Whether writes can be acknowledged once durable, before they are embedded (`acceptArticles`); false for a PostgreSQL store. */
+  get acceptsWritesBeforeIndexing(): boolean {
+    return this.#accepted !== null;
+  }
+
+  /**
+   * Acknowledges a write once durable (engine/accepted-writes.ts): resolves once the articles
+   * are journaled; `stored` settles once they are embedded, stored and in this process's
+   * indexes. Only where `acceptsWritesBeforeIndexing`.
+   */
+  acceptArticles(articles: readonly Article[]): Promise<Acceptance> {
+    if (this.#accepted === null) return Promise.reject(new Error("This store cannot acknowledge writes before they are stored."));
+    return this.#accepted.accept(articles);
+  }
+
+  /** Queues the accepted writes a crash left in the journal; returns how many articles (the writer process calls it on start). */
+  recoverAcceptedWrites(): number {
+    return this.#accepted?.recover() ?? 0;
+  }
+
+  /** Accepted articles this process has not yet embedded, stored and indexed. */
+  get pendingAcceptedArticles(): number {
+    return this.#accepted?.pendingArticles ?? 0;
+  }
+
+  /** Journal rows: acknowledged articles not yet stored, as any process sees them (/readyz `pending_writes`). */
+  journaledWriteCount(): number {
+    return this.#store.writeJournal?.count() ?? 0;
+  }
+
+  /** Milliseconds from acknowledgement to every process holding a write, over the latest accepted writes, sorted. */
+  writeFreshnessSamples(): number[] {
+    return this.#accepted?.freshnessSamples() ?? [];
+  }
+
+  /** Run after each accepted write is in this process's indexes; resolves once every process holds it (the multi-process server's reader barrier). */
+  set afterAcceptedWriteApplied(hook: () => Promise<void>) {
+    if (this.#accepted !== null) this.#accepted.afterApplied = hook;
   }
 
   /** Every indexed article id (for `kindred index --prune`). */

@@ -3,7 +3,7 @@ import type { Article } from "../core/article.ts";
 import { hashArticleText } from "../core/content-hash.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
 import { type ErrorCode, isKindredError, KindredError } from "../core/errors.ts";
-import type { ArticleStore, ArticleWrite, WriteOutcome } from "../store/article-store.ts";
+import type { ArticleStore, ArticleWrite, WriteJournal, WriteOutcome } from "../store/article-store.ts";
 import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
 import { prepareEmbedInput } from "./embed-articles.ts";
 
@@ -26,6 +26,10 @@ export interface StoreWriter {
   prepare(modelId: string, articles: readonly Article[], plan?: PassagePlan): Promise<PreparedArticle[]>;
   writeArticles(writes: readonly ArticleWrite[], modelId: string): Promise<WriteOutcome[]>;
   deleteArticles(ids: readonly string[]): Promise<{ id: string; label: number; seq: number }[]>;
+  /** Journals accepted articles durably (store/sqlite-write-journal.ts); their sequence numbers. */
+  appendToJournal(articles: readonly Article[], acceptedMs: number): Promise<number[]>;
+  /** Removes journal rows of each article up to `throughSeq`. */
+  removeFromJournal(entries: readonly { id: string; throughSeq: number }[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,14 @@ export class InlineStoreWriter implements StoreWriter {
     return this.#store.deleteArticles(ids);
   }
 
+  async appendToJournal(articles: readonly Article[], acceptedMs: number): Promise<number[]> {
+    return journalOf(this.#store).append(articles, acceptedMs);
+  }
+
+  async removeFromJournal(entries: readonly { id: string; throughSeq: number }[]): Promise<void> {
+    journalOf(this.#store).remove(entries);
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -61,7 +73,9 @@ export class InlineStoreWriter implements StoreWriter {
 export type WriterRequest =
   | { id: number; kind: "prepare"; modelId: string; plan?: PassagePlan; articles: Article[] }
   | { id: number; kind: "write"; modelId: string; writes: ArticleWrite[] }
-  | { id: number; kind: "delete"; ids: string[] };
+  | { id: number; kind: "delete"; ids: string[] }
+  | { id: number; kind: "journal-append"; articles: Article[]; acceptedMs: number }
+  | { id: number; kind: "journal-remove"; entries: { id: string; throughSeq: number }[] };
 export type WriterResponse =
   | { kind: "ready" }
   | { kind: "failed"; message: string }
@@ -138,6 +152,14 @@ export class WorkerStoreWriter implements StoreWriter {
     return this.#call({ kind: "delete", ids: [...ids] }) as Promise<{ id: string; label: number; seq: number }[]>;
   }
 
+  appendToJournal(articles: readonly Article[], acceptedMs: number): Promise<number[]> {
+    return this.#call({ kind: "journal-append", articles: [...articles], acceptedMs }) as Promise<number[]>;
+  }
+
+  async removeFromJournal(entries: readonly { id: string; throughSeq: number }[]): Promise<void> {
+    await this.#call({ kind: "journal-remove", entries: [...entries] });
+  }
+
   async close(): Promise<void> {
     this.#failure ??= new Error("The store writer is closed.");
     await this.#worker.terminate();
@@ -154,6 +176,12 @@ export class WorkerStoreWriter implements StoreWriter {
       this.#worker.postMessage({ ...request, id });
     });
   }
+}
+
+/** The store's accepted-writes journal; a store without one cannot take writes before they are stored. */
+export function journalOf(store: ArticleStore): WriteJournal {
+  if (store.writeJournal === undefined) throw new Error("This store has no accepted-writes journal: its writes are answered once stored.");
+  return store.writeJournal;
 }
 
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;

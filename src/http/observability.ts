@@ -77,6 +77,14 @@ export function createMetrics(state: ServiceState, events: EventRecorder | null)
     },
   });
   new Gauge({
+    name: "kindred_accepted_writes_pending",
+    help: "Articles acknowledged once durable and not yet embedded, stored and indexed by this process",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.pendingAcceptedArticles ?? 0);
+    },
+  });
+  new Gauge({
     name: "kindred_related_cache_entries",
     help: "Related lists in the result cache",
     registers: [registry],

@@ -4,9 +4,9 @@ import { timeWritePhase } from "../engine/write-timings.ts";
 
 /**
  * How one process of a multi-process `kindred serve` (cli/serve-workers.ts) treats requests:
- * a reader forwards writes to the writer process; the writer answers a write only once every
- * reader has applied it, so a read that follows the answer sees the write whichever process
- * answers it. Every response names the process that made it.
+ * a reader forwards writes to the writer process; with `wait=true` the writer answers a write
+ * only once every reader has applied it, so a read that follows the answer sees the write
+ * whichever process answers it. Without, the readers replay it meanwhile. Every response names the process that made it.
  */
 export type WorkerRouting =
   | {
@@ -39,6 +39,13 @@ export function routeBetweenWorkers(routing: WorkerRouting): MiddlewareHandler {
         // The readers replay each commit while this process applies it too (engine/write-commits.ts).
         const replays: Promise<void>[] = [];
         await whenWritesCommit((seq) => replays.push(routing.awaitReaders(seq)), next);
+        if (new URL(c.req.url).searchParams.get("wait") !== "true") {
+          // Acknowledged once durable: the readers follow without the answer waiting for them
+          // (an accepted write's own barrier runs once it is indexed, engine/accepted-writes.ts).
+          for (const replay of replays) replay.catch(() => undefined);
+          c.res.headers.set("x-kindred-worker", routing.name);
+          return;
+        }
         // Whatever the write's outcome, what it committed is in the store: wait for every reader.
         // A write that committed nothing (refused, or no such article) waits for the readers to
         // reach everything this process applied, as before.

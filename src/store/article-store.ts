@@ -70,6 +70,19 @@ export interface Change {
   kind: "upsert" | "delete";
 }
 
+/**
+ * Articles acknowledged before they are embedded and stored (store/sqlite-write-journal.ts):
+ * durable from `append`'s return until `remove`. Only a store that serves one writer process
+ * has it (SQLite); without it, writes are answered once stored.
+ */
+export interface WriteJournal {
+  append(articles: readonly Article[], acceptedMs: number): number[];
+  remove(entries: readonly { id: string; throughSeq: number }[]): void;
+  list(): { ackSeq: number; article: Article; acceptedMs: number }[];
+  count(): number;
+  latest(id: string): Article | null;
+}
+
 /** A result a port may give at once (SQLite) or later (PostgreSQL); callers `await` it. */
 export type Awaitable<T> = T | Promise<T>;
 
@@ -172,5 +185,7 @@ export interface ArticleStore extends ArticleLog, LexicalStatistics, ModelStagin
    * change log and vectors, which must agree). `read` must not write.
    */
   readSnapshot<T>(read: () => T): T;
+  /** The accepted-writes journal, where the store has one. */
+  readonly writeJournal?: WriteJournal;
   close(): void;
 }

@@ -25,6 +25,7 @@ import { addDisplayColumns } from "./sqlite-added-columns.ts";
 import { prepareArticleStatements, toArticleSummary, toStoredArticle } from "./sqlite-article-rows.ts";
 import { SqliteLexicon } from "./sqlite-lexicon.ts";
 import { SqliteModelStaging } from "./sqlite-model-staging.ts";
+import { SqliteWriteJournal } from "./sqlite-write-journal.ts";
 import { decodeVector, encodeTypedArray } from "./typed-array-blobs.ts";
 import { isUnchangedWrite } from "./unchanged-write.ts";
 import { urlTakenError } from "./url-taken-error.ts";
@@ -45,11 +46,13 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
   readonly #statements;
   readonly #lexicon: SqliteLexicon;
   readonly #staging: SqliteModelStaging;
+  readonly writeJournal: SqliteWriteJournal;
 
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#lexicon = new SqliteLexicon(db);
     this.#staging = new SqliteModelStaging(db);
+    this.writeJournal = new SqliteWriteJournal(db);
     this.#statements = prepareArticleStatements(db);
   }
 

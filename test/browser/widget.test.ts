@@ -31,7 +31,7 @@ describe("the widget in a browser", () => {
     server = await startKindredServer(copyDataDir(inject("demoIndexDir")), { KINDRED_API_KEYS: `cms:write:${writerKey}`, KINDRED_EMBED_WORKERS: "1" });
     base = server.baseUrl;
     // An article about nothing else in the slice: its related list has too few good results.
-    const response = await fetch(`${base}/v1/articles/lone-sourdough`, {
+    const response = await fetch(`${base}/v1/articles/lone-sourdough?wait=true`, {
       method: "PUT",
       headers: { authorization: `Bearer ${writerKey}`, "content-type": "application/json" },
       body: JSON.stringify({

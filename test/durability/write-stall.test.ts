@@ -58,7 +58,7 @@ describe("writes never freeze reads", () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    const response = await fetch(`${baseUrl}/v1/articles:batch`, {
+    const response = await fetch(`${baseUrl}/v1/articles:batch?wait=true`, {
       method: "POST",
       headers: { authorization: `Bearer ${writerKey}`, "content-type": "application/json" },
       body,

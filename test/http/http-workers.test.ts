@@ -63,11 +63,11 @@ describe("kindred serve --http-workers 2", () => {
     expect(new Set(before.map((answer) => answer.worker))).toEqual(new Set(["1", "2"]));
     expect(new Set(before.map((answer) => JSON.stringify(relatedIds(answer.body)))).size).toBe(1); // the same list from both
 
-    // Each write goes in through whichever process takes the connection (a reader forwards it),
+    // Each write (wait=true: answered once every process holds it) goes in through whichever process takes the connection (a reader forwards it),
     // and the reads start the moment its answer arrives: no process may answer from before it.
     for (let round = 0; round < 4; round++) {
       const id = `workers-${round}`;
-      const written = await fetch(`${baseUrl}/v1/articles/${id}`, {
+      const written = await fetch(`${baseUrl}/v1/articles/${id}?wait=true`, {
         method: "PUT",
         headers: { authorization: `Bearer ${writerKey}`, "content-type": "application/json" },
         body: JSON.stringify({ ...stories[round]!, published_at: "2025-03-03" }),
@@ -81,7 +81,7 @@ describe("kindred serve --http-workers 2", () => {
       for (const answer of lists) expect(relatedIds(answer.body), `worker ${answer.worker}`).toContain(id);
     }
 
-    const removed = await fetch(`${baseUrl}/v1/articles/workers-0`, { method: "DELETE", headers: { authorization: `Bearer ${writerKey}` } });
+    const removed = await fetch(`${baseUrl}/v1/articles/workers-0?wait=true`, { method: "DELETE", headers: { authorization: `Bearer ${writerKey}` } });
     expect(removed.status).toBe(204);
     const gone = await Promise.all(Array.from({ length: 6 }, () => get(baseUrl, "/v1/articles/workers-0/related")));
     for (const answer of gone) expect(answer.status, `worker ${answer.worker}`).toBe(404);

@@ -5,7 +5,7 @@ import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { ServiceState } from "../../src/http/service-state.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
-import { recordingLogger, requestJson } from "../support/http-client.ts";
+import { recordingLogger, requestJson, waitingForIndexes } from "../support/http-client.ts";
 import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
 
 const writerKey = "writer-key-0123456789abcdef";
@@ -37,8 +37,12 @@ describe("write API", () => {
     await embedder.close();
   });
 
+  // Answered once in the lists (`wait=true`), what these tests read back; the default is write-acknowledgement.test.ts's.
   const write = (method: string, path: string, body?: unknown, key: string | null = writerKey, headers: Record<string, string> = {}) =>
-    requestJson(app, method, path, { ...(body === undefined ? {} : { body }), headers: { ...(key === null ? {} : bearer(key)), ...headers } });
+    requestJson(app, method, waitingForIndexes(path), {
+      ...(body === undefined ? {} : { body }),
+      headers: { ...(key === null ? {} : bearer(key)), ...headers },
+    });
   const relatedIds = async (id: string, query = "k=10") =>
     (await requestJson(app, "GET", `/v1/articles/${id}/related?${query}`)).body.results.map((result: { id: string }) => result.id);
   const expectProblem = (result: { status: number; body: Record<string, any>; response: Response }, status: number, code: string) => {

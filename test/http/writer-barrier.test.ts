@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
 import { createApp } from "../../src/http/app.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { requestJson } from "../support/http-client.ts";
+import { requestJson, waitingForIndexes } from "../support/http-client.ts";
 import { useDemoSliceEngine } from "../support/open-test-engine.ts";
 
 const writerKey = "barrier-test-writer-key-0123456789";
@@ -28,8 +28,9 @@ describe("the writer process of a multi-process server and its readers", () => {
         },
       },
     );
+    // The barrier is what `wait=true` asks for; without it the answer waits for no reader.
     const write = (method: string, path: string, body?: unknown) =>
-      requestJson(app, method, path, { ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${writerKey}` } });
+      requestJson(app, method, waitingForIndexes(path), { ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${writerKey}` } });
     return { barriers, write };
   };
 

@@ -66,7 +66,7 @@ describe(`kindred with ${tinyBertModelId} from the models directory`, () => {
     const get = async (path: string) => (await fetch(`${server!.baseUrl}${path}`)).json() as Promise<Record<string, any>>;
     expect(await get("/readyz")).toMatchObject({ status: "ready", articles: 5, model: tinyBertModelId });
     expect(await get("/v1/articles/s1/related?k=1")).toMatchObject({ results: [{ id: "s2" }], model: tinyBertModelId });
-    const put = await fetch(`${server.baseUrl}/v1/articles/w2`, {
+    const put = await fetch(`${server.baseUrl}/v1/articles/w2?wait=true`, {
       method: "PUT",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ title: "Hurricane winds and heavy rain hit the coast" }),

@@ -84,7 +84,8 @@ describe("switching models under live HTTP traffic", () => {
         const base = items[(n * 13) % items.length]!;
         const id = `live-${n}`;
         const title = `Update ${n}: ${base.title}`;
-        if ((await call("PUT", `/v1/articles/${id}`, { title, text: base.text, topics: ["live"] })).status === 201) written.set(id, title);
+        // wait=true: answered once indexed, so the checks after the switch read every acknowledged write.
+        if ((await call("PUT", `/v1/articles/${id}?wait=true`, { title, text: base.text, topics: ["live"] })).status === 201) written.set(id, title);
         if (n % 4 === 3) await call("PATCH", `/v1/articles/live-${n - 1}`, { topics: ["live", "patched"] });
         if (n % 5 === 4 && (await call("DELETE", `/v1/articles/live-${n - 2}`)).status === 204) deleted.add(`live-${n - 2}`);
       }

@@ -17,3 +17,8 @@ export function recordingLogger(): { logger: Logger; lines: string[] } {
   const logger = pino({ level: "debug" }, { write: (line: string) => void lines.push(line) });
   return { logger, lines };
 }
+
+/** The write path with `wait=true`: answered once every process's lists hold the write (docs/http-api.md, "Acknowledgement"). */
+export function waitingForIndexes(path: string): string {
+  return `${path}${path.includes("?") ? "&" : "?"}wait=true`;
+}

@@ -8,7 +8,7 @@ import type { KindredEngine } from "../../src/engine/kindred-engine.ts";
 import { type OpenedEngine, openEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { requestJson } from "./http-client.ts";
+import { requestJson, waitingForIndexes } from "./http-client.ts";
 import { copyDataDir } from "./temp-dir.ts";
 
 /** Configuration for tests: no environment, no config file. */
@@ -19,14 +19,26 @@ export function testConfig(flags: Partial<ConfigInput>) {
 /** The real model (the default for a new index, as the demo slice's) in one worker, counting the texts it embeds (to prove what is not re-embedded). */
 export class CountingEmbedder implements Embedder {
   embeddedTexts = 0;
+  /** While set, every embedding waits for it before the model runs (`holdModel`). */
+  #held: Promise<void> | null = null;
   constructor(private readonly inner: Embedder) {}
+  /** Holds the model busy: embeddings wait until the returned function is called, then run on the real model. */
+  holdModel(): () => void {
+    let release: () => void = () => {};
+    this.#held = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.#held = null;
+      release();
+    };
+  }
   get modelId() {
     return this.inner.modelId;
   }
   get dimensions() {
     return this.inner.dimensions;
   }
-  embed(texts: readonly string[], role?: EmbedRole) {
+  async embed(texts: readonly string[], role?: EmbedRole) {
+    if (this.#held !== null) await this.#held;
     this.embeddedTexts += texts.length;
     return this.inner.embed(texts, role);
   }
@@ -80,7 +92,8 @@ export function useDemoSliceEngine(): { readonly opened: OpenedEngine; readonly 
 
 /**
  * A private demo-slice copy (one embedding worker) and the HTTP app over it with one key that
- * may write, for the enclosing describe; `write` sends a JSON request with that key.
+ * may write, for the enclosing describe; `write` sends a JSON request with that key and
+ * `wait=true`, so the write is in the lists when it answers (what these tests read back).
  */
 export function useDemoSliceApp(writerKey: string): {
   readonly opened: OpenedEngine;
@@ -89,7 +102,7 @@ export function useDemoSliceApp(writerKey: string): {
 } {
   const fixture = {
     write: (method: string, path: string, body?: unknown) =>
-      requestJson(fixture.app, method, path, { ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${writerKey}` } }),
+      requestJson(fixture.app, method, waitingForIndexes(path), { ...(body === undefined ? {} : { body }), headers: { authorization: `Bearer ${writerKey}` } }),
   } as { opened: OpenedEngine; app: Hono; write: (method: string, path: string, body?: unknown) => ReturnType<typeof requestJson> };
   beforeAll(async () => {
     fixture.opened = await openDemoSliceCopy(undefined, { embedWorkers: 1 });

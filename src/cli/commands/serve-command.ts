@@ -126,6 +126,11 @@ async function serveOneProcess(config: Config, logger: Logger, role: { role: "wr
       process.stderr.write(`Indexed ${report.indexed} articles in ${(report.elapsedMs / 1000).toFixed(1)} s.\n`);
     }
   }
+  // Writes acknowledged before a stop and never stored are embedded now, while serving; until
+  // then /readyz counts them as pending (engine/accepted-writes.ts).
+  if (barrier !== null) engine.afterAcceptedWriteApplied = () => barrier(engine.appliedSeq);
+  const recovered = engine.recoverAcceptedWrites();
+  if (recovered > 0) logger.info({ articles: recovered }, "indexing writes acknowledged before the last stop");
   state.engine = engine;
   // A replica of a PostgreSQL store: follow its change log (LISTEN/NOTIFY, polling as fallback)
   // and bring the in-memory indexes along as soon as the local copy moved.

@@ -81,20 +81,29 @@ export const storySchema = z.object({
 
 export const articleSchema = articleSummarySchema.omit({}).extend({ text: z.string(), lang: nullableString, source: nullableString });
 
-export const writeResultSchema = z.object({ id: z.string(), status: z.enum(["created", "updated", "unchanged"]) });
+export const writeResultSchema = z.object({
+  id: z.string(),
+  /** accepted: durable, indexed shortly (202); superseded: a later write of the article was stored instead (wait=true). */
+  status: z.enum(["accepted", "created", "updated", "unchanged", "superseded"]),
+  /** With 202: the journal sequence number of this write (later writes of any article have higher ones). */
+  version: z.number().int().optional(),
+});
 
 export const batchResultSchema = z.object({
   results: z.array(
     z.object({
       index: z.number().int(),
       id: nullableString,
-      status: z.enum(["created", "updated", "unchanged", "rejected"]),
+      status: z.enum(["accepted", "created", "updated", "unchanged", "superseded", "rejected"]),
+      version: z.number().int().optional(),
       errors: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
     }),
   ),
-  created: z.number().int(),
-  updated: z.number().int(),
-  unchanged: z.number().int(),
+  accepted: z.number().int().optional(),
+  created: z.number().int().optional(),
+  updated: z.number().int().optional(),
+  unchanged: z.number().int().optional(),
+  superseded: z.number().int().optional(),
   rejected: z.number().int(),
 });
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { articleRecordSchema } from "../../articles/article-schema.ts";
 import { fragmentByUrlQuerySchema, fragmentQuerySchema, relatedByUrlQuerySchema, relatedQuerySchema, relatedTextBodySchema } from "../../wire/related-query.ts";
+import { writeQuerySchema } from "../../wire/write-query.ts";
 import { articleBatchBodySchema, patchableFields } from "../article-bodies.ts";
 import { eventsBodySchema, statsQuerySchema } from "../routes/event-routes.ts";
 import { storyQuerySchema } from "../routes/story-routes.ts";
@@ -36,6 +37,7 @@ export const problemStatuses: Record<number, string> = {
 /** Query parameters explained once for every route that takes them (docs/http-api.md, "HTTP API"). */
 export const parameterDescriptions: Record<string, string> = {
   k: "How many results, 1-100",
+  wait: 'true: answer once every process\'s lists hold the write; default: once durable (docs/http-api.md, "Acknowledgement")',
   topics: "Only articles with any of these topics (comma-separated or repeated)",
   exclude_topics: "No article with any of these topics",
   since: "Published on or after (ISO 8601 date or date-time)",
@@ -224,11 +226,16 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
     {
       method: "put",
       path: "/v1/articles/{id}",
-      summary: "Create or replace an article (201 the first time)",
+      summary: "Create or replace an article (202 once durable; with wait=true, 201 the first time)",
       tag: "articles",
       auth: "write",
+      query: writeQuerySchema,
       body: { schema: z.object({ ...articleRecordSchema.shape, id: articleRecordSchema.shape.id.optional() }), contentTypes: ["application/json"] },
-      ok: { status: 200, description: "Updated or unchanged (201 with Location when created)", schema: responses.writeResultSchema },
+      ok: {
+        status: 202,
+        description: "Accepted: durable, in the lists shortly (with wait=true: 200 updated or unchanged, 201 with Location when created)",
+        schema: responses.writeResultSchema,
+      },
       errors: writeErrors,
     },
     {
@@ -237,6 +244,7 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
       summary: "Change an article's metadata without re-embedding (JSON merge patch)",
       tag: "articles",
       auth: "write",
+      query: writeQuerySchema,
       body: { schema: articlePatchSchema, contentTypes: ["application/merge-patch+json", "application/json"] },
       ok: { status: 200, description: "Updated or unchanged", schema: responses.writeResultSchema },
       errors: writeErrors,
@@ -247,6 +255,7 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
       summary: "Delete an article",
       tag: "articles",
       auth: "write",
+      query: writeQuerySchema,
       ok: { status: 204, description: "Deleted" },
       errors: [401, 403, 404, 503],
     },
@@ -256,8 +265,13 @@ export function documentedRoutes(maxQueryTextChars: number): RouteDoc[] {
       summary: "Create, replace or confirm up to 1,000 articles, with a result per article",
       tag: "articles",
       auth: "write",
+      query: writeQuerySchema,
       body: { schema: articleBatchBodySchema.extend({ articles: z.array(articleRecordSchema).max(1_000) }), contentTypes: ["application/json"] },
-      ok: { status: 200, description: "A result per article", schema: responses.batchResultSchema },
+      ok: {
+        status: 202,
+        description: "A result per article: accepted or rejected (with wait=true, 200: created, updated, unchanged or rejected)",
+        schema: responses.batchResultSchema,
+      },
       errors: [400, 401, 403, 413, 415, 503],
     },
     {

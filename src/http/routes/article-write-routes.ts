@@ -1,12 +1,14 @@
-import { Hono, type MiddlewareHandler } from "hono";
-import { z } from "zod";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { FieldIssue } from "../../articles/article-schema.ts";
 import type { Article } from "../../core/article.ts";
 import { articleNotFoundError } from "../../core/errors.ts";
+import type { KindredEngine } from "../../engine/kindred-engine.ts";
 import { describeUrlConflict } from "../../engine/url-conflicts.ts";
 import type { WriteOutcome } from "../../store/article-store.ts";
+import { urlTakenError } from "../../store/url-taken-error.ts";
 import { parseParameters, queryToObject } from "../../wire/parse-parameters.ts";
 import { presentArticle } from "../../wire/present.ts";
+import { writeQuerySchema } from "../../wire/write-query.ts";
 import { parseArticlePatch } from "../article-bodies.ts";
 import { limitBody } from "../request-body.ts";
 import { readyEngine, type ServiceState } from "../route-context.ts";
@@ -21,28 +23,42 @@ export interface ArticleWriteRouteOptions {
 
 /** One article's fate in a batch. */
 type BatchResult =
-  | { index: number; id: string; status: WriteOutcome["status"] }
+  | { index: number; id: string; status: WriteOutcome["status"] | "superseded" }
+  | { index: number; id: string; status: "accepted"; version: number }
   | { index: number; id: string | null; status: "rejected"; errors: FieldIssue[] };
 
-const noQuerySchema = z.object({}).strict();
+/** Whether this write's answer waits for the indexes: asked for, or a store that cannot journal writes (PostgreSQL). */
+function waitsForIndexes(c: Context, state: ServiceState): boolean {
+  const { wait } = parseParameters(writeQuerySchema, queryToObject(c.req.queries()), "query");
+  return wait === "true" || !readyEngine(state).acceptsWritesBeforeIndexing;
+}
 const noStore = { "cache-control": "no-store" };
 
 /**
  * The write API: PUT (create or replace), PATCH (metadata), DELETE one article, and POST
- * /v1/articles:batch for up to 1,000. Every route needs a key with the write scope; a write is
- * answered only once committed to the database (and applied to the indexes), so an
- * acknowledged write survives a crash.
+ * /v1/articles:batch for up to 1,000. Every route needs a key with the write scope. An
+ * acknowledged write survives a crash: a PUT or batch is answered 202 once its articles are
+ * journaled, and embedded and indexed in the background (engine/accepted-writes.ts); with
+ * `wait=true`, once every process's lists hold it. DELETE and PATCH need no model and are
+ * answered once committed and in this process's indexes.
  */
 export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRouteOptions) {
   const app = new Hono();
   const guard = [options.writeAuth, limitBody(options.maxWriteRequestBytes)] as const;
 
   app.put("/v1/articles/:id", ...guard, async (c) => {
-    parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
+    const wait = waitsForIndexes(c, state);
     const id = c.req.param("id");
     // Parsed, validated and cleaned off the event loop when large (write-body-parser.ts).
     const article = await readArticleWriteBody(c, id);
-    const [outcome] = await readyEngine(state).writeArticles([article]);
+    const engine = readyEngine(state);
+    if (!wait) {
+      const [conflict] = engine.findUrlConflicts([article]);
+      if (conflict !== undefined) throw urlTakenError(id, conflict.url, conflict.conflictingId);
+      const { ackSeqs } = await engine.acceptArticles([article]);
+      return c.json({ id, status: "accepted", version: ackSeqs[0]! }, 202, noStore);
+    }
+    const [outcome] = await writeAndWait(engine, [article]);
     const created = outcome!.status === "created";
     return c.json({ id, status: outcome!.status }, created ? 201 : 200, {
       ...noStore,
@@ -51,7 +67,7 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   });
 
   app.patch("/v1/articles/:id", ...guard, async (c) => {
-    parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
+    waitsForIndexes(c, state);
     const id = c.req.param("id");
     const patch = parseArticlePatch(await readJsonWriteBody(c, ["application/merge-patch+json", "application/json"]), id);
     const outcome = await readyEngine(state).updateArticleMetadata(id, (current) => validArticle({ ...presentArticle(current), ...patch }, id));
@@ -60,14 +76,14 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   });
 
   app.delete("/v1/articles/:id", ...guard, async (c) => {
-    parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
+    waitsForIndexes(c, state);
     const id = c.req.param("id");
     if (!(await readyEngine(state).deleteArticle(id))) throw articleNotFoundError(id);
     return c.body(null, 204, noStore);
   });
 
   app.post("/v1/articles:batch", ...guard, async (c) => {
-    parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
+    const wait = waitsForIndexes(c, state);
     // Each record validated and its text cleaned, off the event loop when the body is large (write-body-parser.ts).
     const records = await readBatchWriteBody(c);
     const engine = readyEngine(state);
@@ -101,13 +117,45 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
     }
     const conflicting = new Set(conflicts.map((conflict) => conflict.index));
     accepted = accepted.filter((_item, position) => !conflicting.has(position));
-    const outcomes = accepted.length === 0 ? [] : await engine.writeArticles(accepted.map((item) => item.article));
+    const articles = accepted.map((item) => item.article);
+    const count = (status: BatchResult["status"]) => results.filter((result) => result.status === status).length;
+    if (!wait) {
+      const { ackSeqs } = articles.length === 0 ? { ackSeqs: [] } : await engine.acceptArticles(articles);
+      accepted.forEach((item, position) => {
+        results[item.index] = { index: item.index, id: item.article.id, status: "accepted", version: ackSeqs[position]! };
+      });
+      return c.json({ results, accepted: count("accepted"), rejected: count("rejected") }, 202, noStore);
+    }
+    const outcomes = articles.length === 0 ? [] : await writeAndWait(engine, articles);
     accepted.forEach((item, position) => {
       results[item.index] = { index: item.index, id: item.article.id, status: outcomes[position]!.status };
     });
-    const count = (status: BatchResult["status"]) => results.filter((result) => result.status === status).length;
-    return c.json({ results, created: count("created"), updated: count("updated"), unchanged: count("unchanged"), rejected: count("rejected") }, 200, noStore);
+    return c.json(
+      {
+        results,
+        created: count("created"),
+        updated: count("updated"),
+        unchanged: count("unchanged"),
+        superseded: count("superseded"),
+        rejected: count("rejected"),
+      },
+      200,
+      noStore,
+    );
   });
 
   return app;
+}
+
+/**
+ * A write answered once stored and in this process's indexes (the reader barrier follows in
+ * http/worker-routing.ts). Where writes are journaled it goes through the journal, behind the
+ * article's earlier accepted writes, so order per article holds; an article a later write
+ * replaced before it was stored answers "superseded".
+ */
+async function writeAndWait(engine: KindredEngine, articles: readonly Article[]): Promise<{ status: WriteOutcome["status"] | "superseded" }[]> {
+  if (!engine.acceptsWritesBeforeIndexing) return engine.writeArticles(articles);
+  const { stored } = await engine.acceptArticles(articles);
+  const outcomes = await stored;
+  return articles.map((article) => outcomes.get(article.id) ?? { status: "superseded" });
 }

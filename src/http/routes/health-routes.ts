@@ -17,7 +17,16 @@ export function healthRoutes(state: ServiceState) {
       graph: engine.graphStats(),
       graph_recall: engine.graphRecall(),
       related_cache: engine.cacheStats(),
+      // Acknowledged writes not yet embedded and indexed (the journal, whichever process asks).
+      pending_writes: engine.journaledWriteCount(),
+      write_freshness_ms: summariseFreshness(engine.writeFreshnessSamples()),
     });
   });
   return app;
+}
+
+/** Acknowledgement -> every process holding the write, over this process's latest accepted writes (only the writer process has any). */
+function summariseFreshness(sorted: readonly number[]): { samples: number; p50: number | null; p99: number | null } {
+  const at = (q: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+  return { samples: sorted.length, p50: at(0.5), p99: at(0.99) };
 }

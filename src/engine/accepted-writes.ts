@@ -1,0 +1,265 @@
+import type { Article } from "../core/article.ts";
+import { isKindredError } from "../core/errors.ts";
+import type { WriteJournal, WriteOutcome } from "../store/article-store.ts";
+import type { ArticleWrites } from "./article-writes.ts";
+import type { StoreWriter } from "./store-writer.ts";
+
+/** Accepted writes embedded at once: enough to keep the model's workers busy, few enough to bound memory. */
+const maxWritesInFlight = 4;
+/** Delay before a write that failed for a reason other than its own content is tried again. */
+const retryDelayMs = 1_000;
+/** Freshness samples kept for the quantiles (the latest ones). */
+const freshnessSamples = 4_096;
+
+interface AcceptedArticle {
+  article: Article;
+  ackSeq: number;
+  /** This process's order of accepted writes and deletes: the latest of an article's is the one that counts. */
+  generation: number;
+}
+
+interface AcceptedRequest {
+  articles: AcceptedArticle[];
+  acceptedAt: number;
+  resolve: (outcomes: Map<string, WriteOutcome>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What the caller of `accept` gets once the articles are durable. */
+export interface Acceptance {
+  ackSeqs: number[];
+  /** Settles once the articles are embedded, stored and in this process's indexes: outcomes by id (none for an article a later write superseded). */
+  stored: Promise<Map<string, WriteOutcome>>;
+}
+
+/**
+ * Writes acknowledged once durable (docs/http-api.md, "Acknowledgement"): `accept` journals the
+ * articles (store/sqlite-write-journal.ts) and returns; embedding, storing and indexing follow
+ * here, several writes at once as the model allows. Order per article holds: only an article's
+ * latest accepted write (or delete) is ever stored, so a write superseded while it embedded is
+ * dropped when its turn to be stored comes (ArticleWrites `stillWanted`), and a delete needs no
+ * model and never waits behind another article's embedding. Start-up calls `recover` to take
+ * up what a crash left in the journal.
+ */
+export class AcceptedWrites {
+  readonly #writes: ArticleWrites;
+  readonly #writer: StoreWriter;
+  readonly #journal: WriteJournal;
+  readonly #onError: (error: unknown, ids: string[]) => void;
+  /** Called once stored writes are in this process's indexes; resolves once every process holds them (the reader barrier). */
+  #afterApplied: () => Promise<void> = async () => {};
+  /** Article id -> generation of its latest accepted write or delete not yet settled. */
+  readonly #latest = new Map<string, number>();
+  /** Article id -> the latest journal sequence number accepted for it in this process. */
+  readonly #latestAckSeq = new Map<string, number>();
+  readonly #settledWaiters = new Map<string, (() => void)[]>();
+  readonly #queue: AcceptedRequest[] = [];
+  #generation = 0;
+  #inFlight = 0;
+  #pendingArticles = 0;
+  readonly #freshnessMs: number[] = [];
+  #freshnessNext = 0;
+
+  constructor(parts: { writes: ArticleWrites; writer: StoreWriter; journal: WriteJournal; onError: (error: unknown, ids: string[]) => void }) {
+    this.#writes = parts.writes;
+    this.#writer = parts.writer;
+    this.#journal = parts.journal;
+    this.#onError = parts.onError;
+  }
+
+  /** How a multi-process server brings its readers along after each stored write (cli/commands/serve-command.ts). */
+  set afterApplied(hook: () => Promise<void>) {
+    this.#afterApplied = hook;
+  }
+
+  /** Accepted articles not yet stored and indexed (what /readyz reports as pending). */
+  get pendingArticles(): number {
+    return this.#pendingArticles;
+  }
+
+  /** Milliseconds from acknowledgement to every process holding the write, over the latest writes (sorted copy). */
+  freshnessSamples(): number[] {
+    return [...this.#freshnessMs].sort((a, b) => a - b);
+  }
+
+  /** Journals the articles durably and queues them for embedding; resolves once they are durable. */
+  async accept(articles: readonly Article[]): Promise<Acceptance> {
+    const acceptedAt = Date.now();
+    const ackSeqs = await this.#writer.appendToJournal(articles, acceptedAt);
+    const stored = this.#enqueue(
+      articles.map((article, index) => ({ article, ackSeq: ackSeqs[index]! })),
+      acceptedAt,
+    );
+    return { ackSeqs, stored };
+  }
+
+  /** Queues what the journal holds (after a crash: acknowledged, never stored); returns how many articles. */
+  recover(): number {
+    const entries = this.#journal.list();
+    // Consecutive rows stored together, as a batch would be (one refused is then retried alone);
+    // of two rows of one article, only the later one is stored (the latest generation).
+    for (let start = 0; start < entries.length; start += 64) {
+      const slice = entries.slice(start, start + 64);
+      this.#enqueue(slice, slice[0]!.acceptedMs).catch(() => undefined);
+    }
+    return entries.length;
+  }
+
+  /**
+   * Deletes articles at once (no model): any accepted write of them not yet stored is dropped.
+   * `deleteStored` deletes the stored rows (through the write queue); returns the ids that
+   * existed, stored or accepted.
+   */
+  async delete(ids: readonly string[], deleteStored: (ids: readonly string[]) => Promise<string[]>): Promise<string[]> {
+    const marks = ids.map((id) => ({
+      id,
+      hadPending: this.#latest.has(id),
+      throughSeq: this.#latestAckSeq.get(id) ?? 0,
+      generation: this.#bumpLatest(id, undefined),
+    }));
+    try {
+      const deleted = new Set(await deleteStored(ids));
+      // After the rows are gone: a crash before this replays the superseded writes, and the delete was never answered.
+      const superseded = marks.filter((mark) => mark.throughSeq > 0).map(({ id, throughSeq }) => ({ id, throughSeq }));
+      // Most deletes have nothing journaled: no turn on the store writer's thread for them.
+      if (superseded.length > 0) await this.#writer.removeFromJournal(superseded);
+      return marks.filter((mark) => deleted.has(mark.id) || mark.hadPending).map((mark) => mark.id);
+    } finally {
+      for (const mark of marks) this.#settle(mark.id, mark.generation);
+    }
+  }
+
+  /** Resolves once no accepted write of `id` waits to be stored (a metadata update goes after them). */
+  settled(id: string): Promise<void> {
+    if (!this.#latest.has(id)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.#settledWaiters.get(id) ?? [];
+      waiters.push(resolve);
+      this.#settledWaiters.set(id, waiters);
+    });
+  }
+
+  #bumpLatest(id: string, ackSeq: number | undefined): number {
+    const generation = ++this.#generation;
+    this.#latest.set(id, generation);
+    if (ackSeq !== undefined) this.#latestAckSeq.set(id, Math.max(ackSeq, this.#latestAckSeq.get(id) ?? 0));
+    return generation;
+  }
+
+  #settle(id: string, generation: number): void {
+    if (this.#latest.get(id) !== generation) return;
+    this.#latest.delete(id);
+    this.#latestAckSeq.delete(id);
+    const waiters = this.#settledWaiters.get(id);
+    this.#settledWaiters.delete(id);
+    for (const wake of waiters ?? []) wake();
+  }
+
+  #enqueue(entries: readonly { article: Article; ackSeq: number }[], acceptedAt: number): Promise<Map<string, WriteOutcome>> {
+    const articles = entries.map(({ article, ackSeq }) => ({ article, ackSeq, generation: this.#bumpLatest(article.id, ackSeq) }));
+    this.#pendingArticles += articles.length;
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ articles, acceptedAt, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#inFlight < maxWritesInFlight && this.#queue.length > 0) {
+      const request = this.#queue.shift()!;
+      this.#inFlight++;
+      void this.#store(request).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+  }
+
+  async #store(request: AcceptedRequest): Promise<void> {
+    const isLatest = (item: AcceptedArticle) => this.#latest.get(item.article.id) === item.generation;
+    const generationOf = new Map(request.articles.map((item) => [item.article.id, item.generation]));
+    const wanted = request.articles.filter(isLatest);
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes =
+        wanted.length === 0
+          ? []
+          : await this.#writes.write(
+              wanted.map((item) => item.article),
+              { stillWanted: (id) => this.#latest.get(id) === generationOf.get(id) },
+            );
+    } catch (error) {
+      this.#failed(request, error);
+      return;
+    }
+    try {
+      await this.#writer.removeFromJournal(request.articles.map((item) => ({ id: item.article.id, throughSeq: item.ackSeq })));
+    } catch (error) {
+      // Stored: a replay after a crash finds them unchanged. Left in the journal until then.
+      this.#onError(
+        error,
+        request.articles.map((item) => item.article.id),
+      );
+    }
+    this.#done(request);
+    request.resolve(new Map(outcomes.map((outcome) => [outcome.id, outcome])));
+    const stored = outcomes.length;
+    void this.#afterApplied()
+      .then(() => {
+        if (stored > 0) this.#recordFreshness(Date.now() - request.acceptedAt);
+      })
+      .catch((error: unknown) => this.#onError(error, []));
+  }
+
+  /**
+   * A write refused for its content (a URL another article has, a text the model cannot take)
+   * would be refused again: a batch is retried article by article, a single article is dropped
+   * from the journal and logged. Anything else (the store writer failing) is retried later: the
+   * write was acknowledged and stays owed.
+   */
+  #failed(request: AcceptedRequest, error: unknown): void {
+    const ids = request.articles.map((item) => item.article.id);
+    if (isKindredError(error)) {
+      if (request.articles.length > 1) {
+        const singles = request.articles.map(
+          (item) =>
+            new Promise<Map<string, WriteOutcome>>((resolve, reject) =>
+              this.#queue.unshift({ articles: [item], acceptedAt: request.acceptedAt, resolve, reject }),
+            ),
+        );
+        Promise.allSettled(singles).then((settled) => {
+          const merged = new Map<string, WriteOutcome>();
+          for (const result of settled) if (result.status === "fulfilled") for (const [id, outcome] of result.value) merged.set(id, outcome);
+          const failure = settled.find((result) => result.status === "rejected");
+          if (failure !== undefined && merged.size === 0) request.reject(failure.reason);
+          else request.resolve(merged);
+        });
+        // The singles carry the articles (and their count in pendingArticles) from here.
+        return;
+      }
+      this.#onError(error, ids);
+      void this.#writer
+        .removeFromJournal(request.articles.map((item) => ({ id: item.article.id, throughSeq: item.ackSeq })))
+        .catch((removeError: unknown) => this.#onError(removeError, ids));
+      this.#done(request);
+      request.reject(error);
+      return;
+    }
+    this.#onError(error, ids);
+    setTimeout(() => {
+      this.#queue.unshift(request);
+      this.#pump();
+    }, retryDelayMs).unref();
+  }
+
+  #done(request: AcceptedRequest): void {
+    this.#pendingArticles -= request.articles.length;
+    for (const item of request.articles) this.#settle(item.article.id, item.generation);
+  }
+
+  #recordFreshness(ms: number): void {
+    if (this.#freshnessMs.length < freshnessSamples) this.#freshnessMs.push(ms);
+    else this.#freshnessMs[this.#freshnessNext] = ms;
+    this.#freshnessNext = (this.#freshnessNext + 1) % freshnessSamples;
+  }
+}

@@ -1,0 +1,133 @@
+import type { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { digestApiKey } from "../../src/config/api-keys.ts";
+import type { OpenedEngine } from "../../src/engine/open-engine.ts";
+import { createApp } from "../../src/http/app.ts";
+import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
+import { recordingLogger, requestJson } from "../support/http-client.ts";
+import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
+
+/**
+ * Writes acknowledged once durable (docs/http-api.md, "Acknowledgement"), with the real model
+ * held busy so that the acknowledgement provably comes before the embedding.
+ */
+const writerKey = "ack-writer-key-0123456789abcdef";
+const headers = { authorization: `Bearer ${writerKey}` };
+/** Long enough for a held model to be noticed, short enough to keep a failing run brief. */
+const answerWithinMs = 5_000;
+
+describe("write acknowledgement", () => {
+  let opened: OpenedEngine;
+  let embedder: CountingEmbedder;
+  let app: Hono;
+
+  beforeAll(async () => {
+    embedder = await CountingEmbedder.start();
+    opened = await openDemoSliceCopy(embedder);
+    const { logger } = recordingLogger();
+    app = createApp(
+      { engine: opened.engine, phase: "ready" },
+      { maxRequestBytes: 10_000, maxQueryTextChars: 2_000, logger, apiKeys: [{ name: "cms", scopes: ["write"], sha256: digestApiKey(writerKey) }] },
+    );
+  });
+  afterAll(async () => {
+    await opened.close();
+    await embedder.close();
+  });
+
+  const call = (method: string, path: string, body?: unknown) => requestJson(app, method, path, { headers, ...(body === undefined ? {} : { body }) });
+  /** The answer, or "no answer" if it does not come within `answerWithinMs` (the model is held meanwhile). */
+  const answered = <T>(request: Promise<T>) =>
+    Promise.race([request, new Promise<"no answer">((resolve) => setTimeout(() => resolve("no answer"), answerWithinMs).unref())]);
+  const relatedIds = async (id: string) => {
+    const { status, body } = await call("GET", `/v1/articles/${encodeURIComponent(id)}/related?k=10&fold_duplicates=false`);
+    expect(status, `related list of ${id}`).toBe(200);
+    return body.results.map((result: { id: string }) => result.id) as string[];
+  };
+  const untilNothingPending = async () => {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      if ((await call("GET", "/readyz")).body.pending_writes === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error("accepted writes still pending after 60 s");
+  };
+  const nearCopyOf = async (id: string, title: string) => {
+    const base = (await call("GET", `/v1/articles/${id}`)).body;
+    return { title, text: base.text, topics: base.topics };
+  };
+
+  it("answers a PUT 202 once durable while the model is still held, and lists the article once it is embedded", async () => {
+    const article = await nearCopyOf(hegsethId, "Update: accepted before its embedding");
+    const release = embedder.holdModel();
+    try {
+      const answer = await answered(call("PUT", "/v1/articles/ack-put", article));
+      expect(answer, "PUT answered while the model was held").not.toBe("no answer");
+      if (answer === "no answer") return;
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({ id: "ack-put", status: "accepted", version: expect.any(Number) });
+      expect((await call("GET", "/readyz")).body.pending_writes).toBe(1);
+      // Not half a write: not in any list yet.
+      expect((await call("GET", "/v1/articles/ack-put/related")).status).toBe(404);
+      expect(await relatedIds(hegsethId)).not.toContain("ack-put");
+    } finally {
+      release();
+    }
+    await untilNothingPending();
+    expect(await relatedIds(hegsethId)).toContain("ack-put");
+    expect((await call("GET", "/v1/articles/ack-put")).body.title).toBe(article.title);
+  });
+
+  it("with wait=true answers once the write is in the lists, so it reads its own write at once", async () => {
+    const article = await nearCopyOf(pentagonDenialId, "Update: read your own write");
+    const answer = await call("PUT", "/v1/articles/ack-wait?wait=true", article);
+    expect(answer.status).toBe(201);
+    expect(answer.body).toEqual({ id: "ack-wait", status: "created" });
+    expect(await relatedIds(pentagonDenialId)).toContain("ack-wait");
+    const batch = await call("POST", "/v1/articles:batch?wait=true", {
+      articles: [{ id: "ack-wait", ...article, title: "Update: read your own write, again" }],
+    });
+    expect(batch.body).toMatchObject({ updated: 1, rejected: 0 });
+    expect((await call("GET", "/v1/articles/ack-wait")).body.title).toBe("Update: read your own write, again");
+    expect((await call("PUT", "/v1/articles/ack-wait?wait=yes", article)).status).toBe(400);
+  });
+
+  it("answers a DELETE while a batch's embedding holds the model, and a DELETE after an accepted PUT of the same article wins", async () => {
+    const articles = await Promise.all(
+      [0, 1, 2].map(async (n) => ({ id: `ack-batch-${n}`, ...(await nearCopyOf(hegsethId, `Follow-up ${n}: accepted in a batch`)) })),
+    );
+    const release = embedder.holdModel();
+    try {
+      const batch = await answered(call("POST", "/v1/articles:batch", { articles }));
+      expect(batch, "batch answered while the model was held").not.toBe("no answer");
+      if (batch === "no answer") return;
+      expect(batch.status).toBe(202);
+      expect(batch.body).toMatchObject({ accepted: 3, rejected: 0 });
+      // A stored article, and one whose accepted write still waits for the model.
+      for (const id of [pentagonDenialId, "ack-batch-1"]) {
+        const removed = await answered(call("DELETE", `/v1/articles/${id}`));
+        expect(removed, `DELETE ${id} answered while the model was held`).not.toBe("no answer");
+        if (removed !== "no answer") expect(removed.status).toBe(204);
+      }
+      expect((await call("GET", `/v1/articles/${pentagonDenialId}`)).status).toBe(404);
+    } finally {
+      release();
+    }
+    await untilNothingPending();
+    expect((await call("GET", "/v1/articles/ack-batch-1")).status).toBe(404);
+    const listed = await relatedIds(hegsethId);
+    expect(listed).toContain("ack-batch-0");
+    expect(listed).toContain("ack-batch-2");
+    expect(listed).not.toContain("ack-batch-1");
+  });
+
+  it("applies a PATCH after the same article's accepted PUT, never under it", async () => {
+    const release = embedder.holdModel();
+    const put = await call("PUT", "/v1/articles/ack-patch", { title: "Accepted, then patched", text: "A short text about harvests and markets." });
+    expect(put.status).toBe(202);
+    const patched = call("PATCH", "/v1/articles/ack-patch", { topics: ["patched"] });
+    release();
+    expect((await patched).status).toBe(200);
+    const stored = (await call("GET", "/v1/articles/ack-patch")).body;
+    expect(stored).toMatchObject({ title: "Accepted, then patched", topics: ["patched"] });
+  });
+});
