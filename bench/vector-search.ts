@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { configSchema } from "../src/config/config.ts";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { ArticleCatalog } from "../src/engine/article-catalog.ts";
 import type { SearchIndexes, SearchPlan } from "../src/engine/search-candidates.ts";
@@ -34,8 +35,13 @@ export const resultK = 10;
 /** The model's dimensions (USE Lite). */
 export const benchDimensions = 512;
 
-/** kindred's defaults (src/config/config.ts). */
-export const defaultHnsw: HnswParameters = { m: 16, efConstruction: 200, efSearch: 128 };
+const productDefaults = configSchema.parse({});
+/** kindred's defaults, read from the configuration schema so that the bench runs what the product does. */
+export const defaultHnsw: HnswParameters = {
+  m: productDefaults.hnswM,
+  efConstruction: productDefaults.hnswEfConstruction,
+  efSearch: productDefaults.hnswEfSearch,
+};
 
 export interface VectorTierSpec {
   name: string;
