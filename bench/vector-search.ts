@@ -11,11 +11,13 @@
  *
  *   npx tsx bench/vector-search.ts --tiers 10k,100k [--demo-dir DIR] [--queries 200]
  *   npx tsx bench/vector-search.ts --tiers 100k --ef-construction 64 --widen 256,512   # a weaker graph, and wider searches on it
+ *   npx tsx bench/vector-search.ts --tiers 300k --m 24 --graph-dir /tmp/graphs --queries 400   # reuses the graph on the next run
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { configSchema } from "../src/config/config.ts";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { ArticleCatalog } from "../src/engine/article-catalog.ts";
 import type { SearchIndexes, SearchPlan } from "../src/engine/search-candidates.ts";
@@ -33,8 +35,13 @@ export const resultK = 10;
 /** The model's dimensions (USE Lite). */
 export const benchDimensions = 512;
 
-/** kindred's defaults (src/config/config.ts). */
-export const defaultHnsw: HnswParameters = { m: 16, efConstruction: 200, efSearch: 128 };
+const productDefaults = configSchema.parse({});
+/** kindred's defaults, read from the configuration schema so that the bench runs what the product does. */
+export const defaultHnsw: HnswParameters = {
+  m: productDefaults.hnswM,
+  efConstruction: productDefaults.hnswEfConstruction,
+  efSearch: productDefaults.hnswEfSearch,
+};
 
 export interface VectorTierSpec {
   name: string;
@@ -44,6 +51,12 @@ export interface VectorTierSpec {
   sweepEfSearch: boolean;
   /** Query widths above the default to measure on the built graph, every filter the graph answers (no reload needed). */
   widenEfSearch?: number[];
+  /**
+   * A directory of built graphs, so that query experiments at a large tier do not rebuild: the
+   * graph is read from it when it holds one of this tier's count and parameters, else built and
+   * written there.
+   */
+  graphDir?: string;
 }
 
 export interface FilterFigures {
@@ -77,6 +90,8 @@ export interface TierFigures {
   hnswBuildMs: number;
   /** CPU time the process spent during the build (all threads): on a shared machine, the figure the wall clock cannot give. */
   hnswBuildCpuMs: number;
+  /** Set when the graph was read from this file instead of built: the build figures are then the read's. */
+  loadedGraph?: string;
   hnswInsertsPerSecond: number;
   /** Resident memory once the graph is built, and the process's peak by the end of the tier. */
   memoryMiB: { afterBuild: number; peak: number };
@@ -146,7 +161,11 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
   const loadBefore = readLoadAverage();
   const cpuBefore = process.cpuUsage();
   // The same loop as a rebuild in src/engine/load-indexes.ts.
+  const graphFile =
+    spec.graphDir === undefined ? undefined : join(spec.graphDir, `${spec.name}-${labels.length}-m${spec.hnsw.m}-efc${spec.hnsw.efConstruction}.hnsw`);
+  const loadedGraph = graphFile !== undefined && existsSync(graphFile) ? graphFile : undefined;
   const { result: graph, elapsedMs: hnswBuildMs } = timeSync(() => {
+    if (loadedGraph !== undefined) return HnswVectorIndex.load(loadedGraph, benchDimensions, spec.hnsw, []);
     const built = HnswVectorIndex.create(benchDimensions, spec.hnsw, Math.max(1024, labels.length));
     let done = 0;
     for (const label of labels) {
@@ -156,6 +175,8 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
     return built;
   });
   const hnswBuildCpuMs = processCpuMs(cpuBefore);
+  if (graphFile !== undefined && loadedGraph === undefined) graph.writeTo(graphFile);
+  if (loadedGraph !== undefined) logProgress(`  read the graph from ${loadedGraph}`);
   const memoryAfterBuild = residentMemoryMiB().now;
   // kindred's default planner: exact subset scans up to `autoExactScanLimit` matches.
   const kindredIndexes: SearchIndexes = { graph, exact, catalog };
@@ -233,6 +254,7 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
     hnsw: spec.hnsw,
     hnswBuildMs: Math.round(hnswBuildMs),
     hnswBuildCpuMs: Math.round(hnswBuildCpuMs),
+    ...(loadedGraph === undefined ? {} : { loadedGraph }),
     hnswInsertsPerSecond: Math.round(labels.length / (hnswBuildMs / 1000)),
     memoryMiB: { afterBuild: memoryAfterBuild, peak: residentMemoryMiB().peak },
     neighbourCosine: { first: roundTo(firstCosine / queryLabels.length, 3), tenth: roundTo(tenthCosine / queryLabels.length, 3) },
@@ -308,6 +330,9 @@ export const syntheticTiers: Record<string, Omit<VectorTierSpec, "queries">> = {
   "2k": { name: "2k", count: 2_000, hnsw: defaultHnsw, sweepEfSearch: true },
   "10k": { name: "10k", count: 10_000, hnsw: defaultHnsw, sweepEfSearch: true },
   "100k": { name: "100k", count: 100_000, hnsw: defaultHnsw, sweepEfSearch: true },
+  // Between 100k and 1M, where a build takes minutes rather than an hour: for reproducing what
+  // the 1M tier shows (with --graph-dir, once).
+  "300k": { name: "300k", count: 300_000, hnsw: defaultHnsw, sweepEfSearch: false, widenEfSearch: [256, 512, 1024] },
   // The product's own graph parameters, since the tier exists to say how the default holds at 1M;
   // its single-threaded build is most of an hour, so it is a section of its own that `--skip-1m`
   // leaves out (bench/run-all.ts). Too large to save and reload per efSearch, it is measured at
@@ -323,6 +348,10 @@ if (isMainModule(import.meta.url)) {
       queries: { type: "string", default: "200" },
       /** Build the synthetic tiers' graphs with this efConstruction instead of the tier's own. */
       "ef-construction": { type: "string" },
+      /** ...and this M (links per node). */
+      m: { type: "string" },
+      /** Read built graphs from this directory, or write them there (VectorTierSpec.graphDir). */
+      "graph-dir": { type: "string" },
       /** Also measure every graph-answered filter at these efSearch widths (>= the default). */
       widen: { type: "string" },
     },
@@ -333,6 +362,7 @@ if (isMainModule(import.meta.url)) {
     return value;
   };
   const efConstruction = values["ef-construction"] === undefined ? undefined : positive("ef-construction", values["ef-construction"]);
+  const m = values.m === undefined ? undefined : positive("m", values.m);
   const widen = values.widen?.split(",").map((text) => positive("widen", text));
   const queries = Number(values.queries);
   const results: TierFigures[] = [];
@@ -340,8 +370,17 @@ if (isMainModule(import.meta.url)) {
   for (const name of values.tiers!.split(",").filter(Boolean)) {
     const tier = syntheticTiers[name];
     if (tier === undefined) throw new Error(`Unknown tier "${name}"; known: ${Object.keys(syntheticTiers).join(", ")}.`);
-    const hnsw = efConstruction === undefined ? tier.hnsw : { ...tier.hnsw, efConstruction };
-    results.push(measureSyntheticTier({ ...tier, hnsw, queries, ...(widen === undefined ? {} : { widenEfSearch: widen }) }));
+    const hnsw = { ...tier.hnsw, ...(efConstruction === undefined ? {} : { efConstruction }), ...(m === undefined ? {} : { m }) };
+    const graphDir = values["graph-dir"];
+    results.push(
+      measureSyntheticTier({
+        ...tier,
+        hnsw,
+        queries,
+        ...(widen === undefined ? {} : { widenEfSearch: widen }),
+        ...(graphDir === undefined ? {} : { graphDir }),
+      }),
+    );
   }
   console.log(JSON.stringify(results, null, 2));
 }

@@ -71,7 +71,12 @@ export const configSchema = z
      * words (the earlier plan, several times the model work). Changing it re-embeds long articles on their next write.
      */
     embedPassages: z.enum(passagePlans).default("selected"),
-    hnswM: intFrom(4, 128).default(16),
+    /**
+     * 24 rather than hnswlib's usual 16: with 16, tight clusters of similar articles (a story) can
+     * lose every link into them as neighbour lists are pruned, and from some hundreds of thousands
+     * of articles a search, or a later article's insertion, cannot reach them (docs/performance.md).
+     */
+    hnswM: intFrom(4, 128).default(24),
     hnswEfConstruction: intFrom(10, 2000).default(200),
     hnswEfSearch: intFrom(10, 5000).default(128),
     /**

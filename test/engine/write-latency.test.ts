@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { defaultModelId } from "../../src/config/config.ts";
+import { configSchema, defaultModelId } from "../../src/config/config.ts";
 import type { Article } from "../../src/core/article.ts";
 import type { Embedder, EmbedRole } from "../../src/embed/embedder.ts";
 import { inlinePrepareMaxChars } from "../../src/engine/article-writes.ts";
@@ -97,7 +97,8 @@ describe("what a write waits for", () => {
       dataDir,
       modelId: defaultModelId,
       dimensions: 512,
-      hnsw: { m: 16, efConstruction: 200, efSearch: 128 },
+      // The demo index was built with the default M: the same M loads its graph instead of rebuilding it.
+      hnsw: { m: configSchema.parse({}).hnswM, efConstruction: 200, efSearch: 128 },
       logger: silentLogger(),
       writer,
       recallCheck: { queries: 0, k: 10, floor: 0 },

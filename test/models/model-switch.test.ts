@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configSchema } from "../../src/config/config.ts";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import type { EmbedRole, Embedder } from "../../src/embed/embedder.ts";
@@ -26,7 +27,9 @@ import { useTempDir } from "../support/temp-dir.ts";
  */
 const modelA = tinyBertModelId;
 const modelB = "kindred-test/tiny-bert-cls";
-const hnsw = { m: 16, efConstruction: 100, efSearch: 64 };
+// The configuration's M, so that the engines these tests open afterwards take the reindexed graph
+// as theirs (a graph of another M is rebuilt on open).
+const hnsw = { m: configSchema.parse({}).hnswM, efConstruction: 100, efSearch: 64 };
 
 const topics = ["economy", "sport", "weather", "health"];
 const titles: Record<string, string[]> = {

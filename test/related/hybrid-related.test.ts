@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { defaultModelId } from "../../src/config/config.ts";
+import { configSchema, defaultModelId } from "../../src/config/config.ts";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import { KindredEngine, type RelatedRequest } from "../../src/engine/kindred-engine.ts";
@@ -160,7 +160,8 @@ describe("topics as signal, recency", () => {
       dataDir,
       modelId: defaultModelId,
       dimensions: 512,
-      hnsw: { m: 16, efConstruction: 200, efSearch: 128 },
+      // The demo index was built with the default M: the same M loads its graph instead of rebuilding it.
+      hnsw: { m: configSchema.parse({}).hnswM, efConstruction: 200, efSearch: 128 },
       exactScanMaxCandidates: 5_000,
       logger: silentLogger(),
       noiseTopics,
