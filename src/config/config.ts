@@ -72,11 +72,11 @@ export const configSchema = z
      */
     embedPassages: z.enum(passagePlans).default("selected"),
     /**
-     * 24 rather than hnswlib's usual 16: with 16, tight clusters of similar articles (a story) can
-     * lose every link into them as neighbour lists are pruned, and from some hundreds of thousands
-     * of articles a search, or a later article's insertion, cannot reach them (docs/performance.md).
+     * hnswlib's usual 16. From some hundreds of thousands of articles, tight clusters (a story) can
+     * lose every link into them as neighbour lists are pruned; 24 keeps them reachable at a cost on
+     * every search (docs/performance.md, docs/tuning.md), so large archives set it.
      */
-    hnswM: intFrom(4, 128).default(24),
+    hnswM: intFrom(4, 128).default(16),
     hnswEfConstruction: intFrom(10, 2000).default(200),
     hnswEfSearch: intFrom(10, 5000).default(128),
     /**
