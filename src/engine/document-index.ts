@@ -194,6 +194,25 @@ export class DocumentIndex {
     return (label) => this.#cosinePrepared(prepared, label);
   }
 
+  /**
+   * How many scoring terms (those within the document-frequency bounds) the query shares with a
+   * stored article (0 for one not indexed): the evidence behind a cosine, which on a few words
+   * one shared term makes high by chance.
+   */
+  sharedTermCounter(query: SparseTerms): (label: number) => number {
+    const prepared = this.#prepare(query);
+    return (label) => {
+      const document = this.#documents.get(label);
+      if (document === undefined) return 0;
+      if (this.#activeQuery !== prepared) this.#spread(prepared);
+      const stamp = prepared.stamp;
+      const stamps = this.#queryStamps;
+      let shared = 0;
+      for (let j = 0; j < document.terms.length; j++) if (stamps[document.terms[j]!] === stamp) shared++;
+      return shared;
+    };
+  }
+
   #prepare(query: SparseTerms): PreparedQuery {
     const last = this.#lastQuery;
     if (last !== null && last.terms === query && last.version === this.#version) return last.prepared;

@@ -192,6 +192,7 @@ function* rankPool(
   let queryTerms: QueryTerm[] = [];
   let lexicalTerms: ReadonlySet<string> | null = null;
   let lexicalScores: Float64Array | null = null;
+  let sharedTerms: Float64Array | null = null;
   if (useLexical) {
     // Whole-document cosine (engine/document-index.ts): every pool member gets its exact score, and the best
     // matches by it join the pool.
@@ -213,6 +214,10 @@ function* rankPool(
       const label = poolLabels[position]!;
       lexicalScores[position] = hitScores.get(label) ?? score(label);
     }
+    // What each cosine rests on: the same-event evidence part counts only where enough terms are shared.
+    const shared = documents.sharedTermCounter(query.documentTerms);
+    sharedTerms = new Float64Array(poolLabels.length);
+    for (let position = 0; position < poolLabels.length; position++) sharedTerms[position] = shared(poolLabels[position]!);
     if (ranking.explain) {
       const profile = query.profile();
       queryTerms = selectQueryTerms(profile, lexicon.getTermStatistics(profile.terms.map((term) => term.stem)));
@@ -224,7 +229,7 @@ function* rankPool(
   const vectors = new CandidateVectors(indexes.exact, query.vector, centroid, poolLabels);
   const weights = { dense: useDense ? 1 : 0, lexical: useLexical ? (hybrid ? lexicalWeightFor(query.words) : 1) : 0 };
   const context = fusionContextFor({ ...query, noiseTopics: environment.noiseTopics, nowMs: environment.nowMs }, ranking, weights, hybrid);
-  const fusion = new PoolFusion(poolEntries, lexicalScores ?? new Float64Array(poolLabels.length), context);
+  const fusion = new PoolFusion(poolEntries, lexicalScores ?? new Float64Array(poolLabels.length), context, sharedTerms ?? new Float64Array(poolLabels.length));
   fusion.fuse(vectors.denseScores(useDense ? query.vector : null));
 
   // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3 and

@@ -109,6 +109,20 @@ describe("the whole-document lexical index", () => {
     expect(index.search(index.termsOf(6)!, 3, (other) => other !== 6).map((hit) => hit.label)).toContain(1);
   });
 
+  it("counts the scoring terms a query shares with each article, leaving out terms too rare or too common to score", () => {
+    const index = new DocumentIndex();
+    texts.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    const shared = index.sharedTermCounter(index.termsOf(0)!);
+    // "earthquake strikes chile coast tsunami warning" against "chile earthquake tsunami warning
+    // lifted coast": five shared, each in 2 to 4 of the 8 articles.
+    expect(shared(1)).toBe(5);
+    expect(shared(2)).toBe(4); // earthquake strikes tsunami warning
+    expect(shared(4)).toBe(0);
+    expect(shared(99)).toBe(0);
+    // "football cup final penalties": the draft's unseen word and its stored-once word do not count.
+    expect(index.sharedTermCounter(index.termsOfProfile(profileOf("", "football zzzunknown cup")))(6)).toBe(1);
+  });
+
   it("scores a draft that is not stored, ignoring words it has never seen", () => {
     const index = new DocumentIndex();
     texts.forEach((text, label) => index.upsert(label, profileOf("", text)));

@@ -162,7 +162,7 @@ describe("fusion", () => {
       candidate("other", 0.55, 0.05),
     ];
     const plain = { query: { publishedMs: null, topics: [] }, proximity: null, topics: null, boost: null, recency: null, weights: { dense: 1, lexical: 0.25 } };
-    const evidence = { weight: 2, from: 0.1, full: 0.4 };
+    const evidence = { weight: 2, from: 0.1, full: 0.4, minSharedTerms: 6, days: 14 };
     expect(fuseCandidates(undatedPool, context(plain))[0]!.entry.id).toBe("sibling");
     const fused = fuseCandidates(undatedPool, context({ ...plain, lexicalEvidence: evidence }));
     expect(fused[0]!.entry.id).toBe("incident");
@@ -174,14 +174,37 @@ describe("fusion", () => {
     expect(part("background", fused) - part("background", without)).toBeCloseTo(2 * (0.02 / 0.3), 10);
     expect(part("other", fused)).toBe(part("other", without));
     for (const item of fused) expect(item.score).toBe(sumParts(item.parts));
-    // Where both articles are dated, proximity speaks for the event and the cosine's level adds nothing.
-    const dated = { ...plain, query: { publishedMs: Date.UTC(2025, 2, 2), topics: [] } };
-    const datedPool = undatedPool.map((item) => ({ ...item, entry: { ...item.entry, publishedMs: Date.UTC(2025, 2, 2) } }));
+    // Where both articles are dated, the part is discounted by their date proximity: the same
+    // day keeps all of it, two weeks apart e^-1 of it, a year apart next to nothing.
+    const day = Date.UTC(2025, 2, 2);
+    const dated = { ...plain, query: { publishedMs: day, topics: [] } };
+    const datedPool = undatedPool.map((item, index) => ({ ...item, entry: { ...item.entry, publishedMs: day + [0, 14, 365, 0][index]! * 86_400_000 } }));
     const datedFused = fuseCandidates(datedPool, context({ ...dated, lexicalEvidence: evidence }));
-    expect(datedFused.map((item) => item.parts.lexical)).toEqual(fuseCandidates(datedPool, context(dated)).map((item) => item.parts.lexical));
+    const datedWithout = fuseCandidates(datedPool, context(dated));
+    expect(part("sibling", datedFused) - part("sibling", datedWithout)).toBeCloseTo(2 * (0.05 / 0.3), 10);
+    expect(part("incident", datedFused) - part("incident", datedWithout)).toBeCloseTo(2 * Math.exp(-1), 10);
+    expect(part("background", datedFused) - part("background", datedWithout)).toBeCloseTo(2 * (0.02 / 0.3) * Math.exp(-365 / 14), 10);
     // A single channel keeps its raw score: no evidence part.
     const single = fuseCandidates(undatedPool, context({ ...plain, standardize: false, lexicalEvidence: evidence }));
     expect(single.find((item) => item.entry.id === "incident")!.parts.lexical).toBeCloseTo(0.25 * 0.45, 12);
+  });
+
+  it("counts a cosine's level as evidence only where the pair shares enough terms: one shared word is chance", () => {
+    // A five-word draft whose only usable word is "the" reaches a high cosine with whatever holds
+    // "the"; the report sharing six of the query's terms is evidence, the one sharing one is not.
+    const plain = { query: { publishedMs: null, topics: [] }, proximity: null, topics: null, boost: null, recency: null, weights: { dense: 1, lexical: 0.25 } };
+    const evidence = { weight: 2, from: 0.1, full: 0.4, minSharedTerms: 6, days: 14 };
+    const pool: PoolCandidate[] = [
+      { entry: entry("chance"), denseScore: 0.5, lexicalScore: 0.9, cosine: 0.5, sharedTerms: 1 },
+      { entry: entry("report"), denseScore: 0.5, lexicalScore: 0.45, cosine: 0.5, sharedTerms: 6 },
+      { entry: entry("other"), denseScore: 0.6, lexicalScore: 0.05, cosine: 0.6, sharedTerms: 0 },
+    ];
+    const fused = fuseCandidates(pool, context({ ...plain, lexicalEvidence: evidence }));
+    const without = fuseCandidates(pool, context(plain));
+    const added = (id: string) => fused.find((item) => item.entry.id === id)!.parts.lexical - without.find((item) => item.entry.id === id)!.parts.lexical;
+    expect(added("chance")).toBe(0);
+    expect(added("report")).toBeCloseTo(2, 10);
+    expect(fused[0]!.entry.id).toBe("report");
   });
 
   it("gives noise topics no weight: sharing only a noise topic adds nothing", () => {

@@ -9,6 +9,8 @@ export interface PoolCandidate {
   denseScore: number;
   /** Whole-document TF-IDF cosine with the query (engine/document-index.ts; 0 when they share no term). */
   lexicalScore: number;
+  /** How many scoring terms it shares with the query, which the cosine rests on (absent: not counted, taken as enough). */
+  sharedTerms?: number;
   /** Cosine similarity of the two articles' embeddings, in [-1, 1]: reported, never fused. */
   cosine: number;
 }
@@ -45,11 +47,11 @@ export interface FusionContext {
    */
   agreement: { none: number; full: number } | null;
   /**
-   * Where the query or the candidate is undated, the whole-document cosine's own level as
-   * same-event evidence (`lexicalEvidencePart`), added to the lexical part; absent or null: off.
-   * Only with `standardize`.
+   * The whole-document cosine's own level as same-event evidence (`lexicalEvidencePart`), added
+   * to the lexical part, for a pair sharing at least `minSharedTerms` terms; where both are dated,
+   * times their date proximity over `days`. Absent or null: off. Only with `standardize`.
    */
-  lexicalEvidence?: { weight: number; from: number; full: number } | null;
+  lexicalEvidence?: { weight: number; from: number; full: number; minSharedTerms: number; days: number } | null;
 }
 
 const dayMs = 86_400_000;
@@ -67,9 +69,10 @@ const dayMs = 86_400_000;
  *   ranks the pool against the whole-document words (every gva report is "a shooting" to the
  *   encoder, which reads only the lead, so its order among them is noise and runs counter to
  *   the town, names and date the words match), it counts less.
- *   With `lexicalEvidence`, a pair without both dates adds the cosine's own level to the lexical
- *   part (`lexicalEvidencePart`): a z-score says a candidate stands out in this pool, not that
- *   it shares the query's event, which two reports of one event show by a cosine few pairs reach.
+ *   With `lexicalEvidence`, a pair sharing enough terms adds the cosine's own level to the lexical
+ *   part (`lexicalEvidencePart`), times their date proximity where both are dated: a z-score says
+ *   a candidate stands out in this pool, not that it shares the query's event, which two reports
+ *   of one event show by a cosine few pairs reach, published days apart at most.
  * - proximity: exp(-|days apart| / days) when both are dated: one event is reported within days.
  * - topics: how much the two topic sets overlap, topics sharing words counting partly
  *   (topic-similarity.ts), noise topics left out. Without weights from topic counts on purpose:
@@ -83,6 +86,7 @@ export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionCo
     pool.map((candidate) => candidate.entry),
     Float64Array.from(pool, (candidate) => candidate.lexicalScore),
     context,
+    Float64Array.from(pool, (candidate) => candidate.sharedTerms ?? Number.POSITIVE_INFINITY),
   );
   fusion.fuse(Float64Array.from(pool, (candidate) => candidate.denseScore));
   return fusion.ranked(Float64Array.from(pool, (candidate) => candidate.cosine));
@@ -121,7 +125,8 @@ export class PoolFusion {
   /** Counts `fuse` calls: a candidate's parts are those of the round it was made in. */
   #round = 0;
 
-  constructor(entries: readonly CatalogEntry[], lexicalScores: Float64Array, context: FusionContext) {
+  /** `sharedTerms`: per position, the scoring terms the candidate shares with the query (`PoolCandidate.sharedTerms`; absent: not counted). */
+  constructor(entries: readonly CatalogEntry[], lexicalScores: Float64Array, context: FusionContext, sharedTerms?: ArrayLike<number>) {
     const size = entries.length;
     this.entries = entries;
     this.lexicalScores = lexicalScores;
@@ -139,7 +144,9 @@ export class PoolFusion {
     const lexicalWeight = context.weights.lexical;
     for (let i = 0; i < size; i++) {
       const entry = entries[i]!;
-      this.#lexical[i] = (lexicalWeight === 0 ? 0 : lexicalWeight * this.#lexicalZ[i]!) + lexicalEvidencePart(context, entry, lexicalScores[i]!);
+      this.#lexical[i] =
+        (lexicalWeight === 0 ? 0 : lexicalWeight * this.#lexicalZ[i]!) +
+        lexicalEvidencePart(context, entry, lexicalScores[i]!, sharedTerms?.[i] ?? Number.POSITIVE_INFINITY);
       this.#proximity[i] = proximityPart(context, entry);
       this.#topics[i] = queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarityTo(queryTopics, entry.topics, context.topics!.noise);
       this.#boost[i] = context.boost !== null && entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0;

@@ -3,8 +3,8 @@ import { fusionConstants, type RankingOptions } from "./ranking-options.ts";
 
 /**
  * The fusion's settings for one query (fuse-candidates.ts): channel weights as given, and the
- * same-story signals the hybrid adds (time proximity, or the lexical cosine's level where a date
- * is missing, shared topics without the noise topics,
+ * same-story signals the hybrid adds (time proximity, the lexical cosine's level as same-event
+ * evidence, shared topics without the noise topics,
  * agreement of the channels for a long query), plus boost and recency when asked for. A single
  * channel gets its raw scores, no signals. `nowMs` is the clock recency measures against.
  */
@@ -23,12 +23,17 @@ export function fusionContextFor(
     topics: hybrid && ranking.topicSignal ? { weight: fusionConstants.topicWeight, noise: query.noiseTopics } : null,
     boost: boostTopics.length > 0 ? { weight: fusionConstants.boostWeight, topics: new Set(boostTopics) } : null,
     recency: ranking.halfLifeDays === null ? null : { weight: fusionConstants.recencyWeight, halfLifeDays: ranking.halfLifeDays, nowMs: query.nowMs },
-    // Only a query longer than the encoder's window, as the agreement below: a few words give
-    // chance cosines (a six-article collection's draft shared only "the" with the wrong items).
-    lexicalEvidence:
-      hybrid && query.words > fusionConstants.encoderWindowWords
-        ? { weight: fusionConstants.lexicalEvidenceWeight, from: fusionConstants.lexicalEvidenceFrom, full: fusionConstants.lexicalEvidenceFull }
-        : null,
+    // For a query of any length: the part itself asks for enough shared terms (a few words give
+    // chance cosines: a six-article collection's draft shared only "the" with the wrong items).
+    lexicalEvidence: hybrid
+      ? {
+          weight: fusionConstants.lexicalEvidenceWeight,
+          from: fusionConstants.lexicalEvidenceFrom,
+          full: fusionConstants.lexicalEvidenceFull,
+          minSharedTerms: fusionConstants.lexicalEvidenceMinSharedTerms,
+          days: fusionConstants.proximityDays,
+        }
+      : null,
     // Only a query longer than the encoder's window: the encoder reads all of a short item, and
     // on a few words the lexical channel's evidence is too thin to overrule it.
     agreement:

@@ -1,20 +1,28 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
 import type { FusionContext } from "./fuse-candidates.ts";
 
+const dayMs = 86_400_000;
+
 /**
- * Same-event evidence for a pair the dates cannot speak for (either article undated): `weight`
- * times how far the whole-document cosine has risen from `from` toward `full`, capped at 1. It
- * stands where date proximity stands for a dated pair (up to 1 for the same day): an article and
- * another report of its event share the names, places and numbers of one incident, a cosine that
- * articles on another event of the same kind (another shooting, another earthquake) seldom
- * reach, while standardised scores only rank the pool. Measured: docs/evaluation.md.
+ * Same-event evidence from the whole-document cosine's own level: `weight` times how far the
+ * cosine has risen from `from` toward `full`, capped at 1. An article and another report of its
+ * event share the names, places and numbers of one incident, a cosine that articles on another
+ * event of the same kind (another shooting, another earthquake) seldom reach, while standardised
+ * scores only rank the pool. Where both articles are dated, it is discounted by how far apart
+ * they were published (exp(-days apart / `days`), as date proximity): one event is reported within
+ * days, and another incident in the same town years later shares its words too. It counts only
+ * for a pair sharing at least `minSharedTerms` scoring terms: on a few words one shared term
+ * (a five-word draft sharing only "the") makes a high cosine by chance, and a count of what is
+ * shared says so whatever the query's length. Measured: docs/evaluation.md.
  *
  * @example
- *   lexicalEvidencePart(context, entry, 0.25) // weight 2 from 0.1 to 0.4, undated: 2 * 0.5 = 1
+ *   lexicalEvidencePart(context, entry, 0.25, 12) // weight 2 from 0.1 to 0.4, undated: 2 * 0.5 = 1
  */
-export function lexicalEvidencePart(context: FusionContext, entry: CatalogEntry, cosine: number): number {
+export function lexicalEvidencePart(context: FusionContext, entry: CatalogEntry, cosine: number, sharedTerms: number): number {
   const evidence = context.lexicalEvidence;
   if (evidence == null || !context.standardize) return 0;
-  if (context.query.publishedMs !== null && entry.publishedMs !== null) return 0;
-  return evidence.weight * Math.min(1, Math.max(0, (cosine - evidence.from) / (evidence.full - evidence.from)));
+  if (sharedTerms < evidence.minSharedTerms) return 0;
+  const queryMs = context.query.publishedMs;
+  const apart = queryMs === null || entry.publishedMs === null ? 1 : Math.exp(-Math.abs(entry.publishedMs - queryMs) / dayMs / evidence.days);
+  return evidence.weight * apart * Math.min(1, Math.max(0, (cosine - evidence.from) / (evidence.full - evidence.from)));
 }

@@ -81,17 +81,19 @@ export const fusionConstants = Object.freeze({
   denseAgreementNone: -0.5,
   denseAgreementFull: 0,
   /**
-   * Same event without dates (fuse-candidates.ts, `lexicalEvidencePart`): where the query or a
-   * candidate is undated, the candidate gains up to `lexicalEvidenceWeight` as its
-   * whole-document cosine with the query rises from `lexicalEvidenceFrom` to
-   * `lexicalEvidenceFull`, for a query longer than `encoderWindowWords` (on a few words a high
-   * cosine comes by chance). Pool z-scores rank candidates against each other, so without dates
-   * nothing said "this one shares the query's incident" rather than "this one is the most
-   * similar shooting here"; a site may send no dates (held-out set A, docs/evaluation.md).
+   * Same-event evidence (fuse-candidates.ts, `lexicalEvidencePart`): a candidate gains up to
+   * `lexicalEvidenceWeight` as its whole-document cosine with the query rises from
+   * `lexicalEvidenceFrom` to `lexicalEvidenceFull`, if the two share at least
+   * `lexicalEvidenceMinSharedTerms` scoring terms (on a few words a high cosine comes by chance);
+   * where both are dated, times their date proximity (`proximityDays`). Pool z-scores rank
+   * candidates against each other, so nothing said "this one shares the query's incident"
+   * rather than "this one is the most similar shooting here"; dates alone say "the same week",
+   * not "the same incident", and a site may send none (held-out set A, docs/evaluation.md).
    */
   lexicalEvidenceWeight: 2,
   lexicalEvidenceFrom: 0.1,
   lexicalEvidenceFull: 0.4,
+  lexicalEvidenceMinSharedTerms: 6,
   /** Same story: published close in time to the query article, exp(-|days apart| / 14). */
   proximityWeight: 1,
   proximityDays: 14,
