@@ -166,10 +166,14 @@ function* rankPool(
   let plan: SearchPlan = "lexical";
   let floorScore = Infinity;
   let saturated = false;
-  // Yields the search it needs (the driver runs it, in memory or in PostgreSQL) and takes its answer.
-  const addDense = function* (vector: Float32Array): Generator<CandidateSearch, { plan: SearchPlan; floor: number }, DenseCandidates> {
-    const search = yield {
-      query: vector,
+  if (useDense) {
+    // Yields the search it needs (the driver runs it, in memory or in PostgreSQL) and takes its
+    // answer. Written inline: a generator function made per list (a closure over this pool) gets
+    // its own prototype and hidden class, which the young-generation collector treats as old and
+    // live until a full collection, so every list's pool outlived the list and was promoted
+    // (docs/performance.md, "What kept a computed list's pool alive").
+    const search: DenseCandidates = yield {
+      query: query.vector!,
       accept,
       acceptLabel,
       ...(rejectedLabels === undefined ? {} : { rejectedLabels }),
@@ -185,9 +189,9 @@ function* rankPool(
     }
     const full = search.neighbors.length >= poolSize;
     saturated ||= full;
-    return { plan: search.plan, floor: full ? floor : -Infinity };
-  };
-  if (useDense) ({ plan, floor: floorScore } = yield* addDense(query.vector!));
+    plan = search.plan;
+    floorScore = full ? floor : -Infinity;
+  }
 
   let queryTerms: QueryTerm[] = [];
   let lexicalTerms: ReadonlySet<string> | null = null;

@@ -190,6 +190,14 @@ export class KindredEngine {
     return this.#related.forArticleAsync(id, request, options);
   }
 
+  /**
+   * Whether the related-list cache keeps lists of this request, so that the answer object
+   * `findRelatedToArticle` returns may be returned again (what a caller may memoise by it).
+   */
+  cachesRelatedLists(request: RelatedRequest): boolean {
+    return this.#cache.keepsListsOf(request);
+  }
+
   /** Counts of the related-list cache, for /readyz and tests. */
   cacheStats() {
     return this.#cache.stats();

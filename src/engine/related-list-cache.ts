@@ -37,9 +37,17 @@ export class RelatedListCache implements ChangeListener {
    * decay, which moves with the clock and no change log records.
    */
   lookup(id: string, request: RelatedRequest, indexes: LoadedIndexes, allowed: boolean): CacheLookup | null {
-    if (!allowed || this.#cache.maxEntries === 0 || request.ranking?.halfLifeDays != null) return null;
+    if (!allowed || !this.keepsListsOf(request)) return null;
     const key = relatedListKey(id, request);
     return { key, answer: this.#cache.get(key, this.#currentState(indexes)), journalPosition: this.#cache.position() };
+  }
+
+  /**
+   * Whether lists of this request are kept (caching is on and the list has no recency decay):
+   * only then may the same answer be served again.
+   */
+  keepsListsOf(request: RelatedRequest): boolean {
+    return this.#cache.maxEntries > 0 && request.ranking?.halfLifeDays == null;
   }
 
   /**

@@ -51,7 +51,8 @@ export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions)
   const listFor = async (id: string, query: RelatedQuery): Promise<{ view: PresentedList; cacheStatus: "hit" | "miss" }> => {
     const engine = readyEngine(state);
     const { filters, relativeDates } = toRelativeDates(query, toRelatedFilters(query));
-    const answer = await engine.findRelatedToArticleAsync(id, { k: query.k, filters, relativeDates, ranking: toRankingOptions(query) });
+    const request = { k: query.k, filters, relativeDates, ranking: toRankingOptions(query) };
+    const answer = await engine.findRelatedToArticleAsync(id, request);
     const known = presented.get(answer);
     if (known !== undefined) return { view: known, cacheStatus: "hit" };
     const listed = {
@@ -67,7 +68,10 @@ export function relatedRoutes(state: ServiceState, options: RelatedRouteOptions)
     const content = { ...listed, recommendation_id: recommendationId };
     const contentJson = JSON.stringify(content);
     const view = { contentJsonOpen: contentJson.slice(0, -1), etag: entityTagOf(contentJson), content };
-    presented.set(answer, view);
+    // Only an answer the engine's cache keeps can come back. Another entered here would only cost:
+    // the WeakMap's table is in the old generation, and young-generation collections keep what it
+    // holds alive until a full collection (docs/performance.md, "What kept a computed list's pool alive").
+    if (engine.cachesRelatedLists(request)) presented.set(answer, view);
     return { view, cacheStatus: "miss" };
   };
 
