@@ -6,6 +6,13 @@ import type { StoreWriter } from "./store-writer.ts";
 
 /** Accepted writes embedded at once: enough to keep the model's workers busy, few enough to bound memory. */
 const maxWritesInFlight = 4;
+/**
+ * Accepted articles not yet stored beyond which a new write waits for the backlog to shrink
+ * before it is journaled and answered: what bounds the acknowledgement-to-lists lag and memory
+ * when writes come faster than the model embeds, and what lets a client sending as fast as it
+ * is answered see the model's real pace. A larger write than this waits for an empty backlog.
+ */
+export const maxAcceptedBacklogArticles = 32;
 /** Delay before a write that failed for a reason other than its own content is tried again. */
 const retryDelayMs = 1_000;
 /** Freshness samples kept for the quantiles (the latest ones). */
@@ -54,6 +61,10 @@ export class AcceptedWrites {
   readonly #latestAckSeq = new Map<string, number>();
   readonly #settledWaiters = new Map<string, (() => void)[]>();
   readonly #queue: AcceptedRequest[] = [];
+  /** Writes waiting for room in the backlog, in arrival order. */
+  readonly #roomWaiters: { articles: number; wake: () => void }[] = [];
+  /** Articles of writes let into the backlog and still being journaled. */
+  #reservedArticles = 0;
   #generation = 0;
   #inFlight = 0;
   #pendingArticles = 0;
@@ -84,13 +95,24 @@ export class AcceptedWrites {
 
   /** Journals the articles durably and queues them for embedding; resolves once they are durable. */
   async accept(articles: readonly Article[]): Promise<Acceptance> {
-    const acceptedAt = Date.now();
-    const ackSeqs = await this.#writer.appendToJournal(articles, acceptedAt);
-    const stored = this.#enqueue(
-      articles.map((article, index) => ({ article, ackSeq: ackSeqs[index]! })),
-      acceptedAt,
-    );
-    return { ackSeqs, stored };
+    if (this.#roomWaiters.length > 0 || !this.#hasRoomFor(articles.length)) {
+      await new Promise<void>((wake) => this.#roomWaiters.push({ articles: articles.length, wake }));
+    } else {
+      this.#reservedArticles += articles.length;
+    }
+    try {
+      const acceptedAt = Date.now();
+      const ackSeqs = await this.#writer.appendToJournal(articles, acceptedAt);
+      const stored = this.#enqueue(
+        articles.map((article, index) => ({ article, ackSeq: ackSeqs[index]! })),
+        acceptedAt,
+      );
+      return { ackSeqs, stored };
+    } finally {
+      // Counted as pending from the enqueue on (or never, when the journal refused them).
+      this.#reservedArticles -= articles.length;
+      this.#admitWaiting();
+    }
   }
 
   /** Queues what the journal holds (after a crash: acknowledged, never stored); returns how many articles. */
@@ -255,6 +277,21 @@ export class AcceptedWrites {
   #done(request: AcceptedRequest): void {
     this.#pendingArticles -= request.articles.length;
     for (const item of request.articles) this.#settle(item.article.id, item.generation);
+    this.#admitWaiting();
+  }
+
+  #hasRoomFor(articles: number): boolean {
+    const backlog = this.#pendingArticles + this.#reservedArticles;
+    return backlog === 0 || backlog + articles <= maxAcceptedBacklogArticles;
+  }
+
+  /** Lets waiting writes in, first come first served, while the backlog has room. */
+  #admitWaiting(): void {
+    while (this.#roomWaiters.length > 0 && this.#hasRoomFor(this.#roomWaiters[0]!.articles)) {
+      const next = this.#roomWaiters.shift()!;
+      this.#reservedArticles += next.articles;
+      next.wake();
+    }
   }
 
   #recordFreshness(ms: number): void {

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
+import { maxAcceptedBacklogArticles } from "../../src/engine/accepted-writes.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
@@ -133,5 +134,30 @@ describe("write acknowledgement", () => {
     expect((await patched).status).toBe(200);
     const stored = (await call("GET", "/v1/articles/ack-patch")).body;
     expect(stored).toMatchObject({ title: "Accepted, then patched", topics: ["patched"] });
+  });
+
+  it("holds a write back while the backlog of accepted articles is full, and answers it once the model makes room", async () => {
+    const backlog = Array.from({ length: maxAcceptedBacklogArticles }, (_, n) => ({
+      id: `ack-backlog-${n}`,
+      title: `Harvest report ${n}`,
+      text: `Farmers in district ${n} reported a late harvest after heavy rain.`,
+    }));
+    const release = embedder.holdModel();
+    let next: Promise<{ status: number }> | undefined;
+    try {
+      const batch = await answered(call("POST", "/v1/articles:batch", { articles: backlog }));
+      expect(batch, "a batch into an empty backlog is answered while the model is held").not.toBe("no answer");
+      if (batch === "no answer") return;
+      expect(batch.status).toBe(202);
+      next = call("PUT", "/v1/articles/ack-backlog-next", { title: "One more harvest report", text: "Rain delayed the harvest again." });
+      const early = await Promise.race([next, new Promise<"waiting">((resolve) => setTimeout(() => resolve("waiting"), 1_000).unref())]);
+      expect(early, "a write beyond the full backlog waits for the model").toBe("waiting");
+      expect((await call("GET", "/readyz")).body.pending_writes).toBe(maxAcceptedBacklogArticles);
+    } finally {
+      release();
+    }
+    expect((await next!).status).toBe(202);
+    await untilNothingPending();
+    expect((await call("GET", "/v1/articles/ack-backlog-next")).status).toBe(200);
   });
 });
