@@ -288,14 +288,6 @@ export class KindredEngine {
     return this.#accepted?.pendingArticles ?? 0;
   }
 
-  /**
-   * The latest acknowledged version of an article whose write is still waiting to be embedded
-   * and stored, or null: what a GET answers, so a client reads back what it was told is accepted.
-   */
-  latestAcceptedArticle(id: string): Article | null {
-    return this.#store.writeJournal?.latest(id) ?? null;
-  }
-
   /** Journal rows: acknowledged articles not yet stored, as any process sees them (/readyz `pending_writes`). */
   journaledWriteCount(): number {
     return this.#store.writeJournal?.count() ?? 0;

@@ -1,6 +1,6 @@
-import type { Article } from "../core/article.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import type { Explanation } from "../core/related/explain-result.ts";
+import type { StoredArticle } from "../store/article-store.ts";
 
 /** An article summary on the wire (snake_case). */
 export function presentEntry(entry: CatalogEntry) {
@@ -52,7 +52,7 @@ function presentExplanation(explanation: Explanation) {
 }
 
 /** A whole stored article. */
-export function presentArticle(article: Article) {
+export function presentArticle(article: StoredArticle) {
   return {
     id: article.id,
     title: article.title,

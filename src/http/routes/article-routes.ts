@@ -8,17 +8,13 @@ import { type ReadRouteOptions, readyEngine, type ServiceState } from "../route-
 
 const noQuerySchema = z.object({}).strict();
 
-/**
- * GET /v1/articles/{id}: one article, with an ETag (304 when unchanged). An accepted write not yet
- * indexed is answered as accepted (docs/http-api.md, "Acknowledgement"): its lists follow once it is.
- */
+/** GET /v1/articles/{id}: one stored article, with an ETag (304 when unchanged). */
 export function articleRoutes(state: ServiceState, options: ReadRouteOptions) {
   const app = new Hono();
   app.get("/v1/articles/:id", options.readAuth, async (c) => {
     parseParameters(noQuerySchema, queryToObject(c.req.queries()), "query");
     const id = c.req.param("id");
-    const engine = readyEngine(state);
-    const article = engine.latestAcceptedArticle(id) ?? (await engine.readArticle(id));
+    const article = await readyEngine(state).readArticle(id);
     if (article === null) throw articleNotFoundError(id);
     const body = presentArticle(article);
     const bodyJson = JSON.stringify(body);
