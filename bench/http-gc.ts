@@ -39,6 +39,8 @@ interface Pause {
   pid: string;
   kind: string;
   pauseMs: number;
+  /** Marking done inside the pause: near the pause for a full collection whose marking was not incremental. */
+  markMs: number;
   promotedBytes: number;
   endMs: number;
 }
@@ -69,6 +71,7 @@ child.stdout!.on("data", (chunk: Buffer) => {
       pid,
       kind: fields.gc === "s" ? "scavenge" : "full",
       pauseMs: Number(fields.pause),
+      markMs: Number(fields.mark ?? 0),
       promotedBytes: Number(fields.promoted ?? 0),
       endMs: arrivedMs,
     });
@@ -111,7 +114,7 @@ try {
   for (const pid of new Set(during.map((pause) => pause.pid))) {
     const own = during.filter((pause) => pause.pid === pid);
     const scavenges = own.filter((pause) => pause.kind === "scavenge").map((pause) => pause.pauseMs);
-    const full = own.filter((pause) => pause.kind === "full").map((pause) => pause.pauseMs.toFixed(1));
+    const full = own.filter((pause) => pause.kind === "full").map((pause) => `${pause.pauseMs.toFixed(1)} (marking ${pause.markMs.toFixed(1)})`);
     const promotedMiB = own.reduce((sum, pause) => sum + pause.promotedBytes, 0) / 2 ** 20;
     console.log(
       `  process ${pid}: ${scavenges.length} scavenges (pause p50 ${summariseLatencies(scavenges).p50Ms.toFixed(1)}, max ${Math.max(0, ...scavenges).toFixed(1)} ms), ` +
@@ -123,6 +126,14 @@ try {
     during.some((pause) => pause.pauseMs >= 5 && pause.endMs >= request.dueMs && pause.endMs - pause.pauseMs <= request.doneMs),
   );
   console.log(`  requests over ${slowMs} ms: ${slow.length}, of which ${overlapping.length} overlapped a pause of 5 ms or more`);
+  // One long pause can hold back a whole second's worth of requests on its process, which is enough to make the p99.
+  const longest = during.reduce<Pause | undefined>((worst, pause) => (worst === undefined || pause.pauseMs > worst.pauseMs ? pause : worst), undefined);
+  if (longest !== undefined) {
+    const held = slow.filter((request) => longest.endMs >= request.dueMs && longest.endMs - longest.pauseMs <= request.doneMs).length;
+    console.log(
+      `  longest pause: ${longest.kind} ${longest.pauseMs.toFixed(1)} ms (marking ${longest.markMs.toFixed(1)} ms) in process ${longest.pid}, overlapping ${held} of the slow requests`,
+    );
+  }
 } finally {
   child.kill("SIGTERM");
   await exited;
