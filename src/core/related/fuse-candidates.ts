@@ -1,4 +1,5 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
+import { dateProximity } from "./date-proximity.ts";
 import { lexicalEvidencePart } from "./lexical-evidence.ts";
 import { topicSetSimilarityTo, topicSetVector } from "./topic-similarity.ts";
 
@@ -316,7 +317,7 @@ export function standardize(values: Float64Array): Float64Array {
 function proximityPart(context: FusionContext, entry: CatalogEntry): number {
   const { proximity, query } = context;
   if (proximity === null || query.publishedMs === null || entry.publishedMs === null) return 0;
-  return proximity.weight * Math.exp(-Math.abs(entry.publishedMs - query.publishedMs) / dayMs / proximity.days);
+  return proximity.weight * dateProximity(query.publishedMs, entry.publishedMs, proximity.days);
 }
 
 function recencyPart(context: FusionContext, entry: CatalogEntry): number {

@@ -1,7 +1,6 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
+import { dateProximity } from "./date-proximity.ts";
 import type { FusionContext } from "./fuse-candidates.ts";
-
-const dayMs = 86_400_000;
 
 /**
  * Same-event evidence from the whole-document cosine's own level: `weight` times how far the
@@ -23,6 +22,6 @@ export function lexicalEvidencePart(context: FusionContext, entry: CatalogEntry,
   if (evidence == null || !context.standardize) return 0;
   if (sharedTerms < evidence.minSharedTerms) return 0;
   const queryMs = context.query.publishedMs;
-  const apart = queryMs === null || entry.publishedMs === null ? 1 : Math.exp(-Math.abs(entry.publishedMs - queryMs) / dayMs / evidence.days);
+  const apart = queryMs === null || entry.publishedMs === null ? 1 : dateProximity(queryMs, entry.publishedMs, evidence.days);
   return evidence.weight * apart * Math.min(1, Math.max(0, (cosine - evidence.from) / (evidence.full - evidence.from)));
 }
