@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { percentileOf } from "../../core/percentile.ts";
 import type { ServiceState } from "../route-context.ts";
 
 /** GET /healthz (the process answers) and GET /readyz (the index is loaded and queryable). */
@@ -27,6 +28,6 @@ export function healthRoutes(state: ServiceState) {
 
 /** Acknowledgement -> every process holding the write, over this process's latest accepted writes (only the writer process has any). */
 function summariseFreshness(sorted: readonly number[]): { samples: number; p50: number | null; p99: number | null } {
-  const at = (q: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-  return { samples: sorted.length, p50: at(0.5), p99: at(0.99) };
+  if (sorted.length === 0) return { samples: 0, p50: null, p99: null };
+  return { samples: sorted.length, p50: percentileOf(sorted, 50), p99: percentileOf(sorted, 99) };
 }
