@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { databaseFileName } from "../../src/store/sqlite-article-store.ts";
+import { requestServerJson } from "../support/http-client.ts";
 import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
 
@@ -32,15 +33,7 @@ describe("accepted writes after a kill between acknowledgement and embedding", (
   afterAll(() => {
     server?.child.kill("SIGKILL");
   });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server!.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${writerKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === "" ? null : (JSON.parse(text) as Record<string, any>) };
-  };
+  const call = (method: string, path: string, body?: unknown) => requestServerJson(server!.baseUrl, writerKey, method, path, body);
 
   it("keeps them in the journal and indexes them after the restart", async () => {
     const bases = items.filter((item) => item.text.length > 400).slice(0, batchSize);

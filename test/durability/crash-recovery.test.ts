@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { requestServerJson } from "../support/http-client.ts";
 import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
 import { mulberry32 } from "../support/synthetic-vectors.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
@@ -53,15 +54,7 @@ describe(`crash recovery under SIGKILL (seed ${seed}; rerun with KINDRED_CRASH_S
     server?.child.kill("SIGKILL");
   });
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server!.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${writerKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === "" ? null : (JSON.parse(text) as Record<string, any>) };
-  };
+  const call = (method: string, path: string, body?: unknown) => requestServerJson(server!.baseUrl, writerKey, method, path, body);
   // The writes are near-copies of their base (its text under an "Update:" title), which folding
   // would rightly hide from the base's list: look with folding off.
   const relatedIds = async (id: string, k: number): Promise<string[]> => {

@@ -11,6 +11,20 @@ export async function requestJson(app: Hono, method: string, path: string, optio
   return { response, status: response.status, body: (text === "" ? null : JSON.parse(text)) as Record<string, any> };
 }
 
+/**
+ * A JSON request with a bearer key against a running `kindred serve` (support/kindred-server.ts);
+ * the body is parsed when there is one.
+ */
+export async function requestServerJson(baseUrl: string, key: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? null : (JSON.parse(text) as Record<string, any>) };
+}
+
 /** A logger that keeps every line it writes, to check what reached the logs. */
 export function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
