@@ -1,5 +1,6 @@
 import { type DocumentWeighting, defaultDocumentWeighting, documentTermWeight, idfOf, usableTerm } from "../core/related/document-weights.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
+import { isStopStem } from "../core/related/query-terms.ts";
 import { MinHeap } from "./label-min-heap.ts";
 import { TermDictionary } from "./term-dictionary.ts";
 
@@ -47,6 +48,8 @@ export class DocumentIndex {
    */
   #queryWeights = new Float64Array(1024);
   #queryStamps = new Int32Array(1024);
+  /** 1 where the spread query's term is a content word (not a stop word's stem): what `sharedTermCounter` counts. */
+  #queryContent = new Uint8Array(1024);
   #lastStamp = 0;
   #activeQuery: PreparedQuery | null = null;
   /** The last query weighed, while no write has moved idf: search and scorer of one query share it. */
@@ -196,8 +199,10 @@ export class DocumentIndex {
 
   /**
    * How many scoring terms (those within the document-frequency bounds) the query shares with a
-   * stored article (0 for one not indexed): the evidence behind a cosine, which on a few words
-   * one shared term makes high by chance.
+   * stored article, stop words left out (0 for one not indexed): the evidence behind a cosine,
+   * which on a few words one shared term makes high by chance. Function words score, but are not
+   * evidence: on one-line items "of", "to" and "by" sit in under half of the articles, so two
+   * items that only name one person reached the evidence gate on the name and function words.
    */
   sharedTermCounter(query: SparseTerms): (label: number) => number {
     const prepared = this.#prepare(query);
@@ -207,8 +212,12 @@ export class DocumentIndex {
       if (this.#activeQuery !== prepared) this.#spread(prepared);
       const stamp = prepared.stamp;
       const stamps = this.#queryStamps;
+      const content = this.#queryContent;
       let shared = 0;
-      for (let j = 0; j < document.terms.length; j++) if (stamps[document.terms[j]!] === stamp) shared++;
+      for (let j = 0; j < document.terms.length; j++) {
+        const term = document.terms[j]!;
+        if (stamps[term] === stamp && content[term] === 1) shared++;
+      }
       return shared;
     };
   }
@@ -249,33 +258,36 @@ export class DocumentIndex {
       this.#lastStamp = 0;
     }
     const stamp = ++this.#lastStamp;
-    const { terms, weights, idf } = prepared.weighted;
+    const { terms, weights, idf, content } = prepared.weighted;
     for (let i = 0; i < terms.length; i++) {
       const term = terms[i]!;
       this.#queryStamps[term] = stamp;
+      this.#queryContent[term] = content[i]!;
       this.#queryWeights[term] = weights[i]! * idf[i]! * idf[i]!;
     }
     prepared.stamp = stamp;
     this.#activeQuery = prepared;
   }
 
-  #weighQuery(query: SparseTerms): { terms: Int32Array; weights: Float64Array; idf: Float64Array; norm: number } {
+  #weighQuery(query: SparseTerms): PreparedQuery["weighted"] {
     const kept: number[] = [];
     for (let i = 0; i < query.terms.length; i++) if (this.#current(query, query.terms[i]!) && this.#usable(query.terms[i]!)) kept.push(i);
     const terms = new Int32Array(kept.length);
     const weights = new Float64Array(kept.length);
     const idf = new Float64Array(kept.length);
+    const content = new Uint8Array(kept.length);
     let normSquared = 0;
     kept.forEach((i, index) => {
       const term = query.terms[i]!;
       terms[index] = term;
+      content[index] = isStopStem(this.#dictionary.stemOf(term)) ? 0 : 1;
       idf[index] = idfOf(this.#documentFrequency[term]!, this.#documents.size);
       weights[index] = query.weights[i]!;
       normSquared += (weights[index]! * idf[index]!) ** 2;
     });
     const norm = Math.sqrt(normSquared) || 1;
     for (let index = 0; index < weights.length; index++) weights[index]! /= norm;
-    return { terms, weights, idf, norm };
+    return { terms, weights, idf, norm, content };
   }
 
   #cachedNorm(label: number): number {
@@ -333,6 +345,7 @@ export class DocumentIndex {
       this.#postingLengths = grow(this.#postingLengths, size);
       this.#queryWeights = grow(this.#queryWeights, size);
       this.#queryStamps = grow(this.#queryStamps, size);
+      this.#queryContent = grow(this.#queryContent, size);
     }
     while (this.#postings.length < count) {
       this.#postings.push(new Int32Array(4));
@@ -381,11 +394,11 @@ export class DocumentIndex {
 
 /** A query weighed once (`#weighQuery`), and the stamp it was last spread under (0: never). */
 interface PreparedQuery {
-  weighted: { terms: Int32Array; weights: Float64Array; idf: Float64Array; norm: number };
+  weighted: { terms: Int32Array; weights: Float64Array; idf: Float64Array; norm: number; content: Uint8Array };
   stamp: number;
 }
 
-function grow<T extends Int32Array | Float32Array | Float64Array>(array: T, size: number): T {
+function grow<T extends Uint8Array | Int32Array | Float32Array | Float64Array>(array: T, size: number): T {
   const grown = new (array.constructor as new (size: number) => T)(size);
   grown.set(array);
   return grown;

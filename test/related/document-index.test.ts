@@ -123,6 +123,27 @@ describe("the whole-document lexical index", () => {
     expect(index.sharedTermCounter(index.termsOfProfile(profileOf("", "football zzzunknown cup")))(6)).toBe(1);
   });
 
+  it("leaves function words out of the shared-term count (one-line items share them by the handful), though they still score", () => {
+    // On one-liners "of", "to" and "by" sit in at most half of the articles, so they score; the
+    // store keeps "was" by its stem "wa". Two items about one person share the name and those.
+    const items = [
+      "secretary of defense hegseth orders a halt to cyber operations against russia by command",
+      "secretary of defense hegseth announces the removal of officers from staff",
+      "secretary of defense hegseth denies the halt to cyber operations against russia in command",
+      "the storm wa moving toward the coast by night",
+      "the vote wa held in parliament",
+      "a final wa played in the cup",
+    ];
+    const index = new DocumentIndex();
+    items.forEach((text, label) => index.upsert(label, profileOf("", text)));
+    const shared = index.sharedTermCounter(index.termsOf(0)!);
+    expect(shared(1)).toBe(3); // secretary, defense, hegseth; not "of"
+    expect(shared(2)).toBe(8); // and halt, cyber, operations, russia, command; not "of", "to", "against"
+    expect(shared(3)).toBe(0); // "by" alone
+    expect(index.scorer(index.termsOf(0)!)(3)).toBeGreaterThan(0); // which the cosine still counts
+    expect(index.sharedTermCounter(index.termsOf(3)!)(4)).toBe(0); // "wa", the stem of "was"
+  });
+
   it("scores a draft that is not stored, ignoring words it has never seen", () => {
     const index = new DocumentIndex();
     texts.forEach((text, label) => index.upsert(label, profileOf("", text)));

@@ -73,6 +73,26 @@ describe("hybrid related lists on the demo slice", () => {
     expect(diverse).not.toEqual(plain);
   });
 
+  it("gives a one-line item that shares only a name and function words with the query no same-event evidence", async () => {
+    // The demo corpus's item of 21 February, nine days before the query: it shares "Secretary of
+    // Defense Pete Hegseth", "operations" and "of", "u", "s" with it, and nothing of the event.
+    // Counted with the function words that made six shared terms; it then ranked above the
+    // pause of military aid to Ukraine (the full demo's list had it fifth).
+    const removal = dated(
+      "removal-of-officers",
+      "U.S. President Donald Trump and Secretary of Defense Pete Hegseth announces the removal of multiple senior U.S. officers from their current roles, including the Chairman of the Joint Chiefs of…",
+      "U.S. President Donald Trump and Secretary of Defense Pete Hegseth announces the removal of multiple senior U.S. officers from their current roles, including the Chairman of the Joint Chiefs of Staff Charles Q. Brown Jr. and the Chief of Naval Operations Lisa Franchetti.",
+      "2025-02-21",
+      ["Politics and elections", "Second presidency of Donald Trump"],
+    );
+    await slice.opened.engine.writeArticles([removal]);
+    const listed = ids(related(hegsethId));
+    const aidPause = "wcep-2025-03-03-01059";
+    expect(listed).toContain(aidPause);
+    if (listed.includes(removal.id)) expect(listed.indexOf(removal.id)).toBeGreaterThan(listed.indexOf(aidPause));
+    await slice.opened.engine.deleteArticle(removal.id);
+  });
+
   it("folds a reworded copy into one result showing the newest copy, and shows both when folding is off", async () => {
     const denial = slice.opened.engine.getArticle(pentagonDenialId)!;
     await slice.opened.engine.writeArticles([

@@ -10,7 +10,7 @@ export interface PoolCandidate {
   denseScore: number;
   /** Whole-document TF-IDF cosine with the query (engine/document-index.ts; 0 when they share no term). */
   lexicalScore: number;
-  /** How many scoring terms it shares with the query, which the cosine rests on (absent: not counted, taken as enough). */
+  /** How many scoring content terms (stop words left out) it shares with the query, which the cosine rests on (absent: not counted, taken as enough). */
   sharedTerms?: number;
   /** Cosine similarity of the two articles' embeddings, in [-1, 1]: reported, never fused. */
   cosine: number;

@@ -10,9 +10,10 @@ import type { FusionContext } from "./fuse-candidates.ts";
  * scores only rank the pool. Where both articles are dated, it is discounted by how far apart
  * they were published (exp(-days apart / `days`), as date proximity): one event is reported within
  * days, and another incident in the same town years later shares its words too. It counts only
- * for a pair sharing at least `minSharedTerms` scoring terms: on a few words one shared term
- * (a five-word draft sharing only "the") makes a high cosine by chance, and a count of what is
- * shared says so whatever the query's length. Measured: docs/evaluation.md.
+ * for a pair sharing at least `minSharedTerms` scoring content terms (function words left out:
+ * engine/document-index.ts, `sharedTermCounter`): on a few words one shared term (a five-word
+ * draft sharing only "the") makes a high cosine by chance, and a count of what is shared says so
+ * whatever the query's length. Measured: docs/evaluation.md.
  *
  * @example
  *   lexicalEvidencePart(context, entry, 0.25, 12) // weight 2 from 0.1 to 0.4, undated: 2 * 0.5 = 1

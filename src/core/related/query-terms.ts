@@ -28,7 +28,7 @@ export const defaultQueryTermOptions: QueryTermOptions = Object.freeze({ maxTerm
  * English function words and news boilerplate ("said", "told", "year"), matched on the word as
  * written: they would otherwise fill "more like this" queries with terms every article has.
  */
-const stopWords = new Set(
+export const stopWords: ReadonlySet<string> = new Set(
   `a about above after again against all also am an and any are as at be because been before being below between both but by can could
 did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if in into
 is it its itself just me more most my myself no nor not now of off on once only or other our ours ourselves out over own said same say
@@ -40,6 +40,18 @@ years told s t u us`.split(/\s+/),
 /** True for an English function word or news boilerplate word (see `stopWords`). */
 export function isStopWord(word: string): boolean {
   return stopWords.has(word);
+}
+
+/**
+ * The full-text engine's Porter stems of the stop words that are not stop words themselves
+ * ("was" is stored as "wa", "this" as "thi"); test/related/stop-stems.test.ts checks them against
+ * the store's own tokenizer.
+ */
+const stopStems = new Set("abov ani ar becaus befor doe dure ha hi onc onli ourselv sai thei themselv thi veri wa yourselv".split(" "));
+
+/** True for a stem (as the store indexes it) of a stop word: what a document index sees instead of the word. */
+export function isStopStem(stem: string): boolean {
+  return stopWords.has(stem) || stopStems.has(stem);
 }
 
 /**

@@ -84,7 +84,8 @@ export const fusionConstants = Object.freeze({
    * Same-event evidence (fuse-candidates.ts, `lexicalEvidencePart`): a candidate gains up to
    * `lexicalEvidenceWeight` as its whole-document cosine with the query rises from
    * `lexicalEvidenceFrom` to `lexicalEvidenceFull`, if the two share at least
-   * `lexicalEvidenceMinSharedTerms` scoring terms (on a few words a high cosine comes by chance);
+   * `lexicalEvidenceMinSharedTerms` scoring terms, stop words left out (on a few words a high
+   * cosine comes by chance, and one-line items share function words by the handful);
    * where both are dated, times their date proximity (`proximityDays`). Pool z-scores rank
    * candidates against each other, so nothing said "this one shares the query's incident"
    * rather than "this one is the most similar shooting here"; dates alone say "the same week",
