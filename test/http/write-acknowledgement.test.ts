@@ -1,12 +1,16 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import type { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
 import { maxAcceptedBacklogArticles } from "../../src/engine/accepted-writes.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
+import { databaseFileName } from "../../src/store/sqlite-article-store.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
 import { recordingLogger, requestJson } from "../support/http-client.ts";
-import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
+import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
+import { copyDataDir } from "../support/temp-dir.ts";
 
 /**
  * Writes acknowledged once durable (docs/http-api.md, "Acknowledgement"), with the real model
@@ -21,10 +25,11 @@ describe("write acknowledgement", () => {
   let opened: OpenedEngine;
   let embedder: CountingEmbedder;
   let app: Hono;
+  const dataDir = copyDataDir(inject("demoIndexDir"));
 
   beforeAll(async () => {
     embedder = await CountingEmbedder.start();
-    opened = await openDemoSliceCopy(embedder);
+    opened = await openTestEngine(dataDir, embedder);
     const { logger } = recordingLogger();
     app = createApp(
       { engine: opened.engine, phase: "ready" },
@@ -51,6 +56,16 @@ describe("write acknowledgement", () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error("accepted writes still pending after 60 s");
+  };
+  /** Polls `path` until it answers `status` (then that status) or `answerWithinMs` has passed (then the last status). */
+  const untilStatus = async (path: string, status: number) => {
+    let last = 0;
+    for (const deadline = Date.now() + answerWithinMs; Date.now() < deadline; ) {
+      last = (await call("GET", path)).status;
+      if (last === status) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return last;
   };
   const nearCopyOf = async (id: string, title: string) => {
     const base = (await call("GET", `/v1/articles/${id}`)).body;
@@ -92,7 +107,7 @@ describe("write acknowledgement", () => {
     expect((await call("PUT", "/v1/articles/ack-wait?wait=yes", article)).status).toBe(400);
   });
 
-  it("answers a DELETE while a batch's embedding holds the model, and a DELETE after an accepted PUT of the same article wins", async () => {
+  it("answers a DELETE 202 while a batch's embedding holds the model, applies it without the model, and a DELETE after an accepted PUT of the same article wins", async () => {
     const articles = await Promise.all(
       [0, 1, 2].map(async (n) => ({ id: `ack-batch-${n}`, ...(await nearCopyOf(hegsethId, `Follow-up ${n}: accepted in a batch`)) })),
     );
@@ -107,9 +122,12 @@ describe("write acknowledgement", () => {
       for (const id of [pentagonDenialId, "ack-batch-1"]) {
         const removed = await answered(call("DELETE", `/v1/articles/${id}`));
         expect(removed, `DELETE ${id} answered while the model was held`).not.toBe("no answer");
-        if (removed !== "no answer") expect(removed.status).toBe(204);
+        if (removed !== "no answer") expect(removed).toMatchObject({ status: 202, body: { id, status: "accepted", version: expect.any(Number) } });
       }
-      expect((await call("GET", `/v1/articles/${pentagonDenialId}`)).status).toBe(404);
+      // Already being deleted: nothing left to delete.
+      expect((await call("DELETE", `/v1/articles/${pentagonDenialId}`)).status).toBe(404);
+      // Applied in the background, with the model still held.
+      expect(await untilStatus(`/v1/articles/${pentagonDenialId}`, 404), "the delete applied while the model was held").toBe(404);
     } finally {
       release();
     }
@@ -119,6 +137,31 @@ describe("write acknowledgement", () => {
     expect(listed).toContain("ack-batch-0");
     expect(listed).toContain("ack-batch-2");
     expect(listed).not.toContain("ack-batch-1");
+    expect(listed).not.toContain(pentagonDenialId);
+  });
+
+  it("answers a PUT and a DELETE while another connection holds the store's write lock (as a commit of embedded writes does), and applies them once it is released", async () => {
+    const article = { title: "Harvest delayed by the rain", text: "Farmers in the north reported a late harvest after weeks of rain." };
+    expect((await call("PUT", "/v1/articles/ack-locked-old?wait=true", article)).status).toBe(201);
+    const holder = new Database(join(dataDir, databaseFileName));
+    holder.exec("BEGIN IMMEDIATE");
+    let released = false;
+    try {
+      const put = await answered(call("PUT", "/v1/articles/ack-locked-new", article));
+      expect(put, "PUT answered while the store's write lock was held").not.toBe("no answer");
+      if (put !== "no answer") expect(put.status).toBe(202);
+      const removed = await answered(call("DELETE", "/v1/articles/ack-locked-old"));
+      expect(removed, "DELETE answered while the store's write lock was held").not.toBe("no answer");
+      if (removed !== "no answer") expect(removed.status).toBe(202);
+      holder.exec("COMMIT");
+      released = true;
+    } finally {
+      if (!released) holder.exec("ROLLBACK");
+      holder.close();
+    }
+    await untilNothingPending();
+    expect((await call("GET", "/v1/articles/ack-locked-new")).status).toBe(200);
+    expect((await call("GET", "/v1/articles/ack-locked-old")).status).toBe(404);
   });
 
   it("applies a PATCH after the same article's accepted PUT, never under it", async () => {
