@@ -1,19 +1,13 @@
 import type { Article } from "../core/article.ts";
 import { isKindredError } from "../core/errors.ts";
 import type { WriteJournal, WriteOutcome } from "../store/article-store.ts";
+import { AcceptedBacklog, backlogSizeOf } from "./accepted-backlog.ts";
 import type { ArticleWrites } from "./article-writes.ts";
 import type { StoreWriter } from "./store-writer.ts";
 import { timeWritePhase } from "./write-timings.ts";
 
 /** Accepted writes embedded at once: enough to keep the model's workers busy, few enough to bound memory. */
 const maxWritesInFlight = 4;
-/**
- * Accepted articles not yet stored beyond which a new write waits for the backlog to shrink
- * before it is journaled and answered: what bounds the acknowledgement-to-lists lag and memory
- * when writes come faster than the model embeds, and what lets a client sending as fast as it
- * is answered see the model's real pace. A larger write than this waits for an empty backlog.
- */
-export const maxAcceptedBacklogArticles = 32;
 /** Delay before a write that failed for a reason other than its own content is tried again. */
 const retryDelayMs = 1_000;
 /** Freshness samples kept for the quantiles (the latest ones). */
@@ -78,12 +72,9 @@ export class AcceptedWrites {
   readonly #settledWaiters = new Map<string, (() => void)[]>();
   readonly #queue: AcceptedRequest[] = [];
   /** Writes waiting for room in the backlog, in arrival order. */
-  readonly #roomWaiters: { articles: number; wake: () => void }[] = [];
-  /** Articles of writes let into the backlog and still being journaled. */
-  #reservedArticles = 0;
+  readonly #backlog = new AcceptedBacklog();
   #generation = 0;
   #inFlight = 0;
-  #pendingArticles = 0;
   readonly #freshnessMs: number[] = [];
   #freshnessNext = 0;
 
@@ -101,7 +92,7 @@ export class AcceptedWrites {
 
   /** Accepted articles not yet stored and indexed (what /readyz reports as pending). */
   get pendingArticles(): number {
-    return this.#pendingArticles;
+    return this.#backlog.pendingArticles;
   }
 
   /** Milliseconds from acknowledgement to every process holding the write, over the latest writes (sorted copy). */
@@ -111,11 +102,8 @@ export class AcceptedWrites {
 
   /** Journals the articles durably and queues them for embedding; resolves once they are durable. */
   async accept(articles: readonly Article[]): Promise<Acceptance> {
-    if (this.#roomWaiters.length > 0 || !this.#hasRoomFor(articles.length)) {
-      await timeWritePhase("room", () => new Promise<void>((wake) => this.#roomWaiters.push({ articles: articles.length, wake })));
-    } else {
-      this.#reservedArticles += articles.length;
-    }
+    const size = backlogSizeOf(articles);
+    await this.#backlog.reserve(size, (wait) => timeWritePhase("room", () => wait));
     try {
       const acceptedAt = Date.now();
       const ackSeqs = await timeWritePhase("journal", () => this.#writer.appendToJournal(articles, acceptedAt));
@@ -126,8 +114,7 @@ export class AcceptedWrites {
       return { ackSeqs, stored };
     } finally {
       // Counted as pending from the enqueue on (or never, when the journal refused them).
-      this.#reservedArticles -= articles.length;
-      this.#admitWaiting();
+      this.#backlog.release(size);
     }
   }
 
@@ -279,7 +266,7 @@ export class AcceptedWrites {
 
   #enqueue(entries: readonly { article: Article; ackSeq: number }[], acceptedAt: number): Promise<Map<string, WriteOutcome>> {
     const articles = entries.map(({ article, ackSeq }) => ({ article, ackSeq, generation: this.#bumpLatest(article.id, ackSeq) }));
-    this.#pendingArticles += articles.length;
+    this.#backlog.addPending(backlogSizeOf(articles.map((item) => item.article)));
     return new Promise((resolve, reject) => {
       this.#queue.push({ articles, acceptedAt, resolve, reject });
       this.#pump();
@@ -375,23 +362,8 @@ export class AcceptedWrites {
   }
 
   #done(request: AcceptedRequest): void {
-    this.#pendingArticles -= request.articles.length;
+    this.#backlog.removePending(backlogSizeOf(request.articles.map((item) => item.article)));
     for (const item of request.articles) this.#settle(item.article.id, item.generation);
-    this.#admitWaiting();
-  }
-
-  #hasRoomFor(articles: number): boolean {
-    const backlog = this.#pendingArticles + this.#reservedArticles;
-    return backlog === 0 || backlog + articles <= maxAcceptedBacklogArticles;
-  }
-
-  /** Lets waiting writes in, first come first served, while the backlog has room. */
-  #admitWaiting(): void {
-    while (this.#roomWaiters.length > 0 && this.#hasRoomFor(this.#roomWaiters[0]!.articles)) {
-      const next = this.#roomWaiters.shift()!;
-      this.#reservedArticles += next.articles;
-      next.wake();
-    }
   }
 
   #recordFreshness(ms: number): void {

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
-import { maxAcceptedBacklogArticles } from "../../src/engine/accepted-writes.ts";
+import { maxAcceptedBacklogArticles, maxAcceptedBacklogChars } from "../../src/engine/accepted-backlog.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
 import { databaseFileName } from "../../src/store/sqlite-article-store.ts";
@@ -199,4 +199,47 @@ describe("write acknowledgement", () => {
     await untilNothingPending();
     expect((await call("GET", "/v1/articles/ack-backlog-next")).status).toBe(200);
   });
+
+  it("lets a write in at once while a burst of accepted articles (100) waits for the model, well within the backlog", async () => {
+    const burst = Array.from({ length: 100 }, (_, n) => ({ id: `ack-burst-${n}`, title: `Market report ${n}`, text: `Traders in port ${n} saw prices rise.` }));
+    const release = embedder.holdModel();
+    try {
+      for (let start = 0; start < burst.length; start += 10) {
+        const batch = await answered(call("POST", "/v1/articles:batch", { articles: burst.slice(start, start + 10) }));
+        expect(batch, `batch ${start / 10} answered while the model was held`).not.toBe("no answer");
+        if (batch === "no answer") return;
+        expect(batch.status).toBe(202);
+      }
+      const put = await answered(call("PUT", "/v1/articles/ack-burst-next", { title: "One more market report", text: "Prices fell again." }));
+      expect(put, "a PUT behind the burst answered while the model was held").not.toBe("no answer");
+    } finally {
+      release();
+    }
+    await untilNothingPending();
+  });
+
+  it("holds a write back while the backlog's characters are full, however few its articles", async () => {
+    const longText = (n: number) => `${"Rain delayed the harvest across the northern districts again this week. ".repeat(13_800)}Report ${n}.`;
+    const big = Array.from({ length: 8 }, (_, n) => ({ id: `ack-long-${n}`, title: `Long harvest report ${n}`, text: longText(n) }));
+    const bigChars = big.reduce((sum, item) => sum + item.title.length + item.text.length, 0);
+    expect(bigChars).toBeLessThanOrEqual(maxAcceptedBacklogChars);
+    expect(bigChars + 500_000).toBeGreaterThan(maxAcceptedBacklogChars);
+    const release = embedder.holdModel();
+    let next: Promise<{ status: number }> | undefined;
+    try {
+      const batch = await answered(call("POST", "/v1/articles:batch", { articles: big }));
+      expect(batch, "a batch within the bound is answered while the model is held").not.toBe("no answer");
+      if (batch === "no answer") return;
+      expect(batch.status).toBe(202);
+      next = call("PUT", "/v1/articles/ack-long-next", { title: "One more long report", text: longText(99).slice(0, 500_000) });
+      const early = await Promise.race([next, new Promise<"waiting">((resolve) => setTimeout(() => resolve("waiting"), 1_000).unref())]);
+      expect(early, "a write beyond the backlog's characters waits for the model").toBe("waiting");
+      // Superseded before their turn: dropped without the model, which makes room.
+      for (const item of big) expect((await call("DELETE", `/v1/articles/${item.id}`)).status).toBe(202);
+    } finally {
+      release();
+    }
+    expect((await next!).status).toBe(202);
+    await untilNothingPending();
+  }, 120_000);
 });
