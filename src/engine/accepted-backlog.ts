@@ -10,7 +10,7 @@ import type { Article } from "../core/article.ts";
  * puts the model's pace into the answer of a write the model could have taken in stride. A
  * write larger than the bound waits for an empty backlog.
  */
-export const maxAcceptedBacklogArticles = 256;
+export const maxAcceptedBacklogArticles = 64;
 export const maxAcceptedBacklogChars = 8 * 1024 * 1024;
 
 /** A write's share of the backlog. */
