@@ -1,18 +1,13 @@
 import type { Article } from "../core/article.ts";
 import { isKindredError } from "../core/errors.ts";
 import type { WriteJournal, WriteOutcome } from "../store/article-store.ts";
+import { AcceptedBacklog, backlogSizeOf } from "./accepted-backlog.ts";
 import type { ArticleWrites } from "./article-writes.ts";
 import type { StoreWriter } from "./store-writer.ts";
+import { timeWritePhase } from "./write-timings.ts";
 
 /** Accepted writes embedded at once: enough to keep the model's workers busy, few enough to bound memory. */
 const maxWritesInFlight = 4;
-/**
- * Accepted articles not yet stored beyond which a new write waits for the backlog to shrink
- * before it is journaled and answered: what bounds the acknowledgement-to-lists lag and memory
- * when writes come faster than the model embeds, and what lets a client sending as fast as it
- * is answered see the model's real pace. A larger write than this waits for an empty backlog.
- */
-export const maxAcceptedBacklogArticles = 32;
 /** Delay before a write that failed for a reason other than its own content is tried again. */
 const retryDelayMs = 1_000;
 /** Freshness samples kept for the quantiles (the latest ones). */
@@ -30,6 +25,19 @@ interface AcceptedRequest {
   acceptedAt: number;
   resolve: (outcomes: Map<string, WriteOutcome>) => void;
   reject: (error: unknown) => void;
+}
+
+/** Deletes stored articles through the write queue, each only if `stillWanted` says so when its turn comes; the ids that existed. */
+export type DeleteStored = (ids: readonly string[], stillWanted?: (id: string) => boolean) => Promise<string[]>;
+
+/** A delete made an article's latest operation. */
+interface DeleteMark {
+  id: string;
+  /** An accepted write of the article was waiting (it existed, whatever the store held). */
+  hadPending: boolean;
+  /** The journal rows of the article this delete supersedes or is, up to this sequence number. */
+  throughSeq: number;
+  generation: number;
 }
 
 /** What the caller of `accept` gets once the articles are durable. */
@@ -57,17 +65,16 @@ export class AcceptedWrites {
   #afterApplied: () => Promise<void> = async () => {};
   /** Article id -> generation of its latest accepted write or delete not yet settled. */
   readonly #latest = new Map<string, number>();
+  /** Articles whose latest accepted operation is a delete not yet applied. */
+  readonly #deleting = new Set<string>();
   /** Article id -> the latest journal sequence number accepted for it in this process. */
   readonly #latestAckSeq = new Map<string, number>();
   readonly #settledWaiters = new Map<string, (() => void)[]>();
   readonly #queue: AcceptedRequest[] = [];
   /** Writes waiting for room in the backlog, in arrival order. */
-  readonly #roomWaiters: { articles: number; wake: () => void }[] = [];
-  /** Articles of writes let into the backlog and still being journaled. */
-  #reservedArticles = 0;
+  readonly #backlog = new AcceptedBacklog();
   #generation = 0;
   #inFlight = 0;
-  #pendingArticles = 0;
   readonly #freshnessMs: number[] = [];
   #freshnessNext = 0;
 
@@ -85,7 +92,7 @@ export class AcceptedWrites {
 
   /** Accepted articles not yet stored and indexed (what /readyz reports as pending). */
   get pendingArticles(): number {
-    return this.#pendingArticles;
+    return this.#backlog.pendingArticles;
   }
 
   /** Milliseconds from acknowledgement to every process holding the write, over the latest writes (sorted copy). */
@@ -95,14 +102,11 @@ export class AcceptedWrites {
 
   /** Journals the articles durably and queues them for embedding; resolves once they are durable. */
   async accept(articles: readonly Article[]): Promise<Acceptance> {
-    if (this.#roomWaiters.length > 0 || !this.#hasRoomFor(articles.length)) {
-      await new Promise<void>((wake) => this.#roomWaiters.push({ articles: articles.length, wake }));
-    } else {
-      this.#reservedArticles += articles.length;
-    }
+    const size = backlogSizeOf(articles);
+    await this.#backlog.reserve(size, (wait) => timeWritePhase("room", () => wait));
     try {
       const acceptedAt = Date.now();
-      const ackSeqs = await this.#writer.appendToJournal(articles, acceptedAt);
+      const ackSeqs = await timeWritePhase("journal", () => this.#writer.appendToJournal(articles, acceptedAt));
       const stored = this.#enqueue(
         articles.map((article, index) => ({ article, ackSeq: ackSeqs[index]! })),
         acceptedAt,
@@ -110,21 +114,51 @@ export class AcceptedWrites {
       return { ackSeqs, stored };
     } finally {
       // Counted as pending from the enqueue on (or never, when the journal refused them).
-      this.#reservedArticles -= articles.length;
-      this.#admitWaiting();
+      this.#backlog.release(size);
     }
   }
 
-  /** Queues what the journal holds (after a crash: acknowledged, never stored); returns how many articles. */
-  recover(): number {
+  /** Queues what the journal holds (after a crash: acknowledged, never applied); returns how many operations. */
+  recover(deleteStored: DeleteStored): number {
     const entries = this.#journal.list();
-    // Consecutive rows stored together, as a batch would be (one refused is then retried alone);
-    // of two rows of one article, only the later one is stored (the latest generation).
-    for (let start = 0; start < entries.length; start += 64) {
-      const slice = entries.slice(start, start + 64);
-      this.#enqueue(slice, slice[0]!.acceptedMs).catch(() => undefined);
+    // Consecutive writes stored together, as a batch would be (one refused is then retried
+    // alone); of two rows of one article, only the later one is applied (the latest generation).
+    let writes: { article: Article; ackSeq: number; acceptedMs: number }[] = [];
+    const flushWrites = () => {
+      for (let start = 0; start < writes.length; start += 64) {
+        const slice = writes.slice(start, start + 64);
+        this.#enqueue(slice, slice[0]!.acceptedMs).catch(() => undefined);
+      }
+      writes = [];
+    };
+    for (const entry of entries) {
+      if (entry.article !== null) {
+        writes.push({ article: entry.article, ackSeq: entry.ackSeq, acceptedMs: entry.acceptedMs });
+        continue;
+      }
+      flushWrites();
+      this.#applyDeletes(this.#markDeletes([entry.id], [entry.ackSeq]), deleteStored).catch(() => undefined);
     }
+    flushWrites();
     return entries.length;
+  }
+
+  /**
+   * Acknowledges deletes once durable: each id that exists (stored, or with an accepted write
+   * not yet stored, and not being deleted already) is journaled, and deleted from the store
+   * in the background, ahead of any later write of it. `applied` settles once the store and
+   * this process's indexes no longer hold them.
+   */
+  async acceptDeletes(
+    ids: readonly string[],
+    parts: { isStored: (id: string) => boolean; deleteStored: DeleteStored },
+  ): Promise<{ existing: string[]; ackSeqs: number[]; applied: Promise<string[]> }> {
+    const existing = ids.filter((id) => !this.#deleting.has(id) && (this.#latest.has(id) || parts.isStored(id)));
+    if (existing.length === 0) return { existing, ackSeqs: [], applied: Promise.resolve([]) };
+    const ackSeqs = await timeWritePhase("journal", () => this.#writer.appendDeletesToJournal(existing, Date.now()));
+    // In journal order (the appends answer in turn): a write of the same article accepted after this delete wins.
+    const applied = this.#applyDeletes(this.#markDeletes(existing, ackSeqs), parts.deleteStored);
+    return { existing, ackSeqs, applied };
   }
 
   /**
@@ -133,22 +167,73 @@ export class AcceptedWrites {
    * existed, stored or accepted.
    */
   async delete(ids: readonly string[], deleteStored: (ids: readonly string[]) => Promise<string[]>): Promise<string[]> {
-    const marks = ids.map((id) => ({
-      id,
-      hadPending: this.#latest.has(id),
-      throughSeq: this.#latestAckSeq.get(id) ?? 0,
-      generation: this.#bumpLatest(id, undefined),
-    }));
+    const marks = this.#markDeletes(ids, undefined);
     try {
       const deleted = new Set(await deleteStored(ids));
       // After the rows are gone: a crash before this replays the superseded writes, and the delete was never answered.
       const superseded = marks.filter((mark) => mark.throughSeq > 0).map(({ id, throughSeq }) => ({ id, throughSeq }));
-      // Most deletes have nothing journaled: no turn on the store writer's thread for them.
-      if (superseded.length > 0) await this.#writer.removeFromJournal(superseded);
+      // Most deletes have nothing journaled: no turn on the journal's thread for them.
+      if (superseded.length > 0) await timeWritePhase("journal", () => this.#writer.removeFromJournal(superseded));
       return marks.filter((mark) => deleted.has(mark.id) || mark.hadPending).map((mark) => mark.id);
     } finally {
       for (const mark of marks) this.#settle(mark.id, mark.generation);
     }
+  }
+
+  /** Makes a delete of each id the article's latest operation (`ackSeqs`: the delete's own journal rows, when it has them). */
+  #markDeletes(ids: readonly string[], ackSeqs: readonly number[] | undefined): DeleteMark[] {
+    return ids.map((id, index) => {
+      const mark = {
+        id,
+        hadPending: this.#latest.has(id) && !this.#deleting.has(id),
+        throughSeq: Math.max(this.#latestAckSeq.get(id) ?? 0, ackSeqs?.[index] ?? 0),
+        generation: this.#bumpLatest(id, ackSeqs?.[index]),
+      };
+      this.#deleting.add(id);
+      return mark;
+    });
+  }
+
+  /**
+   * Applies journaled deletes: the stored rows go (through the write queue, which `deleteStored`
+   * joins now, so before any later write of these articles is stored), then the journal rows up
+   * to each delete's own. As for writes, only an article's latest operation is applied: a
+   * delete a later accepted write superseded before its turn leaves the stored article for that
+   * write to replace (so a replay of [delete, write] onto a store holding the write never shows
+   * the article gone). A store that fails is tried again later: the delete was acknowledged.
+   */
+  async #applyDeletes(marks: DeleteMark[], deleteStored: DeleteStored): Promise<string[]> {
+    const generationOf = new Map(marks.map((mark) => [mark.id, mark.generation]));
+    const stillWanted = (id: string) => this.#latest.get(id) === generationOf.get(id);
+    let deleted: Set<string>;
+    for (;;) {
+      try {
+        deleted = new Set(
+          await deleteStored(
+            marks.map((mark) => mark.id),
+            stillWanted,
+          ),
+        );
+        break;
+      } catch (error) {
+        this.#onError(
+          error,
+          marks.map((mark) => mark.id),
+        );
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs).unref());
+      }
+    }
+    try {
+      await this.#writer.removeFromJournal(marks.map(({ id, throughSeq }) => ({ id, throughSeq })));
+    } catch (error) {
+      // Applied: a replay after a crash finds nothing to delete. Left in the journal until then.
+      this.#onError(
+        error,
+        marks.map((mark) => mark.id),
+      );
+    }
+    for (const mark of marks) this.#settle(mark.id, mark.generation);
+    return marks.filter((mark) => deleted.has(mark.id) || mark.hadPending).map((mark) => mark.id);
   }
 
   /** Resolves once no accepted write of `id` waits to be stored (a metadata update goes after them). */
@@ -164,6 +249,7 @@ export class AcceptedWrites {
   #bumpLatest(id: string, ackSeq: number | undefined): number {
     const generation = ++this.#generation;
     this.#latest.set(id, generation);
+    this.#deleting.delete(id);
     if (ackSeq !== undefined) this.#latestAckSeq.set(id, Math.max(ackSeq, this.#latestAckSeq.get(id) ?? 0));
     return generation;
   }
@@ -171,6 +257,7 @@ export class AcceptedWrites {
   #settle(id: string, generation: number): void {
     if (this.#latest.get(id) !== generation) return;
     this.#latest.delete(id);
+    this.#deleting.delete(id);
     this.#latestAckSeq.delete(id);
     const waiters = this.#settledWaiters.get(id);
     this.#settledWaiters.delete(id);
@@ -179,7 +266,7 @@ export class AcceptedWrites {
 
   #enqueue(entries: readonly { article: Article; ackSeq: number }[], acceptedAt: number): Promise<Map<string, WriteOutcome>> {
     const articles = entries.map(({ article, ackSeq }) => ({ article, ackSeq, generation: this.#bumpLatest(article.id, ackSeq) }));
-    this.#pendingArticles += articles.length;
+    this.#backlog.addPending(backlogSizeOf(articles.map((item) => item.article)));
     return new Promise((resolve, reject) => {
       this.#queue.push({ articles, acceptedAt, resolve, reject });
       this.#pump();
@@ -275,23 +362,8 @@ export class AcceptedWrites {
   }
 
   #done(request: AcceptedRequest): void {
-    this.#pendingArticles -= request.articles.length;
+    this.#backlog.removePending(backlogSizeOf(request.articles.map((item) => item.article)));
     for (const item of request.articles) this.#settle(item.article.id, item.generation);
-    this.#admitWaiting();
-  }
-
-  #hasRoomFor(articles: number): boolean {
-    const backlog = this.#pendingArticles + this.#reservedArticles;
-    return backlog === 0 || backlog + articles <= maxAcceptedBacklogArticles;
-  }
-
-  /** Lets waiting writes in, first come first served, while the backlog has room. */
-  #admitWaiting(): void {
-    while (this.#roomWaiters.length > 0 && this.#hasRoomFor(this.#roomWaiters[0]!.articles)) {
-      const next = this.#roomWaiters.shift()!;
-      this.#reservedArticles += next.articles;
-      next.wake();
-    }
   }
 
   #recordFreshness(ms: number): void {

@@ -145,12 +145,18 @@ export class ArticleWrites {
     );
   }
 
-  /** Deletes articles in one transaction; returns the ids that existed. */
-  delete(ids: readonly string[]): Promise<string[]> {
+  /**
+   * Deletes articles in one transaction; returns the ids that existed. With `stillWanted`, an
+   * article it refuses when the delete's turn comes (a later write of it was accepted
+   * meanwhile, engine/accepted-writes.ts) is left as it is: that write replaces it.
+   */
+  delete(ids: readonly string[], options: { stillWanted?: (id: string) => boolean } = {}): Promise<string[]> {
     const queued = performance.now();
     return this.#queue.run(async () => {
       recordWritePhase("queue", performance.now() - queued);
-      const deleted = await timeWritePhase("commit", () => this.#writer.deleteArticles(ids));
+      const wanted = options.stillWanted === undefined ? ids : ids.filter(options.stillWanted);
+      if (wanted.length === 0) return [];
+      const deleted = await timeWritePhase("commit", () => this.#writer.deleteArticles(wanted));
       announceCommit(deleted.map((item) => item.seq));
       await timeWritePhase("apply", () => this.#live.applyChanges());
       return deleted.map((item) => item.id);

@@ -263,6 +263,21 @@ export class KindredEngine {
     return this.#writes.delete(ids);
   }
 
+  /**
+   * Acknowledges a delete once durable (engine/accepted-writes.ts): null when the article does
+   * not exist (neither stored nor accepted); otherwise its journal version, and `applied`, which
+   * settles once the store and this process's indexes no longer hold it. Only where
+   * `acceptsWritesBeforeIndexing`.
+   */
+  async acceptDelete(id: string): Promise<{ version: number; applied: Promise<string[]> } | null> {
+    if (this.#accepted === null) throw new Error("This store cannot acknowledge deletes before they are applied.");
+    const { ackSeqs, applied } = await this.#accepted.acceptDeletes([id], {
+      isStored: (candidate) => this.#store.findEmbedHashes([candidate]).has(candidate),
+      deleteStored: (ids, stillWanted) => this.#writes.delete(ids, stillWanted === undefined ? {} : { stillWanted }),
+    });
+    return ackSeqs.length === 0 ? null : { version: ackSeqs[0]!, applied };
+  }
+
   /** Whether writes can be acknowledged once durable, before they are embedded (`acceptArticles`); false for a PostgreSQL store. */
   get acceptsWritesBeforeIndexing(): boolean {
     return this.#accepted !== null;
@@ -278,9 +293,9 @@ export class KindredEngine {
     return this.#accepted.accept(articles);
   }
 
-  /** Queues the accepted writes a crash left in the journal; returns how many articles (the writer process calls it on start). */
+  /** Queues the accepted writes and deletes a crash left in the journal; returns how many (the writer process calls it on start). */
   recoverAcceptedWrites(): number {
-    return this.#accepted?.recover() ?? 0;
+    return this.#accepted?.recover((ids, stillWanted) => this.#writes.delete(ids, stillWanted === undefined ? {} : { stillWanted })) ?? 0;
   }
 
   /** Accepted articles this process has not yet embedded, stored and indexed. */

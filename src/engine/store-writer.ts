@@ -1,10 +1,9 @@
-import { Worker } from "node:worker_threads";
 import type { Article } from "../core/article.ts";
 import { hashArticleText } from "../core/content-hash.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
-import { type ErrorCode, isKindredError, KindredError } from "../core/errors.ts";
 import type { ArticleStore, ArticleWrite, WriteJournal, WriteOutcome } from "../store/article-store.ts";
 import { workerBootstrapSource } from "../workers/worker-bootstrap.ts";
+import { WorkerRequests } from "../workers/worker-requests.ts";
 import { prepareEmbedInput } from "./embed-articles.ts";
 
 /** What the write path needs to know of an article before embedding it. */
@@ -28,6 +27,8 @@ export interface StoreWriter {
   deleteArticles(ids: readonly string[]): Promise<{ id: string; label: number; seq: number }[]>;
   /** Journals accepted articles durably (store/sqlite-write-journal.ts); their sequence numbers. */
   appendToJournal(articles: readonly Article[], acceptedMs: number): Promise<number[]>;
+  /** Journals accepted deletes durably; their sequence numbers. */
+  appendDeletesToJournal(ids: readonly string[], acceptedMs: number): Promise<number[]>;
   /** Removes journal rows of each article up to `throughSeq`. */
   removeFromJournal(entries: readonly { id: string; throughSeq: number }[]): Promise<void>;
   close(): Promise<void>;
@@ -62,6 +63,10 @@ export class InlineStoreWriter implements StoreWriter {
     return journalOf(this.#store).append(articles, acceptedMs);
   }
 
+  async appendDeletesToJournal(ids: readonly string[], acceptedMs: number): Promise<number[]> {
+    return journalOf(this.#store).appendDeletes(ids, acceptedMs);
+  }
+
   async removeFromJournal(entries: readonly { id: string; throughSeq: number }[]): Promise<void> {
     journalOf(this.#store).remove(entries);
   }
@@ -69,112 +74,73 @@ export class InlineStoreWriter implements StoreWriter {
   async close(): Promise<void> {}
 }
 
-/** Messages to and from the writer thread (store-writer-worker.ts). */
+/** Requests to the store writer thread (store-writer-worker.ts). */
 export type WriterRequest =
-  | { id: number; kind: "prepare"; modelId: string; plan?: PassagePlan; articles: Article[] }
-  | { id: number; kind: "write"; modelId: string; writes: ArticleWrite[] }
-  | { id: number; kind: "delete"; ids: string[] }
-  | { id: number; kind: "journal-append"; articles: Article[]; acceptedMs: number }
-  | { id: number; kind: "journal-remove"; entries: { id: string; throughSeq: number }[] };
-export type WriterResponse =
-  | { kind: "ready" }
-  | { kind: "failed"; message: string }
-  | { id: number; result: unknown }
-  | { id: number; error: { message: string; code?: ErrorCode; details?: Record<string, unknown> } };
+  | { kind: "prepare"; modelId: string; plan?: PassagePlan; articles: Article[] }
+  | { kind: "write"; modelId: string; writes: ArticleWrite[] }
+  | { kind: "delete"; ids: string[] };
+/** Requests to the journal writer thread (journal-writer-worker.ts). */
+export type JournalRequest =
+  | { kind: "journal-append"; articles: Article[]; acceptedMs: number }
+  | { kind: "journal-append-deletes"; ids: string[]; acceptedMs: number }
+  | { kind: "journal-remove"; entries: { id: string; throughSeq: number }[] };
 
-const workerBootstrap = workerBootstrapSource(import.meta.url, "store-writer-worker");
+const writerBootstrap = workerBootstrapSource(import.meta.url, "store-writer-worker");
+const journalBootstrap = workerBootstrapSource(import.meta.url, "journal-writer-worker");
 
 /**
  * Runs prepare, write and delete on a worker thread holding its own SQLite connection to the
  * data directory (WAL: the main thread's reads go on meanwhile). The main thread only posts
  * the articles and awaits the outcome; it then replays the change log onto the in-memory
- * indexes, as it does for writes from another process.
+ * indexes, as it does for writes from another process. The accepted-writes journal has a
+ * thread (and a database file) of its own: an acknowledgement, which waits for its append,
+ * never waits behind a store transaction of articles embedded earlier.
  */
 export class WorkerStoreWriter implements StoreWriter {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  #nextId = 1;
-  #failure: Error | null = null;
+  readonly #store: WorkerRequests<WriterRequest>;
+  readonly #journal: WorkerRequests<JournalRequest>;
 
-  private constructor(worker: Worker) {
-    this.#worker = worker;
-    worker.on("message", (message: WriterResponse) => {
-      if (!("id" in message)) return;
-      const pending = this.#pending.get(message.id);
-      if (pending === undefined) return;
-      this.#pending.delete(message.id);
-      if (this.#pending.size === 0) worker.unref();
-      if ("error" in message) {
-        const { code, details, message: text } = message.error;
-        pending.reject(code === undefined ? new Error(text) : new KindredError(code, text, details));
-      } else {
-        pending.resolve(message.result);
-      }
-    });
-    const fail = (error: Error) => {
-      this.#failure = error;
-      for (const pending of this.#pending.values()) pending.reject(error);
-      this.#pending.clear();
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`The store writer thread exited (code ${code}).`)));
-    worker.unref();
+  private constructor(store: WorkerRequests<WriterRequest>, journal: WorkerRequests<JournalRequest>) {
+    this.#store = store;
+    this.#journal = journal;
   }
 
-  /** Starts the writer thread on `dataDir`'s database; resolves once it has opened it. */
+  /** Starts the writer and journal threads on `dataDir`'s database; resolves once they have opened it. */
   static async start(dataDir: string): Promise<WorkerStoreWriter> {
-    const worker = new Worker(workerBootstrap, { eval: true, workerData: { dataDir } });
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: WriterResponse) => {
-        if (!("kind" in message)) return;
-        worker.off("message", onMessage);
-        if (message.kind === "ready") resolve();
-        else reject(new Error(`The store writer thread failed to start: ${message.message}`));
-      };
-      worker.on("message", onMessage);
-      worker.once("error", reject);
-      worker.once("exit", (code) => reject(new Error(`The store writer thread exited with code ${code} before opening the store.`)));
+    const store = await WorkerRequests.start<WriterRequest>(writerBootstrap, { dataDir }, "store writer");
+    const journal = await WorkerRequests.start<JournalRequest>(journalBootstrap, { dataDir }, "journal writer").catch(async (error: unknown) => {
+      await store.close();
+      throw error;
     });
-    worker.removeAllListeners("error");
-    worker.removeAllListeners("exit");
-    return new WorkerStoreWriter(worker);
+    return new WorkerStoreWriter(store, journal);
   }
 
   prepare(modelId: string, articles: readonly Article[], plan?: PassagePlan): Promise<PreparedArticle[]> {
-    return this.#call({ kind: "prepare", modelId, ...(plan === undefined ? {} : { plan }), articles: [...articles] }) as Promise<PreparedArticle[]>;
+    return this.#store.call({ kind: "prepare", modelId, ...(plan === undefined ? {} : { plan }), articles: [...articles] }) as Promise<PreparedArticle[]>;
   }
 
   writeArticles(writes: readonly ArticleWrite[], modelId: string): Promise<WriteOutcome[]> {
-    return this.#call({ kind: "write", modelId, writes: [...writes] }) as Promise<WriteOutcome[]>;
+    return this.#store.call({ kind: "write", modelId, writes: [...writes] }) as Promise<WriteOutcome[]>;
   }
 
   deleteArticles(ids: readonly string[]): Promise<{ id: string; label: number; seq: number }[]> {
-    return this.#call({ kind: "delete", ids: [...ids] }) as Promise<{ id: string; label: number; seq: number }[]>;
+    return this.#store.call({ kind: "delete", ids: [...ids] }) as Promise<{ id: string; label: number; seq: number }[]>;
   }
 
   appendToJournal(articles: readonly Article[], acceptedMs: number): Promise<number[]> {
-    return this.#call({ kind: "journal-append", articles: [...articles], acceptedMs }) as Promise<number[]>;
+    return this.#journal.call({ kind: "journal-append", articles: [...articles], acceptedMs }) as Promise<number[]>;
+  }
+
+  appendDeletesToJournal(ids: readonly string[], acceptedMs: number): Promise<number[]> {
+    return this.#journal.call({ kind: "journal-append-deletes", ids: [...ids], acceptedMs }) as Promise<number[]>;
   }
 
   async removeFromJournal(entries: readonly { id: string; throughSeq: number }[]): Promise<void> {
-    await this.#call({ kind: "journal-remove", entries: [...entries] });
+    await this.#journal.call({ kind: "journal-remove", entries: [...entries] });
   }
 
   async close(): Promise<void> {
-    this.#failure ??= new Error("The store writer is closed.");
-    await this.#worker.terminate();
-  }
-
-  #call(request: WithoutId<WriterRequest>): Promise<unknown> {
-    if (this.#failure !== null) return Promise.reject(this.#failure);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      // Referenced while a request is out: awaiting the writer must keep the process alive (a
-      // CLI run has nothing else pending); idle, it must not.
-      if (this.#pending.size === 0) this.#worker.ref();
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...request, id });
-    });
+    await Promise.all([this.#store.close(), this.#journal.close()]);
   }
 }
 
@@ -182,12 +148,4 @@ export class WorkerStoreWriter implements StoreWriter {
 export function journalOf(store: ArticleStore): WriteJournal {
   if (store.writeJournal === undefined) throw new Error("This store has no accepted-writes journal: its writes are answered once stored.");
   return store.writeJournal;
-}
-
-type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
-
-/** The error as the writer thread sends it: a KindredError keeps its code, so it becomes the same problem. */
-export function serialiseWriterError(error: unknown): Extract<WriterResponse, { error: unknown }>["error"] {
-  if (isKindredError(error)) return { message: error.message, code: error.code, details: { ...error.details } };
-  return { message: (error as Error)?.message ?? String(error) };
 }

@@ -1,12 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 /**
- * The parts of one write's latency: `prepare` (hashing and passages on the store-writer
- * thread), `embed` (the model, including waiting for a free embedding worker), `queue` (waiting
+ * The parts of one write's latency: `room` (an accepted write waiting for room in the backlog,
+ * engine/accepted-writes.ts), `journal` (journaling it durably), `prepare` (hashing and
+ * passages on the store-writer thread), `embed` (the model, including waiting for a free embedding worker), `queue` (waiting
  * behind other writes for the store's order), `commit` (the store transaction), `apply` (the
  * in-memory indexes), `barrier` (every reader process replaying it, with `--http-workers`).
  */
-export type WritePhase = "prepare" | "embed" | "queue" | "commit" | "apply" | "barrier";
+export type WritePhase = "room" | "journal" | "prepare" | "embed" | "queue" | "commit" | "apply" | "barrier";
 
 /** Milliseconds per phase of one request's writes (summed when a request writes in several chunks). */
 export class WriteTimings {

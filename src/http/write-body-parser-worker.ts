@@ -1,5 +1,5 @@
 import { parentPort } from "node:worker_threads";
-import { serialiseWriterError } from "../engine/store-writer.ts";
+import { serialiseWorkerError } from "../workers/worker-requests.ts";
 import type { WriteBodyKind } from "./write-body.ts";
 import { type ParserRequest, type ParserResponse, parseOnThisThread } from "./write-body-parser.ts";
 
@@ -26,7 +26,7 @@ port.on("message", (message: ParserRequest) => {
       );
       port.postMessage({ id, result } satisfies ParserResponse);
     } catch (error) {
-      port.postMessage({ id, error: serialiseWriterError(error) } satisfies ParserResponse);
+      port.postMessage({ id, error: serialiseWorkerError(error) } satisfies ParserResponse);
     }
   }
 });

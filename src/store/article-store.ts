@@ -75,12 +75,23 @@ export interface Change {
  * durable from `append`'s return until `remove`. Only a store that serves one writer process
  * has it (SQLite); without it, writes are answered once stored.
  */
+/** One acknowledged operation waiting in the journal: a write (its article) or a delete (no article). */
+export interface JournalEntry {
+  ackSeq: number;
+  id: string;
+  /** Null: a delete of article `id`. */
+  article: Article | null;
+  /** When it was acknowledged (epoch milliseconds). */
+  acceptedMs: number;
+}
+
+/** The accepted-writes journal (store/sqlite-write-journal.ts). */
 export interface WriteJournal {
   append(articles: readonly Article[], acceptedMs: number): number[];
+  appendDeletes(ids: readonly string[], acceptedMs: number): number[];
   remove(entries: readonly { id: string; throughSeq: number }[]): void;
-  list(): { ackSeq: number; article: Article; acceptedMs: number }[];
+  list(): JournalEntry[];
   count(): number;
-  latest(id: string): Article | null;
 }
 
 /** A result a port may give at once (SQLite) or later (PostgreSQL); callers `await` it. */

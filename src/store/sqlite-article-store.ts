@@ -48,11 +48,11 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
   readonly #staging: SqliteModelStaging;
   readonly writeJournal: SqliteWriteJournal;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, writeJournal: SqliteWriteJournal) {
     this.#db = db;
     this.#lexicon = new SqliteLexicon(db);
     this.#staging = new SqliteModelStaging(db);
-    this.writeJournal = new SqliteWriteJournal(db);
+    this.writeJournal = writeJournal;
     this.#statements = prepareArticleStatements(db);
   }
 
@@ -71,7 +71,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
       db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?)").run(String(schemaVersion));
     } else if (Number(version.value) === 1) {
       // Version 1 had no lexical channel: index every stored text now, once.
-      const store = new SqliteArticleStore(db);
+      const store = new SqliteArticleStore(db, SqliteWriteJournal.open(dataDir, db));
       db.transaction(() => {
         for (const row of db.prepare<[], { label: number; title: string; body: string }>("SELECT label, title, body FROM articles").all()) {
           store.#lexicon.add(row.label, row.title, row.body);
@@ -86,7 +86,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
         `The database in ${dataDir} has schema version ${version.value}; this kindred reads version ${schemaVersion}. Re-index into a new data directory.`,
       );
     }
-    const store = new SqliteArticleStore(db);
+    const store = new SqliteArticleStore(db, SqliteWriteJournal.open(dataDir, db));
     store.#lexicon.countLeadsOnce(db);
     return store;
   }
@@ -305,6 +305,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
   }
 
   close(): void {
+    this.writeJournal.close();
     if (this.#db.open) this.#db.close();
   }
 }

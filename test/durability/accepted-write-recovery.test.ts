@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { databaseFileName } from "../../src/store/sqlite-article-store.ts";
+import { writeJournalFileName } from "../../src/store/sqlite-write-journal.ts";
 import { requestServerJson } from "../support/http-client.ts";
 import { type KindredServer, startKindredServer } from "../support/kindred-server.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
@@ -46,8 +47,10 @@ describe("accepted writes after a kill between acknowledgement and embedding", (
     expect(accepted.body).toMatchObject({ accepted: articles.length, rejected: 0 });
 
     // The kill landed between the acknowledgement and the embedding: journaled, not all stored.
+    const journal = new Database(join(dataDir, writeJournalFileName), { readonly: true });
+    const journaled = journal.prepare<[], { n: number }>("SELECT count(*) AS n FROM accepted_writes").get()!.n;
+    journal.close();
     const db = new Database(join(dataDir, databaseFileName), { readonly: true });
-    const journaled = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM accepted_writes").get()!.n;
     const stored = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM articles WHERE id LIKE 'recovered-%'").get()!.n;
     db.close();
     expect(journaled).toBeGreaterThan(0);

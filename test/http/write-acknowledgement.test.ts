@@ -1,12 +1,16 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import type { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { digestApiKey } from "../../src/config/api-keys.ts";
-import { maxAcceptedBacklogArticles } from "../../src/engine/accepted-writes.ts";
+import { maxAcceptedBacklogArticles, maxAcceptedBacklogChars } from "../../src/engine/accepted-backlog.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
 import { createApp } from "../../src/http/app.ts";
+import { databaseFileName } from "../../src/store/sqlite-article-store.ts";
 import { hegsethId, pentagonDenialId } from "../support/demo-slice.ts";
 import { recordingLogger, requestJson } from "../support/http-client.ts";
-import { CountingEmbedder, openDemoSliceCopy } from "../support/open-test-engine.ts";
+import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
+import { copyDataDir } from "../support/temp-dir.ts";
 
 /**
  * Writes acknowledged once durable (docs/http-api.md, "Acknowledgement"), with the real model
@@ -21,10 +25,11 @@ describe("write acknowledgement", () => {
   let opened: OpenedEngine;
   let embedder: CountingEmbedder;
   let app: Hono;
+  const dataDir = copyDataDir(inject("demoIndexDir"));
 
   beforeAll(async () => {
     embedder = await CountingEmbedder.start();
-    opened = await openDemoSliceCopy(embedder);
+    opened = await openTestEngine(dataDir, embedder);
     const { logger } = recordingLogger();
     app = createApp(
       { engine: opened.engine, phase: "ready" },
@@ -51,6 +56,16 @@ describe("write acknowledgement", () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error("accepted writes still pending after 60 s");
+  };
+  /** Polls `path` until it answers `status` (then that status) or `answerWithinMs` has passed (then the last status). */
+  const untilStatus = async (path: string, status: number) => {
+    let last = 0;
+    for (const deadline = Date.now() + answerWithinMs; Date.now() < deadline; ) {
+      last = (await call("GET", path)).status;
+      if (last === status) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return last;
   };
   const nearCopyOf = async (id: string, title: string) => {
     const base = (await call("GET", `/v1/articles/${id}`)).body;
@@ -92,7 +107,7 @@ describe("write acknowledgement", () => {
     expect((await call("PUT", "/v1/articles/ack-wait?wait=yes", article)).status).toBe(400);
   });
 
-  it("answers a DELETE while a batch's embedding holds the model, and a DELETE after an accepted PUT of the same article wins", async () => {
+  it("answers a DELETE 202 while a batch's embedding holds the model, applies it without the model, and a DELETE after an accepted PUT of the same article wins", async () => {
     const articles = await Promise.all(
       [0, 1, 2].map(async (n) => ({ id: `ack-batch-${n}`, ...(await nearCopyOf(hegsethId, `Follow-up ${n}: accepted in a batch`)) })),
     );
@@ -107,9 +122,12 @@ describe("write acknowledgement", () => {
       for (const id of [pentagonDenialId, "ack-batch-1"]) {
         const removed = await answered(call("DELETE", `/v1/articles/${id}`));
         expect(removed, `DELETE ${id} answered while the model was held`).not.toBe("no answer");
-        if (removed !== "no answer") expect(removed.status).toBe(204);
+        if (removed !== "no answer") expect(removed).toMatchObject({ status: 202, body: { id, status: "accepted", version: expect.any(Number) } });
       }
-      expect((await call("GET", `/v1/articles/${pentagonDenialId}`)).status).toBe(404);
+      // Already being deleted: nothing left to delete.
+      expect((await call("DELETE", `/v1/articles/${pentagonDenialId}`)).status).toBe(404);
+      // Applied in the background, with the model still held.
+      expect(await untilStatus(`/v1/articles/${pentagonDenialId}`, 404), "the delete applied while the model was held").toBe(404);
     } finally {
       release();
     }
@@ -119,6 +137,31 @@ describe("write acknowledgement", () => {
     expect(listed).toContain("ack-batch-0");
     expect(listed).toContain("ack-batch-2");
     expect(listed).not.toContain("ack-batch-1");
+    expect(listed).not.toContain(pentagonDenialId);
+  });
+
+  it("answers a PUT and a DELETE while another connection holds the store's write lock (as a commit of embedded writes does), and applies them once it is released", async () => {
+    const article = { title: "Harvest delayed by the rain", text: "Farmers in the north reported a late harvest after weeks of rain." };
+    expect((await call("PUT", "/v1/articles/ack-locked-old?wait=true", article)).status).toBe(201);
+    const holder = new Database(join(dataDir, databaseFileName));
+    holder.exec("BEGIN IMMEDIATE");
+    let released = false;
+    try {
+      const put = await answered(call("PUT", "/v1/articles/ack-locked-new", article));
+      expect(put, "PUT answered while the store's write lock was held").not.toBe("no answer");
+      if (put !== "no answer") expect(put.status).toBe(202);
+      const removed = await answered(call("DELETE", "/v1/articles/ack-locked-old"));
+      expect(removed, "DELETE answered while the store's write lock was held").not.toBe("no answer");
+      if (removed !== "no answer") expect(removed.status).toBe(202);
+      holder.exec("COMMIT");
+      released = true;
+    } finally {
+      if (!released) holder.exec("ROLLBACK");
+      holder.close();
+    }
+    await untilNothingPending();
+    expect((await call("GET", "/v1/articles/ack-locked-new")).status).toBe(200);
+    expect((await call("GET", "/v1/articles/ack-locked-old")).status).toBe(404);
   });
 
   it("applies a PATCH after the same article's accepted PUT, never under it", async () => {
@@ -156,4 +199,47 @@ describe("write acknowledgement", () => {
     await untilNothingPending();
     expect((await call("GET", "/v1/articles/ack-backlog-next")).status).toBe(200);
   });
+
+  it("lets a write in at once while a burst of five batches (50 articles) waits for the model", async () => {
+    const burst = Array.from({ length: 50 }, (_, n) => ({ id: `ack-burst-${n}`, title: `Market report ${n}`, text: `Traders in port ${n} saw prices rise.` }));
+    const release = embedder.holdModel();
+    try {
+      for (let start = 0; start < burst.length; start += 10) {
+        const batch = await answered(call("POST", "/v1/articles:batch", { articles: burst.slice(start, start + 10) }));
+        expect(batch, `batch ${start / 10} answered while the model was held`).not.toBe("no answer");
+        if (batch === "no answer") return;
+        expect(batch.status).toBe(202);
+      }
+      const put = await answered(call("PUT", "/v1/articles/ack-burst-next", { title: "One more market report", text: "Prices fell again." }));
+      expect(put, "a PUT behind the burst answered while the model was held").not.toBe("no answer");
+    } finally {
+      release();
+    }
+    await untilNothingPending();
+  });
+
+  it("holds a write back while the backlog's characters are full, however few its articles", async () => {
+    const longText = (n: number) => `${"Rain delayed the harvest across the northern districts again this week. ".repeat(13_800)}Report ${n}.`;
+    const big = Array.from({ length: 8 }, (_, n) => ({ id: `ack-long-${n}`, title: `Long harvest report ${n}`, text: longText(n) }));
+    const bigChars = big.reduce((sum, item) => sum + item.title.length + item.text.length, 0);
+    expect(bigChars).toBeLessThanOrEqual(maxAcceptedBacklogChars);
+    expect(bigChars + 500_000).toBeGreaterThan(maxAcceptedBacklogChars);
+    const release = embedder.holdModel();
+    let next: Promise<{ status: number }> | undefined;
+    try {
+      const batch = await answered(call("POST", "/v1/articles:batch", { articles: big }));
+      expect(batch, "a batch within the bound is answered while the model is held").not.toBe("no answer");
+      if (batch === "no answer") return;
+      expect(batch.status).toBe(202);
+      next = call("PUT", "/v1/articles/ack-long-next", { title: "One more long report", text: longText(99).slice(0, 500_000) });
+      const early = await Promise.race([next, new Promise<"waiting">((resolve) => setTimeout(() => resolve("waiting"), 1_000).unref())]);
+      expect(early, "a write beyond the backlog's characters waits for the model").toBe("waiting");
+      // Superseded before their turn: dropped without the model, which makes room.
+      for (const item of big) expect((await call("DELETE", `/v1/articles/${item.id}`)).status).toBe(202);
+    } finally {
+      release();
+    }
+    expect((await next!).status).toBe(202);
+    await untilNothingPending();
+  }, 120_000);
 });

@@ -138,7 +138,7 @@ describe("write API", () => {
           .split(", ")
           .map((entry) => [entry.split(";")[0]!, Number(/dur=([\d.]+)/.exec(entry)![1])] as const),
       );
-      expect([...phases.keys()].sort()).toEqual(["apply", "commit", "embed", "prepare", "queue"]);
+      expect([...phases.keys()].sort()).toEqual(["apply", "commit", "embed", "journal", "prepare", "queue"]);
       for (const ms of phases.values()) expect(ms).toBeGreaterThanOrEqual(0);
       const deleted = await write("DELETE", "/v1/articles/timed-1");
       expect(deleted.response.headers.get("server-timing")).toMatch(/^queue;dur=[\d.]+, commit;dur=[\d.]+, apply;dur=[\d.]+$/);

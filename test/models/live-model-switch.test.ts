@@ -87,7 +87,7 @@ describe("switching models under live HTTP traffic", () => {
         // wait=true: answered once indexed, so the checks after the switch read every acknowledged write.
         if ((await call("PUT", `/v1/articles/${id}?wait=true`, { title, text: base.text, topics: ["live"] })).status === 201) written.set(id, title);
         if (n % 4 === 3) await call("PATCH", `/v1/articles/live-${n - 1}`, { topics: ["live", "patched"] });
-        if (n % 5 === 4 && (await call("DELETE", `/v1/articles/live-${n - 2}`)).status === 204) deleted.add(`live-${n - 2}`);
+        if (n % 5 === 4 && (await call("DELETE", `/v1/articles/live-${n - 2}?wait=true`)).status === 204) deleted.add(`live-${n - 2}`);
       }
     };
     return Promise.all([reader(0), reader(1), writer()]);

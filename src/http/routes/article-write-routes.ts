@@ -39,7 +39,9 @@ const noStore = { "cache-control": "no-store" };
  * /v1/articles:batch for up to 1,000. Every route needs a key with the write scope. An
  * acknowledged write survives a crash: a PUT or batch is answered 202 once its articles are
  * journaled, and embedded and indexed in the background (engine/accepted-writes.ts); with
- * `wait=true`, once every process's lists hold it. DELETE and PATCH need no model and are
+ * `wait=true`, once every process's lists hold it. A DELETE is journaled and answered 202 the
+ * same way (applied in the background, ahead of any later write of the article); with
+ * `wait=true`, 204 once committed and in every process's indexes. PATCH needs no model and is
  * answered once committed and in this process's indexes.
  */
 export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRouteOptions) {
@@ -76,9 +78,16 @@ export function articleWriteRoutes(state: ServiceState, options: ArticleWriteRou
   });
 
   app.delete("/v1/articles/:id", ...guard, async (c) => {
-    waitsForIndexes(c, state);
+    const wait = waitsForIndexes(c, state);
     const id = c.req.param("id");
-    if (!(await readyEngine(state).deleteArticle(id))) throw articleNotFoundError(id);
+    const engine = readyEngine(state);
+    if (!wait) {
+      const accepted = await engine.acceptDelete(id);
+      if (accepted === null) throw articleNotFoundError(id);
+      accepted.applied.catch(() => undefined);
+      return c.json({ id, status: "accepted", version: accepted.version }, 202, noStore);
+    }
+    if (!(await engine.deleteArticle(id))) throw articleNotFoundError(id);
     return c.body(null, 204, noStore);
   });
 
