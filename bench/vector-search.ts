@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { configSchema } from "../src/config/config.ts";
+import { configSchema, resolveHnswM } from "../src/config/config.ts";
 import { noFilters } from "../src/core/related/related-filters.ts";
 import { ArticleCatalog } from "../src/engine/article-catalog.ts";
 import type { SearchIndexes, SearchPlan } from "../src/engine/search-candidates.ts";
@@ -36,9 +36,9 @@ export const resultK = 10;
 export const benchDimensions = 512;
 
 const productDefaults = configSchema.parse({});
-/** kindred's defaults, read from the configuration schema so that the bench runs what the product does. */
+/** The graph kindred builds for a new data directory, read from its defaults so that the bench runs what the product does. */
 export const defaultHnsw: HnswParameters = {
-  m: productDefaults.hnswM,
+  m: resolveHnswM(productDefaults, undefined),
   efConstruction: productDefaults.hnswEfConstruction,
   efSearch: productDefaults.hnswEfSearch,
 };

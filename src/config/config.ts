@@ -72,11 +72,11 @@ export const configSchema = z
      */
     embedPassages: z.enum(passagePlans).default("selected"),
     /**
-     * hnswlib's usual 16. From some hundreds of thousands of articles, tight clusters (a story) can
-     * lose every link into them as neighbour lists are pruned; 24 keeps them reachable at a cost on
-     * every search (docs/performance.md, docs/tuning.md), so large archives set it.
+     * Links per graph node. Unset: the M the data directory's saved graph was built with, and
+     * `defaults.hnswM` for a new graph (`resolveHnswM`), so changing the default never rebuilds
+     * anyone's graph; set, a saved graph of another M is rebuilt on the next start.
      */
-    hnswM: intFrom(4, 128).default(16),
+    hnswM: intFrom(4, 128).optional(),
     hnswEfConstruction: intFrom(10, 2000).default(200),
     hnswEfSearch: intFrom(10, 5000).default(128),
     /**
@@ -273,6 +273,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
  */
 export function resolveModelId(config: Pick<Config, "model">, pinnedModelId: string | undefined): string {
   return config.model ?? pinnedModelId ?? defaultModelId;
+}
+
+/**
+ * The links per node a data directory's graph is opened with: the configured M when `hnswM` is
+ * set (a saved graph of another M is then rebuilt by the loader), else the M the saved graph was
+ * built with, else, for a new graph, `defaults.hnswM`. The same rule as the model's.
+ *
+ * @example
+ *   resolveHnswM({ hnswM: undefined }, 16); // 16: an existing graph keeps its M
+ *   resolveHnswM({ hnswM: undefined }, undefined); // 24: a new graph
+ */
+export function resolveHnswM(config: Pick<Config, "hnswM">, savedGraphM: number | undefined): number {
+  return config.hnswM ?? savedGraphM ?? defaults.hnswM;
 }
 
 /** Reads a keys file; a problem names the file and the entry, never a key. */

@@ -13,6 +13,12 @@ export const defaults = Object.freeze({
   writeChunkChars: 4 * 1024 * 1024,
   /** Body limit of the write endpoints: a batch of 1,000 articles. */
   maxWriteRequestBytes: 32 * 1024 * 1024,
+  /**
+   * Links per node of a new graph (a saved graph keeps the M it was built with). At 16, small
+   * tight stories lose every link into them as neighbour lists are pruned, from some hundreds of
+   * thousands of articles; 24 keeps them reachable (docs/performance.md, docs/tuning.md).
+   */
+  hnswM: 24,
   /** Rebuild the graph once tombstones are this share of its slots... */
   compactDeletedFraction: 0.1,
   /** ...and at least this many. */

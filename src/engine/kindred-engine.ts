@@ -11,7 +11,7 @@ import type { EmbedderProvider } from "./embed-articles.ts";
 import { type EngineOptions, engineDefaults } from "./engine-options.ts";
 import type { GraphRecallReport } from "./graph-recall.ts";
 import { GraphRecallMonitor, type GraphRecallStatus } from "./graph-recall-monitor.ts";
-import { LiveIndexes } from "./live-indexes.ts";
+import { type GraphStats, LiveIndexes } from "./live-indexes.ts";
 import type { LoadedIndexes } from "./load-indexes.ts";
 import { RelatedListCache } from "./related-list-cache.ts";
 import { RelatedLists } from "./related-lists.ts";
@@ -203,8 +203,8 @@ export class KindredEngine {
     return this.#cache.stats();
   }
 
-  /** Live vectors and tombstoned slots of the graph, and whether a compaction is running. */
-  graphStats(): { live: number; tombstones: number; compacting: boolean } {
+  /** Live vectors and tombstoned slots of the graph, whether a compaction is running, and its M. */
+  graphStats(): GraphStats {
     return this.#live.graphStats();
   }
 

@@ -14,6 +14,15 @@ import type { WriteQueue } from "./write-queue.ts";
 /** Time the event loop is given up to replaying changes before it answers requests again. */
 const applySliceMs = 8;
 
+/** What `/readyz` says of the graph. */
+export interface GraphStats {
+  live: number;
+  tombstones: number;
+  compacting: boolean;
+  /** Links per node: a saved graph keeps the M it was built with until `hnswM` asks for another (docs/tuning.md). */
+  m: number | null;
+}
+
 export interface LiveIndexOptions {
   dataDir: string;
   modelId: string;
@@ -81,10 +90,10 @@ export class LiveIndexes {
     return this.#closed;
   }
 
-  /** Live vectors and tombstoned slots of the graph, and whether a compaction is running. */
-  graphStats(): { live: number; tombstones: number; compacting: boolean } {
+  /** Live vectors and tombstoned slots of the graph, whether a compaction is running, and the links per node it was built with (null without a graph). */
+  graphStats(): GraphStats {
     const { graph } = this.#indexes;
-    return { live: graph?.size() ?? 0, tombstones: graph?.tombstoneCount() ?? 0, compacting: this.#compaction !== null };
+    return { live: graph?.size() ?? 0, tombstones: graph?.tombstoneCount() ?? 0, compacting: this.#compaction !== null, m: graph?.parameters.m ?? null };
   }
 
   /** What the ranking reads: the indexes, the lexical channel and the centroid, as they are now. */

@@ -1,4 +1,5 @@
-import { type Config, resolveModelId } from "../config/config.ts";
+import { type Config, resolveHnswM, resolveModelId } from "../config/config.ts";
+import { defaults } from "../config/defaults.ts";
 import { KindredError } from "../core/errors.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { knownDimensions } from "../embed/local-embedders.ts";
@@ -9,6 +10,7 @@ import { openPgvectorTable } from "../store/postgres/pgvector-table.ts";
 import { PostgresReplicaStore } from "../store/postgres/postgres-replica-store.ts";
 import { SqliteArticleStore } from "../store/sqlite-article-store.ts";
 import { SqlitePassageVectors } from "../store/sqlite-passage-vectors.ts";
+import { savedGraphM } from "../vectors/graph-files.ts";
 import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { engineDefaults } from "./engine-options.ts";
 import { bulkSlices } from "./fair-embedding.ts";
@@ -78,7 +80,7 @@ export async function openEngine(
     };
     const dimensions = pin?.dimensions ?? knownDimensions({ modelId, modelsDir: config.modelsDir }) ?? (await provideEmbedder(modelId)).dimensions;
     if (pin === null) await store.setModelPin({ modelId, dimensions });
-    const hnsw = { m: config.hnswM, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch };
+    const hnsw = graphParameters(config, logger, options.follower === true);
     const denseSearch =
       store instanceof PostgresReplicaStore && config.vectorSearch === "pgvector" ? await openDenseSearch(store, dimensions, hnsw, logger) : undefined;
 
@@ -130,6 +132,23 @@ export async function openEngine(
     if (store instanceof PostgresReplicaStore) await store.end();
     throw error;
   }
+}
+
+/**
+ * The graph's parameters: an unset `hnswM` keeps the M the saved graph was built with, so a new
+ * default never rebuilds an existing graph on start (a rebuild of a large archive is minutes of
+ * CPU); the log says when that M is not what a new graph would get.
+ */
+function graphParameters(config: Config, logger: Logger, follower: boolean): HnswParameters {
+  const savedM = savedGraphM(config.dataDir);
+  const m = resolveHnswM(config, savedM);
+  if (config.hnswM === undefined && savedM !== undefined && savedM !== defaults.hnswM && !follower) {
+    logger.info(
+      { m: savedM, newGraphM: defaults.hnswM },
+      `the graph keeps the M it was built with (${savedM}); a new graph gets ${defaults.hnswM}. Set hnswM (KINDRED_HNSW_M) to rebuild it with another on the next start (docs/tuning.md)`,
+    );
+  }
+  return { m, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch };
 }
 
 /** pgvector mode: the vectors table on the store of record (created and filled on first use), searched by the related path. */

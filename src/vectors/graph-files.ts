@@ -22,6 +22,18 @@ export function readGraphManifest(dataDir: string): GraphManifest | null {
 }
 
 /**
+ * The links per node (M) the saved graph was built with, or undefined when there is no readable
+ * manifest (the loader then builds a new graph).
+ */
+export function savedGraphM(dataDir: string): number | undefined {
+  try {
+    return readGraphManifest(dataDir)?.hnsw.m;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Loads the saved graph if its manifest and file are intact; the caller decides what a model
  * mismatch means and rebuilds from the store when the graph is missing or unusable.
  */

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { defaults } from "../../src/config/defaults.ts";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import type { OpenedEngine } from "../../src/engine/open-engine.ts";
@@ -67,7 +68,7 @@ describe("graph tombstones and background compaction", () => {
     // Queries keep being answered from the old graph while the worker builds.
     expect(relatedIds(hegsethId)).toEqual(tombstonedAnswer);
     await opened.engine.waitForCompaction();
-    expect(opened.engine.graphStats()).toEqual({ live: opened.engine.size(), tombstones: 0, compacting: false });
+    expect(opened.engine.graphStats()).toEqual({ live: opened.engine.size(), tombstones: 0, compacting: false, m: defaults.hnswM });
     expect(relatedIds(hegsethId)).toEqual(tombstonedAnswer);
     const manifest = JSON.parse(readFileSync(join(dataDir, manifestFileName), "utf8"));
     expect(manifest).toMatchObject({ deleted_labels: [], count: opened.engine.size() });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { configSchema, defaultModelId } from "../../src/config/config.ts";
+import { defaultModelId } from "../../src/config/config.ts";
+import { defaults } from "../../src/config/defaults.ts";
 import type { Article } from "../../src/core/article.ts";
 import type { Embedder, EmbedRole } from "../../src/embed/embedder.ts";
 import { inlinePrepareMaxChars } from "../../src/engine/article-writes.ts";
@@ -98,7 +99,7 @@ describe("what a write waits for", () => {
       modelId: defaultModelId,
       dimensions: 512,
       // The demo index was built with the default M: the same M loads its graph instead of rebuilding it.
-      hnsw: { m: configSchema.parse({}).hnswM, efConstruction: 200, efSearch: 128 },
+      hnsw: { m: defaults.hnswM, efConstruction: 200, efSearch: 128 },
       logger: silentLogger(),
       writer,
       recallCheck: { queries: 0, k: 10, floor: 0 },

@@ -1,7 +1,8 @@
+import { defaults } from "../../src/config/defaults.ts";
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configSchema } from "../../src/config/config.ts";
+
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import type { EmbedRole, Embedder } from "../../src/embed/embedder.ts";
@@ -29,7 +30,7 @@ const modelA = tinyBertModelId;
 const modelB = "kindred-test/tiny-bert-cls";
 // The configuration's M, so that the engines these tests open afterwards take the reindexed graph
 // as theirs (a graph of another M is rebuilt on open).
-const hnsw = { m: configSchema.parse({}).hnswM, efConstruction: 100, efSearch: 64 };
+const hnsw = { m: defaults.hnswM, efConstruction: 100, efSearch: 64 };
 
 const topics = ["economy", "sport", "weather", "health"];
 const titles: Record<string, string[]> = {

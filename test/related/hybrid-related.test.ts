@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
-import { configSchema, defaultModelId } from "../../src/config/config.ts";
+import { defaultModelId } from "../../src/config/config.ts";
+import { defaults } from "../../src/config/defaults.ts";
 import type { Article } from "../../src/core/article.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
 import { KindredEngine, type RelatedRequest } from "../../src/engine/kindred-engine.ts";
@@ -181,7 +182,7 @@ describe("topics as signal, recency", () => {
       modelId: defaultModelId,
       dimensions: 512,
       // The demo index was built with the default M: the same M loads its graph instead of rebuilding it.
-      hnsw: { m: configSchema.parse({}).hnswM, efConstruction: 200, efSearch: 128 },
+      hnsw: { m: defaults.hnswM, efConstruction: 200, efSearch: 128 },
       exactScanMaxCandidates: 5_000,
       logger: silentLogger(),
       noiseTopics,

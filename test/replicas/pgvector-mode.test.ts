@@ -71,7 +71,7 @@ describe("pgvector mode", () => {
   it("holds no graph, and fills the vectors table from the store of record", async () => {
     const { engine } = opened;
     expect(engine.size()).toBeGreaterThan(100);
-    expect(engine.graphStats()).toEqual({ live: 0, tombstones: 0, compacting: false });
+    expect(engine.graphStats()).toEqual({ live: 0, tombstones: 0, compacting: false, m: null });
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     try {
       const { rows } = await pool.query<{ n: string }>("SELECT COUNT(*) AS n FROM kindred_article_vectors");
