@@ -42,7 +42,7 @@ describe("related lists against the snapshot", () => {
     const lists = computeLists();
     if (process.env.KINDRED_WRITE_LIST_SNAPSHOT === "1" || !existsSync(snapshotPath)) {
       expect(process.env.KINDRED_WRITE_LIST_SNAPSHOT, `no snapshot at ${snapshotPath}; write one with KINDRED_WRITE_LIST_SNAPSHOT=1`).toBe("1");
-      writeFileSync(snapshotPath, `${JSON.stringify(lists, null, 1)}\n`);
+      writeFileSync(snapshotPath, `${JSON.stringify(lists, null, 2)}\n`);
     }
     const expected = JSON.parse(readFileSync(snapshotPath, "utf8")) as SnapshotList[];
     expect(lists.map((list) => [list.id, list.mode])).toEqual(expected.map((list) => [list.id, list.mode]));
