@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { parentPort, Worker } from "node:worker_threads";
 import { type ErrorCode, isKindredError, KindredError } from "../core/errors.ts";
 
 /** What a request-answering worker thread posts back: once ready (or failed), then one answer per request id. */
@@ -87,4 +87,26 @@ export class WorkerRequests<Request extends { kind: string }> {
 export function serialiseWorkerError(error: unknown): Extract<WorkerAnswer, { error: unknown }>["error"] {
   if (isKindredError(error)) return { message: error.message, code: error.code, details: { ...error.details } };
   return { message: (error as Error)?.message ?? String(error) };
+}
+
+/**
+ * The thread's side of WorkerRequests: opens what the thread serves (`open`), posts ready (or
+ * failed, with the reason), then answers each request by its id, one at a time, an error
+ * serialised so that the caller rebuilds it.
+ */
+export function answerWorkerRequests<Request>(open: () => (request: Request) => unknown): void {
+  const port = parentPort!;
+  try {
+    const handle = open();
+    port.postMessage({ kind: "ready" } satisfies WorkerAnswer);
+    port.on("message", (request: Request & { id: number }) => {
+      try {
+        port.postMessage({ id: request.id, result: handle(request) } satisfies WorkerAnswer);
+      } catch (error) {
+        port.postMessage({ id: request.id, error: serialiseWorkerError(error) } satisfies WorkerAnswer);
+      }
+    });
+  } catch (error) {
+    port.postMessage({ kind: "failed", message: (error as Error).stack ?? String(error) } satisfies WorkerAnswer);
+  }
 }
