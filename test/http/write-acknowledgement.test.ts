@@ -43,8 +43,10 @@ describe("write acknowledgement", () => {
 
   const call = (method: string, path: string, body?: unknown) => requestJson(app, method, path, { headers, ...(body === undefined ? {} : { body }) });
   /** The answer, or "no answer" if it does not come within `answerWithinMs` (the model is held meanwhile). */
-  const answered = <T>(request: Promise<T>) =>
-    Promise.race([request, new Promise<"no answer">((resolve) => setTimeout(() => resolve("no answer"), answerWithinMs).unref())]);
+  /** The request's answer, or `label` if none came within `ms`. */
+  const answerOr = <T, Label extends string>(request: Promise<T>, ms: number, label: Label) =>
+    Promise.race([request, new Promise<Label>((resolve) => setTimeout(() => resolve(label), ms).unref())]);
+  const answered = <T>(request: Promise<T>) => answerOr(request, answerWithinMs, "no answer");
   const relatedIds = async (id: string) => {
     const { status, body } = await call("GET", `/v1/articles/${encodeURIComponent(id)}/related?k=10&fold_duplicates=false`);
     expect(status, `related list of ${id}`).toBe(200);
@@ -189,7 +191,7 @@ describe("write acknowledgement", () => {
       if (batch === "no answer") return;
       expect(batch.status).toBe(202);
       next = call("PUT", "/v1/articles/ack-backlog-next", { title: "One more harvest report", text: "Rain delayed the harvest again." });
-      const early = await Promise.race([next, new Promise<"waiting">((resolve) => setTimeout(() => resolve("waiting"), 1_000).unref())]);
+      const early = await answerOr(next, 1_000, "waiting");
       expect(early, "a write beyond the full backlog waits for the model").toBe("waiting");
       expect((await call("GET", "/readyz")).body.pending_writes).toBe(maxAcceptedBacklogArticles);
     } finally {
@@ -232,7 +234,7 @@ describe("write acknowledgement", () => {
       if (batch === "no answer") return;
       expect(batch.status).toBe(202);
       next = call("PUT", "/v1/articles/ack-long-next", { title: "One more long report", text: longText(99).slice(0, 500_000) });
-      const early = await Promise.race([next, new Promise<"waiting">((resolve) => setTimeout(() => resolve("waiting"), 1_000).unref())]);
+      const early = await answerOr(next, 1_000, "waiting");
       expect(early, "a write beyond the backlog's characters waits for the model").toBe("waiting");
       // Superseded before their turn: dropped without the model, which makes room.
       for (const item of big) expect((await call("DELETE", `/v1/articles/${item.id}`)).status).toBe(202);
