@@ -140,15 +140,19 @@ export async function openEngine(
  * CPU); the log says when that M is not what a new graph would get.
  */
 function graphParameters(config: Config, logger: Logger, follower: boolean): HnswParameters {
-  const savedM = savedGraphM(config.dataDir);
-  const m = resolveHnswM(config, savedM);
-  if (config.hnswM === undefined && savedM !== undefined && savedM !== defaults.hnswM && !follower) {
+  const parameters = dataDirGraphParameters(config);
+  if (config.hnswM === undefined && parameters.m !== defaults.hnswM && !follower) {
     logger.info(
-      { m: savedM, newGraphM: defaults.hnswM },
-      `the graph keeps the M it was built with (${savedM}); a new graph gets ${defaults.hnswM}. Set hnswM (KINDRED_HNSW_M) to rebuild it with another on the next start (docs/tuning.md)`,
+      { m: parameters.m, newGraphM: defaults.hnswM },
+      `the graph keeps the M it was built with (${parameters.m}); a new graph gets ${defaults.hnswM}. Set hnswM (KINDRED_HNSW_M) to rebuild it with another on the next start (docs/tuning.md)`,
     );
   }
-  return { m, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch };
+  return parameters;
+}
+
+/** The graph parameters of the data directory's graph: the configured ones, with M as `resolveHnswM` picks it. */
+export function dataDirGraphParameters(config: Config): HnswParameters {
+  return { m: resolveHnswM(config, savedGraphM(config.dataDir)), efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch };
 }
 
 /** pgvector mode: the vectors table on the store of record (created and filled on first use), searched by the related path. */

@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import { defaultModelId, resolveHnswM } from "../../config/config.ts";
+import { defaultModelId } from "../../config/config.ts";
 import { KindredError } from "../../core/errors.ts";
 import { defaultWorkerPlan, WorkerPoolEmbedder } from "../../embed/worker-pool-embedder.ts";
+import { dataDirGraphParameters } from "../../engine/open-engine.ts";
 import { reindexModel } from "../../engine/reindex-model.ts";
 import { createLogger } from "../../log/logger.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
-import { savedGraphM } from "../../vectors/graph-files.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { acquireLockFile } from "../lock-file.ts";
 import { createProgressBar } from "../progress-bar.ts";
@@ -68,7 +68,7 @@ export async function runReindexCommand(args: string[]): Promise<number> {
         dataDir: config.dataDir,
         // The new model's graph gets the M the running one has (or the configured one), so the
         // engine takes it as it is at the switch.
-        hnsw: { m: resolveHnswM(config, savedGraphM(config.dataDir)), efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch },
+        hnsw: dataDirGraphParameters(config),
         embedder,
         logger,
         batchSize,
