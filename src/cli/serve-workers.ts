@@ -50,7 +50,18 @@ export function chooseReaderCount(setting: number | "auto", writerRssBytes: numb
 }
 
 /**
- * V8 settings the primary starts the writer with. The writer allocates much of its garbage in
+ * V8 settings the primary starts every HTTP process with. V8's concurrent markers do a full
+ * collection's marking on helper threads while JavaScript runs; on a machine whose cores all
+ * serve requests those threads wait for a core, and a cycle whose markers fell behind is
+ * finished on the main thread in one long pause that every request in flight waits out (the
+ * paced p99 of issue 14, docs/performance.md, "Full collections on a busy machine"). Without
+ * them V8 marks incrementally in small steps on the main thread between requests, which costs
+ * a little throughput and no long pauses.
+ */
+export const httpWorkerV8Flags: readonly string[] = ["--no-concurrent-marking"];
+
+/**
+ * V8 settings the primary also starts the writer with. The writer allocates much of its garbage in
  * objects that outlive a young-generation collection (a write's texts, passages and vectors
  * wait through embedding, the write queue and the reader barrier), so its old generation fills
  * with garbage; V8 then sizes the heap by how fast the process allocates and collects, and on a
@@ -60,20 +71,24 @@ export function chooseReaderCount(setting: number | "auto", writerRssBytes: numb
  * full collection once the heap is this much above what the last one left) keeps the heap near
  * its live size, at the cost of more frequent full collections.
  *
- * Readers run with V8's defaults, as a single-process server does: computing lists promotes a
+ * Readers keep V8's heap sizing, as a single-process server does: computing lists promotes a
  * steady stream of objects to the old generation, and under the fixed factor a reader ran full
  * collections again and again under read load, whose marking took the cores the other process
  * needed and queued the requests behind it (docs/performance.md, "the readers' fixed heap
- * growing factor"). A flag already on the command line wins for every
- * process (docs/operations.md).
+ * growing factor"). A flag already on the command line wins for every process
+ * (docs/operations.md).
  */
-export const workerV8Flags: readonly string[] = ["--heap-growing-percent=30"];
+export const writerV8Flags: readonly string[] = [...httpWorkerV8Flags, "--heap-growing-percent=30"];
 
-/** The writer's `execArgv`: the primary's plus each of `workerV8Flags` that it does not already set. */
-export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const flagName = (argument: string) => argument.split("=")[0]!.replaceAll("_", "-");
+/** A forked process's `execArgv`: the primary's plus each of `flags` that it does not already set. */
+export function workerExecArgv(execArgv: readonly string[], flags: readonly string[]): string[] {
+  const flagName = (argument: string) =>
+    argument
+      .split("=")[0]!
+      .replaceAll("_", "-")
+      .replace(/^--no-/, "--");
   const set = new Set(execArgv.map(flagName));
-  return [...execArgv, ...workerV8Flags.filter((flag) => !set.has(flagName(flag)))];
+  return [...execArgv, ...flags.filter((flag) => !set.has(flagName(flag)))];
 }
 
 /** The primary of a multi-process `kindred serve`: forks, coordinates barriers, restarts readers, stops them all. */
@@ -114,8 +129,8 @@ export async function runServePrimary(options: { workers: number | "auto"; host:
   };
   const forkReader = () => {
     const name = String(nextReaderName++);
-    // Settings apply to the forks that follow: a reader gets the primary's own flags only.
-    cluster.setupPrimary({ execArgv: [...process.execArgv] });
+    // Settings apply to the forks that follow: a reader gets the primary's own flags and the HTTP processes' ones.
+    cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, httpWorkerV8Flags) });
     const reader = cluster.fork();
     reader.on("message", (message: WorkerMessage) => {
       if (message.kind === "hello") send(reader, { kind: "role", role: "reader", writerUrl: writerInfo!.writerUrl, name });
@@ -213,7 +228,7 @@ export async function runServePrimary(options: { workers: number | "auto"; host:
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
 
-  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, writerV8Flags) });
   writer = cluster.fork();
   writer.on("message", onWriterMessage);
   return new Promise<number>(() => {});
