@@ -78,6 +78,22 @@ describe("kindred eval", () => {
     expect(refused.stderr).toContain("--fold takes true or false");
   });
 
+  it("measures the baseline folded as kindred folds beside the plain one, which keeps every copy", async () => {
+    const file = write("folded-baseline.jsonl", false);
+    const result = await kindred(["eval", file, "--compare", "tfidf,tfidf-folded", "--k", "3", "--json", "--workers", "1"]);
+    expect(result.code, result.stderr).toBe(0);
+    const [report] = JSON.parse(result.stdout) as {
+      configs: { mode: string; precisionStory: { mean: number }; foldedCopies: number; versus: Record<string, { precisionStory: { mean: number } | null }> }[];
+    }[];
+    expect(report!.configs.map((config) => config.mode)).toEqual(["tfidf", "tfidf-folded"]);
+    // r1 and r1-copy each find the other in the plain list; folded, each drops it as its own copy,
+    // and the other rates queries see the two as one result.
+    expect(report!.configs[0]!.foldedCopies).toBe(0);
+    expect(report!.configs[1]!.foldedCopies).toBeGreaterThanOrEqual(2);
+    expect(report!.configs[1]!.precisionStory.mean).toBeLessThan(report!.configs[0]!.precisionStory.mean);
+    expect(report!.configs[1]!.versus.tfidf!.precisionStory!.mean).toBeLessThan(0);
+  });
+
   it("indexes the articles without their dates on --ignore-dates, and dated without it", async () => {
     const file = join(dir, "dated.jsonl");
     const lines = items.map(([id, title, label, story], index) =>
