@@ -78,6 +78,11 @@ export interface EvalReport {
   k: number;
   articles: number;
   evaluated: number;
+  /**
+   * R-precision (story) of a perfect ranking once folded: copies of the query dropped, each
+   * text once (null with folding off, where it is 1). The most a folded list can score.
+   */
+  foldedCeiling: Interval | null;
   configs: ConfigReport[];
   indexSeconds: number;
   wallSeconds: number;
@@ -164,7 +169,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
         if (mode === "tfidf") {
           resultIds = (baseline!.get(id) ?? []).slice(0, depth);
         } else if (mode === "tfidf-folded") {
-          const folded = foldBaseline(engine, id, baseline!.get(id) ?? []);
+          const folded = foldRankedIds(engine, id, baseline!.get(id) ?? []);
           measured.folded += folded.foldedCopies;
           resultIds = folded.ids.slice(0, depth);
         } else {
@@ -192,6 +197,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       k: options.k,
       articles: judgements.size,
       evaluated: queries.length,
+      foldedCeiling: options.foldDuplicates === false ? null : foldedCeiling(engine, queries, judgements),
       configs: perMode.map((measured, index) => {
         const sorted = [...measured.latencies].sort((a, b) => a - b);
         return {
@@ -225,8 +231,8 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
   }
 }
 
-/** The baseline's ranking for one query folded as kindred folds its own (copies of the query dropped, each text once). */
-function foldBaseline(
+/** A ranking of ids for one query folded as kindred folds its own lists (copies of the query dropped, each text once). */
+function foldRankedIds(
   engine: { getEntry(id: string): CatalogEntry | undefined },
   queryId: string,
   ranked: readonly string[],
@@ -238,6 +244,29 @@ function foldBaseline(
   });
   const { groups, copiesOfQuery } = foldDuplicates(candidates, { textHash: query?.textHash ?? null, signature: query?.signature ?? null });
   return { ids: groups.map((group) => group.shown.entry.id), foldedCopies: copiesOfQuery + groups.reduce((sum, group) => sum + group.copies.length, 0) };
+}
+
+/**
+ * The R-precision (story) of a perfect ranking, folded, over the queries: each query's story,
+ * every other member ranked first, folded as the served lists are.
+ */
+function foldedCeiling(
+  engine: { getEntry(id: string): CatalogEntry | undefined },
+  queries: readonly [string, Judged][],
+  judgements: ReadonlyMap<string, Judged>,
+): Interval | null {
+  const membersByStory = new Map<string, string[]>();
+  for (const [id, judged] of judgements) {
+    if (judged.story === null) continue;
+    const members = membersByStory.get(judged.story);
+    if (members === undefined) membersByStory.set(judged.story, [id]);
+    else members.push(id);
+  }
+  const ceilings = queries.map(([id, query]) => {
+    const others = query.story === null ? [] : membersByStory.get(query.story)!.filter((member) => member !== id);
+    return others.length === 0 ? null : foldRankedIds(engine, id, others).ids.length / others.length;
+  });
+  return bootstrapInterval(ceilings);
 }
 
 /**

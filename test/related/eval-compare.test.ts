@@ -94,6 +94,20 @@ describe("kindred eval", () => {
     expect(report!.configs[1]!.versus.tfidf!.precisionStory!.mean).toBeLessThan(0);
   });
 
+  it("reports the R-precision a perfect ranking keeps once folded, below 1 where a story holds copies", async () => {
+    const file = write("ceiling.jsonl", false);
+    const ceilingOf = async (flags: string[]) => {
+      const result = await kindred(["eval", file, "--compare", "tfidf", "--k", "3", "--json", "--workers", "1", ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { foldedCeiling: { mean: number } | null }[])[0]!.foldedCeiling;
+    };
+    // Of the rates story (r1, r2, r3, r1-copy), r1 and r1-copy reach 2 of 3 (each drops the
+    // other as its copy), r2 and r3 2 of 3 (the two show once); every other story is whole:
+    // (4 x 2/3 + 7 x 1) / 11.
+    expect((await ceilingOf([]))!.mean).toBeCloseTo((4 * (2 / 3) + 7) / 11, 10);
+    expect(await ceilingOf(["--fold", "false"])).toBeNull();
+  });
+
   it("indexes the articles without their dates on --ignore-dates, and dated without it", async () => {
     const file = join(dir, "dated.jsonl");
     const lines = items.map(([id, title, label, story], index) =>

@@ -106,6 +106,7 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
     [`P@${k} (story)`, ({ config }) => interval(config.precisionStory)],
     [`nDCG@${k}`, ({ config }) => interval(config.ndcg)],
     ["R-precision (story)", ({ config }) => interval(config.rPrecisionStory)],
+    ["R-precision ceiling, folded", ({ report }) => interval(report.foldedCeiling)],
     ...versusRows,
     ["copies folded", ({ config }) => String(config.foldedCopies)],
     ["query p50 / p99 (ms)", ({ config }) => `${config.queryMsP50.toFixed(2)} / ${config.queryMsP99.toFixed(2)}`],
