@@ -169,9 +169,9 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
         if (mode === "tfidf") {
           resultIds = (baseline!.get(id) ?? []).slice(0, depth);
         } else if (mode === "tfidf-folded") {
-          const folded = foldRankedIds(engine, id, baseline!.get(id) ?? []);
+          const folded = foldRankedIds(engine, id, baseline!.get(id) ?? [], depth);
           measured.folded += folded.foldedCopies;
-          resultIds = folded.ids.slice(0, depth);
+          resultIds = folded.ids;
         } else {
           const ranking = { mode, topicSignal: false, ...(options.foldDuplicates === undefined ? {} : { foldDuplicates: options.foldDuplicates }) };
           const answer = engine.findRelatedToArticle(id, { k: depth, filters: noFilters, ranking }, { cache: false });
@@ -231,11 +231,16 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
   }
 }
 
-/** A ranking of ids for one query folded as kindred folds its own lists (copies of the query dropped, each text once). */
+/**
+ * A ranking of ids for one query folded as kindred folds its own lists (copies of the query
+ * dropped, each text once): the first `k` shown, and the copies counted as kindred counts them
+ * (those of the query, and those folded into the results).
+ */
 function foldRankedIds(
   engine: { getEntry(id: string): CatalogEntry | undefined },
   queryId: string,
   ranked: readonly string[],
+  k: number,
 ): { ids: string[]; foldedCopies: number } {
   const query = engine.getEntry(queryId);
   const candidates = ranked.flatMap((id) => {
@@ -243,7 +248,8 @@ function foldRankedIds(
     return entry === undefined ? [] : [{ entry }];
   });
   const { groups, copiesOfQuery } = foldDuplicates(candidates, { textHash: query?.textHash ?? null, signature: query?.signature ?? null });
-  return { ids: groups.map((group) => group.shown.entry.id), foldedCopies: copiesOfQuery + groups.reduce((sum, group) => sum + group.copies.length, 0) };
+  const shown = groups.slice(0, k);
+  return { ids: shown.map((group) => group.shown.entry.id), foldedCopies: copiesOfQuery + shown.reduce((sum, group) => sum + group.copies.length, 0) };
 }
 
 /**
@@ -264,7 +270,7 @@ function foldedCeiling(
   }
   const ceilings = queries.map(([id, query]) => {
     const others = query.story === null ? [] : membersByStory.get(query.story)!.filter((member) => member !== id);
-    return others.length === 0 ? null : foldRankedIds(engine, id, others).ids.length / others.length;
+    return others.length === 0 ? null : foldRankedIds(engine, id, others, others.length).ids.length / others.length;
   });
   return bootstrapInterval(ceilings);
 }
