@@ -8,7 +8,9 @@ import { bootstrapInterval, type Interval, pairedDifferenceInterval } from "../c
 import { type Judged, ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision } from "../core/eval/relevance-metrics.ts";
 import { type BaselineDocument, rankByTfidf } from "../core/eval/tfidf-baseline.ts";
 import { percentileOf } from "../core/percentile.ts";
-import type { RankingMode } from "../core/related/ranking-options.ts";
+import type { CatalogEntry } from "../core/related/catalog-entry.ts";
+import { foldDuplicates } from "../core/related/fold-duplicates.ts";
+import { fusionConstants, type RankingMode } from "../core/related/ranking-options.ts";
 import { noFilters } from "../core/related/related-filters.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { openEngine } from "../engine/open-engine.ts";
@@ -37,8 +39,15 @@ const judgementSchema = z
   }))
   .refine((record): record is { id: string; label: string; story: string | null } => record.label !== undefined);
 
-/** What an evaluation can compare: kindred's ranking modes and the plain TF-IDF baseline (core/eval/tfidf-baseline.ts). */
-export type EvalMode = RankingMode | "tfidf";
+/**
+ * What an evaluation can compare: kindred's ranking modes, the plain TF-IDF baseline
+ * (core/eval/tfidf-baseline.ts), which never folds, and `tfidf-folded`, the baseline's ranking
+ * with kindred's folding (core/related/fold-duplicates.ts): the bar a folded list meets on equal
+ * terms, since a folded list can never hold two copies of one text however well it ranks.
+ */
+export type EvalMode = RankingMode | "tfidf" | "tfidf-folded";
+
+const baselineModes: readonly EvalMode[] = ["tfidf", "tfidf-folded"];
 
 /** The text the TF-IDF baseline reads (the article schema's `text`, or a `body`). */
 const baselineTextSchema = z.object({
@@ -69,6 +78,11 @@ export interface EvalReport {
   k: number;
   articles: number;
   evaluated: number;
+  /**
+   * R-precision (story) of a perfect ranking once folded: copies of the query dropped, each
+   * text once (null with folding off, where it is 1). The most a folded list can score.
+   */
+  foldedCeiling: Interval | null;
   configs: ConfigReport[];
   indexSeconds: number;
   wallSeconds: number;
@@ -110,7 +124,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
   const judge = (record: SourceRecord) => {
     const parsed = judgementSchema.safeParse(record.value);
     if (parsed.success) judgements.set(parsed.data.id, { label: parsed.data.label!, story: parsed.data.story });
-    if (modes.includes("tfidf")) {
+    if (modes.some((mode) => baselineModes.includes(mode))) {
       const text = baselineTextSchema.safeParse(record.value);
       if (text.success) baselineDocuments.push({ id: text.data.id, title: text.data.title ?? "", text: text.data.text ?? text.data.body ?? "" });
     }
@@ -133,7 +147,11 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
     const perMode: { p: number[]; ps: (number | null)[]; ndcg: number[]; rp: (number | null)[]; folded: number; latencies: number[] }[] = [];
     const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, (query.story === null ? 0 : (storySizes.get(query.story) ?? 0)) - 1));
-    const baseline = modes.includes("tfidf") ? rankByTfidf(baselineDocuments, (id) => depthOf(judgements.get(id) ?? { label: "", story: null })) : null;
+    // The folded baseline reads deeper, as kindred's folding does, so folded copies leave the list full.
+    const baselineExtra = modes.includes("tfidf-folded") ? fusionConstants.foldWindowExtra : 0;
+    const baseline = modes.some((mode) => baselineModes.includes(mode))
+      ? rankByTfidf(baselineDocuments, (id) => depthOf(judgements.get(id) ?? { label: "", story: null }) + baselineExtra)
+      : null;
     for (const mode of modes) {
       const measured = {
         p: [] as number[],
@@ -149,7 +167,11 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
         const queryStarted = performance.now();
         let resultIds: string[];
         if (mode === "tfidf") {
-          resultIds = baseline!.get(id) ?? [];
+          resultIds = (baseline!.get(id) ?? []).slice(0, depth);
+        } else if (mode === "tfidf-folded") {
+          const folded = foldRankedIds(engine, id, baseline!.get(id) ?? [], depth);
+          measured.folded += folded.foldedCopies;
+          resultIds = folded.ids;
         } else {
           const ranking = { mode, topicSignal: false, ...(options.foldDuplicates === undefined ? {} : { foldDuplicates: options.foldDuplicates }) };
           const answer = engine.findRelatedToArticle(id, { k: depth, filters: noFilters, ranking }, { cache: false });
@@ -175,6 +197,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       k: options.k,
       articles: judgements.size,
       evaluated: queries.length,
+      foldedCeiling: options.foldDuplicates === false ? null : foldedCeiling(engine, queries, judgements),
       configs: perMode.map((measured, index) => {
         const sorted = [...measured.latencies].sort((a, b) => a - b);
         return {
@@ -206,6 +229,50 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     await close();
     if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A ranking of ids for one query folded as kindred folds its own lists (copies of the query
+ * dropped, each text once): the first `k` shown, and the copies counted as kindred counts them
+ * (those of the query, and those folded into the results).
+ */
+function foldRankedIds(
+  engine: { getEntry(id: string): CatalogEntry | undefined },
+  queryId: string,
+  ranked: readonly string[],
+  k: number,
+): { ids: string[]; foldedCopies: number } {
+  const query = engine.getEntry(queryId);
+  const candidates = ranked.flatMap((id) => {
+    const entry = engine.getEntry(id);
+    return entry === undefined ? [] : [{ entry }];
+  });
+  const { groups, copiesOfQuery } = foldDuplicates(candidates, { textHash: query?.textHash ?? null, signature: query?.signature ?? null });
+  const shown = groups.slice(0, k);
+  return { ids: shown.map((group) => group.shown.entry.id), foldedCopies: copiesOfQuery + shown.reduce((sum, group) => sum + group.copies.length, 0) };
+}
+
+/**
+ * The R-precision (story) of a perfect ranking, folded, over the queries: each query's story,
+ * every other member ranked first, folded as the served lists are.
+ */
+function foldedCeiling(
+  engine: { getEntry(id: string): CatalogEntry | undefined },
+  queries: readonly [string, Judged][],
+  judgements: ReadonlyMap<string, Judged>,
+): Interval | null {
+  const membersByStory = new Map<string, string[]>();
+  for (const [id, judged] of judgements) {
+    if (judged.story === null) continue;
+    const members = membersByStory.get(judged.story);
+    if (members === undefined) membersByStory.set(judged.story, [id]);
+    else members.push(id);
+  }
+  const ceilings = queries.map(([id, query]) => {
+    const others = query.story === null ? [] : membersByStory.get(query.story)!.filter((member) => member !== id);
+    return others.length === 0 ? null : foldRankedIds(engine, id, others, others.length).ids.length / others.length;
+  });
+  return bootstrapInterval(ceilings);
 }
 
 /**

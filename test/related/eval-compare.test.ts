@@ -78,6 +78,36 @@ describe("kindred eval", () => {
     expect(refused.stderr).toContain("--fold takes true or false");
   });
 
+  it("measures the baseline folded as kindred folds beside the plain one, which keeps every copy", async () => {
+    const file = write("folded-baseline.jsonl", false);
+    const result = await kindred(["eval", file, "--compare", "tfidf,tfidf-folded", "--k", "3", "--json", "--workers", "1"]);
+    expect(result.code, result.stderr).toBe(0);
+    const [report] = JSON.parse(result.stdout) as {
+      configs: { mode: string; precisionStory: { mean: number }; foldedCopies: number; versus: Record<string, { precisionStory: { mean: number } | null }> }[];
+    }[];
+    expect(report!.configs.map((config) => config.mode)).toEqual(["tfidf", "tfidf-folded"]);
+    // r1 and r1-copy each find the other in the plain list; folded, each drops it as its own copy,
+    // and the other rates queries see the two as one result.
+    expect(report!.configs[0]!.foldedCopies).toBe(0);
+    expect(report!.configs[1]!.foldedCopies).toBeGreaterThanOrEqual(2);
+    expect(report!.configs[1]!.precisionStory.mean).toBeLessThan(report!.configs[0]!.precisionStory.mean);
+    expect(report!.configs[1]!.versus.tfidf!.precisionStory!.mean).toBeLessThan(0);
+  });
+
+  it("reports the R-precision a perfect ranking keeps once folded, below 1 where a story holds copies", async () => {
+    const file = write("ceiling.jsonl", false);
+    const ceilingOf = async (flags: string[]) => {
+      const result = await kindred(["eval", file, "--compare", "tfidf", "--k", "3", "--json", "--workers", "1", ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { foldedCeiling: { mean: number } | null }[])[0]!.foldedCeiling;
+    };
+    // Of the rates story (r1, r2, r3, r1-copy), r1 and r1-copy reach 2 of 3 (each drops the
+    // other as its copy), r2 and r3 2 of 3 (the two show once); every other story is whole:
+    // (4 x 2/3 + 7 x 1) / 11.
+    expect((await ceilingOf([]))!.mean).toBeCloseTo((4 * (2 / 3) + 7) / 11, 10);
+    expect(await ceilingOf(["--fold", "false"])).toBeNull();
+  });
+
   it("indexes the articles without their dates on --ignore-dates, and dated without it", async () => {
     const file = join(dir, "dated.jsonl");
     const lines = items.map(([id, title, label, story], index) =>

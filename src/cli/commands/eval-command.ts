@@ -20,8 +20,10 @@ Options:
   --k N                   list length measured (default 10)
   --compare M,M           ranking modes side by side on one index: lexical, dense, hybrid,
                           and tfidf, the plain whole-document TF-IDF cosine baseline of
-                          ../shared/eval/README.md (default hybrid); each mode also shows its
-                          paired difference to every mode listed before it, with its interval
+                          ../shared/eval/README.md, which never folds, and tfidf-folded, that
+                          baseline's ranking folded as kindred folds (default hybrid); each
+                          mode also shows its paired difference to every mode listed before
+                          it, with its interval
   --fold true|false       fold copies of one text into one result (default true, as served)
   --ignore-dates          index the articles without their publication dates, to measure the
                           ranking as for a site that sends none (use its own --data-dir)
@@ -29,7 +31,7 @@ Options:
   --data-dir DIR          keep the index in DIR (re-running then re-embeds nothing)
 ${sharedOptionsHelp.replace(/^ {2}--data-dir.*\n/m, "")}`;
 
-const modes: readonly EvalMode[] = ["hybrid", "dense", "lexical", "tfidf"];
+const modes: readonly EvalMode[] = ["hybrid", "dense", "lexical", "tfidf", "tfidf-folded"];
 
 /** `kindred eval FILE` */
 export async function runEvalCommand(args: string[]): Promise<number> {
@@ -104,6 +106,7 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
     [`P@${k} (story)`, ({ config }) => interval(config.precisionStory)],
     [`nDCG@${k}`, ({ config }) => interval(config.ndcg)],
     ["R-precision (story)", ({ config }) => interval(config.rPrecisionStory)],
+    ["R-precision ceiling, folded", ({ report }) => interval(report.foldedCeiling)],
     ...versusRows,
     ["copies folded", ({ config }) => String(config.foldedCopies)],
     ["query p50 / p99 (ms)", ({ config }) => `${config.queryMsP50.toFixed(2)} / ${config.queryMsP99.toFixed(2)}`],
