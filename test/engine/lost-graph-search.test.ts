@@ -82,8 +82,8 @@ describe("a graph search that got lost", () => {
     expect(lost(without)).toBeGreaterThanOrEqual(20);
   });
 
-  it("is found out by the query's own article and searched again wider: most lost queries find their neighbours, and no query does worse", () => {
-    expect(lost(withLabel)).toBeLessThanOrEqual(lost(without) / 2);
+  it("is found out by the query's own article and searched again wider: three in four lost queries or more find their neighbours, and no query does worse", () => {
+    expect(lost(withLabel)).toBeLessThanOrEqual(lost(without) / 4);
     expect(withLabel.every((recall, index) => recall >= without[index]!)).toBe(true);
   });
 
