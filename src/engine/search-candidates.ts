@@ -113,10 +113,10 @@ export const lostSearchRetries = 4;
 
 /**
  * The graph search with the query's filter. hnswlib descends the upper layers greedily and then
- * walks the base layer with a beam of efSearch candidates; when the descent ends in another region
- * (a tight story that few links lead into), the beam fills with articles of that region and the
- * walk stops there, returning nothing of the query's neighbourhood at any k (the 1M synthetic
- * tier's misses were such whole queries: docs/performance.md). A related-by-id query can tell:
+ * walks the base layer with a beam of efSearch candidates; when the descent ends beside another
+ * cluster, the beam fills with that cluster's articles and the walk stops there, returning nothing
+ * of the query's neighbourhood however many neighbours are asked for (the synthetic 300k tier's
+ * misses were such whole queries: docs/performance.md). A related-by-id query can tell:
  * its own article is the nearest node there is, so a search that reached the neighbourhood finds
  * it. The query's article is therefore accepted by the search (one more neighbour asked for, and
  * dropped from the answer), and a search that did not find it is repeated twice as wide, up to
