@@ -202,8 +202,8 @@ function measureTier(spec: VectorTierSpec, source: TierFigures["source"], indexe
       const entry = catalog.get(label)!;
       const exclusions = { labels: new Set([label]), textHashes: new Set([entry.textHash]) };
       // Alternate which side runs first, so neither always finds the caches warm.
-      const runKindred = () => timeSync(() => plannedSearch(kindredIndexes, query, request, exclusions));
-      const runExact = () => timeSync(() => plannedSearch(exactIndexes, query, request, exclusions));
+      const runKindred = () => timeSync(() => plannedSearch(kindredIndexes, query, request, exclusions, label));
+      const runExact = () => timeSync(() => plannedSearch(exactIndexes, query, request, exclusions, label));
       const reference = index % 2 === 1 ? runExact() : null;
       const kindred = runKindred();
       const exactRun = reference ?? runExact();
@@ -288,7 +288,7 @@ function sweepEfSearch(
       let recallSum = 0;
       const samplesMs = reference.queryLabels.map((label, index) => {
         const exclusions = { labels: new Set([label]), textHashes: new Set([reference.catalog.get(label)!.textHash]) };
-        const { result, elapsedMs } = timeSync(() => plannedSearch(indexes, reference.exact.getVector(label)!, request, exclusions));
+        const { result, elapsedMs } = timeSync(() => plannedSearch(indexes, reference.exact.getVector(label)!, request, exclusions, label));
         recallSum += recallOf(result.results, reference.truth[index]!);
         return elapsedMs;
       });

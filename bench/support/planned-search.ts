@@ -41,18 +41,20 @@ function rankAndFold(candidates: readonly ScoredCandidate[], k: number): { resul
 /**
  * Candidates from the vector indexes (filters inside the search), folded and cut to k. Copies
  * fold away, so it asks for a few more than k and widens the search until k survive or
- * nothing more matches.
+ * nothing more matches. `queryLabel`: the indexed article whose vector `query` is, as the
+ * service passes it for a related-by-id list (engine/find-related-articles.ts).
  */
 export function plannedSearch(
   indexes: SearchIndexes,
   query: Float32Array,
   request: { k: number; filters: RelatedFilters },
   exclusions: QueryExclusions,
+  queryLabel?: number,
 ): PlannedSearchAnswer {
   const accept = createFilterPredicate(request.filters, exclusions);
   let want = request.k + Math.min(10, request.k);
   for (;;) {
-    const { neighbors, plan } = searchCandidates(indexes, { query, accept, filters: request.filters, want });
+    const { neighbors, plan } = searchCandidates(indexes, { query, accept, filters: request.filters, want, queryLabel });
     const ranked = rankAndFold(
       neighbors.map(({ label, score }) => ({ entry: indexes.catalog.get(label)!, score })),
       request.k,

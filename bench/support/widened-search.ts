@@ -26,6 +26,7 @@ export interface WidenedFigures {
 export function widenedGraph(graph: VectorIndex, efSearch: number): VectorIndex {
   return {
     dimensions: graph.dimensions,
+    searchWidth: efSearch,
     size: () => graph.size(),
     has: (label) => graph.has(label),
     upsert: () => {
@@ -88,7 +89,7 @@ export function sweepWidened(
       let recallSum = 0;
       const samplesMs = tier.queryLabels.map((label, index) => {
         const exclusions = { labels: new Set([label]), textHashes: new Set([tier.catalog.get(label)!.textHash]) };
-        const { result, elapsedMs } = timeSync(() => plannedSearch(indexes, tier.exact.getVector(label)!, request, exclusions));
+        const { result, elapsedMs } = timeSync(() => plannedSearch(indexes, tier.exact.getVector(label)!, request, exclusions, label));
         plans[result.plan] = (plans[result.plan] ?? 0) + 1;
         recallSum += recallOf(result.results, truth[index]!);
         return elapsedMs;

@@ -179,6 +179,7 @@ function* rankPool(
       ...(rejectedLabels === undefined ? {} : { rejectedLabels }),
       filters: request.filters,
       want: poolSize,
+      queryLabel: query.label,
     };
     let floor = Infinity;
     for (const { label, score } of search.neighbors) {

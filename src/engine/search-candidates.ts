@@ -18,6 +18,12 @@ export interface CandidateSearch {
   filters: RelatedFilters;
   /** How many accepted neighbours to find. */
   want: number;
+  /**
+   * The indexed article whose own vector `query` is (a related-by-id query), left out of the
+   * answer by `accept`: a graph search that reached the query's neighbourhood finds this
+   * article, so one that does not got lost and is searched again wider (`searchGraph`).
+   */
+  queryLabel?: number | null | undefined;
 }
 
 export interface SearchIndexes {
@@ -100,20 +106,61 @@ export function exactFallback(
 }
 
 /**
- * The graph search with the query's filter. A filter that rejects only a known handful of labels
+ * How many times a graph search that got lost (see `searchGraph`) is repeated, each twice as
+ * wide as the one before: up to 16 times the graph's own width.
+ */
+export const lostSearchRetries = 4;
+
+/**
+ * The graph search with the query's filter. hnswlib descends the upper layers greedily and then
+ * walks the base layer with a beam of efSearch candidates; when the descent ends beside another
+ * cluster, the beam fills with that cluster's articles and the walk stops there, returning nothing
+ * of the query's neighbourhood however many neighbours are asked for (the synthetic 300k tier's
+ * misses were such whole queries: docs/performance.md). A related-by-id query can tell:
+ * its own article is the nearest node there is, so a search that reached the neighbourhood finds
+ * it. The query's article is therefore accepted by the search (one more neighbour asked for, and
+ * dropped from the answer), and a search that did not find it is repeated twice as wide, up to
+ * `lostSearchRetries` times; a search that found it costs nothing more.
+ */
+function searchGraph(indexes: SearchIndexes, search: CandidateSearch, acceptLabel: (label: number) => boolean): Neighbor[] {
+  const { graph } = indexes;
+  const { queryLabel, want } = search;
+  if (queryLabel === undefined || queryLabel === null || !graph.has(queryLabel)) return filteredGraphSearch(indexes, search, want, acceptLabel);
+  // The query's article is searched for as well, and dropped from the answer if the filter rejects it.
+  const dropQuery = !acceptLabel(queryLabel);
+  let withQuery = search;
+  if (dropQuery && search.rejectedLabels !== undefined) {
+    const rejectedLabels = new Set(search.rejectedLabels);
+    rejectedLabels.delete(queryLabel);
+    withQuery = { ...search, rejectedLabels };
+  }
+  const acceptWithQuery = dropQuery ? (label: number) => label === queryLabel || acceptLabel(label) : acceptLabel;
+  const asked = dropQuery ? want + 1 : want;
+  const width = graph.searchWidth ?? 0;
+  let found: Neighbor[] = [];
+  for (let attempt = 0; attempt <= lostSearchRetries; attempt++) {
+    found = filteredGraphSearch(indexes, withQuery, Math.max(asked, attempt === 0 ? 0 : width * 2 ** attempt), acceptWithQuery);
+    if (width === 0 || found.some((neighbor) => neighbor.label === queryLabel)) break;
+  }
+  if (dropQuery) found = found.filter((neighbor) => neighbor.label !== queryLabel);
+  return found.length > want ? found.slice(0, want) : found;
+}
+
+/**
+ * The graph search for `k` neighbours with the query's filter. A filter that rejects only a known handful of labels
  * is given to the graph as that set (`searchExcluding`: the same walk, with no call into the
  * predicate per node). The predicate also requires a label to be in the catalog, which every
  * live graph label is (each change reaches the catalog and the graph in one synchronous step:
  * apply-store-changes.ts); as a guard, the set is used only when the two hold as many articles,
  * and an answer naming a label outside the catalog is searched again with the predicate.
  */
-function searchGraph(indexes: SearchIndexes, search: CandidateSearch, acceptLabel: (label: number) => boolean): Neighbor[] {
+function filteredGraphSearch(indexes: SearchIndexes, search: CandidateSearch, k: number, acceptLabel: (label: number) => boolean): Neighbor[] {
   const { graph, catalog } = indexes;
   if (search.rejectedLabels !== undefined && graph.searchExcluding !== undefined && graph.size() === catalog.size()) {
-    const neighbors = graph.searchExcluding(search.query, search.want, search.rejectedLabels);
+    const neighbors = graph.searchExcluding(search.query, k, search.rejectedLabels);
     if (neighbors?.every((neighbor) => catalog.get(neighbor.label) !== undefined)) return neighbors;
   }
-  return graph.search(search.query, search.want, acceptLabel);
+  return graph.search(search.query, k, acceptLabel);
 }
 
 /** The smallest label set a filter confines results to, or null when no filter confines them. */

@@ -145,6 +145,10 @@ export class HnswVectorIndex implements VectorIndex {
     return index;
   }
 
+  get searchWidth(): number {
+    return this.parameters.efSearch;
+  }
+
   size(): number {
     this.#native();
     return this.#nodeOfLabel.size;

@@ -21,6 +21,11 @@ export interface VectorIndex {
   upsert(label: number, vector: Float32Array): void;
   /** Removes a label; unknown labels are ignored. */
   remove(label: number): void;
+  /**
+   * How many candidates an approximate search keeps at the least (HNSW's efSearch): asking for
+   * more neighbours than this searches wider. Absent for an exact index.
+   */
+  readonly searchWidth?: number;
   /** Up to `k` neighbours by descending score, only labels the filter accepts. */
   search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[];
   /**
