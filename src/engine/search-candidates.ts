@@ -109,7 +109,7 @@ export function exactFallback(
  * How many times a graph search that got lost (see `searchGraph`) is repeated, each twice as
  * wide as the one before: up to 16 times the graph's own width.
  */
-export const lostSearchRetries = 4;
+const lostSearchRetries = 4;
 
 /**
  * The graph search with the query's filter. hnswlib descends the upper layers greedily and then
