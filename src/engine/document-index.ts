@@ -2,9 +2,13 @@ import { type DocumentWeighting, defaultDocumentWeighting, documentTermWeight, i
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { isStopStem } from "../core/related/query-terms.ts";
 import { MinHeap } from "./label-min-heap.ts";
+import { grow, PairLists } from "./pair-lists.ts";
 import { TermDictionary } from "./term-dictionary.ts";
 
-/** A sparse document vector before idf: term ids ascending, with their idf-free weights. */
+/**
+ * A sparse document vector before idf: term ids ascending, with their idf-free weights. A stored
+ * article's (`termsOf`) views the index's arrays and keeps reading the same vector after later writes.
+ */
 export interface SparseTerms {
   terms: Int32Array;
   weights: Float32Array;
@@ -22,6 +26,7 @@ export interface SparseTerms {
  * query reads no SQL. Idf moves with every write, so weights are stored without it and it is
  * applied when scoring; each article's norm is cached with the write count it was computed at
  * and recomputed when it is older (exact scores), except while merely choosing candidates.
+ * Vectors and postings live in two slabs (engine/pair-lists.ts), not in arrays of their own.
  *
  * @example
  *   const index = new DocumentIndex();
@@ -32,10 +37,14 @@ export class DocumentIndex {
   readonly #weighting: DocumentWeighting;
   readonly #dictionary = new TermDictionary();
   #documentFrequency = new Int32Array(1024);
-  #postings: Int32Array[] = [];
-  #postingWeights: Float32Array[] = [];
-  #postingLengths = new Int32Array(1024);
-  readonly #documents = new Map<number, SparseTerms>();
+  /** By term id: the labels of the articles holding the term, with the term's weight in each. */
+  readonly #postings = new PairLists();
+  /** By label: the article's term ids ascending, with their weights (`SparseTerms`). */
+  readonly #documents = new PairLists();
+  /** By label: 1 when the article is indexed (its vector may be empty). */
+  #stored = new Uint8Array(1024);
+  #words = new Int32Array(1024);
+  #documentCount = 0;
   #norms = new Float64Array(1024);
   #normVersions = new Float64Array(1024).fill(-1);
   #scores = new Float64Array(1024);
@@ -60,11 +69,11 @@ export class DocumentIndex {
   }
 
   size(): number {
-    return this.#documents.size;
+    return this.#documentCount;
   }
 
   has(label: number): boolean {
-    return this.#documents.has(label);
+    return this.#stored[label] === 1;
   }
 
   /** Stems some stored article holds (forgotten once none does). */
@@ -78,10 +87,13 @@ export class DocumentIndex {
     const dropped = this.#unindex(label);
     this.#ensureLabel(label);
     const vector = this.#vectorOf(profile, true);
-    this.#documents.set(label, vector);
+    this.#documents.set(label, vector.terms, vector.weights);
+    this.#stored[label] = 1;
+    this.#words[label] = vector.words;
+    this.#documentCount++;
     vector.terms.forEach((term, index) => {
       this.#documentFrequency[term]!++;
-      this.#appendPosting(term, label, vector.weights[index]!);
+      this.#postings.append(term, label, vector.weights[index]!);
     });
     this.#normVersions[label] = -1;
     this.#version++;
@@ -94,15 +106,18 @@ export class DocumentIndex {
 
   /** Takes an article out of the postings and frequencies; returns its terms (empty when it was not indexed). */
   #unindex(label: number): Int32Array {
-    const vector = this.#documents.get(label);
-    if (vector === undefined) return new Int32Array(0);
-    this.#documents.delete(label);
-    for (const term of vector.terms) {
+    if (!this.has(label)) return new Int32Array(0);
+    // A view: clearing leaves the slots as they are (see PairLists).
+    const terms = this.#documents.view(label).ints;
+    this.#documents.clear(label);
+    this.#stored[label] = 0;
+    this.#documentCount--;
+    for (const term of terms) {
       this.#documentFrequency[term]!--;
-      this.#removePosting(term, label);
+      this.#postings.removeValue(term, label);
     }
     this.#version++;
-    return vector.terms;
+    return terms;
   }
 
   /** Forgets the terms no stored article holds any more, giving back their postings' room. */
@@ -110,21 +125,21 @@ export class DocumentIndex {
     for (const term of terms) {
       if (this.#documentFrequency[term] !== 0) continue;
       this.#dictionary.release(term);
-      if (this.#postings[term]!.length > 4) {
-        this.#postings[term] = new Int32Array(4);
-        this.#postingWeights[term] = new Float32Array(4);
-      }
+      this.#postings.clear(term);
     }
   }
 
   /** A stored article's vector (before idf), or undefined when it is not indexed. */
   termsOf(label: number): SparseTerms | undefined {
-    return this.#documents.get(label);
+    if (!this.has(label)) return undefined;
+    const { ints, floats } = this.#documents.view(label);
+    // Every id a stored article holds has been current since it was stored: today's epoch says as much as that day's.
+    return { terms: ints, weights: floats, words: this.#words[label]!, epoch: this.#dictionary.epoch };
   }
 
   /** Tokens in a stored article's title and body (0 when it is not indexed). */
   wordsOf(label: number): number {
-    return this.#documents.get(label)?.words ?? 0;
+    return this.has(label) ? this.#words[label]! : 0;
   }
 
   /** The vector of a text that is not stored (a draft); terms the index has never seen are left out, as they match nothing. */
@@ -160,17 +175,19 @@ export class DocumentIndex {
     let touchedCount = 0;
     const scores = this.#scores;
     let read = 0;
+    const postings = this.#postings;
+    const postingLabels = postings.ints;
+    const postingWeights = postings.floats;
     for (const index of order) {
       const term = weighted.terms[index]!;
-      const postings = this.#postings[term]!;
-      const postingWeights = this.#postingWeights[term]!;
-      const length = this.#postingLengths[term]!;
+      const length = postings.length(term);
       if (read > 0 && read + length > this.#weighting.postingBudget) continue;
       read += length;
       const idf = weighted.idf[index]!;
       const factor = weighted.weights[index]! * idf * idf;
-      for (let i = 0; i < length; i++) {
-        const label = postings[i]!;
+      const start = postings.start(term);
+      for (let i = start; i < start + length; i++) {
+        const label = postingLabels[i]!;
         if (scores[label] === 0) touched[touchedCount++] = label;
         scores[label]! += factor * postingWeights[i]!;
       }
@@ -207,15 +224,17 @@ export class DocumentIndex {
   sharedTermCounter(query: SparseTerms): (label: number) => number {
     const prepared = this.#prepare(query);
     return (label) => {
-      const document = this.#documents.get(label);
-      if (document === undefined) return 0;
+      if (!this.has(label)) return 0;
       if (this.#activeQuery !== prepared) this.#spread(prepared);
       const stamp = prepared.stamp;
       const stamps = this.#queryStamps;
       const content = this.#queryContent;
+      const terms = this.#documents.ints;
+      const start = this.#documents.start(label);
+      const end = start + this.#documents.length(label);
       let shared = 0;
-      for (let j = 0; j < document.terms.length; j++) {
-        const term = document.terms[j]!;
+      for (let j = start; j < end; j++) {
+        const term = terms[j]!;
         if (stamps[term] === stamp && content[term] === 1) shared++;
       }
       return shared;
@@ -236,16 +255,19 @@ export class DocumentIndex {
    * The query is read spread over term ids, so only the article's terms are walked.
    */
   #cosinePrepared(prepared: PreparedQuery, label: number): number {
-    const document = this.#documents.get(label);
-    if (document === undefined) return 0;
+    if (!this.has(label)) return 0;
     if (this.#activeQuery !== prepared) this.#spread(prepared);
     const stamp = prepared.stamp;
     const stamps = this.#queryStamps;
     const weights = this.#queryWeights;
+    const terms = this.#documents.ints;
+    const termWeights = this.#documents.floats;
+    const start = this.#documents.start(label);
+    const end = start + this.#documents.length(label);
     let dotProduct = 0;
-    for (let j = 0; j < document.terms.length; j++) {
-      const term = document.terms[j]!;
-      if (stamps[term] === stamp) dotProduct += weights[term]! * document.weights[j]!;
+    for (let j = start; j < end; j++) {
+      const term = terms[j]!;
+      if (stamps[term] === stamp) dotProduct += weights[term]! * termWeights[j]!;
     }
     const norm = this.#freshNorm(label);
     return norm === 0 ? 0 : dotProduct / norm;
@@ -281,7 +303,7 @@ export class DocumentIndex {
       const term = query.terms[i]!;
       terms[index] = term;
       content[index] = isStopStem(this.#dictionary.stemOf(term)) ? 0 : 1;
-      idf[index] = idfOf(this.#documentFrequency[term]!, this.#documents.size);
+      idf[index] = idfOf(this.#documentFrequency[term]!, this.#documentCount);
       weights[index] = query.weights[i]!;
       normSquared += (weights[index]! * idf[index]!) ** 2;
     });
@@ -296,12 +318,15 @@ export class DocumentIndex {
 
   #freshNorm(label: number): number {
     if (this.#normVersions[label] === this.#version) return this.#norms[label]!;
-    const document = this.#documents.get(label)!;
+    const terms = this.#documents.ints;
+    const weights = this.#documents.floats;
+    const start = this.#documents.start(label);
+    const end = start + this.#documents.length(label);
     let normSquared = 0;
-    for (let j = 0; j < document.terms.length; j++) {
-      const term = document.terms[j]!;
+    for (let j = start; j < end; j++) {
+      const term = terms[j]!;
       if (!this.#usable(term)) continue;
-      normSquared += (document.weights[j]! * idfOf(this.#documentFrequency[term]!, this.#documents.size)) ** 2;
+      normSquared += (weights[j]! * idfOf(this.#documentFrequency[term]!, this.#documentCount)) ** 2;
     }
     this.#norms[label] = Math.sqrt(normSquared);
     this.#normVersions[label] = this.#version;
@@ -315,7 +340,7 @@ export class DocumentIndex {
 
   /** Terms in fewer than 2 articles match nothing; terms in more than half say nothing about one story. */
   #usable(term: number): boolean {
-    return usableTerm(this.#documentFrequency[term]!, this.#documents.size);
+    return usableTerm(this.#documentFrequency[term]!, this.#documentCount);
   }
 
   #vectorOf(profile: LexicalProfile, addTerms: boolean): SparseTerms {
@@ -342,15 +367,11 @@ export class DocumentIndex {
     if (count > this.#documentFrequency.length) {
       const size = Math.max(count, this.#documentFrequency.length * 2);
       this.#documentFrequency = grow(this.#documentFrequency, size);
-      this.#postingLengths = grow(this.#postingLengths, size);
       this.#queryWeights = grow(this.#queryWeights, size);
       this.#queryStamps = grow(this.#queryStamps, size);
       this.#queryContent = grow(this.#queryContent, size);
     }
-    while (this.#postings.length < count) {
-      this.#postings.push(new Int32Array(4));
-      this.#postingWeights.push(new Float32Array(4));
-    }
+    this.#postings.ensureKeys(count);
   }
 
   #ensureLabel(label: number): void {
@@ -362,33 +383,9 @@ export class DocumentIndex {
     this.#normVersions = versions;
     this.#scores = grow(this.#scores, size);
     this.#touched = new Int32Array(size);
-  }
-
-  #appendPosting(term: number, label: number, weight: number): void {
-    let postings = this.#postings[term]!;
-    let weights = this.#postingWeights[term]!;
-    const length = this.#postingLengths[term]!;
-    if (length === postings.length) {
-      postings = grow(postings, postings.length * 2);
-      weights = grow(weights, weights.length * 2);
-      this.#postings[term] = postings;
-      this.#postingWeights[term] = weights;
-    }
-    postings[length] = label;
-    weights[length] = weight;
-    this.#postingLengths[term] = length + 1;
-  }
-
-  #removePosting(term: number, label: number): void {
-    const postings = this.#postings[term]!;
-    const weights = this.#postingWeights[term]!;
-    const length = this.#postingLengths[term]!;
-    const at = postings.subarray(0, length).indexOf(label);
-    if (at < 0) return;
-    // Order within a posting list does not matter: the last one fills the gap.
-    postings[at] = postings[length - 1]!;
-    weights[at] = weights[length - 1]!;
-    this.#postingLengths[term] = length - 1;
+    this.#stored = grow(this.#stored, size);
+    this.#words = grow(this.#words, size);
+    this.#documents.ensureKeys(size);
   }
 }
 
@@ -396,10 +393,4 @@ export class DocumentIndex {
 interface PreparedQuery {
   weighted: { terms: Int32Array; weights: Float64Array; idf: Float64Array; norm: number; content: Uint8Array };
   stamp: number;
-}
-
-function grow<T extends Uint8Array | Int32Array | Float32Array | Float64Array>(array: T, size: number): T {
-  const grown = new (array.constructor as new (size: number) => T)(size);
-  grown.set(array);
-  return grown;
 }

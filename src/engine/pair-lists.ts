@@ -1,0 +1,182 @@
+/**
+ * Lists of (integer, weight) pairs keyed by small integers (article labels, term ids), all held
+ * in one pair of large typed arrays (the slab) with a start, length and room per key: the
+ * document index's vectors and postings (engine/document-index.ts). Two small typed arrays per
+ * key made millions of heap objects at 100k articles, each walked by every full garbage
+ * collection; a slab's contents are outside the heap (docs/performance.md, "Tenth session").
+ *
+ * A list that outgrows its room moves to the slab's end with twice the room; the room it
+ * leaves, and that of a list cleared or set anew, is a hole. When holes pass half of the slab's
+ * used part, the live lists are copied end to end into new arrays (compaction); when the slab is
+ * full otherwise, it is copied into larger ones. Slots below the used end are only ever written
+ * by `append` and `removeValue` inside their own list's room, so a view from `view` of a list
+ * that is only `set` (an article's vector) keeps reading what it was given after later writes.
+ *
+ * @example
+ *   const lists = new PairLists();
+ *   lists.append(3, 12, 0.5); // term 3 is in article 12 with weight 0.5
+ *   lists.view(3).ints; // Int32Array [12]
+ */
+export class PairLists {
+  #ints: Int32Array;
+  #floats: Float32Array;
+  #starts = new Int32Array(1024);
+  #lengths = new Int32Array(1024);
+  #rooms = new Int32Array(1024);
+  /** The first slot no list's room has reached. */
+  #end = 0;
+  /** Slots below `#end` in no list's room. */
+  #holes = 0;
+  readonly #minimumHoles: number;
+
+  /** `minimumHoles`: holes below this many never trigger a compaction (small in tests, to exercise it). */
+  constructor(options: { initialSlots?: number; minimumHoles?: number } = {}) {
+    this.#ints = new Int32Array(options.initialSlots ?? 4096);
+    this.#floats = new Float32Array(this.#ints.length);
+    this.#minimumHoles = options.minimumHoles ?? 4096;
+  }
+
+  /** The slab's integers: read a list as `ints[start(key) + i]` for i below `length(key)`; replaced on growth and compaction. */
+  get ints(): Int32Array {
+    return this.#ints;
+  }
+
+  /** The slab's weights, laid out as `ints`. */
+  get floats(): Float32Array {
+    return this.#floats;
+  }
+
+  start(key: number): number {
+    return this.#starts[key]!;
+  }
+
+  length(key: number): number {
+    return this.#lengths[key]!;
+  }
+
+  /** A key's list as views of the slab (no copy). */
+  view(key: number): { ints: Int32Array; floats: Float32Array } {
+    const start = this.#starts[key]!;
+    const end = start + this.#lengths[key]!;
+    return { ints: this.#ints.subarray(start, end), floats: this.#floats.subarray(start, end) };
+  }
+
+  /** Makes room for keys below `count`. */
+  ensureKeys(count: number): void {
+    if (count <= this.#starts.length) return;
+    const size = Math.max(count, this.#starts.length * 2);
+    this.#starts = grow(this.#starts, size);
+    this.#lengths = grow(this.#lengths, size);
+    this.#rooms = grow(this.#rooms, size);
+  }
+
+  /** Replaces a key's list (in fresh room: whatever viewed the old one still reads it). */
+  set(key: number, ints: ArrayLike<number>, floats: ArrayLike<number>): void {
+    this.clear(key);
+    const start = this.#take(ints.length);
+    this.#ints.set(ints, start);
+    this.#floats.set(floats, start);
+    this.#starts[key] = start;
+    this.#lengths[key] = ints.length;
+    this.#rooms[key] = ints.length;
+  }
+
+  append(key: number, value: number, weight: number): void {
+    const length = this.#lengths[key]!;
+    if (length === this.#rooms[key]) this.#move(key, Math.max(4, length * 2));
+    const at = this.#starts[key]! + length;
+    this.#ints[at] = value;
+    this.#floats[at] = weight;
+    this.#lengths[key] = length + 1;
+  }
+
+  /** Takes `value` out of a key's list, the last pair filling its place (order within a list is not kept); false when absent. */
+  removeValue(key: number, value: number): boolean {
+    const start = this.#starts[key]!;
+    const length = this.#lengths[key]!;
+    const at = this.#ints.subarray(start, start + length).indexOf(value);
+    if (at < 0) return false;
+    this.#ints[start + at] = this.#ints[start + length - 1]!;
+    this.#floats[start + at] = this.#floats[start + length - 1]!;
+    this.#lengths[key] = length - 1;
+    return true;
+  }
+
+  /** Empties a key's list and gives its room back. */
+  clear(key: number): void {
+    const room = this.#rooms[key]!;
+    this.#lengths[key] = 0;
+    this.#rooms[key] = 0;
+    this.#starts[key] = 0;
+    if (room === 0) return;
+    this.#holes += room;
+    if (this.#holes >= this.#minimumHoles && this.#holes * 2 > this.#end) this.#compact(0);
+  }
+
+  /** Slots in the slab, those reached by some list's room (`used`, holes included) and the holes among them. */
+  usage(): { slots: number; used: number; holes: number } {
+    return { slots: this.#ints.length, used: this.#end, holes: this.#holes };
+  }
+
+  /** Moves a key's list to the slab's end with `room` slots. */
+  #move(key: number, room: number): void {
+    const start = this.#take(room);
+    const length = this.#lengths[key]!;
+    // Read after `#take`, which may have compacted the slab (and moved this list with it).
+    const old = this.#starts[key]!;
+    this.#ints.copyWithin(start, old, old + length);
+    this.#floats.copyWithin(start, old, old + length);
+    this.#holes += this.#rooms[key]!;
+    this.#starts[key] = start;
+    this.#rooms[key] = room;
+  }
+
+  /** The start of `size` fresh slots at the slab's end, compacting or growing it first when they do not fit. */
+  #take(size: number): number {
+    if (this.#end + size > this.#ints.length) {
+      if (this.#holes >= this.#minimumHoles && this.#holes * 2 > this.#end) this.#compact(size);
+      if (this.#end + size > this.#ints.length) {
+        const slots = Math.max(this.#end + size, this.#ints.length * 2);
+        this.#ints = grow(this.#ints, slots);
+        this.#floats = grow(this.#floats, slots);
+      }
+    }
+    const start = this.#end;
+    this.#end += size;
+    return start;
+  }
+
+  /**
+   * Copies the live lists end to end (in key order) into new arrays with room for `extra` more
+   * slots and half as many again; a list using under a quarter of its room keeps twice its length.
+   */
+  #compact(extra: number): void {
+    const live = this.#end - this.#holes;
+    const slots = Math.max(1024, Math.ceil((live + extra) * 1.5));
+    const ints = new Int32Array(slots);
+    const floats = new Float32Array(slots);
+    let end = 0;
+    for (let key = 0; key < this.#starts.length; key++) {
+      if (this.#rooms[key] === 0) continue;
+      const start = this.#starts[key]!;
+      const length = this.#lengths[key]!;
+      const room = length * 4 < this.#rooms[key]! ? Math.min(this.#rooms[key]!, Math.max(4, length * 2)) : this.#rooms[key]!;
+      ints.set(this.#ints.subarray(start, start + length), end);
+      floats.set(this.#floats.subarray(start, start + length), end);
+      this.#starts[key] = end;
+      this.#rooms[key] = room;
+      end += room;
+    }
+    this.#ints = ints;
+    this.#floats = floats;
+    this.#end = end;
+    this.#holes = 0;
+  }
+}
+
+/** A copy of `array` in a new one of `size` elements (zeros after the copied ones). */
+export function grow<T extends Uint8Array | Int32Array | Float32Array | Float64Array>(array: T, size: number): T {
+  const grown = new (array.constructor as new (size: number) => T)(size);
+  grown.set(array);
+  return grown;
+}

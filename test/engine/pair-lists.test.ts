@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../src/core/seeded-random.ts";
+import { PairLists } from "../../src/engine/pair-lists.ts";
+
+function listOf(lists: PairLists, key: number): [number, number][] {
+  const { ints, floats } = lists.view(key);
+  return Array.from(ints, (value, i) => [value, floats[i]!]);
+}
+
+const sorted = (pairs: [number, number][]) => [...pairs].sort((a, b) => a[0] - b[0]);
+
+describe("lists of pairs in one slab", () => {
+  it("holds what a map of arrays holds through growth, moves and compactions", () => {
+    const random = mulberry32(3);
+    const lists = new PairLists({ initialSlots: 16, minimumHoles: 32 });
+    const model = new Map<number, [number, number][]>();
+    lists.ensureKeys(200);
+    let compactions = 0;
+    let grown = 0;
+    for (let step = 0; step < 20_000; step++) {
+      const key = Math.floor(random() * random() * 200);
+      const pairs = model.get(key) ?? [];
+      const before = lists.usage();
+      const choice = random();
+      if (choice < 0.55) {
+        // Values are distinct within a list, as labels are in a posting list.
+        let value = Math.floor(random() * 1000);
+        while (pairs.some((pair) => pair[0] === value)) value = Math.floor(random() * 1000);
+        const weight = Math.fround(random());
+        lists.append(key, value, weight);
+        pairs.push([value, weight]);
+      } else if (choice < 0.8 && pairs.length > 0) {
+        const [value] = pairs[Math.floor(random() * pairs.length)]!;
+        expect(lists.removeValue(key, value)).toBe(true);
+        pairs.splice(
+          pairs.findIndex((pair) => pair[0] === value),
+          1,
+        );
+      } else if (choice < 0.95) {
+        const fresh = Array.from({ length: Math.floor(random() * 30) }, (_, i): [number, number] => [
+          i * 1000 + Math.floor(random() * 1000),
+          Math.fround(random()),
+        ]);
+        lists.set(
+          key,
+          fresh.map((pair) => pair[0]),
+          fresh.map((pair) => pair[1]),
+        );
+        pairs.splice(0, pairs.length, ...fresh);
+      } else {
+        lists.clear(key);
+        pairs.length = 0;
+      }
+      model.set(key, pairs);
+      const after = lists.usage();
+      if (after.holes < before.holes && after.used < before.used) compactions++;
+      if (after.slots > before.slots) grown++;
+      expect(after.holes).toBeLessThanOrEqual(Math.max(32, after.used / 2));
+      expect(sorted(listOf(lists, key))).toEqual(sorted(pairs));
+    }
+    expect(compactions).toBeGreaterThan(10);
+    expect(grown).toBeGreaterThan(0);
+    for (const [key, pairs] of model) expect(sorted(listOf(lists, key)), `key ${key}`).toEqual(sorted(pairs));
+    expect(lists.removeValue(0, 5000)).toBe(false);
+  });
+
+  it("keeps a list's order when it moves, and fills a removed pair's place with the last", () => {
+    const lists = new PairLists({ initialSlots: 4, minimumHoles: 1 });
+    for (let value = 0; value < 9; value++) lists.append(1, value, value / 10);
+    lists.append(2, 100, 1);
+    expect(listOf(lists, 1).map((pair) => pair[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    lists.removeValue(1, 2);
+    expect(listOf(lists, 1).map((pair) => pair[0])).toEqual([0, 1, 8, 3, 4, 5, 6, 7]);
+    expect(listOf(lists, 1)[2]![1]).toBeCloseTo(0.8, 6);
+  });
+
+  it("gives its room back when most lists are cleared, and a view read before keeps its contents", () => {
+    const lists = new PairLists({ initialSlots: 64, minimumHoles: 64 });
+    lists.ensureKeys(1000);
+    for (let key = 0; key < 1000; key++) lists.set(key, [key, key + 1, key + 2], [1, 2, 3]);
+    const full = lists.usage();
+    expect(full.used).toBe(3000);
+    expect(full.holes).toBe(0);
+    const kept = lists.view(999);
+    for (let key = 0; key < 990; key++) lists.clear(key);
+    const after = lists.usage();
+    expect(after.used).toBeLessThan(100);
+    expect(after.slots).toBeLessThan(full.slots / 3);
+    expect(Array.from(kept.ints)).toEqual([999, 1000, 1001]);
+    expect(listOf(lists, 995)).toEqual([
+      [995, 1],
+      [996, 2],
+      [997, 3],
+    ]);
+  });
+});
