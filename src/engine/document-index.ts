@@ -100,6 +100,12 @@ export class DocumentIndex {
     this.#forgetUnused(dropped);
   }
 
+  /** Gives back the room a bulk load leaves in the index's slabs (engine/pair-lists.ts): call once it is loaded. */
+  trim(): void {
+    this.#postings.trim();
+    this.#documents.trim();
+  }
+
   remove(label: number): void {
     this.#forgetUnused(this.#unindex(label));
   }

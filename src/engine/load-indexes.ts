@@ -73,6 +73,7 @@ function readCatalog(store: ArticleStore): Pick<LoadedIndexes, "catalog" | "embe
     const profile = store.getLexicalProfile(article.label);
     if (profile !== null) documents.upsert(article.label, profile);
   }
+  documents.trim();
   return { catalog, embedHashes, documents };
 }
 

@@ -113,6 +113,14 @@ export class PairLists {
     if (this.#holes >= this.#minimumHoles && this.#holes * 2 > this.#end) this.#compact(0);
   }
 
+  /**
+   * Compacts the slab with each list's room cut to its length and a quarter more slots than
+   * they fill: after a bulk load, whose moves leave holes and rooms up to twice their lists.
+   */
+  trim(): void {
+    this.#compact(0, true);
+  }
+
   /** Slots in the slab, those reached by some list's room (`used`, holes included) and the holes among them. */
   usage(): { slots: number; used: number; holes: number } {
     return { slots: this.#ints.length, used: this.#end, holes: this.#holes };
@@ -134,9 +142,9 @@ export class PairLists {
   /** The start of `size` fresh slots at the slab's end, compacting or growing it first when they do not fit. */
   #take(size: number): number {
     if (this.#end + size > this.#ints.length) {
-      if (this.#holes >= this.#minimumHoles && this.#holes * 2 > this.#end) this.#compact(size);
+      if (this.#holes >= this.#minimumHoles && this.#holes * 4 > this.#end) this.#compact(size);
       if (this.#end + size > this.#ints.length) {
-        const slots = Math.max(this.#end + size, this.#ints.length * 2);
+        const slots = Math.max(this.#end + size, Math.ceil(this.#ints.length * 1.5));
         this.#ints = grow(this.#ints, slots);
         this.#floats = grow(this.#floats, slots);
       }
@@ -148,11 +156,13 @@ export class PairLists {
 
   /**
    * Copies the live lists end to end (in key order) into new arrays with room for `extra` more
-   * slots and half as many again; a list using under a quarter of its room keeps twice its length.
+   * slots and half as many again; a list using under a quarter of its room keeps twice its
+   * length. `tight`: every list keeps its length, and the slab a quarter more.
    */
-  #compact(extra: number): void {
-    const live = this.#end - this.#holes;
-    const slots = Math.max(1024, Math.ceil((live + extra) * 1.5));
+  #compact(extra: number, tight = false): void {
+    let live = 0;
+    for (let key = 0; key < this.#starts.length; key++) live += tight ? this.#lengths[key]! : this.#rooms[key]!;
+    const slots = Math.max(1024, Math.ceil((live + extra) * (tight ? 1.25 : 1.5)));
     const ints = new Int32Array(slots);
     const floats = new Float32Array(slots);
     let end = 0;
@@ -160,7 +170,7 @@ export class PairLists {
       if (this.#rooms[key] === 0) continue;
       const start = this.#starts[key]!;
       const length = this.#lengths[key]!;
-      const room = length * 4 < this.#rooms[key]! ? Math.min(this.#rooms[key]!, Math.max(4, length * 2)) : this.#rooms[key]!;
+      const room = tight ? length : length * 4 < this.#rooms[key]! ? Math.min(this.#rooms[key]!, Math.max(4, length * 2)) : this.#rooms[key]!;
       ints.set(this.#ints.subarray(start, start + length), end);
       floats.set(this.#floats.subarray(start, start + length), end);
       this.#starts[key] = end;

@@ -93,4 +93,16 @@ describe("lists of pairs in one slab", () => {
       [997, 3],
     ]);
   });
+
+  it("trims a bulk load's holes and spare room down to its lists and a quarter more, and grows again after", () => {
+    const lists = new PairLists({ initialSlots: 16, minimumHoles: 1 << 20 });
+    lists.ensureKeys(300);
+    for (let value = 0; value < 3000; value++) lists.append(value % 300, value, value);
+    expect(lists.usage().holes).toBeGreaterThan(0);
+    lists.trim();
+    expect(lists.usage()).toEqual({ slots: 3750, used: 3000, holes: 0 });
+    lists.append(7, 5000, 1);
+    expect(listOf(lists, 7).map((pair) => pair[0])).toEqual([...Array.from({ length: 10 }, (_, i) => 7 + 300 * i), 5000]);
+    expect(listOf(lists, 8)).toHaveLength(10);
+  });
 });
