@@ -14,8 +14,12 @@ export class ArticleCatalog {
   readonly #byLabel = new Map<number, CatalogEntry>();
   /** The same entries indexed by label: the vector search's filter looks one up per node it visits. */
   readonly #entryAt: (CatalogEntry | undefined)[] = [];
-  /** Labels by text hash: the query's own copies, excluded from its list without a lookup per node. */
-  readonly #labelsByTextHash = new Map<string, number[]>();
+  /**
+   * Labels by text hash: the query's own copies, excluded from its list without a lookup per
+   * node. A text held once (nearly all) maps to its label, not to an array of one: an array per
+   * article was two heap objects each for every full collection to mark.
+   */
+  readonly #labelsByTextHash = new Map<string, number | number[]>();
   readonly #labelById = new Map<string, number>();
   readonly #labelsByTopic = new Map<string, Set<number>>();
   /** Dated labels sorted by time; rebuilt lazily after changes. */
@@ -31,7 +35,8 @@ export class ArticleCatalog {
 
   /** Labels of the articles with this text hash (the article itself and its exact copies). */
   labelsWithTextHash(textHash: string): readonly number[] {
-    return this.#labelsByTextHash.get(textHash) ?? [];
+    const labels = this.#labelsByTextHash.get(textHash);
+    return labels === undefined ? [] : typeof labels === "number" ? [labels] : labels;
   }
 
   labelOf(id: string): number | undefined {
@@ -63,7 +68,8 @@ export class ArticleCatalog {
     this.#byLabel.set(entry.label, entry);
     this.#entryAt[entry.label] = entry;
     const sameText = this.#labelsByTextHash.get(entry.textHash);
-    if (sameText === undefined) this.#labelsByTextHash.set(entry.textHash, [entry.label]);
+    if (sameText === undefined) this.#labelsByTextHash.set(entry.textHash, entry.label);
+    else if (typeof sameText === "number") this.#labelsByTextHash.set(entry.textHash, [sameText, entry.label]);
     else sameText.push(entry.label);
     this.#labelById.set(entry.id, entry.label);
     for (const topic of entry.topics) {
@@ -84,8 +90,11 @@ export class ArticleCatalog {
     this.#byLabel.delete(label);
     this.#entryAt[label] = undefined;
     const sameText = this.#labelsByTextHash.get(entry.textHash)!;
-    sameText.splice(sameText.indexOf(label), 1);
-    if (sameText.length === 0) this.#labelsByTextHash.delete(entry.textHash);
+    if (typeof sameText === "number") this.#labelsByTextHash.delete(entry.textHash);
+    else {
+      sameText.splice(sameText.indexOf(label), 1);
+      if (sameText.length === 1) this.#labelsByTextHash.set(entry.textHash, sameText[0]!);
+    }
     if (this.#labelById.get(entry.id) === label) this.#labelById.delete(entry.id);
     for (const topic of entry.topics) {
       const labels = this.#labelsByTopic.get(topic);
