@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ArticleCatalog } from "../../src/engine/article-catalog.ts";
+import { articleSummary } from "../support/article-summary.ts";
 
-const summary = (label: number, textHash: string) => ({
-  label,
-  id: `a${label}`,
-  title: `Article ${label}`,
-  url: null,
-  topics: [],
-  publishedAt: null,
-  publishedMs: null,
-  textHash,
-  embedHash: `e${label}`,
-  seq: label,
-});
+const summary = (label: number, textHash: string) => articleSummary(label, { textHash });
 
 describe("the article catalog's copies by text hash", () => {
   it("lists every article holding a text through upserts, re-writes and removes of its copies", () => {

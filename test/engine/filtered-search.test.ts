@@ -5,6 +5,7 @@ import { ArticleCatalog } from "../../src/engine/article-catalog.ts";
 import { autoExactScanLimit, searchCandidates } from "../../src/engine/search-candidates.ts";
 import { ExactVectorIndex } from "../../src/vectors/exact-vector-index.ts";
 import { HnswVectorIndex } from "../../src/vectors/hnsw-vector-index.ts";
+import { articleSummary } from "../support/article-summary.ts";
 import { clusteredUnitVectors } from "../support/synthetic-vectors.ts";
 
 /** 5,000 articles: topic "rare" on 1% (every 100th), "half" on 50%, dates one per hour. */
@@ -18,18 +19,7 @@ function buildIndexes() {
     graph.upsert(label, vector);
     exact.upsert(label, vector);
     const topics = [label % 100 === 0 ? "rare" : "common", ...(label % 2 === 0 ? ["half"] : [])];
-    catalog.upsert({
-      label,
-      id: `a${label}`,
-      title: `Article ${label}`,
-      url: null,
-      topics,
-      publishedAt: null,
-      publishedMs: Date.UTC(2025, 0, 1) + label * 3_600_000,
-      textHash: `t${label}`,
-      embedHash: `e${label}`,
-      seq: label,
-    });
+    catalog.upsert(articleSummary(label, { topics, publishedMs: Date.UTC(2025, 0, 1) + label * 3_600_000 }));
   });
   return { graph, exact, catalog, vectors };
 }

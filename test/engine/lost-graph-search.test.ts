@@ -5,6 +5,7 @@ import { createQueryFilter } from "../../src/engine/label-filter.ts";
 import { searchCandidates } from "../../src/engine/search-candidates.ts";
 import { ExactVectorIndex } from "../../src/vectors/exact-vector-index.ts";
 import { HnswVectorIndex } from "../../src/vectors/hnsw-vector-index.ts";
+import { articleSummary } from "../support/article-summary.ts";
 import { mulberry32 } from "../support/synthetic-vectors.ts";
 
 /**
@@ -30,18 +31,7 @@ function buildLostGraph() {
     for (let i = 0; i < dimensions; i++) vector[i]! /= norm;
     graph.upsert(label, vector);
     exact.upsert(label, vector);
-    catalog.upsert({
-      label,
-      id: `a${label}`,
-      title: `Article ${label}`,
-      url: null,
-      topics: [],
-      publishedAt: null,
-      publishedMs: null,
-      textHash: `t${label}`,
-      embedHash: `e${label}`,
-      seq: label,
-    });
+    catalog.upsert(articleSummary(label));
   }
   return { graph, exact, catalog, articles };
 }
