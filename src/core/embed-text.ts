@@ -24,12 +24,15 @@ export function buildEmbedText(article: Pick<Article, "title" | "body">, maxChar
 
 /**
  * Passages: the lead window, then the body in chunks that each fit the bundled encoder's 128
- * tokens; `selectedChunks` is how many of those chunks the default plan keeps. One, not two: a
+ * tokens; `selectedChunks` is how many of those chunks the default plan keeps; `leadWeight` how
+ * many times the lead counts in the article's vector (`articleVector`): a news article says what
+ * happened in its lead, so a chunk counting as much pulls the vector toward the article's
+ * background (docs/evaluation.md, "Tenth session"). One, not two: a
  * second chunk is a third passage of model work on a full-length article, and leaving it out
  * moved no figure of the served (hybrid) ranking outside its interval (docs/evaluation.md,
  * "Which passages are embedded").
  */
-export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxChunks: 10, selectedChunks: 1 });
+export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxChunks: 10, selectedChunks: 1, leadWeight: 2 });
 
 /**
  * Which passages of a long article the model embeds. `selected` (the default): the lead plus

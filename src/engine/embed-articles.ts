@@ -1,6 +1,6 @@
 import type { Article } from "../core/article.ts";
 import { hashEmbedInput } from "../core/content-hash.ts";
-import { buildEmbedPassages, type PassagePlan } from "../core/embed-text.ts";
+import { buildEmbedPassages, type PassagePlan, passageLimits } from "../core/embed-text.ts";
 import { normalizeInPlace } from "../core/vector-math.ts";
 import type { Embedder, EmbedRole } from "../embed/embedder.ts";
 import { type PassageVectorCache, passageKey } from "../embed/passage-vector-cache.ts";
@@ -19,20 +19,26 @@ export function prepareEmbedInput(
   return { passages, embedHash: embedHashOf(modelId, passages) };
 }
 
-/** The hash of the model input: one passage hashes as its text alone, so short articles keep their version 1 hashes. */
+/**
+ * The hash of the model input: one passage hashes as its text alone, so short articles keep their
+ * version 1 hashes; several hash with the lead's weight in their mean too, so a vector stored
+ * before the lead was weighted is seen as stale and made again on the next write or index (from
+ * the passage cache, without the model, where it holds the passages).
+ */
 export function embedHashOf(modelId: string, passages: readonly string[]): string {
-  return hashEmbedInput(modelId, passages.join("\u0000"));
+  const input = passages.join("\u0000");
+  return hashEmbedInput(modelId, passages.length < 2 ? input : `${input}\u0000lead x${passageLimits.leadWeight}`);
 }
 
 /**
  * Embeds several articles' passages in one call (the embedder batches them) and returns one
- * vector per article: the normalised mean of its passages' vectors.
+ * vector per article (`articleVector`).
  */
 export async function embedPassageGroups(embedder: Embedder, groups: readonly (readonly string[])[], role: EmbedRole): Promise<Float32Array[]> {
   const embedded = await embedder.embed(groups.flat(), role);
   let next = 0;
   return groups.map((passages) => {
-    const vector = meanVector(embedded.slice(next, next + passages.length));
+    const vector = articleVector(embedded.slice(next, next + passages.length));
     next += passages.length;
     return vector;
   });
@@ -56,14 +62,14 @@ export async function embedPassageGroupsCached(
   const embedded = await embedder.embed([...missing.values()], "passage");
   [...missing.keys()].forEach((key, index) => known.set(key, embedded[index]!));
   const passages = keys.map((groupKeys) => groupKeys.map((key) => ({ key, vector: known.get(key)! })));
-  return { vectors: passages.map((group) => meanVector(group.map((passage) => passage.vector))), passages };
+  return { vectors: passages.map((group) => articleVector(group.map((passage) => passage.vector))), passages };
 }
 
-/** The normalised mean of passage vectors: the article's vector. */
-export function meanVector(vectors: readonly Float32Array[]): Float32Array {
-  const mean = Float32Array.from(vectors[0]!);
-  for (const vector of vectors.slice(1)) for (let i = 0; i < mean.length; i++) mean[i]! += vector[i]!;
-  return normalizeInPlace(mean);
+/** An article's vector from its passages' (the lead's first): their normalised mean, the lead counted `passageLimits.leadWeight` times. */
+export function articleVector(passageVectors: readonly Float32Array[]): Float32Array {
+  const sum = Float32Array.from(passageVectors[0]!, (value) => value * passageLimits.leadWeight);
+  for (const vector of passageVectors.slice(1)) for (let i = 0; i < sum.length; i++) sum[i]! += vector[i]!;
+  return normalizeInPlace(sum);
 }
 
 /**

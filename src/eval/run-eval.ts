@@ -18,6 +18,7 @@ import { type IndexProgress, indexFiles } from "../indexer/index-files.ts";
 import { readRecords } from "../ingest/read-records.ts";
 import type { SourceRecord } from "../ingest/source-record.ts";
 import type { Logger } from "../log/logger.ts";
+import { differenceFromSaved, type PerQueryRow, perQueryRows, type SavedRun, type SavedRunDifference } from "./saved-runs.ts";
 
 /**
  * The labels an evaluation file adds to each article (../shared/eval/README.md). The demo
@@ -66,6 +67,8 @@ export interface ConfigReport {
   rPrecisionStory: Interval | null;
   /** Paired differences (this minus that) to each configuration listed before it, by mode. */
   versus: Partial<Record<EvalMode, { precisionLabel: Interval | null; precisionStory: Interval | null; rPrecisionStory: Interval | null }>>;
+  /** Paired difference to the same mode of a saved run (`EvalOptions.against`); absent without one, null where it has no such queries. */
+  versusSaved?: SavedRunDifference | null;
   /** Copies folded into results, summed over every query. */
   foldedCopies: number;
   queryMsP50: number;
@@ -102,6 +105,10 @@ export interface EvalOptions {
   ignoreDates?: boolean;
   /** Reuse (and keep) this data directory instead of a temporary one. */
   dataDir?: string;
+  /** A saved run (`kindred eval --per-query`) to pair each mode's figures with, query by query. */
+  against?: SavedRun;
+  /** Receives each mode's figures per query (for `--per-query`). */
+  onPerQueryRows?: (rows: PerQueryRow[]) => void;
   /** An embedder to use instead of starting worker threads (tests, scripts). */
   embedder?: Embedder;
   onIndexProgress?: (progress: IndexProgress) => void;
@@ -191,6 +198,15 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       }
       perMode.push(measured);
     }
+    const rowsByMode = modes.map((mode, index) =>
+      perQueryRows(
+        file,
+        mode,
+        queries.map(([id]) => id),
+        perMode[index]!,
+      ),
+    );
+    for (const rows of rowsByMode) options.onPerQueryRows?.(rows);
     return {
       file,
       model: engine.modelId,
@@ -216,6 +232,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
               },
             ]),
           ),
+          ...(options.against === undefined ? {} : { versusSaved: differenceFromSaved(options.against, rowsByMode[index]!) }),
           foldedCopies: measured.folded,
           // No queries (an empty set) report 0 ms, not NaN, so the JSON stays numeric.
           queryMsP50: sorted.length === 0 ? 0 : percentileOf(sorted, 50),

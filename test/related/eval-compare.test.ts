@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -128,5 +128,42 @@ describe("kindred eval", () => {
     };
     expect(await datedCount(join(dir, "dated-index"), [])).toBe(items.length);
     expect(await datedCount(join(dir, "undated-index"), ["--ignore-dates"])).toBe(0);
+  });
+  it("writes each query's figures on --per-query and pairs a later run with them on --against, query by query", async () => {
+    const file = write("paired.jsonl", false);
+    const saved = join(dir, "saved-run.jsonl");
+    const first = await kindred(["eval", file, "--compare", "tfidf,hybrid", "--k", "3", "--json", "--workers", "1", "--per-query", saved]);
+    expect(first.code, first.stderr).toBe(0);
+    const rows = readFileSync(saved, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { file: string; mode: string; id: string; rPrecisionStory: number | null });
+    // One row per query and mode, named by the file's name so a copy of the set elsewhere pairs too.
+    expect(rows.length).toBe(2 * items.length);
+    expect(new Set(rows.map((row) => `${row.mode} ${row.id}`)).size).toBe(rows.length);
+    expect(rows.every((row) => row.file === "paired.jsonl")).toBe(true);
+    const [firstReport] = JSON.parse(first.stdout) as { configs: { mode: string; rPrecisionStory: { mean: number }; versusSaved?: unknown }[] }[];
+    const hybridRows = rows.filter((row) => row.mode === "hybrid" && row.rPrecisionStory !== null);
+    const hybridMean = hybridRows.reduce((sum, row) => sum + row.rPrecisionStory!, 0) / hybridRows.length;
+    expect(hybridMean).toBeCloseTo(firstReport!.configs[1]!.rPrecisionStory.mean, 12);
+    expect(firstReport!.configs[1]!.versusSaved).toBeUndefined();
+
+    // Against itself every query pairs and every difference is exactly nothing; a mode the saved run lacks pairs with nothing.
+    const second = await kindred(["eval", file, "--compare", "hybrid,lexical", "--k", "3", "--json", "--workers", "1", "--against", saved]);
+    expect(second.code, second.stderr).toBe(0);
+    const [report] = JSON.parse(second.stdout) as {
+      configs: { mode: string; versusSaved: { queries: number; precisionLabel: { mean: number; low: number; high: number } } | null }[];
+    }[];
+    expect(report!.configs[0]!.versusSaved!.queries).toBe(items.length);
+    expect(report!.configs[0]!.versusSaved!.precisionLabel).toEqual({ mean: 0, low: 0, high: 0 });
+    expect(report!.configs[1]!.versusSaved).toBeNull();
+    const table = await kindred(["eval", file, "--k", "3", "--workers", "1", "--against", saved]);
+    expect(table.stdout).toMatch(/queries paired with the saved run\s+11\n/);
+
+    // A damaged saved run is refused before any indexing, naming its line and field.
+    writeFileSync(saved, `${JSON.stringify(rows[0])}\n${JSON.stringify({ ...rows[1], ndcg: "high" })}\n`);
+    const refused = await kindred(["eval", file, "--against", saved]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("line 2, field ndcg");
   });
 });

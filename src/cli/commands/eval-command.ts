@@ -1,8 +1,9 @@
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { KindredError } from "../../core/errors.ts";
 import type { Interval } from "../../core/eval/bootstrap-interval.ts";
 import { parseSwitch } from "../../core/parse-switch.ts";
 import { type ConfigReport, type EvalMode, type EvalReport, runEval } from "../../eval/run-eval.ts";
+import { type PerQueryRow, readSavedRun } from "../../eval/saved-runs.ts";
 import { createLogger } from "../../log/logger.ts";
 import { configFromFlags, parseCommandArgs, sharedOptionsHelp } from "../cli-options.ts";
 import { createProgressBar } from "../progress-bar.ts";
@@ -27,6 +28,10 @@ Options:
   --fold true|false       fold copies of one text into one result (default true, as served)
   --ignore-dates          index the articles without their publication dates, to measure the
                           ranking as for a site that sends none (use its own --data-dir)
+  --per-query FILE        write each query's figures under each mode to FILE (JSON Lines)
+  --against FILE          pair each mode with the same mode of a run saved by --per-query
+                          (another index, model or passage plan), query by query: the
+                          difference this minus that, with its interval
   --json                  print the report as JSON
   --data-dir DIR          keep the index in DIR (re-running then re-embeds nothing)
 ${sharedOptionsHelp.replace(/^ {2}--data-dir.*\n/m, "")}`;
@@ -37,7 +42,15 @@ const modes: readonly EvalMode[] = ["hybrid", "dense", "lexical", "tfidf", "tfid
 export async function runEvalCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { k: { type: "string" }, json: { type: "boolean" }, compare: { type: "string" }, fold: { type: "string" }, "ignore-dates": { type: "boolean" } },
+    {
+      k: { type: "string" },
+      json: { type: "boolean" },
+      compare: { type: "string" },
+      fold: { type: "string" },
+      "ignore-dates": { type: "boolean" },
+      "per-query": { type: "string" },
+      against: { type: "string" },
+    },
     true,
   );
   if (values.help) return print(evalHelp);
@@ -59,6 +72,9 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   if (values.fold !== undefined && fold === undefined) {
     throw new KindredError("invalid_parameter", `--fold takes true or false; got "${values.fold}".`, { parameter: "fold" });
   }
+  // Read before the index is built: a bad saved run fails at once, not after the indexing.
+  const against = values.against === undefined ? undefined : readSavedRun(values.against);
+  const perQueryRowsOut: PerQueryRow[] = [];
   const config = configFromFlags(values, { logLevel: "warn" });
   const logger = createLogger(config.logLevel);
   const reports: EvalReport[] = [];
@@ -75,6 +91,8 @@ export async function runEvalCommand(args: string[]): Promise<number> {
           ...(fold === undefined ? {} : { foldDuplicates: fold }),
           ...(values["ignore-dates"] ? { ignoreDates: true } : {}),
           ...(values["data-dir"] === undefined ? {} : { dataDir: config.dataDir }),
+          ...(against === undefined ? {} : { against }),
+          onPerQueryRows: (rows) => perQueryRowsOut.push(...rows),
           onIndexProgress: ({ done, bytesRead }) => bar.update(done, bytesRead),
           onQueryProgress: ({ done, total, mode }) => process.stderr.write(`${mode}: ${done}/${total} queries\n`),
         }),
@@ -83,6 +101,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
       bar.stop();
     }
   }
+  if (values["per-query"] !== undefined) writeFileSync(values["per-query"], perQueryRowsOut.map((row) => `${JSON.stringify(row)}\n`).join(""));
   process.stdout.write(values.json ? `${JSON.stringify(reports, null, 2)}\n` : formatEvalTable(reports));
   return 0;
 }
@@ -100,6 +119,12 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
     [`P@${k} (story) - ${mode}`, ({ config }) => difference(config.versus[mode]?.precisionStory)],
     [`R-precision (story) - ${mode}`, ({ config }) => difference(config.versus[mode]?.rPrecisionStory)],
   ]);
+  const savedRows: [string, (column: { report: EvalReport; config: ConfigReport }) => string][] = [
+    ["queries paired with the saved run", ({ config }) => String(config.versusSaved?.queries ?? 0)],
+    [`P@${k} (label) - saved run`, ({ config }) => difference(config.versusSaved?.precisionLabel)],
+    [`P@${k} (story) - saved run`, ({ config }) => difference(config.versusSaved?.precisionStory)],
+    ["R-precision (story) - saved run", ({ config }) => difference(config.versusSaved?.rPrecisionStory)],
+  ];
   const rows: [string, (column: { report: EvalReport; config: ConfigReport }) => string][] = [
     ["articles", ({ report }) => String(report.evaluated)],
     [`P@${k} (label)`, ({ config }) => interval(config.precisionLabel)],
@@ -108,6 +133,7 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
     ["R-precision (story)", ({ config }) => interval(config.rPrecisionStory)],
     ["R-precision ceiling, folded", ({ report }) => interval(report.foldedCeiling)],
     ...versusRows,
+    ...(columns.some(({ config }) => config.versusSaved !== undefined) ? savedRows : []),
     ["copies folded", ({ config }) => String(config.foldedCopies)],
     ["query p50 / p99 (ms)", ({ config }) => `${config.queryMsP50.toFixed(2)} / ${config.queryMsP99.toFixed(2)}`],
     ["index time (s)", ({ report }) => report.indexSeconds.toFixed(1)],
