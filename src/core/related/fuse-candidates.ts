@@ -1,7 +1,7 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
 import { dateProximity } from "./date-proximity.ts";
 import { lexicalEvidencePart } from "./lexical-evidence.ts";
-import { topicSetSimilarityTo, topicSetVector } from "./topic-similarity.ts";
+import { type TopicSetVector, topicSetSimilarityTo, topicSetSimilarityToKeys, topicSetVector } from "./topic-similarity.ts";
 
 /** A candidate in the pool with each channel's raw score. */
 export interface PoolCandidate {
@@ -149,7 +149,7 @@ export class PoolFusion {
         (lexicalWeight === 0 ? 0 : lexicalWeight * this.#lexicalZ[i]!) +
         lexicalEvidencePart(context, entry, lexicalScores[i]!, sharedTerms?.[i] ?? Number.POSITIVE_INFINITY);
       this.#proximity[i] = proximityPart(context, entry);
-      this.#topics[i] = queryTopics === null ? 0 : context.topics!.weight * topicSetSimilarityTo(queryTopics, entry.topics, context.topics!.noise);
+      this.#topics[i] = queryTopics === null ? 0 : context.topics!.weight * topicSimilarityOf(queryTopics, entry, context.topics!.noise);
       this.#boost[i] = context.boost !== null && entry.topics.some((topic) => context.boost!.topics.has(topic)) ? context.boost.weight : 0;
       this.#recency[i] = recencyPart(context, entry);
     }
@@ -325,6 +325,13 @@ function recencyPart(context: FusionContext, entry: CatalogEntry): number {
   if (recency === null || entry.publishedMs === null) return 0;
   const ageDays = Math.max(0, (recency.nowMs - entry.publishedMs) / dayMs);
   return -recency.weight * (1 - 2 ** (-ageDays / recency.halfLifeDays));
+}
+
+/** A candidate's topic part before its weight: from the catalog's packed keys when no topic is noise (they are packed without dropping any). */
+function topicSimilarityOf(query: TopicSetVector, entry: CatalogEntry, noise: ReadonlySet<string>): number {
+  return noise.size === 0 && entry.topicKeys !== undefined
+    ? topicSetSimilarityToKeys(query, entry.topicKeys)
+    : topicSetSimilarityTo(query, entry.topics, noise);
 }
 
 /** The topics that count as a signal: noise topics dropped. */
