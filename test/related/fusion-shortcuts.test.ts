@@ -12,7 +12,8 @@ import { mulberry32 } from "../../src/core/seeded-random.ts";
  * Work a computed list skips (issue 14, tenth session) must not move a score by one bit: the
  * fusion reads each candidate's topics packed by the catalog (`CatalogEntry.topicKeys`) instead
  * of its topic names, and the ranking counts shared terms only where the same-event evidence
- * can count (`evidenceCanCount`). Each is compared, with Object.is on every fused score, with the
+ * can count (`evidenceCanCount`), and it orders the pool by an insertion sort with the comparison
+ * written in rather than a sort calling a comparator. Each is compared, with Object.is on every fused score, with the
  * fusion that does the full work, on random pools of dated and undated candidates whose topics
  * share words, cosines on both sides of the evidence threshold, and long and short queries.
  */
@@ -107,5 +108,22 @@ describe("the fusion's shortcuts", () => {
       actual.forEach((score, position) => expect(Object.is(score, expected[position]), `round ${round}, position ${position}`).toBe(true));
     }
     expect(skipped, "the pools hold cosines below the threshold").toBeGreaterThan(5000);
+  });
+
+  it("orders the pool by score, then by id, as a sort with the comparator does, ties included", () => {
+    for (let round = 0; round < 200; round++) {
+      const { entries, lexical, shared, dense } = randomPool(1 + Math.floor(random() * 160));
+      // Half the rounds give many candidates one score: same channel scores, no dates, no topics.
+      const tied = round % 2 === 1;
+      const pool = tied ? entries.map((entry) => ({ ...entry, publishedMs: null, topics: [], topicKeys: topicKeyVector([]) })) : entries;
+      const context = contextFor(30, draw(3), new Set());
+      const fusion = new PoolFusion(pool, tied ? lexical.map((score) => (score > 0.3 ? 0.5 : 0)) : lexical, context, shared);
+      fusion.fuse(tied ? dense.map((score) => (score > 0 ? 1 : -1)) : dense);
+      const expected = Array.from({ length: pool.length }, (_, i) => i).sort((a, b) => {
+        const difference = fusion.scores[b]! - fusion.scores[a]!;
+        return difference !== 0 ? difference : pool[a]!.id < pool[b]!.id ? -1 : 1;
+      });
+      expect(fusion.order(), `round ${round}`).toEqual(expected);
+    }
   });
 });

@@ -177,10 +177,32 @@ export class PoolFusion {
     }
   }
 
-  /** Positions best first: by score, then by id. */
+  /**
+   * Positions best first: by score, then by id. A binary insertion sort with the comparison
+   * written in: the order is total (ids differ), so any sort gives this one, and on a pool of a
+   * hundred-odd a sort calling `#compare` spent most of its time in the calls.
+   */
   order(): number[] {
-    const positions = Array.from({ length: this.entries.length }, (_, i) => i);
-    return positions.sort(this.#compare);
+    const size = this.entries.length;
+    const sorted = new Int32Array(size);
+    const scores = this.scores;
+    const entries = this.entries;
+    for (let i = 0; i < size; i++) {
+      const score = scores[i]!;
+      let low = 0;
+      let high = i;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        const other = sorted[middle]!;
+        const otherScore = scores[other]!;
+        const before = otherScore > score || (otherScore === score && entries[other]!.id < entries[i]!.id);
+        if (before) low = middle + 1;
+        else high = middle;
+      }
+      sorted.copyWithin(low + 1, low, i);
+      sorted[low] = i;
+    }
+    return Array.from(sorted);
   }
 
   /** The first `n` positions of `order()`, without sorting the rest. */
