@@ -230,10 +230,12 @@ function isTopicSetVector(value: readonly string[] | TopicSetVector): value is T
 const noNoise: ReadonlySet<string> = new Set();
 
 /**
- * One vector, built anew: a query's, once per query. Nothing is kept per article: a vector kept
- * for every article a query ever scored (a WeakMap by topic array, as this was) filled the old
- * generation at 100k articles and long full collections stalled requests (docs/performance.md,
- * "HTTP on both cores"); candidates are scored by `topicSetSimilarityTo` in the scratch arrays.
+ * One vector, built anew: a query's, once per query. Nothing is kept per article a query scores:
+ * a vector kept for every article a query ever scored (a WeakMap by topic array, as this was)
+ * filled the old generation at 100k articles and long full collections stalled requests
+ * (docs/performance.md, "HTTP on both cores"); candidates are scored from the packed vector
+ * their catalog entry was given (`topicKeyVector`, one per distinct topic list), else by
+ * `topicSetSimilarityTo` in the scratch arrays.
  */
 export function topicSetVector(topics: readonly string[]): TopicSetVector {
   const count = sumTopicKeys(topics, noNoise);
