@@ -1,5 +1,6 @@
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
 import { signatureLength } from "../core/related/shingle-signature.ts";
+import { topicKeyVector } from "../core/related/topic-similarity.ts";
 import type { ArticleSummary } from "../store/article-store.ts";
 
 /** The signature of an article stored without one: matches no other text. */
@@ -49,12 +50,14 @@ export class ArticleCatalog {
 
   upsert(article: ArticleSummary): CatalogEntry {
     this.remove(article.label);
+    const topics = Object.freeze([...article.topics]);
     const entry: CatalogEntry = Object.freeze({
       label: article.label,
       id: article.id,
       title: article.title,
       url: article.url,
-      topics: Object.freeze([...article.topics]),
+      topics,
+      topicKeys: topicKeyVector(topics),
       publishedAt: article.publishedAt,
       publishedMs: article.publishedMs,
       textHash: article.textHash,

@@ -5,6 +5,7 @@ import { feedbackVector } from "../core/related/feedback-vector.ts";
 import { foldAndFloor } from "../core/related/fold-and-floor.ts";
 import { PoolFusion } from "../core/related/fuse-candidates.ts";
 import { fusionContextFor } from "../core/related/fusion-context.ts";
+import { evidenceCanCount } from "../core/related/lexical-evidence.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { type QueryTerm, selectQueryTerms } from "../core/related/query-terms.ts";
 import { defaultRankingOptions, fusionConstants, lexicalWeightFor, type RankingOptions } from "../core/related/ranking-options.ts";
@@ -219,10 +220,6 @@ function* rankPool(
       const label = poolLabels[position]!;
       lexicalScores[position] = hitScores.get(label) ?? score(label);
     }
-    // What each cosine rests on: the same-event evidence part counts only where enough terms are shared.
-    const shared = documents.sharedTermCounter(query.documentTerms);
-    sharedTerms = new Float64Array(poolLabels.length);
-    for (let position = 0; position < poolLabels.length; position++) sharedTerms[position] = shared(poolLabels[position]!);
     if (ranking.explain) {
       const profile = query.profile();
       queryTerms = selectQueryTerms(profile, lexicon.getTermStatistics(profile.terms.map((term) => term.stem)));
@@ -233,7 +230,21 @@ function* rankPool(
   const centroid = hybrid ? (environment.centroid ?? null) : null;
   const vectors = new CandidateVectors(indexes.exact, query.vector, centroid, poolLabels);
   const weights = { dense: useDense ? 1 : 0, lexical: useLexical ? (hybrid ? lexicalWeightFor(query.words) : 1) : 0 };
-  const context = fusionContextFor({ ...query, noiseTopics: environment.noiseTopics, nowMs: environment.nowMs }, ranking, weights, hybrid);
+  const context = fusionContextFor(
+    { publishedMs: query.publishedMs, topics: query.topics, words: query.words, noiseTopics: environment.noiseTopics, nowMs: environment.nowMs },
+    ranking,
+    weights,
+    hybrid,
+  );
+  if (lexicalScores !== null) {
+    // What each cosine rests on: the same-event evidence part counts only where enough terms are
+    // shared, and only for a cosine above its threshold (elsewhere the part is 0 whatever the count).
+    const shared = environment.documents.sharedTermCounter(query.documentTerms);
+    sharedTerms = new Float64Array(poolLabels.length);
+    for (let position = 0; position < poolLabels.length; position++) {
+      if (evidenceCanCount(context, lexicalScores[position]!)) sharedTerms[position] = shared(poolLabels[position]!);
+    }
+  }
   const fusion = new PoolFusion(poolEntries, lexicalScores ?? new Float64Array(poolLabels.length), context, sharedTerms ?? new Float64Array(poolLabels.length));
   fusion.fuse(vectors.denseScores(useDense ? query.vector : null));
 

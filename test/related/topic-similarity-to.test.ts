@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { topicSetSimilarity, topicSetSimilarityTo, topicSetVector } from "../../src/core/related/topic-similarity.ts";
+import { topicKeyVector, topicSetSimilarity, topicSetSimilarityTo, topicSetSimilarityToKeys, topicSetVector } from "../../src/core/related/topic-similarity.ts";
 import { mulberry32 } from "../../src/core/seeded-random.ts";
 
 /**
@@ -52,5 +52,31 @@ describe("topicSetSimilarityTo", () => {
     const query = topicSetVector(["Ukraine", "Topic number 3"]);
     expect(Object.is(topicSetSimilarityTo(query, many, new Set()), topicSetSimilarity(query, topicSetVector(many)))).toBe(true);
     expect(topicSetSimilarityTo(query, many, new Set())).toBeGreaterThan(0);
+  });
+});
+
+describe("topicSetSimilarityToKeys", () => {
+  // The catalog packs each article's topics once (CatalogEntry.topicKeys) and the fusion scores
+  // those, so they must give the number the topic names give, to the bit.
+  it("gives the number the candidate's topic vector gives", () => {
+    let nonZero = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const query = topicSetVector(draw(4));
+      const candidate = Object.freeze(draw(6));
+      const expected = topicSetSimilarity(query, topicSetVector(candidate));
+      const actual = topicSetSimilarityToKeys(query, topicKeyVector(candidate));
+      expect(Object.is(actual, expected), `${JSON.stringify(candidate)}: ${actual} against ${expected}`).toBe(true);
+      expect(Object.is(actual, topicSetSimilarityTo(query, candidate, new Set()))).toBe(true);
+      if (expected > 0 && expected < 1) nonZero++;
+    }
+    expect(nonZero).toBeGreaterThan(500);
+  });
+
+  it("scores a candidate of many topics and an empty one", () => {
+    const many = Array.from({ length: 40 }, (_, i) => `Topic number ${i} of Ukraine ${i * 7} area${i}`);
+    const query = topicSetVector(["Ukraine", "Topic number 3"]);
+    expect(Object.is(topicSetSimilarityToKeys(query, topicKeyVector(many)), topicSetSimilarity(query, topicSetVector(many)))).toBe(true);
+    expect(topicSetSimilarityToKeys(query, topicKeyVector([]))).toBe(0);
+    expect(topicSetSimilarityToKeys(topicSetVector([]), topicKeyVector(many))).toBe(0);
   });
 });

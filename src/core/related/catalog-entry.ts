@@ -8,6 +8,11 @@ export interface CatalogEntry {
   title: string;
   url: string | null;
   topics: readonly string[];
+  /**
+   * `topics` as `topicKeyVector` packs them, made when the catalog takes the article in: what the
+   * fusion scores shared topics with (absent: worked out from `topics`).
+   */
+  topicKeys?: readonly number[];
   publishedAt: string | null;
   publishedMs: number | null;
   textHash: string;

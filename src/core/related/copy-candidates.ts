@@ -31,11 +31,18 @@ export class CopyCandidates {
   /** Per member, the stamp of the last `candidatesOf` that found it (each found once). */
   #seen: Uint32Array = new Uint32Array(16);
   #stamp = 0;
+  /**
+   * The band hashes of the signature `candidatesOf` was last asked about (-1: a band with an empty
+   * slot): folding asks about a candidate and then adds it, and the hashes are most of `add`.
+   */
+  readonly #lastKeys: Int32Array;
+  #lastSignature: Uint32Array | null = null;
 
   constructor(expected: number) {
     const bands = allowedMissesFor(duplicateJaccard) + 1;
     this.#bandStarts = new Int32Array(bands + 1);
     for (let band = 0; band <= bands; band++) this.#bandStarts[band] = Math.round((band * signatureLength) / bands);
+    this.#lastKeys = new Int32Array(bands);
     const size = this.#sizeFor(expected);
     this.#table = new Int32Array(size);
     this.#keys = new Int32Array(size);
@@ -55,6 +62,7 @@ export class CopyCandidates {
   #reset(expected: number): void {
     this.#chainCount = 0;
     this.#added = 0;
+    this.#lastSignature = null;
     this.#unbanded.length = 0;
     const size = this.#sizeFor(expected);
     if (size > this.#table.length || this.#generation === 0x7fffffff) {
@@ -88,10 +96,11 @@ export class CopyCandidates {
       this.#seen[owner] = stamp;
       found.push(owner);
     }
+    const keys = this.#keysOf(signature);
     const mask = this.#table.length - 1;
-    for (let band = 0; band < this.#bandStarts.length - 1; band++) {
-      const key = this.#bandKey(signature, band);
-      if (key === null) continue;
+    for (let band = 0; band < keys.length; band++) {
+      const key = keys[band]!;
+      if (key < 0) continue;
       for (let slot = key & mask; this.#slotGeneration[slot] === this.#generation; slot = (slot + 1) & mask) {
         if (this.#keys[slot] !== key) continue;
         for (let chain = this.#table[slot]!; chain !== -1; chain = this.#next[chain]!) {
@@ -115,10 +124,11 @@ export class CopyCandidates {
       this.#unbanded.push(index);
       return;
     }
+    const keys = signature === this.#lastSignature ? this.#lastKeys : this.#keysOf(signature);
     let mask = this.#table.length - 1;
-    for (let band = 0; band < this.#bandStarts.length - 1; band++) {
-      const key = this.#bandKey(signature, band);
-      if (key === null) continue;
+    for (let band = 0; band < keys.length; band++) {
+      const key = keys[band]!;
+      if (key < 0) continue;
       let slot = key & mask;
       let used = this.#slotGeneration[slot] === this.#generation;
       while (used && this.#keys[slot] !== key) {
@@ -142,12 +152,20 @@ export class CopyCandidates {
     }
   }
 
-  /** A band's hash (its slots and its position), or null when it has an empty slot and so can never agree. */
-  #bandKey(signature: Uint32Array, band: number): number | null {
+  /** Every band's hash of a signature into `#lastKeys`, which it then belongs to. */
+  #keysOf(signature: Uint32Array): Int32Array {
+    const keys = this.#lastKeys;
+    for (let band = 0; band < keys.length; band++) keys[band] = this.#bandKey(signature, band);
+    this.#lastSignature = signature;
+    return keys;
+  }
+
+  /** A band's hash (its slots and its position), or -1 when it has an empty slot and so can never agree. */
+  #bandKey(signature: Uint32Array, band: number): number {
     let hash = Math.imul(band + 1, 0x9e3779b1);
     for (let i = this.#bandStarts[band]!; i < this.#bandStarts[band + 1]!; i++) {
       const value = signature[i]!;
-      if (value === 0xffffffff) return null;
+      if (value === 0xffffffff) return -1;
       hash = Math.imul(hash ^ value, 0x01000193) ^ (hash >>> 15);
     }
     return hash & 0x7fffffff;

@@ -19,10 +19,20 @@ import type { FusionContext } from "./fuse-candidates.ts";
  *   lexicalEvidencePart(context, entry, 0.25, 12) // weight 2 from 0.1 to 0.4, undated: 2 * 0.5 = 1
  */
 export function lexicalEvidencePart(context: FusionContext, entry: CatalogEntry, cosine: number, sharedTerms: number): number {
-  const evidence = context.lexicalEvidence;
-  if (evidence == null || !context.standardize) return 0;
+  if (!evidenceCanCount(context, cosine)) return 0;
+  const evidence = context.lexicalEvidence!;
   if (sharedTerms < evidence.minSharedTerms) return 0;
   const queryMs = context.query.publishedMs;
   const apart = queryMs === null || entry.publishedMs === null ? 1 : dateProximity(queryMs, entry.publishedMs, evidence.days);
   return evidence.weight * apart * Math.min(1, Math.max(0, (cosine - evidence.from) / (evidence.full - evidence.from)));
+}
+
+/**
+ * Whether `lexicalEvidencePart` can be anything but 0 for a cosine: the part is off, or the
+ * cosine has not risen above `from`, whatever the shared terms. Counting a candidate's shared
+ * terms walks its whole vector, so the ranking counts them only where this holds.
+ */
+export function evidenceCanCount(context: FusionContext, cosine: number): boolean {
+  const evidence = context.lexicalEvidence;
+  return evidence != null && context.standardize && cosine > evidence.from;
 }

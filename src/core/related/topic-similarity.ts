@@ -64,6 +64,67 @@ export function topicSetSimilarityTo(query: TopicSetVector, topics: readonly str
 }
 
 /**
+ * An article's topic set as `topicSetVector` sums it (no noise topics dropped), packed into one
+ * array of numbers: its length, then each key's interned id and weight in first-seen order. Made
+ * once when an article enters the catalog (`CatalogEntry.topicKeys`), so scoring a candidate reads
+ * one array instead of looking up each of its topic names: the pool's hundred-odd candidates and
+ * their names sit all over the heap, and those lookups were most of the fusion's time. A plain
+ * array of doubles, not typed arrays: one object per article, and nothing for the collector to
+ * track beside it.
+ *
+ * @example
+ *   topicSetSimilarityToKeys(topicSetVector(["Ukraine war"]), topicKeyVector(["War in Ukraine"])) // = topicSetSimilarity of the two
+ */
+export function topicKeyVector(topics: readonly string[]): readonly number[] {
+  if (topics.length === 0) return noTopicKeys;
+  const name = JSON.stringify(topics);
+  let packed = keyVectorsByTopics.get(name);
+  if (packed === undefined) {
+    const count = sumTopicKeys(topics, noNoise);
+    const values = [scratchNorm(count)];
+    for (let i = 0; i < count; i++) values.push(scratchIds[i]!, scratchWeights[i]!);
+    packed = Object.freeze(values);
+    if (keyVectorsByTopics.size >= maxCachedTopics) keyVectorsByTopics.clear();
+    keyVectorsByTopics.set(name, packed);
+  }
+  return packed;
+}
+
+const noTopicKeys: readonly number[] = Object.freeze([0]);
+
+/**
+ * One packed vector per distinct topic list, shared by the articles that have it (a site has far
+ * fewer topic lists than articles: a vector per article was a tenth of the heap at 100k). Bounded
+ * as `keysByTopic` is; an entry keeps its vector when this is emptied.
+ */
+const keyVectorsByTopics = new Map<string, readonly number[]>();
+
+/**
+ * `topicSetSimilarityTo(query, topics, no noise)` for the topics packed by `topicKeyVector`: the
+ * same weights and length, the same products in the same order, so the same number.
+ */
+export function topicSetSimilarityToKeys(query: TopicSetVector, packed: readonly number[]): number {
+  if (query.norm === 0) return 0;
+  const norm = packed[0]!;
+  if (norm === 0) return 0;
+  const end = packed.length;
+  let dot = 0;
+  const { ids, values } = query;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    let weight = 0;
+    for (let at = 1; at < end; at += 2) {
+      if (packed[at] === id) {
+        weight = packed[at + 1]!;
+        break;
+      }
+    }
+    dot += values[i]! * weight;
+  }
+  return dot === 0 ? 0 : Math.min(1, dot / (query.norm * norm));
+}
+
+/**
  * Sums the unit vectors of the distinct topics not in `noise` into the scratch arrays: keys by
  * interned id in first-seen order, each topic taken where it first appears (as a set of them
  * takes it). Returns how many keys the sum holds.
@@ -169,10 +230,12 @@ function isTopicSetVector(value: readonly string[] | TopicSetVector): value is T
 const noNoise: ReadonlySet<string> = new Set();
 
 /**
- * One vector, built anew: a query's, once per query. Nothing is kept per article: a vector kept
- * for every article a query ever scored (a WeakMap by topic array, as this was) filled the old
- * generation at 100k articles and long full collections stalled requests (docs/performance.md,
- * "HTTP on both cores"); candidates are scored by `topicSetSimilarityTo` in the scratch arrays.
+ * One vector, built anew: a query's, once per query. Nothing is kept per article a query scores:
+ * a vector kept for every article a query ever scored (a WeakMap by topic array, as this was)
+ * filled the old generation at 100k articles and long full collections stalled requests
+ * (docs/performance.md, "HTTP on both cores"); candidates are scored from the packed vector
+ * their catalog entry was given (`topicKeyVector`, one per distinct topic list), else by
+ * `topicSetSimilarityTo` in the scratch arrays.
  */
 export function topicSetVector(topics: readonly string[]): TopicSetVector {
   const count = sumTopicKeys(topics, noNoise);
