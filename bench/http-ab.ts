@@ -21,10 +21,9 @@
  */
 import { parseArgs } from "node:util";
 import { loadFor, pacedLoad } from "./http-load.ts";
-import { readArticleIds } from "./support/article-ids.ts";
+import { randomRelatedPaths, readArticleIds } from "./support/article-ids.ts";
 import { type RunningServer, readServerCpuMs, startKindredServer, waitForRecallCheck } from "./support/kindred-process.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
-import { createRandom } from "./support/synthetic-corpus.ts";
 
 const { values } = parseArgs({
   options: {
@@ -66,8 +65,7 @@ interface Build {
 }
 
 const ids = readArticleIds(dataA);
-const random = createRandom(11);
-const nextPath = () => `/v1/articles/${encodeURIComponent(ids[Math.floor(random() * ids.length)]!)}/related`;
+const nextPath = randomRelatedPaths(ids, 11);
 const builds: Build[] = [];
 try {
   for (const [name, root, dataDir] of [["A", a, dataA] as const, ["B", b, dataB] as const]) {

@@ -176,15 +176,7 @@ export function readCpuMs(pid: number): number {
 
 /** CPU time of a server: the process and every process it forked (its HTTP workers), from /proc (Linux). */
 export function readServerCpuMs(pid: number): number {
-  let total = readCpuMs(pid);
-  for (const child of descendantPids(pid)) {
-    try {
-      total += readCpuMs(child);
-    } catch {
-      // a worker that exited between the listing and the read: its time is lost with it
-    }
-  }
-  return total;
+  return sumOverServer(pid, readCpuMs);
 }
 
 /** Resident set size of one process, from /proc (Linux). */
@@ -223,12 +215,17 @@ function descendantPids(pid: number): number[] {
 
 /** Resident set size of a server: the process and every process it forked (its HTTP workers), from /proc (Linux). */
 export function readRssBytes(pid: number): number {
-  let total = processRssBytes(pid);
+  return sumOverServer(pid, processRssBytes);
+}
+
+/** `read` of a process plus `read` of each process it forked; a worker that exited between the listing and its read counts nothing. */
+function sumOverServer(pid: number, read: (pid: number) => number): number {
+  let total = read(pid);
   for (const child of descendantPids(pid)) {
     try {
-      total += processRssBytes(child);
+      total += read(child);
     } catch {
-      // a worker that exited between the listing and the read holds no memory
+      // gone: no memory held, and its CPU time left with it
     }
   }
   return total;
