@@ -13,12 +13,11 @@
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { readArticleIds } from "./support/article-ids.ts";
+import { randomRelatedPaths, readArticleIds } from "./support/article-ids.ts";
 import { findFreePort, repoRoot, waitForRecallCheck } from "./support/kindred-process.ts";
 import { summariseLatencies } from "./support/latency-stats.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
 import { PacedConnections } from "./support/paced-connections.ts";
-import { createRandom } from "./support/synthetic-corpus.ts";
 
 const { values, positionals } = parseArgs({
   options: {
@@ -46,8 +45,7 @@ interface Pause {
 }
 
 const ids = readArticleIds(dataDir);
-const random = createRandom(11);
-const nextPath = () => `/v1/articles/${encodeURIComponent(ids[Math.floor(random() * ids.length)]!)}/related`;
+const nextPath = randomRelatedPaths(ids, 11);
 const port = await findFreePort();
 const child = spawn(
   process.execPath,

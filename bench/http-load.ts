@@ -180,7 +180,7 @@ async function measureEndpoint(baseUrl: string, name: string, nextPath: () => st
  * One autocannon run. Latencies are collected from its per-response event rather than its
  * histogram, which records whole milliseconds (too coarse for sub-millisecond answers).
  */
-async function loadFor(baseUrl: string, nextPath: () => string, connections: number, durationS: number, overallRate?: number): Promise<LoadFigures> {
+export async function loadFor(baseUrl: string, nextPath: () => string, connections: number, durationS: number, overallRate?: number): Promise<LoadFigures> {
   const latenciesMs: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(

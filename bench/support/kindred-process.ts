@@ -59,19 +59,33 @@ export interface RunningServer {
 
 /**
  * Starts `kindred serve` on a data directory and resolves once `/readyz` answers 200, timing
- * from spawn: what a process manager waits for after a restart.
+ * from spawn: what a process manager waits for after a restart. `root` serves another checkout's
+ * built entry point from its own directory (an older commit, as a baseline).
  */
 export async function startKindredServer(
   dataDir: string,
-  options: { env?: Record<string, string>; timeoutMs?: number; args?: readonly string[]; allWorkers?: boolean } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; args?: readonly string[]; allWorkers?: boolean; root?: string } = {},
 ): Promise<RunningServer> {
   const timeoutMs = options.timeoutMs ?? 600_000;
   const port = await findFreePort();
   const startedMs = performance.now();
+  const root = options.root ?? repoRoot;
   const child = spawn(
     process.execPath,
-    [kindredBin, "serve", "--data-dir", dataDir, "--port", String(port), "--host", "127.0.0.1", "--log-level", "warn", ...(options.args ?? [])],
-    { cwd: repoRoot, env: { ...childEnvironment(), ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+    [
+      root === repoRoot ? kindredBin : `${root}/bin/kindred.js`,
+      "serve",
+      "--data-dir",
+      dataDir,
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+      ...(options.args ?? []),
+    ],
+    { cwd: root, env: { ...childEnvironment(), ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   // The ready line comes once every HTTP worker takes connections (/readyz answers as soon as one does).
   let httpWorkers = 1;
@@ -160,6 +174,11 @@ export function readCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
 
+/** CPU time of a server: the process and every process it forked (its HTTP workers), from /proc (Linux). */
+export function readServerCpuMs(pid: number): number {
+  return sumOverServer(pid, readCpuMs);
+}
+
 /** Resident set size of one process, from /proc (Linux). */
 function processRssBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -196,12 +215,17 @@ function descendantPids(pid: number): number[] {
 
 /** Resident set size of a server: the process and every process it forked (its HTTP workers), from /proc (Linux). */
 export function readRssBytes(pid: number): number {
-  let total = processRssBytes(pid);
+  return sumOverServer(pid, processRssBytes);
+}
+
+/** `read` of a process plus `read` of each process it forked; a worker that exited between the listing and its read counts nothing. */
+function sumOverServer(pid: number, read: (pid: number) => number): number {
+  let total = read(pid);
   for (const child of descendantPids(pid)) {
     try {
-      total += processRssBytes(child);
+      total += read(child);
     } catch {
-      // a worker that exited between the listing and the read holds no memory
+      // gone: no memory held, and its CPU time left with it
     }
   }
   return total;
