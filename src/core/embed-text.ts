@@ -24,13 +24,13 @@ export function buildEmbedText(article: Pick<Article, "title" | "body">, maxChar
 
 /**
  * Passages: the lead window, then the body in chunks that each fit the bundled encoder's 128
- * tokens; `selectedChunks` is how many of those chunks the default plan keeps; `leadWeight` how
- * many times the lead counts in the article's vector (`articleVector`): a news article says what
- * happened in its lead, so a chunk counting as much pulls the vector toward the article's
- * background (docs/evaluation.md, "Tenth session"). One, not two: a
- * second chunk is a third passage of model work on a full-length article, and leaving it out
+ * tokens. `selectedChunks` is how many of those chunks the default plan keeps: one, not two, since
+ * a second chunk is a third passage of model work on a full-length article, and leaving it out
  * moved no figure of the served (hybrid) ranking outside its interval (docs/evaluation.md,
- * "Which passages are embedded").
+ * "Which passages are embedded"). `leadWeight` is how many times the lead counts in the article's
+ * vector (engine/embed-articles.ts, `articleVector`): a news article says what happened in its
+ * lead, and a chunk counting as much pulled the vector toward the article's background
+ * (docs/evaluation.md, "Tenth session").
  */
 export const passageLimits = Object.freeze({ leadWords: 90, chunkWords: 60, maxChunks: 10, selectedChunks: 1, leadWeight: 2 });
 
