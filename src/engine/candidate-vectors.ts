@@ -1,3 +1,4 @@
+import { grow } from "../core/grow-typed-array.ts";
 import { centeredCosineOf } from "../core/related/centered-cosine.ts";
 import type { ExactVectorIndex } from "../vectors/exact-vector-index.ts";
 
@@ -26,15 +27,9 @@ function centroidDotsFor(centroid: object): CentroidDots {
 function growDots(dots: CentroidDots, label: number): void {
   if (label < dots.known.length) return;
   const size = Math.max(label + 1, dots.known.length * 2);
-  const xm = new Float64Array(size);
-  const xx = new Float64Array(size);
-  const known = new Uint8Array(size);
-  xm.set(dots.xm);
-  xx.set(dots.xx);
-  known.set(dots.known);
-  dots.xm = xm;
-  dots.xx = xx;
-  dots.known = known;
+  dots.xm = grow(dots.xm, size);
+  dots.xx = grow(dots.xx, size);
+  dots.known = grow(dots.known, size);
 }
 
 /**

@@ -1,8 +1,9 @@
+import { grow } from "../core/grow-typed-array.ts";
 import { type DocumentWeighting, defaultDocumentWeighting, documentTermWeight, idfOf, usableTerm } from "../core/related/document-weights.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { isStopStem } from "../core/related/query-terms.ts";
 import { MinHeap } from "./label-min-heap.ts";
-import { grow, PairLists } from "./pair-lists.ts";
+import { PairLists } from "./pair-lists.ts";
 import { TermDictionary } from "./term-dictionary.ts";
 
 /**

@@ -1,3 +1,5 @@
+import { grow } from "../core/grow-typed-array.ts";
+
 /**
  * Lists of (integer, weight) pairs keyed by small integers (article labels, term ids), all held
  * in one pair of large typed arrays (the slab) with a start, length and room per key: the
@@ -182,11 +184,4 @@ export class PairLists {
     this.#end = end;
     this.#holes = 0;
   }
-}
-
-/** A copy of `array` in a new one of `size` elements (zeros after the copied ones). */
-export function grow<T extends Uint8Array | Int32Array | Float32Array | Float64Array>(array: T, size: number): T {
-  const grown = new (array.constructor as new (size: number) => T)(size);
-  grown.set(array);
-  return grown;
 }

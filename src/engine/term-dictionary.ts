@@ -1,3 +1,4 @@
+import { grow } from "../core/grow-typed-array.ts";
 /**
  * The stems of the document index (engine/document-index.ts) and their ids: the index keeps its
  * per-term arrays (frequencies, postings) indexed by these ids. A stem no stored article holds
@@ -49,9 +50,7 @@ export class TermDictionary {
     if (id === this.#stems.length) {
       this.#stems.push(stem);
       if (id >= this.#releasedAt.length) {
-        const grown = new Int32Array(Math.max(id + 1, this.#releasedAt.length * 2));
-        grown.set(this.#releasedAt);
-        this.#releasedAt = grown;
+        this.#releasedAt = grow(this.#releasedAt, Math.max(id + 1, this.#releasedAt.length * 2));
       }
     } else {
       this.#stems[id] = stem;

@@ -1,3 +1,4 @@
+import { grow } from "../core/grow-typed-array.ts";
 import { TopK } from "./top-k.ts";
 import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
 
@@ -159,8 +160,6 @@ export class ExactVectorIndex implements VectorIndex {
   }
 
   #grow(): void {
-    const next = new Float32Array(Math.max(this.#data.length * 2, this.dimensions * 1024));
-    next.set(this.#data);
-    this.#data = next;
+    this.#data = grow(this.#data, Math.max(this.#data.length * 2, this.dimensions * 1024));
   }
 }

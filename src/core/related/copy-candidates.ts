@@ -1,3 +1,4 @@
+import { grow } from "../grow-typed-array.ts";
 import { allowedMissesFor, duplicateJaccard, signatureLength } from "./shingle-signature.ts";
 
 /**
@@ -119,7 +120,7 @@ export class CopyCandidates {
   /** Adds the signature of the next member: its index is the number added before it (0, 1, 2, ...). */
   add(signature: Uint32Array): void {
     const index = this.#added++;
-    if (index >= this.#seen.length) this.#seen = grow(this.#seen, index + 1) as Uint32Array;
+    if (index >= this.#seen.length) this.#seen = growDoubling(this.#seen, index + 1);
     if (signature.length !== signatureLength) {
       this.#unbanded.push(index);
       return;
@@ -136,8 +137,8 @@ export class CopyCandidates {
         used = this.#slotGeneration[slot] === this.#generation;
       }
       if (this.#chainCount === this.#next.length) {
-        this.#next = grow(this.#next, this.#chainCount * 2) as Int32Array;
-        this.#chainOwner = grow(this.#chainOwner, this.#chainCount * 2) as Int32Array;
+        this.#next = growDoubling(this.#next, this.#chainCount * 2);
+        this.#chainOwner = growDoubling(this.#chainOwner, this.#chainCount * 2);
       }
       const chain = this.#chainCount++;
       this.#chainOwner[chain] = index;
@@ -194,8 +195,7 @@ export class CopyCandidates {
 
 let shared: CopyCandidates | undefined;
 
-function grow(array: Int32Array | Uint32Array, size: number): Int32Array | Uint32Array {
-  const grown = new (array.constructor as new (size: number) => Int32Array | Uint32Array)(Math.max(size, array.length * 2));
-  grown.set(array);
-  return grown;
+/** `array` grown to at least `size` elements, and at least twice its length (amortised growth). */
+function growDoubling<T extends Int32Array | Uint32Array>(array: T, size: number): T {
+  return grow(array, Math.max(size, array.length * 2));
 }

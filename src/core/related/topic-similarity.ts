@@ -1,3 +1,4 @@
+import { grow } from "../grow-typed-array.ts";
 /**
  * How much two articles' topic sets overlap, counting topics that share words as partly the
  * same: a site's taxonomy is often a hierarchy written out in names ("Russian invasion of
@@ -167,12 +168,8 @@ let scratchIds = new Int32Array(64);
 let scratchWeights = new Float64Array(64);
 
 function growScratch(): void {
-  const ids = new Int32Array(scratchIds.length * 2);
-  const weights = new Float64Array(scratchIds.length * 2);
-  ids.set(scratchIds);
-  weights.set(scratchWeights);
-  scratchIds = ids;
-  scratchWeights = weights;
+  scratchWeights = grow(scratchWeights, scratchIds.length * 2);
+  scratchIds = grow(scratchIds, scratchIds.length * 2);
 }
 
 /**
