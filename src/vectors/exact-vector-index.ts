@@ -1,6 +1,6 @@
-import { grow } from "../core/grow-typed-array.ts";
 import { TopK } from "./top-k.ts";
 import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
+import { VectorStorage } from "./vector-storage.ts";
 
 /**
  * Exact (brute-force) inner-product search over a packed Float32Array. It is the reference
@@ -9,7 +9,7 @@ import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
  */
 export class ExactVectorIndex implements VectorIndex {
   readonly dimensions: number;
-  #data: Float32Array;
+  #storage: VectorStorage;
   readonly #slotOfLabel = new Map<number, number>();
   #changes = 0;
   #labelOfSlot: number[] = [];
@@ -17,19 +17,20 @@ export class ExactVectorIndex implements VectorIndex {
 
   constructor(dimensions: number, initialCapacity = 1024) {
     this.dimensions = dimensions;
-    this.#data = new Float32Array(dimensions * Math.max(1, initialCapacity));
+    this.#storage = new VectorStorage(dimensions, dimensions * Math.max(1, initialCapacity));
   }
 
   /**
    * An index over packed vectors, row i belonging to `labels[i]` (the shape `snapshot()`
-   * returns); takes `vectors` over without copying it.
+   * returns); copies `vectors` into the SIMD kernel's memory once (vector-storage.ts), or takes
+   * it over as it is where the kernel does not run.
    */
   static fromPacked(dimensions: number, labels: readonly number[], vectors: Float32Array): ExactVectorIndex {
     if (vectors.length !== labels.length * dimensions) {
       throw new Error(`${labels.length} labels need ${labels.length * dimensions} floats; got ${vectors.length}.`);
     }
     const index = new ExactVectorIndex(dimensions, 1);
-    if (vectors.length > 0) index.#data = vectors;
+    if (vectors.length > 0) index.#storage = VectorStorage.of(dimensions, vectors);
     labels.forEach((label, row) => index.#slotOfLabel.set(label, row));
     index.#labelOfSlot = [...labels];
     return index;
@@ -54,11 +55,11 @@ export class ExactVectorIndex implements VectorIndex {
     let slot = this.#slotOfLabel.get(label);
     if (slot === undefined) {
       slot = this.#freeSlots.pop() ?? this.#labelOfSlot.length;
-      if ((slot + 1) * this.dimensions > this.#data.length) this.#grow();
+      if ((slot + 1) * this.dimensions > this.#storage.floats.length) this.#grow();
       this.#slotOfLabel.set(label, slot);
       this.#labelOfSlot[slot] = label;
     }
-    this.#data.set(vector, slot * this.dimensions);
+    this.#storage.floats.set(vector, slot * this.dimensions);
     this.#changes++;
   }
 
@@ -102,16 +103,16 @@ export class ExactVectorIndex implements VectorIndex {
     let row = 0;
     for (const [label, slot] of this.#slotOfLabel) {
       labels[row] = label;
-      vectors.set(this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions), row * this.dimensions);
+      vectors.set(this.#storage.floats.subarray(slot * this.dimensions, (slot + 1) * this.dimensions), row * this.dimensions);
       row++;
     }
     return { labels, vectors };
   }
 
-  /** The stored vector (a view: do not modify), or null. */
+  /** The stored vector (a view, good until the next upsert: do not modify), or null. */
   getVector(label: number): Float32Array | null {
     const slot = this.#slotOfLabel.get(label);
-    return slot === undefined ? null : this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
+    return slot === undefined ? null : this.#storage.floats.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
   }
 
   /**
@@ -124,7 +125,16 @@ export class ExactVectorIndex implements VectorIndex {
   }
 
   storage(): Float32Array {
-    return this.#data;
+    return this.#storage.floats;
+  }
+
+  /**
+   * `out[position]` = `vector`'s inner product with the stored vector at `offsets[position]`
+   * (from `offsetOf`), for each of `positions`: a pool's scores in one pass, by the SIMD kernel
+   * where it runs (the same doubles as the plain loop, vector-storage.ts).
+   */
+  dotsAt(vector: Float32Array, offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
+    this.#storage.dotsAt(vector, offsets, positions, out);
   }
 
   /** Inner product of two stored vectors (cosine for unit vectors); null if either is absent. */
@@ -152,7 +162,7 @@ export class ExactVectorIndex implements VectorIndex {
   }
 
   #dot(query: Float32Array, slot: number): number {
-    const data = this.#data;
+    const data = this.#storage.floats;
     const offset = slot * this.dimensions;
     let sum = 0;
     for (let i = 0; i < this.dimensions; i++) sum += query[i]! * data[offset + i]!;
@@ -160,6 +170,6 @@ export class ExactVectorIndex implements VectorIndex {
   }
 
   #grow(): void {
-    this.#data = grow(this.#data, Math.max(this.#data.length * 2, this.dimensions * 1024));
+    this.#storage.resize(Math.max(this.#storage.floats.length * 2, this.dimensions * 1024));
   }
 }
