@@ -3,14 +3,13 @@ import { instantiateSimdDots, type SimdDotsFunction, simdDotsModule } from "./si
 import { dotsAt } from "./stored-vector-dots.ts";
 
 const pageBytes = 65536;
-/** The most a 32-bit WebAssembly memory holds (4 GiB); more vectors than fit stay in a plain array. */
+/** The most a 32-bit WebAssembly memory holds (4 GiB); more vectors than fit go in a plain array. */
 const maxPages = 65536;
 /** Candidates per kernel call (a multiple of 4): a larger pool is scored in several calls. */
 const batchSize = 512;
 
-/** The kernel over one memory and the views of its scratch (re-taken when the memory grows). */
+/** The kernel over one memory and the views of its scratch. */
 interface Kernel {
-  memory: WebAssembly.Memory;
   dots: SimdDotsFunction;
   query: Float64Array;
   addresses: Int32Array;
@@ -21,42 +20,42 @@ interface Kernel {
  * The packed float32 vectors of an exact index, and the inner products of a query with many of
  * them. Where WebAssembly SIMD is available the floats live in a `WebAssembly.Memory` (after a
  * small scratch area for the kernel's query, addresses and results), so the kernel reads each
- * stored vector in place; elsewhere, or past what a 32-bit memory holds, in a plain
- * Float32Array scored by the plain loop. Either way the numbers are the same (see
- * simd-dots-kernel.ts). Growing the memory detaches every view of it: `floats` is re-taken then,
- * so a view of a vector is good until the next write that grows the storage.
+ * stored vector in place; elsewhere (or when no memory can be had) in a plain Float32Array
+ * scored by the plain loop. Either way the numbers are the same (see simd-dots-kernel.ts).
+ *
+ * More room means a new memory and a copy, as for a plain array, not `memory.grow`: growing
+ * would detach every view of the old buffer, and callers hold vector views across writes (a
+ * pgvector query's vector across its await), which must keep reading what they read.
  */
 export class VectorStorage {
   readonly dimensions: number;
   #floats: Float32Array;
   #kernel: Kernel | null = null;
-  /** Where the floats start in the memory, in bytes (after the scratch). */
+  /** Where the floats start in a memory, in bytes (after the scratch). */
   readonly #base: number;
+  readonly #module: WebAssembly.Module | null;
 
   /** Storage for `size` floats, zeros; `useKernel: false` keeps them in a plain array (the reference path). */
   constructor(dimensions: number, size: number, options: { useKernel?: boolean } = {}) {
     this.dimensions = dimensions;
     this.#base = alignTo64(dimensions * 8 + batchSize * 12);
-    const module = options.useKernel === false || dimensions % 4 !== 0 || dimensions === 0 ? null : simdDotsModule();
-    const memory = module === null ? null : allocateMemory(this.#base + size * 4);
-    if (module !== null && memory !== null) {
-      this.#kernel = this.#kernelViews(memory, instantiateSimdDots(module, memory));
-      this.#floats = new Float32Array(memory.buffer, this.#base, size);
-    } else {
-      this.#floats = new Float32Array(size);
-    }
+    this.#module = options.useKernel === false || dimensions % 4 !== 0 || dimensions === 0 ? null : simdDotsModule();
+    this.#floats = this.#allocate(size) ?? new Float32Array(size);
   }
 
   /** Storage holding `floats`: copied into the kernel's memory, or taken over as it is where the kernel does not run. */
   static of(dimensions: number, floats: Float32Array): VectorStorage {
     const storage = new VectorStorage(dimensions, 0);
-    if (storage.#kernel !== null) storage.resize(floats.length);
-    if (storage.#kernel === null) storage.#floats = floats;
-    else storage.#floats.set(floats);
+    const placed = storage.#allocate(floats.length);
+    if (placed === null) storage.#floats = floats;
+    else {
+      placed.set(floats);
+      storage.#floats = placed;
+    }
     return storage;
   }
 
-  /** The floats (a view that a later `resize` replaces). */
+  /** The floats (a view that a later `resize` replaces; the old one keeps its vectors). */
   get floats(): Float32Array {
     return this.#floats;
   }
@@ -69,22 +68,13 @@ export class VectorStorage {
   /** Room for `size` floats, the ones stored kept (never shrinks). */
   resize(size: number): void {
     if (size <= this.#floats.length) return;
-    const kernel = this.#kernel;
-    if (kernel === null) {
-      this.#floats = grow(this.#floats, size);
-      return;
+    const old = this.#floats;
+    const placed = this.#allocate(size);
+    if (placed === null) this.#floats = grow(old, size);
+    else {
+      placed.set(old);
+      this.#floats = placed;
     }
-    const pages = Math.ceil((this.#base + size * 4) / pageBytes);
-    const more = pages - kernel.memory.buffer.byteLength / pageBytes;
-    const grown = more <= 0 || (pages <= maxPages && tryGrow(kernel.memory, more));
-    if (!grown) {
-      // Past what the memory can hold: on in a plain array, scored by the plain loop.
-      this.#floats = grow(this.#floats, size);
-      this.#kernel = null;
-      return;
-    }
-    this.#kernel = this.#kernelViews(kernel.memory, kernel.dots);
-    this.#floats = new Float32Array(kernel.memory.buffer, this.#base, size);
   }
 
   /**
@@ -111,16 +101,25 @@ export class VectorStorage {
     }
   }
 
-  #kernelViews(memory: WebAssembly.Memory, dots: SimdDotsFunction): Kernel {
+  /**
+   * A new memory with room for `size` floats and the kernel over it, or null (kernel unavailable
+   * or no memory to be had: the caller keeps a plain array, and `#kernel` is null).
+   */
+  #allocate(size: number): Float32Array | null {
+    const memory = this.#module === null ? null : allocateMemory(this.#base + size * 4);
+    if (this.#module === null || memory === null) {
+      this.#kernel = null;
+      return null;
+    }
     const buffer = memory.buffer;
     const addressesAt = this.dimensions * 8;
-    return {
-      memory,
-      dots,
+    this.#kernel = {
+      dots: instantiateSimdDots(this.#module, memory),
       query: new Float64Array(buffer, 0, this.dimensions),
       addresses: new Int32Array(buffer, addressesAt, batchSize),
       out: new Float64Array(buffer, addressesAt + batchSize * 4, batchSize),
     };
+    return new Float32Array(buffer, this.#base, size);
   }
 }
 
@@ -133,17 +132,9 @@ function allocateMemory(bytes: number): WebAssembly.Memory | null {
   const pages = Math.max(1, Math.ceil(bytes / pageBytes));
   if (pages > maxPages) return null;
   try {
-    return new WebAssembly.Memory({ initial: pages, maximum: maxPages });
+    // It never grows (see VectorStorage); the kernel's import asks for a maximum.
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
   } catch {
     return null;
-  }
-}
-
-function tryGrow(memory: WebAssembly.Memory, pages: number): boolean {
-  try {
-    memory.grow(pages);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -9,7 +9,6 @@ declare namespace WebAssembly {
   var Module: { new (bytes: Uint8Array): Module };
   interface Memory {
     readonly buffer: ArrayBuffer;
-    grow(deltaPages: number): number;
   }
   var Memory: { new (descriptor: { initial: number; maximum?: number }): Memory };
   interface Instance {
