@@ -89,11 +89,13 @@ export class ExactVectorIndex implements VectorIndex {
    */
   scanSlots(query: Float32Array, from: number, to: number, top: TopK, filter?: LabelFilter): void {
     const end = Math.min(to, this.#labelOfSlot.length);
+    const batch = new ScoredBatch(Math.min(scoredBatchSize, Math.max(0, end - from)));
     for (let slot = from; slot < end; slot++) {
       const label = this.#labelOfSlot[slot]!;
       if (label < 0 || (filter !== undefined && !filter(label))) continue;
-      top.offer(label, this.#dot(query, slot));
+      if (batch.add(label, slot * this.dimensions)) batch.offerTo(top, query, this.#storage);
     }
+    batch.offerTo(top, query, this.#storage);
   }
 
   /** A packed copy of every vector with its label (row i of `vectors` belongs to `labels[i]`). */
@@ -153,11 +155,13 @@ export class ExactVectorIndex implements VectorIndex {
   /** Exact search restricted to the given labels (those not in the index are skipped). */
   searchAmong(query: Float32Array, labels: Iterable<number>, k: number, filter?: LabelFilter): Neighbor[] {
     const top = new TopK(k);
+    const batch = new ScoredBatch(scoredBatchSize);
     for (const label of labels) {
       const slot = this.#slotOfLabel.get(label);
       if (slot === undefined || (filter !== undefined && !filter(label))) continue;
-      top.offer(label, this.#dot(query, slot));
+      if (batch.add(label, slot * this.dimensions)) batch.offerTo(top, query, this.#storage);
     }
+    batch.offerTo(top, query, this.#storage);
     return top.sorted();
   }
 
@@ -171,5 +175,43 @@ export class ExactVectorIndex implements VectorIndex {
 
   #grow(): void {
     this.#storage.resize(Math.max(this.#storage.floats.length * 2, this.dimensions * 1024));
+  }
+}
+
+/** Vectors scored per pass of a scan (bounds its scratch whatever the index's size). */
+const scoredBatchSize = 1024;
+
+/**
+ * The (label, offset) pairs a scan accepts, scored together by `VectorStorage.dotsAt` (the SIMD
+ * kernel where it runs) and offered to the top-k in the order they came, so the offers, and
+ * the answer, are the ones scoring each vector in turn gives.
+ */
+class ScoredBatch {
+  readonly #labels: Float64Array;
+  readonly #offsets: Int32Array;
+  readonly #positions: Int32Array;
+  readonly #scores: Float64Array;
+  #count = 0;
+
+  constructor(size: number) {
+    this.#labels = new Float64Array(size);
+    this.#offsets = new Int32Array(size);
+    this.#positions = Int32Array.from({ length: size }, (_, position) => position);
+    this.#scores = new Float64Array(size);
+  }
+
+  /** Adds one; true when the batch is full (offer it before adding more). */
+  add(label: number, offset: number): boolean {
+    this.#labels[this.#count] = label;
+    this.#offsets[this.#count] = offset;
+    return ++this.#count === this.#labels.length;
+  }
+
+  offerTo(top: TopK, query: Float32Array, storage: VectorStorage): void {
+    const count = this.#count;
+    if (count === 0) return;
+    storage.dotsAt(query, this.#offsets, this.#positions.subarray(0, count), this.#scores);
+    for (let n = 0; n < count; n++) top.offer(this.#labels[n]!, this.#scores[n]!);
+    this.#count = 0;
   }
 }

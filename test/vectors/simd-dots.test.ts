@@ -3,6 +3,7 @@ import { mulberry32 } from "../../src/core/seeded-random.ts";
 import { ExactVectorIndex } from "../../src/vectors/exact-vector-index.ts";
 import { simdDotsModule } from "../../src/vectors/simd-dots-kernel.ts";
 import { dotAt, dotsAt } from "../../src/vectors/stored-vector-dots.ts";
+import { TopK } from "../../src/vectors/top-k.ts";
 import { VectorStorage } from "../../src/vectors/vector-storage.ts";
 
 /**
@@ -115,5 +116,32 @@ describe("the SIMD inner-product kernel", () => {
     const expected = new Float64Array(all.length);
     dotsAt(query, index.storage(), dimensions, offsets, positions, expected);
     expectSameDoubles(actual, expected, "packed then upserted");
+  });
+
+  it("leaves the exact index's searches as scoring one vector at a time gives them: same neighbours, same doubles", () => {
+    const dimensions = 512;
+    const index = new ExactVectorIndex(dimensions, 16);
+    for (let label = 0; label < 2600; label++) index.upsert(label * 3, spreadVector(dimensions));
+    for (let label = 0; label < 2600; label += 13) index.remove(label * 3);
+    const oneAtATime = (query: Float32Array, labels: Iterable<number>, k: number, filter: (label: number) => boolean) => {
+      const top = new TopK(k);
+      for (const label of labels) {
+        const vector = index.getVector(label);
+        if (vector !== null && filter(label)) top.offer(label, dotAt(query, vector, 0, dimensions));
+      }
+      return top.sorted();
+    };
+    const everyOther = (label: number) => label % 2 === 0;
+    for (let trial = 0; trial < 4; trial++) {
+      const query = spreadVector(dimensions);
+      const slotOrder = Array.from({ length: 2600 }, (_, n) => n * 3);
+      expect(index.search(query, 25)).toEqual(oneAtATime(query, slotOrder, 25, () => true));
+      expect(index.search(query, 10, everyOther)).toEqual(oneAtATime(query, slotOrder, 10, everyOther));
+      const some = Array.from({ length: 1500 }, () => Math.floor(random() * 8000));
+      expect(index.searchAmong(query, some, 40, everyOther)).toEqual(oneAtATime(query, some, 40, everyOther));
+      const ranges = new TopK(25);
+      for (let from = 0; from < index.slotCount(); from += 700) index.scanSlots(query, from, from + 700, ranges);
+      expect(ranges.sorted()).toEqual(index.search(query, 25));
+    }
   });
 });
