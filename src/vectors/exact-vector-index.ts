@@ -29,8 +29,17 @@ export class ExactVectorIndex implements VectorIndex {
     if (vectors.length !== labels.length * dimensions) {
       throw new Error(`${labels.length} labels need ${labels.length * dimensions} floats; got ${vectors.length}.`);
     }
+    return ExactVectorIndex.fromStorage(labels, VectorStorage.of(dimensions, vectors));
+  }
+
+  /** An index over the vectors already in `storage`, row i belonging to `labels[i]` (taken over, not copied). */
+  static fromStorage(labels: readonly number[], storage: VectorStorage): ExactVectorIndex {
+    const dimensions = storage.dimensions;
+    if (storage.floats.length < labels.length * dimensions) {
+      throw new Error(`${labels.length} labels need ${labels.length * dimensions} floats; the storage holds ${storage.floats.length}.`);
+    }
     const index = new ExactVectorIndex(dimensions, 1);
-    if (vectors.length > 0) index.#storage = VectorStorage.of(dimensions, vectors);
+    if (labels.length > 0) index.#storage = storage;
     labels.forEach((label, row) => index.#slotOfLabel.set(label, row));
     index.#labelOfSlot = [...labels];
     return index;
