@@ -1,3 +1,4 @@
+import { grow } from "../core/grow-typed-array.ts";
 import { TopK } from "./top-k.ts";
 import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
 import { VectorStorage } from "./vector-storage.ts";
@@ -98,7 +99,7 @@ export class ExactVectorIndex implements VectorIndex {
    */
   scanSlots(query: Float32Array, from: number, to: number, top: TopK, filter?: LabelFilter): void {
     const end = Math.min(to, this.#labelOfSlot.length);
-    const batch = new ScoredBatch(Math.min(scoredBatchSize, Math.max(0, end - from)));
+    const batch = new ScoredBatch();
     for (let slot = from; slot < end; slot++) {
       const label = this.#labelOfSlot[slot]!;
       if (label < 0 || (filter !== undefined && !filter(label))) continue;
@@ -164,7 +165,7 @@ export class ExactVectorIndex implements VectorIndex {
   /** Exact search restricted to the given labels (those not in the index are skipped). */
   searchAmong(query: Float32Array, labels: Iterable<number>, k: number, filter?: LabelFilter): Neighbor[] {
     const top = new TopK(k);
-    const batch = new ScoredBatch(scoredBatchSize);
+    const batch = new ScoredBatch();
     for (const label of labels) {
       const slot = this.#slotOfLabel.get(label);
       if (slot === undefined || (filter !== undefined && !filter(label))) continue;
@@ -189,37 +190,38 @@ export class ExactVectorIndex implements VectorIndex {
 
 /** Vectors scored per pass of a scan (bounds its scratch whatever the index's size). */
 const scoredBatchSize = 1024;
+/** 0, 1, 2, ...: the positions of a batch (read only, shared). */
+const batchPositions = Int32Array.from({ length: scoredBatchSize }, (_, position) => position);
 
 /**
  * The (label, offset) pairs a scan accepts, scored together by `VectorStorage.dotsAt` (the SIMD
  * kernel where it runs) and offered to the top-k in the order they came, so the offers, and
- * the answer, are the ones scoring each vector in turn gives.
+ * the answer, are the ones scoring each vector in turn gives. Its arrays start small and double
+ * up to a full batch: most scans (a topic's articles) accept a few dozen.
  */
 class ScoredBatch {
-  readonly #labels: Float64Array;
-  readonly #offsets: Int32Array;
-  readonly #positions: Int32Array;
-  readonly #scores: Float64Array;
+  #labels = new Float64Array(32);
+  #offsets = new Int32Array(32);
+  #scores = new Float64Array(32);
   #count = 0;
-
-  constructor(size: number) {
-    this.#labels = new Float64Array(size);
-    this.#offsets = new Int32Array(size);
-    this.#positions = Int32Array.from({ length: size }, (_, position) => position);
-    this.#scores = new Float64Array(size);
-  }
 
   /** Adds one; true when the batch is full (offer it before adding more). */
   add(label: number, offset: number): boolean {
+    if (this.#count === this.#labels.length) {
+      const size = this.#count * 2;
+      this.#labels = grow(this.#labels, size);
+      this.#offsets = grow(this.#offsets, size);
+      this.#scores = new Float64Array(size);
+    }
     this.#labels[this.#count] = label;
     this.#offsets[this.#count] = offset;
-    return ++this.#count === this.#labels.length;
+    return ++this.#count === scoredBatchSize;
   }
 
   offerTo(top: TopK, query: Float32Array, storage: VectorStorage): void {
     const count = this.#count;
     if (count === 0) return;
-    storage.dotsAt(query, this.#offsets, this.#positions.subarray(0, count), this.#scores);
+    storage.dotsAt(query, this.#offsets, batchPositions.subarray(0, count), this.#scores);
     for (let n = 0; n < count; n++) top.offer(this.#labels[n]!, this.#scores[n]!);
     this.#count = 0;
   }
