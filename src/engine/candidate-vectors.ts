@@ -83,7 +83,9 @@ export class CandidateVectors {
     this.#stored = stored.subarray(0, storedCount);
     if (query !== null) exact.dotsAt(query, this.#offsets, this.#stored, this.cosines);
     if (m !== undefined && dots !== null) {
-      centroidDotsAt(m, exact.storage(), exact.dimensions, this.#offsets, unknown.subarray(0, unknownCount), this.#xm, this.#xx);
+      // x.m and x.x in dimension order, as centeredCosine() adds them.
+      exact.dotsAt(m, this.#offsets, unknown.subarray(0, unknownCount), this.#xm);
+      exact.squaresAt(this.#offsets, unknown.subarray(0, unknownCount), this.#xx);
       for (let n = 0; n < unknownCount; n++) {
         const position = unknown[n]!;
         const label = labels[position]!;
@@ -128,76 +130,5 @@ export class CandidateVectors {
       scores[position] = centroid === null ? vx : centeredCosineOf(vx, vm, this.#xm[position]!, vv, this.#xx[position]!, centroid.normSquared);
     }
     return scores;
-  }
-}
-
-/**
- * x.m and x.x of the stored vectors at `positions`, four vectors (eight chains) at a time, each
- * sum in dimension order as centeredCosine() takes it (see `dotsAt` in vectors/stored-vector-dots.ts).
- */
-function centroidDotsAt(
-  m: Float32Array,
-  data: Float32Array,
-  dimensions: number,
-  offsets: Int32Array,
-  positions: Int32Array,
-  xmOut: Float64Array,
-  xxOut: Float64Array,
-): void {
-  const count = positions.length;
-  let n = 0;
-  for (; n + 3 < count; n += 4) {
-    const p0 = positions[n]!;
-    const p1 = positions[n + 1]!;
-    const p2 = positions[n + 2]!;
-    const p3 = positions[n + 3]!;
-    const o0 = offsets[p0]!;
-    const o1 = offsets[p1]!;
-    const o2 = offsets[p2]!;
-    const o3 = offsets[p3]!;
-    let xm0 = 0;
-    let xm1 = 0;
-    let xm2 = 0;
-    let xm3 = 0;
-    let xx0 = 0;
-    let xx1 = 0;
-    let xx2 = 0;
-    let xx3 = 0;
-    for (let i = 0; i < dimensions; i++) {
-      const mi = m[i]!;
-      const x0 = data[o0 + i]!;
-      const x1 = data[o1 + i]!;
-      const x2 = data[o2 + i]!;
-      const x3 = data[o3 + i]!;
-      xm0 += x0 * mi;
-      xm1 += x1 * mi;
-      xm2 += x2 * mi;
-      xm3 += x3 * mi;
-      xx0 += x0 * x0;
-      xx1 += x1 * x1;
-      xx2 += x2 * x2;
-      xx3 += x3 * x3;
-    }
-    xmOut[p0] = xm0;
-    xmOut[p1] = xm1;
-    xmOut[p2] = xm2;
-    xmOut[p3] = xm3;
-    xxOut[p0] = xx0;
-    xxOut[p1] = xx1;
-    xxOut[p2] = xx2;
-    xxOut[p3] = xx3;
-  }
-  for (; n < count; n++) {
-    const position = positions[n]!;
-    const offset = offsets[position]!;
-    let xm = 0;
-    let xx = 0;
-    for (let i = 0; i < dimensions; i++) {
-      const x = data[offset + i]!;
-      xm += x * m[i]!;
-      xx += x * x;
-    }
-    xmOut[position] = xm;
-    xxOut[position] = xx;
   }
 }

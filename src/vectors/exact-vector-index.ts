@@ -149,6 +149,11 @@ export class ExactVectorIndex implements VectorIndex {
     this.#storage.dotsAt(vector, offsets, positions, out);
   }
 
+  /** `out[position]` = the stored vector at `offsets[position]` times itself (x.x), for each of `positions` (see `dotsAt`). */
+  squaresAt(offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
+    this.#storage.squaresAt(offsets, positions, out);
+  }
+
   /** Inner product of two stored vectors (cosine for unit vectors); null if either is absent. */
   similarity(labelA: number, labelB: number): number | null {
     const slotB = this.#slotOfLabel.get(labelB);

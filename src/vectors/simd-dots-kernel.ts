@@ -1,6 +1,7 @@
 /**
- * A WebAssembly SIMD kernel for many inner products of one query with stored float32 vectors,
- * giving exactly the doubles of the plain loop (stored-vector-dots.ts): each f64x2 lane is one
+ * A WebAssembly SIMD kernel for many inner products of one query with stored float32 vectors
+ * (and of stored vectors with themselves), giving exactly the doubles of the plain loops
+ * (stored-vector-dots.ts): each f64x2 lane is one
  * candidate, adding its products in dimension order in float64. A float32 * float32 product is
  * exact in float64, so the lane's multiply and add round exactly as the scalar `sum += q * x`
  * does, and the lanes only let two candidates (two pairs per pass) share each instruction.
@@ -40,7 +41,15 @@
  *         (v128.store offset=0 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (local.get $ab))
  *         (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3))) (local.get $cd))
  *         (local.set $n (i32.add (local.get $n) (i32.const 4)))
- *         (br $candidates)))))
+ *         (br $candidates))))
+ *     ;; out[n] = sum over i of x[i] * x[i], x the f32 vector at addresses[n] (the x.x of a centred
+ *     ;; cosine): the same function without the query, each promoted pair times itself, the pair
+ *     ;; held in $q0; the same signature, $q unused.
+ *     (func (export "squares") (param $q i32) (param $dimsBytes i32) (param $addrs i32) (param $count i32) (param $out i32)
+ *       ... as "dots", but no $q0-$q3 loads, and for each of the four promoted pairs:
+ *           (local.set $q0 (f64x2.promote_low_f32x4 (local.get $lo)))
+ *           (local.set $ab (f64x2.add (local.get $ab) (f64x2.mul (local.get $q0) (local.get $q0))))
+ *       ...))
  */
 
 /** Locals by index: the five parameters, then the declared i32s and v128s, in the text's order. */
@@ -78,21 +87,22 @@ const lowPairs = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
 const highPairs = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
 const upperHalf = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
-/** Four dimensions of the candidates in `x` and `y` into the lanes of `sum`. */
-function pairPass(x: number, y: number, sum: number): number[] {
+/**
+ * Four dimensions of the candidates in `x` and `y` into the lanes of `sum`: each times the
+ * query's (`dots`), or times itself (`squares`, the promoted pair kept in `q0`, which it does not use).
+ */
+function pairPass(x: number, y: number, sum: number, squares: boolean): number[] {
+  const pairs = [promoteLow(get(lo)), promoteLow(shuffle(upperHalf, get(lo), get(lo))), promoteLow(get(hi)), promoteLow(shuffle(upperHalf, get(hi), get(hi)))];
   return [
     ...set(lo, shuffle(lowPairs, get(x), get(y))),
     ...set(hi, shuffle(highPairs, get(x), get(y))),
-    ...mulAdd(sum, promoteLow(get(lo)), q0),
-    ...mulAdd(sum, promoteLow(shuffle(upperHalf, get(lo), get(lo))), q1),
-    ...mulAdd(sum, promoteLow(get(hi)), q2),
-    ...mulAdd(sum, promoteLow(shuffle(upperHalf, get(hi), get(hi))), q3),
+    ...pairs.flatMap((pair, k) => (squares ? [...set(q0, pair), ...mulAdd(sum, get(q0), q0)] : mulAdd(sum, pair, [q0, q1, q2, q3][k]!))),
   ];
 }
 
 const addressOfN = (shift: number, base: number) => add(get(base), [...get(n), ...i32(shift), 0x74]);
 
-const body = [
+const body = (squares: boolean) => [
   ...[0x02, 0x40, 0x03, 0x40], // block $done, loop $candidates
   ...get(n),
   ...get(count),
@@ -104,9 +114,9 @@ const body = [
   ...set(qp, get(q)),
   ...[0x03, 0x40], // loop $dimensions
   ...[a, b, c, d].flatMap((address, k) => set([va, vb, vc, vd][k]!, load128(add(get(address), get(i))))),
-  ...[q0, q1, q2, q3].flatMap((local, k) => set(local, splat64(8 * k, get(qp)))),
-  ...pairPass(va, vb, ab),
-  ...pairPass(vc, vd, cd),
+  ...(squares ? [] : [q0, q1, q2, q3].flatMap((local, k) => set(local, splat64(8 * k, get(qp))))),
+  ...pairPass(va, vb, ab, squares),
+  ...pairPass(vc, vd, cd, squares),
   ...set(qp, add(get(qp), i32(32))),
   ...set(i, add(get(i), i32(16))),
   ...[...get(i), ...get(dimsBytes), 0x49, 0x0d, 0], // i32.lt_u, br_if $dimensions
@@ -121,16 +131,19 @@ const body = [
 const section = (id: number, content: number[]) => [id, ...leb(content.length), ...content];
 const name = (text: string) => [...leb(text.length), ...Array.from(text, (char) => char.charCodeAt(0))];
 const locals = [2, 7, 0x7f, 12, 0x7b]; // 7 i32, 12 v128
-const functionBody = [...locals, ...body];
+const functionBody = (squares: boolean) => {
+  const code = [...locals, ...body(squares)];
+  return [...leb(code.length), ...code];
+};
 
 /** The module's bytes (see the text above). */
 export const simdDotsModuleBytes = new Uint8Array([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
   ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]), // (func (param i32 x5))
   ...section(2, [1, ...name("env"), ...name("memory"), 0x02, 0x01, ...leb(1), ...leb(65536)]),
-  ...section(3, [1, 0]),
-  ...section(7, [1, ...name("dots"), 0x00, 0]),
-  ...section(10, [1, ...leb(functionBody.length), ...functionBody]),
+  ...section(3, [2, 0, 0]), // two functions of that type
+  ...section(7, [2, ...name("dots"), 0x00, 0, ...name("squares"), 0x00, 1]),
+  ...section(10, [2, ...functionBody(false), ...functionBody(true)]),
 ]);
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -143,11 +156,11 @@ export function simdDotsModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-/** The kernel's one export: see the text above for its contract. */
+/** The kernel's exports: see the text above for their contract (`squares` ignores the query's address). */
 export type SimdDotsFunction = (queryAddress: number, dimsBytes: number, addressesAddress: number, count: number, outAddress: number) => void;
 
 /** An instance of the kernel over `memory`. */
-export function instantiateSimdDots(module: WebAssembly.Module, memory: WebAssembly.Memory): SimdDotsFunction {
+export function instantiateSimdDots(module: WebAssembly.Module, memory: WebAssembly.Memory): { dots: SimdDotsFunction; squares: SimdDotsFunction } {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return instance.exports.dots as SimdDotsFunction;
+  return { dots: instance.exports.dots as SimdDotsFunction, squares: instance.exports.squares as SimdDotsFunction };
 }

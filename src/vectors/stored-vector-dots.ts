@@ -74,3 +74,15 @@ export function dotAt(vector: Float32Array, data: Float32Array, offset: number, 
   for (; i < dimensions; i++) sum += vector[i]! * data[offset + i]!;
   return sum;
 }
+
+/**
+ * `out[position]` = the stored vector at `offsets[position]` times itself, each in dimension
+ * order: the x.x of a centred cosine (core/related/centered-cosine.ts), one vector at a time
+ * (the path where the SIMD kernel does not run).
+ */
+export function squaresAt(data: Float32Array, dimensions: number, offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
+  for (const position of positions) {
+    const offset = offsets[position]!;
+    out[position] = dotAt(data.subarray(offset, offset + dimensions), data, offset, dimensions);
+  }
+}

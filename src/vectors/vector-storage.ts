@@ -1,6 +1,6 @@
 import { grow } from "../core/grow-typed-array.ts";
 import { instantiateSimdDots, type SimdDotsFunction, simdDotsModule } from "./simd-dots-kernel.ts";
-import { dotsAt } from "./stored-vector-dots.ts";
+import { dotsAt, squaresAt } from "./stored-vector-dots.ts";
 
 const pageBytes = 65536;
 /** The most a 32-bit WebAssembly memory holds (4 GiB); more vectors than fit go in a plain array. */
@@ -11,6 +11,7 @@ const batchSize = 512;
 /** The kernel over one memory and the views of its scratch. */
 interface Kernel {
   dots: SimdDotsFunction;
+  squares: SimdDotsFunction;
   query: Float64Array;
   addresses: Int32Array;
   out: Float64Array;
@@ -83,12 +84,22 @@ export class VectorStorage {
    */
   dotsAt(vector: Float32Array, offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
     const kernel = this.#kernel;
-    if (kernel === null) {
-      dotsAt(vector, this.#floats, this.dimensions, offsets, positions, out);
-      return;
+    if (kernel === null) dotsAt(vector, this.#floats, this.dimensions, offsets, positions, out);
+    else {
+      for (let i = 0; i < this.dimensions; i++) kernel.query[i] = vector[i]!;
+      this.#runKernel(kernel, kernel.dots, offsets, positions, out);
     }
+  }
+
+  /** `out[position]` = the stored vector at `offsets[position]` times itself (x.x), for each of `positions`: `squaresAt`'s doubles. */
+  squaresAt(offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
+    const kernel = this.#kernel;
+    if (kernel === null) squaresAt(this.#floats, this.dimensions, offsets, positions, out);
+    else this.#runKernel(kernel, kernel.squares, offsets, positions, out);
+  }
+
+  #runKernel(kernel: Kernel, run: SimdDotsFunction, offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
     const { query, addresses, out: results } = kernel;
-    for (let i = 0; i < this.dimensions; i++) query[i] = vector[i]!;
     for (let start = 0; start < positions.length; start += batchSize) {
       const end = Math.min(start + batchSize, positions.length);
       let count = 0;
@@ -96,7 +107,7 @@ export class VectorStorage {
       // The kernel takes four at a time: the last address again fills the batch's last four.
       const padded = (count + 3) & ~3;
       for (let n = count; n < padded; n++) addresses[n] = addresses[count - 1]!;
-      kernel.dots(query.byteOffset, this.dimensions * 4, addresses.byteOffset, padded, results.byteOffset);
+      run(query.byteOffset, this.dimensions * 4, addresses.byteOffset, padded, results.byteOffset);
       for (let n = start; n < end; n++) out[positions[n]!] = results[n - start]!;
     }
   }
@@ -114,7 +125,7 @@ export class VectorStorage {
     const buffer = memory.buffer;
     const addressesAt = this.dimensions * 8;
     this.#kernel = {
-      dots: instantiateSimdDots(this.#module, memory),
+      ...instantiateSimdDots(this.#module, memory),
       query: new Float64Array(buffer, 0, this.dimensions),
       addresses: new Int32Array(buffer, addressesAt, batchSize),
       out: new Float64Array(buffer, addressesAt + batchSize * 4, batchSize),

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/core/seeded-random.ts";
 import { ExactVectorIndex } from "../../src/vectors/exact-vector-index.ts";
 import { simdDotsModule } from "../../src/vectors/simd-dots-kernel.ts";
-import { dotAt, dotsAt } from "../../src/vectors/stored-vector-dots.ts";
+import { dotAt, dotsAt, squaresAt } from "../../src/vectors/stored-vector-dots.ts";
 import { TopK } from "../../src/vectors/top-k.ts";
 import { VectorStorage } from "../../src/vectors/vector-storage.ts";
 
@@ -44,7 +44,7 @@ describe("the SIMD inner-product kernel", () => {
     expect(new VectorStorage(37, 37).simd).toBe(false);
   });
 
-  it.each([4, 8, 36, 512])("gives the plain loop's doubles for %i dimensions on many random pools", (dimensions) => {
+  it.each([4, 8, 36, 512])("gives the plain loops' doubles for %i dimensions on many random pools, with a query and squared", (dimensions) => {
     const rows = 300;
     const storage = filledStorage(dimensions, rows, true);
     expect(storage.simd).toBe(true);
@@ -58,6 +58,11 @@ describe("the SIMD inner-product kernel", () => {
         const actual = new Float64Array(offsets.length).fill(-1);
         storage.dotsAt(query, offsets, positions, actual);
         expectSameDoubles(actual, expected, `${size} candidates`);
+        const expectedSquares = new Float64Array(offsets.length).fill(-1);
+        squaresAt(storage.floats, dimensions, offsets, positions, expectedSquares);
+        const squares = new Float64Array(offsets.length).fill(-1);
+        storage.squaresAt(offsets, positions, squares);
+        expectSameDoubles(squares, expectedSquares, `${size} candidates' squares`);
         for (const position of positions) {
           let reversed = 0;
           for (let i = dimensions - 1; i >= 0; i--) reversed += query[i]! * storage.floats[offsets[position]! + i]!;
