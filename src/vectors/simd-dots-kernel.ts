@@ -1,14 +1,14 @@
 /**
  * A WebAssembly SIMD kernel for many inner products of one query with stored float32 vectors
  * (and of stored vectors with themselves), giving exactly the doubles of the plain loops
- * (stored-vector-dots.ts): each f64x2 lane is one
- * candidate, adding its products in dimension order in float64. A float32 * float32 product is
- * exact in float64, so the lane's multiply and add round exactly as the scalar `sum += q * x`
- * does, and the lanes only let two candidates (two pairs per pass) share each instruction.
+ * (stored-vector-dots.ts): each f64x2 lane is one candidate, adding its products in dimension
+ * order in float64. A float32 * float32 product is exact in float64, so the lane's multiply and
+ * add round exactly as the scalar `sum += q * x` does, and the lanes only let two candidates
+ * (two pairs per pass) share each instruction.
  *
- * The bytes are assembled here, from the text below, rather than by a tool: the module is one
- * small function, and writing it out keeps the build free of a WebAssembly toolchain (the
- * equivalence test checks every double against the plain loop). The text (WAT):
+ * The bytes are assembled here, from the text below, rather than by a tool: the module is two
+ * small functions, and writing them out keeps the build free of a WebAssembly toolchain (the
+ * equivalence test checks every double against the plain loops). The text (WAT):
  *
  *   (module
  *     (import "env" "memory" (memory 1 65536))

@@ -19,7 +19,7 @@ interface Kernel {
 
 /**
  * The packed float32 vectors of an exact index, and the inner products of a query with many of
- * them. Where WebAssembly SIMD is available the floats live in a `WebAssembly.Memory` (after a
+ * them (or of each with itself). Where WebAssembly SIMD is available the floats live in a `WebAssembly.Memory` (after a
  * small scratch area for the kernel's query, addresses and results), so the kernel reads each
  * stored vector in place; elsewhere (or when no memory can be had) in a plain Float32Array
  * scored by the plain loop. Either way the numbers are the same (see simd-dots-kernel.ts).
