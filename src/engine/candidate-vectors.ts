@@ -44,12 +44,11 @@ function growDots(dots: CentroidDots, label: number): void {
 export class CandidateVectors {
   readonly #query: Float32Array | null;
   readonly #centroid: { vector: Float32Array; normSquared: number } | null;
-  /** The exact index's storage and each candidate's offset in it (-1: no stored vector), valid for this synchronous query. */
-  readonly #data: Float32Array;
+  readonly #exact: ExactVectorIndex;
+  /** Each candidate's offset in the exact index's storage (-1: no stored vector), valid for this synchronous query. */
   readonly #offsets: Int32Array;
   /** The positions with a stored vector, ascending. */
   readonly #stored: Int32Array;
-  readonly #dimensions: number;
   /** Per position: cosine with the query (0 without one or without a stored vector), x.m and x.x (0 without a centroid). */
   readonly cosines: Float64Array;
   readonly #xm: Float64Array;
@@ -58,9 +57,8 @@ export class CandidateVectors {
   constructor(exact: ExactVectorIndex, query: Float32Array | null, centroid: { vector: Float32Array; normSquared: number } | null, labels: readonly number[]) {
     this.#query = query;
     this.#centroid = centroid;
+    this.#exact = exact;
     const size = labels.length;
-    this.#data = exact.storage();
-    this.#dimensions = exact.dimensions;
     this.#offsets = new Int32Array(size);
     this.cosines = new Float64Array(size);
     this.#xm = new Float64Array(size);
@@ -83,9 +81,11 @@ export class CandidateVectors {
       }
     }
     this.#stored = stored.subarray(0, storedCount);
-    if (query !== null) dotsAt(query, this.#data, this.#dimensions, this.#offsets, this.#stored, this.cosines);
+    if (query !== null) exact.dotsAt(query, this.#offsets, this.#stored, this.cosines);
     if (m !== undefined && dots !== null) {
-      centroidDotsAt(m, this.#data, this.#dimensions, this.#offsets, unknown.subarray(0, unknownCount), this.#xm, this.#xx);
+      // x.m and x.x in dimension order, as centeredCosine() adds them.
+      exact.dotsAt(m, this.#offsets, unknown.subarray(0, unknownCount), this.#xm);
+      exact.squaresAt(this.#offsets, unknown.subarray(0, unknownCount), this.#xx);
       for (let n = 0; n < unknownCount; n++) {
         const position = unknown[n]!;
         const label = labels[position]!;
@@ -123,7 +123,7 @@ export class CandidateVectors {
     let products = this.cosines;
     if (vector !== this.#query) {
       products = new Float64Array(this.#offsets.length);
-      dotsAt(vector, this.#data, this.#dimensions, this.#offsets, this.#stored, products);
+      this.#exact.dotsAt(vector, this.#offsets, this.#stored, products);
     }
     for (const position of this.#stored) {
       const vx = products[position]!;
@@ -131,150 +131,4 @@ export class CandidateVectors {
     }
     return scores;
   }
-}
-
-/**
- * `out[position] = dotAt(vector, data, offsets[position], dimensions)` for each of `positions`,
- * eight stored vectors at a time. One inner product is a chain of dependent additions (each
- * waits for the last: the order is what makes the number), so a single one leaves most of the
- * core idle while it waits; eight independent chains side by side keep it busy, and each chain
- * still adds its own products in dimension order, so every number is the one `dotAt` gives.
- */
-function dotsAt(vector: Float32Array, data: Float32Array, dimensions: number, offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
-  const count = positions.length;
-  let n = 0;
-  for (; n + 7 < count; n += 8) {
-    const p0 = positions[n]!;
-    const p1 = positions[n + 1]!;
-    const p2 = positions[n + 2]!;
-    const p3 = positions[n + 3]!;
-    const p4 = positions[n + 4]!;
-    const p5 = positions[n + 5]!;
-    const p6 = positions[n + 6]!;
-    const p7 = positions[n + 7]!;
-    const o0 = offsets[p0]!;
-    const o1 = offsets[p1]!;
-    const o2 = offsets[p2]!;
-    const o3 = offsets[p3]!;
-    const o4 = offsets[p4]!;
-    const o5 = offsets[p5]!;
-    const o6 = offsets[p6]!;
-    const o7 = offsets[p7]!;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    let s5 = 0;
-    let s6 = 0;
-    let s7 = 0;
-    for (let i = 0; i < dimensions; i++) {
-      const v = vector[i]!;
-      s0 += v * data[o0 + i]!;
-      s1 += v * data[o1 + i]!;
-      s2 += v * data[o2 + i]!;
-      s3 += v * data[o3 + i]!;
-      s4 += v * data[o4 + i]!;
-      s5 += v * data[o5 + i]!;
-      s6 += v * data[o6 + i]!;
-      s7 += v * data[o7 + i]!;
-    }
-    out[p0] = s0;
-    out[p1] = s1;
-    out[p2] = s2;
-    out[p3] = s3;
-    out[p4] = s4;
-    out[p5] = s5;
-    out[p6] = s6;
-    out[p7] = s7;
-  }
-  for (; n < count; n++) out[positions[n]!] = dotAt(vector, data, offsets[positions[n]!]!, dimensions);
-}
-
-/**
- * x.m and x.x of the stored vectors at `positions`, four vectors (eight chains) at a time, each
- * sum in dimension order as centeredCosine() takes it (see `dotsAt`).
- */
-function centroidDotsAt(
-  m: Float32Array,
-  data: Float32Array,
-  dimensions: number,
-  offsets: Int32Array,
-  positions: Int32Array,
-  xmOut: Float64Array,
-  xxOut: Float64Array,
-): void {
-  const count = positions.length;
-  let n = 0;
-  for (; n + 3 < count; n += 4) {
-    const p0 = positions[n]!;
-    const p1 = positions[n + 1]!;
-    const p2 = positions[n + 2]!;
-    const p3 = positions[n + 3]!;
-    const o0 = offsets[p0]!;
-    const o1 = offsets[p1]!;
-    const o2 = offsets[p2]!;
-    const o3 = offsets[p3]!;
-    let xm0 = 0;
-    let xm1 = 0;
-    let xm2 = 0;
-    let xm3 = 0;
-    let xx0 = 0;
-    let xx1 = 0;
-    let xx2 = 0;
-    let xx3 = 0;
-    for (let i = 0; i < dimensions; i++) {
-      const mi = m[i]!;
-      const x0 = data[o0 + i]!;
-      const x1 = data[o1 + i]!;
-      const x2 = data[o2 + i]!;
-      const x3 = data[o3 + i]!;
-      xm0 += x0 * mi;
-      xm1 += x1 * mi;
-      xm2 += x2 * mi;
-      xm3 += x3 * mi;
-      xx0 += x0 * x0;
-      xx1 += x1 * x1;
-      xx2 += x2 * x2;
-      xx3 += x3 * x3;
-    }
-    xmOut[p0] = xm0;
-    xmOut[p1] = xm1;
-    xmOut[p2] = xm2;
-    xmOut[p3] = xm3;
-    xxOut[p0] = xx0;
-    xxOut[p1] = xx1;
-    xxOut[p2] = xx2;
-    xxOut[p3] = xx3;
-  }
-  for (; n < count; n++) {
-    const position = positions[n]!;
-    const offset = offsets[position]!;
-    let xm = 0;
-    let xx = 0;
-    for (let i = 0; i < dimensions; i++) {
-      const x = data[offset + i]!;
-      xm += x * m[i]!;
-      xx += x * x;
-    }
-    xmOut[position] = xm;
-    xxOut[position] = xx;
-  }
-}
-
-/**
- * `dot(vector, the stored vector at offset)`: the same products added in the same order (so the
- * same number), four to an iteration, reading the storage in place rather than through a view.
- */
-function dotAt(vector: Float32Array, data: Float32Array, offset: number, dimensions: number): number {
-  let sum = 0;
-  let i = 0;
-  for (; i + 3 < dimensions; i += 4) {
-    sum += vector[i]! * data[offset + i]!;
-    sum += vector[i + 1]! * data[offset + i + 1]!;
-    sum += vector[i + 2]! * data[offset + i + 2]!;
-    sum += vector[i + 3]! * data[offset + i + 3]!;
-  }
-  for (; i < dimensions; i++) sum += vector[i]! * data[offset + i]!;
-  return sum;
 }

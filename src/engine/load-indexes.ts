@@ -6,6 +6,7 @@ import { type GraphLoadResult, loadGraph, nextGraphDir, removeNextGraph, saveGra
 import type { GraphManifest } from "../vectors/graph-manifest.ts";
 import { type HnswParameters, HnswVectorIndex } from "../vectors/hnsw-vector-index.ts";
 import { readGraphVectors } from "../vectors/read-graph-vectors.ts";
+import { VectorStorage } from "../vectors/vector-storage.ts";
 import { ArticleCatalog } from "./article-catalog.ts";
 import { DocumentIndex } from "./document-index.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
@@ -183,10 +184,15 @@ function readExactFromGraph(
   logger: Logger,
 ): ExactVectorIndex | null {
   try {
-    const { labels: nodes, vectors } = readGraphVectors(join(dataDir, manifest.graph_file), manifest.dimensions, new Set(manifest.deleted_labels));
+    // Read straight into the exact index's storage (its SIMD kernel's memory): no second copy of every vector.
+    const storage = new VectorStorage(manifest.dimensions, 0);
+    const { labels: nodes } = readGraphVectors(join(dataDir, manifest.graph_file), manifest.dimensions, new Set(manifest.deleted_labels), (floats) => {
+      storage.resize(floats);
+      return storage.floats;
+    });
     const relabeled = new Map(manifest.relabeled_nodes);
     const labels = nodes.map((node) => relabeled.get(node) ?? node);
-    const exact = ExactVectorIndex.fromPacked(manifest.dimensions, labels, vectors);
+    const exact = ExactVectorIndex.fromStorage(labels, storage);
     const changed = new Set(changes.map((change) => change.label));
     const unchanged = labels.filter((label) => !changed.has(label));
     for (const label of [unchanged[0], unchanged[unchanged.length >> 1], unchanged[unchanged.length - 1]]) {

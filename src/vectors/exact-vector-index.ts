@@ -1,6 +1,7 @@
 import { grow } from "../core/grow-typed-array.ts";
 import { TopK } from "./top-k.ts";
 import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
+import { VectorStorage } from "./vector-storage.ts";
 
 /**
  * Exact (brute-force) inner-product search over a packed Float32Array. It is the reference
@@ -9,7 +10,7 @@ import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
  */
 export class ExactVectorIndex implements VectorIndex {
   readonly dimensions: number;
-  #data: Float32Array;
+  #storage: VectorStorage;
   readonly #slotOfLabel = new Map<number, number>();
   #changes = 0;
   #labelOfSlot: number[] = [];
@@ -17,19 +18,29 @@ export class ExactVectorIndex implements VectorIndex {
 
   constructor(dimensions: number, initialCapacity = 1024) {
     this.dimensions = dimensions;
-    this.#data = new Float32Array(dimensions * Math.max(1, initialCapacity));
+    this.#storage = new VectorStorage(dimensions, dimensions * Math.max(1, initialCapacity));
   }
 
   /**
    * An index over packed vectors, row i belonging to `labels[i]` (the shape `snapshot()`
-   * returns); takes `vectors` over without copying it.
+   * returns); copies `vectors` into the SIMD kernel's memory once (vector-storage.ts), or takes
+   * it over as it is where the kernel does not run.
    */
   static fromPacked(dimensions: number, labels: readonly number[], vectors: Float32Array): ExactVectorIndex {
     if (vectors.length !== labels.length * dimensions) {
       throw new Error(`${labels.length} labels need ${labels.length * dimensions} floats; got ${vectors.length}.`);
     }
+    return ExactVectorIndex.fromStorage(labels, VectorStorage.of(dimensions, vectors));
+  }
+
+  /** An index over the vectors already in `storage`, row i belonging to `labels[i]` (taken over, not copied). */
+  static fromStorage(labels: readonly number[], storage: VectorStorage): ExactVectorIndex {
+    const dimensions = storage.dimensions;
+    if (storage.floats.length < labels.length * dimensions) {
+      throw new Error(`${labels.length} labels need ${labels.length * dimensions} floats; the storage holds ${storage.floats.length}.`);
+    }
     const index = new ExactVectorIndex(dimensions, 1);
-    if (vectors.length > 0) index.#data = vectors;
+    if (labels.length > 0) index.#storage = storage;
     labels.forEach((label, row) => index.#slotOfLabel.set(label, row));
     index.#labelOfSlot = [...labels];
     return index;
@@ -54,11 +65,11 @@ export class ExactVectorIndex implements VectorIndex {
     let slot = this.#slotOfLabel.get(label);
     if (slot === undefined) {
       slot = this.#freeSlots.pop() ?? this.#labelOfSlot.length;
-      if ((slot + 1) * this.dimensions > this.#data.length) this.#grow();
+      if ((slot + 1) * this.dimensions > this.#storage.floats.length) this.#grow();
       this.#slotOfLabel.set(label, slot);
       this.#labelOfSlot[slot] = label;
     }
-    this.#data.set(vector, slot * this.dimensions);
+    this.#storage.floats.set(vector, slot * this.dimensions);
     this.#changes++;
   }
 
@@ -88,11 +99,13 @@ export class ExactVectorIndex implements VectorIndex {
    */
   scanSlots(query: Float32Array, from: number, to: number, top: TopK, filter?: LabelFilter): void {
     const end = Math.min(to, this.#labelOfSlot.length);
+    const batch = new ScoredBatch();
     for (let slot = from; slot < end; slot++) {
       const label = this.#labelOfSlot[slot]!;
       if (label < 0 || (filter !== undefined && !filter(label))) continue;
-      top.offer(label, this.#dot(query, slot));
+      if (batch.add(label, slot * this.dimensions)) batch.offerTo(top, query, this.#storage);
     }
+    batch.offerTo(top, query, this.#storage);
   }
 
   /** A packed copy of every vector with its label (row i of `vectors` belongs to `labels[i]`). */
@@ -102,16 +115,16 @@ export class ExactVectorIndex implements VectorIndex {
     let row = 0;
     for (const [label, slot] of this.#slotOfLabel) {
       labels[row] = label;
-      vectors.set(this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions), row * this.dimensions);
+      vectors.set(this.#storage.floats.subarray(slot * this.dimensions, (slot + 1) * this.dimensions), row * this.dimensions);
       row++;
     }
     return { labels, vectors };
   }
 
-  /** The stored vector (a view: do not modify), or null. */
+  /** The stored vector (a view, good until the next upsert: do not modify), or null. */
   getVector(label: number): Float32Array | null {
     const slot = this.#slotOfLabel.get(label);
-    return slot === undefined ? null : this.#data.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
+    return slot === undefined ? null : this.#storage.floats.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
   }
 
   /**
@@ -124,7 +137,21 @@ export class ExactVectorIndex implements VectorIndex {
   }
 
   storage(): Float32Array {
-    return this.#data;
+    return this.#storage.floats;
+  }
+
+  /**
+   * `out[position]` = `vector`'s inner product with the stored vector at `offsets[position]`
+   * (from `offsetOf`), for each of `positions`: a pool's scores in one pass, by the SIMD kernel
+   * where it runs (the same doubles as the plain loop, vector-storage.ts).
+   */
+  dotsAt(vector: Float32Array, offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
+    this.#storage.dotsAt(vector, offsets, positions, out);
+  }
+
+  /** `out[position]` = the stored vector at `offsets[position]` times itself (x.x), for each of `positions` (see `dotsAt`). */
+  squaresAt(offsets: Int32Array, positions: Int32Array, out: Float64Array): void {
+    this.#storage.squaresAt(offsets, positions, out);
   }
 
   /** Inner product of two stored vectors (cosine for unit vectors); null if either is absent. */
@@ -143,16 +170,18 @@ export class ExactVectorIndex implements VectorIndex {
   /** Exact search restricted to the given labels (those not in the index are skipped). */
   searchAmong(query: Float32Array, labels: Iterable<number>, k: number, filter?: LabelFilter): Neighbor[] {
     const top = new TopK(k);
+    const batch = new ScoredBatch();
     for (const label of labels) {
       const slot = this.#slotOfLabel.get(label);
       if (slot === undefined || (filter !== undefined && !filter(label))) continue;
-      top.offer(label, this.#dot(query, slot));
+      if (batch.add(label, slot * this.dimensions)) batch.offerTo(top, query, this.#storage);
     }
+    batch.offerTo(top, query, this.#storage);
     return top.sorted();
   }
 
   #dot(query: Float32Array, slot: number): number {
-    const data = this.#data;
+    const data = this.#storage.floats;
     const offset = slot * this.dimensions;
     let sum = 0;
     for (let i = 0; i < this.dimensions; i++) sum += query[i]! * data[offset + i]!;
@@ -160,6 +189,45 @@ export class ExactVectorIndex implements VectorIndex {
   }
 
   #grow(): void {
-    this.#data = grow(this.#data, Math.max(this.#data.length * 2, this.dimensions * 1024));
+    this.#storage.resize(Math.max(this.#storage.floats.length * 2, this.dimensions * 1024));
+  }
+}
+
+/** Vectors scored per pass of a scan (bounds its scratch whatever the index's size). */
+const scoredBatchSize = 1024;
+/** 0, 1, 2, ...: the positions of a batch (read only, shared). */
+const batchPositions = Int32Array.from({ length: scoredBatchSize }, (_, position) => position);
+
+/**
+ * The (label, offset) pairs a scan accepts, scored together by `VectorStorage.dotsAt` (the SIMD
+ * kernel where it runs) and offered to the top-k in the order they came, so the offers, and
+ * the answer, are the ones scoring each vector in turn gives. Its arrays start small and double
+ * up to a full batch: most scans (a topic's articles) accept a few dozen.
+ */
+class ScoredBatch {
+  #labels = new Float64Array(32);
+  #offsets = new Int32Array(32);
+  #scores = new Float64Array(32);
+  #count = 0;
+
+  /** Adds one; true when the batch is full (offer it before adding more). */
+  add(label: number, offset: number): boolean {
+    if (this.#count === this.#labels.length) {
+      const size = this.#count * 2;
+      this.#labels = grow(this.#labels, size);
+      this.#offsets = grow(this.#offsets, size);
+      this.#scores = new Float64Array(size);
+    }
+    this.#labels[this.#count] = label;
+    this.#offsets[this.#count] = offset;
+    return ++this.#count === scoredBatchSize;
+  }
+
+  offerTo(top: TopK, query: Float32Array, storage: VectorStorage): void {
+    const count = this.#count;
+    if (count === 0) return;
+    storage.dotsAt(query, this.#offsets, batchPositions.subarray(0, count), this.#scores);
+    for (let n = 0; n < count; n++) top.offer(this.#labels[n]!, this.#scores[n]!);
+    this.#count = 0;
   }
 }

@@ -18,9 +18,15 @@ const elementsPerChunk = 2048;
  * index's vectors from it too (one sequential read) is several times cheaper than a scan of
  * the store's article rows, whose vectors sit in overflow pages behind the bodies. Throws if
  * the header does not describe `dimensions`-dimensional float vectors (a different layout or a
- * different file), so the caller can fall back to the store.
+ * different file), so the caller can fall back to the store. `allocate` gives the array the
+ * vectors are read into (the exact index's own storage, so they are not copied again).
  */
-export function readGraphVectors(path: string, dimensions: number, deletedLabels: ReadonlySet<number>): { labels: number[]; vectors: Float32Array } {
+export function readGraphVectors(
+  path: string,
+  dimensions: number,
+  deletedLabels: ReadonlySet<number>,
+  allocate: (floats: number) => Float32Array = (floats) => new Float32Array(floats),
+): { labels: number[]; vectors: Float32Array } {
   const fd = openSync(path, "r");
   try {
     const header = Buffer.alloc(headerBytes);
@@ -36,7 +42,7 @@ export function readGraphVectors(path: string, dimensions: number, deletedLabels
     if (fstatSync(fd).size < headerBytes + count * recordBytes) throw new Error("graph file shorter than its element records");
 
     const labels: number[] = [];
-    const vectors = new Float32Array(Math.max(0, count - deletedLabels.size) * dimensions);
+    const vectors = allocate(Math.max(0, count - deletedLabels.size) * dimensions);
     const chunk = Buffer.alloc(Math.min(count, elementsPerChunk) * recordBytes);
     let row = 0;
     for (let first = 0; first < count; first += elementsPerChunk) {
@@ -49,12 +55,14 @@ export function readGraphVectors(path: string, dimensions: number, deletedLabels
         if (deletedLabels.has(label)) continue;
         if (row * dimensions >= vectors.length) throw new Error("graph file holds more live vectors than its manifest says");
         // The chunk's records are not 4-byte aligned for a Float32Array view in general: copy bytes.
-        new Uint8Array(vectors.buffer, row * vectorBytes, vectorBytes).set(chunk.subarray(record + dataOffset, record + dataOffset + vectorBytes));
+        new Uint8Array(vectors.buffer, vectors.byteOffset + row * vectorBytes, vectorBytes).set(
+          chunk.subarray(record + dataOffset, record + dataOffset + vectorBytes),
+        );
         labels.push(label);
         row++;
       }
     }
-    return { labels, vectors: row * dimensions === vectors.length ? vectors : vectors.slice(0, row * dimensions) };
+    return { labels, vectors: row * dimensions === vectors.length ? vectors : vectors.subarray(0, row * dimensions) };
   } finally {
     closeSync(fd);
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ExactVectorIndex } from "../../src/vectors/exact-vector-index.ts";
 import { HnswVectorIndex } from "../../src/vectors/hnsw-vector-index.ts";
 import { readGraphVectors } from "../../src/vectors/read-graph-vectors.ts";
+import { VectorStorage } from "../../src/vectors/vector-storage.ts";
 import { clusteredUnitVectors } from "../support/synthetic-vectors.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
@@ -26,6 +27,28 @@ describe("vectors read back from a saved graph file", () => {
     expect(exact.size()).toBe(graph.size());
     for (let label = 1; label <= 3_000; label++) {
       if ((label - 1) % 7 === 0) expect(exact.has(label)).toBe(false);
+      else expect(Array.from(exact.getVector(label)!)).toEqual(Array.from(vectors[label - 1]!));
+    }
+  });
+
+  it("reads them straight into an exact index's storage (after the SIMD kernel's scratch), bit for bit", () => {
+    const vectors = clusteredUnitVectors(500, dimensions, 5, 6);
+    const graph = HnswVectorIndex.create(dimensions, parameters, 500);
+    vectors.forEach((vector, index) => graph.upsert(index + 1, vector));
+    graph.remove(250);
+    const path = join(dir, "into-storage.hnsw");
+    graph.writeTo(path);
+
+    const storage = new VectorStorage(dimensions, 0);
+    const { labels } = readGraphVectors(path, dimensions, new Set(graph.deletedNodes()), (floats) => {
+      storage.resize(floats);
+      return storage.floats;
+    });
+    expect(storage.simd).toBe(true);
+    const exact = ExactVectorIndex.fromStorage(labels, storage);
+    expect(exact.size()).toBe(499);
+    for (let label = 1; label <= 500; label++) {
+      if (label === 250) expect(exact.has(label)).toBe(false);
       else expect(Array.from(exact.getVector(label)!)).toEqual(Array.from(vectors[label - 1]!));
     }
   });
