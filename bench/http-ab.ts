@@ -24,13 +24,11 @@ import { loadFor, pacedLoad } from "./http-load.ts";
 import { randomRelatedPaths, readArticleIds } from "./support/article-ids.ts";
 import { type RunningServer, readServerCpuMs, startKindredServer, waitForRecallCheck } from "./support/kindred-process.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
+import { twoBuildOptions, twoBuildsFrom } from "./support/two-builds.ts";
 
 const { values } = parseArgs({
   options: {
-    a: { type: "string" },
-    b: { type: "string" },
-    "data-a": { type: "string" },
-    "data-b": { type: "string" },
+    ...twoBuildOptions,
     "http-workers": { type: "string", default: "1" },
     rate: { type: "string", default: "180" },
     seconds: { type: "string", default: "10" },
@@ -39,10 +37,7 @@ const { values } = parseArgs({
     env: { type: "string", multiple: true, default: [] },
   },
 });
-const { a, b, "data-a": dataA, "data-b": dataB } = values;
-if (a === undefined || b === undefined || dataA === undefined || dataB === undefined) {
-  throw new Error("--a ROOT --data-a DIR --b ROOT --data-b DIR: two built checkouts and two copies of one indexed data directory");
-}
+const { a, b, dataA, dataB } = twoBuildsFrom(values, "built checkouts");
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);

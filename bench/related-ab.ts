@@ -15,22 +15,17 @@ import { parseArgs } from "node:util";
 import { percentileOf } from "../src/core/percentile.ts";
 import { readLoadAverage } from "./support/machine-info.ts";
 import { createRandom } from "./support/synthetic-corpus.ts";
+import { twoBuildOptions, twoBuildsFrom } from "./support/two-builds.ts";
 
 const { values } = parseArgs({
   options: {
-    a: { type: "string" },
-    b: { type: "string" },
-    "data-a": { type: "string" },
-    "data-b": { type: "string" },
+    ...twoBuildOptions,
     queries: { type: "string", default: "4000" },
     mode: { type: "string", default: "hybrid" },
     k: { type: "string", default: "10" },
   },
 });
-const { a, b, "data-a": dataA, "data-b": dataB } = values;
-if (a === undefined || b === undefined || dataA === undefined || dataB === undefined) {
-  throw new Error("--a ROOT --data-a DIR --b ROOT --data-b DIR: two checkouts and two copies of one indexed data directory");
-}
+const { a, b, dataA, dataB } = twoBuildsFrom(values, "checkouts");
 const queries = Number(values.queries);
 const k = Number(values.k);
 
