@@ -1,4 +1,5 @@
 import { grow } from "../core/grow-typed-array.ts";
+import { dotAt } from "./stored-vector-dots.ts";
 import { TopK } from "./top-k.ts";
 import type { LabelFilter, Neighbor, VectorIndex } from "./vector-index.ts";
 import { VectorStorage } from "./vector-storage.ts";
@@ -158,7 +159,7 @@ export class ExactVectorIndex implements VectorIndex {
   similarity(labelA: number, labelB: number): number | null {
     const slotB = this.#slotOfLabel.get(labelB);
     const vectorA = this.getVector(labelA);
-    return slotB === undefined || vectorA === null ? null : this.#dot(vectorA, slotB);
+    return slotB === undefined || vectorA === null ? null : dotAt(vectorA, this.#storage.floats, slotB * this.dimensions, this.dimensions);
   }
 
   search(query: Float32Array, k: number, filter?: LabelFilter): Neighbor[] {
@@ -178,14 +179,6 @@ export class ExactVectorIndex implements VectorIndex {
     }
     batch.offerTo(top, query, this.#storage);
     return top.sorted();
-  }
-
-  #dot(query: Float32Array, slot: number): number {
-    const data = this.#storage.floats;
-    const offset = slot * this.dimensions;
-    let sum = 0;
-    for (let i = 0; i < this.dimensions; i++) sum += query[i]! * data[offset + i]!;
-    return sum;
   }
 
   #grow(): void {
