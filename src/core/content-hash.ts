@@ -21,10 +21,10 @@ export function hashEmbedInput(modelId: string, embedText: string): string {
 }
 
 /** The one-shot hash where Node has it (20.12 and later): no Hash object per call. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string }).hash;
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: "base64url") => string }).hash;
 
-/** The SHA-256 of a text (as UTF-8), base64url. */
-export function sha256Base64Url(text: string): string {
+/** The SHA-256 of a text (as UTF-8) or of bytes, base64url. */
+export function sha256Base64Url(text: string | Uint8Array): string {
   return oneShot === undefined ? crypto.createHash("sha256").update(text).digest("base64url") : oneShot("sha256", text, "base64url");
 }
 

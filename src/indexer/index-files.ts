@@ -4,6 +4,8 @@ import { describeUrlConflict } from "../engine/url-conflicts.ts";
 import type { OpenedInput } from "../ingest/open-input.ts";
 import { describeRejectedRecord, type ReadArticle, readArticleBatches } from "../ingest/read-articles.ts";
 import { describeRecordPosition, type SourceRecord } from "../ingest/source-record.ts";
+import type { StoredVersion } from "../store/sqlite-record-digests.ts";
+import type { RecordDigests } from "./record-digests.ts";
 
 /** Counts a run ends with. */
 export interface IndexReport {
@@ -45,13 +47,26 @@ export interface IndexFilesOptions {
   /** Tells the language of a record without one (default: detection; a memo gives the same answers). */
   languageOf?: (text: string) => string | null;
   /**
-   * For each article of a batch, true when the store already holds it exactly as given: it is
-   * counted unchanged without the engine, which is opened only once an article needs it
-   * (`createUnchangedCheck`).
+   * For each article of a batch, the stored row's version when the store already holds it
+   * exactly as given (else null): it is counted unchanged without the engine, which is opened
+   * only once an article needs it (`createUnchangedCheck`).
    */
-  unchangedAmong?: (articles: readonly Article[]) => boolean[];
+  unchangedAmong?: (articles: readonly Article[]) => (StoredVersion | null)[];
+  /**
+   * Records the store holds exactly, by the digest of their bytes (`SqliteRecordDigests`): such
+   * a record is counted unchanged without being decoded, and every record stored in this run
+   * (written, or found unchanged) is remembered by its digest. JSON Lines inputs only.
+   */
+  recordDigests?: RecordDigests;
   /** Sees every raw record read, valid or not, before validation (what else a caller reads of the input, in the same pass). */
   onRecord?: (record: SourceRecord) => void;
+}
+
+/** A valid record waiting in a batch, with its bytes' digest when the reader gave one. */
+interface ReadItem {
+  article: Article;
+  position: SourceRecord;
+  digest?: string;
 }
 
 /** Articles deleted per transaction when pruning. */
@@ -103,10 +118,17 @@ export async function indexFiles(
     options.onRejected?.(message);
   };
 
+  const digests = options.recordDigests;
   /** Starts writing a batch (awaits only the engine's opening; the write itself is tracked in `inFlight`). */
-  const flush = async (read: { article: Article; position: SourceRecord }[]) => {
+  const flush = async (read: ReadItem[]) => {
     const unchanged = options.unchangedAmong?.(read.map((item) => item.article));
-    const listed = unchanged === undefined ? read : read.filter((_item, index) => !unchanged[index]);
+    if (unchanged !== undefined && digests !== undefined) {
+      read.forEach((item, index) => {
+        const version = unchanged[index];
+        if (version != null && item.digest !== undefined) digests.remember(item.article.id, item.digest, version);
+      });
+    }
+    const listed = unchanged === undefined ? read : read.filter((_item, index) => unchanged[index] === null);
     if (listed.length < read.length) {
       report.unchanged += read.length - listed.length;
       done += read.length - listed.length;
@@ -126,11 +148,15 @@ export async function indexFiles(
     const write: Promise<void> = engine
       .writeArticles(batch.map((item) => item.article))
       .then((outcomes) => {
-        for (const outcome of outcomes) {
+        outcomes.forEach((outcome, index) => {
           if (outcome.status === "created") report.indexed++;
           else if (outcome.status === "updated") report.updated++;
           else report.unchanged++;
-        }
+          const { article, digest } = batch[index]!;
+          if (digests !== undefined && digest !== undefined) {
+            digests.remember(article.id, digest, { seq: outcome.seq, embedHash: digests.embedHashOf(article) });
+          }
+        });
         done += batch.length;
       })
       .catch((error: Error) => {
@@ -144,13 +170,15 @@ export async function indexFiles(
   };
 
   for (const path of paths) {
-    let batch: { article: Article; position: SourceRecord }[] = [];
+    let batch: ReadItem[] = [];
     const languageOf = options.languageOf === undefined ? {} : { languageOf: options.languageOf };
     const onRecord = options.onRecord === undefined ? {} : { onRecord: options.onRecord };
+    const storedIdsOf = digests === undefined ? {} : { storedIdsOf: (list: readonly string[]) => digests.storedIdsOf(list) };
     const onOpen = (opened: OpenedInput) => {
       input = opened;
     };
-    for await (const items of readArticleBatches(path, undefined, { ...languageOf, ...onRecord, onOpen }) as AsyncGenerator<ReadArticle[]>) {
+    let storedSinceProgress = 0;
+    for await (const items of readArticleBatches(path, undefined, { ...languageOf, ...onRecord, ...storedIdsOf, onOpen }) as AsyncGenerator<ReadArticle[]>) {
       for (const item of items) {
         if (!item.ok) {
           if (item.id === null) recordsWithoutId++;
@@ -158,21 +186,36 @@ export async function indexFiles(
           reject(describeRejectedRecord(item));
           continue;
         }
-        inputIds.add(item.article.id);
-        const first = firstPositionOfId.get(item.article.id);
+        const id = item.ok === "stored" ? item.id : item.article.id;
+        inputIds.add(id);
+        const first = firstPositionOfId.get(id);
         if (first !== undefined) {
           reject(
-            `${describeRecordPosition(item.position)} id "${item.article.id}": id: repeats ${describeRecordPosition(first)}; the first record with an id is indexed and later ones are not`,
+            `${describeRecordPosition(item.position)} id "${id}": id: repeats ${describeRecordPosition(first)}; the first record with an id is indexed and later ones are not`,
           );
           continue;
         }
-        firstPositionOfId.set(item.article.id, item.position);
-        batch.push({ article: item.article, position: item.position });
+        firstPositionOfId.set(id, item.position);
+        if (item.ok === "stored") {
+          report.unchanged++;
+          done++;
+          storedSinceProgress++;
+          continue;
+        }
+        batch.push(
+          item.digest === undefined
+            ? { article: item.article, position: item.position }
+            : { article: item.article, position: item.position, digest: item.digest },
+        );
         if (batch.length >= batchSize) {
           await flush(batch);
           batch = [];
           while (inFlight.size >= (options.batchesInFlight ?? 2)) await Promise.race(inFlight);
         }
+      }
+      if (storedSinceProgress > 0) {
+        storedSinceProgress = 0;
+        reportProgress();
       }
     }
     if (batch.length > 0) await flush(batch);

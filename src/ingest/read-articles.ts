@@ -5,8 +5,10 @@ import { readRecordBatches } from "./read-records.ts";
 import { describeRecordPosition, type SourceRecord } from "./source-record.ts";
 
 export type ReadArticle =
-  | { ok: true; article: Article; position: SourceRecord }
-  | { ok: false; position: SourceRecord; id: string | null; issues: FieldIssue[] };
+  | { ok: true; article: Article; position: SourceRecord; digest?: string }
+  | { ok: false; position: SourceRecord; id: string | null; issues: FieldIssue[] }
+  /** A record whose exact bytes the store holds the article of (read with `storedIdsOf`): not decoded. */
+  | { ok: "stored"; id: string; position: SourceRecord };
 
 /**
  * Reads and validates articles from a file. Every record comes out, good or bad, so the caller
@@ -23,14 +25,20 @@ export async function* readArticles(
 /**
  * `readArticles` in batches of consecutive records, for a caller reading them all (the indexer).
  * `onRecord` sees each raw record as read, before validation (`kindred eval` takes its labels
- * from them, so the file is read once).
+ * from them, so the file is read once). With `storedIdsOf`, records the store holds exactly come
+ * out as `ok: "stored"` (see `readRecordBatches`) and the others carry their digest.
  */
 export async function* readArticleBatches(
   path: string,
   format?: InputFormat,
-  options: { languageOf?: (text: string) => string | null; onOpen?: (input: OpenedInput) => void; onRecord?: (record: SourceRecord) => void } = {},
+  options: {
+    languageOf?: (text: string) => string | null;
+    onOpen?: (input: OpenedInput) => void;
+    onRecord?: (record: SourceRecord) => void;
+    storedIdsOf?: (digests: readonly string[]) => ReadonlyMap<string, string>;
+  } = {},
 ): AsyncGenerator<ReadArticle[]> {
-  for await (const records of readRecordBatches(path, format, options.onOpen)) {
+  for await (const records of readRecordBatches(path, format, options.onOpen, options.storedIdsOf)) {
     yield records.map((record) => {
       options.onRecord?.(record);
       return readArticle(record, options.languageOf);
@@ -41,11 +49,13 @@ export async function* readArticleBatches(
 function readArticle(record: SourceRecord, languageOf: ((text: string) => string | null) | undefined): ReadArticle {
   if (record.fileProblem !== undefined) return { ok: false, position: record, id: null, issues: [{ field: "(file)", reason: record.fileProblem }] };
   if (record.syntaxError !== undefined) return { ok: false, position: record, id: null, issues: [{ field: "(record)", reason: record.syntaxError }] };
-  const parsed = parseArticle(record.value, languageOf);
   // A valid article's position without the raw value: a batch waiting to be written then
   // holds the articles only, not every record's decoded JSON as well (less to collect).
   const position = { file: record.file, recordNumber: record.recordNumber, lineNumber: record.lineNumber };
-  return parsed.ok ? { ok: true, article: parsed.article, position } : { ok: false, position: record, id: parsed.id, issues: parsed.issues };
+  if (record.storedArticleId !== undefined) return { ok: "stored", id: record.storedArticleId, position };
+  const parsed = parseArticle(record.value, languageOf);
+  if (!parsed.ok) return { ok: false, position: record, id: parsed.id, issues: parsed.issues };
+  return record.digest === undefined ? { ok: true, article: parsed.article, position } : { ok: true, article: parsed.article, position, digest: record.digest };
 }
 
 /** One line per problem: `feed.jsonl:17 (record 12) id "a-9": published_at: must be an ISO 8601 date`. */

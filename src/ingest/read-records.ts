@@ -23,15 +23,21 @@ export async function* readRecords(
   for await (const batch of readRecordBatches(path, format, onOpen)) yield* batch;
 }
 
-/** `readRecords` in batches of consecutive records (in file order): less overhead per record for a caller reading them all. */
+/**
+ * `readRecords` in batches of consecutive records (in file order): less overhead per record for a
+ * caller reading them all. `storedIdsOf` lets a JSON Lines reader pass over records the store
+ * holds exactly (`readJsonLineBatches`); the other formats read every record.
+ */
 export async function* readRecordBatches(
   path: string,
   format: InputFormat = detectInputFormat(path),
   onOpen?: (input: OpenedInput) => void,
+  storedIdsOf?: (digests: readonly string[]) => ReadonlyMap<string, string>,
 ): AsyncGenerator<SourceRecord[]> {
   const input = await openInput(path);
   onOpen?.(input);
-  yield* readers[format](input, path === "-" ? "stdin" : path);
+  const file = path === "-" ? "stdin" : path;
+  yield* format === "jsonl" ? readJsonLineBatches(input, file, storedIdsOf) : readers[format](input, file);
 }
 
 function singly(reader: (input: OpenedInput, file: string) => AsyncGenerator<SourceRecord>) {

@@ -17,6 +17,10 @@ export interface SourceRecord {
    * reported one by one.
    */
   fileProblem?: string;
+  /** The SHA-256 of the record's bytes, when the reader was asked for digests (JSON Lines). */
+  digest?: string;
+  /** The id of the stored article these exact bytes left unchanged: the record was not decoded (no `value`). */
+  storedArticleId?: string;
 }
 
 /** Formats a record position for messages: `feed.jsonl:17 (record 12)`. */

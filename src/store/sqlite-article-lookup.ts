@@ -4,8 +4,8 @@ import type { Article } from "../core/article.ts";
 import type { ArticleColumns } from "./article-columns.ts";
 import { databaseFileName } from "./sqlite-article-store.ts";
 
-/** A stored article as a re-index compares an input with it (store/unchanged-write.ts). */
-export type ComparableArticle = Article & { textHash: string; embedHash: string };
+/** A stored article as a re-index compares an input with it (store/unchanged-write.ts), and its write sequence. */
+export type ComparableArticle = Article & { textHash: string; embedHash: string; seq: number };
 
 /** A row as `.raw()` gives it, in the order of the SELECT below. */
 type LookupRow = [
@@ -22,6 +22,7 @@ type LookupRow = [
   author: string | null,
   textHash: string,
   embedHash: string,
+  seq: number,
   topics: string,
 ];
 
@@ -29,7 +30,7 @@ const columns: (keyof ArticleColumns)[] = ["id", "title", "body", "url", "publis
 
 /**
  * Stored articles by id, a batch of ids in one query, with only what deciding "unchanged" reads
- * (no lexicon row, signature or sequence): `kindred index` of a feed that did not change asks
+ * (no lexicon row or signature): `kindred index` of a feed that did not change asks
  * this of every article, and one statement per article was most of its time. Its own read
  * connection to the data directory's database, like the language memo's.
  *
@@ -47,7 +48,7 @@ export class SqliteArticleLookup {
     // copy): a re-index reads every stored article, and those objects were half of the lookup.
     this.#byIds = db
       .prepare<[string], LookupRow>(
-        `SELECT ${columns.map((column) => `a.${column}`).join(", ")}, a.text_hash, a.embed_hash,
+        `SELECT ${columns.map((column) => `a.${column}`).join(", ")}, a.text_hash, a.embed_hash, a.seq,
           (SELECT json_group_array(topic) FROM (SELECT topic FROM article_topics t WHERE t.label = a.label ORDER BY position)) AS topics
          FROM articles a WHERE a.id IN (SELECT value FROM json_each(?))`,
       )
@@ -68,7 +69,7 @@ export class SqliteArticleLookup {
   /** The stored articles among `ids` (ids not stored are absent from the map). */
   findByIds(ids: readonly string[]): Map<string, ComparableArticle> {
     const found = new Map<string, ComparableArticle>();
-    for (const [id, title, body, url, publishedAt, publishedMs, lang, source, imageUrl, section, author, textHash, embedHash, topics] of this.#byIds.all(
+    for (const [id, title, body, url, publishedAt, publishedMs, lang, source, imageUrl, section, author, textHash, embedHash, seq, topics] of this.#byIds.all(
       JSON.stringify(ids),
     )) {
       // Required<>: a field added to Article fails to compile here until it is read too.
@@ -87,6 +88,7 @@ export class SqliteArticleLookup {
         author,
         textHash,
         embedHash,
+        seq,
       };
       found.set(id, stored);
     }

@@ -1,7 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { defaultModelId } from "../../src/config/config.ts";
 import { kindred } from "../support/run-kindred.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
@@ -36,6 +37,11 @@ describe("kindred index of a feed that did not change", () => {
   it("remembers the detected languages, and gives the same ones as detection", async () => {
     const db = new Database(join(dataDir, "kindred.sqlite"), { readonly: true });
     try {
+      // Each record's bytes are remembered under the pipeline that stored it (model, plan, version).
+      const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
+      expect(db.prepare("SELECT article_id, pipeline FROM record_digests ORDER BY article_id").all()).toEqual(
+        ["n1", "n2", "n3"].map((id) => ({ article_id: id, pipeline: `${defaultModelId} selected kindred ${version}` })),
+      );
       // n3 gives its language; n1 and n2 had theirs detected.
       expect(db.prepare("SELECT COUNT(*) AS n FROM language_guesses").get()).toEqual({ n: 2 });
       const langs = db.prepare("SELECT id, lang FROM articles ORDER BY id").all();

@@ -55,7 +55,7 @@ describe("an input is read once", () => {
     opens.clear();
     const report = await indexFiles(async () => Promise.reject(new Error("no engine needed")), [file], {
       onRecord: (record) => seen.push(record),
-      unchangedAmong: (articles) => articles.map(() => true),
+      unchangedAmong: (articles) => articles.map(() => ({ seq: 1, embedHash: "stored" })),
     });
     expect(opens.get(file)).toBe(1);
     expect(seen.map((record) => [record.lineNumber, record.syntaxError === undefined ? (record.value as { id: string }).id : "syntax"])).toEqual([

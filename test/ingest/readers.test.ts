@@ -2,7 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { describeRejectedRecord, type ReadArticle, readArticles } from "../../src/ingest/read-articles.ts";
+import { sha256Base64Url } from "../../src/core/content-hash.ts";
+import { describeRejectedRecord, type ReadArticle, readArticleBatches, readArticles } from "../../src/ingest/read-articles.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const dir = useTempDir();
@@ -32,10 +33,39 @@ describe("JSON Lines reader", () => {
       ].join("\n"),
     );
     const items = await readAll(path);
-    expect(items.filter((item) => item.ok).map((item) => item.ok && item.article.id)).toEqual(["a", "d"]);
+    expect(items.filter((item) => item.ok === true).map((item) => item.ok === true && item.article.id)).toEqual(["a", "d"]);
     const rejected = items.filter((item): item is Extract<ReadArticle, { ok: false }> => !item.ok).map(describeRejectedRecord);
     expect(rejected[0]).toMatch(/feed\.jsonl:3 \(record 2\): \(record\): not valid JSON/);
     expect(rejected[1]).toMatch(/feed\.jsonl:4 \(record 3\) id "c": published_at: must be an ISO 8601 date/);
+  });
+
+  it("with stored ids by digest, passes over lines the store holds exactly and gives the others their digest", async () => {
+    const lines = ['{"id":"a","title":"One"}', '{"id":"b","title":"Two"}', "", '{"id":"c", "title":"Three"}', "not json"];
+    // A byte-order mark and carriage returns are not part of a line's digest.
+    const path = write("digests.jsonl", `\ufeff${lines.join("\r\n")}\r\n`);
+    const stored = new Map([
+      [sha256Base64Url(lines[0]!), "a"],
+      [sha256Base64Url(lines[3]!), "c"],
+    ]);
+    const asked: string[] = [];
+    const items: ReadArticle[] = [];
+    for await (const batch of readArticleBatches(path, undefined, {
+      storedIdsOf: (digests) => {
+        asked.push(...digests);
+        return stored;
+      },
+    })) {
+      items.push(...batch);
+    }
+    expect(items.map((item) => [item.ok, item.position.lineNumber, item.position.recordNumber])).toEqual([
+      ["stored", 1, 1],
+      [true, 2, 2],
+      ["stored", 4, 3],
+      [false, 5, 4],
+    ]);
+    expect(items.map((item) => (item.ok === "stored" ? item.id : item.ok ? item.article.id : item.id))).toEqual(["a", "b", "c", null]);
+    expect(items[1]!.ok === true && items[1]!.digest).toBe(sha256Base64Url(lines[1]!));
+    expect(asked).toEqual(lines.map((line) => sha256Base64Url(line)));
   });
 
   it("reads gzipped files", async () => {

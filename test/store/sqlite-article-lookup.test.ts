@@ -29,15 +29,19 @@ describe("stored articles looked up by id for a re-index", () => {
   const stored = ["a1", "a2", "a3"].map((id) => article(id));
   const store = SqliteArticleStore.open(dataDir);
   store.setModelPin({ modelId, dimensions: 4 });
-  store.writeArticles(stored.map((item) => ({ article: item, ...pick(prepareArticle(modelId, item, "selected")), vector: new Float32Array([1, 0, 0, 0]) })));
+  const outcomes = store.writeArticles(
+    stored.map((item) => ({ article: item, ...pick(prepareArticle(modelId, item, "selected")), vector: new Float32Array([1, 0, 0, 0]) })),
+  );
   store.close();
+  /** The version a1 was stored at, as the unchanged check gives it. */
+  const a1Version = { seq: outcomes[0]!.seq, embedHash: prepareArticle(modelId, stored[0]!, "selected").embedHash };
 
   it("reads a batch of stored articles in one lookup, as the store holds them; ids not stored are absent", () => {
     const lookup = SqliteArticleLookup.open(dataDir);
     try {
       const found = lookup.findByIds(["a3", "missing", "a1"]);
       expect([...found.keys()].sort()).toEqual(["a1", "a3"]);
-      expect(found.get("a1")).toEqual({ ...stored[0], ...pick(prepareArticle(modelId, stored[0]!, "selected")) });
+      expect(found.get("a1")).toEqual({ ...stored[0], ...pick(prepareArticle(modelId, stored[0]!, "selected")), seq: outcomes[0]!.seq });
     } finally {
       lookup.close();
     }
@@ -54,7 +58,7 @@ describe("stored articles looked up by id for a re-index", () => {
         article("a4"),
         article("a1", { section: null }),
       ];
-      expect(unchangedAmong(batch)).toEqual([true, false, false, false, false]);
+      expect(unchangedAmong(batch)).toEqual([a1Version, null, null, null, null]);
     } finally {
       lookup.close();
     }
@@ -80,9 +84,9 @@ describe("stored articles looked up by id for a re-index", () => {
         { section: "National" },
         { author: "A. Writer" },
       ];
-      expect(unchangedAmong([stored[0]!, ...changes.map((change) => article("a1", change))])).toEqual([true, ...changes.map(() => false)]);
+      expect(unchangedAmong([stored[0]!, ...changes.map((change) => article("a1", change))])).toEqual([a1Version, ...changes.map(() => null)]);
       // Another model: the stored vector is not current.
-      expect(createUnchangedCheck((ids) => lookup.findByIds(ids), "google/use-lite-int8", "selected")([stored[0]!])).toEqual([false]);
+      expect(createUnchangedCheck((ids) => lookup.findByIds(ids), "google/use-lite-int8", "selected")([stored[0]!])).toEqual([null]);
     } finally {
       lookup.close();
     }

@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { resolveModelId } from "../../config/config.ts";
 import type { OpenedEngine } from "../../engine/open-engine.ts";
 import { type IndexReport, indexFiles } from "../../indexer/index-files.ts";
+import { openRecordDigests } from "../../indexer/record-digests.ts";
 import { createUnchangedCheck } from "../../indexer/unchanged-articles.ts";
 import { SqliteArticleLookup } from "../../store/sqlite-article-lookup.ts";
 import { SqliteArticleStore } from "../../store/sqlite-article-store.ts";
@@ -13,8 +14,9 @@ export const indexHelp = `Usage: kindred index FILE... [options]
 
 Indexes articles from JSON Lines (.jsonl, .ndjson), JSON arrays (.json) or CSV with a header
 (.csv); any of them may be gzipped (.gz); "-" reads JSON Lines from stdin. Unchanged articles
-are not re-embedded. Every bad record is reported with its file, line, field and reason, and
-every good record is still indexed.
+are not re-embedded, and a JSON Lines record whose exact bytes an earlier run stored (its
+article untouched since) is not even parsed again. Every bad record is reported with its file,
+line, field and reason, and every good record is still indexed.
 
 An interrupted run resumes when run again: every batch is committed before it counts, and
 committed articles come back "unchanged" without the model.
@@ -49,6 +51,9 @@ export async function runIndexCommand(args: string[]): Promise<number> {
   const local = config.databaseUrl === undefined ? SqliteArticleStore.open(config.dataDir) : null;
   const memo = local === null ? null : SqliteLanguageMemo.open(config.dataDir);
   const lookup = local === null ? null : SqliteArticleLookup.open(config.dataDir);
+  const modelId = resolveModelId(config, local?.getModelPin()?.modelId);
+  // Records whose exact bytes a run stored are not even decoded the next time.
+  const digests = local === null ? null : openRecordDigests(config.dataDir, modelId, config.embedPassages);
   let opened: Promise<OpenedEngine> | null = null;
   const bar = createProgressBar("indexing", total, { bytes: true, showAfterMs: 1_000 });
   const rejected: string[] = [];
@@ -70,19 +75,18 @@ export async function runIndexCommand(args: string[]): Promise<number> {
         onProgress: ({ done, bytesRead }) => {
           bar.update(done, bytesRead);
           memo?.flush();
+          digests?.flush(4_096);
         },
         onRejected: (message) => rejected.push(message),
         ...(memo === null ? {} : { languageOf: (text: string) => memo.languageOf(text) }),
-        ...(lookup === null
-          ? {}
-          : {
-              unchangedAmong: createUnchangedCheck((ids) => lookup.findByIds(ids), resolveModelId(config, local?.getModelPin()?.modelId), config.embedPassages),
-            }),
+        ...(lookup === null ? {} : { unchangedAmong: createUnchangedCheck((ids) => lookup.findByIds(ids), modelId, config.embedPassages) }),
+        ...(digests === null ? {} : { recordDigests: digests }),
       },
     );
   } finally {
     bar.stop();
     memo?.close();
+    digests?.close();
     lookup?.close();
     local?.close();
     await (await (opened as Promise<OpenedEngine> | null))?.close();
