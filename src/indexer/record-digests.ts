@@ -24,13 +24,17 @@ export interface RecordDigests {
  *   await indexFiles(engine, paths, { recordDigests: digests });
  *   digests.close();
  */
-export function openRecordDigests(dataDir: string, modelId: string, plan: PassagePlan): RecordDigests & { flush(atLeast?: number): void; close(): void } {
+export function openRecordDigests(
+  dataDir: string,
+  modelId: string,
+  plan: PassagePlan,
+): RecordDigests & { flush(options?: { whenFree?: boolean }): void; close(): void } {
   const store = SqliteRecordDigests.open(dataDir, `${modelId} ${plan} kindred ${kindredVersion()}`);
   return {
     storedIdsOf: (digests) => store.storedIdsOf(digests),
     remember: (articleId, digest, version) => store.remember(articleId, digest, version),
     embedHashOf: (article) => prepareArticle(modelId, article, plan).embedHash,
-    flush: (atLeast) => store.flush(atLeast),
+    flush: (options) => store.flush(options),
     close: () => store.close(),
   };
 }

@@ -2,6 +2,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { databaseFileName } from "./sqlite-article-store.ts";
 
+const busyTimeoutMs = 5_000;
+
 /** A stored article as one input record left it: the row's write sequence and embed hash then. */
 export interface StoredVersion {
   seq: number;
@@ -66,7 +68,7 @@ export class SqliteRecordDigests {
   static open(dataDir: string, pipeline: string): SqliteRecordDigests {
     const db = new Database(join(dataDir, databaseFileName));
     db.pragma("journal_mode = WAL");
-    db.pragma("busy_timeout = 5000");
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return new SqliteRecordDigests(db, pipeline);
   }
 
@@ -81,17 +83,30 @@ export class SqliteRecordDigests {
   }
 
   /**
-   * Writes the entries remembered since the last flush, in one transaction; with `atLeast`, only
-   * once that many wait (each write waits for the database's write lock, which a bulk load's
-   * store writer holds much of the time).
+   * Writes the entries remembered since the last flush, in one transaction. `whenFree` (for a
+   * flush in the middle of a run) writes only if the database's write lock is free at once:
+   * the indexer's main thread must not wait while a bulk load's store writer holds it, and the
+   * entries simply wait for the next flush.
    */
-  flush(atLeast = 1): void {
-    if (this.#pending.length < atLeast) return;
-    this.#db.transaction(() => {
+  flush(options: { whenFree?: boolean } = {}): void {
+    if (this.#pending.length === 0) return;
+    const write = this.#db.transaction(() => {
       for (const { articleId, digest, version } of this.#pending) {
         this.#remember.run(digest, this.#pipeline, articleId, version.embedHash, version.seq);
       }
-    })();
+    });
+    if (options.whenFree !== true) write.immediate();
+    else {
+      this.#db.pragma("busy_timeout = 0");
+      try {
+        write.immediate();
+      } catch (error) {
+        if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
+        return;
+      } finally {
+        this.#db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+    }
     this.#pending.length = 0;
   }
 

@@ -75,7 +75,7 @@ export async function runIndexCommand(args: string[]): Promise<number> {
         onProgress: ({ done, bytesRead }) => {
           bar.update(done, bytesRead);
           memo?.flush();
-          digests?.flush(4_096);
+          digests?.flush({ whenFree: true });
         },
         onRejected: (message) => rejected.push(message),
         ...(memo === null ? {} : { languageOf: (text: string) => memo.languageOf(text) }),
