@@ -55,12 +55,18 @@ export type DocumentIndexLoadResult = { status: "loaded"; index: DocumentIndex; 
 export function saveDocumentIndex(dataDir: string, index: DocumentIndex, info: { seq: number; weighting: DocumentWeighting }): void {
   const parts = encodeDocumentIndex(index.snapshot(), info);
   const temporaryPath = temporaryPathIn(dataDir);
-  const fd = openSync(temporaryPath, "w");
   try {
-    for (const part of parts) writeSync(fd, part);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temporaryPath, "w");
+    try {
+      for (const part of parts) writeSync(fd, part);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    // A full disk: nothing half-written is left behind.
+    rmSync(temporaryPath, { force: true });
+    throw error;
   }
   commit(dataDir, temporaryPath);
 }
@@ -78,12 +84,17 @@ export async function saveDocumentIndexInBackground(
 ): Promise<boolean> {
   const parts = encodeDocumentIndex(index.snapshot(), info);
   const temporaryPath = temporaryPathIn(dataDir);
-  const file = await open(temporaryPath, "w");
   try {
-    for (const part of parts) await file.write(part);
-    await file.sync();
-  } finally {
-    await file.close();
+    const file = await open(temporaryPath, "w");
+    try {
+      for (const part of parts) await file.write(part);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    rmSync(temporaryPath, { force: true });
+    throw error;
   }
   if (cancelled()) {
     rmSync(temporaryPath, { force: true });

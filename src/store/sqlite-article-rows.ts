@@ -68,7 +68,23 @@ export type SummaryRow = [
 /** A summary row (no body, source or topics) with its topics, as the catalog loads it. */
 export function toArticleSummary(row: SummaryRow, topics: string[]): ArticleSummary {
   const [label, id, title, url, publishedAt, publishedMs, lang, imageUrl, section, author, textHash, embedHash, seq, signature, words] = row;
-  return { label, id, title, url, topics, publishedAt, publishedMs, lang, imageUrl, section, author, textHash, embedHash, seq, ...lexiconOf({ signature, words }) };
+  return {
+    label,
+    id,
+    title,
+    url,
+    topics,
+    publishedAt,
+    publishedMs,
+    lang,
+    imageUrl,
+    section,
+    author,
+    textHash,
+    embedHash,
+    seq,
+    ...lexiconOf({ signature, words }),
+  };
 }
 
 /** The store's prepared statements over articles, topics, the change log and meta. */
