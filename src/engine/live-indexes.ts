@@ -192,8 +192,9 @@ export class LiveIndexes {
    * have changed since their last save (not after a model switch it has yet to follow).
    */
   saveGraph(): void {
-    if (this.#options.follower || !this.isPinnedModel(this.#indexes.modelId)) return;
     const { documents, appliedSeq } = this.#indexes;
+    if (this.#options.follower || (this.#savedSeq === appliedSeq && this.#documentsSavedSeq === appliedSeq)) return;
+    if (!this.isPinnedModel(this.#indexes.modelId)) return;
     if (this.#documentsSavedSeq !== appliedSeq && saveDocumentsOrWarn(this.#options.dataDir, documents, appliedSeq, this.#options.logger)) {
       this.#documentsSavedSeq = appliedSeq;
     }
@@ -212,9 +213,10 @@ export class LiveIndexes {
     if (this.#options.follower) return Promise.resolve();
     return this.#queue.run(async () => {
       const { graph, modelId, appliedSeq, documents } = this.#indexes;
-      if (!this.isPinnedModel(modelId) || this.#closed) return;
+      // Closed first: `close` saved already, and the store may be closed with it.
+      if (this.#closed || !this.isPinnedModel(modelId)) return;
       if (this.#documentsSavedSeq !== appliedSeq) await this.#saveDocumentsInBackground(documents, appliedSeq);
-      if (this.#savedSeq === appliedSeq) return;
+      if (this.#savedSeq === appliedSeq || this.#closed) return;
       // Without a graph (pgvector mode) there is nothing to write: only the log to prune.
       if (graph !== null) {
         const saved = await saveGraphInBackground(this.#options.dataDir, graph, { modelId, seq: appliedSeq }, () => this.#closed);
