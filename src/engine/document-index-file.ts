@@ -9,7 +9,7 @@ import { DocumentIndex, type DocumentIndexSnapshot } from "./document-index.ts";
 /**
  * The whole-document lexical index saved beside the graph (engine/document-index.ts), so a start
  * reads it back instead of rebuilding it from every stored lexical profile, which at 100k
- * articles is most of the time to ready (docs/performance.md, "Twelfth session"). Like the
+ * articles is most of the time to ready (docs/performance.md, "Cold start at 100k"). Like the
  * graph it is derived: it says which store change it includes (`seq`), a start replays the
  * change log from there, and one that is missing, damaged, of another format or weighting, or
  * older than the retained log is rebuilt from the store.

@@ -45,7 +45,7 @@ export function lexiconOf(row: { signature: Buffer | null; words: number | null 
 /**
  * A summary row as an array, in `listSummaries`' column order: at start-up every article's is
  * read, and better-sqlite3 makes arrays of a row's values in about half the time it makes
- * objects keyed by column name (docs/performance.md, "Twelfth session").
+ * objects keyed by column name (docs/performance.md, "Cold start at 100k").
  */
 export type SummaryRow = [
   label: number,
