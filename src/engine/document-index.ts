@@ -3,8 +3,8 @@ import { type DocumentWeighting, defaultDocumentWeighting, documentTermWeight, i
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { isStopStem } from "../core/related/query-terms.ts";
 import { MinHeap } from "./label-min-heap.ts";
-import { PairLists } from "./pair-lists.ts";
-import { TermDictionary } from "./term-dictionary.ts";
+import { type PackedPairLists, PairLists } from "./pair-lists.ts";
+import { TermDictionary, type TermDictionarySnapshot } from "./term-dictionary.ts";
 
 /**
  * A sparse document vector before idf: term ids ascending, with their idf-free weights. A stored
@@ -36,12 +36,12 @@ export interface SparseTerms {
  */
 export class DocumentIndex {
   readonly #weighting: DocumentWeighting;
-  readonly #dictionary = new TermDictionary();
+  #dictionary = new TermDictionary();
   #documentFrequency = new Int32Array(1024);
   /** By term id: the labels of the articles holding the term, with the term's weight in each. */
-  readonly #postings = new PairLists();
+  #postings = new PairLists();
   /** By label: the article's term ids ascending, with their weights (`SparseTerms`). */
-  readonly #documents = new PairLists();
+  #documents = new PairLists();
   /** By label: 1 when the article is indexed (its vector may be empty). */
   #stored = new Uint8Array(1024);
   #words = new Int32Array(1024);
@@ -69,12 +69,24 @@ export class DocumentIndex {
     this.#weighting = weighting;
   }
 
+  /** How its weights are made (a saved copy is of one weighting: engine/document-index-file.ts). */
+  get weighting(): DocumentWeighting {
+    return this.#weighting;
+  }
+
   size(): number {
     return this.#documentCount;
   }
 
   has(label: number): boolean {
     return this.#stored[label] === 1;
+  }
+
+  /** The labels indexed, ascending. */
+  labels(): number[] {
+    const labels: number[] = [];
+    for (let label = 0; label < this.#stored.length; label++) if (this.#stored[label] === 1) labels.push(label);
+    return labels;
   }
 
   /** Stems some stored article holds (forgotten once none does). */
@@ -99,6 +111,40 @@ export class DocumentIndex {
     this.#normVersions[label] = -1;
     this.#version++;
     this.#forgetUnused(dropped);
+  }
+
+  /**
+   * What a saved copy holds (engine/document-index-file.ts): the term dictionary, the postings
+   * and vectors pair for pair, and which labels are indexed with their word counts. Document
+   * frequencies are the postings' lengths; norms are a cache, recomputed after a load.
+   */
+  snapshot(): DocumentIndexSnapshot {
+    const labels = this.#stored.length;
+    return {
+      dictionary: this.#dictionary.snapshot(),
+      postings: this.#postings.packed(),
+      documents: this.#documents.packed(),
+      stored: this.#stored.slice(),
+      words: this.#words.slice(0, labels),
+    };
+  }
+
+  /** An index that answers, and goes on under writes, exactly as the one `snapshot()` was taken of. */
+  static fromSnapshot(snapshot: DocumentIndexSnapshot, weighting: DocumentWeighting = defaultDocumentWeighting): DocumentIndex {
+    const index = new DocumentIndex(weighting);
+    const { dictionary, postings, documents, stored, words } = snapshot;
+    if (words.length !== stored.length) throw new Error(`${stored.length} labels but ${words.length} word counts`);
+    index.#dictionary = TermDictionary.fromSnapshot(dictionary);
+    index.#postings = PairLists.fromPacked(postings);
+    index.#documents = PairLists.fromPacked(documents);
+    index.#ensureLabel(stored.length - 1);
+    index.#growTerms(dictionary.stems.length);
+    index.#stored.set(stored);
+    index.#words.set(words);
+    for (const flag of stored) index.#documentCount += flag;
+    // Each posting is one article holding the term: its list's length is the term's frequency.
+    index.#documentFrequency.set(postings.lengths.subarray(0, Math.min(postings.lengths.length, index.#documentFrequency.length)));
+    return index;
   }
 
   /** Gives back the room a bulk load leaves in the index's slabs (engine/pair-lists.ts): call once it is loaded. */
@@ -394,6 +440,16 @@ export class DocumentIndex {
     this.#words = grow(this.#words, size);
     this.#documents.ensureKeys(size);
   }
+}
+
+/** A document index's state (`DocumentIndex.snapshot`). */
+export interface DocumentIndexSnapshot {
+  dictionary: TermDictionarySnapshot;
+  postings: PackedPairLists;
+  documents: PackedPairLists;
+  /** By label: 1 when indexed. */
+  stored: Uint8Array;
+  words: Int32Array;
 }
 
 /** A query weighed once (`#weighQuery`), and the stamp it was last spread under (0: never). */

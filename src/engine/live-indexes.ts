@@ -6,8 +6,9 @@ import type { HnswParameters } from "../vectors/hnsw-vector-index.ts";
 import { adoptSavedGraph, manifestStamp } from "./adopt-saved-graph.ts";
 import { applyStoreChanges } from "./apply-store-changes.ts";
 import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
+import { saveDocumentIndexInBackground } from "./document-index-file.ts";
 import type { DenseSearch, RankingEnvironment } from "./find-related-articles.ts";
-import { type LoadedIndexes, loadIndexes } from "./load-indexes.ts";
+import { type LoadedIndexes, loadIndexes, saveDocumentsOrWarn } from "./load-indexes.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 import type { WriteQueue } from "./write-queue.ts";
 
@@ -60,6 +61,8 @@ export class LiveIndexes {
   readonly #listener: ChangeListener;
   #indexes: LoadedIndexes;
   #savedSeq: number;
+  /** The change the document index's saved file is of (-1: none, or another than any applied). */
+  #documentsSavedSeq: number;
   /** The mean vector the hybrid centres dense scores on, kept up to date as changes apply. */
   #centroid: VectorCentroid | null = null;
   /** The running compaction, and the labels changed since its snapshot. */
@@ -78,6 +81,7 @@ export class LiveIndexes {
     if (removed.length > 0) options.logger.info({ files: removed }, "removed graph files a killed save left behind");
     this.#indexes = loadIndexes(store, options);
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
+    this.#documentsSavedSeq = this.#indexes.documentsSaved ? this.#indexes.appliedSeq : -1;
     this.#compactIfNeeded();
   }
 
@@ -183,10 +187,18 @@ export class LiveIndexes {
     while (this.#compaction !== null || this.#adoption !== null) await (this.#compaction?.done ?? this.#adoption)?.catch(() => null);
   }
 
-  /** Saves the graph if it has changed since the last save (not after a model switch it has yet to follow). */
+  /**
+   * Saves the graph, and the document index beside it (engine/document-index-file.ts), if they
+   * have changed since their last save (not after a model switch it has yet to follow).
+   */
   saveGraph(): void {
-    if (this.#options.follower) return;
-    if (this.#savedSeq === this.#indexes.appliedSeq || !this.isPinnedModel(this.#indexes.modelId)) return;
+    const { documents, appliedSeq } = this.#indexes;
+    if (this.#options.follower || (this.#savedSeq === appliedSeq && this.#documentsSavedSeq === appliedSeq)) return;
+    if (!this.isPinnedModel(this.#indexes.modelId)) return;
+    if (this.#documentsSavedSeq !== appliedSeq && saveDocumentsOrWarn(this.#options.dataDir, documents, appliedSeq, this.#options.logger)) {
+      this.#documentsSavedSeq = appliedSeq;
+    }
+    if (this.#savedSeq === this.#indexes.appliedSeq) return;
     // Without a graph (pgvector mode) a start reads the indexes from the store whole: no log to keep.
     if (this.#indexes.graph !== null) saveGraph(this.#options.dataDir, this.#indexes.graph, { modelId: this.#indexes.modelId, seq: this.#indexes.appliedSeq });
     this.#store.pruneChangesThrough(this.#indexes.appliedSeq);
@@ -200,8 +212,11 @@ export class LiveIndexes {
   saveGraphInBackground(): Promise<void> {
     if (this.#options.follower) return Promise.resolve();
     return this.#queue.run(async () => {
-      const { graph, modelId, appliedSeq } = this.#indexes;
-      if (this.#savedSeq === appliedSeq || !this.isPinnedModel(modelId) || this.#closed) return;
+      const { graph, modelId, appliedSeq, documents } = this.#indexes;
+      // Closed first: `close` saved already, and the store may be closed with it.
+      if (this.#closed || !this.isPinnedModel(modelId)) return;
+      if (this.#documentsSavedSeq !== appliedSeq) await this.#saveDocumentsInBackground(documents, appliedSeq);
+      if (this.#savedSeq === appliedSeq || this.#closed) return;
       // Without a graph (pgvector mode) there is nothing to write: only the log to prune.
       if (graph !== null) {
         const saved = await saveGraphInBackground(this.#options.dataDir, graph, { modelId, seq: appliedSeq }, () => this.#closed);
@@ -210,6 +225,16 @@ export class LiveIndexes {
       this.#store.pruneChangesThrough(appliedSeq);
       this.#savedSeq = appliedSeq;
     });
+  }
+
+  /** A failure is logged: the graph is saved all the same, and the next save tries again. */
+  async #saveDocumentsInBackground(documents: LoadedIndexes["documents"], seq: number): Promise<void> {
+    try {
+      const info = { seq, weighting: documents.weighting };
+      if (await saveDocumentIndexInBackground(this.#options.dataDir, documents, info, () => this.#closed)) this.#documentsSavedSeq = seq;
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, "could not save the document index; the next save tries again");
+    }
   }
 
   /** Stops a running compaction and saves the graph (the store is the caller's to close). */
@@ -277,6 +302,7 @@ export class LiveIndexes {
   #replaceIndexes(next: LoadedIndexes): void {
     const replaced = this.#indexes.graph;
     this.#indexes = next;
+    this.#documentsSavedSeq = next.documentsSaved ? next.appliedSeq : -1;
     if (replaced !== next.graph) replaced?.retire();
   }
 

@@ -8,8 +8,10 @@ import { type HnswParameters, HnswVectorIndex } from "../vectors/hnsw-vector-ind
 import { readGraphVectors } from "../vectors/read-graph-vectors.ts";
 import { VectorStorage } from "../vectors/vector-storage.ts";
 import { ArticleCatalog } from "./article-catalog.ts";
-import { DocumentIndex } from "./document-index.ts";
+import type { DocumentIndex } from "./document-index.ts";
+import { saveDocumentIndex } from "./document-index-file.ts";
 import type { DenseSearch } from "./find-related-articles.ts";
+import { type DocumentIndexSource, openDocumentIndex } from "./open-document-index.ts";
 
 export interface LoadedIndexes {
   /** The model whose vectors these are, and their width. */
@@ -26,6 +28,10 @@ export interface LoadedIndexes {
   appliedSeq: number;
   /** What happened to the saved graph: loaded as is, replayed forward, or rebuilt. */
   graphSource: "loaded" | "replayed" | "rebuilt" | "empty";
+  /** The same of the saved document index; it is saved with the graph (engine/document-index-file.ts). */
+  documentsSource: DocumentIndexSource;
+  /** Whether the document index's saved file is as of `appliedSeq` (nothing to save until the next change). */
+  documentsSaved: boolean;
 }
 
 /**
@@ -57,25 +63,28 @@ export function loadIndexes(
 }
 
 /** The catalog, lexical channel and exact index only (pgvector mode): no graph to load, replay or build. */
-function loadWithoutGraph(store: ArticleStore, options: { modelId: string; dimensions: number }): LoadedIndexes {
+function loadWithoutGraph(store: ArticleStore, options: { dataDir: string; modelId: string; dimensions: number; logger: Logger }): LoadedIndexes {
   const appliedSeq = store.latestSeq();
-  const { catalog, embedHashes, documents } = readCatalog(store);
-  const exact = readExactFromStore(store, options.dimensions, catalog.size());
-  return { modelId: options.modelId, dimensions: options.dimensions, graph: null, exact, catalog, documents, embedHashes, appliedSeq, graphSource: "empty" };
+  const read = readCatalog(store, options);
+  const exact = readExactFromStore(store, options.dimensions, read.catalog.size());
+  return { modelId: options.modelId, dimensions: options.dimensions, graph: null, exact, ...read, appliedSeq, graphSource: "empty" };
 }
 
-function readCatalog(store: ArticleStore): Pick<LoadedIndexes, "catalog" | "embedHashes" | "documents"> {
+/** The catalog from the store, and the document index from its saved file or the store (engine/open-document-index.ts). */
+function readCatalog(
+  store: ArticleStore,
+  options: { dataDir: string; logger: Logger },
+): Pick<LoadedIndexes, "catalog" | "embedHashes" | "documents" | "documentsSource" | "documentsSaved"> {
   const catalog = new ArticleCatalog();
   const embedHashes = new Map<number, string>();
-  const documents = new DocumentIndex();
+  const labels: number[] = [];
   for (const article of store.listSummaries()) {
     catalog.upsert(article);
     embedHashes.set(article.label, article.embedHash);
-    const profile = store.getLexicalProfile(article.label);
-    if (profile !== null) documents.upsert(article.label, profile);
+    labels.push(article.label);
   }
-  documents.trim();
-  return { catalog, embedHashes, documents };
+  const { documents, source } = openDocumentIndex(store, labels, options);
+  return { catalog, embedHashes, documents, documentsSource: source, documentsSaved: source === "loaded" };
 }
 
 function loadFromSnapshot(
@@ -84,7 +93,8 @@ function loadFromSnapshot(
 ): { indexes: LoadedIndexes; pruneThrough: number | null } {
   const { dataDir, modelId, dimensions, hnsw, logger } = options;
   const appliedSeq = store.latestSeq();
-  const { catalog, embedHashes, documents } = readCatalog(store);
+  const read = readCatalog(store, { dataDir, logger });
+  const { catalog } = read;
 
   let graphDir = dataDir;
   let saved = loadGraph(dataDir, hnsw);
@@ -124,11 +134,11 @@ function loadFromSnapshot(
       if (graphDir !== dataDir) {
         // Put the new model's graph in place, so the next start loads it from there.
         if (saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger)) removeNextGraph(dataDir, modelId);
-        return { indexes: { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource: "loaded" }, pruneThrough: null };
+        return { indexes: { modelId, dimensions, graph, exact, ...read, appliedSeq, graphSource: "loaded" }, pruneThrough: null };
       }
       removeNextGraph(dataDir, modelId);
       const graphSource = changes.length > 0 ? "replayed" : "loaded";
-      return { indexes: { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource }, pruneThrough: null };
+      return { indexes: { modelId, dimensions, graph, exact, ...read, appliedSeq, graphSource }, pruneThrough: null };
     }
     logger.warn({ graph: graph.size(), store: catalog.size() }, "graph and store disagree after replay; rebuilding the graph");
   } else if (saved.status === "unusable") {
@@ -143,10 +153,12 @@ function loadFromSnapshot(
   const graph = HnswVectorIndex.create(dimensions, hnsw, Math.max(1024, exact.size()));
   for (const label of exact.labels()) graph.upsert(label, exact.getVector(label)!);
   const rebuiltSaved = graph.size() > 0 && saveGraphOrWarn(dataDir, graph, { modelId, seq: appliedSeq }, logger);
+  // The log is pruned to the graph just saved: the document index is saved with it, or its file would be older than the log.
+  const documentsSaved = rebuiltSaved && saveDocumentsOrWarn(dataDir, read.documents, appliedSeq, logger);
   removeNextGraph(dataDir, modelId);
   const graphSource = graph.size() > 0 ? "rebuilt" : "empty";
   return {
-    indexes: { modelId, dimensions, graph, exact, catalog, documents, embedHashes, appliedSeq, graphSource },
+    indexes: { modelId, dimensions, graph, exact, ...read, documentsSaved, appliedSeq, graphSource },
     pruneThrough: rebuiltSaved ? appliedSeq : null,
   };
 }
@@ -161,6 +173,17 @@ function saveGraphOrWarn(dataDir: string, graph: HnswVectorIndex, info: { modelI
     return true;
   } catch (error) {
     logger.warn({ err: error }, "could not save the graph; serving from memory, the next save tries again");
+    return false;
+  }
+}
+
+/** Saves the document index as of `seq`; a failure is logged, not thrown (a later save or start tries again). */
+export function saveDocumentsOrWarn(dataDir: string, documents: DocumentIndex, seq: number, logger: Logger): boolean {
+  try {
+    saveDocumentIndex(dataDir, documents, { seq, weighting: documents.weighting });
+    return true;
+  } catch (error) {
+    logger.warn({ err: error }, "could not save the document index; the next save or start tries again");
     return false;
   }
 }

@@ -1,5 +1,12 @@
 import { grow } from "../core/grow-typed-array.ts";
 
+/** Lists end to end in key order, and each key's length (`PairLists.packed`). */
+export interface PackedPairLists {
+  lengths: Int32Array;
+  ints: Int32Array;
+  floats: Float32Array;
+}
+
 /**
  * Lists of (integer, weight) pairs keyed by small integers (article labels, term ids), all held
  * in one pair of large typed arrays (the slab) with a start, length and room per key: the
@@ -121,6 +128,50 @@ export class PairLists {
    */
   trim(): void {
     this.#compact(0, true);
+  }
+
+  /**
+   * Every key's list end to end in key order, with each key's length: what a saved copy holds
+   * (engine/document-index-file.ts). Order within each list is kept, so `fromPacked` gives back
+   * lists that read pair for pair as these.
+   */
+  packed(): PackedPairLists {
+    const keys = this.#starts.length;
+    const lengths = this.#lengths.slice(0, keys);
+    let total = 0;
+    for (let key = 0; key < keys; key++) total += lengths[key]!;
+    const ints = new Int32Array(total);
+    const floats = new Float32Array(total);
+    let at = 0;
+    for (let key = 0; key < keys; key++) {
+      const start = this.#starts[key]!;
+      const length = lengths[key]!;
+      ints.set(this.#ints.subarray(start, start + length), at);
+      floats.set(this.#floats.subarray(start, start + length), at);
+      at += length;
+    }
+    return { lengths, ints, floats };
+  }
+
+  /** Lists from `packed()`, laid out as `trim()` leaves them (each room its length, a quarter more slots). */
+  static fromPacked(packed: PackedPairLists, options: { minimumHoles?: number } = {}): PairLists {
+    const { lengths, ints, floats } = packed;
+    const lists = new PairLists({ initialSlots: Math.max(1024, Math.ceil(ints.length * 1.25)), ...options });
+    lists.ensureKeys(lengths.length);
+    lists.#ints.set(ints);
+    lists.#floats.set(floats);
+    let start = 0;
+    for (let key = 0; key < lengths.length; key++) {
+      const length = lengths[key]!;
+      if (length < 0 || start + length > ints.length) throw new Error(`list ${key} runs past the ${ints.length} packed pairs`);
+      if (length > 0) lists.#starts[key] = start;
+      lists.#lengths[key] = length;
+      lists.#rooms[key] = length;
+      start += length;
+    }
+    if (start !== ints.length) throw new Error(`lists hold ${start} pairs, ${ints.length} packed`);
+    lists.#end = start;
+    return lists;
   }
 
   /** Slots in the slab, those reached by some list's room (`used`, holes included) and the holes among them. */

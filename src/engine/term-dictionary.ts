@@ -11,6 +11,14 @@ import { grow } from "../core/grow-typed-array.ts";
  * a given `epoch`, so such a vector scores as if the stem had never come back (as when ids were
  * never reused: a forgotten stem matched nothing).
  */
+/** A dictionary's state (`TermDictionary.snapshot`). */
+export interface TermDictionarySnapshot {
+  stems: string[];
+  free: Int32Array;
+  releasedAt: Int32Array;
+  releases: number;
+}
+
 export class TermDictionary {
   readonly #ids = new Map<string, number>();
   readonly #stems: string[] = [];
@@ -67,6 +75,32 @@ export class TermDictionary {
     this.#stems[id] = "";
     this.#free.push(id);
     this.#releasedAt[id] = ++this.#releases;
+  }
+
+  /** Everything that decides the ids to come: stems by id ("" for a free id), the free ids in the order they are handed out last first, release counts. */
+  snapshot(): TermDictionarySnapshot {
+    return { stems: [...this.#stems], free: Int32Array.from(this.#free), releasedAt: this.#releasedAt.slice(0, this.#stems.length), releases: this.#releases };
+  }
+
+  /** A dictionary that hands out and checks ids exactly as the one `snapshot()` was taken of. */
+  static fromSnapshot(snapshot: TermDictionarySnapshot): TermDictionary {
+    const { stems, free, releasedAt, releases } = snapshot;
+    if (releasedAt.length !== stems.length) throw new Error(`${stems.length} stems but ${releasedAt.length} release counts`);
+    const dictionary = new TermDictionary();
+    stems.forEach((stem, id) => {
+      dictionary.#stems.push(stem);
+      if (stem !== "") dictionary.#ids.set(stem, id);
+    });
+    if (dictionary.#ids.size + free.length !== stems.length)
+      throw new Error(`${dictionary.#ids.size} distinct stems and ${free.length} free ids, ${stems.length} ids`);
+    for (const id of free) {
+      if (stems[id] !== "") throw new Error(`free id ${id} holds a stem`);
+      dictionary.#free.push(id);
+    }
+    dictionary.#releasedAt = new Int32Array(Math.max(1024, releasedAt.length));
+    dictionary.#releasedAt.set(releasedAt);
+    dictionary.#releases = releases;
+    return dictionary;
   }
 
   /** Whether `id` still means the stem it meant when a vector was made at `epoch`. */

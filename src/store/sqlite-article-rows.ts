@@ -42,24 +42,48 @@ export function lexiconOf(row: { signature: Buffer | null; words: number | null 
   return { signature: row.signature === null ? new Uint32Array(signatureLength).fill(0xffffffff) : decodeSignature(row.signature), words: row.words ?? 0 };
 }
 
+/**
+ * A summary row as an array, in `listSummaries`' column order: at start-up every article's is
+ * read, and better-sqlite3 makes arrays of a row's values in about half the time it makes
+ * objects keyed by column name (docs/performance.md, "Cold start at 100k").
+ */
+export type SummaryRow = [
+  label: number,
+  id: string,
+  title: string,
+  url: string | null,
+  publishedAt: string | null,
+  publishedMs: number | null,
+  lang: string | null,
+  imageUrl: string | null,
+  section: string | null,
+  author: string | null,
+  textHash: string,
+  embedHash: string,
+  seq: number,
+  signature: Buffer | null,
+  words: number | null,
+];
+
 /** A summary row (no body, source or topics) with its topics, as the catalog loads it. */
-export function toArticleSummary(row: Omit<ArticleRow, "body" | "source" | "topics">, topics: string[]): ArticleSummary {
+export function toArticleSummary(row: SummaryRow, topics: string[]): ArticleSummary {
+  const [label, id, title, url, publishedAt, publishedMs, lang, imageUrl, section, author, textHash, embedHash, seq, signature, words] = row;
   return {
-    label: row.label,
-    id: row.id,
-    title: row.title,
-    url: row.url,
+    label,
+    id,
+    title,
+    url,
     topics,
-    publishedAt: row.published_at,
-    publishedMs: row.published_ms,
-    lang: row.lang,
-    imageUrl: row.image_url,
-    section: row.section,
-    author: row.author,
-    textHash: row.text_hash,
-    embedHash: row.embed_hash,
-    seq: row.seq,
-    ...lexiconOf(row),
+    publishedAt,
+    publishedMs,
+    lang,
+    imageUrl,
+    section,
+    author,
+    textHash,
+    embedHash,
+    seq,
+    ...lexiconOf({ signature, words }),
   };
 }
 
@@ -95,10 +119,10 @@ export function prepareArticleStatements(db: Database.Database) {
     pruneChanges: db.prepare<[number]>("DELETE FROM changes WHERE seq <= ?"),
     listArticles: db.prepare<[], ArticleRow>(`SELECT ${articleColumns} FROM ${articlesWithLexicon} ORDER BY a.label`),
     listVectors: db.prepare<[], { label: number; vector: Buffer }>("SELECT label, vector FROM articles ORDER BY label"),
-    listSummaries: db.prepare<[], Omit<ArticleRow, "body" | "source" | "topics">>(
+    listSummaries: db.prepare<[], SummaryRow>(
       `SELECT a.label, a.id, a.title, a.url, a.published_at, a.published_ms, a.lang, a.image_url, a.section, a.author, a.text_hash, a.embed_hash, a.seq, l.signature, l.words
      FROM ${articlesWithLexicon} ORDER BY a.label`,
     ),
-    listTopics: db.prepare<[], { label: number; topic: string }>("SELECT label, topic FROM article_topics ORDER BY label, position"),
+    listTopics: db.prepare<[], [label: number, topic: string]>("SELECT label, topic FROM article_topics ORDER BY label, position"),
   };
 }

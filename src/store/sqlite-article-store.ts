@@ -239,12 +239,13 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
     // Both scans in one read transaction (one snapshot); topics from one ordered scan merged by
     // label rather than a subquery and a JSON parse per article: at 100k articles this takes a
     // fraction of listArticles' time, which also reads every body.
-    const [rows, topics] = this.#db.transaction(() => [this.#statements.listSummaries.all(), this.#statements.listTopics.all()] as const)();
+    const [rows, topics] = this.#db.transaction(() => [this.#statements.listSummaries.raw().all(), this.#statements.listTopics.raw().all()] as const)();
     let next = 0;
     for (const row of rows) {
-      while (next < topics.length && topics[next]!.label < row.label) next++;
+      const label = row[0];
+      while (next < topics.length && topics[next]![0] < label) next++;
       const articleTopics: string[] = [];
-      while (next < topics.length && topics[next]!.label === row.label) articleTopics.push(topics[next++]!.topic);
+      while (next < topics.length && topics[next]![0] === label) articleTopics.push(topics[next++]![1]);
       yield toArticleSummary(row, articleTopics);
     }
   }

@@ -202,7 +202,7 @@ export function commitGraphFile(dataDir: string, temporaryPath: string, info: Gr
 
 /**
  * Removes graph files that a save or compaction killed mid-way left behind (`graph-*.hnsw.tmp`,
- * `compacting-*.hnsw.tmp`, a manifest's `.tmp`): each name carries the pid of the process that
+ * `compacting-*.hnsw.tmp`, a manifest's `.tmp`, a document index's `documents.index.*.tmp`): each name carries the pid of the process that
  * wrote it, and a file is removed only when that process is gone, so another live process's
  * save in progress is left alone. Runs under `graph.lock`, like every other change to the
  * directory's graph files. Returns the names removed.
@@ -226,7 +226,9 @@ function abandonedFilePid(name: string): number | null {
   const match =
     /^graph-\d+-(\d+)-[0-9a-z]+\.hnsw\.tmp$/.exec(name) ??
     new RegExp(`^${compactionFilePrefix}(\\d+)-[0-9a-z]+\\.hnsw\\.tmp$`).exec(name) ??
-    /^graph\.manifest\.json\.(\d+)\.tmp$/.exec(name);
+    /^graph\.manifest\.json\.(\d+)\.tmp$/.exec(name) ??
+    // The document index saved beside the graph (engine/document-index-file.ts).
+    /^documents\.index\.(\d+)\.[0-9a-z]+\.tmp$/.exec(name);
   return match === null ? null : Number(match[1]);
 }
 
