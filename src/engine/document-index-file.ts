@@ -53,7 +53,9 @@ export type DocumentIndexLoadResult = { status: "loaded"; index: DocumentIndex; 
 
 /** Saves the index as of store change `seq` (see the module comment for how a crash is survived). */
 export function saveDocumentIndex(dataDir: string, index: DocumentIndex, info: { seq: number; weighting: DocumentWeighting }): void {
-  const parts = encodeDocumentIndex(index.snapshot(), info);
+  const snapshot = index.snapshot();
+  const body = bodyOf(snapshot);
+  const parts = withHeader(snapshot, body, info, runToEnd(checksumInSlices(body.parts)));
   const temporaryPath = temporaryPathIn(dataDir);
   try {
     const fd = openSync(temporaryPath, "w");
@@ -73,8 +75,9 @@ export function saveDocumentIndex(dataDir: string, index: DocumentIndex, info: {
 
 /**
  * `saveDocumentIndex` with the writing and syncing off the event loop: the index is copied out
- * first (synchronously), so it may change once this returns a promise. When `cancelled()` says so
- * once the file is written, it is removed and nothing is committed; then false.
+ * first (synchronously), so it may change once this returns a promise, and the copy's checksum is
+ * taken a slice at a time between other events. When `cancelled()` says so once the file is
+ * written, it is removed and nothing is committed; then false.
  */
 export async function saveDocumentIndexInBackground(
   dataDir: string,
@@ -82,7 +85,15 @@ export async function saveDocumentIndexInBackground(
   info: { seq: number; weighting: DocumentWeighting },
   cancelled: () => boolean,
 ): Promise<boolean> {
-  const parts = encodeDocumentIndex(index.snapshot(), info);
+  const snapshot = index.snapshot();
+  const body = bodyOf(snapshot);
+  const checksum = checksumInSlices(body.parts);
+  let step = checksum.next();
+  while (!step.done) {
+    await new Promise((resolve) => setImmediate(resolve));
+    step = checksum.next();
+  }
+  const parts = withHeader(snapshot, body, info, step.value);
   const temporaryPath = temporaryPathIn(dataDir);
   try {
     const file = await open(temporaryPath, "w");
@@ -116,11 +127,11 @@ export function readDocumentIndexFile(dataDir: string, weighting: DocumentWeight
   }
 }
 
-/** The file's parts, header first. */
-function encodeDocumentIndex(snapshot: DocumentIndexSnapshot, info: { seq: number; weighting: DocumentWeighting }): Uint8Array[] {
+/** The file's body: the snapshot's arrays in file order, each padded to 4 bytes (and the stems' own length). */
+function bodyOf(snapshot: DocumentIndexSnapshot): { parts: Uint8Array[]; stemsBytes: number } {
   const { dictionary, postings, documents, stored, words } = snapshot;
   const stems = Buffer.from(JSON.stringify(dictionary.stems));
-  const body = [
+  const parts = [
     stems,
     dictionary.free,
     dictionary.releasedAt,
@@ -133,12 +144,23 @@ function encodeDocumentIndex(snapshot: DocumentIndexSnapshot, info: { seq: numbe
     stored,
     words,
   ].map(padded);
+  return { parts, stemsBytes: stems.length };
+}
+
+/** The file's parts, header first. */
+function withHeader(
+  snapshot: DocumentIndexSnapshot,
+  { parts: body, stemsBytes }: { parts: Uint8Array[]; stemsBytes: number },
+  info: { seq: number; weighting: DocumentWeighting },
+  checksum: number,
+): Uint8Array[] {
+  const { dictionary, postings, documents, stored } = snapshot;
   const header: Header = {
     format_version: documentIndexFormatVersion,
     seq: info.seq,
     lead_tokens: leadTokens,
     weighting: weightingOf(info.weighting),
-    stems_bytes: stems.length,
+    stems_bytes: stemsBytes,
     free_ids: dictionary.free.length,
     term_ids: dictionary.releasedAt.length,
     posting_keys: postings.lengths.length,
@@ -148,7 +170,7 @@ function encodeDocumentIndex(snapshot: DocumentIndexSnapshot, info: { seq: numbe
     labels: stored.length,
     releases: dictionary.releases,
     body_bytes: body.reduce((sum, part) => sum + part.byteLength, 0),
-    checksum: checksumOf(body),
+    checksum,
   };
   // Padded with spaces, which JSON allows after a value (the header is ASCII: one byte a character).
   const headerText = JSON.stringify(header);
@@ -172,7 +194,7 @@ function decodeDocumentIndex(file: Buffer, weighting: DocumentWeighting): { head
   // Typed arrays over the file need 4-byte alignment; a read buffer normally has it.
   const aligned = file.byteOffset % 4 === 0 ? file : Buffer.from(file);
   const body = new Uint8Array(aligned.buffer, aligned.byteOffset + bodyStart, header.body_bytes);
-  if (checksumOf([body]) !== header.checksum) throw new Error("checksum does not match: the file is damaged");
+  if (runToEnd(checksumInSlices([body])) !== header.checksum) throw new Error("checksum does not match: the file is damaged");
   let at = body.byteOffset;
   const take = <T>(make: (buffer: ArrayBuffer, offset: number, length: number) => T, length: number, bytesEach: number): T => {
     const view = make(body.buffer as ArrayBuffer, at, length);
@@ -227,14 +249,27 @@ function paddedLength(bytes: number): number {
   return Math.ceil(bytes / 4) * 4;
 }
 
-/** FNV-1a over 32-bit words of 4-aligned parts: finds a damaged file (not an attacker's). */
-function checksumOf(parts: readonly Uint8Array[]): number {
+/**
+ * FNV-1a over 32-bit words of 4-aligned parts: finds a damaged file (not an attacker's). It
+ * pauses after each slice of words, so a server can take it between requests.
+ */
+function* checksumInSlices(parts: readonly Uint8Array[], wordsPerSlice = 1 << 20): Generator<void, number> {
   let hash = 0x811c9dc5;
   for (const part of parts) {
     const words = new Int32Array(part.buffer, part.byteOffset, part.byteLength / 4);
-    for (let i = 0; i < words.length; i++) hash = Math.imul(hash ^ words[i]!, 0x01000193);
+    for (let from = 0; from < words.length; from += wordsPerSlice) {
+      const end = Math.min(words.length, from + wordsPerSlice);
+      for (let i = from; i < end; i++) hash = Math.imul(hash ^ words[i]!, 0x01000193);
+      yield;
+    }
   }
   return hash | 0;
+}
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
 }
 
 let saves = 0;

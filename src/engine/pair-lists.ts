@@ -142,14 +142,31 @@ export class PairLists {
     for (let key = 0; key < keys; key++) total += lengths[key]!;
     const ints = new Int32Array(total);
     const floats = new Float32Array(total);
+    const fromInts = this.#ints;
+    const fromFloats = this.#floats;
     let at = 0;
+    // Lists that lie end to end in the slab (all of them after `fromPacked`, most after a bulk
+    // load) are copied as one run: a view of each list (subarray, then set) cost several times
+    // the copying, on the event loop of a server saving its index.
+    let runStart = 0;
+    let runEnd = 0;
+    const copyRun = () => {
+      ints.set(fromInts.subarray(runStart, runEnd), at);
+      floats.set(fromFloats.subarray(runStart, runEnd), at);
+      at += runEnd - runStart;
+    };
     for (let key = 0; key < keys; key++) {
-      const start = this.#starts[key]!;
       const length = lengths[key]!;
-      ints.set(this.#ints.subarray(start, start + length), at);
-      floats.set(this.#floats.subarray(start, start + length), at);
-      at += length;
+      if (length === 0) continue;
+      const start = this.#starts[key]!;
+      if (start !== runEnd) {
+        copyRun();
+        runStart = start;
+        runEnd = start;
+      }
+      runEnd += length;
     }
+    copyRun();
     return { lengths, ints, floats };
   }
 

@@ -62,6 +62,21 @@ describe("lists of pairs in one slab", () => {
     expect(grown).toBeGreaterThan(0);
     for (const [key, pairs] of model) expect(sorted(listOf(lists, key)), `key ${key}`).toEqual(sorted(pairs));
     expect(lists.removeValue(0, 5000)).toBe(false);
+
+    // Packed (lists end to end in key order, as a saved index holds them) after all that churn,
+    // with lists scattered over the slab, and back: every list as it was, pair for pair.
+    const packed = lists.packed();
+    // Every key the lists have room for (at least the 200 used).
+    const keys = packed.lengths.length;
+    expect(keys).toBeGreaterThanOrEqual(200);
+    const expected = Array.from({ length: keys }, (_, key) => listOf(lists, key));
+    expect(Array.from(packed.lengths)).toEqual(expected.map((pairs) => pairs.length));
+    expect(Array.from(packed.ints)).toEqual(expected.flat().map((pair) => pair[0]));
+    expect(Array.from(packed.floats)).toEqual(expected.flat().map((pair) => pair[1]));
+    const unpacked = PairLists.fromPacked(packed);
+    for (let key = 0; key < keys; key++) expect(listOf(unpacked, key), `key ${key}`).toEqual(expected[key]);
+    // Packed again from lists lying end to end: the same arrays.
+    expect(unpacked.packed()).toEqual(packed);
   });
 
   it("keeps a list's order when it moves, and fills a removed pair's place with the last", () => {
