@@ -144,9 +144,12 @@ class ModelWorkers {
   #add(worker: Worker): void {
     const entry = { worker, busy: null };
     this.#workers.push(entry);
+    // Listening first: a "message" listener refs the worker again, and a worker added with no
+    // lease out (one that finished loading after the last embedder closed) must not keep the
+    // process alive.
+    this.#listen(entry);
     if (this.#leases === 0) worker.unref();
     else worker.ref();
-    this.#listen(entry);
   }
 
   #listen(entry: PoolWorker): void {
