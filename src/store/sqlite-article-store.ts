@@ -166,7 +166,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
         if (pin !== null && modelId !== undefined && pin.modelId !== modelId) {
           throw vectorsOfOldModelError(modelId, pin.modelId);
         }
-        return writes.map((write) => this.#writeOne(write));
+        return this.#lexicon.countingTogether(() => writes.map((write) => this.#writeOne(write)));
       })
       .immediate();
   }
@@ -219,14 +219,16 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
   deleteArticles(ids: readonly string[]): { id: string; label: number; seq: number }[] {
     return this.#db
       .transaction(() =>
-        ids.flatMap((id) => {
-          const existing = this.#statements.byId.get(id);
-          if (existing === undefined) return [];
-          this.#lexicon.remove(existing.label);
-          this.#statements.deleteArticle.run(existing.label);
-          const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
-          return [{ id, label: existing.label, seq }];
-        }),
+        this.#lexicon.countingTogether(() =>
+          ids.flatMap((id) => {
+            const existing = this.#statements.byId.get(id);
+            if (existing === undefined) return [];
+            this.#lexicon.remove(existing.label);
+            this.#statements.deleteArticle.run(existing.label);
+            const seq = Number(this.#statements.logChange.run(existing.label, "delete").lastInsertRowid);
+            return [{ id, label: existing.label, seq }];
+          }),
+        ),
       )
       .immediate();
   }

@@ -48,20 +48,24 @@ export interface LexiconSummary {
  * Keeps the lexical index in step with the articles table: called by the store inside each
  * write transaction, so the FTS5 index, profiles and counts change atomically with the text.
  * Tokenising goes through FTS5 itself (a one-row scratch table in the connection's temp schema
- * and fts5vocab 'instance'), so profiles hold exactly the stems the index matches.
+ * and fts5vocab 'instance'), so profiles hold exactly the stems the index matches. The scratch
+ * table is contentless and cleared with 'delete-all': deleting a row of a table with content
+ * tokenises its text again to find the entries to remove.
  */
 export class SqliteLexicon {
   readonly #statements;
+  /** Inside `countingTogether`: term count changes summed per stem, and texts added or removed, until the work is done. */
+  #pendingCounts: { byStem: Map<string, number>; changes: number } | null = null;
 
   constructor(db: Database.Database) {
     db.exec(`
-      CREATE VIRTUAL TABLE IF NOT EXISTS temp.lexicon_scratch USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2');
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.lexicon_scratch USING fts5(title, body, content='', tokenize='porter unicode61 remove_diacritics 2');
       CREATE VIRTUAL TABLE IF NOT EXISTS temp.lexicon_scratch_terms USING fts5vocab(temp, lexicon_scratch, 'instance');
     `);
     this.#statements = {
       scratchInsert: db.prepare<[string, string]>("INSERT INTO temp.lexicon_scratch(rowid, title, body) VALUES (1, ?, ?)"),
       scratchTerms: db.prepare<[], { term: string; col: "title" | "body"; offset: number }>("SELECT term, col, offset FROM temp.lexicon_scratch_terms"),
-      scratchClear: db.prepare("DELETE FROM temp.lexicon_scratch"),
+      scratchClear: db.prepare("INSERT INTO temp.lexicon_scratch(lexicon_scratch) VALUES ('delete-all')"),
       ftsInsert: db.prepare<[number, string, string]>("INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)"),
       ftsDelete: db.prepare<[number]>("DELETE FROM articles_fts WHERE rowid = ?"),
       lexiconInsert: db.prepare<[number, string, Buffer, number]>(
@@ -74,7 +78,9 @@ export class SqliteLexicon {
       ),
       dropZeroCount: db.prepare<[string]>("DELETE FROM term_counts WHERE stem = ? AND articles <= 0"),
       counts: db.prepare<[string], { stem: string; articles: number }>("SELECT stem, articles FROM term_counts WHERE stem IN (SELECT value FROM json_each(?))"),
-      bumpVersion: db.prepare("INSERT INTO meta(key, value) VALUES ('lexicon_version', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
+      bumpVersion: db.prepare<[number]>(
+        "INSERT INTO meta(key, value) VALUES ('lexicon_version', ?) ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)",
+      ),
       version: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'lexicon_version'"),
       search: db.prepare<[string, number], [number, number]>(
         "SELECT rowid, -bm25(articles_fts) FROM articles_fts WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts) LIMIT ?",
@@ -187,11 +193,42 @@ export class SqliteLexicon {
       .immediate();
   }
 
-  #adjustCounts(profile: LexicalProfile, delta: 1 | -1): void {
-    this.#statements.bumpVersion.run();
-    for (const stem of ["", ...profile.terms.map((term) => term.stem)]) {
-      this.#statements.count.run(stem, delta);
-      if (delta < 0) this.#statements.dropZeroCount.run(stem);
+  /**
+   * Runs `work` (the texts added and removed by one store transaction, inside it) with the term
+   * counts' changes summed per stem and written once at the end: a stem shared by the articles of
+   * a batch is one upsert, not one per article. The counts and version end as they would one text
+   * at a time. If `work` throws, nothing is written (the transaction rolls back).
+   */
+  countingTogether<T>(work: () => T): T {
+    if (this.#pendingCounts !== null) return work();
+    const pending = { byStem: new Map<string, number>(), changes: 0 };
+    this.#pendingCounts = pending;
+    let result: T;
+    try {
+      result = work();
+    } finally {
+      this.#pendingCounts = null;
     }
+    if (pending.changes > 0) this.#statements.bumpVersion.run(pending.changes);
+    for (const [stem, delta] of pending.byStem) this.#writeCount(stem, delta);
+    return result;
+  }
+
+  #adjustCounts(profile: LexicalProfile, delta: 1 | -1): void {
+    const stems = ["", ...profile.terms.map((term) => term.stem)];
+    const pending = this.#pendingCounts;
+    if (pending === null) {
+      this.#statements.bumpVersion.run(1);
+      for (const stem of stems) this.#writeCount(stem, delta);
+      return;
+    }
+    pending.changes++;
+    for (const stem of stems) pending.byStem.set(stem, (pending.byStem.get(stem) ?? 0) + delta);
+  }
+
+  #writeCount(stem: string, delta: number): void {
+    if (delta === 0) return;
+    this.#statements.count.run(stem, delta);
+    if (delta < 0) this.#statements.dropZeroCount.run(stem);
   }
 }

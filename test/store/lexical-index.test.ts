@@ -77,4 +77,36 @@ describe("the store's lexical channel", () => {
     expect(reopened.getTermStatistics(["quorblat"])).toMatchObject({ articles: 1 });
     reopened.close();
   });
+  it("counts the stems of a batch stored in one transaction as it counts them one article at a time, and a refused batch counts nothing", () => {
+    const items = [
+      article("a", "Harbour strike", "Dock workers walked out at the harbour."),
+      article("b", "Harbour reopens", "The harbour reopened after the strike."),
+      article("c", "Lemon cake", "A lemon drizzle cake."),
+    ];
+    const together = SqliteArticleStore.open(join(useTempDir(), "together"));
+    const oneByOne = SqliteArticleStore.open(join(useTempDir(), "one-by-one"));
+    together.writeArticles(items.map(write));
+    for (const item of items) oneByOne.writeArticles([write(item)]);
+    // "b" again with another text: its old stems counted out, the new ones in, within one batch.
+    const rewritten = article("b", "Harbour reopens", "Ferries sail from the reopened harbour.");
+    together.writeArticles([write(rewritten), write(article("d", "Ferries", "Ferries sail again."))]);
+    oneByOne.writeArticles([write(rewritten)]);
+    oneByOne.writeArticles([write(article("d", "Ferries", "Ferries sail again."))]);
+    const stems = ["harbour", "strike", "dock", "lemon", "ferri", "sail", "reopen", "cake"];
+    const counts = (store: SqliteArticleStore) => {
+      const statistics = store.getTermStatistics(stems);
+      return { articles: statistics.articles, frequencies: stems.map((stem) => statistics.documentFrequency(stem)) };
+    };
+    expect(counts(together)).toEqual(counts(oneByOne));
+    expect(counts(together).frequencies).toEqual([2, 1, 1, 1, 2, 2, 1, 1]);
+    expect(together.lexicalVersion()).toBe(oneByOne.lexicalVersion());
+    // A batch the store refuses (a new article without a vector) rolls back, counts included.
+    const before = { counts: counts(together), version: together.lexicalVersion() };
+    expect(() =>
+      together.writeArticles([write(article("e", "Harbour lemon", "Harbour lemon ferries.")), { ...write(article("f", "Cake", "Cake.")), vector: null }]),
+    ).toThrow(/no vector/);
+    expect({ counts: counts(together), version: together.lexicalVersion() }).toEqual(before);
+    together.close();
+    oneByOne.close();
+  });
 });
