@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { DocumentWeighting } from "../core/related/document-weights.ts";
 import { leadTokens } from "../core/related/lexical-profile.ts";
+import { fsyncFile } from "../vectors/graph-files.ts";
 import { DocumentIndex, type DocumentIndexSnapshot } from "./document-index.ts";
 
 /**
@@ -282,10 +283,5 @@ function temporaryPathIn(dataDir: string): string {
 /** Renames a written, synced file into place and syncs the directory: the commit point. */
 function commit(dataDir: string, temporaryPath: string): void {
   renameSync(temporaryPath, join(dataDir, documentIndexFileName));
-  const fd = openSync(dataDir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  fsyncFile(dataDir);
 }

@@ -1,4 +1,13 @@
 import { grow } from "../core/grow-typed-array.ts";
+
+/** A dictionary's state (`TermDictionary.snapshot`). */
+export interface TermDictionarySnapshot {
+  stems: string[];
+  free: Int32Array;
+  releasedAt: Int32Array;
+  releases: number;
+}
+
 /**
  * The stems of the document index (engine/document-index.ts) and their ids: the index keeps its
  * per-term arrays (frequencies, postings) indexed by these ids. A stem no stored article holds
@@ -11,14 +20,6 @@ import { grow } from "../core/grow-typed-array.ts";
  * a given `epoch`, so such a vector scores as if the stem had never come back (as when ids were
  * never reused: a forgotten stem matched nothing).
  */
-/** A dictionary's state (`TermDictionary.snapshot`). */
-export interface TermDictionarySnapshot {
-  stems: string[];
-  free: Int32Array;
-  releasedAt: Int32Array;
-  releases: number;
-}
-
 export class TermDictionary {
   readonly #ids = new Map<string, number>();
   readonly #stems: string[] = [];

@@ -294,7 +294,8 @@ export function compactionFilePath(dataDir: string): string {
   return join(dataDir, `${compactionFilePrefix}${process.pid}-${Date.now().toString(36)}.hnsw.tmp`);
 }
 
-function fsyncFile(path: string): void {
+/** Syncs a file, or a directory (so a rename in it survives a crash), to disk. */
+export function fsyncFile(path: string): void {
   const fd = openSync(path, "r");
   try {
     fsyncSync(fd);
