@@ -52,8 +52,8 @@ function machineIdleMs(): number {
 
 /**
  * Worker threads running one model instance each, shared by every embedder of the same model
- * in the process. They are never terminated: onnxruntime-node 1.14 corrupts the heap when
- * threads that loaded it are terminated and new ones started (see use-lite-onnx-embedder.ts),
+ * in the process. They are never terminated: onnxruntime-node 1.14 corrupted the heap when
+ * threads that loaded it were terminated and new ones started (see use-lite-onnx-embedder.ts),
  * so a pool lives as long as the process, and idle pools are unref'd so they do not keep it
  * alive.
  */

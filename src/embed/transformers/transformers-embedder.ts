@@ -11,8 +11,8 @@ import { type ModelProfile, modelDirectory, readModelDimensions, readModelMaxTok
  * layout: config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx or
  * onnx/model_quantized.onnx), run in the calling thread through Transformers.js: its hub code
  * reads the files with remote loading off (`env.allowRemoteModels = false`,
- * `env.localModelPath` at the models directory), its tokenizer encodes, and its encoder forward
- * pass runs the ONNX session. kindred opens that session itself, with one intra-op thread, for
+ * `env.localModelPath` at the models directory) and its tokenizer encodes. kindred opens and
+ * runs the ONNX session itself (onnxruntime-node), with one intra-op thread, for
  * the same reason as the bundled model (use-lite-onnx-embedder.ts): a server runs one embedder
  * per worker thread, and one thread per worker uses the cores best.
  *
@@ -72,6 +72,7 @@ interface LoadedModel {
   encode(text: string): number[];
   forward(inputs: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
   createTensor(ids: BigInt64Array, dims: number[]): unknown;
+  release(): Promise<void>;
 }
 
 export class TransformersEmbedder implements Embedder {
@@ -119,8 +120,9 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async close(): Promise<void> {
-    // onnxruntime-node 1.14 frees a session when it is garbage-collected; there is no release().
+    if (this.#closed) return;
     this.#closed = true;
+    await this.model.release();
   }
 
   async #runBatch(batch: PackedBatch): Promise<Float32Array[]> {
@@ -226,12 +228,10 @@ async function loadWithTransformersJs(modelsDir: string, modelId: string, onnxFi
     env.useFSCache = false;
     env.useBrowserCache = false;
     const localOnly = { local_files_only: true };
-    const [tokenizer, config, modelBytes] = await Promise.all([
+    const [tokenizer, modelBytes] = await Promise.all([
       transformers.AutoTokenizer.from_pretrained(modelId, localOnly),
-      transformers.AutoConfig.from_pretrained(modelId, localOnly),
       hub.getModelFile(modelId, onnxFile, true, localOnly),
     ]);
-    // The same onnxruntime-node module Transformers.js runs its own sessions on.
     const session = await ort.InferenceSession.create(modelBytes, {
       executionProviders: ["cpu"],
       intraOpNumThreads: intraOpThreads,
@@ -239,15 +239,23 @@ async function loadWithTransformersJs(modelsDir: string, modelId: string, onnxFi
       executionMode: "sequential",
       graphOptimizationLevel: "all",
     });
-    // The encoder-only forward pass of Transformers.js (fills token_type_ids when the graph wants
-    // them, checks inputs, wraps outputs), over kindred's session.
-    const model = new transformers.PreTrainedModel(config, session) as unknown as {
-      forward(inputs: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
-    };
+    // kindred runs the encoder's session itself, on the onnxruntime-node it depends on: the
+    // forward pass of Transformers.js 2.17 hands the runtime tensors of its own making, which
+    // runtimes after 1.14 refuse. An encoder takes exactly the inputs its graph declares.
     return {
       encode: (text) => tokenizer.encode(text),
-      forward: (inputs) => model.forward(inputs),
-      createTensor: (ids, dims) => new transformers.Tensor("int64", ids, dims),
+      forward: async (inputs) => {
+        const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+        for (const name of session.inputNames) {
+          const input = inputs[name];
+          if (input === undefined)
+            throw new KindredError("model_unavailable", `The model "${modelId}" wants an input "${name}" kindred does not give.`, { model: modelId });
+          feeds[name] = input as InstanceType<typeof ort.Tensor>;
+        }
+        return (await session.run(feeds)) as unknown as Record<string, { data: Float32Array; dims: number[] }>;
+      },
+      createTensor: (ids, dims) => new ort.Tensor("int64", ids, dims),
+      release: () => session.release(),
     };
   };
   const run = loadQueue.then(load, load);

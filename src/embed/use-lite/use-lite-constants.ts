@@ -1,6 +1,6 @@
 /**
  * Facts about the Universal Sentence Encoder Lite model, in a module without native code, so
- * code that needs a number does not load onnxruntime-node (which, in version 1.14, must not be
+ * code that needs a number does not load onnxruntime-node (whose version 1.14 could not be
  * loaded into worker threads that are later terminated: see use-lite-onnx-embedder.ts).
  */
 

@@ -14,11 +14,16 @@ import { loadUseLiteTokenizer, type UseLiteTokenizer } from "./use-lite-tokenize
  * TF.js path (cosine >= 0.999 on every eval item) at several times the speed, so it keeps the
  * model id `google/use-lite` and existing indexes stay valid.
  *
- * `session.run` in onnxruntime-node 1.14 blocks the thread it is called from, so a server runs
- * this inside a worker (one embedder per worker thread, see worker-pool-embedder.ts). Keep those
- * workers for the life of the process: the 1.14 binding keeps process-wide state that the thread
- * which loaded it last owns, and terminating workers that loaded it, then starting new ones,
- * corrupts the heap ("free(): invalid pointer") within a few rounds in a local reproduction.
+ * A session's work takes a core, so a server runs this inside a worker (one embedder per worker
+ * thread, see worker-pool-embedder.ts), and those workers live as long as the process: with
+ * onnxruntime-node 1.14, which kindred ran before, terminating workers that had loaded it and
+ * starting new ones corrupted the heap ("free(): invalid pointer") within a few rounds; later
+ * versions were not tried at that.
+ *
+ * onnxruntime-node is a later version than the 1.14 Transformers.js 2.17 depends on (kindred's
+ * dependency overrides it, and the Transformers.js embedder runs its sessions itself): 1.14 ran
+ * every session on two threads whatever `intraOpNumThreads` said, so an embedding worker took
+ * both cores and a third more CPU for the same vectors (docs/performance.md).
  *
  * @example
  *   const embedder = await createUseLiteOnnxEmbedder({ intraOpThreads: 1 });
@@ -109,8 +114,9 @@ export class UseLiteOnnxEmbedder implements Embedder {
   }
 
   async close(): Promise<void> {
-    // onnxruntime-node 1.14 frees a session when it is garbage-collected; there is no release().
+    if (this.closed) return;
     this.closed = true;
+    await this.session.release();
   }
 
   private async runBatch(batch: PackedBatch): Promise<Float32Array> {
