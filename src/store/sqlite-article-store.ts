@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import type { Article } from "../core/article.ts";
 import { KindredError, vectorsOfOldModelError } from "../core/errors.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import type { TermStatistics } from "../core/related/query-terms.ts";
@@ -280,6 +281,18 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
 
   getLexicalProfile(label: number): LexicalProfile | null {
     return this.#lexicon.profile(label);
+  }
+
+  /**
+   * Texts about to be written: `analyzeExpectedText` may then tokenise and sign each before its
+   * write transaction, which only inserts what was made (store/sqlite-lexicon.ts, `expect`).
+   */
+  expectTexts(texts: readonly Pick<Article, "title" | "body">[]): void {
+    for (const text of texts) this.#lexicon.expect(text.title, text.body);
+  }
+
+  analyzeExpectedText(title: string, body: string): void {
+    this.#lexicon.analyzeExpected(title, body);
   }
 
   analyzeText(title: string, body: string): LexicalProfile {

@@ -38,6 +38,21 @@ CREATE TABLE IF NOT EXISTS term_counts (
 ) WITHOUT ROWID;
 `;
 
+/** What an article's text gives the lexicon before anything is stored. */
+interface TextAnalysis {
+  lexicalBody: string;
+  profile: LexicalProfile;
+  encodedProfile: string;
+  summary: LexiconSummary;
+}
+
+/** Texts `SqliteLexicon.expect` remembers at most: two bulk batches in flight, and some. */
+const aheadLimit = 1_024;
+
+function textKey(title: string, body: string): string {
+  return `${title}\u0000${body}`;
+}
+
 /** What the catalog keeps of an article's lexicon: the signature (for folding) and its length. */
 export interface LexiconSummary {
   signature: Uint32Array;
@@ -56,6 +71,8 @@ export class SqliteLexicon {
   readonly #statements;
   /** Inside `countingTogether`: term count changes summed per stem, and texts added or removed, until the work is done. */
   #pendingCounts: { byStem: Map<string, number>; changes: number } | null = null;
+  /** Texts noted by `expect`, each with its analysis once `analyzeExpected` made it (null until then). */
+  readonly #ahead = new Map<string, TextAnalysis | null>();
 
   constructor(db: Database.Database) {
     db.exec(`
@@ -102,13 +119,43 @@ export class SqliteLexicon {
 
   /** Indexes an article's text (call `remove` first when replacing it). Returns what the catalog keeps. */
   add(label: number, title: string, body: string): LexiconSummary {
+    const key = textKey(title, body);
+    const analysis = this.#ahead.get(key) ?? this.#analysis(title, body);
+    this.#ahead.delete(key);
+    this.#statements.ftsInsert.run(label, title, analysis.lexicalBody);
+    this.#statements.lexiconInsert.run(label, analysis.encodedProfile, encodeTypedArray(analysis.summary.signature), analysis.summary.words);
+    this.#adjustCounts(analysis.profile, +1);
+    return analysis.summary;
+  }
+
+  /**
+   * Notes texts that are about to be added, so that `analyzeExpected` may tokenise and sign them
+   * before their write transaction begins (the store writer does it while the model embeds them,
+   * and the transaction, which holds the write lock, then only inserts). What is noted but never
+   * added is forgotten oldest first beyond `aheadLimit` texts.
+   */
+  expect(title: string, body: string): void {
+    const key = textKey(title, body);
+    if (this.#ahead.has(key)) return;
+    this.#ahead.set(key, null);
+    for (const oldest of this.#ahead.keys()) {
+      if (this.#ahead.size <= aheadLimit) break;
+      this.#ahead.delete(oldest);
+    }
+  }
+
+  /** Analyses a text noted by `expect` and not yet added; anything else is left alone. */
+  analyzeExpected(title: string, body: string): void {
+    const key = textKey(title, body);
+    if (this.#ahead.get(key) === null) this.#ahead.set(key, this.#analysis(title, body));
+  }
+
+  /** Everything `add` derives from the text alone: a pure function of title and body. */
+  #analysis(title: string, body: string): TextAnalysis {
     const profile = this.analyze(title, body);
     const lexicalBody = bodyWithoutTitle(title, body);
-    this.#statements.ftsInsert.run(label, title, lexicalBody);
     const summary = { signature: shingleSignature(lexicalBody === "" ? title : lexicalBody), words: normalizedWords(`${title} ${lexicalBody}`).length };
-    this.#statements.lexiconInsert.run(label, encodeLexicalProfile(profile), encodeTypedArray(summary.signature), summary.words);
-    this.#adjustCounts(profile, +1);
-    return summary;
+    return { lexicalBody, profile, encodedProfile: encodeLexicalProfile(profile), summary };
   }
 
   /** Removes an article's text from the index; nothing happens if it was not indexed. */
