@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, runNode } from "./kindred-process.ts";
 import { logProgress } from "./progress-log.ts";
@@ -16,7 +16,8 @@ export interface OldCheckout {
 
 /**
  * Checks out `ref` into a temporary git worktree under `workDir`, with this checkout's
- * node_modules hard-linked into it (`cp -al`: no copy of the packages, no network), and
+ * node_modules hard-linked into it (`cp -al`: no copy of the packages), but with the
+ * onnxruntime-node its own lockfile pins (from the npm registry, when it differs), and
  * converts its bundled model there before anything is timed, so a baseline run of the old
  * code measures its indexing, not a one-off conversion.
  */
@@ -29,6 +30,7 @@ export async function checkOutOldCommit(ref: string, workDir: string): Promise<O
   };
   try {
     execFileSync("cp", ["-al", join(repoRoot, "node_modules"), join(root, "node_modules")]);
+    for (const name of runtimesPinnedByCommit) installVersionOfCommit(root, commit, name, workDir);
     const converter = ["scripts/convert-use-lite.ts"].find((path) => existsSync(join(root, path)));
     if (converter !== undefined) {
       const run = await runNode(["--import", "tsx", converter], undefined, root);
@@ -40,4 +42,39 @@ export async function checkOutOldCommit(ref: string, workDir: string): Promise<O
     remove();
     throw error;
   }
+}
+
+/**
+ * Packages whose version sets an old commit's speed, installed at the version its lockfile
+ * pinned: kindred moved from onnxruntime-node 1.14 (which ran every session on two threads) to a
+ * later one, and the old code on the new runtime would not be the rate it had.
+ */
+const runtimesPinnedByCommit = ["onnxruntime-node"];
+
+/** Puts `name` at the version `commit`'s package-lock.json pins into `root`'s node_modules, if another is there. */
+function installVersionOfCommit(root: string, commit: string, name: string, workDir: string): void {
+  const lock = JSON.parse(execFileSync("git", ["-C", repoRoot, "show", `${commit}:package-lock.json`], { encoding: "utf8" })) as {
+    packages: Record<string, { version?: string }>;
+  };
+  const pinned = lock.packages[`node_modules/${name}`]?.version;
+  const target = join(root, "node_modules", name);
+  const installed = (JSON.parse(readFileSync(join(target, "package.json"), "utf8")) as { version: string }).version;
+  if (pinned === undefined || pinned === installed) return;
+  // Installed on its own (its scripts off: onnxruntime-node's only fetches GPU providers), then
+  // moved in with its own dependencies nested, so nothing else in the checkout changes.
+  const scratch = mkdtempSync(join(workDir, `${name}-${pinned}-`));
+  execFileSync("npm", ["install", "--prefix", scratch, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", `${name}@${pinned}`], { stdio: "ignore" });
+  rmSync(target, { recursive: true, force: true });
+  renameSync(join(scratch, "node_modules", name), target);
+  for (const dependency of Object.keys(
+    (JSON.parse(readFileSync(join(target, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {},
+  )) {
+    const installedDependency = join(scratch, "node_modules", dependency);
+    if (existsSync(installedDependency)) {
+      mkdirSync(join(target, "node_modules"), { recursive: true });
+      renameSync(installedDependency, join(target, "node_modules", dependency));
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  logProgress(`  ${name} ${pinned} installed into the old checkout, as its lockfile pins (this checkout has ${installed})`);
 }

@@ -27,8 +27,8 @@ export const sharedOptionsHelp = `Shared options:
   --model ID         embedding model (env KINDRED_MODEL); unset: the model the index holds,
                      google/use-lite-int8 for a new index
   --models-dir DIR   where Transformers.js models live (env KINDRED_MODELS_DIR, default models/)
-  --workers N        embedding worker threads (env KINDRED_EMBED_WORKERS; default: cores - 1 for the
-                     bundled model, cores for others, at most 4)
+  --workers N        embedding worker threads (env KINDRED_EMBED_WORKERS; default: one per core, at
+                     most 4; a server uses more than one only while cores are idle)
   --log-level LEVEL  fatal|error|warn|info|debug|silent (env KINDRED_LOG_LEVEL, default info)
   --config FILE      JSON settings file (env KINDRED_CONFIG, default kindred.config.json if present)
   -h, --help         this help`;

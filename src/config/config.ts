@@ -57,7 +57,7 @@ export const configSchema = z
     /** The embedding model; unset: the model the index pins, `defaultModelId` for a new index (`resolveModelId`). */
     model: z.string().min(1).optional(),
     modelsDir: z.string().min(1).default("models"),
-    /** Embedding worker threads, one model instance each; unset: an adaptive pool (`defaultWorkerPlan`). */
+    /** Embedding worker threads, one model instance each; unset: one per core, adaptive in a server (`defaultWorkerPlan`). */
     embedWorkers: intFrom(1, 64).optional(),
     embedBatchSize: intFrom(1, 1024).default(32),
     /**

@@ -32,12 +32,16 @@ const workerBootstrap = workerBootstrapSource(import.meta.url, "embed-worker");
 export type WorkerPlan = { kind: "fixed"; count: number } | { kind: "adaptive"; upTo: number };
 
 /**
- * Embedding workers when none are configured: an adaptive pool of up to one worker per core
- * (at most 4, one model instance each), which uses more than one only while the rest of the
- * process leaves cores idle.
+ * Embedding workers when none are configured: up to one worker per core (at most 4, one model
+ * instance each). A server's pool is adaptive, using more than one only while the rest of the
+ * process leaves cores idle, so reads keep a core. A bulk load (`kindred index`) starts them
+ * all at once: it is the machine's job while it runs, its main thread and store writer leave
+ * most of a core idle while the model works, and the adaptive rule, sampling a process busy
+ * reading and preparing, admitted the second worker too late to help (docs/performance.md).
  */
-export function defaultWorkerPlan(cores: number = availableParallelism()): WorkerPlan {
-  return { kind: "adaptive", upTo: Math.max(1, Math.min(cores, 4)) };
+export function defaultWorkerPlan(cores: number = availableParallelism(), use: "serve" | "bulk" = "serve"): WorkerPlan {
+  const upTo = Math.max(1, Math.min(cores, 4));
+  return use === "bulk" ? { kind: "fixed", count: upTo } : { kind: "adaptive", upTo };
 }
 
 /** How often the process's CPU use is sampled for an adaptive pool. */

@@ -70,7 +70,7 @@ export async function openEngine(
       if (options.embedder !== undefined && options.embedder.modelId === modelId) return Promise.resolve(options.embedder);
       let embedder = embedders.get(modelId);
       if (embedder === undefined) {
-        const workers = config.embedWorkers ?? defaultWorkerPlan();
+        const workers = config.embedWorkers ?? defaultWorkerPlan(undefined, options.bulkLoad ? "bulk" : "serve");
         logger.info({ model: modelId, workers }, "starting embedding workers");
         embedder = WorkerPoolEmbedder.start({ modelId, modelsDir: config.modelsDir }, workers, config.embedBatchSize);
         embedders.set(modelId, embedder);

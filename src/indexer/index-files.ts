@@ -31,6 +31,9 @@ export interface IndexProgress {
   report: IndexReport;
 }
 
+/** Articles in the first batch a run writes (at most its batch size). */
+const firstBatchSize = 32;
+
 export interface IndexFilesOptions {
   batchSize?: number;
   /** Batches embedded ahead while the previous one is stored. */
@@ -96,6 +99,9 @@ export async function indexFiles(
   let opened: Promise<KindredEngine> | null = null;
   const openEngine = () => (opened ??= typeof engine === "function" ? engine() : Promise.resolve(engine));
   const batchSize = options.batchSize ?? 256;
+  // The first batch is written small: the engine, the store writer and the model start on it
+  // while the rest is read, rather than after a whole batch has been read and its languages told.
+  let nextBatchSize = Math.min(batchSize, firstBatchSize);
   const started = Date.now();
   const report: IndexReport = { indexed: 0, updated: 0, unchanged: 0, failed: 0, deleted: 0, elapsedMs: 0 };
   /** Ids the input holds, valid or not (for prune), and how many records had no readable id. */
@@ -154,7 +160,7 @@ export async function indexFiles(
           else report.unchanged++;
           const { article, digest } = batch[index]!;
           if (digests !== undefined && digest !== undefined) {
-            digests.remember(article.id, digest, { seq: outcome.seq, embedHash: digests.embedHashOf(article) });
+            digests.remember(article.id, digest, { seq: outcome.seq, embedHash: outcome.embedHash });
           }
         });
         done += batch.length;
@@ -207,9 +213,10 @@ export async function indexFiles(
             ? { article: item.article, position: item.position }
             : { article: item.article, position: item.position, digest: item.digest },
         );
-        if (batch.length >= batchSize) {
+        if (batch.length >= nextBatchSize) {
           await flush(batch);
           batch = [];
+          nextBatchSize = batchSize;
           while (inFlight.size >= (options.batchesInFlight ?? 2)) await Promise.race(inFlight);
         }
       }

@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Article } from "../core/article.ts";
 import type { PassagePlan } from "../core/embed-text.ts";
-import { prepareArticle } from "../engine/store-writer.ts";
 import { SqliteRecordDigests, type StoredVersion } from "../store/sqlite-record-digests.ts";
 
 /** What the indexer asks of remembered record digests (`indexFiles`'s `recordDigests`). */
@@ -10,8 +8,6 @@ export interface RecordDigests {
   storedIdsOf(digests: readonly string[]): ReadonlyMap<string, string>;
   /** Notes that the record with `digest` left `articleId` stored at `version`. */
   remember(articleId: string, digest: string, version: StoredVersion): void;
-  /** The embed hash the write path gives an article: a written article's version, with its sequence. */
-  embedHashOf(article: Article): string;
 }
 
 /**
@@ -33,7 +29,6 @@ export function openRecordDigests(
   return {
     storedIdsOf: (digests) => store.storedIdsOf(digests),
     remember: (articleId, digest, version) => store.remember(articleId, digest, version),
-    embedHashOf: (article) => prepareArticle(modelId, article, plan).embedHash,
     flush: (options) => store.flush(options),
     close: () => store.close(),
   };

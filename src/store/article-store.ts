@@ -41,6 +41,8 @@ export interface WriteOutcome {
   label: number;
   status: WriteStatus;
   seq: number;
+  /** The embed hash the article's row holds after the write. */
+  embedHash: string;
 }
 
 export interface ModelPin {

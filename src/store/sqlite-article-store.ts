@@ -185,7 +185,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
       throw new Error(`Article "${article.id}" is new but no vector was given.`);
     }
     if (existing !== undefined && isUnchangedWrite(toStoredArticle(existing), write)) {
-      return { id: article.id, label: existing.label, status: "unchanged", seq: existing.seq };
+      return { id: article.id, label: existing.label, status: "unchanged", seq: existing.seq, embedHash: existing.embed_hash };
     }
     const row = {
       ...toArticleColumns(article),
@@ -209,7 +209,7 @@ export class SqliteArticleStore implements ArticleStore, ArticleLog, LexicalStat
     article.topics.forEach((topic, position) => this.#statements.insertTopic.run(label, position, topic));
     const seq = Number(this.#statements.logChange.run(label, "upsert").lastInsertRowid);
     this.#statements.update.run({ ...row, label, seq });
-    return { id: article.id, label, status: existing === undefined ? "created" : "updated", seq };
+    return { id: article.id, label, status: existing === undefined ? "created" : "updated", seq, embedHash: write.embedHash };
   }
 
   deleteArticle(id: string): { label: number; seq: number } | null {

@@ -110,7 +110,9 @@ export class SqliteLexicon {
     const lexicalBody = bodyWithoutTitle(title, body);
     this.#statements.scratchInsert.run(title, lexicalBody);
     try {
-      const occurrences: TermOccurrence[] = this.#statements.scratchTerms.all().map((row) => ({ stem: row.term, column: row.col, offset: row.offset }));
+      const occurrences: TermOccurrence[] = (this.#statements.scratchTerms.raw().all() as unknown as [string, "title" | "body", number][]).map(
+        ([stem, column, offset]) => ({ stem, column, offset }),
+      );
       return buildLexicalProfile(title, lexicalBody, occurrences);
     } finally {
       this.#statements.scratchClear.run();

@@ -27,8 +27,9 @@ describe("adaptive embedding workers", () => {
     for (const pool of pools) await pool.close();
   });
 
-  it("defaults to up to one worker per core, at most 4", () => {
+  it("defaults to up to one worker per core, at most 4: adaptive in a server, all started for a bulk load", () => {
     expect([1, 2, 4, 8].map((cores) => defaultWorkerPlan(cores))).toEqual([1, 2, 4, 4].map((upTo) => ({ kind: "adaptive", upTo })));
+    expect([1, 2, 4, 8].map((cores) => defaultWorkerPlan(cores, "bulk"))).toEqual([1, 2, 4, 4].map((count) => ({ kind: "fixed", count })));
   });
 
   it("leaves the busy main thread its core", async () => {

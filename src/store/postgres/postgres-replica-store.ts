@@ -148,9 +148,10 @@ export class PostgresReplicaStore implements ArticleStore, ArticleLog, LexicalSt
   async writeArticles(writes: readonly ArticleWrite[], modelId?: string): Promise<WriteOutcome[]> {
     const committed = await this.#shared.writeArticles(writes, modelId);
     await this.catchUp();
+    const written = new Map(writes.map((write) => [write.article.id, write.embedHash]));
     return committed.map(({ id, status }) => {
       const local = this.#local.findById(id);
-      return { id, status, label: local?.label ?? -1, seq: local?.seq ?? this.#local.latestSeq() };
+      return { id, status, label: local?.label ?? -1, seq: local?.seq ?? this.#local.latestSeq(), embedHash: local?.embedHash ?? written.get(id)! };
     });
   }
 
