@@ -23,6 +23,9 @@ const family = (() => {
   const next = () => random() * 4294967296; // the generator's 32 bits, exactly
   return Array.from({ length: signatureLength }, () => ({ multiplier: next() | 1, offset: next() }));
 })();
+/** The family as 32-bit integers, as the hash's bit operations read them. */
+const multipliers = Int32Array.from(family, (hash) => hash.multiplier);
+const offsets = Int32Array.from(family, (hash) => hash.offset | 0);
 
 /** The words of a text, case- and width-folded, as shingles see them. */
 export function normalizedWords(text: string): string[] {
@@ -47,10 +50,10 @@ export function shingleSignature(text: string): Uint32Array {
   const count = Math.max(1, words.length - shingleWords + 1);
   if (words.length === 0) return signature;
   for (let start = 0; start < count; start++) {
-    const shingle = fnv1a(words.slice(start, start + shingleWords).join(" "));
+    const shingle = fnv1aOfWords(words, start, Math.min(start + shingleWords, words.length));
+    const mixed = Math.imul(shingle, 0x85ebca6b) >>> 13;
     for (let i = 0; i < signatureLength; i++) {
-      const { multiplier, offset } = family[i]!;
-      const hashed = (Math.imul(shingle ^ offset, multiplier) ^ (Math.imul(shingle, 0x85ebca6b) >>> 13)) >>> 0;
+      const hashed = (Math.imul(shingle ^ offsets[i]!, multipliers[i]!) ^ mixed) >>> 0;
       if (hashed < signature[i]!) signature[i] = hashed;
     }
   }
@@ -99,11 +102,13 @@ export function allowedMissesFor(threshold: number): number {
   return signatureLength - needed;
 }
 
-function fnv1a(text: string): number {
+/** FNV-1a of `words[from..to)` joined by single spaces, without building the joined string. */
+function fnv1aOfWords(words: readonly string[], from: number, to: number): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
+  for (let index = from; index < to; index++) {
+    if (index > from) hash = Math.imul(hash ^ 32, 0x01000193);
+    const word = words[index]!;
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193);
   }
   return hash >>> 0;
 }
