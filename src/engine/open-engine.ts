@@ -78,9 +78,11 @@ export async function openEngine(
       }
       return embedder;
     };
-    // A bulk load is opened to write: the model's workers load while the store writer starts and
-    // the indexes load, rather than at the first write (a failure surfaces there, on a retry).
-    if (options.bulkLoad) provideEmbedder(modelId).catch(() => undefined);
+    // A bulk load into an empty index will embed every article it writes: the model's workers
+    // load while the store writer starts and the indexes load, rather than at the first write (a
+    // failure surfaces there, on a retry). Into a non-empty index, a run that only changes
+    // metadata never loads the model (engine/article-writes.ts, #startModelIfNeeded).
+    if (options.bulkLoad && store.count() === 0) provideEmbedder(modelId).catch(() => undefined);
     const dimensions = pin?.dimensions ?? knownDimensions({ modelId, modelsDir: config.modelsDir }) ?? (await provideEmbedder(modelId)).dimensions;
     if (pin === null) await store.setModelPin({ modelId, dimensions });
     const hnsw = graphParameters(config, logger, options.follower === true);
