@@ -82,9 +82,9 @@ export async function measureFullArticleIndexing(
       meanWords,
       baseline,
       current,
-      speedUp: ratioOf(current.articlesPerSecond, baseline.articlesPerSecond, 1),
+      speedUp: ratioOf(current.articlesPerSecond, baseline.articlesPerSecond),
       floatGraph,
-      floatSpeedUp: ratioOf(floatGraph.articlesPerSecond, baseline.articlesPerSecond, 1),
+      floatSpeedUp: ratioOf(floatGraph.articlesPerSecond, baseline.articlesPerSecond),
       ...(old === undefined || oldCheckout === undefined
         ? {}
         : {
@@ -92,13 +92,13 @@ export async function measureFullArticleIndexing(
               ref: oldCheckout.ref,
               commit: oldCheckout.commit,
               run: old,
-              speedUp: ratioOf(current.articlesPerSecond, old.articlesPerSecond, 1),
-              floatSpeedUp: ratioOf(floatGraph.articlesPerSecond, old.articlesPerSecond, 1),
+              speedUp: ratioOf(current.articlesPerSecond, old.articlesPerSecond),
+              floatSpeedUp: ratioOf(floatGraph.articlesPerSecond, old.articlesPerSecond),
             },
           }),
     });
     if (old !== undefined) {
-      const [byDefault, float] = [current, floatGraph].map((run) => ratioOf(run.articlesPerSecond, old.articlesPerSecond, 1));
+      const [byDefault, float] = [current, floatGraph].map((run) => ratioOf(run.articlesPerSecond, old.articlesPerSecond));
       logProgress(`  ${name} over ${oldCheckout!.ref}: ${byDefault}x (default, int8), ${float}x (float graph)`);
     }
   }
