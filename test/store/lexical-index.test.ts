@@ -110,3 +110,43 @@ describe("the store's lexical channel", () => {
     oneByOne.close();
   });
 });
+
+describe("texts analysed ahead of their write", () => {
+  const dump = (dataDir: string) => {
+    const db = new Database(join(dataDir, "kindred.sqlite"), { readonly: true });
+    try {
+      return {
+        lexicon: db.prepare("SELECT a.id, l.profile, l.signature, l.words FROM article_lexicon l JOIN articles a USING (label) ORDER BY a.id").all(),
+        counts: db.prepare("SELECT stem, articles FROM term_counts ORDER BY stem").all(),
+        matches: db.prepare("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'quorblat OR miners OR drizzle' ORDER BY rowid").all(),
+      };
+    } finally {
+      db.close();
+    }
+  };
+  const articles = [
+    article("a", "Quorblat strike", "Quorblat strike. Quorblat miners walked out on Monday, the union said, as talks with the owners failed."),
+    article("b", "Cake", "Lemon drizzle, twice. Lemon drizzle again."),
+    article("c", "Quorblat talks resume", "Miners and owners met again in Quorblat on Tuesday."),
+  ];
+
+  it("are stored exactly as texts analysed in their transaction, whether or not the analysis came first", () => {
+    const inline = join(useTempDir(), "inline");
+    const ahead = join(useTempDir(), "ahead");
+    const plain = SqliteArticleStore.open(inline);
+    plain.writeArticles(articles.map(write));
+    plain.close();
+    const early = SqliteArticleStore.open(ahead);
+    early.expectTexts(articles);
+    // "c" is noted but reaches its transaction unanalysed: the transaction analyses it itself.
+    for (const item of articles.slice(0, 2)) early.analyzeExpectedText(item.title, item.body);
+    early.writeArticles(articles.map(write));
+    // A text that was never noted is left alone.
+    early.analyzeExpectedText("never noted", "never written");
+    early.close();
+    const [expected, actual] = [dump(inline), dump(ahead)];
+    expect(expected.lexicon).toHaveLength(3);
+    expect(expected.matches).toHaveLength(3);
+    expect(actual).toEqual(expected);
+  });
+});
