@@ -81,7 +81,8 @@ export class SqliteLexicon {
     `);
     this.#statements = {
       scratchInsert: db.prepare<[string, string]>("INSERT INTO temp.lexicon_scratch(rowid, title, body) VALUES (1, ?, ?)"),
-      scratchTerms: db.prepare<[], { term: string; col: "title" | "body"; offset: number }>("SELECT term, col, offset FROM temp.lexicon_scratch_terms"),
+      // Rows as arrays: a text's hundreds of token rows are made faster than objects.
+      scratchTerms: db.prepare<[], [term: string, column: "title" | "body", offset: number]>("SELECT term, col, offset FROM temp.lexicon_scratch_terms").raw(),
       scratchClear: db.prepare("INSERT INTO temp.lexicon_scratch(lexicon_scratch) VALUES ('delete-all')"),
       ftsInsert: db.prepare<[number, string, string]>("INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)"),
       ftsDelete: db.prepare<[number]>("DELETE FROM articles_fts WHERE rowid = ?"),
@@ -110,9 +111,7 @@ export class SqliteLexicon {
     const lexicalBody = bodyWithoutTitle(title, body);
     this.#statements.scratchInsert.run(title, lexicalBody);
     try {
-      const occurrences: TermOccurrence[] = (this.#statements.scratchTerms.raw().all() as unknown as [string, "title" | "body", number][]).map(
-        ([stem, column, offset]) => ({ stem, column, offset }),
-      );
+      const occurrences: TermOccurrence[] = this.#statements.scratchTerms.all().map(([stem, column, offset]) => ({ stem, column, offset }));
       return buildLexicalProfile(title, lexicalBody, occurrences);
     } finally {
       this.#statements.scratchClear.run();
