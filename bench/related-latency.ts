@@ -16,13 +16,18 @@ import { noFilters } from "../src/core/related/related-filters.ts";
 import { openEngine } from "../src/engine/open-engine.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { type LatencySummary, roundTo, summariseLatencies, timeSync } from "./support/latency-stats.ts";
-import { readLoadAverage } from "./support/machine-info.ts";
+import { measureBusyLoopLatency, readLoadAverage } from "./support/machine-info.ts";
 import { isMainModule, logProgress } from "./support/progress-log.ts";
 import { createRandom } from "./support/synthetic-corpus.ts";
 
 export interface ModeLatency extends LatencySummary {
   mode: RankingMode;
   plans: Record<string, number>;
+  /**
+   * Right after the queries, as many busy loops as queries, each as long as the median query
+   * (`measureBusyLoopLatency`): the p99 the machine itself gives work of that length.
+   */
+  busyLoopP99Ms?: number;
 }
 
 export interface RelatedLatencyFigures {
@@ -59,8 +64,12 @@ export async function measureRelatedLatency(
         plans[result.plan] = (plans[result.plan] ?? 0) + 1;
       }
       const summary = summariseLatencies(samplesMs);
-      logProgress(`  in-process related-by-id, ${corpus}, ${mode}: p50 ${summary.p50Ms.toFixed(3)} ms, p99 ${summary.p99Ms.toFixed(3)} ms`);
-      return { mode, plans, ...summary };
+      const busyLoop = measureBusyLoopLatency(summary.p50Ms, queries);
+      logProgress(
+        `  in-process related-by-id, ${corpus}, ${mode}: p50 ${summary.p50Ms.toFixed(3)} ms, p99 ${summary.p99Ms.toFixed(3)} ms` +
+          ` (busy loops of the median's length: p99 ${busyLoop.p99Ms.toFixed(3)} ms)`,
+      );
+      return { mode, plans, ...summary, busyLoopP99Ms: busyLoop.p99Ms };
     });
     return { corpus, articles: engine.size(), k: 10, modes, loadAverage: roundTo((loadBefore + readLoadAverage()) / 2, 2) };
   } finally {
