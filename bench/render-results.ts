@@ -261,7 +261,7 @@ export function renderResultsMarkdown(results: BenchResults): string {
 
   if (coldStart !== undefined) {
     out.push("", "**Cold start** (spawn `node bin/kindred.js serve` to `/readyz` 200, median of runs; RSS once ready):", "");
-    out.push("| articles | ready | runs (ms) | CPU used until ready | RSS |", "|---:|---:|---|---:|---:|");
+    out.push("| articles | ready | runs (ms) | CPU used until ready (every process) | RSS |", "|---:|---:|---|---:|---:|");
     for (const item of [coldStart.empty, coldStart.full]) {
       out.push(
         `| ${count(item.articles)}${item.articles === 0 ? " (baseline)" : ""} | ${fixed(item.readyMs / 1000, 2)} s | ${item.readyMsRuns.join(", ")} | ${fixed(item.cpuMs / 1000, 2)} s | ${fixed(item.rssMiB, 0)} MiB |`,
