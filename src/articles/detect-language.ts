@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { treeFile } from "../paths/tree-root.ts";
 
 interface Detector {
   detect(text: string): { language: string; isReliable(): boolean };
@@ -21,7 +22,7 @@ function languageDetector(): Detector {
 }
 
 /** ELD's small database as JSON, written beside the built code by scripts/vendor-eld.mjs. */
-const vendoredData = new URL("../vendor/eld-small.json", import.meta.url);
+const vendoredData = treeFile("vendor/eld-small.json");
 
 /**
  * ELD's own detector loaded with its small database from JSON, where the build wrote it

@@ -18,7 +18,7 @@ interface PoolWorker {
   busy: PendingBatch | null;
 }
 
-const workerBootstrap = workerBootstrapSource(import.meta.url, "embed-worker");
+const workerBootstrap = workerBootstrapSource("embed/embed-worker");
 
 /**
  * How many workers a pool may keep busy. `fixed`: exactly that many, started together.

@@ -85,8 +85,8 @@ export type JournalRequest =
   | { kind: "journal-append-deletes"; ids: string[]; acceptedMs: number }
   | { kind: "journal-remove"; entries: { id: string; throughSeq: number }[] };
 
-const writerBootstrap = workerBootstrapSource(import.meta.url, "store-writer-worker");
-const journalBootstrap = workerBootstrapSource(import.meta.url, "journal-writer-worker");
+const writerBootstrap = workerBootstrapSource("engine/store-writer-worker");
+const journalBootstrap = workerBootstrapSource("engine/journal-writer-worker");
 
 /**
  * Runs prepare, write and delete on a worker thread holding its own SQLite connection to the

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { sha256Base64Url } from "../core/content-hash.ts";
+import { treeFile } from "../paths/tree-root.ts";
 
 /** What a site sets once in the configuration and a page may override per box (attributes). */
 export interface WidgetDefaults {
@@ -15,7 +16,7 @@ export interface WidgetDefaults {
   lazyMargin: string;
 }
 
-const widgetDir = new URL("../widget/", import.meta.url);
+const widgetDir = treeFile("widget/");
 
 /**
  * The text of GET /widget.js: related-markup.js (its `export`s dropped) and kindred-widget.js in

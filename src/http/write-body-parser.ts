@@ -99,7 +99,7 @@ interface PendingParse {
   reject: (error: Error) => void;
 }
 
-const workerBootstrap = workerBootstrapSource(import.meta.url, "write-body-parser-worker");
+const workerBootstrap = workerBootstrapSource("http/write-body-parser-worker");
 
 /**
  * One thread for every request's body, started at the first large body and kept (unreferenced

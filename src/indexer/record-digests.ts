@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { PassagePlan } from "../core/embed-text.ts";
+import { treeFile } from "../paths/tree-root.ts";
 import { SqliteRecordDigests, type StoredVersion } from "../store/sqlite-record-digests.ts";
 
 /** What the indexer asks of remembered record digests (`indexFiles`'s `recordDigests`). */
@@ -34,8 +35,8 @@ export function openRecordDigests(
   };
 }
 
-/** kindred's version, from its package.json (two directories above this module, in src/ and in dist/). */
+/** kindred's version, from its package.json (beside src/ and dist/). */
 function kindredVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  const manifest = JSON.parse(readFileSync(treeFile("../package.json"), "utf8")) as { version?: unknown };
   return String(manifest.version);
 }

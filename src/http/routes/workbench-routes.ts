@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
+import { treeFile } from "../../paths/tree-root.ts";
 import { entityTagOf, matchesIfNoneMatch } from "../http-caching.ts";
 
-/** The workbench's files, shipped in the package beside this module and read once. */
+/** The workbench's files, shipped in the package (http/workbench/) and read once. */
 const assets = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/workbench/workbench.js": { file: "workbench.js", type: "text/javascript; charset=utf-8" },
@@ -16,7 +17,7 @@ const assets = {
  */
 export function workbenchRoutes() {
   const app = new Hono();
-  const directory = new URL("../workbench/", import.meta.url);
+  const directory = treeFile("http/workbench/");
   for (const [path, { file, type }] of Object.entries(assets)) {
     const body = readFileSync(new URL(file, directory));
     const etag = entityTagOf(body.toString("utf8"));
