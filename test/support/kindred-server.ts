@@ -19,9 +19,10 @@ export async function startKindredServer(
   env: Record<string, string>,
   timeoutMs = 120_000,
   args: readonly string[] = [],
+  bin = kindredBin,
 ): Promise<KindredServer> {
   // One process unless a test asks for more (`--http-workers`, test/http/http-workers.test.ts).
-  const child = spawn("node", [kindredBin, "serve", "--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", ...args], {
+  const child = spawn("node", [bin, "serve", "--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", ...args], {
     env: { ...process.env, KINDRED_LOG_LEVEL: "warn", KINDRED_HTTP_WORKERS: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
