@@ -29,6 +29,9 @@ const { metafile } = await build({
   target: "node20",
   packages: "external",
   outdir,
+  // Stack traces under `node --enable-source-maps` point into src/, through tsc's maps.
+  sourcemap: "linked",
+  sourcesContent: false,
   metafile: true,
   logLevel: "warning",
 });
@@ -41,7 +44,7 @@ const allowedImportMeta = [
   /new URL\("\.\.\/", import\.meta\.url\)/g,
   /import\.meta\.url\.endsWith\("\.ts"\)/g,
 ];
-for (const output of Object.keys(metafile.outputs)) {
+for (const output of Object.keys(metafile.outputs).filter((file) => file.endsWith(".js"))) {
   if (relative(outdir, dirname(output)) !== "")
     throw new Error(`${output}: not directly in ${outdir}, so paths/tree-root.ts would find the wrong directory there.`);
   const rest = allowedImportMeta.reduce((text, pattern) => text.replace(pattern, ""), readFileSync(output, "utf8"));
