@@ -1,6 +1,6 @@
 // Part of `npm run build`, last: the compiled CLI (dist/cli/main.js and what it imports, the
 // vendored zod included) bundled into dist/cli-bundle/, which bin/kindred.js runs. Without it a
-// command starts by resolving, reading, linking and compiling some sixty ES modules of dist/,
+// command starts by resolving, reading, linking and compiling dozens of ES modules of dist/,
 // most of a re-index that finds nothing changed (docs/performance.md, "Re-indexing"); a few
 // larger files load faster. Code splitting keeps each dynamic `import()` (a command, the
 // engine, the logger, the HTTP server) a chunk loaded only when reached; npm packages stay
@@ -36,20 +36,22 @@ const { metafile } = await build({
   logLevel: "warning",
 });
 
-/** `import.meta` as the bundle may use it: resolving packages (from anywhere in the package), and paths/tree-root.ts. */
-const allowedImportMeta = [
-  /createRequire\d*\(import\.meta\.url\)/g,
-  /typeof import\.meta\.resolve\b/g,
-  /import\.meta\.resolve\(/g,
-  /new URL\("\.\.\/", import\.meta\.url\)/g,
-  /import\.meta\.url\.endsWith\("\.ts"\)/g,
-];
+/** `import.meta` as the bundle may use it: resolving packages (from anywhere in the package)... */
+const packageResolution = [/createRequire\d*\(import\.meta\.url\)/g, /typeof import\.meta\.resolve\b/g, /import\.meta\.resolve\(/g];
+/** ...and paths/tree-root.ts, once in the whole bundle. */
+const treeRoot = [/new URL\("\.\.\/", import\.meta\.url\)/g, /import\.meta\.url\.endsWith\("\.ts"\)/g];
+let treeRoots = 0;
 for (const output of Object.keys(metafile.outputs).filter((file) => file.endsWith(".js"))) {
   if (relative(outdir, dirname(output)) !== "")
     throw new Error(`${output}: not directly in ${outdir}, so paths/tree-root.ts would find the wrong directory there.`);
-  const rest = allowedImportMeta.reduce((text, pattern) => text.replace(pattern, ""), readFileSync(output, "utf8"));
+  let rest = packageResolution.reduce((text, pattern) => text.replace(pattern, ""), readFileSync(output, "utf8"));
+  for (const pattern of treeRoot) {
+    treeRoots += rest.match(pattern)?.length ?? 0;
+    rest = rest.replace(pattern, "");
+  }
   const stray = rest.match(/.*import\.meta.*/);
   if (stray !== null)
     throw new Error(`${output}: \`${stray[0].trim()}\`: in the bundle import.meta.url is the chunk's; find the tree's files with paths/tree-root.ts.`);
 }
+if (treeRoots !== treeRoot.length) throw new Error(`paths/tree-root.ts's use of import.meta.url was found ${treeRoots} times in the bundle, not once each.`);
 if (!readdirSync(outdir).includes("main.js")) throw new Error(`${outdir}/main.js was not written.`);
