@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Config } from "../config/config.ts";
 import { bootstrapInterval, type Interval, pairedDifferenceInterval } from "../core/eval/bootstrap-interval.ts";
 import { type Judged, ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision } from "../core/eval/relevance-metrics.ts";
+import { inStorySizeGroup, storySizeGroupName, storySizeGroups, valuesByStorySize } from "../core/eval/story-size-groups.ts";
 import { type BaselineDocument, rankByTfidf } from "../core/eval/tfidf-baseline.ts";
 import { percentileOf } from "../core/percentile.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
@@ -87,8 +88,21 @@ export interface EvalReport {
    */
   foldedCeiling: Interval | null;
   configs: ConfigReport[];
+  /** The story figures again for stories of each size (`storySizeGroups`); empty where the file has no stories. */
+  byStorySize: StorySizeReport[];
   indexSeconds: number;
   wallSeconds: number;
+}
+
+/** The story figures of the queries whose story is of one size (core/eval/story-size-groups.ts). */
+export interface StorySizeReport {
+  /** "2-5", "11+": articles in the story, the query's own included. */
+  stories: string;
+  queries: number;
+  /** As `EvalReport.foldedCeiling`, over these queries. */
+  foldedCeiling: Interval | null;
+  /** By mode, in the order of `configs`. */
+  configs: { mode: EvalMode; precisionStory: Interval | null; rPrecisionStory: Interval | null }[];
 }
 
 export interface EvalOptions {
@@ -207,13 +221,16 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       ),
     );
     for (const rows of rowsByMode) options.onPerQueryRows?.(rows);
+    const querySizes = queries.map(([, query]) => (query.story === null ? 0 : (storySizes.get(query.story) ?? 0)));
+    const ceilings = options.foldDuplicates === false ? null : foldedCeilings(engine, queries, judgements);
     return {
       file,
       model: engine.modelId,
       k: options.k,
       articles: judgements.size,
       evaluated: queries.length,
-      foldedCeiling: options.foldDuplicates === false ? null : foldedCeiling(engine, queries, judgements),
+      foldedCeiling: ceilings === null ? null : bootstrapInterval(ceilings),
+      byStorySize: byStorySize(modes, perMode, querySizes, ceilings),
       configs: perMode.map((measured, index) => {
         const sorted = [...measured.latencies].sort((a, b) => a - b);
         return {
@@ -270,14 +287,45 @@ function foldRankedIds(
 }
 
 /**
- * The R-precision (story) of a perfect ranking, folded, over the queries: each query's story,
- * every other member ranked first, folded as the served lists are.
+ * The story figures split by story size; groups no query falls in are left out, so a file
+ * without stories has none.
  */
-function foldedCeiling(
+function byStorySize(
+  modes: readonly EvalMode[],
+  perMode: readonly { ps: (number | null)[]; rp: (number | null)[] }[],
+  querySizes: readonly number[],
+  ceilings: readonly (number | null)[] | null,
+): StorySizeReport[] {
+  const ceilingsByGroup = ceilings === null ? null : valuesByStorySize(ceilings, querySizes);
+  const precisionByGroup = perMode.map((measured) => valuesByStorySize(measured.ps, querySizes));
+  const rPrecisionByGroup = perMode.map((measured) => valuesByStorySize(measured.rp, querySizes));
+  return storySizeGroups.flatMap((group, index): StorySizeReport[] => {
+    const queries = querySizes.filter((size) => inStorySizeGroup(group, size)).length;
+    if (queries === 0) return [];
+    return [
+      {
+        stories: storySizeGroupName(group),
+        queries,
+        foldedCeiling: ceilingsByGroup === null ? null : bootstrapInterval(ceilingsByGroup[index]!),
+        configs: modes.map((mode, modeIndex) => ({
+          mode,
+          precisionStory: bootstrapInterval(precisionByGroup[modeIndex]![index]!),
+          rPrecisionStory: bootstrapInterval(rPrecisionByGroup[modeIndex]![index]!),
+        })),
+      },
+    ];
+  });
+}
+
+/**
+ * Per query, the R-precision (story) of a perfect ranking, folded: the query's story, every
+ * other member ranked first, folded as the served lists are (null for a query alone in its story).
+ */
+function foldedCeilings(
   engine: { getEntry(id: string): CatalogEntry | undefined },
   queries: readonly [string, Judged][],
   judgements: ReadonlyMap<string, Judged>,
-): Interval | null {
+): (number | null)[] {
   const membersByStory = new Map<string, string[]>();
   for (const [id, judged] of judgements) {
     if (judged.story === null) continue;
@@ -285,11 +333,10 @@ function foldedCeiling(
     if (members === undefined) membersByStory.set(judged.story, [id]);
     else members.push(id);
   }
-  const ceilings = queries.map(([id, query]) => {
+  return queries.map(([id, query]) => {
     const others = query.story === null ? [] : membersByStory.get(query.story)!.filter((member) => member !== id);
     return others.length === 0 ? null : foldRankedIds(engine, id, others, others.length).ids.length / others.length;
   });
-  return bootstrapInterval(ceilings);
 }
 
 /**

@@ -108,6 +108,42 @@ describe("kindred eval", () => {
     expect(await ceilingOf(["--fold", "false"])).toBeNull();
   });
 
+  it("splits the story figures by story size, each group with its own folded ceiling", async () => {
+    // The final story grows to six articles (the 6-10 group); the others stay at two to four.
+    const extra = [
+      ["f4", "The cup final ends on penalties as the home side prevails", "sport", "final"],
+      ["f5", "Penalty shoot-out decides the cup final for the home side", "sport", "final"],
+      ["f6", "Home side lifts the cup after the final's penalty shoot-out", "sport", "final"],
+    ];
+    const file = join(dir, "sizes.jsonl");
+    writeFileSync(file, `${[...items, ...extra].map(([id, title, label, story]) => JSON.stringify({ id, title, text: title, label, story })).join("\n")}\n`);
+    const result = await kindred(["eval", file, "--compare", "tfidf,hybrid", "--k", "3", "--json", "--workers", "1"]);
+    expect(result.code, result.stderr).toBe(0);
+    type Figure = { mean: number } | null;
+    const [report] = JSON.parse(result.stdout) as {
+      configs: { mode: string; rPrecisionStory: Figure }[];
+      byStorySize: { stories: string; queries: number; foldedCeiling: Figure; configs: { mode: string; precisionStory: Figure; rPrecisionStory: Figure }[] }[];
+    }[];
+    expect(report!.byStorySize.map((group) => [group.stories, group.queries])).toEqual([
+      ["2-5", 8],
+      ["6-10", 6],
+    ]);
+    // Rates (four, one a copy of r1: each of r1 and r1-copy reaches 2 of 3, as r2 and r3 do), jobs and tennis (two each, whole).
+    expect(report!.byStorySize[0]!.foldedCeiling!.mean).toBeCloseTo((4 * (2 / 3) + 4) / 8, 10);
+    expect(report!.byStorySize[1]!.foldedCeiling!.mean).toBe(1);
+    // The groups split the queries: their means, weighted by their queries, are the whole set's.
+    report!.configs.forEach((config, index) => {
+      const weighted = report!.byStorySize.reduce((sum, group) => sum + group.queries * group.configs[index]!.rPrecisionStory!.mean, 0) / 14;
+      expect(report!.byStorySize[0]!.configs[index]!.mode).toBe(config.mode);
+      expect(weighted).toBeCloseTo(config.rPrecisionStory!.mean, 10);
+    });
+    const table = await kindred(["eval", file, "--k", "3", "--workers", "1", "--by-story-size"]);
+    expect(table.stdout).toMatch(/stories of 6-10: queries\s+6\n/);
+    expect(table.stdout).toMatch(/ {2}R-precision ceiling, folded\s+1\.000 \[1\.000, 1\.000\]\n/);
+    const plain = await kindred(["eval", file, "--k", "3", "--workers", "1"]);
+    expect(plain.stdout).not.toContain("stories of");
+  });
+
   it("indexes the articles without their dates on --ignore-dates, and dated without it", async () => {
     const file = join(dir, "dated.jsonl");
     const lines = items.map(([id, title, label, story], index) =>

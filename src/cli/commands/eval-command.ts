@@ -28,6 +28,8 @@ Options:
   --fold true|false       fold copies of one text into one result (default true, as served)
   --ignore-dates          index the articles without their publication dates, to measure the
                           ranking as for a site that sends none (use its own --data-dir)
+  --by-story-size         the story figures again for stories of 2-5, 6-10 and 11+ articles,
+                          each with its folded ceiling (the JSON report always has them)
   --per-query FILE        write each query's figures under each mode to FILE (JSON Lines)
   --against FILE          pair each mode with the same mode of a run saved by --per-query
                           (another index, model or passage plan), query by query: the
@@ -48,6 +50,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
       compare: { type: "string" },
       fold: { type: "string" },
       "ignore-dates": { type: "boolean" },
+      "by-story-size": { type: "boolean" },
       "per-query": { type: "string" },
       against: { type: "string" },
     },
@@ -102,12 +105,12 @@ export async function runEvalCommand(args: string[]): Promise<number> {
     }
   }
   if (values["per-query"] !== undefined) writeFileSync(values["per-query"], perQueryRowsOut.map((row) => `${JSON.stringify(row)}\n`).join(""));
-  process.stdout.write(values.json ? `${JSON.stringify(reports, null, 2)}\n` : formatEvalTable(reports));
+  process.stdout.write(values.json ? `${JSON.stringify(reports, null, 2)}\n` : formatEvalTable(reports, { byStorySize: values["by-story-size"] === true }));
   return 0;
 }
 
-/** One column per file and configuration, one row per metric; intervals in brackets. */
-export function formatEvalTable(reports: readonly EvalReport[]): string {
+/** One column per file and configuration, one row per metric; intervals in brackets. `byStorySize` adds the story figures by story size. */
+export function formatEvalTable(reports: readonly EvalReport[], options: { byStorySize?: boolean } = {}): string {
   const k = reports[0]?.k ?? 10;
   const interval = (value: Interval | null) => (value === null ? "-" : `${value.mean.toFixed(3)} [${value.low.toFixed(3)}, ${value.high.toFixed(3)}]`);
   const difference = (value: Interval | null | undefined) =>
@@ -125,6 +128,15 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
     [`P@${k} (story) - saved run`, ({ config }) => difference(config.versusSaved?.precisionStory)],
     ["R-precision (story) - saved run", ({ config }) => difference(config.versusSaved?.rPrecisionStory)],
   ];
+  // Groups by name across the files (a file may lack one): each row reads its own file's group.
+  const groupNames = [...new Set(reports.flatMap((report) => report.byStorySize.map((group) => group.stories)))];
+  const groupOf = (report: EvalReport, name: string) => report.byStorySize.find((group) => group.stories === name);
+  const storySizeRows = groupNames.flatMap((name): [string, (column: { report: EvalReport; config: ConfigReport }) => string][] => [
+    [`stories of ${name}: queries`, ({ report }) => String(groupOf(report, name)?.queries ?? 0)],
+    [`  P@${k} (story)`, ({ report, config }) => interval(groupOf(report, name)?.configs.find((c) => c.mode === config.mode)?.precisionStory ?? null)],
+    ["  R-precision (story)", ({ report, config }) => interval(groupOf(report, name)?.configs.find((c) => c.mode === config.mode)?.rPrecisionStory ?? null)],
+    ["  R-precision ceiling, folded", ({ report }) => interval(groupOf(report, name)?.foldedCeiling ?? null)],
+  ]);
   const rows: [string, (column: { report: EvalReport; config: ConfigReport }) => string][] = [
     ["articles", ({ report }) => String(report.evaluated)],
     [`P@${k} (label)`, ({ config }) => interval(config.precisionLabel)],
@@ -132,6 +144,7 @@ export function formatEvalTable(reports: readonly EvalReport[]): string {
     [`nDCG@${k}`, ({ config }) => interval(config.ndcg)],
     ["R-precision (story)", ({ config }) => interval(config.rPrecisionStory)],
     ["R-precision ceiling, folded", ({ report }) => interval(report.foldedCeiling)],
+    ...(options.byStorySize ? storySizeRows : []),
     ...versusRows,
     ...(columns.some(({ config }) => config.versusSaved !== undefined) ? savedRows : []),
     ["copies folded", ({ config }) => String(config.foldedCopies)],
