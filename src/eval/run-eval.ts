@@ -167,7 +167,9 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     const labelSizes = countBy([...judgements.values()], (judged) => judged.label);
     const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
     const perMode: { p: number[]; ps: (number | null)[]; ndcg: number[]; rp: (number | null)[]; folded: number; latencies: number[] }[] = [];
-    const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, (query.story === null ? 0 : (storySizes.get(query.story) ?? 0)) - 1));
+    // Articles in the query's story, its own included (0 without a story).
+    const storySizeOf = (query: Judged) => (query.story === null ? 0 : (storySizes.get(query.story) ?? 0));
+    const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, storySizeOf(query) - 1));
     // The folded baseline reads deeper, as kindred's folding does, so folded copies leave the list full.
     const baselineExtra = modes.includes("tfidf-folded") ? fusionConstants.foldWindowExtra : 0;
     const baseline = modes.some((mode) => baselineModes.includes(mode))
@@ -183,7 +185,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
         latencies: [] as number[],
       };
       for (const [id, query] of queries) {
-        const storySize = query.story === null ? 0 : (storySizes.get(query.story) ?? 0);
+        const storySize = storySizeOf(query);
         const depth = depthOf(query);
         const queryStarted = performance.now();
         let resultIds: string[];
@@ -221,7 +223,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       ),
     );
     for (const rows of rowsByMode) options.onPerQueryRows?.(rows);
-    const querySizes = queries.map(([, query]) => (query.story === null ? 0 : (storySizes.get(query.story) ?? 0)));
+    const querySizes = queries.map(([, query]) => storySizeOf(query));
     const ceilings = options.foldDuplicates === false ? null : foldedCeilings(engine, queries, judgements);
     return {
       file,

@@ -131,10 +131,11 @@ export function formatEvalTable(reports: readonly EvalReport[], options: { bySto
   // Groups by name across the files (a file may lack one): each row reads its own file's group.
   const groupNames = [...new Set(reports.flatMap((report) => report.byStorySize.map((group) => group.stories)))];
   const groupOf = (report: EvalReport, name: string) => report.byStorySize.find((group) => group.stories === name);
+  const groupConfigOf = (report: EvalReport, name: string, mode: EvalMode) => groupOf(report, name)?.configs.find((config) => config.mode === mode);
   const storySizeRows = groupNames.flatMap((name): [string, (column: { report: EvalReport; config: ConfigReport }) => string][] => [
     [`stories of ${name}: queries`, ({ report }) => String(groupOf(report, name)?.queries ?? 0)],
-    [`  P@${k} (story)`, ({ report, config }) => interval(groupOf(report, name)?.configs.find((c) => c.mode === config.mode)?.precisionStory ?? null)],
-    ["  R-precision (story)", ({ report, config }) => interval(groupOf(report, name)?.configs.find((c) => c.mode === config.mode)?.rPrecisionStory ?? null)],
+    [`  P@${k} (story)`, ({ report, config }) => interval(groupConfigOf(report, name, config.mode)?.precisionStory ?? null)],
+    ["  R-precision (story)", ({ report, config }) => interval(groupConfigOf(report, name, config.mode)?.rPrecisionStory ?? null)],
     ["  R-precision ceiling, folded", ({ report }) => interval(groupOf(report, name)?.foldedCeiling ?? null)],
   ]);
   const rows: [string, (column: { report: EvalReport; config: ConfigReport }) => string][] = [
