@@ -103,6 +103,38 @@ export class CandidateVectors {
   }
 
   /**
+   * The dense scores of pool members against each other, as `denseScores` scores a candidate
+   * against a probe: `out[i * n + j]` for members `positions[i]` and `positions[j]` (n of them),
+   * the earlier one as the probe, both halves filled; 0 where either has no stored vector, and on
+   * the diagonal.
+   */
+  scoresAmong(positions: readonly number[]): Float64Array {
+    const n = positions.length;
+    const out = new Float64Array(n * n);
+    const centroid = this.#centroid;
+    const storage = this.#exact.storage();
+    const dimensions = this.#exact.dimensions;
+    const products = new Float64Array(n);
+    const offsets = Int32Array.from(positions, (position) => this.#offsets[position]!);
+    for (let i = 0; i < n - 1; i++) {
+      const offset = offsets[i]!;
+      if (offset < 0) continue;
+      const later: number[] = [];
+      for (let j = i + 1; j < n; j++) if (offsets[j]! >= 0) later.push(j);
+      this.#exact.dotsAt(storage.subarray(offset, offset + dimensions), offsets, Int32Array.from(later), products);
+      const a = positions[i]!;
+      for (const j of later) {
+        const b = positions[j]!;
+        const score =
+          centroid === null ? products[j]! : centeredCosineOf(products[j]!, this.#xm[a]!, this.#xm[b]!, this.#xx[a]!, this.#xx[b]!, centroid.normSquared);
+        out[i * n + j] = score;
+        out[j * n + i] = score;
+      }
+    }
+    return out;
+  }
+
+  /**
    * Each candidate's dense score against the probe: centred cosine with a centroid, else the
    * inner product; 0 without a probe or a stored vector.
    */

@@ -294,6 +294,105 @@ export class DocumentIndex {
     };
   }
 
+  /**
+   * Stored articles scored against each other, as `scorer` and `sharedTermCounter` score a
+   * stored query against them: for articles `labels[i]` and `labels[j]` (n of them),
+   * `cosines[i * n + j]` is their cosine and `sharedTerms[i * n + j]` the scoring content terms
+   * they share; both halves filled, 0 on the diagonal and for an article not indexed. Each
+   * article is weighed once, not once per pair as a scorer per article would, and a pair's
+   * products are added over the terms it shares alone (the articles' terms inverted among them).
+   */
+  cosinesAmong(labels: readonly number[]): { cosines: Float64Array; sharedTerms: Float64Array } {
+    const n = labels.length;
+    const cosines = new Float64Array(n * n);
+    const sharedTerms = new Float64Array(n * n);
+    const members = this.#membersAmong(labels);
+    // The members' terms inverted (which members hold each local term, with what weight), so
+    // each pair's products are added only over the terms the two share.
+    const termCount = members.termIds.length;
+    const starts = new Int32Array(termCount + 1);
+    for (const member of members.of) for (let t = 0; t < member.terms.length; t++) starts[member.terms[t]! + 1]!++;
+    for (let term = 0; term < termCount; term++) starts[term + 1]! += starts[term]!;
+    const holders = new Int32Array(starts[termCount]!);
+    const weights = new Float64Array(starts[termCount]!);
+    const filled = starts.slice(0, termCount);
+    members.of.forEach((member, index) => {
+      for (let t = 0; t < member.terms.length; t++) {
+        const at = filled[member.terms[t]!]!++;
+        holders[at] = index;
+        weights[at] = member.weights[t]!;
+      }
+    });
+    for (let term = 0; term < termCount; term++) {
+      const start = starts[term]!;
+      const end = starts[term + 1]!;
+      if (end - start < 2) continue;
+      const content = isStopStem(this.#dictionary.stemOf(members.termIds[term]!)) ? 0 : 1;
+      for (let a = start; a < end - 1; a++) {
+        const row = holders[a]! * n;
+        const weight = weights[a]!;
+        for (let b = a + 1; b < end; b++) {
+          cosines[row + holders[b]!]! += weight * weights[b]!;
+          sharedTerms[row + holders[b]!]! += content;
+        }
+      }
+    }
+    // Holders come in member order, so each sum sits above the diagonal: divide, and mirror.
+    for (let i = 0; i < n - 1; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const norms = members.of[i]!.norm * members.of[j]!.norm;
+        const cosine = norms === 0 ? 0 : cosines[i * n + j]! / norms;
+        cosines[i * n + j] = cosine;
+        cosines[j * n + i] = cosine;
+        sharedTerms[j * n + i] = sharedTerms[i * n + j]!;
+      }
+    }
+    return { cosines, sharedTerms };
+  }
+
+  /**
+   * Stored articles' usable terms, numbered densely over their union (`termIds[local]` is the
+   * index's id), with their weights times idf and each article's norm (0 when not indexed).
+   */
+  #membersAmong(labels: readonly number[]): { of: { terms: Int32Array; weights: Float64Array; norm: number }[]; termIds: number[] } {
+    // The query's spread arrays serve as the renumbering's scratch; the next query spreads itself again.
+    this.#activeQuery = null;
+    if (this.#lastStamp === 0x7fffffff) {
+      this.#queryStamps.fill(0);
+      this.#lastStamp = 0;
+    }
+    const stamp = ++this.#lastStamp;
+    const stamps = this.#queryStamps;
+    const localIds = this.#queryWeights;
+    const termIds: number[] = [];
+    const idfs: number[] = [];
+    const ints = this.#documents.ints;
+    const floats = this.#documents.floats;
+    const of = labels.map((label) => {
+      if (!this.has(label)) return { terms: new Int32Array(0), weights: new Float64Array(0), norm: 0 };
+      const start = this.#documents.start(label);
+      const end = start + this.#documents.length(label);
+      const terms = new Int32Array(end - start);
+      const weights = new Float64Array(end - start);
+      let count = 0;
+      for (let j = start; j < end; j++) {
+        const term = ints[j]!;
+        if (!this.#usable(term)) continue;
+        if (stamps[term] !== stamp) {
+          stamps[term] = stamp;
+          localIds[term] = termIds.length;
+          termIds.push(term);
+          idfs.push(idfOf(this.#documentFrequency[term]!, this.#documentCount));
+        }
+        const local = localIds[term]!;
+        terms[count] = local;
+        weights[count++] = floats[j]! * idfs[local]!;
+      }
+      return { terms: terms.subarray(0, count), weights: weights.subarray(0, count), norm: this.#freshNorm(label) };
+    });
+    return { of, termIds };
+  }
+
   #prepare(query: SparseTerms): PreparedQuery {
     const last = this.#lastQuery;
     if (last !== null && last.terms === query && last.version === this.#version) return last.prepared;

@@ -16,6 +16,7 @@ import { CandidateVectors } from "./candidate-vectors.ts";
 import type { DocumentIndex, SparseTerms } from "./document-index.ts";
 import { createQueryFilter } from "./label-filter.ts";
 import { type CandidateSearch, type SearchIndexes, type SearchPlan, searchCandidates } from "./search-candidates.ts";
+import { addSharedNeighbourParts } from "./shared-neighbour-parts.ts";
 
 /** The query article (stored or a draft) as the ranking sees it. */
 export interface RelatedQueryArticle {
@@ -246,7 +247,9 @@ function* rankPool(
     }
   }
   const fusion = new PoolFusion(poolEntries, lexicalScores ?? new Float64Array(poolLabels.length), context, sharedTerms ?? new Float64Array(poolLabels.length));
-  fusion.fuse(vectors.denseScores(useDense ? query.vector : null));
+  const queryDenseScores = vectors.denseScores(useDense ? query.vector : null);
+  fusion.fuse(queryDenseScores);
+  const queryDenseWeight = fusion.denseWeight;
 
   // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3 and
   // the same pool is scored and fused again. No second graph search for the moved vector: the
@@ -257,6 +260,22 @@ function* rankPool(
       .best(fusionConstants.feedbackArticles)
       .map((position) => ({ score: fusion.scores[position]!, vector: indexes.exact.getVector(poolLabels[position]!)! }));
     fusion.fuse(vectors.denseScores(feedbackVector(query.vector!, top)));
+    // Shared neighbours (core/related/shared-neighbours.ts): the best candidates scored against
+    // each other; one whose own neighbours are the query's gains.
+    addSharedNeighbourParts(
+      {
+        fusion,
+        context,
+        labels: poolLabels,
+        vectors,
+        queryDenseScores,
+        queryDenseWeight,
+        lexicalScores: lexicalScores!,
+        sharedTerms: sharedTerms!,
+        queryPublishedMs: query.publishedMs,
+      },
+      environment.documents,
+    );
   }
   const ranked = fusion.rankedOnDemand(vectors.cosines);
 

@@ -41,6 +41,7 @@ function presentExplanation(explanation: Explanation) {
       topics: round6(parts.topics),
       boost: round6(parts.boost),
       recency: round6(parts.recency),
+      neighbours: round6(parts.neighbours),
     },
     cosine: round6(explanation.cosine),
     bm25: round6(explanation.bm25),

@@ -205,6 +205,34 @@ describe("the whole-document lexical index", () => {
     expect(index.termCount()).toBe(before);
   });
 
+  it("scores stored articles against each other as a scorer and a shared-term counter of each would, whichever way round", () => {
+    const index = new DocumentIndex();
+    const random = mulberry32(16);
+    const words = ["the", "of", "quake", "chile", "tsunami", "coast", "japan", "tokyo", "vote", "poll", "cup", "final", "fans", "rain"];
+    for (let label = 0; label < 24; label++) {
+      const text = Array.from({ length: 4 + Math.floor(random() * 8) }, () => words[Math.floor(random() * words.length)]!).join(" ");
+      index.upsert(label, profileOf(label % 3 === 0 ? text.split(" ")[0]! : "", text));
+    }
+    // An unknown label among them scores 0 with every other; the diagonal is 0.
+    const labels = [3, 17, 0, 99, 8, 21, 5];
+    const { cosines, sharedTerms } = index.cosinesAmong(labels);
+    const n = labels.length;
+    labels.forEach((a, i) =>
+      labels.forEach((b, j) => {
+        const expectedCosine = i === j || !index.has(a) ? 0 : index.scorer(index.termsOf(a)!)(b);
+        const expectedShared = i === j || !index.has(a) ? 0 : index.sharedTermCounter(index.termsOf(a)!)(b);
+        expect(cosines[i * n + j], `cosine of ${a} and ${b}`).toBeCloseTo(expectedCosine, 12);
+        expect(sharedTerms[i * n + j], `terms ${a} and ${b} share`).toBe(expectedShared);
+      }),
+    );
+    expect(cosines.some((cosine) => cosine > 0.3)).toBe(true);
+    // A scorer made before still gives its own query's cosines: the pairs borrowed its scratch arrays.
+    const score = index.scorer(index.termsOf(3)!);
+    const before = score(17);
+    index.cosinesAmong([1, 2, 4]);
+    expect(score(17)).toBe(before);
+  });
+
   it("does not let a query made before a term was forgotten match the term that took its id", () => {
     const index = new DocumentIndex();
     const corpus = ["alpha beta", "alpha gamma", "delta epsilon", "delta zeta", "eta theta", "eta iota", "mu nu", "mu xi"];

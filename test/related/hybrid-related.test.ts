@@ -47,7 +47,7 @@ describe("hybrid related lists on the demo slice", () => {
     const answer = related(hegsethId, { ranking: { explain: true } });
     for (const result of answer.results) {
       const parts = result.explanation!.parts;
-      expect(parts.dense + parts.lexical + parts.proximity + parts.topics + parts.boost + parts.recency).toBeCloseTo(result.score, 9);
+      expect(parts.dense + parts.lexical + parts.proximity + parts.topics + parts.boost + parts.recency + parts.neighbours).toBeCloseTo(result.score, 9);
     }
     const denial = answer.results[0]!.explanation!;
     expect(denial.parts.dense).toBeGreaterThan(0);

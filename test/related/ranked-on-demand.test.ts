@@ -109,7 +109,7 @@ describe("ranking on demand", () => {
     // The parts of the round the candidate was made in: the score is exactly their sum.
     expect(best!.score).toBe(sumParts(best!.parts));
     expect(best!.parts.proximity).toBeGreaterThan(0);
-    expect(Object.keys(best!.parts).sort()).toEqual(["boost", "dense", "lexical", "proximity", "recency", "topics"]);
+    expect(Object.keys(best!.parts).sort()).toEqual(["boost", "dense", "lexical", "neighbours", "proximity", "recency", "topics"]);
     // A later round would give other parts than the ones its score was the sum of.
     fusion.fuse(Float64Array.from({ length: 40 }, (_, i) => Math.cos(i)));
     expect(() => best!.parts).toThrow(/fused again/);

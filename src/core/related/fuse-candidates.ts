@@ -1,6 +1,7 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
 import { dateProximity } from "./date-proximity.ts";
 import { lexicalEvidencePart } from "./lexical-evidence.ts";
+import type { SharedNeighbourOptions } from "./shared-neighbours.ts";
 import { type TopicSetVector, topicSetSimilarityTo, topicSetSimilarityToKeys, topicSetVector } from "./topic-similarity.ts";
 
 /** A candidate in the pool with each channel's raw score. */
@@ -24,6 +25,8 @@ export interface ScoreParts {
   topics: number;
   boost: number;
   recency: number;
+  /** How much of its neighbourhood is the query's (shared-neighbours.ts); 0 until `PoolFusion.addNeighbourParts`. */
+  neighbours: number;
 }
 
 export interface FusedCandidate extends PoolCandidate {
@@ -53,6 +56,12 @@ export interface FusionContext {
    * times their date proximity over `days`. Absent or null: off. Only with `standardize`.
    */
   lexicalEvidence?: { weight: number; from: number; full: number; minSharedTerms: number; days: number } | null;
+  /**
+   * Shared neighbours (shared-neighbours.ts): the best `candidates` scored against each other
+   * and given their part by the engine once the pool is fused (`PoolFusion.addNeighbourParts`).
+   * Absent or null: off. Only with `standardize`.
+   */
+  sharedNeighbours?: (SharedNeighbourOptions & { candidates: number }) | null;
 }
 
 const dayMs = 86_400_000;
@@ -81,6 +90,8 @@ const dayMs = 86_400_000;
  *   not be kept exactly (core/cache/list-invalidation.ts).
  * - boost: a candidate with any boosted topic.
  * - recency: -(1 - 2^(-age / half-life)), age from `nowMs`; undated candidates are not decayed.
+ * - neighbours: 0 here; the engine adds it to the best candidates once the pool is fused
+ *   (`PoolFusion.addNeighbourParts`, shared-neighbours.ts).
  */
 export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionContext): FusedCandidate[] {
   const fusion = new PoolFusion(
@@ -123,6 +134,9 @@ export class PoolFusion {
   readonly #topics: Float64Array;
   readonly #boost: Float64Array;
   readonly #recency: Float64Array;
+  readonly #neighbours: Float64Array;
+  /** The dense weight of the last `fuse` (the agreement rule's share of it included). */
+  denseWeight = 0;
   /** Counts `fuse` calls: a candidate's parts are those of the round it was made in. */
   #round = 0;
 
@@ -141,6 +155,7 @@ export class PoolFusion {
     this.#topics = new Float64Array(size);
     this.#boost = new Float64Array(size);
     this.#recency = new Float64Array(size);
+    this.#neighbours = new Float64Array(size);
     const queryTopics = context.topics === null ? null : topicSetVector(signalTopics(context.query.topics, context.topics.noise));
     const lexicalWeight = context.weights.lexical;
     for (let i = 0; i < size; i++) {
@@ -169,11 +184,30 @@ export class PoolFusion {
       context.standardize && context.agreement !== null
         ? context.weights.dense * denseAgreement(dense, this.#lexicalZ, context.agreement)
         : context.weights.dense;
+    this.denseWeight = denseWeight;
+    this.#neighbours.fill(0);
     for (let i = 0; i < this.entries.length; i++) {
       const densePart = denseWeight === 0 ? 0 : denseWeight * dense[i]!;
       this.#dense[i] = densePart;
-      // sumParts' order, without the object.
-      this.scores[i] = densePart + this.#lexical[i]! + this.#proximity[i]! + this.#topics[i]! + this.#boost[i]! + this.#recency[i]!;
+      this.scores[i] = this.#partsBeforeNeighbours(i);
+    }
+  }
+
+  /** The sum of a position's parts but the neighbours part, in sumParts' order, without the object. */
+  #partsBeforeNeighbours(i: number): number {
+    return this.#dense[i]! + this.#lexical[i]! + this.#proximity[i]! + this.#topics[i]! + this.#boost[i]! + this.#recency[i]!;
+  }
+
+  /**
+   * Adds each position's shared-neighbour part (shared-neighbours.ts) to its score, after the
+   * last `fuse`: `parts[n]` is the part of `positions[n]`.
+   */
+  addNeighbourParts(positions: readonly number[], parts: ArrayLike<number>): void {
+    for (let n = 0; n < positions.length; n++) {
+      const position = positions[n]!;
+      this.#neighbours[position] = parts[n]!;
+      // sumParts' order: the neighbours part comes last.
+      this.scores[position] = this.#partsBeforeNeighbours(position) + parts[n]!;
     }
   }
 
@@ -234,6 +268,7 @@ export class PoolFusion {
       topics: this.#topics[position]!,
       boost: this.#boost[position]!,
       recency: this.#recency[position]!,
+      neighbours: this.#neighbours[position]!,
     };
   }
 
@@ -301,7 +336,7 @@ class PooledCandidate implements FusedCandidate {
 
 /** The score as the sum of its parts, in one fixed order (so an explanation adds up exactly). */
 export function sumParts(parts: ScoreParts): number {
-  return parts.dense + parts.lexical + parts.proximity + parts.topics + parts.boost + parts.recency;
+  return parts.dense + parts.lexical + parts.proximity + parts.topics + parts.boost + parts.recency + parts.neighbours;
 }
 
 /**

@@ -5,7 +5,7 @@ import { fusionConstants, type RankingOptions } from "./ranking-options.ts";
  * The fusion's settings for one query (fuse-candidates.ts): channel weights as given, and the
  * same-story signals the hybrid adds (time proximity, the lexical cosine's level as same-event
  * evidence, shared topics without the noise topics,
- * agreement of the channels for a long query), plus boost and recency when asked for. A single
+ * agreement of the channels for a long query, shared neighbours), plus boost and recency when asked for. A single
  * channel gets its raw scores, no signals. `nowMs` is the clock recency measures against.
  */
 export function fusionContextFor(
@@ -32,6 +32,14 @@ export function fusionContextFor(
           full: fusionConstants.lexicalEvidenceFull,
           minSharedTerms: fusionConstants.lexicalEvidenceMinSharedTerms,
           days: fusionConstants.proximityDays,
+        }
+      : null,
+    sharedNeighbours: hybrid
+      ? {
+          candidates: fusionConstants.sharedNeighbourCandidates,
+          neighbours: fusionConstants.sharedNeighbours,
+          minScore: fusionConstants.sharedNeighbourMinScore,
+          weight: fusionConstants.sharedNeighbourWeight,
         }
       : null,
     // Only a query longer than the encoder's window: the encoder reads all of a short item, and

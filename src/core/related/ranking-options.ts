@@ -102,6 +102,18 @@ export const fusionConstants = Object.freeze({
   topicWeight: 0.5,
   boostWeight: 1,
   recencyWeight: 1,
+  /**
+   * Shared neighbours (shared-neighbours.ts): the best `sharedNeighbourCandidates` candidates are
+   * scored against each other, each keeps its `sharedNeighbours` nearest scoring at least
+   * `sharedNeighbourMinScore` (the query its first candidates above it), and a candidate gains up
+   * to `sharedNeighbourWeight` as its neighbourhood is the query's. Reports of one event are each
+   * other's neighbours; a report of another event of the same kind, however near the query, has
+   * its own event's (held-out set A pairs such events; docs/evaluation.md, "Sixteenth session").
+   */
+  sharedNeighbourCandidates: 30,
+  sharedNeighbours: 10,
+  sharedNeighbourMinScore: 3,
+  sharedNeighbourWeight: 4,
   /** Pseudo-relevance feedback: the query vector moves toward the fused top 3 (Rocchio). */
   feedbackArticles: 3,
   /** Copies shown after folding are looked for among this many ranked candidates beyond k. */

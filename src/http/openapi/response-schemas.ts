@@ -20,7 +20,15 @@ export const articleSummarySchema = z.object({
 });
 
 const explanationSchema = z.object({
-  parts: z.object({ dense: z.number(), lexical: z.number(), proximity: z.number(), topics: z.number(), boost: z.number(), recency: z.number() }),
+  parts: z.object({
+    dense: z.number(),
+    lexical: z.number(),
+    proximity: z.number(),
+    topics: z.number(),
+    boost: z.number(),
+    recency: z.number(),
+    neighbours: z.number(),
+  }),
   cosine: z.number(),
   bm25: z.number(),
   shared_topics: z.array(z.string()),

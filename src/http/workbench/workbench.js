@@ -3,7 +3,7 @@
 const $ = (selector) => document.querySelector(selector);
 const form = $("#search");
 const fields = ["q", "topics", "exclude_topics", "since", "until", "exclude", "mode", "k", "min_cosine"];
-const partNames = ["dense", "lexical", "proximity", "topics", "boost", "recency"];
+const partNames = ["dense", "lexical", "proximity", "topics", "boost", "recency", "neighbours"];
 
 /** What is on screen: the last list and story, and explanations fetched on demand. */
 const view = { results: [], answer: null, explanations: new Map(), explained: new Set(), story: null, storyId: null };
