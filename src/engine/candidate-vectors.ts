@@ -115,13 +115,18 @@ export class CandidateVectors {
     const storage = this.#exact.storage();
     const dimensions = this.#exact.dimensions;
     const products = new Float64Array(n);
-    const offsets = Int32Array.from(positions, (position) => this.#offsets[position]!);
-    for (let i = 0; i < n - 1; i++) {
-      const offset = offsets[i]!;
-      if (offset < 0) continue;
-      const later: number[] = [];
-      for (let j = i + 1; j < n; j++) if (offsets[j]! >= 0) later.push(j);
-      this.#exact.dotsAt(storage.subarray(offset, offset + dimensions), offsets, Int32Array.from(later), products);
+    const offsets = new Int32Array(n);
+    // The members with a stored vector, in order: row i scores those after it.
+    const stored = new Int32Array(n);
+    let storedCount = 0;
+    for (let i = 0; i < n; i++) {
+      offsets[i] = this.#offsets[positions[i]!]!;
+      if (offsets[i]! >= 0) stored[storedCount++] = i;
+    }
+    for (let k = 0; k < storedCount - 1; k++) {
+      const i = stored[k]!;
+      const later = stored.subarray(k + 1, storedCount);
+      this.#exact.dotsAt(storage.subarray(offsets[i]!, offsets[i]! + dimensions), offsets, later, products);
       const a = positions[i]!;
       for (const j of later) {
         const b = positions[j]!;

@@ -306,33 +306,33 @@ export class DocumentIndex {
     const n = labels.length;
     const cosines = new Float64Array(n * n);
     const sharedTerms = new Float64Array(n * n);
-    const members = this.#membersAmong(labels);
+    const { memberStarts, terms, weights, norms, termIds } = this.#membersAmong(labels);
     // The members' terms inverted (which members hold each local term, with what weight), so
     // each pair's products are added only over the terms the two share.
-    const termCount = members.termIds.length;
+    const termCount = termIds.length;
     const starts = new Int32Array(termCount + 1);
-    for (const member of members.of) for (let t = 0; t < member.terms.length; t++) starts[member.terms[t]! + 1]!++;
+    for (let t = 0; t < terms.length; t++) starts[terms[t]! + 1]!++;
     for (let term = 0; term < termCount; term++) starts[term + 1]! += starts[term]!;
-    const holders = new Int32Array(starts[termCount]!);
-    const weights = new Float64Array(starts[termCount]!);
+    const holders = new Int32Array(terms.length);
+    const heldWeights = new Float64Array(terms.length);
     const filled = starts.slice(0, termCount);
-    members.of.forEach((member, index) => {
-      for (let t = 0; t < member.terms.length; t++) {
-        const at = filled[member.terms[t]!]!++;
-        holders[at] = index;
-        weights[at] = member.weights[t]!;
+    for (let member = 0; member < n; member++) {
+      for (let t = memberStarts[member]!; t < memberStarts[member + 1]!; t++) {
+        const at = filled[terms[t]!]!++;
+        holders[at] = member;
+        heldWeights[at] = weights[t]!;
       }
-    });
+    }
     for (let term = 0; term < termCount; term++) {
       const start = starts[term]!;
       const end = starts[term + 1]!;
       if (end - start < 2) continue;
-      const content = isStopStem(this.#dictionary.stemOf(members.termIds[term]!)) ? 0 : 1;
+      const content = isStopStem(this.#dictionary.stemOf(termIds[term]!)) ? 0 : 1;
       for (let a = start; a < end - 1; a++) {
         const row = holders[a]! * n;
-        const weight = weights[a]!;
+        const weight = heldWeights[a]!;
         for (let b = a + 1; b < end; b++) {
-          cosines[row + holders[b]!]! += weight * weights[b]!;
+          cosines[row + holders[b]!]! += weight * heldWeights[b]!;
           sharedTerms[row + holders[b]!]! += content;
         }
       }
@@ -340,8 +340,8 @@ export class DocumentIndex {
     // Holders come in member order, so each sum sits above the diagonal: divide, and mirror.
     for (let i = 0; i < n - 1; i++) {
       for (let j = i + 1; j < n; j++) {
-        const norms = members.of[i]!.norm * members.of[j]!.norm;
-        const cosine = norms === 0 ? 0 : cosines[i * n + j]! / norms;
+        const product = norms[i]! * norms[j]!;
+        const cosine = product === 0 ? 0 : cosines[i * n + j]! / product;
         cosines[i * n + j] = cosine;
         cosines[j * n + i] = cosine;
         sharedTerms[j * n + i] = sharedTerms[i * n + j]!;
@@ -352,9 +352,10 @@ export class DocumentIndex {
 
   /**
    * Stored articles' usable terms, numbered densely over their union (`termIds[local]` is the
-   * index's id), with their weights times idf and each article's norm (0 when not indexed).
+   * index's id), member after member (member i's from `memberStarts[i]` to `memberStarts[i + 1]`),
+   * with their weights times idf, and each article's norm (0 when not indexed).
    */
-  #membersAmong(labels: readonly number[]): { of: { terms: Int32Array; weights: Float64Array; norm: number }[]; termIds: number[] } {
+  #membersAmong(labels: readonly number[]): { memberStarts: Int32Array; terms: Int32Array; weights: Float64Array; norms: Float64Array; termIds: number[] } {
     // The query's spread arrays serve as the renumbering's scratch; the next query spreads itself again.
     this.#activeQuery = null;
     if (this.#lastStamp === 0x7fffffff) {
@@ -364,17 +365,25 @@ export class DocumentIndex {
     const stamp = ++this.#lastStamp;
     const stamps = this.#queryStamps;
     const localIds = this.#queryWeights;
-    const termIds: number[] = [];
-    const idfs: number[] = [];
     const ints = this.#documents.ints;
     const floats = this.#documents.floats;
-    const of = labels.map((label) => {
-      if (!this.has(label)) return { terms: new Int32Array(0), weights: new Float64Array(0), norm: 0 };
+    const n = labels.length;
+    const memberStarts = new Int32Array(n + 1);
+    const norms = new Float64Array(n);
+    let size = 0;
+    for (const label of labels) if (this.has(label)) size += this.#documents.length(label);
+    const terms = new Int32Array(size);
+    const weights = new Float64Array(size);
+    const termIds: number[] = [];
+    const idfs: number[] = [];
+    let count = 0;
+    for (let member = 0; member < n; member++) {
+      const label = labels[member]!;
+      memberStarts[member] = count;
+      if (!this.has(label)) continue;
+      norms[member] = this.#freshNorm(label);
       const start = this.#documents.start(label);
       const end = start + this.#documents.length(label);
-      const terms = new Int32Array(end - start);
-      const weights = new Float64Array(end - start);
-      let count = 0;
       for (let j = start; j < end; j++) {
         const term = ints[j]!;
         if (!this.#usable(term)) continue;
@@ -388,9 +397,9 @@ export class DocumentIndex {
         terms[count] = local;
         weights[count++] = floats[j]! * idfs[local]!;
       }
-      return { terms: terms.subarray(0, count), weights: weights.subarray(0, count), norm: this.#freshNorm(label) };
-    });
-    return { of, termIds };
+    }
+    memberStarts[n] = count;
+    return { memberStarts, terms: terms.subarray(0, count), weights: weights.subarray(0, count), norms, termIds };
   }
 
   #prepare(query: SparseTerms): PreparedQuery {

@@ -360,15 +360,22 @@ export function standardize(values: Float64Array): Float64Array {
   const n = values.length;
   const out = new Float64Array(n);
   if (n === 0) return out;
+  const { mean, deviation } = meanAndDeviation(values);
+  for (let i = 0; i < n; i++) out[i] = deviation < 1e-12 ? 0 : (values[i]! - mean) / deviation;
+  return out;
+}
+
+/** The mean and the (population) standard deviation of the values; both 0 for none. */
+export function meanAndDeviation(values: ArrayLike<number>): { mean: number; deviation: number } {
+  const n = values.length;
+  if (n === 0) return { mean: 0, deviation: 0 };
   // Sums in index order, as a reduce takes them.
   let sum = 0;
   for (let i = 0; i < n; i++) sum += values[i]!;
   const mean = sum / n;
   let squares = 0;
   for (let i = 0; i < n; i++) squares += (values[i]! - mean) ** 2;
-  const deviation = Math.sqrt(squares / n);
-  for (let i = 0; i < n; i++) out[i] = deviation < 1e-12 ? 0 : (values[i]! - mean) / deviation;
-  return out;
+  return { mean, deviation: Math.sqrt(squares / n) };
 }
 
 function proximityPart(context: FusionContext, entry: CatalogEntry): number {

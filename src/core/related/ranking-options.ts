@@ -110,7 +110,7 @@ export const fusionConstants = Object.freeze({
    * other's neighbours; a report of another event of the same kind, however near the query, has
    * its own event's (held-out set A pairs such events; docs/evaluation.md, "Sixteenth session").
    */
-  sharedNeighbourCandidates: 30,
+  sharedNeighbourCandidates: 20,
   sharedNeighbours: 10,
   sharedNeighbourMinScore: 3,
   sharedNeighbourWeight: 4,

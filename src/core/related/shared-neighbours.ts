@@ -1,5 +1,5 @@
 import { dateProximity } from "./date-proximity.ts";
-import type { FusionContext } from "./fuse-candidates.ts";
+import { type FusionContext, meanAndDeviation } from "./fuse-candidates.ts";
 import { lexicalEvidenceOfPair } from "./lexical-evidence.ts";
 
 /**
@@ -36,8 +36,8 @@ export interface ArticlePair {
  * scores, as the fusion standardises them) and the weights the fusion gave them.
  */
 export function poolScale(denseScores: ArrayLike<number>, lexicalScores: ArrayLike<number>, weights: { dense: number; lexical: number }): PoolScale {
-  const dense = meanAndDeviation(denseScores);
-  const lexical = meanAndDeviation(lexicalScores);
+  const dense = channelScale(denseScores);
+  const lexical = channelScale(lexicalScores);
   return {
     denseMean: dense.mean,
     denseDeviation: dense.deviation,
@@ -116,15 +116,8 @@ export function sharedNeighbourParts(pairScores: Float64Array, size: number, fus
   return parts;
 }
 
-function meanAndDeviation(values: ArrayLike<number>): { mean: number; deviation: number } {
-  const n = values.length;
-  if (n === 0) return { mean: 0, deviation: Number.POSITIVE_INFINITY };
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i]!;
-  const mean = sum / n;
-  let squares = 0;
-  for (let i = 0; i < n; i++) squares += (values[i]! - mean) ** 2;
-  const deviation = Math.sqrt(squares / n);
-  // A channel that does not vary puts every candidate at 0, as `standardize` does.
+/** A channel's mean and deviation over the pool; one that does not vary puts every candidate at 0, as `standardize` does. */
+function channelScale(values: ArrayLike<number>): { mean: number; deviation: number } {
+  const { mean, deviation } = meanAndDeviation(values);
   return { mean, deviation: deviation < 1e-12 ? Number.POSITIVE_INFINITY : deviation };
 }
