@@ -50,6 +50,8 @@ export class DocumentIndex {
   #normVersions = new Float64Array(1024).fill(-1);
   #scores = new Float64Array(1024);
   #touched = new Int32Array(1024);
+  /** `cosinesAmong`'s scratch, kept across calls (a list asks once, over thousands of terms): grown, never shrunk. */
+  #among = { terms: new Int32Array(1024), weights: new Float64Array(1024), holders: new Int32Array(1024), heldWeights: new Float64Array(1024) };
   /** Goes up with every write: idf (and so every norm) may have moved. */
   #version = 0;
   /**
@@ -313,8 +315,7 @@ export class DocumentIndex {
     const starts = new Int32Array(termCount + 1);
     for (let t = 0; t < terms.length; t++) starts[terms[t]! + 1]!++;
     for (let term = 0; term < termCount; term++) starts[term + 1]! += starts[term]!;
-    const holders = new Int32Array(terms.length);
-    const heldWeights = new Float64Array(terms.length);
+    const { holders, heldWeights } = this.#among;
     const filled = starts.slice(0, termCount);
     for (let member = 0; member < n; member++) {
       for (let t = memberStarts[member]!; t < memberStarts[member + 1]!; t++) {
@@ -372,8 +373,11 @@ export class DocumentIndex {
     const norms = new Float64Array(n);
     let size = 0;
     for (const label of labels) if (this.has(label)) size += this.#documents.length(label);
-    const terms = new Int32Array(size);
-    const weights = new Float64Array(size);
+    if (size > this.#among.terms.length) {
+      const room = Math.max(size, this.#among.terms.length * 2);
+      this.#among = { terms: new Int32Array(room), weights: new Float64Array(room), holders: new Int32Array(room), heldWeights: new Float64Array(room) };
+    }
+    const { terms, weights } = this.#among;
     const termIds: number[] = [];
     const idfs: number[] = [];
     let count = 0;
