@@ -109,6 +109,8 @@ export const fusionConstants = Object.freeze({
    * to `sharedNeighbourWeight` as its neighbourhood is the query's. Reports of one event are each
    * other's neighbours; a report of another event of the same kind, however near the query, has
    * its own event's (held-out set A pairs such events; docs/evaluation.md, "Sixteenth session").
+   * The pairs grow with the square of the candidates: 30 gained a little more and cost the
+   * computed list its latency target (docs/performance.md).
    */
   sharedNeighbourCandidates: 20,
   sharedNeighbours: 10,
