@@ -359,11 +359,7 @@ export class DocumentIndex {
   #membersAmong(labels: readonly number[]): { memberStarts: Int32Array; terms: Int32Array; weights: Float64Array; norms: Float64Array; termIds: number[] } {
     // The query's spread arrays serve as the renumbering's scratch; the next query spreads itself again.
     this.#activeQuery = null;
-    if (this.#lastStamp === 0x7fffffff) {
-      this.#queryStamps.fill(0);
-      this.#lastStamp = 0;
-    }
-    const stamp = ++this.#lastStamp;
+    const stamp = this.#nextStamp();
     const stamps = this.#queryStamps;
     const localIds = this.#queryWeights;
     const ints = this.#documents.ints;
@@ -440,11 +436,7 @@ export class DocumentIndex {
 
   /** Spreads a query over term ids under a new stamp (another query may have been spread since: a pgvector search awaits). */
   #spread(prepared: PreparedQuery): void {
-    if (this.#lastStamp === 0x7fffffff) {
-      this.#queryStamps.fill(0);
-      this.#lastStamp = 0;
-    }
-    const stamp = ++this.#lastStamp;
+    const stamp = this.#nextStamp();
     const { terms, weights, idf, content } = prepared.weighted;
     for (let i = 0; i < terms.length; i++) {
       const term = terms[i]!;
@@ -454,6 +446,15 @@ export class DocumentIndex {
     }
     prepared.stamp = stamp;
     this.#activeQuery = prepared;
+  }
+
+  /** A stamp no term of `#queryStamps` holds yet (all are cleared when the stamps run out). */
+  #nextStamp(): number {
+    if (this.#lastStamp === 0x7fffffff) {
+      this.#queryStamps.fill(0);
+      this.#lastStamp = 0;
+    }
+    return ++this.#lastStamp;
   }
 
   #weighQuery(query: SparseTerms): PreparedQuery["weighted"] {
