@@ -103,43 +103,6 @@ export class CandidateVectors {
   }
 
   /**
-   * The dense scores of pool members against each other, as `denseScores` scores a candidate
-   * against a probe: `out[i * n + j]` for members `positions[i]` and `positions[j]` (n of them),
-   * the earlier one as the probe, both halves filled; 0 where either has no stored vector, and on
-   * the diagonal.
-   */
-  scoresAmong(positions: readonly number[]): Float64Array {
-    const n = positions.length;
-    const out = new Float64Array(n * n);
-    const centroid = this.#centroid;
-    const storage = this.#exact.storage();
-    const dimensions = this.#exact.dimensions;
-    const products = new Float64Array(n);
-    const offsets = new Int32Array(n);
-    // The members with a stored vector, in order: row i scores those after it.
-    const stored = new Int32Array(n);
-    let storedCount = 0;
-    for (let i = 0; i < n; i++) {
-      offsets[i] = this.#offsets[positions[i]!]!;
-      if (offsets[i]! >= 0) stored[storedCount++] = i;
-    }
-    for (let k = 0; k < storedCount - 1; k++) {
-      const i = stored[k]!;
-      const later = stored.subarray(k + 1, storedCount);
-      this.#exact.dotsAt(storage.subarray(offsets[i]!, offsets[i]! + dimensions), offsets, later, products);
-      const a = positions[i]!;
-      for (const j of later) {
-        const b = positions[j]!;
-        const score =
-          centroid === null ? products[j]! : centeredCosineOf(products[j]!, this.#xm[a]!, this.#xm[b]!, this.#xx[a]!, this.#xx[b]!, centroid.normSquared);
-        out[i * n + j] = score;
-        out[j * n + i] = score;
-      }
-    }
-    return out;
-  }
-
-  /**
    * Each candidate's dense score against the probe: centred cosine with a centroid, else the
    * inner product; 0 without a probe or a stored vector.
    */

@@ -24,7 +24,7 @@ import { DocumentIndex, type DocumentIndexSnapshot } from "./document-index.ts";
 export const documentIndexFileName = "documents.index";
 
 /** Bumped whenever the file's layout or what its weights mean changes (document-weights.ts). */
-export const documentIndexFormatVersion = 1;
+export const documentIndexFormatVersion = 2;
 
 const magic = Buffer.from("KDOCIDX\n");
 
@@ -45,6 +45,10 @@ const headerSchema = z.object({
   document_pairs: z.number().int().nonnegative(),
   labels: z.number().int().nonnegative(),
   releases: z.number().int().nonnegative(),
+  /** The model whose rankings made the kept lists. */
+  kept_model: z.string().nullable(),
+  kept_keys: z.number().int().nonnegative(),
+  kept_pairs: z.number().int().nonnegative(),
   body_bytes: z.number().int().nonnegative(),
   checksum: z.number().int(),
 });
@@ -130,7 +134,7 @@ export function readDocumentIndexFile(dataDir: string, weighting: DocumentWeight
 
 /** The file's body: the snapshot's arrays in file order, each padded to 4 bytes (and the stems' own length). */
 function bodyOf(snapshot: DocumentIndexSnapshot): { parts: Uint8Array[]; stemsBytes: number } {
-  const { dictionary, postings, documents, stored, words } = snapshot;
+  const { dictionary, postings, documents, stored, words, kept } = snapshot;
   const stems = Buffer.from(JSON.stringify(dictionary.stems));
   const parts = [
     stems,
@@ -144,6 +148,11 @@ function bodyOf(snapshot: DocumentIndexSnapshot): { parts: Uint8Array[]; stemsBy
     documents.floats,
     stored,
     words,
+    kept.lengths,
+    kept.ints,
+    kept.floats,
+    snapshot.hasKept,
+    snapshot.keptAt,
   ].map(padded);
   return { parts, stemsBytes: stems.length };
 }
@@ -155,7 +164,7 @@ function withHeader(
   info: { seq: number; weighting: DocumentWeighting },
   checksum: number,
 ): Uint8Array[] {
-  const { dictionary, postings, documents, stored } = snapshot;
+  const { dictionary, postings, documents, stored, kept } = snapshot;
   const header: Header = {
     format_version: documentIndexFormatVersion,
     seq: info.seq,
@@ -170,6 +179,9 @@ function withHeader(
     document_pairs: documents.ints.length,
     labels: stored.length,
     releases: dictionary.releases,
+    kept_model: snapshot.keptModelId,
+    kept_keys: kept.lengths.length,
+    kept_pairs: kept.ints.length,
     body_bytes: body.reduce((sum, part) => sum + part.byteLength, 0),
     checksum,
   };
@@ -213,12 +225,15 @@ function decodeDocumentIndex(file: Buffer, weighting: DocumentWeighting): { head
   const documents = { lengths: int32s(header.document_keys), ints: int32s(header.document_pairs), floats: float32s(header.document_pairs) };
   const stored = take((buffer, offset, n) => new Uint8Array(buffer, offset, n), header.labels, 1);
   const words = int32s(header.labels);
-  checkReferences(stems, postings.ints, documents.ints, stored);
-  return { header, snapshot: { dictionary, postings, documents, stored, words } };
+  const kept = { lengths: int32s(header.kept_keys), ints: int32s(header.kept_pairs), floats: float32s(header.kept_pairs) };
+  const hasKept = take((buffer, offset, n) => new Uint8Array(buffer, offset, n), header.labels, 1);
+  const keptAt = int32s(header.labels);
+  checkReferences(stems, postings.ints, documents.ints, stored, kept.ints);
+  return { header, snapshot: { dictionary, postings, documents, stored, words, kept, hasKept, keptAt, keptModelId: header.kept_model } };
 }
 
-/** Every posting names a label and every vector a term id within the arrays they index (which `fromSnapshot` sizes by these). */
-function checkReferences(stems: readonly string[], postingLabels: Int32Array, documentTerms: Int32Array, stored: Uint8Array): void {
+/** Every posting and kept list names a label and every vector a term id within the arrays they index (which `fromSnapshot` sizes by these). */
+function checkReferences(stems: readonly string[], postingLabels: Int32Array, documentTerms: Int32Array, stored: Uint8Array, keptLabels: Int32Array): void {
   const outside = (values: Int32Array, end: number) => {
     let lowest = 0;
     let highest = -1;
@@ -231,6 +246,7 @@ function checkReferences(stems: readonly string[], postingLabels: Int32Array, do
   };
   if (outside(postingLabels, stored.length)) throw new Error(`a posting names a label outside 0..${stored.length - 1}`);
   if (outside(documentTerms, stems.length)) throw new Error(`a vector holds a term id outside 0..${stems.length - 1}`);
+  if (outside(keptLabels, stored.length)) throw new Error(`a kept list names a label outside 0..${stored.length - 1}`);
 }
 
 function weightingOf(weighting: DocumentWeighting): Header["weighting"] {

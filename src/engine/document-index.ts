@@ -1,5 +1,6 @@
 import { grow } from "../core/grow-typed-array.ts";
 import { type DocumentWeighting, defaultDocumentWeighting, documentTermWeight, idfOf, usableTerm } from "../core/related/document-weights.ts";
+import type { KeptList } from "../core/related/kept-neighbourhoods.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { isStopStem } from "../core/related/query-terms.ts";
 import { MinHeap } from "./label-min-heap.ts";
@@ -42,6 +43,18 @@ export class DocumentIndex {
   #postings = new PairLists();
   /** By label: the article's term ids ascending, with their weights (`SparseTerms`). */
   #documents = new PairLists();
+  /**
+   * Each article's kept related list (core/related/kept-neighbourhoods.ts), neighbour labels and
+   * their scores. Kept here because it lives as the article's vector does: written with it,
+   * dropped with it, saved and loaded with the index at the same change.
+   */
+  #kept = new PairLists();
+  /** By label: 1 once a list is kept (it may be empty), 0 for an article whose list is still to be made. */
+  #hasKept = new Uint8Array(1024);
+  /** By label: how many articles the collection held when its kept list was made. */
+  #keptAt = new Int32Array(1024);
+  /** The model whose rankings made the kept lists (null: none kept yet). */
+  keptModelId: string | null = null;
   /** By label: 1 when the article is indexed (its vector may be empty). */
   #stored = new Uint8Array(1024);
   #words = new Int32Array(1024);
@@ -50,8 +63,6 @@ export class DocumentIndex {
   #normVersions = new Float64Array(1024).fill(-1);
   #scores = new Float64Array(1024);
   #touched = new Int32Array(1024);
-  /** `cosinesAmong`'s scratch, kept across calls (a list asks once, over thousands of terms): grown, never shrunk. */
-  #among = { terms: new Int32Array(1024), weights: new Float64Array(1024), holders: new Int32Array(1024), heldWeights: new Float64Array(1024) };
   /** Goes up with every write: idf (and so every norm) may have moved. */
   #version = 0;
   /**
@@ -101,6 +112,9 @@ export class DocumentIndex {
     // The old version's terms are forgotten only after the new one is in: a stem both hold keeps its id.
     const dropped = this.#unindex(label);
     this.#ensureLabel(label);
+    // A new text needs a new kept list.
+    this.#kept.clear(label);
+    this.#hasKept[label] = 0;
     const vector = this.#vectorOf(profile, true);
     this.#documents.set(label, vector.terms, vector.weights);
     this.#stored[label] = 1;
@@ -128,21 +142,31 @@ export class DocumentIndex {
       documents: this.#documents.packed(),
       stored: this.#stored.slice(),
       words: this.#words.slice(0, labels),
+      kept: this.#kept.packed(),
+      hasKept: this.#hasKept.slice(0, labels),
+      keptAt: this.#keptAt.slice(0, labels),
+      keptModelId: this.keptModelId,
     };
   }
 
   /** An index that answers, and goes on under writes, exactly as the one `snapshot()` was taken of. */
   static fromSnapshot(snapshot: DocumentIndexSnapshot, weighting: DocumentWeighting = defaultDocumentWeighting): DocumentIndex {
     const index = new DocumentIndex(weighting);
-    const { dictionary, postings, documents, stored, words } = snapshot;
+    const { dictionary, postings, documents, stored, words, kept, hasKept } = snapshot;
+    if (hasKept.length !== stored.length || snapshot.keptAt.length !== stored.length)
+      throw new Error(`${stored.length} labels but ${hasKept.length} kept-list flags`);
     if (words.length !== stored.length) throw new Error(`${stored.length} labels but ${words.length} word counts`);
     index.#dictionary = TermDictionary.fromSnapshot(dictionary);
     index.#postings = PairLists.fromPacked(postings);
     index.#documents = PairLists.fromPacked(documents);
+    index.#kept = PairLists.fromPacked(kept);
     index.#ensureLabel(stored.length - 1);
     index.#growTerms(dictionary.stems.length);
     index.#stored.set(stored);
     index.#words.set(words);
+    index.#hasKept.set(hasKept);
+    index.#keptAt.set(snapshot.keptAt);
+    index.keptModelId = snapshot.keptModelId;
     for (const flag of stored) index.#documentCount += flag;
     // Each posting is one article holding the term: its list's length is the term's frequency.
     index.#documentFrequency.set(postings.lengths.subarray(0, Math.min(postings.lengths.length, index.#documentFrequency.length)));
@@ -153,10 +177,52 @@ export class DocumentIndex {
   trim(): void {
     this.#postings.trim();
     this.#documents.trim();
+    this.#kept.trim();
   }
 
   remove(label: number): void {
     this.#forgetUnused(this.#unindex(label));
+    if (label < this.#stored.length) {
+      this.#kept.clear(label);
+      this.#hasKept[label] = 0;
+    }
+  }
+
+  /** Whether an indexed article's list is kept (else it is still to be made: engine/keep-neighbourhood.ts). */
+  hasKeptList(label: number): boolean {
+    return this.has(label) && this.#hasKept[label] === 1;
+  }
+
+  /** An indexed article's kept list (empty when none is kept), valid until the next change to the lists. */
+  keptList(label: number): KeptList {
+    if (!this.has(label)) return { labels: new Int32Array(0), scores: new Float32Array(0) };
+    const { ints, floats } = this.#kept.view(label);
+    return { labels: ints, scores: floats };
+  }
+
+  /** Forgets every kept list (another model's: they are made again with the new one). */
+  forgetKeptLists(): void {
+    for (let label = 0; label < this.#hasKept.length; label++) {
+      if (this.#hasKept[label] === 0) continue;
+      this.#kept.clear(label);
+      this.#hasKept[label] = 0;
+    }
+  }
+
+  /** How many articles the collection held when an article's kept list was made (0: none kept). */
+  keptListMadeAt(label: number): number {
+    return this.hasKeptList(label) ? this.#keptAt[label]! : 0;
+  }
+
+  /**
+   * Keeps an indexed article's list (engine/keep-neighbourhood.ts): made anew when the collection
+   * held `madeAt` articles, or, without it, the list it had with one article taken in.
+   */
+  keepList(label: number, list: KeptList, madeAt?: number): void {
+    if (!this.has(label)) return;
+    this.#kept.set(label, list.labels, list.scores);
+    this.#hasKept[label] = 1;
+    if (madeAt !== undefined) this.#keptAt[label] = madeAt;
   }
 
   /** Takes an article out of the postings and frequencies; returns its terms (empty when it was not indexed). */
@@ -294,112 +360,6 @@ export class DocumentIndex {
       }
       return shared;
     };
-  }
-
-  /**
-   * Stored articles scored against each other, as `scorer` and `sharedTermCounter` score a
-   * stored query against them: for articles `labels[i]` and `labels[j]` (n of them),
-   * `cosines[i * n + j]` is their cosine and `sharedTerms[i * n + j]` the scoring content terms
-   * they share; both halves filled, 0 on the diagonal and for an article not indexed. Each
-   * article is weighed once, not once per pair as a scorer per article would, and a pair's
-   * products are added over the terms it shares alone (the articles' terms inverted among them).
-   */
-  cosinesAmong(labels: readonly number[]): { cosines: Float64Array; sharedTerms: Float64Array } {
-    const n = labels.length;
-    const cosines = new Float64Array(n * n);
-    const sharedTerms = new Float64Array(n * n);
-    const { memberStarts, terms, weights, norms, termIds } = this.#membersAmong(labels);
-    // The members' terms inverted (which members hold each local term, with what weight), so
-    // each pair's products are added only over the terms the two share.
-    const termCount = termIds.length;
-    const starts = new Int32Array(termCount + 1);
-    for (let t = 0; t < terms.length; t++) starts[terms[t]! + 1]!++;
-    for (let term = 0; term < termCount; term++) starts[term + 1]! += starts[term]!;
-    const { holders, heldWeights } = this.#among;
-    const filled = starts.slice(0, termCount);
-    for (let member = 0; member < n; member++) {
-      for (let t = memberStarts[member]!; t < memberStarts[member + 1]!; t++) {
-        const at = filled[terms[t]!]!++;
-        holders[at] = member;
-        heldWeights[at] = weights[t]!;
-      }
-    }
-    for (let term = 0; term < termCount; term++) {
-      const start = starts[term]!;
-      const end = starts[term + 1]!;
-      if (end - start < 2) continue;
-      const content = isStopStem(this.#dictionary.stemOf(termIds[term]!)) ? 0 : 1;
-      for (let a = start; a < end - 1; a++) {
-        const row = holders[a]! * n;
-        const weight = heldWeights[a]!;
-        for (let b = a + 1; b < end; b++) {
-          cosines[row + holders[b]!]! += weight * heldWeights[b]!;
-          sharedTerms[row + holders[b]!]! += content;
-        }
-      }
-    }
-    // Holders come in member order, so each sum sits above the diagonal: divide, and mirror.
-    for (let i = 0; i < n - 1; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const product = norms[i]! * norms[j]!;
-        const cosine = product === 0 ? 0 : cosines[i * n + j]! / product;
-        cosines[i * n + j] = cosine;
-        cosines[j * n + i] = cosine;
-        sharedTerms[j * n + i] = sharedTerms[i * n + j]!;
-      }
-    }
-    return { cosines, sharedTerms };
-  }
-
-  /**
-   * Stored articles' usable terms, numbered densely over their union (`termIds[local]` is the
-   * index's id), member after member (member i's from `memberStarts[i]` to `memberStarts[i + 1]`),
-   * with their weights times idf, and each article's norm (0 when not indexed).
-   */
-  #membersAmong(labels: readonly number[]): { memberStarts: Int32Array; terms: Int32Array; weights: Float64Array; norms: Float64Array; termIds: number[] } {
-    // The query's spread arrays serve as the renumbering's scratch; the next query spreads itself again.
-    this.#activeQuery = null;
-    const stamp = this.#nextStamp();
-    const stamps = this.#queryStamps;
-    const localIds = this.#queryWeights;
-    const ints = this.#documents.ints;
-    const floats = this.#documents.floats;
-    const n = labels.length;
-    const memberStarts = new Int32Array(n + 1);
-    const norms = new Float64Array(n);
-    let size = 0;
-    for (const label of labels) if (this.has(label)) size += this.#documents.length(label);
-    if (size > this.#among.terms.length) {
-      const room = Math.max(size, this.#among.terms.length * 2);
-      this.#among = { terms: new Int32Array(room), weights: new Float64Array(room), holders: new Int32Array(room), heldWeights: new Float64Array(room) };
-    }
-    const { terms, weights } = this.#among;
-    const termIds: number[] = [];
-    const idfs: number[] = [];
-    let count = 0;
-    for (let member = 0; member < n; member++) {
-      const label = labels[member]!;
-      memberStarts[member] = count;
-      if (!this.has(label)) continue;
-      norms[member] = this.#freshNorm(label);
-      const start = this.#documents.start(label);
-      const end = start + this.#documents.length(label);
-      for (let j = start; j < end; j++) {
-        const term = ints[j]!;
-        if (!this.#usable(term)) continue;
-        if (stamps[term] !== stamp) {
-          stamps[term] = stamp;
-          localIds[term] = termIds.length;
-          termIds.push(term);
-          idfs.push(idfOf(this.#documentFrequency[term]!, this.#documentCount));
-        }
-        const local = localIds[term]!;
-        terms[count] = local;
-        weights[count++] = floats[j]! * idfs[local]!;
-      }
-    }
-    memberStarts[n] = count;
-    return { memberStarts, terms: terms.subarray(0, count), weights: weights.subarray(0, count), norms, termIds };
   }
 
   #prepare(query: SparseTerms): PreparedQuery {
@@ -551,7 +511,10 @@ export class DocumentIndex {
     this.#touched = new Int32Array(size);
     this.#stored = grow(this.#stored, size);
     this.#words = grow(this.#words, size);
+    this.#hasKept = grow(this.#hasKept, size);
+    this.#keptAt = grow(this.#keptAt, size);
     this.#documents.ensureKeys(size);
+    this.#kept.ensureKeys(size);
   }
 }
 
@@ -563,6 +526,13 @@ export interface DocumentIndexSnapshot {
   /** By label: 1 when indexed. */
   stored: Uint8Array;
   words: Int32Array;
+  /** Each label's kept list: neighbour labels and their scores. */
+  kept: PackedPairLists;
+  /** By label: 1 when its list is kept. */
+  hasKept: Uint8Array;
+  /** By label: the collection's size when its list was made. */
+  keptAt: Int32Array;
+  keptModelId: string | null;
 }
 
 /** A query weighed once (`#weighQuery`), and the stamp it was last spread under (0: never). */

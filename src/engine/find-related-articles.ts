@@ -5,6 +5,7 @@ import { feedbackVector } from "../core/related/feedback-vector.ts";
 import { foldAndFloor } from "../core/related/fold-and-floor.ts";
 import { PoolFusion } from "../core/related/fuse-candidates.ts";
 import { fusionContextFor } from "../core/related/fusion-context.ts";
+import { keptNeighbourParts } from "../core/related/kept-neighbourhoods.ts";
 import { evidenceCanCount } from "../core/related/lexical-evidence.ts";
 import type { LexicalProfile } from "../core/related/lexical-profile.ts";
 import { type QueryTerm, selectQueryTerms } from "../core/related/query-terms.ts";
@@ -16,7 +17,6 @@ import { CandidateVectors } from "./candidate-vectors.ts";
 import type { DocumentIndex, SparseTerms } from "./document-index.ts";
 import { createQueryFilter } from "./label-filter.ts";
 import { type CandidateSearch, type SearchIndexes, type SearchPlan, searchCandidates } from "./search-candidates.ts";
-import { addSharedNeighbourParts } from "./shared-neighbour-parts.ts";
 
 /** The query article (stored or a draft) as the ranking sees it. */
 export interface RelatedQueryArticle {
@@ -79,6 +79,8 @@ export interface RankingEnvironment {
   nowMs: number;
   /** The collection's mean vector, which the hybrid centres dense scores on (null: none). */
   centroid?: { vector: Float32Array; normSquared: number } | null;
+  /** False: no shared-neighbour part (a list made to be kept is ranked without it). */
+  neighbourParts?: boolean;
 }
 
 /**
@@ -249,7 +251,6 @@ function* rankPool(
   const fusion = new PoolFusion(poolEntries, lexicalScores ?? new Float64Array(poolLabels.length), context, sharedTerms ?? new Float64Array(poolLabels.length));
   const queryDenseScores = vectors.denseScores(useDense ? query.vector : null);
   fusion.fuse(queryDenseScores);
-  const queryDenseWeight = fusion.denseWeight;
 
   // Feedback (core/related/feedback-vector.ts): the query vector moves toward the fused top 3 and
   // the same pool is scored and fused again. No second graph search for the moved vector: the
@@ -260,22 +261,25 @@ function* rankPool(
       .best(fusionConstants.feedbackArticles)
       .map((position) => ({ score: fusion.scores[position]!, vector: indexes.exact.getVector(poolLabels[position]!)! }));
     fusion.fuse(vectors.denseScores(feedbackVector(query.vector!, top)));
-    // Shared neighbours (core/related/shared-neighbours.ts): the best candidates scored against
-    // each other; one whose own neighbours are the query's gains.
-    addSharedNeighbourParts(
-      {
-        fusion,
-        context,
-        labels: poolLabels,
-        vectors,
-        queryDenseScores,
-        queryDenseWeight,
-        lexicalScores: lexicalScores!,
-        sharedTerms: sharedTerms!,
-        queryPublishedMs: query.publishedMs,
-      },
-      environment.documents,
-    );
+    // Kept neighbourhoods (core/related/kept-neighbourhoods.ts): a candidate whose own kept list
+    // is the query's first candidates gains.
+    const options = context.sharedNeighbours;
+    if (environment.neighbourParts !== false && options != null) {
+      const { documents } = environment;
+      const best = fusion.best(options.candidates);
+      const first = best
+        .slice(0, options.neighbours)
+        .filter((position) => fusion.scores[position]! >= options.minScore)
+        .map((position) => poolLabels[position]!);
+      const parts = keptNeighbourParts(
+        { label: query.label ?? null, first },
+        best.map((position) => poolLabels[position]!),
+        (label) => documents.keptList(label),
+        (label) => indexes.catalog.get(label) !== undefined,
+        options.weight,
+      );
+      fusion.addNeighbourParts(best, parts);
+    }
   }
   const ranked = fusion.rankedOnDemand(vectors.cosines);
 

@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { fusionConstants } from "../core/related/ranking-options.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ArticleStore } from "../store/article-store.ts";
 import { removeAbandonedGraphFiles, saveGraph, saveGraphInBackground } from "../vectors/graph-files.ts";
@@ -8,9 +9,14 @@ import { applyStoreChanges } from "./apply-store-changes.ts";
 import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
 import { saveDocumentIndexInBackground } from "./document-index-file.ts";
 import type { DenseSearch, RankingEnvironment } from "./find-related-articles.ts";
+import { keepNeighbourhoodOf } from "./keep-neighbourhood.ts";
 import { type LoadedIndexes, loadIndexes, saveDocumentsOrWarn } from "./load-indexes.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 import type { WriteQueue } from "./write-queue.ts";
+
+/** A kept list's ranking reads no topics and no clock (no topic signal, no recency). */
+const noTopics: ReadonlySet<string> = new Set();
+const keptListOptions = { capacity: fusionConstants.sharedNeighbours, minScore: fusionConstants.sharedNeighbourMinScore };
 
 /** Time the event loop is given up to replaying changes before it answers requests again. */
 const applySliceMs = 8;
@@ -71,6 +77,10 @@ export class LiveIndexes {
   #adoption: Promise<unknown> | null = null;
   #manifestTried: number | null = null;
   #closed = false;
+  /** Articles changed since the kept lists were last made (engine/keep-neighbourhood.ts). */
+  readonly #listsToMake = new Set<number>();
+  /** No kept list needs remaking until the collection holds more articles than this (`#makeKeptLists`). */
+  #remakeAbove = 0;
 
   constructor(store: ArticleStore, options: LiveIndexOptions, queue: WriteQueue, listener: ChangeListener) {
     this.#store = store;
@@ -82,6 +92,7 @@ export class LiveIndexes {
     this.#indexes = loadIndexes(store, options);
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
     this.#documentsSavedSeq = this.#indexes.documentsSaved ? this.#indexes.appliedSeq : -1;
+    this.#keepMissingLists();
     this.#compactIfNeeded();
   }
 
@@ -141,8 +152,51 @@ export class LiveIndexes {
       if (slice === 0 || this.#indexes.appliedSeq >= this.#store.latestSeq()) break;
       await yieldToEventLoop();
     }
+    if (applied > 0 || this.#listsToMake.size > 0) await this.#makeKeptLists();
     this.#compactIfNeeded();
     return applied;
+  }
+
+  /**
+   * Makes the kept lists (engine/keep-neighbourhood.ts) the applied changes call for: each
+   * changed article's, once the whole batch is in, and each list made when the collection held
+   * under half the articles it holds now (a bulk load's first articles were ranked against a
+   * few others: remade as the collection doubles, each list is made about twice). In slices,
+   * the event loop free in between.
+   */
+  async #makeKeptLists(): Promise<void> {
+    const indexes = this.#indexes;
+    const { documents } = indexes;
+    const size = indexes.catalog.size();
+    // A changed text or a new article has lost its list (the document index drops it with the
+    // old text); a metadata change keeps its list, and its neighbours theirs.
+    const labels = new Set([...this.#listsToMake].filter((label) => !documents.hasKeptList(label)));
+    this.#listsToMake.clear();
+    if (size > this.#remakeAbove) {
+      // The first time the collection passes twice the size an existing list was made at.
+      let oldest = size;
+      for (const entry of indexes.catalog.entries()) {
+        const madeAt = documents.keptListMadeAt(entry.label);
+        if (madeAt * 2 < size) labels.add(entry.label);
+        else if (madeAt > 0) oldest = Math.min(oldest, madeAt);
+      }
+      this.#remakeAbove = 2 * oldest;
+    }
+    const order = [...labels].sort((a, b) => a - b);
+    // The lists change under the saved file's change number: the next save writes them.
+    if (order.length > 0) this.#documentsSavedSeq = -1;
+    let untilMs = performance.now() + applySliceMs;
+    let environment = this.rankingEnvironment(noTopics, 0);
+    for (const label of order) {
+      if (this.#indexes !== indexes) return; // replaced meanwhile (a model switch): its own load made its lists
+      for (const neighbour of keepNeighbourhoodOf(environment, indexes, this.#store, label, keptListOptions)) this.#listener.recordChange(neighbour);
+      this.#listener.recordChange(label);
+      if (performance.now() >= untilMs) {
+        await yieldToEventLoop();
+        untilMs = performance.now() + applySliceMs;
+        environment = this.rankingEnvironment(noTopics, 0);
+      }
+    }
   }
 
   /** Whether `modelId` is the model the store pins (true while nothing is pinned). */
@@ -261,7 +315,30 @@ export class LiveIndexes {
   #reload(modelId: string, dimensions: number): void {
     this.#replaceIndexes(loadIndexes(this.#store, { ...this.#options, modelId, dimensions }));
     this.#savedSeq = this.#indexes.graphSource === "replayed" ? -1 : this.#indexes.appliedSeq;
+    this.#keepMissingLists();
     this.#listener.clear();
+  }
+
+  /**
+   * Makes the kept list (engine/keep-neighbourhood.ts) of each article without one, in label
+   * order: after a load, those the saved document index lacked (written since it was saved, or
+   * all when it was rebuilt); after a model switch, all, since another model ranked the old ones.
+   */
+  #keepMissingLists(): void {
+    const indexes = this.#indexes;
+    const { documents } = indexes;
+    this.#remakeAbove = 0;
+    if (documents.keptModelId !== indexes.modelId) documents.forgetKeptLists();
+    const missing: number[] = [];
+    for (const entry of indexes.catalog.entries()) if (!documents.hasKeptList(entry.label)) missing.push(entry.label);
+    if (missing.length === 0) return;
+    const started = performance.now();
+    missing.sort((a, b) => a - b);
+    const environment = this.rankingEnvironment(noTopics, 0);
+    for (const label of missing) keepNeighbourhoodOf(environment, indexes, this.#store, label, keptListOptions);
+    // The saved file does not hold these lists: the next save writes them.
+    this.#documentsSavedSeq = -1;
+    this.#options.logger.info({ articles: missing.length, ms: Math.round(performance.now() - started) }, "made the kept lists the saved document index lacked");
   }
 
   #applyChangesSlice(budget: { untilMs: number }): number {
@@ -289,12 +366,14 @@ export class LiveIndexes {
       const vector = this.#indexes.exact.getVector(label);
       if (vector !== null) centroid!.add(vector);
     }
+    for (const label of changed) this.#listsToMake.add(label);
     return applied;
   }
 
   /** Reloads the same model's indexes from the store; the saved graph's sequence stays as recorded. */
   #reloadAfterPrune(): void {
     this.#replaceIndexes(loadIndexes(this.#store, { ...this.#options, modelId: this.#indexes.modelId, dimensions: this.#indexes.dimensions }));
+    this.#keepMissingLists();
     this.#listener.clear();
   }
 

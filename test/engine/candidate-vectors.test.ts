@@ -52,16 +52,6 @@ describe.each([37, 512])("CandidateVectors in %i dimensions", (dimensions) => {
           expect(Object.is(scores[position], expected(vector, label)), `score of ${label} (${mean === null ? "plain" : "centred"})`).toBe(true);
         });
       }
-      // Members against each other: as a probe made of the earlier one scores the later (both halves).
-      const members = pool.map((_, position) => position).filter((position) => position % 2 === 0);
-      const among = vectors.scoresAmong(members);
-      members.forEach((a, i) =>
-        members.forEach((b, j) => {
-          const probe = exact.getVector(pool[Math.min(a, b)]!);
-          const expectedScore = i === j || probe === null ? 0 : expected(probe, pool[Math.max(a, b)]!);
-          expect(Object.is(among[i * members.length + j], expectedScore), `${pool[a]} against ${pool[b]}`).toBe(true);
-        }),
-      );
       // A second pool on the same centroid reads its cached x.m and x.x: still the same numbers.
       const again = new CandidateVectors(exact, query, mean, pool).denseScores(probe);
       pool.forEach((label, position) => expect(Object.is(again[position], expected(probe, label))).toBe(true));

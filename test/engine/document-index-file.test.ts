@@ -43,6 +43,26 @@ describe("the document index saved beside the graph", () => {
     expect(JSON.stringify(answersOf(copy, labels))).toBe(JSON.stringify(answersOf(index, labels)));
   });
 
+  it("saves each article's kept list, when it was made and by which model, and reads them back", () => {
+    const { dataDir, index } = savedChurnedIndex(5);
+    const labels = sortedLabels(index);
+    labels.slice(0, 40).forEach((label, n) => {
+      const neighbours = labels.slice(n + 1, n + 1 + (n % 4));
+      index.keepList(label, { labels: Int32Array.from(neighbours), scores: Float32Array.from(neighbours, (_, k) => 9 - k) }, 100 + n);
+    });
+    index.keptModelId = "google/use-lite-int8";
+    saveDocumentIndex(dataDir, index, { seq: 43, weighting });
+    const copy = loaded(dataDir);
+    expect(copy.keptModelId).toBe("google/use-lite-int8");
+    for (const label of labels) {
+      expect(copy.hasKeptList(label), `label ${label}`).toBe(index.hasKeptList(label));
+      expect(copy.keptListMadeAt(label)).toBe(index.keptListMadeAt(label));
+      expect([...copy.keptList(label).labels]).toEqual([...index.keptList(label).labels]);
+      expect([...copy.keptList(label).scores]).toEqual([...index.keptList(label).scores]);
+    }
+    expect(labels.filter((label) => copy.hasKeptList(label))).toHaveLength(40);
+  });
+
   it("goes on under writes as the saved one does: the same term ids, epoch and free ids come back", () => {
     const { dataDir, index } = savedChurnedIndex(21);
     const copy = loaded(dataDir);
@@ -95,8 +115,8 @@ describe("the document index saved beside the graph", () => {
     expect(reasonFor(flipped)).toMatch(/checksum/);
     expect(reasonFor(good.subarray(0, good.length - 8))).toMatch(/body has \d+ bytes, header says \d+/);
     expect(reasonFor(Buffer.from("graph file, not ours"))).toMatch(/not a kindred document index/);
-    const otherFormat = Buffer.from(good.toString("latin1").replace('"format_version":1', '"format_version":9'), "latin1");
-    expect(reasonFor(otherFormat)).toMatch(/does not match format 1/);
+    const otherFormat = Buffer.from(good.toString("latin1").replace('"format_version":2', '"format_version":9'), "latin1");
+    expect(reasonFor(otherFormat)).toMatch(/does not match format 2/);
     expect(reasonFor(good, { ...weighting, titleWeight: 3 })).toMatch(/another document weighting/);
     expect(reasonFor(good)).toBe("loaded");
   });

@@ -205,32 +205,41 @@ describe("the whole-document lexical index", () => {
     expect(index.termCount()).toBe(before);
   });
 
-  it("scores stored articles against each other as a scorer and a shared-term counter of each would, whichever way round", () => {
+  it("keeps each article's list until the article changes, and saves it with the index", () => {
     const index = new DocumentIndex();
-    const random = mulberry32(16);
-    const words = ["the", "of", "quake", "chile", "tsunami", "coast", "japan", "tokyo", "vote", "poll", "cup", "final", "fans", "rain"];
-    for (let label = 0; label < 24; label++) {
-      const text = Array.from({ length: 4 + Math.floor(random() * 8) }, () => words[Math.floor(random() * words.length)]!).join(" ");
-      index.upsert(label, profileOf(label % 3 === 0 ? text.split(" ")[0]! : "", text));
+    for (const [label, text] of [
+      [0, "quake chile coast"],
+      [1, "quake chile tsunami"],
+      [2, "vote poll final"],
+    ] as const)
+      index.upsert(label, profileOf("", text));
+    const list = { labels: Int32Array.of(1), scores: Float32Array.of(5.5) };
+    expect(index.hasKeptList(0)).toBe(false);
+    index.keepList(0, list);
+    index.keepList(1, { labels: Int32Array.of(0), scores: Float32Array.of(5) });
+    index.keepList(2, { labels: new Int32Array(0), scores: new Float32Array(0) });
+    index.keepList(7, list);
+    index.keptModelId = "m";
+    expect(index.hasKeptList(2)).toBe(true);
+    expect(index.hasKeptList(7)).toBe(false);
+    expect(Array.from(index.keptList(0).labels)).toEqual([1]);
+    expect(Array.from(index.keptList(0).scores)).toEqual([5.5]);
+
+    const copy = DocumentIndex.fromSnapshot(index.snapshot());
+    expect(copy.keptModelId).toBe("m");
+    for (const label of [0, 1, 2]) {
+      expect(copy.hasKeptList(label)).toBe(true);
+      expect(Array.from(copy.keptList(label).labels)).toEqual(Array.from(index.keptList(label).labels));
     }
-    // An unknown label among them scores 0 with every other; the diagonal is 0.
-    const labels = [3, 17, 0, 99, 8, 21, 5];
-    const { cosines, sharedTerms } = index.cosinesAmong(labels);
-    const n = labels.length;
-    labels.forEach((a, i) =>
-      labels.forEach((b, j) => {
-        const expectedCosine = i === j || !index.has(a) ? 0 : index.scorer(index.termsOf(a)!)(b);
-        const expectedShared = i === j || !index.has(a) ? 0 : index.sharedTermCounter(index.termsOf(a)!)(b);
-        expect(cosines[i * n + j], `cosine of ${a} and ${b}`).toBeCloseTo(expectedCosine, 12);
-        expect(sharedTerms[i * n + j], `terms ${a} and ${b} share`).toBe(expectedShared);
-      }),
-    );
-    expect(cosines.some((cosine) => cosine > 0.3)).toBe(true);
-    // A scorer made before still gives its own query's cosines: the pairs borrowed its scratch arrays.
-    const score = index.scorer(index.termsOf(3)!);
-    const before = score(17);
-    index.cosinesAmong([1, 2, 4]);
-    expect(score(17)).toBe(before);
+
+    // A new text needs a new list; a removed article has none.
+    index.upsert(0, profileOf("", "quake chile coast again"));
+    expect(index.hasKeptList(0)).toBe(false);
+    expect(index.keptList(0).labels.length).toBe(0);
+    index.remove(1);
+    expect(index.hasKeptList(1)).toBe(false);
+    index.forgetKeptLists();
+    expect(index.hasKeptList(2)).toBe(false);
   });
 
   it("does not let a query made before a term was forgotten match the term that took its id", () => {

@@ -1,7 +1,7 @@
 import type { CatalogEntry } from "./catalog-entry.ts";
 import { dateProximity } from "./date-proximity.ts";
+import type { SharedNeighbourOptions } from "./kept-neighbourhoods.ts";
 import { lexicalEvidencePart } from "./lexical-evidence.ts";
-import type { SharedNeighbourOptions } from "./shared-neighbours.ts";
 import { type TopicSetVector, topicSetSimilarityTo, topicSetSimilarityToKeys, topicSetVector } from "./topic-similarity.ts";
 
 /** A candidate in the pool with each channel's raw score. */
@@ -25,7 +25,7 @@ export interface ScoreParts {
   topics: number;
   boost: number;
   recency: number;
-  /** How much of its neighbourhood is the query's (shared-neighbours.ts); 0 until `PoolFusion.addNeighbourParts`. */
+  /** How much of its kept neighbourhood is the query's (kept-neighbourhoods.ts); 0 until `PoolFusion.addNeighbourParts`. */
   neighbours: number;
 }
 
@@ -57,8 +57,8 @@ export interface FusionContext {
    */
   lexicalEvidence?: { weight: number; from: number; full: number; minSharedTerms: number; days: number } | null;
   /**
-   * Shared neighbours (shared-neighbours.ts): the best `candidates` scored against each other
-   * and given their part by the engine once the pool is fused (`PoolFusion.addNeighbourParts`).
+   * Shared neighbours (kept-neighbourhoods.ts): the best `candidates` given their part by the
+   * engine from their kept lists once the pool is fused (`PoolFusion.addNeighbourParts`).
    * Absent or null: off. Only with `standardize`.
    */
   sharedNeighbours?: (SharedNeighbourOptions & { candidates: number }) | null;
@@ -91,7 +91,7 @@ const dayMs = 86_400_000;
  * - boost: a candidate with any boosted topic.
  * - recency: -(1 - 2^(-age / half-life)), age from `nowMs`; undated candidates are not decayed.
  * - neighbours: 0 here; the engine adds it to the best candidates once the pool is fused
- *   (`PoolFusion.addNeighbourParts`, shared-neighbours.ts).
+ *   (`PoolFusion.addNeighbourParts`, kept-neighbourhoods.ts).
  */
 export function fuseCandidates(pool: readonly PoolCandidate[], context: FusionContext): FusedCandidate[] {
   const fusion = new PoolFusion(
@@ -135,8 +135,6 @@ export class PoolFusion {
   readonly #boost: Float64Array;
   readonly #recency: Float64Array;
   readonly #neighbours: Float64Array;
-  /** The dense weight of the last `fuse` (the agreement rule's share of it included). */
-  denseWeight = 0;
   /** Counts `fuse` calls: a candidate's parts are those of the round it was made in. */
   #round = 0;
 
@@ -184,7 +182,6 @@ export class PoolFusion {
       context.standardize && context.agreement !== null
         ? context.weights.dense * denseAgreement(dense, this.#lexicalZ, context.agreement)
         : context.weights.dense;
-    this.denseWeight = denseWeight;
     this.#neighbours.fill(0);
     for (let i = 0; i < this.entries.length; i++) {
       const densePart = denseWeight === 0 ? 0 : denseWeight * dense[i]!;
@@ -199,7 +196,7 @@ export class PoolFusion {
   }
 
   /**
-   * Adds each position's shared-neighbour part (shared-neighbours.ts) to its score, after the
+   * Adds each position's shared-neighbour part (kept-neighbourhoods.ts) to its score, after the
    * last `fuse`: `parts[n]` is the part of `positions[n]`.
    */
   addNeighbourParts(positions: readonly number[], parts: ArrayLike<number>): void {

@@ -19,21 +19,11 @@ import type { FusionContext } from "./fuse-candidates.ts";
  *   lexicalEvidencePart(context, entry, 0.25, 12) // weight 2 from 0.1 to 0.4, undated: 2 * 0.5 = 1
  */
 export function lexicalEvidencePart(context: FusionContext, entry: CatalogEntry, cosine: number, sharedTerms: number): number {
-  return lexicalEvidenceOfPair(context, context.query.publishedMs, entry.publishedMs, cosine, sharedTerms);
-}
-
-/** `lexicalEvidencePart` for any two articles, by their publication times (null: undated). */
-export function lexicalEvidenceOfPair(
-  context: FusionContext,
-  publishedMs: number | null,
-  otherPublishedMs: number | null,
-  cosine: number,
-  sharedTerms: number,
-): number {
   if (!evidenceCanCount(context, cosine)) return 0;
   const evidence = context.lexicalEvidence!;
   if (sharedTerms < evidence.minSharedTerms) return 0;
-  const apart = publishedMs === null || otherPublishedMs === null ? 1 : dateProximity(publishedMs, otherPublishedMs, evidence.days);
+  const queryMs = context.query.publishedMs;
+  const apart = queryMs === null || entry.publishedMs === null ? 1 : dateProximity(queryMs, entry.publishedMs, evidence.days);
   return evidence.weight * apart * Math.min(1, Math.max(0, (cosine - evidence.from) / (evidence.full - evidence.from)));
 }
 

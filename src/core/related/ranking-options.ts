@@ -103,16 +103,15 @@ export const fusionConstants = Object.freeze({
   boostWeight: 1,
   recencyWeight: 1,
   /**
-   * Shared neighbours (shared-neighbours.ts): the best `sharedNeighbourCandidates` candidates are
-   * scored against each other, each keeps its `sharedNeighbours` nearest scoring at least
-   * `sharedNeighbourMinScore` (the query its first candidates above it), and a candidate gains up
-   * to `sharedNeighbourWeight` as its neighbourhood is the query's. Reports of one event are each
-   * other's neighbours; a report of another event of the same kind, however near the query, has
-   * its own event's (held-out set A pairs such events; docs/evaluation.md, "Sixteenth session").
-   * The pairs grow with the square of the candidates: 30 gained a little more and cost the
-   * computed list its latency target (docs/performance.md).
+   * Shared neighbours (kept-neighbourhoods.ts): each article keeps its own related list, its
+   * first `sharedNeighbours` at a score of at least `sharedNeighbourMinScore`, made as it is
+   * written; the best `sharedNeighbourCandidates` candidates of a query gain up to
+   * `sharedNeighbourWeight` as their kept list is the query's first candidates. Reports of one
+   * event list each other; a report of another event of the same kind, however near the query,
+   * lists its own event's (held-out set A pairs such events; docs/evaluation.md, "Seventeenth
+   * session").
    */
-  sharedNeighbourCandidates: 20,
+  sharedNeighbourCandidates: 30,
   sharedNeighbours: 10,
   sharedNeighbourMinScore: 3,
   sharedNeighbourWeight: 4,
