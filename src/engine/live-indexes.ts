@@ -188,14 +188,28 @@ export class LiveIndexes {
     let untilMs = performance.now() + applySliceMs;
     let environment = this.rankingEnvironment(noTopics, 0);
     for (const label of order) {
-      if (this.#indexes !== indexes) return; // replaced meanwhile (a model switch): its own load made its lists
-      for (const neighbour of keepNeighbourhoodOf(environment, indexes, this.#store, label, keptListOptions)) this.#listener.recordChange(neighbour);
-      this.#listener.recordChange(label);
+      // Replaced meanwhile (a model switch: its own load made its lists), or closing.
+      if (this.#indexes !== indexes || this.#closed) return;
+      this.#keepListOf(environment, label);
       if (performance.now() >= untilMs) {
         await yieldToEventLoop();
         untilMs = performance.now() + applySliceMs;
         environment = this.rankingEnvironment(noTopics, 0);
       }
+    }
+  }
+
+  /**
+   * Makes one article's kept list and tells the related-list cache of every list it changed. A
+   * list that cannot be made is logged and left out: it is a signal of the ranking, not part of
+   * the write, which is applied already.
+   */
+  #keepListOf(environment: RankingEnvironment, label: number): void {
+    try {
+      for (const neighbour of keepNeighbourhoodOf(environment, this.#indexes, this.#store, label, keptListOptions)) this.#listener.recordChange(neighbour);
+      this.#listener.recordChange(label);
+    } catch (error) {
+      this.#options.logger.error({ err: error, label }, "could not make an article's kept list");
     }
   }
 
@@ -335,7 +349,7 @@ export class LiveIndexes {
     const started = performance.now();
     missing.sort((a, b) => a - b);
     const environment = this.rankingEnvironment(noTopics, 0);
-    for (const label of missing) keepNeighbourhoodOf(environment, indexes, this.#store, label, keptListOptions);
+    for (const label of missing) this.#keepListOf(environment, label);
     // The saved file does not hold these lists: the next save writes them.
     this.#documentsSavedSeq = -1;
     this.#options.logger.info({ articles: missing.length, ms: Math.round(performance.now() - started) }, "made the kept lists the saved document index lacked");
