@@ -68,7 +68,7 @@ export function takeIn(list: KeptList | undefined, label: number, score: number,
  * still names.
  *
  * @example
- *   // the query 0 lists 1 and 2; 1 lists 0 and 2 (one event), 3 lists 4 and 5 (another)
+ *   // the query 0 has 1, 2 and 3 first; 1 lists 0 and 2 (one event), 3 lists 4 and 5 (another)
  *   keptNeighbourParts({ label: 0, first: [1, 2, 3] }, [1, 3], lists, () => true, 4) // [4 * 3 / sqrt(12), 4 / sqrt(12)]
  */
 export function keptNeighbourParts(
