@@ -153,8 +153,8 @@ export class DocumentIndex {
   static fromSnapshot(snapshot: DocumentIndexSnapshot, weighting: DocumentWeighting = defaultDocumentWeighting): DocumentIndex {
     const index = new DocumentIndex(weighting);
     const { dictionary, postings, documents, stored, words, kept, hasKept } = snapshot;
-    if (hasKept.length !== stored.length || snapshot.keptAt.length !== stored.length)
-      throw new Error(`${stored.length} labels but ${hasKept.length} kept-list flags`);
+    if (hasKept.length !== stored.length) throw new Error(`${stored.length} labels but ${hasKept.length} kept-list flags`);
+    if (snapshot.keptAt.length !== stored.length) throw new Error(`${stored.length} labels but ${snapshot.keptAt.length} kept-list sizes`);
     if (words.length !== stored.length) throw new Error(`${stored.length} labels but ${words.length} word counts`);
     index.#dictionary = TermDictionary.fromSnapshot(dictionary);
     index.#postings = PairLists.fromPacked(postings);
@@ -396,7 +396,11 @@ export class DocumentIndex {
 
   /** Spreads a query over term ids under a new stamp (another query may have been spread since: a pgvector search awaits). */
   #spread(prepared: PreparedQuery): void {
-    const stamp = this.#nextStamp();
+    if (this.#lastStamp === 0x7fffffff) {
+      this.#queryStamps.fill(0);
+      this.#lastStamp = 0;
+    }
+    const stamp = ++this.#lastStamp;
     const { terms, weights, idf, content } = prepared.weighted;
     for (let i = 0; i < terms.length; i++) {
       const term = terms[i]!;
@@ -406,15 +410,6 @@ export class DocumentIndex {
     }
     prepared.stamp = stamp;
     this.#activeQuery = prepared;
-  }
-
-  /** A stamp no term of `#queryStamps` holds yet (all are cleared when the stamps run out). */
-  #nextStamp(): number {
-    if (this.#lastStamp === 0x7fffffff) {
-      this.#queryStamps.fill(0);
-      this.#lastStamp = 0;
-    }
-    return ++this.#lastStamp;
   }
 
   #weighQuery(query: SparseTerms): PreparedQuery["weighted"] {
