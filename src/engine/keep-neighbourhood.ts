@@ -33,7 +33,6 @@ export function keepNeighbourhoodOf(
     answer.results.map((result) => ({ label: result.entry.label, score: result.score })),
     options,
   );
-  documents.keptModelId = indexes.modelId;
   documents.keepList(label, list, indexes.catalog.size());
   const changed: number[] = [];
   list.labels.forEach((neighbour, index) => {

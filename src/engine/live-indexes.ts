@@ -185,8 +185,9 @@ export class LiveIndexes {
     const order = [...labels].sort((a, b) => a - b);
     // The lists change under the saved file's change number: the next save writes them.
     if (order.length > 0) this.#documentsSavedSeq = -1;
+    // Nothing applies changes meanwhile (this runs in the write queue), so one environment serves every slice.
+    const environment = this.rankingEnvironment(noTopics, 0);
     let untilMs = performance.now() + applySliceMs;
-    let environment = this.rankingEnvironment(noTopics, 0);
     for (const label of order) {
       // Replaced meanwhile (a model switch: its own load made its lists), or closing.
       if (this.#indexes !== indexes || this.#closed) return;
@@ -194,7 +195,6 @@ export class LiveIndexes {
       if (performance.now() >= untilMs) {
         await yieldToEventLoop();
         untilMs = performance.now() + applySliceMs;
-        environment = this.rankingEnvironment(noTopics, 0);
       }
     }
   }
@@ -343,6 +343,8 @@ export class LiveIndexes {
     const { documents } = indexes;
     this.#remakeAbove = 0;
     if (documents.keptModelId !== indexes.modelId) documents.forgetKeptLists();
+    // Every list from here on is this model's (the file records it).
+    documents.keptModelId = indexes.modelId;
     const missing: number[] = [];
     for (const entry of indexes.catalog.entries()) if (!documents.hasKeptList(entry.label)) missing.push(entry.label);
     if (missing.length === 0) return;
