@@ -10,6 +10,7 @@ import { databaseFileName } from "../store/sqlite-article-store.ts";
  * Opens an existing index for a command that only reads it (`related`, `similar`, `story`).
  * A data directory holding no index is refused, naming it: opening it would create an empty
  * one, and a mistyped `--data-dir` would then answer "no article with id ..." for everything.
+ * Resolves once the kept lists a load found missing are made.
  */
 export async function openIndexForReading(config: Config): Promise<OpenedEngine> {
   if (!existsSync(join(config.dataDir, databaseFileName))) {
@@ -19,5 +20,13 @@ export async function openIndexForReading(config: Config): Promise<OpenedEngine>
       { parameter: "data-dir" },
     );
   }
-  return openEngine(config, createLogger(config.logLevel));
+  const opened = await openEngine(config, createLogger(config.logLevel));
+  try {
+    // The answer is the ranking with every kept list, as a settled server gives it.
+    await opened.engine.settled();
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  return opened;
 }

@@ -346,6 +346,20 @@ export class KindredEngine {
     return this.#live.sync();
   }
 
+  /**
+   * Resolves once the kept lists a load found missing are made (in the background, after the
+   * index opened: engine/live-indexes.ts) and the writes queued so far are applied. A command
+   * that reports rankings (an evaluation, a one-off list) waits for it; a server answers at once.
+   */
+  settled(): Promise<void> {
+    return this.#live.settled();
+  }
+
+  /** Kept lists a load found missing and has yet to make. */
+  keptListsPending(): number {
+    return this.#live.keptListsPending;
+  }
+
   /** Saves the graph if it has changed since the last save (not after a model switch it has yet to follow). */
   saveGraph(): void {
     this.#live.saveGraph();

@@ -9,7 +9,7 @@ import { applyStoreChanges } from "./apply-store-changes.ts";
 import { type CompactionReport, compactGraph, needsCompaction } from "./compact-graph.ts";
 import { saveDocumentIndexInBackground } from "./document-index-file.ts";
 import type { DenseSearch, RankingEnvironment } from "./find-related-articles.ts";
-import { keepNeighbourhoodOf } from "./keep-neighbourhood.ts";
+import { keepNeighbourhoodOf, keepNeighbourhoodWith } from "./keep-neighbourhood.ts";
 import { type LoadedIndexes, loadIndexes, saveDocumentsOrWarn } from "./load-indexes.ts";
 import { VectorCentroid } from "./vector-centroid.ts";
 import type { WriteQueue } from "./write-queue.ts";
@@ -81,6 +81,8 @@ export class LiveIndexes {
   readonly #listsToMake = new Set<number>();
   /** No kept list needs remaking until the collection holds more articles than this (`#makeKeptLists`). */
   #remakeAbove = 0;
+  /** The lists a load found missing, made in the background (`#keepMissingLists`), and how many are left. */
+  #missingLists: { done: Promise<void>; left: number } = { done: Promise.resolve(), left: 0 };
 
   constructor(store: ArticleStore, options: LiveIndexOptions, queue: WriteQueue, listener: ChangeListener) {
     this.#store = store;
@@ -173,12 +175,14 @@ export class LiveIndexes {
     const labels = new Set([...this.#listsToMake].filter((label) => !documents.hasKeptList(label)));
     this.#listsToMake.clear();
     if (size > this.#remakeAbove) {
-      // The first time the collection passes twice the size an existing list was made at.
+      // The first time the collection passes twice the size an existing list was made at. (A
+      // list a load found missing is the background's to make: `#keepMissingLists`.)
       let oldest = size;
       for (const entry of indexes.catalog.entries()) {
         const madeAt = documents.keptListMadeAt(entry.label);
+        if (madeAt === 0) continue;
         if (madeAt * 2 < size) labels.add(entry.label);
-        else if (madeAt > 0) oldest = Math.min(oldest, madeAt);
+        else oldest = Math.min(oldest, madeAt);
       }
       this.#remakeAbove = 2 * oldest;
     }
@@ -188,9 +192,14 @@ export class LiveIndexes {
     // Nothing applies changes meanwhile (this runs in the write queue), so one environment serves every slice.
     const environment = this.rankingEnvironment(noTopics, 0);
     let untilMs = performance.now() + applySliceMs;
+    const search = this.#options.denseSearch;
     for (const label of order) {
       // Replaced meanwhile (a model switch: its own load made its lists), or closing.
       if (this.#indexes !== indexes || this.#closed) return;
+      if (search !== undefined) {
+        await this.#keepListWith(search, environment, label);
+        continue;
+      }
       this.#keepListOf(environment, label);
       if (performance.now() >= untilMs) {
         await yieldToEventLoop();
@@ -206,11 +215,29 @@ export class LiveIndexes {
    */
   #keepListOf(environment: RankingEnvironment, label: number): void {
     try {
-      for (const neighbour of keepNeighbourhoodOf(environment, this.#indexes, this.#store, label, keptListOptions)) this.#listener.recordChange(neighbour);
-      this.#listener.recordChange(label);
+      this.#listsChanged(label, keepNeighbourhoodOf(environment, this.#indexes, this.#store, label, keptListOptions));
     } catch (error) {
       this.#options.logger.error({ err: error, label }, "could not make an article's kept list");
     }
+  }
+
+  /**
+   * The same in pgvector mode: ranked with PostgreSQL's search, since without a graph the
+   * in-memory search is an exact scan of every vector, which would hold the event loop for as
+   * long on every list.
+   */
+  async #keepListWith(search: DenseSearch, environment: RankingEnvironment, label: number): Promise<void> {
+    try {
+      this.#listsChanged(label, await keepNeighbourhoodWith(search, environment, this.#indexes, this.#store, label, keptListOptions));
+    } catch (error) {
+      // Closing stops the database under a search in flight: nothing to report.
+      if (!this.#closed) this.#options.logger.error({ err: error, label }, "could not make an article's kept list");
+    }
+  }
+
+  #listsChanged(label: number, neighbours: readonly number[]): void {
+    for (const neighbour of neighbours) this.#listener.recordChange(neighbour);
+    this.#listener.recordChange(label);
   }
 
   /** Whether `modelId` is the model the store pins (true while nothing is pinned). */
@@ -334,9 +361,13 @@ export class LiveIndexes {
   }
 
   /**
-   * Makes the kept list (engine/keep-neighbourhood.ts) of each article without one, in label
-   * order: after a load, those the saved document index lacked (written since it was saved, or
-   * all when it was rebuilt); after a model switch, all, since another model ranked the old ones.
+   * Starts making the kept list (engine/keep-neighbourhood.ts) of each article without one, in
+   * label order: after a load, those the saved document index lacked (written since it was
+   * saved, or all when it was rebuilt); after a model switch, all, since another model ranked
+   * the old ones. They are made in the background, in slices between reads and writes: a
+   * collection of 100k articles whose file lacks them would otherwise keep the index from
+   * opening for minutes (longer in pgvector mode). Until its list is made, an article counts
+   * in a query as a candidate with no neighbourhood; `settled` waits for them all.
    */
   #keepMissingLists(): void {
     const indexes = this.#indexes;
@@ -348,13 +379,54 @@ export class LiveIndexes {
     const missing: number[] = [];
     for (const entry of indexes.catalog.entries()) if (!documents.hasKeptList(entry.label)) missing.push(entry.label);
     if (missing.length === 0) return;
-    const started = performance.now();
     missing.sort((a, b) => a - b);
-    const environment = this.rankingEnvironment(noTopics, 0);
-    for (const label of missing) this.#keepListOf(environment, label);
-    // The saved file does not hold these lists: the next save writes them.
-    this.#documentsSavedSeq = -1;
-    this.#options.logger.info({ articles: missing.length, ms: Math.round(performance.now() - started) }, "made the kept lists the saved document index lacked");
+    const progress = { done: Promise.resolve(), left: missing.length };
+    progress.done = this.#makeMissingLists(indexes, missing, progress).catch((error: unknown) =>
+      this.#options.logger.error({ err: error }, "could not make the kept lists the saved document index lacked"),
+    );
+    this.#missingLists = progress;
+  }
+
+  async #makeMissingLists(indexes: LoadedIndexes, missing: readonly number[], progress: { left: number }): Promise<void> {
+    const started = performance.now();
+    const search = this.#options.denseSearch;
+    let made = 0;
+    for (let next = 0; next < missing.length; ) {
+      // Not inside the constructor: the index opens first.
+      await yieldToEventLoop();
+      // Replaced meanwhile (a reload or a model switch starts its own), or closing.
+      if (this.#indexes !== indexes || this.#closed) return;
+      // Writes apply between slices: the environment is taken afresh for each.
+      const environment = this.rankingEnvironment(noTopics, 0);
+      const untilMs = performance.now() + applySliceMs;
+      do {
+        const label = missing[next++]!;
+        progress.left--;
+        // A write made it meanwhile, or deleted the article.
+        if (indexes.documents.hasKeptList(label) || indexes.catalog.get(label) === undefined) continue;
+        if (search === undefined) this.#keepListOf(environment, label);
+        else await this.#keepListWith(search, environment, label);
+        made++;
+      } while (next < missing.length && performance.now() < untilMs && this.#indexes === indexes && !this.#closed);
+      // The saved file does not hold these lists: the next save writes them.
+      this.#documentsSavedSeq = -1;
+    }
+    this.#options.logger.info({ articles: made, ms: Math.round(performance.now() - started) }, "made the kept lists the saved document index lacked");
+  }
+
+  /** Kept lists a load found missing and has yet to make (`#keepMissingLists`). */
+  get keptListsPending(): number {
+    return this.#missingLists.left;
+  }
+
+  /** Resolves once the lists a load found missing are made and the writes queued so far are applied. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const missing = this.#missingLists;
+      await missing.done;
+      await this.#queue.run(async () => {});
+      if (this.#missingLists === missing) return;
+    }
   }
 
   #applyChangesSlice(budget: { untilMs: number }): number {

@@ -162,6 +162,8 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       ...(options.onIndexProgress ? { onProgress: options.onIndexProgress } : {}),
       onRecord: judge,
     });
+    // An index opened again may have kept lists to make (written by an older version): measure the settled ranking.
+    await engine.settled();
     const storySizes = countBy([...judgements.values()], (judged) => judged.story);
     const labelStorySizes = countBy([...judgements.values()], (judged) => `${judged.label}\u0000${judged.story ?? ""}`);
     const labelSizes = countBy([...judgements.values()], (judged) => judged.label);

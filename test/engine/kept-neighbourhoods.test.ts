@@ -1,7 +1,19 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { defaultModelId } from "../../src/config/config.ts";
+import { defaults } from "../../src/config/defaults.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
+import { modelReadsLanguage } from "../../src/embed/model-languages.ts";
+import { documentIndexFileName } from "../../src/engine/document-index-file.ts";
+import type { DenseSearch } from "../../src/engine/find-related-articles.ts";
+import { KindredEngine } from "../../src/engine/kindred-engine.ts";
+import { openEngine } from "../../src/engine/open-engine.ts";
+import { searchCandidates } from "../../src/engine/search-candidates.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+import { SqliteArticleStore } from "../../src/store/sqlite-article-store.ts";
 import { hegsethId } from "../support/demo-slice.ts";
-import { CountingEmbedder, openTestEngine } from "../support/open-test-engine.ts";
+import { CountingEmbedder, openTestEngine, testConfig } from "../support/open-test-engine.ts";
 import { copyDataDir } from "../support/temp-dir.ts";
 
 /** Each result's shared-neighbour part in the explained list of `id`. */
@@ -45,6 +57,62 @@ describe("kept neighbourhoods", () => {
       await opened.close();
     } finally {
       await embedder.close();
+    }
+  });
+
+  it("makes the lists a saved document index lacks in the background, once the index has opened", async () => {
+    const dataDir = copyDataDir(inject("demoIndexDir"));
+    // Without the file the document index is rebuilt from the store, with no kept list.
+    rmSync(join(dataDir, documentIndexFileName));
+    let opened = await openEngine(testConfig({ dataDir }), silentLogger());
+    try {
+      const { engine } = opened;
+      // Open, and answering, before any list is made.
+      expect(engine.keptListsPending()).toBe(engine.size());
+      expect(engine.findRelatedToArticle(hegsethId, { k: 10, filters: noFilters }, { cache: false }).results).toHaveLength(10);
+      await engine.settled();
+      expect(engine.keptListsPending()).toBe(0);
+      expect(Math.max(...neighbourParts(engine, hegsethId).values())).toBeGreaterThan(2);
+    } finally {
+      await opened.close();
+    }
+    // The next start reads them from the file it saved: none left to make.
+    opened = await openEngine(testConfig({ dataDir }), silentLogger());
+    try {
+      expect(opened.engine.keptListsPending()).toBe(0);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it("ranks kept lists with the engine's dense search where it holds no graph (pgvector mode), not a scan of every vector", async () => {
+    const dataDir = copyDataDir(inject("demoIndexDir"));
+    rmSync(join(dataDir, documentIndexFileName));
+    // The in-memory planner stands in for PostgreSQL (test/replicas/pgvector-mode.test.ts runs the real one): what matters here is who is asked.
+    let searches = 0;
+    const denseSearch: DenseSearch = async (indexes, search) => {
+      searches++;
+      return searchCandidates(indexes, search);
+    };
+    const engine = new KindredEngine(SqliteArticleStore.open(dataDir), () => Promise.reject(new Error("no model needed")), {
+      dataDir,
+      modelId: defaultModelId,
+      dimensions: 512,
+      hnsw: { m: defaults.hnswM, efConstruction: 200, efSearch: 128 },
+      logger: silentLogger(),
+      denseSearch,
+      recallCheck: { queries: 0, k: 10, floor: 0, onOpen: false },
+    });
+    try {
+      await engine.settled();
+      // One search per list (a list's feedback round rescores the same pool), for every article the model reads (the others rank by words).
+      const read = engine.listIds().filter((id) => modelReadsLanguage(defaultModelId, engine.getEntry(id)!.lang));
+      expect(read.length).toBeGreaterThan(200);
+      expect(searches).toBe(read.length);
+      expect(engine.keptListsPending()).toBe(0);
+      expect(Math.max(...neighbourParts(engine, hegsethId).values())).toBeGreaterThan(2);
+    } finally {
+      engine.close();
     }
   });
 });

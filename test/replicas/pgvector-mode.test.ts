@@ -156,7 +156,7 @@ describe("pgvector mode", () => {
     expect(answer.results.map((r) => r.entry.id)).toContain(hegsethId);
   }, 120_000);
 
-  it("is refused without a database to search in", () => {
-    expect(() => openTestEngine(join(root, "no-database"), undefined, { vectorSearch: "pgvector" })).toThrow(/needs|database/);
+  it("is refused without a database to search in", async () => {
+    await expect(openTestEngine(join(root, "no-database"), undefined, { vectorSearch: "pgvector" })).rejects.toThrow(/needs|database/);
   });
 });

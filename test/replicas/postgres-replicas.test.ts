@@ -85,8 +85,12 @@ describe("replicas on one PostgreSQL", () => {
     cluster?.stop();
   });
 
-  it("serves the imported corpus from both replicas with the same related lists", async () => {
+  it("serves the imported corpus from both replicas with the same related lists, once each has made its kept lists", async () => {
     const sample = items[7]!.id;
+    // A new replica's data directory holds no document index: it makes every kept list in the background, serving meanwhile.
+    for (const server of [a, b]) {
+      await eventually("the kept lists made", async () => (await call(server, "GET", "/readyz")).body?.kept_lists_pending === 0);
+    }
     const [fromA, fromB] = await Promise.all([call(a, "GET", `/v1/articles/${sample}/related?k=5`), call(b, "GET", `/v1/articles/${sample}/related?k=5`)]);
     expect(fromA.status).toBe(200);
     expect(fromA.body!.results.length).toBe(5);

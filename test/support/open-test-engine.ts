@@ -50,9 +50,11 @@ export class CountingEmbedder implements Embedder {
   }
 }
 
-/** Opens an engine on a data directory with the given embedder. */
-export function openTestEngine(dataDir: string, embedder?: Embedder, flags: Partial<ConfigInput> = {}) {
-  return openEngine(testConfig({ dataDir, ...flags }), silentLogger(), embedder === undefined ? {} : { embedder });
+/** Opens an engine on a data directory with the given embedder, once its kept lists are all made (`KindredEngine.settled`). */
+export async function openTestEngine(dataDir: string, embedder?: Embedder, flags: Partial<ConfigInput> = {}) {
+  const opened = await openEngine(testConfig({ dataDir, ...flags }), silentLogger(), embedder === undefined ? {} : { embedder });
+  await opened.engine.settled();
+  return opened;
 }
 
 /** Opens a private copy of the demo-slice index that the global setup built. */

@@ -83,6 +83,8 @@ export async function runIndexCommand(args: string[]): Promise<number> {
         ...(digests === null ? {} : { recordDigests: digests }),
       },
     );
+    // Lists the opened index lacked (written by an older version) are made before the save, so a later start has them.
+    await (await (opened as Promise<OpenedEngine> | null))?.engine.settled();
   } finally {
     bar.stop();
     memo?.close();

@@ -20,6 +20,8 @@ export function healthRoutes(state: ServiceState) {
       related_cache: engine.cacheStats(),
       // Acknowledged writes not yet embedded and indexed (the journal, whichever process asks).
       pending_writes: engine.journaledWriteCount(),
+      // Kept lists a start found missing and is making in the background; lists settle when it is 0.
+      kept_lists_pending: engine.keptListsPending(),
       write_freshness_ms: summariseFreshness(engine.writeFreshnessSamples()),
     });
   });
