@@ -53,6 +53,8 @@ export class DocumentIndex {
   #hasKept = new Uint8Array(1024);
   /** By label: how many articles the collection held when its kept list was made. */
   #keptAt = new Int32Array(1024);
+  /** Articles re-texted or removed since `takeOutdatedMembers` was last called. */
+  #outdatedMembers = new Set<number>();
   /** The model whose rankings made the kept lists (null: none kept yet). */
   keptModelId: string | null = null;
   /** By label: 1 when the article is indexed (its vector may be empty). */
@@ -109,6 +111,7 @@ export class DocumentIndex {
 
   /** Indexes (or re-indexes) an article from its lexical profile. */
   upsert(label: number, profile: LexicalProfile): void {
+    if (this.has(label)) this.#outdatedMembers.add(label);
     // The old version's terms are forgotten only after the new one is in: a stem both hold keeps its id.
     const dropped = this.#unindex(label);
     this.#ensureLabel(label);
@@ -181,6 +184,7 @@ export class DocumentIndex {
   }
 
   remove(label: number): void {
+    if (this.has(label)) this.#outdatedMembers.add(label);
     this.#forgetUnused(this.#unindex(label));
     if (label < this.#stored.length) {
       this.#kept.clear(label);
@@ -200,13 +204,48 @@ export class DocumentIndex {
     return { labels: ints, scores: floats };
   }
 
+  /**
+   * The articles re-texted or removed since the last call: the kept lists that name one were
+   * made from what it was (`listsNaming`).
+   */
+  takeOutdatedMembers(): Set<number> {
+    const outdated = this.#outdatedMembers;
+    this.#outdatedMembers = new Set();
+    return outdated;
+  }
+
+  /** The articles whose kept list names any of `members`, ascending. */
+  listsNaming(members: ReadonlySet<number>): number[] {
+    const naming: number[] = [];
+    if (members.size === 0) return naming;
+    // Every list is read, so a member is marked by label: a typed array reads faster than a set.
+    const marked = new Uint8Array(this.#hasKept.length);
+    for (const member of members) if (member < marked.length) marked[member] = 1;
+    const slab = this.#kept.ints;
+    for (let label = 0; label < this.#hasKept.length; label++) {
+      if (this.#hasKept[label] !== 1) continue;
+      const start = this.#kept.start(label);
+      const end = start + this.#kept.length(label);
+      for (let at = start; at < end; at++) {
+        if (marked[slab[at]!] === 1) {
+          naming.push(label);
+          break;
+        }
+      }
+    }
+    return naming;
+  }
+
   /** Forgets every kept list (another model's: they are made again with the new one). */
   forgetKeptLists(): void {
-    for (let label = 0; label < this.#hasKept.length; label++) {
-      if (this.#hasKept[label] === 0) continue;
-      this.#kept.clear(label);
-      this.#hasKept[label] = 0;
-    }
+    for (let label = 0; label < this.#hasKept.length; label++) this.forgetKeptList(label);
+  }
+
+  /** Forgets an article's kept list: it is still to be made. */
+  forgetKeptList(label: number): void {
+    if (this.#hasKept[label] !== 1) return;
+    this.#kept.clear(label);
+    this.#hasKept[label] = 0;
   }
 
   /** How many articles the collection held when an article's kept list was made (0: none kept). */

@@ -355,6 +355,19 @@ export class KindredEngine {
     return this.#live.settled();
   }
 
+  /**
+   * An article's kept list (engine/keep-neighbourhood.ts), best first with the fused score each
+   * had in it; an id is null for an article deleted since. Null for an unknown id or a list
+   * still to be made.
+   */
+  keptNeighbours(id: string): { id: string | null; score: number }[] | null {
+    const { catalog, documents } = this.#live.current;
+    const label = catalog.labelOf(id);
+    if (label === undefined || !documents.hasKeptList(label)) return null;
+    const { labels, scores } = documents.keptList(label);
+    return Array.from(labels, (neighbour, index) => ({ id: catalog.get(neighbour)?.id ?? null, score: scores[index]! }));
+  }
+
   /** Kept lists a load found missing and has yet to make. */
   keptListsPending(): number {
     return this.#live.keptListsPending;

@@ -60,6 +60,52 @@ describe("kept neighbourhoods", () => {
     }
   });
 
+  it("takes a report re-texted to another story out of its old neighbours' lists, and fills a deleted report's place", async () => {
+    const dataDir = copyDataDir(inject("demoIndexDir"));
+    const embedder = await CountingEmbedder.start();
+    const opened = await openTestEngine(dataDir, embedder);
+    try {
+      const { engine } = opened;
+      const query = engine.getArticle(hegsethId)!;
+      const report = (id: string, title: string, body: string) => ({ ...query, id, url: `https://other.example/${id}`, title, body });
+      await engine.writeArticles([
+        report(
+          "second-report",
+          "Pentagon chief halts US offensive cyber operations against Russia",
+          "Defense Secretary Pete Hegseth told US Cyber Command to stand down from planning offensive cyber operations and information operations against Russia, officials said, as the administration pressed Moscow to negotiate over Ukraine.",
+        ),
+        report(
+          "third-report",
+          "Hegseth orders Cyber Command to pause operations against Russia",
+          "US Cyber Command was ordered by Defense Secretary Pete Hegseth to pause its offensive cyber operations against Russia while talks over the war in Ukraine go on, according to officials.",
+        ),
+      ]);
+      const listed = (id: string) => engine.keptNeighbours(id)!.map((neighbour) => neighbour.id);
+      expect(listed(hegsethId)).toEqual(expect.arrayContaining(["second-report", "third-report"]));
+
+      // Rewritten as another story: made from what it was, the lists of its old neighbours are made again without it.
+      await engine.writeArticles([
+        report(
+          "second-report",
+          "Measles cases in Texas rise as the outbreak spreads to new counties",
+          "Health officials in Texas reported more measles cases as the outbreak spread to further counties, with dozens of children in hospital and vaccination clinics opening across the region.",
+        ),
+      ]);
+      expect(listed(hegsethId)).not.toContain("second-report");
+      expect(listed("third-report")).not.toContain("second-report");
+      expect(listed("second-report")).not.toContain(hegsethId);
+      const lengthBefore = listed(hegsethId).length;
+
+      // Deleted: the lists that named it are made again, so it leaves no gap (the next neighbour comes in).
+      expect(await engine.deleteArticle("third-report")).toBe(true);
+      expect(listed(hegsethId)).not.toContain(null);
+      expect(listed(hegsethId)).toHaveLength(lengthBefore);
+    } finally {
+      await opened.close();
+      await embedder.close();
+    }
+  });
+
   it("makes the lists a saved document index lacks in the background, once the index has opened", async () => {
     const dataDir = copyDataDir(inject("demoIndexDir"));
     // Without the file the document index is rebuilt from the store, with no kept list.
