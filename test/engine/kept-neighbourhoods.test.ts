@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { defaultModelId } from "../../src/config/config.ts";
 import { defaults } from "../../src/config/defaults.ts";
 import { noFilters } from "../../src/core/related/related-filters.ts";
+import { mulberry32 } from "../../src/core/seeded-random.ts";
 import { modelReadsLanguage } from "../../src/embed/model-languages.ts";
 import { documentIndexFileName } from "../../src/engine/document-index-file.ts";
 import type { DenseSearch } from "../../src/engine/find-related-articles.ts";
@@ -100,6 +101,56 @@ describe("kept neighbourhoods", () => {
       expect(await engine.deleteArticle("third-report")).toBe(true);
       expect(listed(hegsethId)).not.toContain(null);
       expect(listed(hegsethId)).toHaveLength(lengthBefore);
+    } finally {
+      await opened.close();
+      await embedder.close();
+    }
+  });
+
+  it("keeps a list for every article, naming only stored ones, through a random run of writes, re-texts, metadata changes and deletions", async () => {
+    const dataDir = copyDataDir(inject("demoIndexDir"));
+    const embedder = await CountingEmbedder.start();
+    let opened = await openTestEngine(dataDir, embedder);
+    const random = mulberry32(12);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const checkLists = () => {
+      for (const id of opened.engine.listIds()) {
+        const list = opened.engine.keptNeighbours(id);
+        expect(list, id).not.toBeNull();
+        expect(
+          list!.map((neighbour) => neighbour.id),
+          id,
+        ).not.toContain(null);
+      }
+    };
+    try {
+      let written = 0;
+      for (let round = 0; round < 8; round++) {
+        const ids = opened.engine.listIds();
+        // A few operations a round, applied together as one batch of writes and one of deletions.
+        const writes = new Map<string, ReturnType<typeof opened.engine.getArticle> & object>();
+        const deletions = new Set<string>();
+        for (let operation = 0; operation < 4; operation++) {
+          const source = opened.engine.getArticle(pick(ids))!;
+          const kind = pick(["new", "re-text", "metadata", "delete"] as const);
+          if (kind === "new") writes.set(`random-${written}`, { ...source, id: `random-${written++}`, url: `https://other.example/random-${written}` });
+          else if (kind === "re-text") {
+            const target = opened.engine.getArticle(pick(ids))!;
+            writes.set(target.id, { ...target, title: source.title, body: source.body });
+          } else if (kind === "metadata") writes.set(source.id, { ...source, topics: [...source.topics, "updated"] });
+          else deletions.add(source.id);
+        }
+        for (const id of deletions) writes.delete(id);
+        await opened.engine.writeArticles([...writes.values()]);
+        await opened.engine.deleteArticles([...deletions]);
+        checkLists();
+      }
+      // The lists a restart reads back are the ones kept.
+      const before = new Map(opened.engine.listIds().map((id) => [id, opened.engine.keptNeighbours(id)]));
+      await opened.close();
+      opened = await openTestEngine(dataDir, embedder);
+      expect(opened.engine.keptListsPending()).toBe(0);
+      for (const [id, list] of before) expect(opened.engine.keptNeighbours(id), id).toEqual(list);
     } finally {
       await opened.close();
       await embedder.close();
