@@ -53,7 +53,7 @@ export class DocumentIndex {
   #hasKept = new Uint8Array(1024);
   /** By label: how many articles the collection held when its kept list was made. */
   #keptAt = new Int32Array(1024);
-  /** Articles re-texted or removed since `takeOutdatedMembers` was last called. */
+  /** Articles re-texted or removed since `dropOutdatedMembers` was last called. */
   #outdatedMembers = new Set<number>();
   /** The model whose rankings made the kept lists (null: none kept yet). */
   keptModelId: string | null = null;
@@ -205,47 +205,47 @@ export class DocumentIndex {
   }
 
   /**
-   * The articles re-texted or removed since the last call: the kept lists that name one were
-   * made from what it was (`listsNaming`).
+   * Takes each article re-texted or removed since the last call out of every kept list that
+   * names it (the list was made from what it was; a re-texted article's new list takes it into
+   * the lists of its new neighbours). Returns the articles whose lists changed, ascending.
    */
-  takeOutdatedMembers(): Set<number> {
-    const outdated = this.#outdatedMembers;
-    this.#outdatedMembers = new Set();
-    return outdated;
-  }
-
-  /** The articles whose kept list names any of `members`, ascending. */
-  listsNaming(members: ReadonlySet<number>): number[] {
-    const naming: number[] = [];
-    if (members.size === 0) return naming;
+  dropOutdatedMembers(): number[] {
+    const changed: number[] = [];
+    if (this.#outdatedMembers.size === 0) return changed;
     // Every list is read, so a member is marked by label: a typed array reads faster than a set.
     const marked = new Uint8Array(this.#hasKept.length);
-    for (const member of members) if (member < marked.length) marked[member] = 1;
-    const slab = this.#kept.ints;
+    for (const member of this.#outdatedMembers) if (member < marked.length) marked[member] = 1;
+    this.#outdatedMembers.clear();
     for (let label = 0; label < this.#hasKept.length; label++) {
       if (this.#hasKept[label] !== 1) continue;
+      // Read afresh: rewriting a list may move the slab.
+      const slab = this.#kept.ints;
       const start = this.#kept.start(label);
       const end = start + this.#kept.length(label);
-      for (let at = start; at < end; at++) {
-        if (marked[slab[at]!] === 1) {
-          naming.push(label);
-          break;
-        }
-      }
+      let names = false;
+      for (let at = start; at < end && !names; at++) names = marked[slab[at]!] === 1;
+      if (!names) continue;
+      const { ints, floats } = this.#kept.view(label);
+      const labels: number[] = [];
+      const scores: number[] = [];
+      ints.forEach((member, at) => {
+        if (marked[member] === 1) return;
+        labels.push(member);
+        scores.push(floats[at]!);
+      });
+      this.#kept.set(label, labels, scores);
+      changed.push(label);
     }
-    return naming;
+    return changed;
   }
 
   /** Forgets every kept list (another model's: they are made again with the new one). */
   forgetKeptLists(): void {
-    for (let label = 0; label < this.#hasKept.length; label++) this.forgetKeptList(label);
-  }
-
-  /** Forgets an article's kept list: it is still to be made. */
-  forgetKeptList(label: number): void {
-    if (this.#hasKept[label] !== 1) return;
-    this.#kept.clear(label);
-    this.#hasKept[label] = 0;
+    for (let label = 0; label < this.#hasKept.length; label++) {
+      if (this.#hasKept[label] === 0) continue;
+      this.#kept.clear(label);
+      this.#hasKept[label] = 0;
+    }
   }
 
   /** How many articles the collection held when an article's kept list was made (0: none kept). */

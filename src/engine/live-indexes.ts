@@ -161,9 +161,9 @@ export class LiveIndexes {
 
   /**
    * Makes the kept lists (engine/keep-neighbourhood.ts) the applied changes call for: each
-   * changed article's, once the whole batch is in; each list naming an article re-texted or
-   * deleted (a re-texted article leaves the lists of its old neighbours, a deleted one's place is
-   * filled); and each list made when the collection held under half the articles it holds now
+   * changed article's, once the whole batch is in (an article re-texted or deleted is first
+   * taken out of the lists naming it: they were made from what it was); and each list made when
+   * the collection held under half the articles it holds now
    * (a bulk load's first articles were ranked against a few others: remade as the collection
    * doubles, each list is made about twice). In slices, the event loop free in between.
    */
@@ -175,8 +175,10 @@ export class LiveIndexes {
     // old text); a metadata change keeps its list, and its neighbours theirs.
     const labels = new Set([...this.#listsToMake].filter((label) => !documents.hasKeptList(label)));
     this.#listsToMake.clear();
-    // A list naming an article since re-texted or deleted was made from what that article was: made again.
-    for (const label of documents.listsNaming(documents.takeOutdatedMembers())) labels.add(label);
+    // A list naming an article since re-texted or deleted was made from what that article was: it names it no more.
+    const dropped = documents.dropOutdatedMembers();
+    for (const label of dropped) this.#listener.recordChange(label);
+    if (dropped.length > 0) this.#documentsSavedSeq = -1;
     if (size > this.#remakeAbove) {
       // The first time the collection passes twice the size an existing list was made at. (A
       // list a load found missing is the background's to make: `#keepMissingLists`.)
@@ -379,8 +381,8 @@ export class LiveIndexes {
     if (documents.keptModelId !== indexes.modelId) documents.forgetKeptLists();
     // Every list from here on is this model's (the file records it).
     documents.keptModelId = indexes.modelId;
-    // Lists naming an article the load's replay re-texted or deleted are made again with the missing.
-    for (const label of documents.listsNaming(documents.takeOutdatedMembers())) documents.forgetKeptList(label);
+    // Lists naming an article the load's replay re-texted or deleted name it no more.
+    if (documents.dropOutdatedMembers().length > 0) this.#documentsSavedSeq = -1;
     const missing: number[] = [];
     for (const entry of indexes.catalog.entries()) if (!documents.hasKeptList(entry.label)) missing.push(entry.label);
     if (missing.length === 0) return;

@@ -232,22 +232,21 @@ describe("the whole-document lexical index", () => {
       expect(Array.from(copy.keptList(label).labels)).toEqual(Array.from(index.keptList(label).labels));
     }
 
-    // New articles outdate no list; a new text needs a new list, and so does each list naming the old text.
-    expect(index.takeOutdatedMembers().size).toBe(0);
+    // New articles outdate no list; a new text needs a new list, and the lists naming the old text name it no more.
+    expect(index.dropOutdatedMembers()).toEqual([]);
     index.upsert(0, profileOf("", "quake chile coast again"));
     expect(index.hasKeptList(0)).toBe(false);
     expect(index.keptList(0).labels.length).toBe(0);
-    expect([...index.takeOutdatedMembers()]).toEqual([0]);
-    expect(index.listsNaming(new Set([0]))).toEqual([1]);
-    expect(index.takeOutdatedMembers().size).toBe(0);
-    // A removed article has none, and the lists naming it are to be made again.
-    index.keepList(2, { labels: Int32Array.of(1), scores: Float32Array.of(4) });
+    expect(index.dropOutdatedMembers()).toEqual([1]);
+    expect(Array.from(index.keptList(1).labels)).toEqual([]);
+    expect(index.dropOutdatedMembers()).toEqual([]);
+    // A removed article has no list, and the lists naming it keep their other members, scores and all.
+    index.keepList(2, { labels: Int32Array.of(0, 1), scores: Float32Array.of(6, 4) });
     index.remove(1);
     expect(index.hasKeptList(1)).toBe(false);
-    expect(index.listsNaming(index.takeOutdatedMembers())).toEqual([2]);
-    index.forgetKeptList(2);
-    expect(index.hasKeptList(2)).toBe(false);
-    index.keepList(2, list);
+    expect(index.dropOutdatedMembers()).toEqual([2]);
+    expect(Array.from(index.keptList(2).labels)).toEqual([0]);
+    expect(Array.from(index.keptList(2).scores)).toEqual([6]);
     index.forgetKeptLists();
     expect(index.hasKeptList(2)).toBe(false);
   });
