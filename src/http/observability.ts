@@ -69,6 +69,14 @@ export function createMetrics(state: ServiceState, events: EventRecorder | null)
     },
   });
   new Gauge({
+    name: "kindred_kept_lists_pending",
+    help: "Kept lists (each article's own related list) a start found missing and is making in the background",
+    registers: [registry],
+    collect() {
+      this.set(engine()?.keptListsPending() ?? 0);
+    },
+  });
+  new Gauge({
     name: "kindred_embedding_queue_articles",
     help: "Articles accepted for writing and not yet embedded and committed",
     registers: [registry],

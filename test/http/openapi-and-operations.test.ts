@@ -79,6 +79,8 @@ describe("the OpenAPI document, /docs, /metrics and request logs", () => {
     for (const name of [
       "kindred_graph_tombstones",
       "kindred_embedding_queue_articles 0",
+      // The slice's saved document index holds every kept list.
+      "kindred_kept_lists_pending 0",
       "kindred_related_cache_hits_total",
       "kindred_related_cache_misses_total",
       "kindred_events_total",
