@@ -217,24 +217,7 @@ export class DocumentIndex {
     for (const member of this.#outdatedMembers) if (member < marked.length) marked[member] = 1;
     this.#outdatedMembers.clear();
     for (let label = 0; label < this.#hasKept.length; label++) {
-      if (this.#hasKept[label] !== 1) continue;
-      // Read afresh: rewriting a list may move the slab.
-      const slab = this.#kept.ints;
-      const start = this.#kept.start(label);
-      const end = start + this.#kept.length(label);
-      let names = false;
-      for (let at = start; at < end && !names; at++) names = marked[slab[at]!] === 1;
-      if (!names) continue;
-      const { ints, floats } = this.#kept.view(label);
-      const labels: number[] = [];
-      const scores: number[] = [];
-      ints.forEach((member, at) => {
-        if (marked[member] === 1) return;
-        labels.push(member);
-        scores.push(floats[at]!);
-      });
-      this.#kept.set(label, labels, scores);
-      changed.push(label);
+      if (this.#hasKept[label] === 1 && this.#kept.removeMarked(label, marked) > 0) changed.push(label);
     }
     return changed;
   }

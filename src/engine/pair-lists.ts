@@ -18,8 +18,9 @@ export interface PackedPairLists {
  * leaves, and that of a list cleared or set anew, is a hole. When holes pass half of the slab's
  * used part, the live lists are copied end to end into new arrays (compaction); when the slab is
  * full otherwise, it is copied into larger ones. Slots below the used end are only ever written
- * by `append` and `removeValue` inside their own list's room, so a view from `view` of a list
- * that is only `set` (an article's vector) keeps reading what it was given after later writes.
+ * by `append`, `removeValue` and `removeMarked` inside their own list's room, so a view from
+ * `view` of a list that is only `set` (an article's vector) keeps reading what it was given
+ * after later writes.
  *
  * @example
  *   const lists = new PairLists();
@@ -109,6 +110,23 @@ export class PairLists {
     this.#floats[start + at] = this.#floats[start + length - 1]!;
     this.#lengths[key] = length - 1;
     return true;
+  }
+
+  /**
+   * Takes out of a key's list every pair whose value `marked` flags (`marked[value] === 1`),
+   * the rest closing up in their order; returns how many went.
+   */
+  removeMarked(key: number, marked: Uint8Array): number {
+    const start = this.#starts[key]!;
+    const end = start + this.#lengths[key]!;
+    let to = start;
+    for (let from = start; from < end; from++) {
+      if (marked[this.#ints[from]!] === 1) continue;
+      this.#ints[to] = this.#ints[from]!;
+      this.#floats[to++] = this.#floats[from]!;
+    }
+    this.#lengths[key] = to - start;
+    return end - to;
   }
 
   /** Empties a key's list and gives its room back. */

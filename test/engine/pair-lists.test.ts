@@ -120,4 +120,28 @@ describe("lists of pairs in one slab", () => {
     expect(listOf(lists, 7).map((pair) => pair[0])).toEqual([...Array.from({ length: 10 }, (_, i) => 7 + 300 * i), 5000]);
     expect(listOf(lists, 8)).toHaveLength(10);
   });
+
+  it("takes the marked values out of one list, the rest closing up in order, and leaves the other lists alone", () => {
+    const lists = new PairLists({ initialSlots: 16 });
+    lists.ensureKeys(3);
+    lists.set(0, [4, 9, 2, 7, 9], [0.5, 0.25, 0.75, 1, 2]);
+    lists.set(1, [9, 2], [1, 1]);
+    const marked = new Uint8Array(10);
+    marked[9] = 1;
+    marked[7] = 1;
+    expect(lists.removeMarked(0, marked)).toBe(3);
+    expect(listOf(lists, 0)).toEqual([
+      [4, 0.5],
+      [2, 0.75],
+    ]);
+    expect(listOf(lists, 1)).toEqual([
+      [9, 1],
+      [2, 1],
+    ]);
+    expect(lists.removeMarked(0, marked)).toBe(0);
+    // The room stays the list's own: it grows back into it.
+    lists.append(0, 3, 0.125);
+    expect(listOf(lists, 0).map((pair) => pair[0])).toEqual([4, 2, 3]);
+    expect(listOf(lists, 1)).toHaveLength(2);
+  });
 });
