@@ -116,8 +116,7 @@ export class DocumentIndex {
     const dropped = this.#unindex(label);
     this.#ensureLabel(label);
     // A new text needs a new kept list.
-    this.#kept.clear(label);
-    this.#hasKept[label] = 0;
+    this.#dropKeptList(label);
     const vector = this.#vectorOf(profile, true);
     this.#documents.set(label, vector.terms, vector.weights);
     this.#stored[label] = 1;
@@ -186,10 +185,7 @@ export class DocumentIndex {
   remove(label: number): void {
     if (this.has(label)) this.#outdatedMembers.add(label);
     this.#forgetUnused(this.#unindex(label));
-    if (label < this.#stored.length) {
-      this.#kept.clear(label);
-      this.#hasKept[label] = 0;
-    }
+    this.#dropKeptList(label);
   }
 
   /** Whether an indexed article's list is kept (else it is still to be made: engine/keep-neighbourhood.ts). */
@@ -224,11 +220,14 @@ export class DocumentIndex {
 
   /** Forgets every kept list (another model's: they are made again with the new one). */
   forgetKeptLists(): void {
-    for (let label = 0; label < this.#hasKept.length; label++) {
-      if (this.#hasKept[label] === 0) continue;
-      this.#kept.clear(label);
-      this.#hasKept[label] = 0;
-    }
+    for (let label = 0; label < this.#hasKept.length; label++) this.#dropKeptList(label);
+  }
+
+  /** An article's kept list goes: it is still to be made (a label never indexed has none). */
+  #dropKeptList(label: number): void {
+    if (this.#hasKept[label] !== 1) return;
+    this.#kept.clear(label);
+    this.#hasKept[label] = 0;
   }
 
   /** How many articles the collection held when an article's kept list was made (0: none kept). */
