@@ -197,15 +197,10 @@ export class LiveIndexes {
     // Nothing applies changes meanwhile (this runs in the write queue), so one environment serves every slice.
     const environment = this.rankingEnvironment(noTopics, 0);
     let untilMs = performance.now() + applySliceMs;
-    const search = this.#options.denseSearch;
     for (const label of order) {
       // Replaced meanwhile (a model switch: its own load made its lists), or closing.
       if (this.#indexes !== indexes || this.#closed) return;
-      if (search !== undefined) {
-        await this.#keepListWith(search, environment, label);
-        continue;
-      }
-      this.#keepListOf(environment, label);
+      await this.#keepList(environment, label);
       if (performance.now() >= untilMs) {
         await yieldToEventLoop();
         untilMs = performance.now() + applySliceMs;
@@ -214,35 +209,25 @@ export class LiveIndexes {
   }
 
   /**
-   * Makes one article's kept list and tells the related-list cache of every list it changed. A
-   * list that cannot be made is logged and left out: it is a signal of the ranking, not part of
-   * the write, which is applied already.
+   * Makes one article's kept list and tells the related-list cache of every list it changed.
+   * In pgvector mode it is ranked with PostgreSQL's search: without a graph the in-memory search
+   * is an exact scan of every vector, which would hold the event loop for as long on every list.
+   * A list that cannot be made is logged and left out: it is a signal of the ranking, not part
+   * of the write, which is applied already.
    */
-  #keepListOf(environment: RankingEnvironment, label: number): void {
+  async #keepList(environment: RankingEnvironment, label: number): Promise<void> {
+    const search = this.#options.denseSearch;
     try {
-      this.#listsChanged(label, keepNeighbourhoodOf(environment, this.#indexes, this.#store, label, keptListOptions));
-    } catch (error) {
-      this.#options.logger.error({ err: error, label }, "could not make an article's kept list");
-    }
-  }
-
-  /**
-   * The same in pgvector mode: ranked with PostgreSQL's search, since without a graph the
-   * in-memory search is an exact scan of every vector, which would hold the event loop for as
-   * long on every list.
-   */
-  async #keepListWith(search: DenseSearch, environment: RankingEnvironment, label: number): Promise<void> {
-    try {
-      this.#listsChanged(label, await keepNeighbourhoodWith(search, environment, this.#indexes, this.#store, label, keptListOptions));
+      const changed =
+        search === undefined
+          ? keepNeighbourhoodOf(environment, this.#indexes, this.#store, label, keptListOptions)
+          : await keepNeighbourhoodWith(search, environment, this.#indexes, this.#store, label, keptListOptions);
+      for (const neighbour of changed) this.#listener.recordChange(neighbour);
+      this.#listener.recordChange(label);
     } catch (error) {
       // Closing stops the database under a search in flight: nothing to report.
       if (!this.#closed) this.#options.logger.error({ err: error, label }, "could not make an article's kept list");
     }
-  }
-
-  #listsChanged(label: number, neighbours: readonly number[]): void {
-    for (const neighbour of neighbours) this.#listener.recordChange(neighbour);
-    this.#listener.recordChange(label);
   }
 
   /** Whether `modelId` is the model the store pins (true while nothing is pinned). */
@@ -396,7 +381,6 @@ export class LiveIndexes {
 
   async #makeMissingLists(indexes: LoadedIndexes, missing: readonly number[], progress: { left: number }): Promise<void> {
     const started = performance.now();
-    const search = this.#options.denseSearch;
     let made = 0;
     for (let next = 0; next < missing.length; ) {
       // Not inside the constructor: the index opens first.
@@ -411,8 +395,7 @@ export class LiveIndexes {
         progress.left--;
         // A write made it meanwhile, or deleted the article.
         if (indexes.documents.hasKeptList(label) || indexes.catalog.get(label) === undefined) continue;
-        if (search === undefined) this.#keepListOf(environment, label);
-        else await this.#keepListWith(search, environment, label);
+        await this.#keepList(environment, label);
         made++;
       } while (next < missing.length && performance.now() < untilMs && this.#indexes === indexes && !this.#closed);
       // The saved file does not hold these lists: the next save writes them.
