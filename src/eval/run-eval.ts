@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Config } from "../config/config.ts";
 import { bootstrapInterval, type Interval, pairedDifferenceInterval } from "../core/eval/bootstrap-interval.ts";
+import { type MissReason, missedMembers, type ShownResult } from "../core/eval/measured-list.ts";
 import { type Judged, ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision } from "../core/eval/relevance-metrics.ts";
 import { inStorySizeGroup, storySizeGroupName, storySizeGroups, valuesByStorySize } from "../core/eval/story-size-groups.ts";
 import { type BaselineDocument, rankByTfidf } from "../core/eval/tfidf-baseline.ts";
 import { percentileOf } from "../core/percentile.ts";
 import type { CatalogEntry } from "../core/related/catalog-entry.ts";
-import { foldDuplicates } from "../core/related/fold-duplicates.ts";
+import { foldDuplicates, isCopy } from "../core/related/fold-duplicates.ts";
 import { fusionConstants, type RankingMode } from "../core/related/ranking-options.ts";
 import { noFilters } from "../core/related/related-filters.ts";
 import type { Embedder } from "../embed/embedder.ts";
@@ -19,6 +20,7 @@ import { type IndexProgress, indexFiles } from "../indexer/index-files.ts";
 import { readRecords } from "../ingest/read-records.ts";
 import type { SourceRecord } from "../ingest/source-record.ts";
 import type { Logger } from "../log/logger.ts";
+import { type ListRow, listRow } from "./list-rows.ts";
 import { differenceFromSaved, type PerQueryRow, perQueryRows, type SavedRun, type SavedRunDifference } from "./saved-runs.ts";
 
 /**
@@ -72,6 +74,11 @@ export interface ConfigReport {
   versusSaved?: SavedRunDifference | null;
   /** Copies folded into results, summed over every query. */
   foldedCopies: number;
+  /**
+   * The query's story members its list did not show, summed over every query, by why
+   * (core/eval/measured-list.ts): folded into a result, a copy of the query, or not listed.
+   */
+  missedMembers: { folded: number; copyOfQuery: number; notListed: number };
   queryMsP50: number;
   queryMsP99: number;
 }
@@ -123,6 +130,8 @@ export interface EvalOptions {
   against?: SavedRun;
   /** Receives each mode's figures per query (for `--per-query`). */
   onPerQueryRows?: (rows: PerQueryRow[]) => void;
+  /** Receives each query's measured list under each mode (for `--lists`). */
+  onListRows?: (rows: ListRow[]) => void;
   /** An embedder to use instead of starting worker threads (tests, scripts). */
   embedder?: Embedder;
   onIndexProgress?: (progress: IndexProgress) => void;
@@ -168,7 +177,16 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     const labelStorySizes = countBy([...judgements.values()], (judged) => `${judged.label}\u0000${judged.story ?? ""}`);
     const labelSizes = countBy([...judgements.values()], (judged) => judged.label);
     const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
-    const perMode: { p: number[]; ps: (number | null)[]; ndcg: number[]; rp: (number | null)[]; folded: number; latencies: number[] }[] = [];
+    const perMode: {
+      p: number[];
+      ps: (number | null)[];
+      ndcg: number[];
+      rp: (number | null)[];
+      folded: number;
+      missed: { folded: number; copyOfQuery: number; notListed: number };
+      latencies: number[];
+    }[] = [];
+    const membersByStory = storyMembers(judgements);
     // Articles in the query's story, its own included (0 without a story).
     const storySizeOf = (query: Judged) => (query.story === null ? 0 : (storySizes.get(query.story) ?? 0));
     const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, storySizeOf(query) - 1));
@@ -184,26 +202,35 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
         ndcg: [] as number[],
         rp: [] as (number | null)[],
         folded: 0,
+        missed: { folded: 0, copyOfQuery: 0, notListed: 0 },
         latencies: [] as number[],
       };
+      // Only a folded list drops copies of the query: unfolded, a copy missed is the ranking's miss.
+      const folds = mode === "tfidf-folded" || (mode !== "tfidf" && options.foldDuplicates !== false);
+      const listRows: ListRow[] = [];
       for (const [id, query] of queries) {
         const storySize = storySizeOf(query);
         const depth = depthOf(query);
         const queryStarted = performance.now();
-        let resultIds: string[];
+        let shown: ShownResult[];
         if (mode === "tfidf") {
-          resultIds = (baseline!.get(id) ?? []).slice(0, depth);
+          shown = (baseline!.get(id) ?? []).slice(0, depth).map((resultId) => ({ id: resultId, copies: [] }));
         } else if (mode === "tfidf-folded") {
           const folded = foldRankedIds(engine, id, baseline!.get(id) ?? [], depth);
           measured.folded += folded.foldedCopies;
-          resultIds = folded.ids;
+          shown = folded.shown;
         } else {
           const ranking = { mode, topicSignal: false, ...(options.foldDuplicates === undefined ? {} : { foldDuplicates: options.foldDuplicates }) };
           const answer = engine.findRelatedToArticle(id, { k: depth, filters: noFilters, ranking }, { cache: false });
           measured.folded += answer.foldedCopies;
-          resultIds = answer.results.map((result) => result.entry.id);
+          shown = answer.results.map((result) => ({ id: result.entry.id, copies: result.copies.map((copy) => copy.id) }));
         }
         measured.latencies.push(performance.now() - queryStarted);
+        const resultIds = shown.map((result) => result.id);
+        const missed =
+          query.story === null ? [] : missedMembers(id, membersByStory.get(query.story) ?? [], shown, (member) => folds && copiesOneText(engine, id, member));
+        countMisses(measured.missed, missed);
+        if (options.onListRows !== undefined) listRows.push(listRow(file, mode, { id, ...query }, shown, (resultId) => judgements.get(resultId), missed));
         const results = resultIds.map((resultId) => judgements.get(resultId) ?? { label: "", story: null });
         const sameStory = query.story === null ? 0 : storySize - 1;
         const sameLabel = (labelSizes.get(query.label) ?? 1) - 1;
@@ -215,6 +242,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
         if (measured.p.length % 500 === 0) options.onQueryProgress?.({ done: measured.p.length, total: queries.length, mode });
       }
       perMode.push(measured);
+      if (listRows.length > 0) options.onListRows?.(listRows);
     }
     const rowsByMode = modes.map((mode, index) =>
       perQueryRows(
@@ -226,7 +254,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     );
     for (const rows of rowsByMode) options.onPerQueryRows?.(rows);
     const querySizes = queries.map(([, query]) => storySizeOf(query));
-    const ceilings = options.foldDuplicates === false ? null : foldedCeilings(engine, queries, judgements);
+    const ceilings = options.foldDuplicates === false ? null : foldedCeilings(engine, queries, membersByStory);
     return {
       file,
       model: engine.modelId,
@@ -255,6 +283,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
           ),
           ...(options.against === undefined ? {} : { versusSaved: differenceFromSaved(options.against, rowsByMode[index]!) }),
           foldedCopies: measured.folded,
+          missedMembers: measured.missed,
           // No queries (an empty set) report 0 ms, not NaN, so the JSON stays numeric.
           queryMsP50: sorted.length === 0 ? 0 : percentileOf(sorted, 50),
           queryMsP99: sorted.length === 0 ? 0 : percentileOf(sorted, 99),
@@ -279,7 +308,7 @@ function foldRankedIds(
   queryId: string,
   ranked: readonly string[],
   k: number,
-): { ids: string[]; foldedCopies: number } {
+): { shown: ShownResult[]; foldedCopies: number } {
   const query = engine.getEntry(queryId);
   const candidates = ranked.flatMap((id) => {
     const entry = engine.getEntry(id);
@@ -287,7 +316,10 @@ function foldRankedIds(
   });
   const { groups, copiesOfQuery } = foldDuplicates(candidates, { textHash: query?.textHash ?? null, signature: query?.signature ?? null });
   const shown = groups.slice(0, k);
-  return { ids: shown.map((group) => group.shown.entry.id), foldedCopies: copiesOfQuery + shown.reduce((sum, group) => sum + group.copies.length, 0) };
+  return {
+    shown: shown.map((group) => ({ id: group.shown.entry.id, copies: group.copies.map((copy) => copy.entry.id) })),
+    foldedCopies: copiesOfQuery + shown.reduce((sum, group) => sum + group.copies.length, 0),
+  };
 }
 
 /**
@@ -328,8 +360,16 @@ function byStorySize(
 function foldedCeilings(
   engine: { getEntry(id: string): CatalogEntry | undefined },
   queries: readonly [string, Judged][],
-  judgements: ReadonlyMap<string, Judged>,
+  membersByStory: ReadonlyMap<string, readonly string[]>,
 ): (number | null)[] {
+  return queries.map(([id, query]) => {
+    const others = query.story === null ? [] : membersByStory.get(query.story)!.filter((member) => member !== id);
+    return others.length === 0 ? null : foldRankedIds(engine, id, others, others.length).shown.length / others.length;
+  });
+}
+
+/** The ids judged in each story, in the file's order. */
+function storyMembers(judgements: ReadonlyMap<string, Judged>): Map<string, string[]> {
   const membersByStory = new Map<string, string[]>();
   for (const [id, judged] of judgements) {
     if (judged.story === null) continue;
@@ -337,10 +377,22 @@ function foldedCeilings(
     if (members === undefined) membersByStory.set(judged.story, [id]);
     else members.push(id);
   }
-  return queries.map(([id, query]) => {
-    const others = query.story === null ? [] : membersByStory.get(query.story)!.filter((member) => member !== id);
-    return others.length === 0 ? null : foldRankedIds(engine, id, others, others.length).ids.length / others.length;
-  });
+  return membersByStory;
+}
+
+/** Whether two indexed articles are one text, as folding decides it (false if either is not indexed). */
+function copiesOneText(engine: { getEntry(id: string): CatalogEntry | undefined }, a: string, b: string): boolean {
+  const first = engine.getEntry(a);
+  const second = engine.getEntry(b);
+  return first !== undefined && second !== undefined && isCopy(first, second);
+}
+
+function countMisses(counts: { folded: number; copyOfQuery: number; notListed: number }, missed: readonly MissReason[]): void {
+  for (const miss of missed) {
+    if (miss.reason === "folded") counts.folded++;
+    else if (miss.reason === "copy-of-query") counts.copyOfQuery++;
+    else counts.notListed++;
+  }
 }
 
 /**

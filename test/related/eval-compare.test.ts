@@ -165,6 +165,67 @@ describe("kindred eval", () => {
     expect(await datedCount(join(dir, "dated-index"), [])).toBe(items.length);
     expect(await datedCount(join(dir, "undated-index"), ["--ignore-dates"])).toBe(0);
   });
+  it("writes each query's measured list on --lists, with every story member it missed and why", async () => {
+    const file = write("lists.jsonl", false);
+    const listsFile = join(dir, "lists.jsonl.out");
+    const result = await kindred(["eval", file, "--compare", "tfidf,hybrid", "--k", "3", "--json", "--workers", "1", "--lists", listsFile]);
+    expect(result.code, result.stderr).toBe(0);
+    type Row = {
+      file: string;
+      mode: string;
+      id: string;
+      story: string;
+      results: { id: string; sameStory: boolean; sameLabel: boolean; copies: string[] }[];
+      missed: { id: string; reason: string; into?: string }[];
+    };
+    const rows = readFileSync(listsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Row);
+    expect(rows.length).toBe(2 * items.length);
+    expect(rows.every((row) => row.file === "lists.jsonl")).toBe(true);
+    const storyOf = new Map<string, string>(items.map(([id, , , story]) => [id, story]));
+    const labelOf = new Map<string, string>(items.map(([id, , label]) => [id, label]));
+    for (const row of rows) {
+      const where = `${row.mode} ${row.id}`;
+      // k results, or fewer where the baseline finds fewer articles sharing a word with the query.
+      expect(row.results.length, where).toBeGreaterThan(0);
+      expect(row.results.length, where).toBeLessThanOrEqual(3);
+      for (const result of row.results) {
+        expect(result.sameStory, where).toBe(storyOf.get(result.id) === row.story);
+        expect(result.sameLabel, where).toBe(labelOf.get(result.id) === labelOf.get(row.id));
+      }
+      // Every other member of the query's story is either shown or missed, never both.
+      const shown = row.results.filter((result) => result.sameStory).map((result) => result.id);
+      const members = items.filter(([id, , , story]) => story === row.story && id !== row.id).map(([id]) => id);
+      expect([...shown, ...row.missed.map((miss) => miss.id)].sort(), where).toEqual([...members].sort());
+      for (const miss of row.missed.filter((m) => m.reason === "folded")) {
+        expect(row.results.find((result) => result.id === miss.into)?.copies, where).toContain(miss.id);
+      }
+    }
+    const rowOf = (mode: string, id: string) => rows.find((row) => row.mode === mode && row.id === id)!;
+    // The baseline never folds: r1 lists its own copy. kindred drops it as the query's copy, and
+    // for r2 shows r1 and r1-copy once, the other folded into it.
+    expect(rowOf("tfidf", "r1").results[0]!.id).toBe("r1-copy");
+    expect(rowOf("tfidf", "r1").missed).toEqual([]);
+    expect(rowOf("hybrid", "r1").missed).toContainEqual({ id: "r1-copy", reason: "copy-of-query" });
+    const r2 = rowOf("hybrid", "r2");
+    const foldedCopy = r2.missed.find((miss) => miss.reason === "folded");
+    expect(foldedCopy && [foldedCopy.id, foldedCopy.into].sort()).toEqual(["r1", "r1-copy"]);
+    // The report sums the same reasons.
+    const [report] = JSON.parse(result.stdout) as { configs: { mode: string; missedMembers: { folded: number; copyOfQuery: number; notListed: number } }[] }[];
+    for (const config of report!.configs) {
+      const missed = rows.filter((row) => row.mode === config.mode).flatMap((row) => row.missed);
+      expect(config.missedMembers).toEqual({
+        folded: missed.filter((miss) => miss.reason === "folded").length,
+        copyOfQuery: missed.filter((miss) => miss.reason === "copy-of-query").length,
+        notListed: missed.filter((miss) => miss.reason === "not-listed").length,
+      });
+    }
+    expect(report!.configs[0]!.missedMembers.folded + report!.configs[0]!.missedMembers.copyOfQuery).toBe(0);
+    expect(report!.configs[1]!.missedMembers.copyOfQuery).toBe(2);
+  });
+
   it("writes each query's figures on --per-query and pairs a later run with them on --against, query by query", async () => {
     const file = write("paired.jsonl", false);
     const saved = join(dir, "saved-run.jsonl");

@@ -2,6 +2,7 @@ import { statSync, writeFileSync } from "node:fs";
 import { KindredError } from "../../core/errors.ts";
 import type { Interval } from "../../core/eval/bootstrap-interval.ts";
 import { parseSwitch } from "../../core/parse-switch.ts";
+import type { ListRow } from "../../eval/list-rows.ts";
 import { type ConfigReport, type EvalMode, type EvalReport, runEval } from "../../eval/run-eval.ts";
 import { type PerQueryRow, readSavedRun } from "../../eval/saved-runs.ts";
 import { createLogger } from "../../log/logger.ts";
@@ -31,6 +32,11 @@ Options:
   --by-story-size         the story figures again for stories of 2-5, 6-10 and 11+ articles,
                           each with its folded ceiling (the JSON report always has them)
   --per-query FILE        write each query's figures under each mode to FILE (JSON Lines)
+  --lists FILE            write each query's measured list under each mode to FILE (JSON
+                          Lines): every result with whether it is of the query's story and
+                          label and the copies folded into it, and each story member the list
+                          missed, with why: folded into a result, a copy of the query, or not
+                          listed (only the last is the ranking's miss)
   --against FILE          pair each mode with the same mode of a run saved by --per-query
                           (another index, model or passage plan), query by query: the
                           difference this minus that, with its interval
@@ -52,6 +58,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
       "ignore-dates": { type: "boolean" },
       "by-story-size": { type: "boolean" },
       "per-query": { type: "string" },
+      lists: { type: "string" },
       against: { type: "string" },
     },
     true,
@@ -78,6 +85,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   // Read before the index is built: a bad saved run fails at once, not after the indexing.
   const against = values.against === undefined ? undefined : readSavedRun(values.against);
   const perQueryRowsOut: PerQueryRow[] = [];
+  const listRowsOut: ListRow[] = [];
   const config = configFromFlags(values, { logLevel: "warn" });
   const logger = createLogger(config.logLevel);
   const reports: EvalReport[] = [];
@@ -96,6 +104,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
           ...(values["data-dir"] === undefined ? {} : { dataDir: config.dataDir }),
           ...(against === undefined ? {} : { against }),
           onPerQueryRows: (rows) => perQueryRowsOut.push(...rows),
+          ...(values.lists === undefined ? {} : { onListRows: (rows: ListRow[]) => listRowsOut.push(...rows) }),
           onIndexProgress: ({ done, bytesRead }) => bar.update(done, bytesRead),
           onQueryProgress: ({ done, total, mode }) => process.stderr.write(`${mode}: ${done}/${total} queries\n`),
         }),
@@ -105,6 +114,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
     }
   }
   if (values["per-query"] !== undefined) writeFileSync(values["per-query"], perQueryRowsOut.map((row) => `${JSON.stringify(row)}\n`).join(""));
+  if (values.lists !== undefined) writeFileSync(values.lists, listRowsOut.map((row) => `${JSON.stringify(row)}\n`).join(""));
   process.stdout.write(values.json ? `${JSON.stringify(reports, null, 2)}\n` : formatEvalTable(reports, { byStorySize: values["by-story-size"] === true }));
   return 0;
 }
@@ -149,6 +159,10 @@ export function formatEvalTable(reports: readonly EvalReport[], options: { bySto
     ...versusRows,
     ...(columns.some(({ config }) => config.versusSaved !== undefined) ? savedRows : []),
     ["copies folded", ({ config }) => String(config.foldedCopies)],
+    [
+      "story members missed: folded / copies of query / not listed",
+      ({ config }) => `${config.missedMembers.folded} / ${config.missedMembers.copyOfQuery} / ${config.missedMembers.notListed}`,
+    ],
     ["query p50 / p99 (ms)", ({ config }) => `${config.queryMsP50.toFixed(2)} / ${config.queryMsP99.toFixed(2)}`],
     ["index time (s)", ({ report }) => report.indexSeconds.toFixed(1)],
     ["wall time (s)", ({ report }) => report.wallSeconds.toFixed(1)],
