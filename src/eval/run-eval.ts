@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Config } from "../config/config.ts";
 import { bootstrapInterval, type Interval, pairedDifferenceInterval } from "../core/eval/bootstrap-interval.ts";
-import { type MissReason, missedMembers, type ShownResult } from "../core/eval/measured-list.ts";
+import { countMisses, type MissCounts, missedMembers, type ShownResult } from "../core/eval/measured-list.ts";
 import { type Judged, ndcgAtK, precisionAtK, storyPrecisionAtK, storyRPrecision } from "../core/eval/relevance-metrics.ts";
 import { inStorySizeGroup, storySizeGroupName, storySizeGroups, valuesByStorySize } from "../core/eval/story-size-groups.ts";
 import { type BaselineDocument, rankByTfidf } from "../core/eval/tfidf-baseline.ts";
@@ -78,7 +78,7 @@ export interface ConfigReport {
    * The query's story members its list did not show, summed over every query, by why
    * (core/eval/measured-list.ts): folded into a result, a copy of the query, or not listed.
    */
-  missedMembers: { folded: number; copyOfQuery: number; notListed: number };
+  missedMembers: MissCounts;
   queryMsP50: number;
   queryMsP99: number;
 }
@@ -183,7 +183,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       ndcg: number[];
       rp: (number | null)[];
       folded: number;
-      missed: { folded: number; copyOfQuery: number; notListed: number };
+      missed: MissCounts;
       latencies: number[];
     }[] = [];
     const membersByStory = storyMembers(judgements);
@@ -385,14 +385,6 @@ function copiesOneText(engine: { getEntry(id: string): CatalogEntry | undefined 
   const first = engine.getEntry(a);
   const second = engine.getEntry(b);
   return first !== undefined && second !== undefined && isCopy(first, second);
-}
-
-function countMisses(counts: { folded: number; copyOfQuery: number; notListed: number }, missed: readonly MissReason[]): void {
-  for (const miss of missed) {
-    if (miss.reason === "folded") counts.folded++;
-    else if (miss.reason === "copy-of-query") counts.copyOfQuery++;
-    else counts.notListed++;
-  }
 }
 
 /**

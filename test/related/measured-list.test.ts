@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { missedMembers } from "../../src/core/eval/measured-list.ts";
+import { countMisses, missedMembers } from "../../src/core/eval/measured-list.ts";
 
 describe("missedMembers", () => {
   const story = ["q", "a", "a-copy", "q-copy", "b", "c"];
@@ -27,5 +27,17 @@ describe("missedMembers", () => {
     ];
     expect(missedMembers("q", story, shown, isCopyOfQuery)).toEqual([{ id: "a", reason: "folded", into: "a-copy" }]);
     expect(missedMembers("q", ["q"], [], isCopyOfQuery)).toEqual([]);
+  });
+
+  it("sums the misses of many lists by why", () => {
+    const counts = { folded: 0, copyOfQuery: 0, notListed: 0 };
+    countMisses(counts, missedMembers("q", story, [{ id: "a", copies: ["a-copy"] }], isCopyOfQuery));
+    countMisses(
+      counts,
+      missedMembers("b", story, [{ id: "q", copies: [] }], () => false),
+    );
+    // The first list misses a-copy (folded), q-copy (the query's) and b and c; the second, with
+    // no copy of b about, misses a, a-copy, q-copy and c, none of them folded.
+    expect(counts).toEqual({ folded: 1, copyOfQuery: 1, notListed: 6 });
   });
 });

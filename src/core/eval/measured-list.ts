@@ -35,3 +35,19 @@ export function missedMembers(
     return [isCopyOfQuery(id) ? { id, reason: "copy-of-query" } : { id, reason: "not-listed" }];
   });
 }
+
+/** Story members missed, summed by why. */
+export interface MissCounts {
+  folded: number;
+  copyOfQuery: number;
+  notListed: number;
+}
+
+/** Adds one list's misses to `counts`. */
+export function countMisses(counts: MissCounts, missed: readonly MissReason[]): void {
+  for (const miss of missed) {
+    if (miss.reason === "folded") counts.folded++;
+    else if (miss.reason === "copy-of-query") counts.copyOfQuery++;
+    else counts.notListed++;
+  }
+}
