@@ -173,7 +173,7 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
     });
     // An index opened again may have kept lists to make (written by an older version): measure the settled ranking.
     await engine.settled();
-    const storySizes = countBy([...judgements.values()], (judged) => judged.story);
+    const membersByStory = storyMembers(judgements);
     const labelStorySizes = countBy([...judgements.values()], (judged) => `${judged.label}\u0000${judged.story ?? ""}`);
     const labelSizes = countBy([...judgements.values()], (judged) => judged.label);
     const queries = [...judgements].filter(([id]) => engine.getEntry(id) !== undefined);
@@ -186,9 +186,8 @@ export async function runEval(file: string, config: Config, logger: Logger, opti
       missed: MissCounts;
       latencies: number[];
     }[] = [];
-    const membersByStory = storyMembers(judgements);
     // Articles in the query's story, its own included (0 without a story).
-    const storySizeOf = (query: Judged) => (query.story === null ? 0 : (storySizes.get(query.story) ?? 0));
+    const storySizeOf = (query: Judged) => (query.story === null ? 0 : (membersByStory.get(query.story)?.length ?? 0));
     const depthOf = (query: Judged) => Math.min(100, Math.max(options.k, storySizeOf(query) - 1));
     // The folded baseline reads deeper, as kindred's folding does, so folded copies leave the list full.
     const baselineExtra = modes.includes("tfidf-folded") ? fusionConstants.foldWindowExtra : 0;
